@@ -1,0 +1,14 @@
+/* Subcommands of the `ccfaas` executable. Each takes argv after its own name
+ * (argv[0] = the subcommand) and returns the process exit code:
+ * 0 success, 1 the operation failed (invalid input, refused, I/O), 2 usage error. */
+#ifndef CCF_CLI_COMMANDS_H
+#define CCF_CLI_COMMANDS_H
+
+#define CCF_EXIT_OK 0
+#define CCF_EXIT_FAIL 1
+#define CCF_EXIT_USAGE 2
+
+int ccf_cmd_policy(int argc, char **argv);
+int ccf_cmd_wasm(int argc, char **argv);
+
+#endif

@@ -1,0 +1,55 @@
+/* `ccfaas`: every untrusted service and user tool, as subcommands (DESIGN §2). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"policy", ccf_cmd_policy, "validate, hash and explain policies"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ccfaas [--help] [--version] COMMAND [ARGS...]\n"
+            "\n"
+            "ccfaas: confidential-computing functions as a service.\n"
+            "\n"
+            "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun `ccfaas COMMAND --help` for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CCF_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return CCF_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("ccfaas %s\n", CCF_VERSION);
+        return CCF_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    }
+    if (cmd[0] == '-')
+        fprintf(stderr, "ccfaas: unknown option '%s'\n", cmd);
+    else
+        fprintf(stderr, "ccfaas: unknown command '%s'\n", cmd);
+    fprintf(stderr, "Run `ccfaas --help` for the list of commands.\n");
+    return CCF_EXIT_USAGE;
+}
