@@ -1,0 +1,912 @@
+/* Policy parsing and schema validation (the spec's JSON schemas, exactly:
+ * required fields, types, additionalProperties false), plus the extensions
+ * of DESIGN §3. All errors are collected with their JSON path. */
+#include "policy/policy_internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/rights.h"
+
+/* ---- errors and paths ---------------------------------------------------- */
+
+static ccf_policy_error *next_error(pctx *c)
+{
+    if (c->errors->count >= CCF_POLICY_MAX_ERRORS) {
+        c->errors->truncated = true;
+        return NULL;
+    }
+    ccf_policy_error *e = &c->errors->items[c->errors->count++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->path, sizeof e->path, "%s", c->path);
+    return e;
+}
+
+void pctx_error(pctx *c, const char *fmt, ...)
+{
+    ccf_policy_error *e = next_error(c);
+    if (e == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
+void pctx_error_key(pctx *c, const char *key, const char *fmt, ...)
+{
+    size_t saved = pctx_push_key(c, key);
+    ccf_policy_error *e = next_error(c);
+    pctx_pop(c, saved);
+    if (e == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
+/* Appends to the path; a path that would overflow ends in "..." instead. */
+static size_t path_append(pctx *c, const char *piece)
+{
+    size_t saved = c->path_len;
+    int n = snprintf(c->path + c->path_len, sizeof c->path - c->path_len, "%s", piece);
+    if (n < 0 || (size_t)n >= sizeof c->path - c->path_len) {
+        memcpy(c->path + sizeof c->path - 4, "...", 4);
+        c->path_len = sizeof c->path - 1;
+    } else {
+        c->path_len += (size_t)n;
+    }
+    return saved;
+}
+
+size_t pctx_push_key(pctx *c, const char *key)
+{
+    char piece[80];
+    /* keys come from untrusted input: keep them short in paths */
+    snprintf(piece, sizeof piece, "%s%.64s%s", c->path_len > 0 ? "." : "", key,
+             strlen(key) > 64 ? "..." : "");
+    return path_append(c, piece);
+}
+
+size_t pctx_push_index(pctx *c, size_t index)
+{
+    char piece[32];
+    snprintf(piece, sizeof piece, "[%zu]", index);
+    return path_append(c, piece);
+}
+
+void pctx_pop(pctx *c, size_t saved)
+{
+    c->path_len = saved;
+    c->path[saved] = '\0';
+}
+
+/* ---- kinds ---------------------------------------------------------------- */
+
+#define K(kind) (1u << (kind))
+#define K_PROGRAM K(CCF_POLICY_PROGRAM)
+#define K_USER K(CCF_POLICY_USER)
+#define K_VAAS K(CCF_POLICY_VAAS)
+#define K_FULL K(CCF_POLICY_FULL)
+
+static const char *const kind_names[] = {"auto", "program", "user", "vaas", "full"};
+
+const char *ccf_policy_kind_name(ccf_policy_kind kind)
+{
+    return (unsigned)kind < sizeof kind_names / sizeof kind_names[0] ? kind_names[kind] : "?";
+}
+
+bool ccf_policy_kind_parse(const char *name, ccf_policy_kind *out)
+{
+    for (size_t i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++) {
+        if (strcmp(name, kind_names[i]) == 0) {
+            *out = (ccf_policy_kind)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const platform_names[CCF_RUNTIME_COUNT] = {
+    "nitro", "sgx", "tz", "linux", "sevsnp", "tdx",
+};
+
+const char *ccf_runtime_platform_name(ccf_runtime_platform p)
+{
+    return (unsigned)p < CCF_RUNTIME_COUNT ? platform_names[p] : "?";
+}
+
+/* ---- field tables --------------------------------------------------------- */
+
+struct field {
+    const char *name;
+    unsigned allowed;  /* kinds where the field may appear */
+    unsigned required; /* kinds where it must */
+};
+
+#define ALL_KINDS (K_PROGRAM | K_USER | K_VAAS | K_FULL)
+
+static const struct field top_fields[] = {
+    {"function", K_PROGRAM | K_USER, K_PROGRAM | K_USER},
+    {"instanceid", K_USER, K_USER},
+    {"instance_id", K_VAAS | K_FULL, 0},
+    {"execution_strategy", K_PROGRAM | K_VAAS | K_FULL, K_PROGRAM | K_VAAS | K_FULL},
+    {"programs", K_PROGRAM | K_VAAS | K_FULL, K_PROGRAM | K_VAAS | K_FULL},
+    {"data_files", K_PROGRAM, 0},
+    {"identities", K_USER | K_VAAS | K_FULL, K_USER | K_VAAS | K_FULL},
+    {"ciphersuite", K_VAAS | K_FULL, K_VAAS | K_FULL},
+    {"debug", K_VAAS | K_FULL, K_VAAS | K_FULL},
+    {"enable_clock", K_VAAS | K_FULL, K_VAAS | K_FULL},
+    {"max_memory_mib", K_PROGRAM | K_VAAS | K_FULL, 0},
+    {"enclave_cert_expiry", K_FULL, K_FULL},
+    {"proxy_attestation_server_url", K_FULL, K_FULL},
+    {"proxy_service_cert", K_FULL, K_FULL},
+    {"runtime_manager_hash_nitro", K_FULL, K_FULL},
+    {"runtime_manager_hash_sgx", K_FULL, K_FULL},
+    {"runtime_manager_hash_tz", K_FULL, K_FULL},
+    {"runtime_manager_hash_linux", K_FULL, 0},
+    {"runtime_manager_hash_sevsnp", K_FULL, 0},
+    {"runtime_manager_hash_tdx", K_FULL, 0},
+    {"std_streams_table", K_FULL, K_FULL},
+    {"veracruz_server_url", K_FULL, K_FULL},
+};
+
+static const struct field identity_fields[] = {
+    {"certificate", ALL_KINDS, ALL_KINDS},
+    {"file_rights", ALL_KINDS, ALL_KINDS},
+    {"id", K_VAAS | K_FULL, K_VAAS | K_FULL},
+};
+
+static const struct field program_fields[] = {
+    {"file_rights", ALL_KINDS, ALL_KINDS},
+    {"id", ALL_KINDS, ALL_KINDS},
+    {"pi_hash", ALL_KINDS, ALL_KINDS},
+    {"program_file_name", ALL_KINDS, ALL_KINDS},
+};
+
+/* The spec's file_rights schema lists no "required"; an entry without a name
+ * or rights grants nothing and is a mistake, so both are required here. */
+static const struct field file_right_fields[] = {
+    {"file_name", ALL_KINDS, ALL_KINDS},
+    {"rights", ALL_KINDS, ALL_KINDS},
+};
+
+static const struct field data_file_fields[] = {
+    {"data_file", ALL_KINDS, ALL_KINDS},
+    {"pi_hash", ALL_KINDS, ALL_KINDS},
+    {"priority", ALL_KINDS, 0},
+};
+
+static const struct field expiry_fields[] = {
+    {"day", ALL_KINDS, ALL_KINDS},   {"hour", ALL_KINDS, ALL_KINDS},
+    {"minute", ALL_KINDS, ALL_KINDS}, {"month", ALL_KINDS, ALL_KINDS},
+    {"year", ALL_KINDS, ALL_KINDS},
+};
+
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct field *find_field(const struct field *f, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(f[i].name, name) == 0)
+            return &f[i];
+    }
+    return NULL;
+}
+
+/* Kinds named in a mask, for "belongs to ... policies" hints. */
+static void kinds_text(unsigned mask, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = CCF_POLICY_PROGRAM; k <= CCF_POLICY_FULL; k++) {
+        if (mask & K(k)) {
+            int n = snprintf(buf + used, size - used, "%s%s", used ? "/" : "", kind_names[k]);
+            if (n < 0 || (size_t)n >= size - used)
+                return;
+            used += (size_t)n;
+        }
+    }
+}
+
+/* Unknown and missing fields of an object (additionalProperties: false). */
+static void check_fields(pctx *c, json_t *obj, const struct field *f, size_t n)
+{
+    const char *key;
+    json_t *value;
+    unsigned me = K(c->kind);
+
+    json_object_foreach(obj, key, value) {
+        const struct field *known = find_field(f, n, key);
+        if (known == NULL) {
+            pctx_error_key(c, key, "unknown field (not in the %s policy schema)",
+                           ccf_policy_kind_name(c->kind));
+        } else if (!(known->allowed & me)) {
+            char owners[64];
+            kinds_text(known->allowed, owners, sizeof owners);
+            pctx_error_key(c, key, "field not allowed in a %s policy (it belongs to %s policies)",
+                           ccf_policy_kind_name(c->kind), owners);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((f[i].required & me) && json_object_get(obj, f[i].name) == NULL)
+            pctx_error_key(c, f[i].name, "required field is missing");
+    }
+}
+
+/* ---- typed access ---------------------------------------------------------- */
+
+/* "\"abc\"", "12", "1.5", "true", "null", "an object", "an array". */
+static void describe(json_t *v, char *buf, size_t size)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING: {
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v);
+        if (n > 40)
+            snprintf(buf, size, "\"%.37s...\"", s);
+        else
+            snprintf(buf, size, "\"%s\"", s);
+        break;
+    }
+    case JSON_INTEGER: snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
+    case JSON_REAL: snprintf(buf, size, "%.17g", json_real_value(v)); break;
+    case JSON_TRUE: snprintf(buf, size, "true"); break;
+    case JSON_FALSE: snprintf(buf, size, "false"); break;
+    case JSON_NULL: snprintf(buf, size, "null"); break;
+    case JSON_OBJECT: snprintf(buf, size, "an object"); break;
+    case JSON_ARRAY: snprintf(buf, size, "an array"); break;
+    }
+}
+
+static void type_error(pctx *c, const char *expected, json_t *v)
+{
+    char got[64];
+    describe(v, got, sizeof got);
+    pctx_error(c, "expected %s, got %s", expected, got);
+}
+
+/* Each want_* reports at the current path and returns false on a type error. */
+static bool want_string(pctx *c, json_t *v, char **out)
+{
+    if (!json_is_string(v)) {
+        type_error(c, "a string", v);
+        return false;
+    }
+    if ((*out = strdup(json_string_value(v))) == NULL) {
+        c->nomem = true;
+        return false;
+    }
+    return true;
+}
+
+static bool want_int(pctx *c, json_t *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!json_is_integer(v)) {
+        type_error(c, "an integer", v);
+        return false;
+    }
+    json_int_t i = json_integer_value(v);
+    if (i < lo || i > hi) {
+        pctx_error(c, "%" JSON_INTEGER_FORMAT " is out of range (%" PRId64 "-%" PRId64 ")", i, lo,
+                   hi);
+        return false;
+    }
+    *out = i;
+    return true;
+}
+
+static bool want_bool(pctx *c, json_t *v, bool *out)
+{
+    if (!json_is_boolean(v)) {
+        type_error(c, "true or false", v);
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+static bool want_rights(pctx *c, json_t *v, uint32_t *out)
+{
+    if (!json_is_integer(v)) {
+        type_error(c, "an integer", v);
+        return false;
+    }
+    json_int_t i = json_integer_value(v);
+    if (i < 0 || i > (json_int_t)CCF_RIGHTS_ALL) {
+        pctx_error(c,
+                   "%" JSON_INTEGER_FORMAT " is out of range: rights are bits 0-29 "
+                   "(0 to %u, see `ccfaas policy rights --list`)",
+                   i, (unsigned)CCF_RIGHTS_ALL);
+        return false;
+    }
+    *out = (uint32_t)i;
+    return true;
+}
+
+/* Runs fn on object member `key` with the path pushed (if present). */
+#define WITH_KEY(c, obj, key, v, ...)                                                             \
+    do {                                                                                           \
+        json_t *v = json_object_get((obj), (key));                                                 \
+        if (v != NULL) {                                                                           \
+            size_t saved_ = pctx_push_key((c), (key));                                             \
+            __VA_ARGS__;                                                                           \
+            pctx_pop((c), saved_);                                                                 \
+        }                                                                                          \
+    } while (0)
+
+/* ---- structure ---------------------------------------------------------- */
+
+static void free_rights(ccf_file_rights *r)
+{
+    for (size_t i = 0; i < r->count; i++)
+        free(r->items[i].file_name);
+    free(r->items);
+    r->items = NULL;
+    r->count = 0;
+}
+
+void ccf_policy_free(ccf_policy *p)
+{
+    if (p == NULL)
+        return;
+    free(p->function);
+    free(p->instance_id);
+    free(p->execution_strategy);
+    free(p->ciphersuite);
+    for (size_t i = 0; i < p->identity_count; i++) {
+        free(p->identities[i].certificate);
+        free(p->identities[i].subject);
+        free_rights(&p->identities[i].rights);
+    }
+    free(p->identities);
+    for (size_t i = 0; i < p->program_count; i++) {
+        free(p->programs[i].pi_hash);
+        free(p->programs[i].program_file_name);
+        free_rights(&p->programs[i].rights);
+    }
+    free(p->programs);
+    for (size_t i = 0; i < p->data_file_count; i++) {
+        free(p->data_files[i].data_file);
+        free(p->data_files[i].pi_hash);
+    }
+    free(p->data_files);
+    free(p->proxy_attestation_server_url);
+    free(p->proxy_service_cert);
+    free(p->veracruz_server_url);
+    for (int i = 0; i < CCF_RUNTIME_COUNT; i++)
+        free(p->runtime_hash[i]);
+    for (size_t i = 0; i < p->std_stream_count; i++)
+        free(p->std_streams[i].file_name);
+    free(p->std_streams);
+    free(p);
+}
+
+/* calloc for n items (n may be 0: returns a valid pointer or NULL on OOM). */
+static void *alloc_items(pctx *c, size_t n, size_t size)
+{
+    void *p = calloc(n > 0 ? n : 1, size);
+    if (p == NULL)
+        c->nomem = true;
+    return p;
+}
+
+static bool want_array(pctx *c, json_t *v)
+{
+    if (!json_is_array(v)) {
+        type_error(c, "an array", v);
+        return false;
+    }
+    return true;
+}
+
+static bool want_object(pctx *c, json_t *v)
+{
+    if (!json_is_object(v)) {
+        type_error(c, "an object", v);
+        return false;
+    }
+    return true;
+}
+
+static void parse_file_rights(pctx *c, json_t *arr, ccf_file_rights *out)
+{
+    size_t i;
+    json_t *item;
+
+    if (!want_array(c, arr))
+        return;
+    if ((out->items = alloc_items(c, json_array_size(arr), sizeof *out->items)) == NULL)
+        return;
+    json_array_foreach(arr, i, item) {
+        size_t saved = pctx_push_index(c, i);
+        ccf_file_right *r = &out->items[out->count++];
+        if (want_object(c, item)) {
+            check_fields(c, item, file_right_fields, NFIELDS(file_right_fields));
+            WITH_KEY(c, item, "file_name", v, {
+                if (want_string(c, v, &r->file_name) && check_file_name(c, r->file_name, true)) {
+                    for (size_t j = 0; j < i; j++) {
+                        if (out->items[j].file_name != NULL &&
+                            strcmp(out->items[j].file_name, r->file_name) == 0) {
+                            pctx_error(c, "\"%s\" is listed twice in this file_rights list "
+                                          "(also at [%zu])", r->file_name, j);
+                            break;
+                        }
+                    }
+                }
+            });
+            WITH_KEY(c, item, "rights", v, want_rights(c, v, &r->rights));
+        }
+        pctx_pop(c, saved);
+    }
+}
+
+static void parse_identities(pctx *c, json_t *arr, ccf_policy *p)
+{
+    size_t i;
+    json_t *item;
+
+    if (!want_array(c, arr))
+        return;
+    if ((p->identities = alloc_items(c, json_array_size(arr), sizeof *p->identities)) == NULL)
+        return;
+    json_array_foreach(arr, i, item) {
+        size_t saved = pctx_push_index(c, i);
+        ccf_identity *id = &p->identities[p->identity_count++];
+        id->id = -1;
+        if (want_object(c, item)) {
+            check_fields(c, item, identity_fields, NFIELDS(identity_fields));
+            WITH_KEY(c, item, "certificate", v, {
+                if (want_string(c, v, &id->certificate) &&
+                    check_certificate(c, id->certificate, &id->subject)) {
+                    for (size_t j = 0; j < i; j++) {
+                        if (p->identities[j].certificate != NULL &&
+                            strcmp(p->identities[j].certificate, id->certificate) == 0) {
+                            pctx_error(c, "same certificate as identities[%zu]: each identity "
+                                          "needs its own certificate", j);
+                            break;
+                        }
+                    }
+                }
+            });
+            WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &id->rights));
+            if (c->kind != CCF_POLICY_USER) {
+                WITH_KEY(c, item, "id", v, {
+                    int64_t n;
+                    if (want_int(c, v, 0, INT32_MAX, &n)) {
+                        id->id = n;
+                        for (size_t j = 0; j < i; j++) {
+                            if (p->identities[j].id == n) {
+                                pctx_error(c, "id %" PRId64 " is used twice (also identities[%zu])",
+                                           n, j);
+                                break;
+                            }
+                        }
+                    }
+                });
+            }
+        }
+        pctx_pop(c, saved);
+    }
+}
+
+static void parse_programs(pctx *c, json_t *arr, ccf_policy *p)
+{
+    size_t i;
+    json_t *item;
+
+    if (!want_array(c, arr))
+        return;
+    if (json_array_size(arr) == 0) {
+        pctx_error(c, "a function needs at least one program");
+        return;
+    }
+    if ((p->programs = alloc_items(c, json_array_size(arr), sizeof *p->programs)) == NULL)
+        return;
+    json_array_foreach(arr, i, item) {
+        size_t saved = pctx_push_index(c, i);
+        ccf_program *prog = &p->programs[p->program_count++];
+        prog->id = -1;
+        if (want_object(c, item)) {
+            check_fields(c, item, program_fields, NFIELDS(program_fields));
+            WITH_KEY(c, item, "id", v, {
+                int64_t n;
+                if (want_int(c, v, 0, INT32_MAX, &n)) {
+                    prog->id = n;
+                    for (size_t j = 0; j < i; j++) {
+                        if (p->programs[j].id == n) {
+                            pctx_error(c, "id %" PRId64 " is used twice (also programs[%zu])", n,
+                                       j);
+                            break;
+                        }
+                    }
+                }
+            });
+            WITH_KEY(c, item, "pi_hash", v, {
+                if (want_string(c, v, &prog->pi_hash))
+                    check_sha256_hex(c, prog->pi_hash, false);
+            });
+            WITH_KEY(c, item, "program_file_name", v, {
+                if (want_string(c, v, &prog->program_file_name) &&
+                    check_file_name(c, prog->program_file_name, false)) {
+                    for (size_t j = 0; j < i; j++) {
+                        if (p->programs[j].program_file_name != NULL &&
+                            strcmp(p->programs[j].program_file_name, prog->program_file_name) ==
+                                0) {
+                            pctx_error(c, "\"%s\" is used twice (also programs[%zu])",
+                                       prog->program_file_name, j);
+                            break;
+                        }
+                    }
+                }
+            });
+            WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &prog->rights));
+        }
+        pctx_pop(c, saved);
+    }
+}
+
+static void parse_data_files(pctx *c, json_t *arr, ccf_policy *p)
+{
+    size_t i;
+    json_t *item;
+
+    if (!want_array(c, arr))
+        return;
+    if ((p->data_files = alloc_items(c, json_array_size(arr), sizeof *p->data_files)) == NULL)
+        return;
+    json_array_foreach(arr, i, item) {
+        size_t saved = pctx_push_index(c, i);
+        ccf_data_file *df = &p->data_files[p->data_file_count++];
+        if (want_object(c, item)) {
+            check_fields(c, item, data_file_fields, NFIELDS(data_file_fields));
+            WITH_KEY(c, item, "data_file", v, {
+                if (want_string(c, v, &df->data_file) && check_file_name(c, df->data_file, false)) {
+                    for (size_t j = 0; j < i; j++) {
+                        if (p->data_files[j].data_file != NULL &&
+                            strcmp(p->data_files[j].data_file, df->data_file) == 0) {
+                            pctx_error(c, "\"%s\" is listed twice (also data_files[%zu])",
+                                       df->data_file, j);
+                            break;
+                        }
+                    }
+                    for (size_t j = 0; j < p->program_count; j++) {
+                        if (p->programs[j].program_file_name != NULL &&
+                            strcmp(p->programs[j].program_file_name, df->data_file) == 0) {
+                            pctx_error(c, "\"%s\" is already the name of programs[%zu]",
+                                       df->data_file, j);
+                            break;
+                        }
+                    }
+                }
+            });
+            WITH_KEY(c, item, "pi_hash", v, {
+                if (want_string(c, v, &df->pi_hash))
+                    check_sha256_hex(c, df->pi_hash, false);
+            });
+            WITH_KEY(c, item, "priority", v, {
+                if (want_int(c, v, 0, INT32_MAX, &df->priority))
+                    df->has_priority = true;
+            });
+        }
+        pctx_pop(c, saved);
+    }
+}
+
+static void parse_expiry(pctx *c, json_t *obj, ccf_cert_expiry *e)
+{
+    int64_t n;
+    bool complete = true;
+    struct {
+        const char *key;
+        int *dst;
+    } parts[] = {{"year", &e->year},   {"month", &e->month},   {"day", &e->day},
+                 {"hour", &e->hour},   {"minute", &e->minute}};
+
+    if (!want_object(c, obj))
+        return;
+    check_fields(c, obj, expiry_fields, NFIELDS(expiry_fields));
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        json_t *v = json_object_get(obj, parts[i].key);
+        if (v == NULL) {
+            complete = false;
+            continue;
+        }
+        size_t saved = pctx_push_key(c, parts[i].key);
+        if (want_int(c, v, INT32_MIN, INT32_MAX, &n))
+            *parts[i].dst = (int)n;
+        else
+            complete = false;
+        pctx_pop(c, saved);
+    }
+    if (complete)
+        check_expiry(c, e);
+}
+
+static void parse_std_streams(pctx *c, json_t *arr, ccf_policy *p)
+{
+    static const char *const stream_names[] = {"Stdin", "Stdout", "Stderr"};
+    size_t i;
+    json_t *item;
+    int seen[3] = {-1, -1, -1};
+
+    if (!want_array(c, arr))
+        return;
+    if ((p->std_streams = alloc_items(c, json_array_size(arr), sizeof *p->std_streams)) == NULL)
+        return;
+    json_array_foreach(arr, i, item) {
+        size_t saved = pctx_push_index(c, i);
+        const char *key;
+        json_t *value;
+        if (!want_object(c, item)) {
+            pctx_pop(c, saved);
+            continue;
+        }
+        if (json_object_size(item) != 1) {
+            pctx_error(c, "expected an object with exactly one of \"Stdin\", \"Stdout\", "
+                          "\"Stderr\", got %zu fields", json_object_size(item));
+            pctx_pop(c, saved);
+            continue;
+        }
+        json_object_foreach(item, key, value) {
+            int which = -1;
+            for (int s = 0; s < 3; s++) {
+                if (strcmp(key, stream_names[s]) == 0)
+                    which = s;
+            }
+            if (which < 0) {
+                pctx_error_key(c, key, "unknown stream (expected \"Stdin\", \"Stdout\" or "
+                                       "\"Stderr\")");
+                continue;
+            }
+            size_t saved2 = pctx_push_key(c, key);
+            if (seen[which] >= 0)
+                pctx_error(c, "%s is listed twice (also std_streams_table[%d])", key, seen[which]);
+            seen[which] = (int)i;
+            ccf_std_stream *s = &p->std_streams[p->std_stream_count++];
+            s->stream = (ccf_std_stream_kind)which;
+            if (want_object(c, value)) {
+                check_fields(c, value, file_right_fields, NFIELDS(file_right_fields));
+                WITH_KEY(c, value, "file_name", v, {
+                    if (want_string(c, v, &s->file_name))
+                        check_file_name(c, s->file_name, false);
+                });
+                WITH_KEY(c, value, "rights", v, want_rights(c, v, &s->rights));
+            }
+            pctx_pop(c, saved2);
+        }
+        pctx_pop(c, saved);
+    }
+}
+
+static const char *const ciphersuites[] = {
+    /* TLS 1.3 */
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    /* TLS 1.2, ECDHE with AEAD only */
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+};
+
+bool ccf_policy_ciphersuite_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof ciphersuites / sizeof ciphersuites[0]; i++) {
+        if (strcmp(name, ciphersuites[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Which kind a document is, from the fields it has. */
+static ccf_policy_kind detect_kind(json_t *root)
+{
+    static const char *const full_only[] = {
+        "enclave_cert_expiry", "proxy_attestation_server_url", "proxy_service_cert",
+        "runtime_manager_hash_nitro", "runtime_manager_hash_sgx", "runtime_manager_hash_tz",
+        "runtime_manager_hash_linux", "runtime_manager_hash_sevsnp", "runtime_manager_hash_tdx",
+        "std_streams_table", "veracruz_server_url",
+    };
+    bool has_programs = json_object_get(root, "programs") != NULL;
+    bool has_identities = json_object_get(root, "identities") != NULL;
+
+    if (has_programs && has_identities) {
+        for (size_t i = 0; i < sizeof full_only / sizeof full_only[0]; i++) {
+            if (json_object_get(root, full_only[i]) != NULL)
+                return CCF_POLICY_FULL;
+        }
+        return CCF_POLICY_VAAS;
+    }
+    if (has_programs || json_object_get(root, "execution_strategy") != NULL)
+        return CCF_POLICY_PROGRAM;
+    if (has_identities || json_object_get(root, "instanceid") != NULL)
+        return CCF_POLICY_USER;
+    return CCF_POLICY_AUTO;
+}
+
+static void parse_top(pctx *c, json_t *root, ccf_policy *p)
+{
+    check_fields(c, root, top_fields, NFIELDS(top_fields));
+
+    WITH_KEY(c, root, "function", v, {
+        if (want_string(c, v, &p->function))
+            check_name(c, "function name", p->function);
+    });
+    WITH_KEY(c, root, c->kind == CCF_POLICY_USER ? "instanceid" : "instance_id", v, {
+        if (want_string(c, v, &p->instance_id))
+            check_name(c, "instance id", p->instance_id);
+    });
+    WITH_KEY(c, root, "execution_strategy", v, {
+        if (want_string(c, v, &p->execution_strategy) &&
+            strcmp(p->execution_strategy, "Interpretation") != 0 &&
+            strcmp(p->execution_strategy, "JIT") != 0)
+            pctx_error(c, "must be \"Interpretation\" or \"JIT\", got \"%.64s\"",
+                       p->execution_strategy);
+    });
+    WITH_KEY(c, root, "ciphersuite", v, {
+        if (want_string(c, v, &p->ciphersuite) && !ccf_policy_ciphersuite_known(p->ciphersuite))
+            pctx_error(c, "unknown TLS cipher suite \"%.80s\" (e.g. \"TLS_AES_128_GCM_SHA256\" or "
+                          "\"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\")", p->ciphersuite);
+    });
+    WITH_KEY(c, root, "debug", v, want_bool(c, v, &p->debug));
+    WITH_KEY(c, root, "enable_clock", v, want_bool(c, v, &p->enable_clock));
+    WITH_KEY(c, root, "max_memory_mib", v, {
+        if (want_int(c, v, 1, 65536, &p->max_memory_mib))
+            p->has_max_memory_mib = true;
+    });
+    WITH_KEY(c, root, "identities", v, parse_identities(c, v, p));
+    WITH_KEY(c, root, "programs", v, parse_programs(c, v, p));
+    if (c->kind == CCF_POLICY_PROGRAM)
+        WITH_KEY(c, root, "data_files", v, parse_data_files(c, v, p));
+
+    if (c->kind != CCF_POLICY_FULL)
+        return;
+    WITH_KEY(c, root, "enclave_cert_expiry", v, parse_expiry(c, v, &p->enclave_cert_expiry));
+    WITH_KEY(c, root, "proxy_attestation_server_url", v, {
+        if (want_string(c, v, &p->proxy_attestation_server_url))
+            check_host_port(c, p->proxy_attestation_server_url, true);
+    });
+    WITH_KEY(c, root, "proxy_service_cert", v, {
+        char *subject = NULL;
+        if (want_string(c, v, &p->proxy_service_cert))
+            check_certificate(c, p->proxy_service_cert, &subject);
+        free(subject);
+    });
+    WITH_KEY(c, root, "veracruz_server_url", v, {
+        if (want_string(c, v, &p->veracruz_server_url))
+            check_host_port(c, p->veracruz_server_url, false);
+    });
+    bool any_hash = false, hashes_present = true;
+    for (int i = 0; i < CCF_RUNTIME_COUNT; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "runtime_manager_hash_%s", platform_names[i]);
+        WITH_KEY(c, root, key, v, {
+            if (want_string(c, v, &p->runtime_hash[i]) && check_sha256_hex(c, p->runtime_hash[i], true))
+                any_hash |= p->runtime_hash[i][0] != '\0';
+            else
+                hashes_present = false;
+        });
+    }
+    if (hashes_present && !any_hash && json_object_get(root, "runtime_manager_hash_nitro") != NULL)
+        pctx_error(c, "no runtime measurement: at least one runtime_manager_hash_* must be set, "
+                      "or no client can verify the instance");
+    WITH_KEY(c, root, "std_streams_table", v, parse_std_streams(c, v, p));
+}
+
+ccf_err ccf_policy_parse(const char *text, size_t len, ccf_policy_kind kind, ccf_policy **out,
+                         ccf_policy_errors *errors)
+{
+    ccf_policy_errors local;
+    pctx c;
+    json_t *root = NULL;
+    json_error_t jerr;
+    ccf_policy *p = NULL;
+    ccf_err rc = CCF_ERR_INVALID;
+
+    *out = NULL;
+    memset(&c, 0, sizeof c);
+    c.errors = errors != NULL ? errors : &local;
+    memset(c.errors, 0, sizeof *c.errors);
+
+    if (len > CCF_POLICY_MAX_BYTES) {
+        pctx_error(&c, "policy is %zu bytes; at most %u are accepted", len, CCF_POLICY_MAX_BYTES);
+        return CCF_ERR_TOO_LARGE;
+    }
+    /* Duplicate keys would make two readers of one policy disagree: refuse them. */
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        ccf_policy_error *e = next_error(&c);
+        if (e != NULL) {
+            e->line = jerr.line > 0 ? jerr.line : 1;
+            e->column = jerr.column > 0 ? jerr.column : 1;
+            snprintf(e->message, sizeof e->message, "invalid JSON: %s", jerr.text);
+        }
+        goto out;
+    }
+    if (!json_is_object(root)) {
+        type_error(&c, "a JSON object", root);
+        goto out;
+    }
+    c.kind = kind == CCF_POLICY_AUTO ? detect_kind(root) : kind;
+    if (c.kind == CCF_POLICY_AUTO) {
+        pctx_error(&c, "cannot tell which kind of policy this is (it has neither \"programs\" "
+                       "nor \"identities\"); name it with --kind program|user|vaas|full");
+        goto out;
+    }
+    if ((p = calloc(1, sizeof *p)) == NULL) {
+        rc = CCF_ERR_NOMEM;
+        goto out;
+    }
+    p->kind = c.kind;
+    parse_top(&c, root, p);
+    if (c.nomem) {
+        rc = CCF_ERR_NOMEM;
+        pctx_error(&c, "out of memory");
+        goto out;
+    }
+    if (c.errors->count == 0) {
+        *out = p;
+        p = NULL;
+        rc = CCF_OK;
+    }
+out:
+    ccf_policy_free(p);
+    json_decref(root);
+    return rc;
+}
+
+bool ccf_policy_hash(const char *text, size_t len, char out[CCF_SHA256_HEX_LEN + 1])
+{
+    return ccf_sha256_hex(text, len, out);
+}
+
+uint32_t ccf_file_rights_lookup(const ccf_file_rights *rights, const char *file_name)
+{
+    size_t best_len = 0;
+    uint32_t best = 0;
+    for (size_t i = 0; i < rights->count; i++) {
+        const char *entry = rights->items[i].file_name;
+        size_t n = strlen(entry);
+        if (strcmp(entry, file_name) == 0)
+            return rights->items[i].rights;
+        if (n > best_len && entry[n - 1] == '/' && strncmp(entry, file_name, n) == 0) {
+            best_len = n;
+            best = rights->items[i].rights;
+        }
+    }
+    return best;
+}
+
+static bool uses_execute_bit(const ccf_policy *p)
+{
+    for (size_t i = 0; i < p->identity_count; i++) {
+        for (size_t j = 0; j < p->identities[i].rights.count; j++) {
+            if (p->identities[i].rights.items[j].rights & CCF_FD_EXECUTE)
+                return true;
+        }
+    }
+    return false;
+}
+
+bool ccf_policy_may_execute(const ccf_policy *p, size_t identity, size_t program)
+{
+    if (identity >= p->identity_count || program >= p->program_count)
+        return false;
+    const ccf_file_rights *r = &p->identities[identity].rights;
+    if (uses_execute_bit(p))
+        return (ccf_file_rights_lookup(r, p->programs[program].program_file_name) &
+                CCF_FD_EXECUTE) != 0;
+    for (size_t j = 0; j < r->count; j++) {
+        if (r->items[j].rights & CCF_FD_READ)
+            return true;
+    }
+    return false;
+}

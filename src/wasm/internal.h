@@ -1,0 +1,249 @@
+/* Engine internals shared by load.c (decoder, validator, code generator),
+ * interp.c (interpreter) and runtime.c (store, instances, API). Not installed. */
+#ifndef CCF_WASM_INTERNAL_H
+#define CCF_WASM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasm/wasm.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the engine assumes a little-endian host"
+#endif
+
+#define WASM_PAGE 65536u
+#define WASM_MAX_PAGES 65536u
+
+/* One cell of the internal instruction stream: a handler address followed by
+ * pre-decoded immediates, one cell each. */
+typedef union cell {
+    const void *op;
+    uint64_t u;
+    int64_t i;
+    uint32_t u32;
+    const union cell *target;
+} cell;
+
+/* Internal instruction set (see docs/wasm.md). Immediates noted in comments. */
+#define CCF_WASM_OPS(X) \
+    X(UNREACHABLE) X(JMP) /* target */ X(BR_UNLESS) /* target */ X(BR_IF) /* target */ \
+    X(BR_MOVE) /* target height arity */ X(BR_IF_MOVE) /* target height arity */ \
+    X(BR_TABLE) /* n arity, (n+1) x (target height) */ \
+    X(RETURN) /* arity */ X(CALL) /* funcidx */ X(CALL_INDIRECT) /* typeidx tableidx */ \
+    X(LOOP_FUEL) X(DROP) X(SELECT) \
+    X(LOCAL_GET) X(LOCAL_SET) X(LOCAL_TEE) /* slot */ X(GLOBAL_GET) X(GLOBAL_SET) /* idx */ \
+    X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) /* t */ \
+    X(TABLE_COPY) /* dst src */ X(TABLE_INIT) /* t e */ X(ELEM_DROP) /* e */ \
+    X(LOAD32) X(LOAD64) X(LOAD8_S) X(LOAD8_U) X(LOAD16_S) X(LOAD16_U) X(LOAD32_S) /* offset */ \
+    X(STORE8) X(STORE16) X(STORE32) X(STORE64) /* offset */ \
+    X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) /* d */ X(DATA_DROP) /* d */ \
+    X(MEMORY_COPY) X(MEMORY_FILL) \
+    X(CONST) /* value */ X(REF_IS_NULL) X(REF_FUNC) /* funcidx */ \
+    X(I32_EQZ) X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) \
+    X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U) \
+    X(I64_EQZ) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) \
+    X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U) \
+    X(F32_EQ) X(F32_NE) X(F32_LT) X(F32_GT) X(F32_LE) X(F32_GE) \
+    X(F64_EQ) X(F64_NE) X(F64_LT) X(F64_GT) X(F64_LE) X(F64_GE) \
+    X(I32_CLZ) X(I32_CTZ) X(I32_POPCNT) X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_DIV_S) \
+    X(I32_DIV_U) X(I32_REM_S) X(I32_REM_U) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL) \
+    X(I32_SHR_S) X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR) \
+    X(I64_CLZ) X(I64_CTZ) X(I64_POPCNT) X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_DIV_S) \
+    X(I64_DIV_U) X(I64_REM_S) X(I64_REM_U) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL) \
+    X(I64_SHR_S) X(I64_SHR_U) X(I64_ROTL) X(I64_ROTR) \
+    X(F32_ABS) X(F32_NEG) X(F32_CEIL) X(F32_FLOOR) X(F32_TRUNC) X(F32_NEAREST) X(F32_SQRT) \
+    X(F32_ADD) X(F32_SUB) X(F32_MUL) X(F32_DIV) X(F32_MIN) X(F32_MAX) X(F32_COPYSIGN) \
+    X(F64_ABS) X(F64_NEG) X(F64_CEIL) X(F64_FLOOR) X(F64_TRUNC) X(F64_NEAREST) X(F64_SQRT) \
+    X(F64_ADD) X(F64_SUB) X(F64_MUL) X(F64_DIV) X(F64_MIN) X(F64_MAX) X(F64_COPYSIGN) \
+    X(I32_WRAP_I64) X(I32_TRUNC_F32_S) X(I32_TRUNC_F32_U) X(I32_TRUNC_F64_S) X(I32_TRUNC_F64_U) \
+    X(I64_EXTEND_I32_S) X(I64_EXTEND_I32_U) X(I64_TRUNC_F32_S) X(I64_TRUNC_F32_U) \
+    X(I64_TRUNC_F64_S) X(I64_TRUNC_F64_U) X(F32_CONVERT_I32_S) X(F32_CONVERT_I32_U) \
+    X(F32_CONVERT_I64_S) X(F32_CONVERT_I64_U) X(F32_DEMOTE_F64) X(F64_CONVERT_I32_S) \
+    X(F64_CONVERT_I32_U) X(F64_CONVERT_I64_S) X(F64_CONVERT_I64_U) X(F64_PROMOTE_F32) \
+    X(I32_EXTEND8_S) X(I32_EXTEND16_S) X(I64_EXTEND8_S) X(I64_EXTEND16_S) X(I64_EXTEND32_S) \
+    X(I32_TRUNC_SAT_F32_S) X(I32_TRUNC_SAT_F32_U) X(I32_TRUNC_SAT_F64_S) X(I32_TRUNC_SAT_F64_U) \
+    X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U) \
+    /* fused forms emitted by the code generator */ \
+    X(LOCAL_GET2) /* slot slot */ X(I32_ADD_LC) /* slot const: push local+const */ \
+    X(BR_IF_I32_EQZ) /* target */ X(LOCAL_SET_GET) /* slot slot */
+
+enum op {
+#define X(name) OP_##name,
+    CCF_WASM_OPS(X)
+#undef X
+    OP_COUNT_
+};
+
+struct functype {
+    uint32_t np, nr;
+    uint8_t *t; /* np params then nr results (valtype bytes) */
+};
+
+struct limits {
+    uint32_t min, max; /* max UINT32_MAX = none */
+};
+
+struct constexpr_ {
+    uint8_t op; /* 0x41 i32.const 0x42 0x43 0x44, 0xd0 ref.null, 0xd2 ref.func, 0x23 global.get */
+    uint64_t val; /* constant bits, or index */
+};
+
+struct func {
+    uint32_t type;
+    uint32_t nlocals;      /* declared locals, excluding params */
+    uint32_t max_height;   /* slots: params + locals + max operand stack */
+    cell *code;
+    size_t code_len;
+};
+
+struct import {
+    char *module, *name;
+    uint32_t module_len, name_len;
+    uint8_t kind;
+    uint32_t type;          /* func: type index */
+    uint8_t valtype, mut;   /* global; table: valtype = reftype */
+    struct limits lim;      /* table, memory */
+};
+
+struct export_ {
+    char *name;
+    uint32_t name_len;
+    uint8_t kind;
+    uint32_t idx;
+};
+
+struct global_def {
+    uint8_t type, mut;
+    struct constexpr_ init; /* unused for imports */
+};
+
+struct table_def {
+    uint8_t type;
+    struct limits lim;
+};
+
+enum seg_mode { SEG_ACTIVE, SEG_PASSIVE, SEG_DECLARATIVE };
+
+struct elem_seg {
+    uint8_t mode, type;
+    uint32_t table;
+    struct constexpr_ offset;
+    uint32_t n;
+    struct constexpr_ *items;
+};
+
+struct data_seg {
+    uint8_t mode;
+    uint32_t mem;
+    struct constexpr_ offset;
+    const uint8_t *bytes; /* into module->bytes */
+    uint32_t len;
+};
+
+struct ccf_wasm_module {
+    uint8_t *bytes;
+    size_t len;
+    uint32_t ntypes;
+    struct functype *types;
+    uint32_t nimports;
+    struct import *imports;
+    uint32_t nfuncs, nfunc_imports; /* totals include imports */
+    uint32_t *func_types;          /* nfuncs type indices */
+    struct func *funcs;             /* nfuncs - nfunc_imports */
+    uint32_t ntables, ntable_imports;
+    struct table_def *tables;
+    uint32_t nmems, nmem_imports;
+    struct limits *mems;
+    uint32_t nglobals, nglobal_imports;
+    struct global_def *globals;
+    uint32_t nexports;
+    struct export_ *exports;
+    int64_t start; /* -1 none */
+    uint32_t nelems;
+    struct elem_seg *elems;
+    uint32_t ndatas;
+    struct data_seg *datas;
+};
+
+/* ---- runtime objects ---- */
+
+struct funcinst {
+    struct ccf_wasm_instance *inst; /* NULL for host functions */
+    const struct func *def;
+    const struct functype *type;
+    ccf_wasm_host_fn host;
+    void *user;
+    struct funcinst *next_owned;
+};
+
+struct globalinst {
+    uint64_t val;
+    uint8_t type, mut;
+    struct globalinst *next_owned;
+};
+
+struct tableinst {
+    uint64_t *elems; /* refs (pointers), 0 = null */
+    uint32_t size, max;
+    uint8_t type;
+    struct tableinst *next_owned;
+};
+
+struct meminst {
+    uint8_t *base;     /* reserved region, never moves */
+    size_t reserved;   /* bytes reserved */
+    uint64_t size;     /* bytes accessible */
+    uint32_t pages, max;
+    struct meminst *next_owned;
+};
+
+struct ccf_wasm_instance {
+    const ccf_wasm_module *module;
+    struct ccf_wasm_store *store;
+    struct funcinst **funcs;
+    struct tableinst **tables;
+    struct meminst *mem; /* memory 0 or NULL */
+    struct globalinst **globals;
+    uint64_t **elem_items; /* per elem segment: evaluated refs */
+    uint32_t *elem_len;    /* 0 once dropped */
+    uint32_t *data_len;    /* 0 once dropped */
+    struct ccf_wasm_instance *next_owned;
+};
+
+struct frame {
+    const cell *ret_pc;
+    uint64_t *fp;
+    struct ccf_wasm_instance *inst;
+};
+
+struct ccf_wasm_store {
+    ccf_wasm_limits limits;
+    uint64_t *stack, *stack_end, *sp; /* sp: first free slot */
+    struct frame *frames;
+    uint32_t depth;
+    int64_t fuel; /* INT64_MAX when unlimited */
+    bool fuel_limited;
+    struct funcinst *funcs;
+    struct globalinst *globals;
+    struct tableinst *tables;
+    struct meminst *mems;
+    struct ccf_wasm_instance *instances;
+};
+
+/* load.c: the interpreter's handler address for op. */
+const void *ccf_wasm_internal_label(enum op op);
+
+/* interp.c: runs fi with args already at store->sp - np. On success the nr
+ * results are at the old sp position. Returns trap kind (NONE on success);
+ * for TRAP_HOST the reason is in err. */
+ccf_wasm_trap ccf_wasm_internal_run(struct ccf_wasm_store *store, struct funcinst *fi,
+                                     char *err, size_t err_size);
+
+bool ccf_wasm_internal_functype_eq(const struct functype *a, const struct functype *b);
+/* Grows a memory by delta pages; returns old page count or -1. */
+int64_t ccf_wasm_internal_mem_grow(struct ccf_wasm_store *store, struct meminst *m, uint32_t delta);
+int64_t ccf_wasm_internal_table_grow(struct tableinst *t, uint32_t delta, uint64_t init);
+
+#endif
