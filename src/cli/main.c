@@ -12,6 +12,7 @@ struct command {
 
 static const struct command commands[] = {
     {"policy", ccf_cmd_policy, "validate, hash and explain policies"},
+    {"wasm", ccf_cmd_wasm, "validate, invoke and spec-test WebAssembly modules"},
 };
 
 static void usage(FILE *out)

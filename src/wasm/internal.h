@@ -195,7 +195,8 @@ struct meminst {
     uint8_t *base;     /* reserved region, never moves */
     size_t reserved;   /* bytes reserved */
     uint64_t size;     /* bytes accessible */
-    uint32_t pages, max;
+    uint32_t pages, max; /* max: effective cap (declared max, store limit) */
+    uint32_t declared_max; /* UINT32_MAX = none declared */
     struct meminst *next_owned;
 };
 

@@ -196,9 +196,16 @@ ccf_err ccf_wasm_instantiate(ccf_wasm_store *store, const ccf_wasm_module *modul
                              ccf_wasm_instance **out, ccf_wasm_trap *trap,
                              char *err, size_t err_size) __attribute__((warn_unused_result));
 
+/* The module an instance was made from. */
+const ccf_wasm_module *ccf_wasm_instance_module(const ccf_wasm_instance *inst);
+
 /* The export named `name` (NUL-terminated). CCF_ERR_NOT_FOUND if absent. */
 ccf_err ccf_wasm_export(ccf_wasm_instance *inst, const char *name, ccf_wasm_extern *out,
                         char *err, size_t err_size) __attribute__((warn_unused_result));
+/* The same for a name of name_len bytes (names may contain NUL bytes). */
+ccf_err ccf_wasm_export_n(ccf_wasm_instance *inst, const char *name, size_t name_len,
+                          ccf_wasm_extern *out, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 
 /* Signature of a function extern as type-letter strings (see ccf_wasm_host_func);
  * buffers of 33 bytes always suffice. */

@@ -1,0 +1,862 @@
+/* The interpreter: direct-threaded dispatch (computed goto) over the internal
+ * instruction stream built by load.c. Registers: pc (current cell), sp (first
+ * free operand slot), fp (frame base: params, then locals, then operands),
+ * mem/memsz (the current instance's memory, reloaded after anything that can
+ * grow or switch it). Calls push a fixed-size frame record on the store's
+ * frame array; nothing is allocated per call. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wasm/internal.h"
+
+static inline float F32(uint64_t s)
+{
+    uint32_t u = (uint32_t)s;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline uint64_t U32F(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static inline double F64(uint64_t s)
+{
+    double d;
+    memcpy(&d, &s, 8);
+    return d;
+}
+static inline uint64_t U64F(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+/* Rounding functions must return a quiet NaN for a signalling input. */
+static inline uint64_t quiet32(uint64_t r)
+{
+    return isnan(F32(r)) ? (r | 0x00400000u) : r;
+}
+static inline uint64_t quiet64(uint64_t r)
+{
+    return isnan(F64(r)) ? (r | 0x0008000000000000ull) : r;
+}
+
+static float fmin32(float a, float b)
+{
+    if (isnan(a) || isnan(b))
+        return a + b;
+    if (a == b)
+        return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static float fmax32(float a, float b)
+{
+    if (isnan(a) || isnan(b))
+        return a + b;
+    if (a == b)
+        return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+static double fmin64(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return a + b;
+    if (a == b)
+        return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static double fmax64(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return a + b;
+    if (a == b)
+        return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+bool ccf_wasm_internal_functype_eq(const struct functype *a, const struct functype *b)
+{
+    return a == b || (a->np == b->np && a->nr == b->nr &&
+                      (a->np + a->nr == 0 || memcmp(a->t, b->t, a->np + a->nr) == 0));
+}
+
+static ccf_wasm_val to_val(uint8_t t, uint64_t s)
+{
+    ccf_wasm_val v;
+    v.type = (ccf_wasm_valtype)t;
+    switch (t) {
+    case 0x7f: case 0x7d: v.of.i32 = (uint32_t)s; break;
+    case 0x70: case 0x6f: v.of.ref = (void *)(uintptr_t)s; break;
+    default: v.of.i64 = s; break;
+    }
+    return v;
+}
+
+static uint64_t from_val(const ccf_wasm_val *v)
+{
+    switch (v->type) {
+    case CCF_WASM_I32: case CCF_WASM_F32: return v->of.i32;
+    case CCF_WASM_FUNCREF: case CCF_WASM_EXTERNREF: return (uint64_t)(uintptr_t)v->of.ref;
+    default: return v->of.i64;
+    }
+}
+
+/* Calls a host function with args at sp[0..np); results written from sp[0]. */
+static ccf_wasm_trap call_host(struct ccf_wasm_instance *caller, struct funcinst *fi, uint64_t *sp,
+                               char *err, size_t errsz)
+{
+    ccf_wasm_val args[32], res[32];
+    const struct functype *ft = fi->type;
+    for (uint32_t i = 0; i < ft->np; i++)
+        args[i] = to_val(ft->t[i], sp[i]);
+    for (uint32_t i = 0; i < ft->nr; i++) {
+        res[i] = to_val(ft->t[ft->np + i], 0);
+    }
+    char msg[256] = "";
+    ccf_err e = fi->host(caller, fi->user, args, res, msg, sizeof msg);
+    if (e != CCF_OK) {
+        if (err && errsz)
+            snprintf(err, errsz, "%s", msg[0] ? msg : ccf_strerror(e));
+        return CCF_WASM_TRAP_HOST;
+    }
+    for (uint32_t i = 0; i < ft->nr; i++)
+        sp[i] = from_val(&res[i]);
+    return CCF_WASM_TRAP_NONE;
+}
+
+static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const void *const **labels_out,
+                            char *err, size_t errsz)
+{
+    static const void *const labels[OP_COUNT_] = {
+#define X(name) [OP_##name] = &&L_##name,
+        CCF_WASM_OPS(X)
+#undef X
+    };
+    if (labels_out != NULL) {
+        *labels_out = labels;
+        return CCF_WASM_TRAP_NONE;
+    }
+
+    const cell *pc = NULL;
+    uint64_t *sp = S->sp, *fp = NULL;
+    struct ccf_wasm_instance *inst = NULL;
+    uint8_t *mem = NULL;
+    uint64_t memsz = 0;
+    int64_t fuel = S->fuel;
+    struct frame *frames = S->frames;
+    const uint32_t depth_base = S->depth;
+    uint32_t depth = depth_base;
+    const uint32_t max_depth = S->limits.max_call_depth;
+    uint64_t *const stack_end = S->stack_end;
+    ccf_wasm_trap trap = CCF_WASM_TRAP_NONE;
+
+#define NEXT() goto *pc->op
+#define RELOAD_MEM()                 \
+    do {                             \
+        mem = inst->mem->base;       \
+        memsz = inst->mem->size;     \
+    } while (0)
+#define TRAP(k)             \
+    do {                    \
+        trap = (k);         \
+        goto out;           \
+    } while (0)
+
+    goto do_call;
+
+do_call: {
+    const struct func *def = fi->def;
+    uint32_t np = fi->type->np;
+    if (def == NULL) {
+        S->sp = sp;
+        S->depth = depth;
+        S->fuel = fuel;
+        trap = call_host(inst, fi, sp - np, err, errsz);
+        fuel = S->fuel;
+        if (trap != CCF_WASM_TRAP_NONE)
+            goto out;
+        sp = sp - np + fi->type->nr;
+        RELOAD_MEM();
+        NEXT();
+    }
+    uint64_t *nfp = sp - np;
+    if (depth - depth_base >= max_depth || depth >= max_depth ||
+        (size_t)(stack_end - nfp) < (size_t)def->max_height)
+        TRAP(CCF_WASM_TRAP_STACK_EXHAUSTED);
+    if (--fuel < 0)
+        TRAP(CCF_WASM_TRAP_BUDGET_EXHAUSTED);
+    frames[depth].ret_pc = pc;
+    frames[depth].fp = fp;
+    frames[depth].inst = inst;
+    depth++;
+    fp = nfp;
+    memset(sp, 0, (size_t)def->nlocals * sizeof *sp);
+    sp += def->nlocals;
+    if (fi->inst != inst) {
+        inst = fi->inst;
+        RELOAD_MEM();
+    }
+    pc = def->code;
+    NEXT();
+}
+
+L_CALL:
+    fi = inst->funcs[pc[1].u];
+    pc += 2;
+    goto do_call;
+
+L_CALL_INDIRECT: {
+    struct tableinst *tab = inst->tables[pc[2].u];
+    uint32_t i = (uint32_t)*--sp;
+    if (i >= tab->size)
+        TRAP(CCF_WASM_TRAP_UNDEFINED_ELEM);
+    fi = (struct funcinst *)(uintptr_t)tab->elems[i];
+    if (fi == NULL)
+        TRAP(CCF_WASM_TRAP_UNINIT_ELEM);
+    if (!ccf_wasm_internal_functype_eq(fi->type, &inst->module->types[pc[1].u]))
+        TRAP(CCF_WASM_TRAP_TYPE_MISMATCH);
+    pc += 3;
+    goto do_call;
+}
+
+L_RETURN: {
+    uint32_t n = pc[1].u32;
+    memmove(fp, sp - n, (size_t)n * sizeof *sp);
+    sp = fp + n;
+    depth--;
+    pc = frames[depth].ret_pc;
+    fp = frames[depth].fp;
+    if (depth == depth_base)
+        goto done;
+    inst = frames[depth].inst;
+    RELOAD_MEM();
+    NEXT();
+}
+
+L_UNREACHABLE:
+    TRAP(CCF_WASM_TRAP_UNREACHABLE);
+L_JMP:
+    pc = pc + 1 + pc[1].i;
+    NEXT();
+L_BR_IF:
+    if ((uint32_t)*--sp)
+        pc = pc + 1 + pc[1].i;
+    else
+        pc += 2;
+    NEXT();
+L_BR_UNLESS:
+    if (!(uint32_t)*--sp)
+        pc = pc + 1 + pc[1].i;
+    else
+        pc += 2;
+    NEXT();
+L_BR_IF_I32_EQZ:
+    if (!(uint32_t)*--sp)
+        pc = pc + 1 + pc[1].i;
+    else
+        pc += 2;
+    NEXT();
+L_BR_MOVE: {
+    uint64_t n = pc[3].u;
+    uint64_t *dst = fp + pc[2].u;
+    memmove(dst, sp - n, n * sizeof *sp);
+    sp = dst + n;
+    pc = pc + 1 + pc[1].i;
+    NEXT();
+}
+L_BR_IF_MOVE:
+    if ((uint32_t)*--sp) {
+        uint64_t n = pc[3].u;
+        uint64_t *dst = fp + pc[2].u;
+        memmove(dst, sp - n, n * sizeof *sp);
+        sp = dst + n;
+        pc = pc + 1 + pc[1].i;
+    } else {
+        pc += 4;
+    }
+    NEXT();
+L_BR_TABLE: {
+    uint32_t n = pc[1].u32;
+    uint64_t ar = pc[2].u;
+    uint32_t i = (uint32_t)*--sp;
+    if (i > n)
+        i = n;
+    const cell *e = pc + 3 + 2 * (size_t)i;
+    uint64_t *dst = fp + e[1].u;
+    memmove(dst, sp - ar, ar * sizeof *sp);
+    sp = dst + ar;
+    pc = e + e[0].i;
+    NEXT();
+}
+L_LOOP_FUEL:
+    if (--fuel < 0)
+        TRAP(CCF_WASM_TRAP_BUDGET_EXHAUSTED);
+    pc += 1;
+    NEXT();
+L_DROP:
+    sp--;
+    pc += 1;
+    NEXT();
+L_SELECT: {
+    uint32_t c = (uint32_t)sp[-1];
+    sp -= 2;
+    if (!c)
+        sp[-1] = sp[0];
+    pc += 1;
+    NEXT();
+}
+L_LOCAL_GET:
+    *sp++ = fp[pc[1].u];
+    pc += 2;
+    NEXT();
+L_LOCAL_SET:
+    fp[pc[1].u] = *--sp;
+    pc += 2;
+    NEXT();
+L_LOCAL_TEE:
+    fp[pc[1].u] = sp[-1];
+    pc += 2;
+    NEXT();
+L_LOCAL_GET2:
+    sp[0] = fp[pc[1].u];
+    sp[1] = fp[pc[2].u];
+    sp += 2;
+    pc += 3;
+    NEXT();
+L_LOCAL_SET_GET:
+    fp[pc[1].u] = sp[-1];
+    sp[-1] = fp[pc[2].u];
+    pc += 3;
+    NEXT();
+L_I32_ADD_LC:
+    *sp++ = (uint32_t)((uint32_t)fp[pc[1].u] + pc[2].u32);
+    pc += 3;
+    NEXT();
+L_GLOBAL_GET:
+    *sp++ = inst->globals[pc[1].u]->val;
+    pc += 2;
+    NEXT();
+L_GLOBAL_SET:
+    inst->globals[pc[1].u]->val = *--sp;
+    pc += 2;
+    NEXT();
+
+L_TABLE_GET: {
+    struct tableinst *t = inst->tables[pc[1].u];
+    uint32_t i = (uint32_t)sp[-1];
+    if (i >= t->size)
+        TRAP(CCF_WASM_TRAP_TABLE_OOB);
+    sp[-1] = t->elems[i];
+    pc += 2;
+    NEXT();
+}
+L_TABLE_SET: {
+    struct tableinst *t = inst->tables[pc[1].u];
+    uint32_t i = (uint32_t)sp[-2];
+    if (i >= t->size)
+        TRAP(CCF_WASM_TRAP_TABLE_OOB);
+    t->elems[i] = sp[-1];
+    sp -= 2;
+    pc += 2;
+    NEXT();
+}
+L_TABLE_SIZE:
+    *sp++ = inst->tables[pc[1].u]->size;
+    pc += 2;
+    NEXT();
+L_TABLE_GROW: {
+    struct tableinst *t = inst->tables[pc[1].u];
+    int64_t r = ccf_wasm_internal_table_grow(t, (uint32_t)sp[-1], sp[-2]);
+    sp--;
+    sp[-1] = (uint32_t)r;
+    pc += 2;
+    NEXT();
+}
+L_TABLE_FILL: {
+    struct tableinst *t = inst->tables[pc[1].u];
+    uint32_t i = (uint32_t)sp[-3], n = (uint32_t)sp[-1];
+    uint64_t v = sp[-2];
+    sp -= 3;
+    if ((uint64_t)i + n > t->size)
+        TRAP(CCF_WASM_TRAP_TABLE_OOB);
+    for (uint32_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+    pc += 2;
+    NEXT();
+}
+L_TABLE_COPY: {
+    struct tableinst *td = inst->tables[pc[1].u], *ts = inst->tables[pc[2].u];
+    uint32_t d = (uint32_t)sp[-3], s = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
+    sp -= 3;
+    if ((uint64_t)d + n > td->size || (uint64_t)s + n > ts->size)
+        TRAP(CCF_WASM_TRAP_TABLE_OOB);
+    if (n)
+        memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof *td->elems);
+    pc += 3;
+    NEXT();
+}
+L_TABLE_INIT: {
+    struct tableinst *t = inst->tables[pc[1].u];
+    uint32_t e = pc[2].u32;
+    uint32_t d = (uint32_t)sp[-3], s = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
+    sp -= 3;
+    if ((uint64_t)s + n > inst->elem_len[e] || (uint64_t)d + n > t->size)
+        TRAP(CCF_WASM_TRAP_TABLE_OOB);
+    if (n)
+        memcpy(t->elems + d, inst->elem_items[e] + s, (size_t)n * sizeof *t->elems);
+    pc += 3;
+    NEXT();
+}
+L_ELEM_DROP:
+    inst->elem_len[pc[1].u] = 0;
+    pc += 2;
+    NEXT();
+
+#define EA(N)                                                   \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[1].u;         \
+    if (ea + (N) > memsz)                                       \
+        TRAP(CCF_WASM_TRAP_MEMORY_OOB);
+L_LOAD32: {
+    EA(4);
+    uint32_t v;
+    memcpy(&v, mem + ea, 4);
+    sp[-1] = v;
+    pc += 2;
+    NEXT();
+}
+L_LOAD64: {
+    EA(8);
+    uint64_t v;
+    memcpy(&v, mem + ea, 8);
+    sp[-1] = v;
+    pc += 2;
+    NEXT();
+}
+L_LOAD8_S: {
+    EA(1);
+    sp[-1] = (uint64_t)(int64_t)(int8_t)mem[ea];
+    pc += 2;
+    NEXT();
+}
+L_LOAD8_U: {
+    EA(1);
+    sp[-1] = mem[ea];
+    pc += 2;
+    NEXT();
+}
+L_LOAD16_S: {
+    EA(2);
+    int16_t v;
+    memcpy(&v, mem + ea, 2);
+    sp[-1] = (uint64_t)(int64_t)v;
+    pc += 2;
+    NEXT();
+}
+L_LOAD16_U: {
+    EA(2);
+    uint16_t v;
+    memcpy(&v, mem + ea, 2);
+    sp[-1] = v;
+    pc += 2;
+    NEXT();
+}
+L_LOAD32_S: {
+    EA(4);
+    int32_t v;
+    memcpy(&v, mem + ea, 4);
+    sp[-1] = (uint64_t)(int64_t)v;
+    pc += 2;
+    NEXT();
+}
+#define SEA(N)                                                  \
+    uint64_t ea = (uint64_t)(uint32_t)sp[-2] + pc[1].u;         \
+    if (ea + (N) > memsz)                                       \
+        TRAP(CCF_WASM_TRAP_MEMORY_OOB);
+L_STORE8: {
+    SEA(1);
+    mem[ea] = (uint8_t)sp[-1];
+    sp -= 2;
+    pc += 2;
+    NEXT();
+}
+L_STORE16: {
+    SEA(2);
+    uint16_t v = (uint16_t)sp[-1];
+    memcpy(mem + ea, &v, 2);
+    sp -= 2;
+    pc += 2;
+    NEXT();
+}
+L_STORE32: {
+    SEA(4);
+    uint32_t v = (uint32_t)sp[-1];
+    memcpy(mem + ea, &v, 4);
+    sp -= 2;
+    pc += 2;
+    NEXT();
+}
+L_STORE64: {
+    SEA(8);
+    memcpy(mem + ea, &sp[-1], 8);
+    sp -= 2;
+    pc += 2;
+    NEXT();
+}
+L_MEMORY_SIZE:
+    *sp++ = inst->mem->pages;
+    pc += 1;
+    NEXT();
+L_MEMORY_GROW: {
+    int64_t r = ccf_wasm_internal_mem_grow(S, inst->mem, (uint32_t)sp[-1]);
+    sp[-1] = (uint32_t)r;
+    RELOAD_MEM();
+    pc += 1;
+    NEXT();
+}
+L_MEMORY_INIT: {
+    uint32_t dseg = pc[1].u32;
+    uint32_t d = (uint32_t)sp[-3], s = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
+    sp -= 3;
+    if ((uint64_t)s + n > inst->data_len[dseg] || (uint64_t)d + n > memsz)
+        TRAP(CCF_WASM_TRAP_MEMORY_OOB);
+    if (n)
+        memcpy(mem + d, inst->module->datas[dseg].bytes + s, n);
+    pc += 2;
+    NEXT();
+}
+L_DATA_DROP:
+    inst->data_len[pc[1].u] = 0;
+    pc += 2;
+    NEXT();
+L_MEMORY_COPY: {
+    uint32_t d = (uint32_t)sp[-3], s = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
+    sp -= 3;
+    if ((uint64_t)s + n > memsz || (uint64_t)d + n > memsz)
+        TRAP(CCF_WASM_TRAP_MEMORY_OOB);
+    if (n)
+        memmove(mem + d, mem + s, n);
+    pc += 1;
+    NEXT();
+}
+L_MEMORY_FILL: {
+    uint32_t d = (uint32_t)sp[-3], n = (uint32_t)sp[-1];
+    int v = (uint8_t)sp[-2];
+    sp -= 3;
+    if ((uint64_t)d + n > memsz)
+        TRAP(CCF_WASM_TRAP_MEMORY_OOB);
+    if (n)
+        memset(mem + d, v, n);
+    pc += 1;
+    NEXT();
+}
+L_CONST:
+    *sp++ = pc[1].u;
+    pc += 2;
+    NEXT();
+L_REF_IS_NULL:
+    sp[-1] = sp[-1] == 0;
+    pc += 1;
+    NEXT();
+L_REF_FUNC:
+    *sp++ = (uint64_t)(uintptr_t)inst->funcs[pc[1].u];
+    pc += 2;
+    NEXT();
+
+    /* ---- numeric ---- */
+#define A32 ((uint32_t)sp[-2])
+#define B32 ((uint32_t)sp[-1])
+#define A64 (sp[-2])
+#define B64 (sp[-1])
+#define BIN(name, expr)                 \
+    L_##name : {                        \
+        uint64_t r_ = (expr);           \
+        sp--;                           \
+        sp[-1] = r_;                    \
+        pc += 1;                        \
+        NEXT();                         \
+    }
+#define UN(name, expr)                  \
+    L_##name : {                        \
+        sp[-1] = (expr);                \
+        pc += 1;                        \
+        NEXT();                         \
+    }
+    UN(I32_EQZ, B32 == 0)
+    BIN(I32_EQ, A32 == B32)
+    BIN(I32_NE, A32 != B32)
+    BIN(I32_LT_S, (int32_t)A32 < (int32_t)B32)
+    BIN(I32_LT_U, A32 < B32)
+    BIN(I32_GT_S, (int32_t)A32 > (int32_t)B32)
+    BIN(I32_GT_U, A32 > B32)
+    BIN(I32_LE_S, (int32_t)A32 <= (int32_t)B32)
+    BIN(I32_LE_U, A32 <= B32)
+    BIN(I32_GE_S, (int32_t)A32 >= (int32_t)B32)
+    BIN(I32_GE_U, A32 >= B32)
+    UN(I64_EQZ, B64 == 0)
+    BIN(I64_EQ, A64 == B64)
+    BIN(I64_NE, A64 != B64)
+    BIN(I64_LT_S, (int64_t)A64 < (int64_t)B64)
+    BIN(I64_LT_U, A64 < B64)
+    BIN(I64_GT_S, (int64_t)A64 > (int64_t)B64)
+    BIN(I64_GT_U, A64 > B64)
+    BIN(I64_LE_S, (int64_t)A64 <= (int64_t)B64)
+    BIN(I64_LE_U, A64 <= B64)
+    BIN(I64_GE_S, (int64_t)A64 >= (int64_t)B64)
+    BIN(I64_GE_U, A64 >= B64)
+    BIN(F32_EQ, F32(A64) == F32(B64))
+    BIN(F32_NE, F32(A64) != F32(B64))
+    BIN(F32_LT, F32(A64) < F32(B64))
+    BIN(F32_GT, F32(A64) > F32(B64))
+    BIN(F32_LE, F32(A64) <= F32(B64))
+    BIN(F32_GE, F32(A64) >= F32(B64))
+    BIN(F64_EQ, F64(A64) == F64(B64))
+    BIN(F64_NE, F64(A64) != F64(B64))
+    BIN(F64_LT, F64(A64) < F64(B64))
+    BIN(F64_GT, F64(A64) > F64(B64))
+    BIN(F64_LE, F64(A64) <= F64(B64))
+    BIN(F64_GE, F64(A64) >= F64(B64))
+
+    UN(I32_CLZ, B32 ? (uint32_t)__builtin_clz(B32) : 32u)
+    UN(I32_CTZ, B32 ? (uint32_t)__builtin_ctz(B32) : 32u)
+    UN(I32_POPCNT, (uint32_t)__builtin_popcount(B32))
+    BIN(I32_ADD, (uint32_t)(A32 + B32))
+    BIN(I32_SUB, (uint32_t)(A32 - B32))
+    BIN(I32_MUL, (uint32_t)(A32 * B32))
+L_I32_DIV_S: {
+    int32_t a = (int32_t)A32, b = (int32_t)B32;
+    if (b == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    if (a == INT32_MIN && b == -1)
+        TRAP(CCF_WASM_TRAP_INT_OVERFLOW);
+    sp--;
+    sp[-1] = (uint32_t)(a / b);
+    pc += 1;
+    NEXT();
+}
+L_I32_DIV_U:
+    if (B32 == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    sp[-2] = A32 / B32;
+    sp--;
+    pc += 1;
+    NEXT();
+L_I32_REM_S: {
+    int32_t a = (int32_t)A32, b = (int32_t)B32;
+    if (b == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    sp--;
+    sp[-1] = b == -1 ? 0 : (uint32_t)(a % b);
+    pc += 1;
+    NEXT();
+}
+L_I32_REM_U:
+    if (B32 == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    sp[-2] = A32 % B32;
+    sp--;
+    pc += 1;
+    NEXT();
+    BIN(I32_AND, A64 & B64)
+    BIN(I32_OR, A64 | B64)
+    BIN(I32_XOR, A64 ^ B64)
+    BIN(I32_SHL, (uint32_t)(A32 << (B32 & 31)))
+    BIN(I32_SHR_S, (uint32_t)((int32_t)A32 >> (B32 & 31)))
+    BIN(I32_SHR_U, A32 >> (B32 & 31))
+    BIN(I32_ROTL, (uint32_t)((A32 << (B32 & 31)) | (A32 >> ((32 - (B32 & 31)) & 31))))
+    BIN(I32_ROTR, (uint32_t)((A32 >> (B32 & 31)) | (A32 << ((32 - (B32 & 31)) & 31))))
+    UN(I64_CLZ, B64 ? (uint64_t)__builtin_clzll(B64) : 64u)
+    UN(I64_CTZ, B64 ? (uint64_t)__builtin_ctzll(B64) : 64u)
+    UN(I64_POPCNT, (uint64_t)__builtin_popcountll(B64))
+    BIN(I64_ADD, A64 + B64)
+    BIN(I64_SUB, A64 - B64)
+    BIN(I64_MUL, A64 * B64)
+L_I64_DIV_S: {
+    int64_t a = (int64_t)A64, b = (int64_t)B64;
+    if (b == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    if (a == INT64_MIN && b == -1)
+        TRAP(CCF_WASM_TRAP_INT_OVERFLOW);
+    sp--;
+    sp[-1] = (uint64_t)(a / b);
+    pc += 1;
+    NEXT();
+}
+L_I64_DIV_U:
+    if (B64 == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    sp[-2] = A64 / B64;
+    sp--;
+    pc += 1;
+    NEXT();
+L_I64_REM_S: {
+    int64_t a = (int64_t)A64, b = (int64_t)B64;
+    if (b == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    sp--;
+    sp[-1] = b == -1 ? 0 : (uint64_t)(a % b);
+    pc += 1;
+    NEXT();
+}
+L_I64_REM_U:
+    if (B64 == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    sp[-2] = A64 % B64;
+    sp--;
+    pc += 1;
+    NEXT();
+    BIN(I64_AND, A64 & B64)
+    BIN(I64_OR, A64 | B64)
+    BIN(I64_XOR, A64 ^ B64)
+    BIN(I64_SHL, A64 << (B64 & 63))
+    BIN(I64_SHR_S, (uint64_t)((int64_t)A64 >> (B64 & 63)))
+    BIN(I64_SHR_U, A64 >> (B64 & 63))
+    BIN(I64_ROTL, (A64 << (B64 & 63)) | (A64 >> ((64 - (B64 & 63)) & 63)))
+    BIN(I64_ROTR, (A64 >> (B64 & 63)) | (A64 << ((64 - (B64 & 63)) & 63)))
+
+    UN(F32_ABS, B32 & 0x7fffffffu)
+    UN(F32_NEG, B32 ^ 0x80000000u)
+    UN(F32_CEIL, quiet32(U32F(ceilf(F32(B64)))))
+    UN(F32_FLOOR, quiet32(U32F(floorf(F32(B64)))))
+    UN(F32_TRUNC, quiet32(U32F(truncf(F32(B64)))))
+    UN(F32_NEAREST, quiet32(U32F(nearbyintf(F32(B64)))))
+    UN(F32_SQRT, U32F(sqrtf(F32(B64))))
+    BIN(F32_ADD, U32F(F32(A64) + F32(B64)))
+    BIN(F32_SUB, U32F(F32(A64) - F32(B64)))
+    BIN(F32_MUL, U32F(F32(A64) * F32(B64)))
+    BIN(F32_DIV, U32F(F32(A64) / F32(B64)))
+    BIN(F32_MIN, U32F(fmin32(F32(A64), F32(B64))))
+    BIN(F32_MAX, U32F(fmax32(F32(A64), F32(B64))))
+    BIN(F32_COPYSIGN, (A32 & 0x7fffffffu) | (B32 & 0x80000000u))
+    UN(F64_ABS, B64 & 0x7fffffffffffffffull)
+    UN(F64_NEG, B64 ^ 0x8000000000000000ull)
+    UN(F64_CEIL, quiet64(U64F(ceil(F64(B64)))))
+    UN(F64_FLOOR, quiet64(U64F(floor(F64(B64)))))
+    UN(F64_TRUNC, quiet64(U64F(trunc(F64(B64)))))
+    UN(F64_NEAREST, quiet64(U64F(nearbyint(F64(B64)))))
+    UN(F64_SQRT, U64F(sqrt(F64(B64))))
+    BIN(F64_ADD, U64F(F64(A64) + F64(B64)))
+    BIN(F64_SUB, U64F(F64(A64) - F64(B64)))
+    BIN(F64_MUL, U64F(F64(A64) * F64(B64)))
+    BIN(F64_DIV, U64F(F64(A64) / F64(B64)))
+    BIN(F64_MIN, U64F(fmin64(F64(A64), F64(B64))))
+    BIN(F64_MAX, U64F(fmax64(F64(A64), F64(B64))))
+    BIN(F64_COPYSIGN, (A64 & 0x7fffffffffffffffull) | (B64 & 0x8000000000000000ull))
+
+    UN(I32_WRAP_I64, (uint32_t)B64)
+#define TRUNC(name, FT, get, lo_ok, hi_ok, cast)            \
+    L_##name : {                                            \
+        FT x_ = get(sp[-1]);                                \
+        if (isnan(x_))                                      \
+            TRAP(CCF_WASM_TRAP_BAD_CONVERSION);             \
+        if (!(lo_ok && hi_ok))                              \
+            TRAP(CCF_WASM_TRAP_INT_OVERFLOW);               \
+        sp[-1] = cast;                                      \
+        pc += 1;                                            \
+        NEXT();                                             \
+    }
+    TRUNC(I32_TRUNC_F32_S, float, F32, x_ >= -2147483648.0f, x_ < 2147483648.0f, (uint32_t)(int32_t)x_)
+    TRUNC(I32_TRUNC_F32_U, float, F32, x_ > -1.0f, x_ < 4294967296.0f, (uint32_t)x_)
+    TRUNC(I32_TRUNC_F64_S, double, F64, x_ > -2147483649.0, x_ < 2147483648.0, (uint32_t)(int32_t)x_)
+    TRUNC(I32_TRUNC_F64_U, double, F64, x_ > -1.0, x_ < 4294967296.0, (uint32_t)x_)
+    UN(I64_EXTEND_I32_S, (uint64_t)(int64_t)(int32_t)B32)
+    UN(I64_EXTEND_I32_U, (uint64_t)B32)
+    TRUNC(I64_TRUNC_F32_S, float, F32, x_ >= -9223372036854775808.0f, x_ < 9223372036854775808.0f,
+          (uint64_t)(int64_t)x_)
+    TRUNC(I64_TRUNC_F32_U, float, F32, x_ > -1.0f, x_ < 18446744073709551616.0f, (uint64_t)x_)
+    TRUNC(I64_TRUNC_F64_S, double, F64, x_ >= -9223372036854775808.0, x_ < 9223372036854775808.0,
+          (uint64_t)(int64_t)x_)
+    TRUNC(I64_TRUNC_F64_U, double, F64, x_ > -1.0, x_ < 18446744073709551616.0, (uint64_t)x_)
+    UN(F32_CONVERT_I32_S, U32F((float)(int32_t)B32))
+    UN(F32_CONVERT_I32_U, U32F((float)B32))
+    UN(F32_CONVERT_I64_S, U32F((float)(int64_t)B64))
+    UN(F32_CONVERT_I64_U, U32F((float)B64))
+    UN(F32_DEMOTE_F64, U32F((float)F64(B64)))
+    UN(F64_CONVERT_I32_S, U64F((double)(int32_t)B32))
+    UN(F64_CONVERT_I32_U, U64F((double)B32))
+    UN(F64_CONVERT_I64_S, U64F((double)(int64_t)B64))
+    UN(F64_CONVERT_I64_U, U64F((double)B64))
+    UN(F64_PROMOTE_F32, U64F((double)F32(B64)))
+    UN(I32_EXTEND8_S, (uint32_t)(int32_t)(int8_t)B32)
+    UN(I32_EXTEND16_S, (uint32_t)(int32_t)(int16_t)B32)
+    UN(I64_EXTEND8_S, (uint64_t)(int64_t)(int8_t)B64)
+    UN(I64_EXTEND16_S, (uint64_t)(int64_t)(int16_t)B64)
+    UN(I64_EXTEND32_S, (uint64_t)(int64_t)(int32_t)B64)
+#define SAT(name, FT, get, lo, hi, lov, hiv, cast)           \
+    L_##name : {                                            \
+        FT x_ = get(sp[-1]);                                \
+        uint64_t r_;                                        \
+        if (isnan(x_))                                      \
+            r_ = 0;                                         \
+        else if (!(x_ > (lo)))                              \
+            r_ = (lov);                                     \
+        else if (!(x_ < (hi)))                              \
+            r_ = (hiv);                                     \
+        else                                                \
+            r_ = cast;                                      \
+        sp[-1] = r_;                                        \
+        pc += 1;                                            \
+        NEXT();                                             \
+    }
+    SAT(I32_TRUNC_SAT_F32_S, float, F32, -2147483904.0f, 2147483648.0f, 0x80000000u, 0x7fffffffu,
+        (uint32_t)(int32_t)x_)
+    SAT(I32_TRUNC_SAT_F32_U, float, F32, -1.0f, 4294967296.0f, 0u, 0xffffffffu, (uint32_t)x_)
+    SAT(I32_TRUNC_SAT_F64_S, double, F64, -2147483649.0, 2147483648.0, 0x80000000u, 0x7fffffffu,
+        (uint32_t)(int32_t)x_)
+    SAT(I32_TRUNC_SAT_F64_U, double, F64, -1.0, 4294967296.0, 0u, 0xffffffffu, (uint32_t)x_)
+    SAT(I64_TRUNC_SAT_F32_S, float, F32, -9223373136366403584.0f, 9223372036854775808.0f,
+        0x8000000000000000ull, 0x7fffffffffffffffull, (uint64_t)(int64_t)x_)
+    SAT(I64_TRUNC_SAT_F32_U, float, F32, -1.0f, 18446744073709551616.0f, 0u, ~0ull, (uint64_t)x_)
+    SAT(I64_TRUNC_SAT_F64_S, double, F64, -9223372036854777856.0, 9223372036854775808.0,
+        0x8000000000000000ull, 0x7fffffffffffffffull, (uint64_t)(int64_t)x_)
+    SAT(I64_TRUNC_SAT_F64_U, double, F64, -1.0, 18446744073709551616.0, 0u, ~0ull, (uint64_t)x_)
+
+done:
+    S->sp = S->sp; /* results are at the entry frame base */
+    S->depth = depth_base;
+    S->fuel = fuel;
+    return CCF_WASM_TRAP_NONE;
+out:
+    S->depth = depth_base;
+    S->fuel = fuel < 0 ? 0 : fuel;
+    if (trap != CCF_WASM_TRAP_HOST && err != NULL && errsz > 0)
+        snprintf(err, errsz, "%s", ccf_wasm_trap_string(trap));
+    return trap;
+}
+
+const void *ccf_wasm_internal_label(enum op op)
+{
+    const void *const *labels = NULL;
+    interp(NULL, NULL, &labels, NULL, 0);
+    return labels[op];
+}
+
+ccf_wasm_trap ccf_wasm_internal_run(struct ccf_wasm_store *store, struct funcinst *fi, char *err,
+                                    size_t err_size)
+{
+    return interp(store, fi, NULL, err, err_size);
+}
+
+const char *ccf_wasm_trap_string(ccf_wasm_trap trap)
+{
+    switch (trap) {
+    case CCF_WASM_TRAP_NONE: return "no trap";
+    case CCF_WASM_TRAP_UNREACHABLE: return "unreachable";
+    case CCF_WASM_TRAP_MEMORY_OOB: return "out of bounds memory access";
+    case CCF_WASM_TRAP_TABLE_OOB: return "out of bounds table access";
+    case CCF_WASM_TRAP_UNDEFINED_ELEM: return "undefined element";
+    case CCF_WASM_TRAP_UNINIT_ELEM: return "uninitialized element";
+    case CCF_WASM_TRAP_TYPE_MISMATCH: return "indirect call type mismatch";
+    case CCF_WASM_TRAP_DIV_ZERO: return "integer divide by zero";
+    case CCF_WASM_TRAP_INT_OVERFLOW: return "integer overflow";
+    case CCF_WASM_TRAP_BAD_CONVERSION: return "invalid conversion to integer";
+    case CCF_WASM_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+    case CCF_WASM_TRAP_BUDGET_EXHAUSTED: return "budget exhausted";
+    case CCF_WASM_TRAP_HOST: return "host function failed";
+    }
+    return "unknown trap";
+}

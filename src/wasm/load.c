@@ -1,0 +1,1878 @@
+/* Decoder, validator and code generator: one pass over the binary module.
+ * Function bodies are validated with the spec's algorithm (operand type stack
+ * + control frames) and translated at the same time into the internal
+ * instruction stream (internal.h): handler addresses with pre-decoded
+ * immediates, branch targets resolved to relative cell offsets, locals and
+ * branch heights as fixed slot offsets from the frame base. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/internal.h"
+
+#define MAX_LOCALS 50000u
+#define MAX_FUNC_SLOTS (1u << 20)
+
+struct rd {
+    const uint8_t *start, *p, *end;
+    const char *sec;
+    char *err;
+    size_t errsz;
+};
+
+static ccf_err failv(struct rd *r, const uint8_t *at, const char *fmt, va_list ap)
+{
+    if (r->err != NULL && r->errsz > 0) {
+        int n = snprintf(r->err, r->errsz, "%s section, offset 0x%zx: ", r->sec,
+                         (size_t)(at - r->start));
+        if (n >= 0 && (size_t)n < r->errsz)
+            vsnprintf(r->err + n, r->errsz - (size_t)n, fmt, ap);
+    }
+    return CCF_ERR_INVALID;
+}
+
+__attribute__((format(printf, 2, 3))) static ccf_err fail(struct rd *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ccf_err e = failv(r, r->p, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+__attribute__((format(printf, 3, 4))) static ccf_err fail_at(struct rd *r, const uint8_t *at,
+                                                             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ccf_err e = failv(r, at, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+#define TRY(x)                  \
+    do {                        \
+        ccf_err e_ = (x);       \
+        if (e_ != CCF_OK)       \
+            return e_;          \
+    } while (0)
+
+static ccf_err rd_byte(struct rd *r, uint8_t *out)
+{
+    *out = 0;
+    if (r->p >= r->end)
+        return fail(r, "unexpected end");
+    *out = *r->p++;
+    return CCF_OK;
+}
+
+/* LEB128 with the spec's size and unused-bit rules. */
+static ccf_err rd_leb(struct rd *r, unsigned bits, bool sign, uint64_t *out)
+{
+    const uint8_t *at = r->p;
+    unsigned maxb = (bits + 6) / 7;
+    uint64_t v = 0;
+    *out = 0;
+    unsigned shift = 0;
+    for (unsigned i = 0;; i++) {
+        uint8_t b;
+        if (r->p >= r->end)
+            return fail(r, "unexpected end");
+        b = *r->p++;
+        if (i == maxb - 1) {
+            unsigned valid = bits - 7 * (maxb - 1);
+            if (b & 0x80)
+                return fail_at(r, at, "integer representation too long");
+            if (sign) {
+                uint8_t m = (uint8_t)((0x7f << (valid - 1)) & 0x7f);
+                if ((b & m) != 0 && (b & m) != m)
+                    return fail_at(r, at, "integer too large");
+            } else {
+                uint8_t m = (uint8_t)((0x7f << valid) & 0x7f);
+                if (b & m)
+                    return fail_at(r, at, "integer too large");
+            }
+        }
+        v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80)) {
+            if (sign && shift < 64 && (b & 0x40))
+                v |= ~(uint64_t)0 << shift;
+            break;
+        }
+    }
+    *out = v;
+    return CCF_OK;
+}
+
+static ccf_err rd_u32(struct rd *r, uint32_t *out)
+{
+    uint64_t v;
+    *out = 0;
+    TRY(rd_leb(r, 32, false, &v));
+    *out = (uint32_t)v;
+    return CCF_OK;
+}
+
+/* A vector length: each element takes at least min_elem_bytes, so a count
+ * larger than the rest of the input is malformed (bounds every allocation). */
+static ccf_err rd_count(struct rd *r, uint32_t *out, size_t min_elem_bytes)
+{
+    const uint8_t *at = r->p;
+    TRY(rd_u32(r, out));
+    if (min_elem_bytes > 0 && (uint64_t)*out * min_elem_bytes > (uint64_t)(r->end - r->p))
+        return fail_at(r, at, "length out of bounds (unexpected end)");
+    return CCF_OK;
+}
+
+static bool utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        uint32_t cp;
+        size_t len;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            cp = c & 0x1f;
+            len = 2;
+        } else if ((c & 0xf0) == 0xe0) {
+            cp = c & 0x0f;
+            len = 3;
+        } else if ((c & 0xf8) == 0xf0) {
+            cp = c & 0x07;
+            len = 4;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* A name: copied NUL-terminated (may contain NUL bytes, len is exact). */
+static ccf_err rd_name(struct rd *r, char **out, uint32_t *len)
+{
+    uint32_t n;
+    TRY(rd_count(r, &n, 1));
+    if (!utf8_valid(r->p, n))
+        return fail(r, "malformed UTF-8 encoding");
+    char *s = malloc((size_t)n + 1);
+    if (s == NULL)
+        return CCF_ERR_NOMEM;
+    memcpy(s, r->p, n);
+    s[n] = '\0';
+    r->p += n;
+    *out = s;
+    *len = n;
+    return CCF_OK;
+}
+
+static bool is_valtype(uint8_t t)
+{
+    return t == 0x7f || t == 0x7e || t == 0x7d || t == 0x7c || t == 0x70 || t == 0x6f;
+}
+static bool is_reftype(uint8_t t) { return t == 0x70 || t == 0x6f; }
+
+static const char *tname(uint8_t t)
+{
+    switch (t) {
+    case 0x7f: return "i32";
+    case 0x7e: return "i64";
+    case 0x7d: return "f32";
+    case 0x7c: return "f64";
+    case 0x70: return "funcref";
+    case 0x6f: return "externref";
+    case 0: return "unknown";
+    }
+    return "?";
+}
+
+static ccf_err rd_valtype(struct rd *r, uint8_t *out)
+{
+    const uint8_t *at = r->p;
+    TRY(rd_byte(r, out));
+    if (!is_valtype(*out))
+        return fail_at(r, at, "malformed value type 0x%02x", *out);
+    return CCF_OK;
+}
+
+static ccf_err rd_reftype(struct rd *r, uint8_t *out)
+{
+    const uint8_t *at = r->p;
+    TRY(rd_byte(r, out));
+    if (!is_reftype(*out))
+        return fail_at(r, at, "malformed reference type 0x%02x", *out);
+    return CCF_OK;
+}
+
+static ccf_err rd_limits(struct rd *r, struct limits *l, bool memory)
+{
+    uint8_t flag;
+    const uint8_t *at = r->p;
+    TRY(rd_byte(r, &flag));
+    if (flag > 1)
+        return fail_at(r, at, "integer too large (limits flag 0x%02x)", flag);
+    TRY(rd_u32(r, &l->min));
+    l->max = UINT32_MAX;
+    if (flag == 1)
+        TRY(rd_u32(r, &l->max));
+    if (memory) {
+        if (l->min > WASM_MAX_PAGES)
+            return fail_at(r, at, "memory size must be at most 65536 pages (4GiB)");
+        if (flag == 1 && l->max > WASM_MAX_PAGES)
+            return fail_at(r, at, "memory size must be at most 65536 pages (4GiB)");
+    }
+    if (flag == 1 && l->max < l->min)
+        return fail_at(r, at, "size minimum must not be greater than maximum");
+    return CCF_OK;
+}
+
+/* ---- module decoding ---- */
+
+struct loader {
+    struct rd r;
+    ccf_wasm_module *m;
+    uint8_t *declared; /* per func: may be used by ref.func in code */
+    bool has_datacount;
+    uint32_t datacount;
+};
+
+static ccf_err rd_constexpr(struct loader *L, uint8_t want, struct constexpr_ *ce, bool global_init)
+{
+    struct rd *r = &L->r;
+    const uint8_t *at = r->p;
+    uint8_t op, got = 0;
+    uint64_t v;
+    TRY(rd_byte(r, &op));
+    ce->op = op;
+    switch (op) {
+    case 0x41:
+        TRY(rd_leb(r, 32, true, &v));
+        ce->val = (uint32_t)v;
+        got = 0x7f;
+        break;
+    case 0x42:
+        TRY(rd_leb(r, 64, true, &v));
+        ce->val = v;
+        got = 0x7e;
+        break;
+    case 0x43:
+        if (r->end - r->p < 4)
+            return fail(r, "unexpected end");
+        ce->val = (uint64_t)r->p[0] | (uint64_t)r->p[1] << 8 | (uint64_t)r->p[2] << 16 |
+                  (uint64_t)r->p[3] << 24;
+        r->p += 4;
+        got = 0x7d;
+        break;
+    case 0x44:
+        if (r->end - r->p < 8)
+            return fail(r, "unexpected end");
+        ce->val = 0;
+        for (int i = 7; i >= 0; i--)
+            ce->val = (ce->val << 8) | r->p[i];
+        r->p += 8;
+        got = 0x7c;
+        break;
+    case 0xd0: {
+        uint8_t t;
+        TRY(rd_reftype(r, &t));
+        ce->val = 0;
+        got = t;
+        break;
+    }
+    case 0xd2: {
+        uint32_t f;
+        TRY(rd_u32(r, &f));
+        if (f >= L->m->nfuncs)
+            return fail_at(r, at, "unknown function %u", f);
+        L->declared[f] = 1;
+        ce->val = f;
+        got = 0x70;
+        break;
+    }
+    case 0x23: {
+        uint32_t g;
+        TRY(rd_u32(r, &g));
+        uint32_t limit = global_init ? L->m->nglobal_imports : L->m->nglobals;
+        if (g >= limit || g >= L->m->nglobal_imports)
+            return fail_at(r, at, "unknown global %u", g);
+        if (L->m->globals[g].mut)
+            return fail_at(r, at, "constant expression required (mutable global)");
+        ce->val = g;
+        got = L->m->globals[g].type;
+        break;
+    }
+    default:
+        if (op == 0x0b)
+            return fail_at(r, at, "type mismatch: constant expression is empty");
+        return fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
+    }
+    at = r->p;
+    TRY(rd_byte(r, &op));
+    if (op != 0x0b) {
+        if (op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0xd0 || op == 0xd2 ||
+            op == 0x23)
+            return fail_at(r, at, "type mismatch: constant expression has extra values");
+        return fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
+    }
+    if (got != want)
+        return fail_at(r, at, "type mismatch: constant expression has type %s, expected %s",
+                       tname(got), tname(want));
+    return CCF_OK;
+}
+
+static ccf_err sec_type(struct loader *L)
+{
+    struct rd *r = &L->r;
+    ccf_wasm_module *m = L->m;
+    uint32_t n;
+    TRY(rd_count(r, &n, 3));
+    m->types = calloc(n ? n : 1, sizeof *m->types);
+    if (m->types == NULL)
+        return CCF_ERR_NOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t form;
+        uint32_t np, nr;
+        const uint8_t *at = r->p;
+        TRY(rd_byte(r, &form));
+        if (form != 0x60)
+            return fail_at(r, at, "integer representation too long (function type form 0x%02x)", form);
+        TRY(rd_count(r, &np, 1));
+        const uint8_t *pp = r->p;
+        r->p += np;
+        TRY(rd_count(r, &nr, 1));
+        const uint8_t *rp = r->p;
+        r->p += nr;
+        struct functype *ft = &m->types[i];
+        ft->t = malloc((size_t)np + nr + 1);
+        if (ft->t == NULL)
+            return CCF_ERR_NOMEM;
+        m->ntypes = i + 1;
+        ft->np = np;
+        ft->nr = nr;
+        memcpy(ft->t, pp, np);
+        memcpy(ft->t + np, rp, nr);
+        for (uint32_t k = 0; k < np + nr; k++)
+            if (!is_valtype(ft->t[k]))
+                return fail_at(r, k < np ? pp + k : rp + (k - np), "malformed value type 0x%02x",
+                               ft->t[k]);
+    }
+    m->ntypes = n;
+    return CCF_OK;
+}
+
+static ccf_err sec_import(struct loader *L)
+{
+    struct rd *r = &L->r;
+    ccf_wasm_module *m = L->m;
+    uint32_t n;
+    TRY(rd_count(r, &n, 4));
+    m->imports = calloc(n ? n : 1, sizeof *m->imports);
+    if (m->imports == NULL)
+        return CCF_ERR_NOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        struct import *im = &m->imports[i];
+        m->nimports = i + 1;
+        TRY(rd_name(r, &im->module, &im->module_len));
+        TRY(rd_name(r, &im->name, &im->name_len));
+        const uint8_t *at = r->p;
+        TRY(rd_byte(r, &im->kind));
+        switch (im->kind) {
+        case 0:
+            TRY(rd_u32(r, &im->type));
+            if (im->type >= m->ntypes)
+                return fail_at(r, at, "unknown type %u", im->type);
+            m->nfunc_imports++;
+            break;
+        case 1:
+            TRY(rd_reftype(r, &im->valtype));
+            TRY(rd_limits(r, &im->lim, false));
+            m->ntable_imports++;
+            break;
+        case 2:
+            TRY(rd_limits(r, &im->lim, true));
+            m->nmem_imports++;
+            break;
+        case 3: {
+            TRY(rd_valtype(r, &im->valtype));
+            const uint8_t *mat = r->p;
+            TRY(rd_byte(r, &im->mut));
+            if (im->mut > 1)
+                return fail_at(r, mat, "malformed mutability");
+            m->nglobal_imports++;
+            break;
+        }
+        default:
+            return fail_at(r, at, "malformed import kind 0x%02x", im->kind);
+        }
+        if (m->nmem_imports > 1)
+            return fail_at(r, at, "multiple memories");
+    }
+    return CCF_OK;
+}
+
+struct tmp_spaces {
+    uint32_t nfuncs, ntables, nmems;
+    uint32_t *ftypes;
+    struct table_def *tables;
+    struct limits *mems;
+    bool built;
+};
+
+/* Builds the function, table, memory and (imported) global index spaces once
+ * the sections before the global section are known. */
+static ccf_err build_spaces(struct loader *L, struct tmp_spaces *T)
+{
+    ccf_wasm_module *m = L->m;
+    if (T->built)
+        return CCF_OK;
+    T->built = true;
+    m->nfuncs = m->nfunc_imports + T->nfuncs;
+    m->ntables = m->ntable_imports + T->ntables;
+    m->nmems = m->nmem_imports + T->nmems;
+    m->nglobals = m->nglobal_imports;
+    m->func_types = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->func_types);
+    m->funcs = calloc(T->nfuncs + 1, sizeof *m->funcs);
+    m->tables = calloc(m->ntables ? m->ntables : 1, sizeof *m->tables);
+    m->mems = calloc(m->nmems ? m->nmems : 1, sizeof *m->mems);
+    m->globals = calloc(m->nglobals ? m->nglobals : 1, sizeof *m->globals);
+    L->declared = calloc(m->nfuncs ? m->nfuncs : 1, 1);
+    if (!m->func_types || !m->funcs || !m->tables || !m->mems || !m->globals || !L->declared)
+        return CCF_ERR_NOMEM;
+    uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        struct import *im = &m->imports[i];
+        switch (im->kind) {
+        case 0: m->func_types[fi++] = im->type; break;
+        case 1: m->tables[ti].type = im->valtype; m->tables[ti++].lim = im->lim; break;
+        case 2: m->mems[mi++] = im->lim; break;
+        case 3: m->globals[gi].type = im->valtype; m->globals[gi++].mut = im->mut; break;
+        }
+    }
+    for (uint32_t i = 0; i < T->nfuncs; i++)
+        m->func_types[fi++] = T->ftypes[i];
+    for (uint32_t i = 0; i < T->ntables; i++)
+        m->tables[ti++] = T->tables[i];
+    for (uint32_t i = 0; i < T->nmems; i++)
+        m->mems[mi++] = T->mems[i];
+    return CCF_OK;
+}
+
+/* ---- function bodies ---- */
+
+enum { K_BLOCK, K_LOOP, K_IF, K_ELSE, K_FUNC };
+
+struct ctrl {
+    uint8_t kind;
+    bool unreachable;
+    const uint8_t *pt, *rt;
+    uint32_t np, nr;
+    uint32_t height;   /* type stack height at entry, params excluded */
+    size_t loop_pc;    /* K_LOOP: code index of the loop head */
+    int64_t fix;       /* head of the list of cells to patch with the end position */
+    int64_t else_fix;  /* K_IF: BR_UNLESS target cell, -1 none */
+};
+
+struct fc {
+    struct loader *L;
+    struct rd *r;
+    uint8_t *vs;
+    uint32_t nvs, capvs;
+    struct ctrl *cs;
+    uint32_t ncs, capcs;
+    cell *code;
+    size_t ncode, capcode;
+    uint8_t *ltypes; /* local types, params first */
+    uint32_t nlt;
+    uint32_t max_height;
+};
+
+static const uint8_t vt_bytes[256] = {
+    [0x7f] = 0x7f, [0x7e] = 0x7e, [0x7d] = 0x7d, [0x7c] = 0x7c, [0x70] = 0x70, [0x6f] = 0x6f,
+};
+
+static ccf_err emit_cell(struct fc *c, cell v)
+{
+    if (c->ncode == c->capcode) {
+        size_t nc = c->capcode ? c->capcode * 2 : 64;
+        cell *n = realloc(c->code, nc * sizeof *n);
+        if (n == NULL)
+            return CCF_ERR_NOMEM;
+        c->code = n;
+        c->capcode = nc;
+    }
+    c->code[c->ncode++] = v;
+    return CCF_OK;
+}
+
+static ccf_err emit_op(struct fc *c, enum op op)
+{
+    cell v;
+    v.op = ccf_wasm_internal_label(op);
+    return emit_cell(c, v);
+}
+
+static ccf_err emit_u(struct fc *c, uint64_t u)
+{
+    cell v;
+    v.u = u;
+    return emit_cell(c, v);
+}
+
+static ccf_err push(struct fc *c, uint8_t t)
+{
+    if (c->nvs == c->capvs) {
+        uint32_t nc = c->capvs ? c->capvs * 2 : 64;
+        uint8_t *n = realloc(c->vs, nc);
+        if (n == NULL)
+            return CCF_ERR_NOMEM;
+        c->vs = n;
+        c->capvs = nc;
+    }
+    c->vs[c->nvs++] = t;
+    uint64_t h = (uint64_t)c->nlt + c->nvs;
+    if (h > MAX_FUNC_SLOTS)
+        return fail(c->r, "function needs too much stack");
+    if (h > c->max_height)
+        c->max_height = (uint32_t)h;
+    return CCF_OK;
+}
+
+static ccf_err pop_any(struct fc *c, uint8_t *out)
+{
+    *out = 0;
+    struct ctrl *f = &c->cs[c->ncs - 1];
+    if (c->nvs == f->height) {
+        if (f->unreachable) {
+            *out = 0;
+            return CCF_OK;
+        }
+        return fail(c->r, "type mismatch: operand stack is empty");
+    }
+    *out = c->vs[--c->nvs];
+    return CCF_OK;
+}
+
+static ccf_err pop_expect(struct fc *c, uint8_t want, uint8_t *out)
+{
+    uint8_t t = 0;
+    TRY(pop_any(c, &t));
+    if (t != want && t != 0 && want != 0)
+        return fail(c->r, "type mismatch: expected %s, got %s", tname(want), tname(t));
+    if (out)
+        *out = t ? t : want;
+    return CCF_OK;
+}
+
+static ccf_err pop_types(struct fc *c, const uint8_t *t, uint32_t n)
+{
+    for (uint32_t i = n; i-- > 0;)
+        TRY(pop_expect(c, t[i], NULL));
+    return CCF_OK;
+}
+
+static ccf_err push_types(struct fc *c, const uint8_t *t, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        TRY(push(c, t[i]));
+    return CCF_OK;
+}
+
+static bool dead(struct fc *c) { return c->cs[c->ncs - 1].unreachable; }
+
+static ccf_err push_ctrl(struct fc *c, uint8_t kind, const uint8_t *pt, uint32_t np,
+                         const uint8_t *rt, uint32_t nr)
+{
+    if (c->ncs == c->capcs) {
+        uint32_t nc = c->capcs ? c->capcs * 2 : 16;
+        struct ctrl *n = realloc(c->cs, nc * sizeof *n);
+        if (n == NULL)
+            return CCF_ERR_NOMEM;
+        c->cs = n;
+        c->capcs = nc;
+    }
+    struct ctrl *f = &c->cs[c->ncs++];
+    f->kind = kind;
+    f->unreachable = false;
+    f->pt = pt;
+    f->np = np;
+    f->rt = rt;
+    f->nr = nr;
+    f->height = c->nvs;
+    f->loop_pc = c->ncode;
+    f->fix = -1;
+    f->else_fix = -1;
+    return push_types(c, pt, np);
+}
+
+static void set_unreachable(struct fc *c)
+{
+    struct ctrl *f = &c->cs[c->ncs - 1];
+    c->nvs = f->height;
+    f->unreachable = true;
+}
+
+static void label_types(const struct ctrl *f, const uint8_t **t, uint32_t *n)
+{
+    if (f->kind == K_LOOP) {
+        *t = f->pt;
+        *n = f->np;
+    } else {
+        *t = f->rt;
+        *n = f->nr;
+    }
+}
+
+/* Appends a cell holding a branch offset to label f (resolved now for loops,
+ * at the label's end otherwise). */
+static ccf_err emit_target(struct fc *c, struct ctrl *f)
+{
+    size_t here = c->ncode;
+    if (f->kind == K_LOOP)
+        return emit_u(c, (uint64_t)((int64_t)f->loop_pc - (int64_t)here));
+    TRY(emit_u(c, (uint64_t)f->fix));
+    f->fix = (int64_t)here;
+    return CCF_OK;
+}
+
+static void patch_list(struct fc *c, int64_t head, size_t target)
+{
+    while (head >= 0) {
+        int64_t next = c->code[head].i;
+        c->code[head].i = (int64_t)target - head;
+        head = next;
+    }
+}
+
+/* Code for `br depth` (cond: br_if) once types are checked. */
+static ccf_err emit_br(struct fc *c, uint32_t depth, bool cond)
+{
+    struct ctrl *f = &c->cs[c->ncs - 1 - depth];
+    const uint8_t *t;
+    uint32_t n;
+    label_types(f, &t, &n);
+    uint64_t h = (uint64_t)c->nlt + f->height;
+    uint64_t cur = (uint64_t)c->nlt + c->nvs; /* where the label's values start (popped) */
+    if (cur == h) {
+        TRY(emit_op(c, cond ? OP_BR_IF : OP_JMP));
+        return emit_target(c, f);
+    }
+    TRY(emit_op(c, cond ? OP_BR_IF_MOVE : OP_BR_MOVE));
+    TRY(emit_target(c, f));
+    TRY(emit_u(c, h));
+    return emit_u(c, n);
+}
+
+static ccf_err rd_blocktype(struct fc *c, const uint8_t **pt, uint32_t *np, const uint8_t **rt,
+                            uint32_t *nr)
+{
+    struct rd *r = c->r;
+    const uint8_t *at = r->p;
+    *pt = NULL;
+    *np = 0;
+    *rt = NULL;
+    *nr = 0;
+    if (r->p >= r->end)
+        return fail(r, "unexpected end");
+    uint8_t b = *r->p;
+    *np = 0;
+    *rt = NULL;
+    *nr = 0;
+    if (b == 0x40) {
+        r->p++;
+        *rt = NULL;
+        *nr = 0;
+        return CCF_OK;
+    }
+    if (is_valtype(b)) {
+        r->p++;
+        *rt = &vt_bytes[b];
+        *nr = 1;
+        return CCF_OK;
+    }
+    uint64_t v;
+    TRY(rd_leb(r, 33, true, &v));
+    if ((int64_t)v < 0)
+        return fail_at(r, at, "malformed block type");
+    if (v >= c->L->m->ntypes)
+        return fail_at(r, at, "unknown type %llu", (unsigned long long)v);
+    struct functype *ft = &c->L->m->types[v];
+    *pt = ft->t;
+    *np = ft->np;
+    *rt = ft->t + ft->np;
+    *nr = ft->nr;
+    return CCF_OK;
+}
+
+static ccf_err rd_memarg(struct fc *c, unsigned natural_log2, uint32_t *offset)
+{
+    uint32_t align;
+    const uint8_t *at = c->r->p;
+    TRY(rd_u32(c->r, &align));
+    TRY(rd_u32(c->r, offset));
+    if (c->L->m->nmems == 0)
+        return fail_at(c->r, at, "unknown memory 0");
+    if (align > natural_log2)
+        return fail_at(c->r, at, "alignment must not be larger than natural");
+    return CCF_OK;
+}
+
+/* Simple numeric opcodes 0x45..0xc4: operand/result types. */
+static const char *numeric_sig(uint8_t op)
+{
+    if (op == 0x45) return "i:i";
+    if (op <= 0x4f) return "ii:i";
+    if (op == 0x50) return "I:i";
+    if (op <= 0x5a) return "II:i";
+    if (op <= 0x60) return "ff:i";
+    if (op <= 0x66) return "FF:i";
+    if (op <= 0x69) return "i:i";
+    if (op <= 0x78) return "ii:i";
+    if (op <= 0x7b) return "I:I";
+    if (op <= 0x8a) return "II:I";
+    if (op <= 0x91) return "f:f";
+    if (op <= 0x98) return "ff:f";
+    if (op <= 0x9f) return "F:F";
+    if (op <= 0xa6) return "FF:F";
+    static const char *const conv[] = {
+        "I:i", "f:i", "f:i", "F:i", "F:i", "i:I", "i:I", "f:I", "f:I", "F:I", "F:I",
+        "i:f", "i:f", "I:f", "I:f", "F:f", "i:F", "i:F", "I:F", "I:F", "f:F",
+        "f:i", "F:I", "i:f", "I:F", "i:i", "i:i", "I:I", "I:I", "I:I",
+    };
+    return conv[op - 0xa7];
+}
+
+static uint8_t letter_type(char ch)
+{
+    switch (ch) {
+    case 'i': return 0x7f;
+    case 'I': return 0x7e;
+    case 'f': return 0x7d;
+    case 'F': return 0x7c;
+    }
+    return 0;
+}
+
+static ccf_err check_sig(struct fc *c, const char *sig)
+{
+    const char *colon = strchr(sig, ':');
+    for (const char *p = colon; p-- > sig;)
+        TRY(pop_expect(c, letter_type(*p), NULL));
+    for (const char *p = colon + 1; *p; p++)
+        TRY(push(c, letter_type(*p)));
+    return CCF_OK;
+}
+
+static ccf_err check_table(struct fc *c, uint32_t t, const uint8_t *at)
+{
+    if (t >= c->L->m->ntables)
+        return fail_at(c->r, at, "unknown table %u", t);
+    return CCF_OK;
+}
+
+static ccf_err check_elem(struct fc *c, uint32_t e, const uint8_t *at)
+{
+    if (e >= c->L->m->nelems)
+        return fail_at(c->r, at, "unknown elem segment %u", e);
+    return CCF_OK;
+}
+
+static ccf_err check_data(struct fc *c, uint32_t d, const uint8_t *at)
+{
+    if (!c->L->has_datacount)
+        return fail_at(c->r, at, "data count section required");
+    if (d >= c->L->datacount)
+        return fail_at(c->r, at, "unknown data segment %u", d);
+    return CCF_OK;
+}
+
+static ccf_err op_fc(struct fc *c, const uint8_t *at)
+{
+    struct rd *r = c->r;
+    ccf_wasm_module *m = c->L->m;
+    uint32_t sub, a, b;
+    uint8_t z;
+    TRY(rd_u32(r, &sub));
+    switch (sub) {
+    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: {
+        static const char *const sigs[] = {"f:i", "f:i", "F:i", "F:i", "f:I", "f:I", "F:I", "F:I"};
+        TRY(check_sig(c, sigs[sub]));
+        if (!dead(c))
+            TRY(emit_op(c, (enum op)(OP_I32_TRUNC_SAT_F32_S + sub)));
+        return CCF_OK;
+    }
+    case 8: /* memory.init */
+        TRY(rd_u32(r, &a));
+        TRY(rd_byte(r, &z));
+        if (z != 0)
+            return fail_at(r, at, "zero byte expected");
+        if (m->nmems == 0)
+            return fail_at(r, at, "unknown memory 0");
+        TRY(check_data(c, a, at));
+        TRY(check_sig(c, "iii:"));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_MEMORY_INIT));
+            TRY(emit_u(c, a));
+        }
+        return CCF_OK;
+    case 9:
+        TRY(rd_u32(r, &a));
+        TRY(check_data(c, a, at));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_DATA_DROP));
+            TRY(emit_u(c, a));
+        }
+        return CCF_OK;
+    case 10:
+        TRY(rd_byte(r, &z));
+        if (z != 0)
+            return fail_at(r, at, "zero byte expected");
+        TRY(rd_byte(r, &z));
+        if (z != 0)
+            return fail_at(r, at, "zero byte expected");
+        if (m->nmems == 0)
+            return fail_at(r, at, "unknown memory 0");
+        TRY(check_sig(c, "iii:"));
+        if (!dead(c))
+            TRY(emit_op(c, OP_MEMORY_COPY));
+        return CCF_OK;
+    case 11:
+        TRY(rd_byte(r, &z));
+        if (z != 0)
+            return fail_at(r, at, "zero byte expected");
+        if (m->nmems == 0)
+            return fail_at(r, at, "unknown memory 0");
+        TRY(check_sig(c, "iii:"));
+        if (!dead(c))
+            TRY(emit_op(c, OP_MEMORY_FILL));
+        return CCF_OK;
+    case 12: /* table.init e t */
+        TRY(rd_u32(r, &a));
+        TRY(rd_u32(r, &b));
+        TRY(check_elem(c, a, at));
+        TRY(check_table(c, b, at));
+        if (m->elems[a].type != m->tables[b].type)
+            return fail_at(r, at, "type mismatch: elem segment and table types differ");
+        TRY(check_sig(c, "iii:"));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_TABLE_INIT));
+            TRY(emit_u(c, b));
+            TRY(emit_u(c, a));
+        }
+        return CCF_OK;
+    case 13:
+        TRY(rd_u32(r, &a));
+        TRY(check_elem(c, a, at));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_ELEM_DROP));
+            TRY(emit_u(c, a));
+        }
+        return CCF_OK;
+    case 14: /* table.copy dst src */
+        TRY(rd_u32(r, &a));
+        TRY(rd_u32(r, &b));
+        TRY(check_table(c, a, at));
+        TRY(check_table(c, b, at));
+        if (m->tables[a].type != m->tables[b].type)
+            return fail_at(r, at, "type mismatch: table types differ");
+        TRY(check_sig(c, "iii:"));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_TABLE_COPY));
+            TRY(emit_u(c, a));
+            TRY(emit_u(c, b));
+        }
+        return CCF_OK;
+    case 15: /* table.grow: ref n -> i32 */
+        TRY(rd_u32(r, &a));
+        TRY(check_table(c, a, at));
+        TRY(pop_expect(c, 0x7f, NULL));
+        TRY(pop_expect(c, m->tables[a].type, NULL));
+        TRY(push(c, 0x7f));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_TABLE_GROW));
+            TRY(emit_u(c, a));
+        }
+        return CCF_OK;
+    case 16:
+        TRY(rd_u32(r, &a));
+        TRY(check_table(c, a, at));
+        TRY(push(c, 0x7f));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_TABLE_SIZE));
+            TRY(emit_u(c, a));
+        }
+        return CCF_OK;
+    case 17: /* table.fill: i ref n */
+        TRY(rd_u32(r, &a));
+        TRY(check_table(c, a, at));
+        TRY(pop_expect(c, 0x7f, NULL));
+        TRY(pop_expect(c, m->tables[a].type, NULL));
+        TRY(pop_expect(c, 0x7f, NULL));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_TABLE_FILL));
+            TRY(emit_u(c, a));
+        }
+        return CCF_OK;
+    }
+    return fail_at(r, at, "illegal opcode 0xfc %u", sub);
+}
+
+static ccf_err end_block(struct fc *c, const uint8_t *at)
+{
+    struct ctrl *f = &c->cs[c->ncs - 1];
+    TRY(pop_types(c, f->rt, f->nr));
+    if (c->nvs != f->height)
+        return fail_at(c->r, at, "type mismatch: values remaining on the stack at end of block");
+    if (f->kind == K_IF) {
+        /* if without else: params must equal results */
+        if (f->np != f->nr || (f->np && memcmp(f->pt, f->rt, f->np) != 0))
+            return fail_at(c->r, at, "type mismatch: if without else must not change the types");
+        if (f->else_fix >= 0)
+            c->code[f->else_fix].i = (int64_t)c->ncode - f->else_fix;
+    }
+    patch_list(c, f->fix, c->ncode);
+    const uint8_t *rt = f->rt;
+    uint32_t nr = f->nr;
+    c->ncs--;
+    return push_types(c, rt, nr);
+}
+
+static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, const uint8_t *body_end)
+{
+    ccf_wasm_module *m = L->m;
+    struct rd *r = &L->r;
+    struct fc cc = {.L = L, .r = r};
+    struct fc *c = &cc;
+    ccf_err e = CCF_OK;
+    const struct functype *ft = &m->types[m->func_types[fidx]];
+
+    /* locals */
+    uint32_t ngroups;
+    uint64_t total = ft->np;
+    if ((e = rd_count(r, &ngroups, 2)) != CCF_OK)
+        goto out;
+    const uint8_t *save = r->p;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t cnt;
+        uint8_t t;
+        const uint8_t *at = r->p;
+        if ((e = rd_u32(r, &cnt)) != CCF_OK || (e = rd_valtype(r, &t)) != CCF_OK)
+            goto out;
+        total += cnt;
+        if (total > MAX_LOCALS) {
+            e = fail_at(r, at, "too many locals");
+            goto out;
+        }
+    }
+    c->nlt = (uint32_t)total;
+    c->ltypes = malloc(total + 1);
+    if (c->ltypes == NULL) {
+        e = CCF_ERR_NOMEM;
+        goto out;
+    }
+    memcpy(c->ltypes, ft->t, ft->np);
+    r->p = save;
+    {
+        uint32_t k = ft->np;
+        for (uint32_t i = 0; i < ngroups; i++) {
+            uint32_t cnt;
+            uint8_t t;
+            (void)rd_u32(r, &cnt);
+            (void)rd_valtype(r, &t);
+            memset(c->ltypes + k, t, cnt);
+            k += cnt;
+        }
+    }
+    fn->nlocals = c->nlt - ft->np;
+    c->max_height = c->nlt;
+    if ((e = push_ctrl(c, K_FUNC, NULL, 0, ft->t + ft->np, ft->nr)) != CCF_OK)
+        goto out;
+
+    while (c->ncs > 0) {
+        const uint8_t *at = r->p;
+        uint8_t op;
+        uint32_t a, b;
+        uint64_t v;
+        uint8_t t1, t2;
+        if (r->p >= body_end) {
+            e = fail(r, "unexpected end of section or function");
+            goto out;
+        }
+        op = *r->p++;
+#define CK(x)                        \
+    do {                             \
+        if ((e = (x)) != CCF_OK)     \
+            goto out;                \
+    } while (0)
+#define EMIT_OP(o) CK(dead(c) ? CCF_OK : emit_op(c, o))
+#define EMIT_U(u) CK(dead(c) ? CCF_OK : emit_u(c, u))
+        switch (op) {
+        case 0x00:
+            EMIT_OP(OP_UNREACHABLE);
+            set_unreachable(c);
+            break;
+        case 0x01:
+            break;
+        case 0x02:
+        case 0x03:
+        case 0x04: {
+            const uint8_t *pt, *rt;
+            uint32_t np, nr;
+            CK(rd_blocktype(c, &pt, &np, &rt, &nr));
+            int64_t else_fix = -1;
+            if (op == 0x04) {
+                CK(pop_expect(c, 0x7f, NULL));
+                if (!dead(c)) {
+                    CK(emit_op(c, OP_BR_UNLESS));
+                    else_fix = (int64_t)c->ncode;
+                    CK(emit_u(c, 0));
+                }
+            }
+            CK(pop_types(c, pt, np));
+            if (op == 0x03 && !dead(c))
+                CK(emit_op(c, OP_LOOP_FUEL));
+            size_t loop_pc = c->ncode - (op == 0x03 && !dead(c) ? 1 : 0);
+            CK(push_ctrl(c, op == 0x02 ? K_BLOCK : op == 0x03 ? K_LOOP : K_IF, pt, np, rt, nr));
+            c->cs[c->ncs - 1].loop_pc = loop_pc;
+            c->cs[c->ncs - 1].else_fix = else_fix;
+            break;
+        }
+        case 0x05: {
+            struct ctrl *f = &c->cs[c->ncs - 1];
+            if (f->kind != K_IF) {
+                e = fail_at(r, at, "else without matching if");
+                goto out;
+            }
+            CK(pop_types(c, f->rt, f->nr));
+            if (c->nvs != f->height) {
+                e = fail_at(r, at, "type mismatch: values remaining on the stack at else");
+                goto out;
+            }
+            if (!f->unreachable) {
+                CK(emit_op(c, OP_JMP));
+                CK(emit_target(c, f));
+            }
+            if (f->else_fix >= 0)
+                c->code[f->else_fix].i = (int64_t)c->ncode - f->else_fix;
+            f->else_fix = -1;
+            f->kind = K_ELSE;
+            f->unreachable = false;
+            CK(push_types(c, f->pt, f->np));
+            break;
+        }
+        case 0x0b: {
+            struct ctrl *f = &c->cs[c->ncs - 1];
+            if (f->kind == K_FUNC) {
+                CK(pop_types(c, f->rt, f->nr));
+                if (c->nvs != f->height) {
+                    e = fail_at(r, at, "type mismatch: values remaining on the stack at end of function");
+                    goto out;
+                }
+                patch_list(c, f->fix, c->ncode);
+                CK(emit_op(c, OP_RETURN));
+                CK(emit_u(c, f->nr));
+                c->ncs--;
+            } else {
+                CK(end_block(c, at));
+            }
+            break;
+        }
+        case 0x0c:
+        case 0x0d: {
+            CK(rd_u32(r, &a));
+            if (a >= c->ncs) {
+                e = fail_at(r, at, "unknown label %u", a);
+                goto out;
+            }
+            if (op == 0x0d)
+                CK(pop_expect(c, 0x7f, NULL));
+            const uint8_t *t;
+            uint32_t n;
+            label_types(&c->cs[c->ncs - 1 - a], &t, &n);
+            CK(pop_types(c, t, n));
+            if (!dead(c))
+                CK(emit_br(c, a, op == 0x0d));
+            if (op == 0x0c)
+                set_unreachable(c);
+            else
+                CK(push_types(c, t, n));
+            break;
+        }
+        case 0x0e: {
+            uint32_t n;
+            CK(rd_count(r, &n, 1));
+            uint32_t *labels = malloc(((size_t)n + 1) * sizeof *labels);
+            if (labels == NULL) {
+                e = CCF_ERR_NOMEM;
+                goto out;
+            }
+            for (uint32_t i = 0; i <= n && e == CCF_OK; i++) {
+                e = rd_u32(r, &labels[i]);
+                if (e == CCF_OK && labels[i] >= c->ncs)
+                    e = fail_at(r, at, "unknown label %u", labels[i]);
+            }
+            if (e == CCF_OK)
+                e = pop_expect(c, 0x7f, NULL);
+            const uint8_t *dt;
+            uint32_t dn = 0;
+            if (e == CCF_OK) {
+                label_types(&c->cs[c->ncs - 1 - labels[n]], &dt, &dn);
+                for (uint32_t i = 0; i < n && e == CCF_OK; i++) {
+                    const uint8_t *lt;
+                    uint32_t ln;
+                    label_types(&c->cs[c->ncs - 1 - labels[i]], &lt, &ln);
+                    if (ln != dn) {
+                        e = fail_at(r, at, "type mismatch: br_table labels of different arity");
+                        break;
+                    }
+                    /* check the operands against each label without popping */
+                    struct ctrl *f = &c->cs[c->ncs - 1];
+                    for (uint32_t k = 0; k < ln; k++) {
+                        uint32_t depth = ln - 1 - k;
+                        uint8_t have;
+                        if (c->nvs - f->height > depth)
+                            have = c->vs[c->nvs - 1 - depth];
+                        else if (f->unreachable)
+                            have = 0;
+                        else {
+                            e = fail_at(r, at, "type mismatch: operand stack too small for br_table");
+                            break;
+                        }
+                        if (have != 0 && have != lt[k]) {
+                            e = fail_at(r, at, "type mismatch: br_table operand %s, label wants %s",
+                                        tname(have), tname(lt[k]));
+                            break;
+                        }
+                    }
+                }
+            }
+            if (e == CCF_OK)
+                e = pop_types(c, dt, dn);
+            if (e == CCF_OK && !dead(c)) {
+                e = emit_op(c, OP_BR_TABLE);
+                if (e == CCF_OK)
+                    e = emit_u(c, n);
+                if (e == CCF_OK)
+                    e = emit_u(c, dn);
+                for (uint32_t i = 0; i <= n && e == CCF_OK; i++) {
+                    struct ctrl *f = &c->cs[c->ncs - 1 - labels[i]];
+                    e = emit_target(c, f);
+                    if (e == CCF_OK)
+                        e = emit_u(c, (uint64_t)c->nlt + f->height);
+                }
+            }
+            free(labels);
+            if (e != CCF_OK)
+                goto out;
+            set_unreachable(c);
+            break;
+        }
+        case 0x0f: {
+            struct ctrl *f = &c->cs[0];
+            CK(pop_types(c, f->rt, f->nr));
+            EMIT_OP(OP_RETURN);
+            EMIT_U(f->nr);
+            set_unreachable(c);
+            break;
+        }
+        case 0x10: {
+            CK(rd_u32(r, &a));
+            if (a >= m->nfuncs) {
+                e = fail_at(r, at, "unknown function %u", a);
+                goto out;
+            }
+            const struct functype *cf = &m->types[m->func_types[a]];
+            CK(pop_types(c, cf->t, cf->np));
+            EMIT_OP(OP_CALL);
+            EMIT_U(a);
+            CK(push_types(c, cf->t + cf->np, cf->nr));
+            break;
+        }
+        case 0x11: {
+            CK(rd_u32(r, &a));
+            CK(rd_u32(r, &b));
+            if (b >= m->ntables) {
+                e = fail_at(r, at, "unknown table %u", b);
+                goto out;
+            }
+            if (a >= m->ntypes) {
+                e = fail_at(r, at, "unknown type %u", a);
+                goto out;
+            }
+            if (m->tables[b].type != 0x70) {
+                e = fail_at(r, at, "type mismatch: call_indirect on a table of %s",
+                            tname(m->tables[b].type));
+                goto out;
+            }
+            const struct functype *cf = &m->types[a];
+            CK(pop_expect(c, 0x7f, NULL));
+            CK(pop_types(c, cf->t, cf->np));
+            EMIT_OP(OP_CALL_INDIRECT);
+            EMIT_U(a);
+            EMIT_U(b);
+            CK(push_types(c, cf->t + cf->np, cf->nr));
+            break;
+        }
+        case 0x1a:
+            CK(pop_any(c, &t1));
+            EMIT_OP(OP_DROP);
+            break;
+        case 0x1b:
+        case 0x1c: {
+            uint8_t want = 0;
+            if (op == 0x1c) {
+                uint32_t n;
+                CK(rd_count(r, &n, 1));
+                if (n != 1) {
+                    e = fail_at(r, at, "invalid result arity for select");
+                    goto out;
+                }
+                CK(rd_valtype(r, &want));
+            }
+            CK(pop_expect(c, 0x7f, NULL));
+            if (op == 0x1c) {
+                CK(pop_expect(c, want, NULL));
+                CK(pop_expect(c, want, NULL));
+                CK(push(c, want));
+            } else {
+                CK(pop_any(c, &t1));
+                CK(pop_any(c, &t2));
+                if (is_reftype(t1) || is_reftype(t2)) {
+                    e = fail_at(r, at, "type mismatch: select without type on reference operands");
+                    goto out;
+                }
+                if (t1 != 0 && t2 != 0 && t1 != t2) {
+                    e = fail_at(r, at, "type mismatch: select operands %s and %s", tname(t1), tname(t2));
+                    goto out;
+                }
+                CK(push(c, t1 ? t1 : t2));
+            }
+            EMIT_OP(OP_SELECT);
+            break;
+        }
+        case 0x20:
+        case 0x21:
+        case 0x22:
+            CK(rd_u32(r, &a));
+            if (a >= c->nlt) {
+                e = fail_at(r, at, "unknown local %u", a);
+                goto out;
+            }
+            if (op == 0x20) {
+                CK(push(c, c->ltypes[a]));
+                EMIT_OP(OP_LOCAL_GET);
+            } else {
+                CK(pop_expect(c, c->ltypes[a], NULL));
+                if (op == 0x22)
+                    CK(push(c, c->ltypes[a]));
+                EMIT_OP(op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE);
+            }
+            EMIT_U(a);
+            break;
+        case 0x23:
+        case 0x24:
+            CK(rd_u32(r, &a));
+            if (a >= m->nglobals) {
+                e = fail_at(r, at, "unknown global %u", a);
+                goto out;
+            }
+            if (op == 0x23) {
+                CK(push(c, m->globals[a].type));
+                EMIT_OP(OP_GLOBAL_GET);
+            } else {
+                if (!m->globals[a].mut) {
+                    e = fail_at(r, at, "global is immutable");
+                    goto out;
+                }
+                CK(pop_expect(c, m->globals[a].type, NULL));
+                EMIT_OP(OP_GLOBAL_SET);
+            }
+            EMIT_U(a);
+            break;
+        case 0x25:
+        case 0x26:
+            CK(rd_u32(r, &a));
+            CK(check_table(c, a, at));
+            if (op == 0x25) {
+                CK(pop_expect(c, 0x7f, NULL));
+                CK(push(c, m->tables[a].type));
+                EMIT_OP(OP_TABLE_GET);
+            } else {
+                CK(pop_expect(c, m->tables[a].type, NULL));
+                CK(pop_expect(c, 0x7f, NULL));
+                EMIT_OP(OP_TABLE_SET);
+            }
+            EMIT_U(a);
+            break;
+        case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e: case 0x2f:
+        case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
+            static const uint8_t nat[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2};
+            static const char *const sig[] = {"i:i", "i:I", "i:f", "i:F", "i:i", "i:i", "i:i",
+                                              "i:i", "i:I", "i:I", "i:I", "i:I", "i:I", "i:I"};
+            static const enum op iop[] = {OP_LOAD32, OP_LOAD64, OP_LOAD32, OP_LOAD64, OP_LOAD8_S,
+                                          OP_LOAD8_U, OP_LOAD16_S, OP_LOAD16_U, OP_LOAD8_S, OP_LOAD8_U,
+                                          OP_LOAD16_S, OP_LOAD16_U, OP_LOAD32_S, OP_LOAD32};
+            uint32_t off;
+            CK(rd_memarg(c, nat[op - 0x28], &off));
+            CK(check_sig(c, sig[op - 0x28]));
+            EMIT_OP(iop[op - 0x28]);
+            EMIT_U(off);
+            break;
+        }
+        case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c: case 0x3d:
+        case 0x3e: {
+            static const uint8_t nat[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
+            static const char *const sig[] = {"ii:", "iI:", "if:", "iF:", "ii:", "ii:", "iI:", "iI:", "iI:"};
+            static const enum op iop[] = {OP_STORE32, OP_STORE64, OP_STORE32, OP_STORE64, OP_STORE8,
+                                          OP_STORE16, OP_STORE8, OP_STORE16, OP_STORE32};
+            uint32_t off;
+            CK(rd_memarg(c, nat[op - 0x36], &off));
+            CK(check_sig(c, sig[op - 0x36]));
+            EMIT_OP(iop[op - 0x36]);
+            EMIT_U(off);
+            break;
+        }
+        case 0x3f:
+        case 0x40: {
+            uint8_t z;
+            CK(rd_byte(r, &z));
+            if (z != 0) {
+                e = fail_at(r, at, "zero byte expected");
+                goto out;
+            }
+            if (m->nmems == 0) {
+                e = fail_at(r, at, "unknown memory 0");
+                goto out;
+            }
+            CK(check_sig(c, op == 0x3f ? ":i" : "i:i"));
+            EMIT_OP(op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW);
+            break;
+        }
+        case 0x41:
+            CK(rd_leb(r, 32, true, &v));
+            CK(push(c, 0x7f));
+            EMIT_OP(OP_CONST);
+            EMIT_U((uint32_t)v);
+            break;
+        case 0x42:
+            CK(rd_leb(r, 64, true, &v));
+            CK(push(c, 0x7e));
+            EMIT_OP(OP_CONST);
+            EMIT_U(v);
+            break;
+        case 0x43:
+        case 0x44: {
+            unsigned n = op == 0x43 ? 4 : 8;
+            if ((size_t)(body_end - r->p) < n) {
+                e = fail(r, "unexpected end");
+                goto out;
+            }
+            v = 0;
+            for (unsigned i = n; i-- > 0;)
+                v = (v << 8) | r->p[i];
+            r->p += n;
+            CK(push(c, op == 0x43 ? 0x7d : 0x7c));
+            EMIT_OP(OP_CONST);
+            EMIT_U(v);
+            break;
+        }
+        case 0xd0:
+            CK(rd_reftype(r, &t1));
+            CK(push(c, t1));
+            EMIT_OP(OP_CONST);
+            EMIT_U(0);
+            break;
+        case 0xd1:
+            CK(pop_any(c, &t1));
+            if (t1 != 0 && !is_reftype(t1)) {
+                e = fail_at(r, at, "type mismatch: ref.is_null on %s", tname(t1));
+                goto out;
+            }
+            CK(push(c, 0x7f));
+            EMIT_OP(OP_REF_IS_NULL);
+            break;
+        case 0xd2:
+            CK(rd_u32(r, &a));
+            if (a >= m->nfuncs) {
+                e = fail_at(r, at, "unknown function %u", a);
+                goto out;
+            }
+            if (!L->declared[a]) {
+                e = fail_at(r, at, "undeclared function reference %u", a);
+                goto out;
+            }
+            CK(push(c, 0x70));
+            EMIT_OP(OP_REF_FUNC);
+            EMIT_U(a);
+            break;
+        case 0xfc:
+            CK(op_fc(c, at));
+            break;
+        default:
+            if (op >= 0x45 && op <= 0xc4) {
+                CK(check_sig(c, numeric_sig(op)));
+                if (op >= 0xbc && op <= 0xbf)
+                    break; /* reinterpretations: same bits */
+                if (op >= 0xc0)
+                    EMIT_OP((enum op)(OP_I32_EXTEND8_S + (op - 0xc0)));
+                else
+                    EMIT_OP((enum op)(OP_I32_EQZ + (op - 0x45)));
+                break;
+            }
+            e = fail_at(r, at, "illegal opcode 0x%02x", op);
+            goto out;
+        }
+#undef CK
+#undef EMIT_OP
+#undef EMIT_U
+    }
+    if (r->p != body_end) {
+        e = fail(r, "section size mismatch: code after the end of the function");
+        goto out;
+    }
+    fn->max_height = c->max_height;
+    fn->code = c->code;
+    fn->code_len = c->ncode;
+    c->code = NULL;
+out:
+    free(c->code);
+    free(c->vs);
+    free(c->cs);
+    free(c->ltypes);
+    return e;
+}
+
+/* ---- sections ---- */
+
+static ccf_err sec_elem(struct loader *L)
+{
+    struct rd *r = &L->r;
+    ccf_wasm_module *m = L->m;
+    uint32_t n;
+    TRY(rd_count(r, &n, 1));
+    m->elems = calloc(n ? n : 1, sizeof *m->elems);
+    if (m->elems == NULL)
+        return CCF_ERR_NOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        struct elem_seg *s = &m->elems[i];
+        uint32_t flags;
+        const uint8_t *at = r->p;
+        m->nelems = i + 1;
+        TRY(rd_u32(r, &flags));
+        if (flags > 7)
+            return fail_at(r, at, "malformed elements segment kind %u", flags);
+        s->mode = (flags & 1) ? ((flags & 2) ? SEG_DECLARATIVE : SEG_PASSIVE) : SEG_ACTIVE;
+        s->table = 0;
+        s->type = 0x70;
+        if (flags & 2 && !(flags & 1))
+            TRY(rd_u32(r, &s->table));
+        if (s->mode == SEG_ACTIVE) {
+            if (s->table >= m->ntables)
+                return fail_at(r, at, "unknown table %u", s->table);
+            TRY(rd_constexpr(L, 0x7f, &s->offset, false));
+        }
+        bool exprs = flags & 4;
+        if (flags & 3) {
+            const uint8_t *kat = r->p;
+            if (exprs) {
+                TRY(rd_reftype(r, &s->type));
+            } else {
+                uint8_t kind;
+                TRY(rd_byte(r, &kind));
+                if (kind != 0)
+                    return fail_at(r, kat, "malformed elements segment kind");
+            }
+        }
+        TRY(rd_count(r, &s->n, 1));
+        s->items = calloc(s->n ? s->n : 1, sizeof *s->items);
+        if (s->items == NULL)
+            return CCF_ERR_NOMEM;
+        for (uint32_t k = 0; k < s->n; k++) {
+            if (exprs) {
+                TRY(rd_constexpr(L, s->type, &s->items[k], false));
+            } else {
+                uint32_t f;
+                const uint8_t *fat = r->p;
+                TRY(rd_u32(r, &f));
+                if (f >= m->nfuncs)
+                    return fail_at(r, fat, "unknown function %u", f);
+                L->declared[f] = 1;
+                s->items[k].op = 0xd2;
+                s->items[k].val = f;
+            }
+        }
+        if (s->mode == SEG_ACTIVE && m->tables[s->table].type != s->type)
+            return fail_at(r, at, "type mismatch: elem segment of %s for a table of %s",
+                           tname(s->type), tname(m->tables[s->table].type));
+    }
+    return CCF_OK;
+}
+
+static ccf_err sec_data(struct loader *L)
+{
+    struct rd *r = &L->r;
+    ccf_wasm_module *m = L->m;
+    uint32_t n;
+    const uint8_t *at0 = r->p;
+    TRY(rd_count(r, &n, 1));
+    if (L->has_datacount && n != L->datacount)
+        return fail_at(r, at0, "data count and data section have inconsistent lengths");
+    m->datas = calloc(n ? n : 1, sizeof *m->datas);
+    if (m->datas == NULL)
+        return CCF_ERR_NOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        struct data_seg *s = &m->datas[i];
+        uint32_t flags;
+        const uint8_t *at = r->p;
+        m->ndatas = i + 1;
+        TRY(rd_u32(r, &flags));
+        if (flags > 2)
+            return fail_at(r, at, "malformed data segment kind %u", flags);
+        s->mode = flags == 1 ? SEG_PASSIVE : SEG_ACTIVE;
+        s->mem = 0;
+        if (flags == 2)
+            TRY(rd_u32(r, &s->mem));
+        if (s->mode == SEG_ACTIVE) {
+            if (s->mem >= m->nmems)
+                return fail_at(r, at, "unknown memory %u", s->mem);
+            TRY(rd_constexpr(L, 0x7f, &s->offset, false));
+        }
+        TRY(rd_count(r, &s->len, 1));
+        s->bytes = r->p;
+        r->p += s->len;
+    }
+    return CCF_OK;
+}
+
+static ccf_err sec_export(struct loader *L)
+{
+    struct rd *r = &L->r;
+    ccf_wasm_module *m = L->m;
+    uint32_t n;
+    TRY(rd_count(r, &n, 3));
+    m->exports = calloc(n ? n : 1, sizeof *m->exports);
+    if (m->exports == NULL)
+        return CCF_ERR_NOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        struct export_ *x = &m->exports[i];
+        const uint8_t *at = r->p;
+        m->nexports = i + 1;
+        TRY(rd_name(r, &x->name, &x->name_len));
+        const uint8_t *kat = r->p;
+        TRY(rd_byte(r, &x->kind));
+        TRY(rd_u32(r, &x->idx));
+        uint32_t limit;
+        switch (x->kind) {
+        case 0: limit = m->nfuncs; break;
+        case 1: limit = m->ntables; break;
+        case 2: limit = m->nmems; break;
+        case 3: limit = m->nglobals; break;
+        default: return fail_at(r, kat, "malformed export kind 0x%02x", x->kind);
+        }
+        if (x->idx >= limit)
+            return fail_at(r, kat, "unknown %s %u",
+                           x->kind == 0 ? "function" : x->kind == 1 ? "table" : x->kind == 2 ? "memory" : "global",
+                           x->idx);
+        if (x->kind == 0)
+            L->declared[x->idx] = 1;
+        for (uint32_t k = 0; k < i; k++)
+            if (m->exports[k].name_len == x->name_len &&
+                memcmp(m->exports[k].name, x->name, x->name_len) == 0)
+                return fail_at(r, at, "duplicate export name");
+    }
+    return CCF_OK;
+}
+
+static ccf_err decode_sections(struct loader *L, struct tmp_spaces *T)
+{
+    struct rd *r = &L->r;
+    ccf_wasm_module *m = L->m;
+    static const uint8_t magic[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+    bool have_code = false, have_funcsec = false;
+    int last_rank = 0;
+
+    r->sec = "header";
+    if (r->end - r->p < 4 || memcmp(r->p, magic, 4) != 0)
+        return fail(r, "magic header not detected");
+    r->p += 4;
+    if (r->end - r->p < 4 || memcmp(r->p, magic + 4, 4) != 0)
+        return fail(r, "unknown binary version");
+    r->p += 4;
+
+    while (r->p < r->end) {
+        static const char *const names[] = {"custom", "type", "import", "function", "table",
+                                            "memory", "global", "export", "start", "element",
+                                            "code", "data", "data count"};
+        static const int rank[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+        const uint8_t *sat = r->p;
+        uint8_t id;
+        uint32_t size;
+        r->sec = "module";
+        TRY(rd_byte(r, &id));
+        if (id > 12)
+            return fail_at(r, sat, "malformed section id %u", id);
+        r->sec = names[id];
+        TRY(rd_u32(r, &size));
+        if (size > (size_t)(r->end - r->p))
+            return fail_at(r, sat, "length out of bounds (section size %u)", size);
+        const uint8_t *send = r->p + size;
+        const uint8_t *saved_end = r->end;
+        if (id != 0) {
+            if (rank[id] <= last_rank)
+                return fail_at(r, sat, "unexpected content after last section (section out of order or duplicated)");
+            last_rank = rank[id];
+            if (rank[id] >= 6)
+                TRY(build_spaces(L, T));
+        }
+        r->end = send;
+        switch (id) {
+        case 0: {
+            char *name = NULL;
+            uint32_t nl;
+            ccf_err e = rd_name(r, &name, &nl);
+            free(name);
+            if (e != CCF_OK)
+                return e;
+            r->p = send;
+            break;
+        }
+        case 1: TRY(sec_type(L)); break;
+        case 2: TRY(sec_import(L)); break;
+        case 3: {
+            uint32_t n;
+            TRY(rd_count(r, &n, 1));
+            have_funcsec = true;
+            T->ftypes = calloc(n ? n : 1, sizeof *T->ftypes);
+            if (T->ftypes == NULL)
+                return CCF_ERR_NOMEM;
+            T->nfuncs = n;
+            for (uint32_t i = 0; i < n; i++) {
+                const uint8_t *at = r->p;
+                TRY(rd_u32(r, &T->ftypes[i]));
+                if (T->ftypes[i] >= m->ntypes)
+                    return fail_at(r, at, "unknown type %u", T->ftypes[i]);
+            }
+            break;
+        }
+        case 4: {
+            uint32_t n;
+            TRY(rd_count(r, &n, 3));
+            T->tables = calloc(n ? n : 1, sizeof *T->tables);
+            if (T->tables == NULL)
+                return CCF_ERR_NOMEM;
+            T->ntables = n;
+            for (uint32_t i = 0; i < n; i++) {
+                TRY(rd_reftype(r, &T->tables[i].type));
+                TRY(rd_limits(r, &T->tables[i].lim, false));
+            }
+            break;
+        }
+        case 5: {
+            uint32_t n;
+            TRY(rd_count(r, &n, 2));
+            T->mems = calloc(n ? n : 1, sizeof *T->mems);
+            if (T->mems == NULL)
+                return CCF_ERR_NOMEM;
+            T->nmems = n;
+            for (uint32_t i = 0; i < n; i++)
+                TRY(rd_limits(r, &T->mems[i], true));
+            if (m->nmem_imports + n > 1)
+                return fail_at(r, sat, "multiple memories");
+            break;
+        }
+        case 6: {
+            uint32_t n;
+            TRY(rd_count(r, &n, 3));
+            struct global_def *g = realloc(m->globals, ((size_t)m->nglobal_imports + n + 1) * sizeof *g);
+            if (g == NULL)
+                return CCF_ERR_NOMEM;
+            m->globals = g;
+            for (uint32_t i = 0; i < n; i++) {
+                struct global_def *gd = &m->globals[m->nglobal_imports + i];
+                const uint8_t *mat;
+                TRY(rd_valtype(r, &gd->type));
+                mat = r->p;
+                TRY(rd_byte(r, &gd->mut));
+                if (gd->mut > 1)
+                    return fail_at(r, mat, "malformed mutability");
+                TRY(rd_constexpr(L, gd->type, &gd->init, true));
+                m->nglobals = m->nglobal_imports + i + 1;
+            }
+            break;
+        }
+        case 7: TRY(sec_export(L)); break;
+        case 8: {
+            uint32_t f;
+            TRY(rd_u32(r, &f));
+            if (f >= m->nfuncs)
+                return fail_at(r, sat, "unknown function %u", f);
+            const struct functype *ft = &m->types[m->func_types[f]];
+            if (ft->np || ft->nr)
+                return fail_at(r, sat, "start function must have type [] -> []");
+            m->start = f;
+            break;
+        }
+        case 9: TRY(sec_elem(L)); break;
+        case 12:
+            TRY(rd_u32(r, &L->datacount));
+            L->has_datacount = true;
+            break;
+        case 10: {
+            uint32_t n;
+            const uint8_t *at = r->p;
+            TRY(rd_count(r, &n, 1));
+            if (n != m->nfuncs - m->nfunc_imports)
+                return fail_at(r, at, "function and code section have inconsistent lengths");
+            have_code = true;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t bsz;
+                const uint8_t *bat = r->p;
+                TRY(rd_u32(r, &bsz));
+                if (bsz > (size_t)(r->end - r->p))
+                    return fail_at(r, bat, "length out of bounds (function body size %u)", bsz);
+                const uint8_t *bend = r->p + bsz;
+                const uint8_t *outer_end = r->end;
+                r->end = bend;
+                ccf_err e = compile_body(L, m->nfunc_imports + i, &m->funcs[i], bend);
+                r->end = outer_end;
+                if (e != CCF_OK)
+                    return e;
+            }
+            break;
+        }
+        case 11: TRY(sec_data(L)); break;
+        }
+        if (r->p != send)
+            return fail(r, "section size mismatch");
+        r->end = saved_end;
+    }
+    r->sec = "module";
+    TRY(build_spaces(L, T));
+    (void)have_funcsec;
+    if (!have_code && m->nfuncs != m->nfunc_imports)
+        return fail(r, "function and code section have inconsistent lengths");
+    if (L->has_datacount && m->datas == NULL && L->datacount != 0)
+        return fail(r, "data count and data section have inconsistent lengths");
+    return CCF_OK;
+}
+
+static ccf_err decode(struct loader *L)
+{
+    struct tmp_spaces T = {0};
+    ccf_err e = decode_sections(L, &T);
+    free(T.ftypes);
+    free(T.tables);
+    free(T.mems);
+    return e;
+}
+
+void ccf_wasm_module_free(ccf_wasm_module *m)
+{
+    if (m == NULL)
+        return;
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        free(m->types[i].t);
+    free(m->types);
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        free(m->imports[i].module);
+        free(m->imports[i].name);
+    }
+    free(m->imports);
+    free(m->func_types);
+    if (m->funcs != NULL)
+        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+            free(m->funcs[i].code);
+    free(m->funcs);
+    free(m->tables);
+    free(m->mems);
+    free(m->globals);
+    for (uint32_t i = 0; i < m->nexports; i++)
+        free(m->exports[i].name);
+    free(m->exports);
+    for (uint32_t i = 0; i < m->nelems; i++)
+        free(m->elems[i].items);
+    free(m->elems);
+    free(m->datas);
+    free(m->bytes);
+    free(m);
+}
+
+ccf_err ccf_wasm_load(const uint8_t *bytes, size_t len, ccf_wasm_module **out, char *err,
+                      size_t err_size)
+{
+    ccf_wasm_module *m = NULL;
+    struct loader L = {0};
+    ccf_err e = CCF_OK;
+
+    *out = NULL;
+    m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        e = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    m->start = -1;
+    m->bytes = malloc(len ? len : 1);
+    if (m->bytes == NULL) {
+        e = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (len)
+        memcpy(m->bytes, bytes, len);
+    m->len = len;
+    L.m = m;
+    L.r.start = m->bytes;
+    L.r.p = m->bytes;
+    L.r.end = m->bytes + len;
+    L.r.err = err;
+    L.r.errsz = err_size;
+    e = decode(&L);
+    if (e == CCF_ERR_NOMEM)
+        ccf_errf(err, err_size, e, "out of memory while loading the module");
+out:
+    free(L.declared);
+    if (e != CCF_OK) {
+        ccf_wasm_module_free(m);
+        return e;
+    }
+    *out = m;
+    return CCF_OK;
+}
+
+size_t ccf_wasm_import_count(const ccf_wasm_module *m) { return m->nimports; }
+size_t ccf_wasm_export_count(const ccf_wasm_module *m) { return m->nexports; }
+
+bool ccf_wasm_import_get(const ccf_wasm_module *m, size_t i, ccf_wasm_import_desc *out)
+{
+    if (i >= m->nimports)
+        return false;
+    out->module = m->imports[i].module;
+    out->module_len = m->imports[i].module_len;
+    out->name = m->imports[i].name;
+    out->name_len = m->imports[i].name_len;
+    out->kind = (ccf_wasm_extern_kind)m->imports[i].kind;
+    return true;
+}
+
+bool ccf_wasm_export_get(const ccf_wasm_module *m, size_t i, ccf_wasm_export_desc *out)
+{
+    if (i >= m->nexports)
+        return false;
+    out->name = m->exports[i].name;
+    out->name_len = m->exports[i].name_len;
+    out->kind = (ccf_wasm_extern_kind)m->exports[i].kind;
+    return true;
+}
