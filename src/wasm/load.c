@@ -496,6 +496,7 @@ struct fc {
     uint32_t ncs, capcs;
     cell *code;
     size_t ncode, capcode;
+    const uint8_t *at; /* current instruction, for error offsets */
     uint8_t *ltypes; /* local types, params first */
     uint32_t nlt;
     uint32_t max_height;
@@ -561,7 +562,7 @@ static ccf_err pop_any(struct fc *c, uint8_t *out)
             *out = 0;
             return CCF_OK;
         }
-        return fail(c->r, "type mismatch: operand stack is empty");
+        return fail_at(c->r, c->at, "type mismatch: operand stack is empty");
     }
     *out = c->vs[--c->nvs];
     return CCF_OK;
@@ -572,7 +573,7 @@ static ccf_err pop_expect(struct fc *c, uint8_t want, uint8_t *out)
     uint8_t t = 0;
     TRY(pop_any(c, &t));
     if (t != want && t != 0 && want != 0)
-        return fail(c->r, "type mismatch: expected %s, got %s", tname(want), tname(t));
+        return fail_at(c->r, c->at, "type mismatch: expected %s, got %s", tname(want), tname(t));
     if (out)
         *out = t ? t : want;
     return CCF_OK;
@@ -1012,6 +1013,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             e = fail(r, "unexpected end of section or function");
             goto out;
         }
+        c->at = at;
         op = *r->p++;
 #define CK(x)                        \
     do {                             \

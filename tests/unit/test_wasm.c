@@ -1,0 +1,504 @@
+/* Unit tests of the WebAssembly engine's embedding API (src/wasm/wasm.h):
+ * host functions, host memory access, limits (memory pages, call depth,
+ * instruction budget), traps, isolation of instances, and load errors that
+ * name section, offset and reason. The modules are embedded binaries; their
+ * text form is in the comment above each array (built with wat2wasm). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wasm/wasm.h"
+
+/* host.wat:
+ * (module
+ *   (import "env" "add" (func $add (param i32 i32) (result i32)))
+ *   (import "env" "fill" (func $fill (param i32 i32)))
+ *   (memory (export "mem") 1)
+ *   (func (export "call_add") (param i32 i32) (result i32)
+ *     (call $add (local.get 0) (local.get 1)))
+ *   (func (export "fill_and_sum") (param i32 i32) (result i32) (local i32 i32)
+ *     (call $fill (local.get 0) (local.get 1))
+ *     (block (loop
+ *       (br_if 1 (i32.ge_u (local.get 2) (local.get 1)))
+ *       (local.set 3 (i32.add (local.get 3) (i32.load8_u (i32.add (local.get 0) (local.get 2)))))
+ *       (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+ *       (br 0)))
+ *     (local.get 3)))
+ */
+static const uint8_t host_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0c, 0x02, 0x60,
+    0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x02, 0x16,
+    0x02, 0x03, 0x65, 0x6e, 0x76, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00, 0x03,
+    0x65, 0x6e, 0x76, 0x04, 0x66, 0x69, 0x6c, 0x6c, 0x00, 0x01, 0x03, 0x03,
+    0x02, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x21, 0x03, 0x03,
+    0x6d, 0x65, 0x6d, 0x02, 0x00, 0x08, 0x63, 0x61, 0x6c, 0x6c, 0x5f, 0x61,
+    0x64, 0x64, 0x00, 0x02, 0x0c, 0x66, 0x69, 0x6c, 0x6c, 0x5f, 0x61, 0x6e,
+    0x64, 0x5f, 0x73, 0x75, 0x6d, 0x00, 0x03, 0x0a, 0x3a, 0x02, 0x08, 0x00,
+    0x20, 0x00, 0x20, 0x01, 0x10, 0x00, 0x0b, 0x2f, 0x01, 0x02, 0x7f, 0x20,
+    0x00, 0x20, 0x01, 0x10, 0x01, 0x02, 0x40, 0x03, 0x40, 0x20, 0x02, 0x20,
+    0x01, 0x4f, 0x0d, 0x01, 0x20, 0x03, 0x20, 0x00, 0x20, 0x02, 0x6a, 0x2d,
+    0x00, 0x00, 0x6a, 0x21, 0x03, 0x20, 0x02, 0x41, 0x01, 0x6a, 0x21, 0x02,
+    0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x03, 0x0b,
+};
+
+/* limits.wat:
+ * (module
+ *   (memory (export "mem") 1)
+ *   (global $g (mut i32) (i32.const 0))
+ *   (func $rec (export "rec") (param i32) (result i32)
+ *     (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+ *       (else (i32.add (i32.const 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))))
+ *   (func (export "spin") (loop (br 0)))
+ *   (func (export "count") (param i32) (result i32) (local i32)
+ *     (block (loop (br_if 1 (i32.eqz (local.get 0)))
+ *       (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+ *       (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br 0)))
+ *     (local.get 1))
+ *   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+ *   (func (export "incr") (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
+ *   (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+ *   (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+ *   (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+ *   (func (export "fmin") (param f64 f64) (result f64) (f64.min (local.get 0) (local.get 1))))
+ */
+static const uint8_t limits_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x1e, 0x06, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x00, 0x60, 0x00, 0x01, 0x7f, 0x60,
+    0x02, 0x7f, 0x7f, 0x00, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x02,
+    0x7c, 0x7c, 0x01, 0x7c, 0x03, 0x0a, 0x09, 0x00, 0x01, 0x00, 0x00, 0x02,
+    0x03, 0x00, 0x04, 0x05, 0x05, 0x03, 0x01, 0x00, 0x01, 0x06, 0x06, 0x01,
+    0x7f, 0x01, 0x41, 0x00, 0x0b, 0x07, 0x46, 0x0a, 0x03, 0x6d, 0x65, 0x6d,
+    0x02, 0x00, 0x03, 0x72, 0x65, 0x63, 0x00, 0x00, 0x04, 0x73, 0x70, 0x69,
+    0x6e, 0x00, 0x01, 0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x00, 0x02, 0x04,
+    0x67, 0x72, 0x6f, 0x77, 0x00, 0x03, 0x04, 0x69, 0x6e, 0x63, 0x72, 0x00,
+    0x04, 0x05, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x00, 0x05, 0x04, 0x6c, 0x6f,
+    0x61, 0x64, 0x00, 0x06, 0x03, 0x64, 0x69, 0x76, 0x00, 0x07, 0x04, 0x66,
+    0x6d, 0x69, 0x6e, 0x00, 0x08, 0x0a, 0x76, 0x09, 0x15, 0x00, 0x20, 0x00,
+    0x45, 0x04, 0x7f, 0x41, 0x00, 0x05, 0x41, 0x01, 0x20, 0x00, 0x41, 0x01,
+    0x6b, 0x10, 0x00, 0x6a, 0x0b, 0x0b, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00,
+    0x0b, 0x0b, 0x21, 0x01, 0x01, 0x7f, 0x02, 0x40, 0x03, 0x40, 0x20, 0x00,
+    0x45, 0x0d, 0x01, 0x20, 0x01, 0x41, 0x01, 0x6a, 0x21, 0x01, 0x20, 0x00,
+    0x41, 0x01, 0x6b, 0x21, 0x00, 0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x01, 0x0b,
+    0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b, 0x0b, 0x00, 0x23, 0x00, 0x41,
+    0x01, 0x6a, 0x24, 0x00, 0x23, 0x00, 0x0b, 0x09, 0x00, 0x20, 0x00, 0x20,
+    0x01, 0x36, 0x02, 0x00, 0x0b, 0x07, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00,
+    0x0b, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6d, 0x0b, 0x07, 0x00, 0x20,
+    0x00, 0x20, 0x01, 0xa4, 0x0b,
+};
+
+/* big.wat:
+ * (module (memory (export "mem") 8))
+ */
+static const uint8_t big_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00,
+    0x08, 0x07, 0x07, 0x01, 0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00,
+};
+
+static ccf_wasm_val i32v(uint32_t v)
+{
+    ccf_wasm_val x;
+    x.type = CCF_WASM_I32;
+    x.of.i32 = v;
+    return x;
+}
+
+static ccf_wasm_module *load_ok(const uint8_t *b, size_t n)
+{
+    ccf_wasm_module *m = NULL;
+    char err[256];
+    ccf_err e = ccf_wasm_load(b, n, &m, err, sizeof err);
+    if (e != CCF_OK)
+        fail_msg("load failed: %s", err);
+    return m;
+}
+
+/* ---- host functions ---- */
+
+static ccf_err host_add(ccf_wasm_instance *caller, void *user, const ccf_wasm_val *args,
+                        ccf_wasm_val *results, char *err, size_t err_size)
+{
+    (void)caller;
+    (void)err;
+    (void)err_size;
+    int *calls = user;
+    (*calls)++;
+    results[0].of.i32 = args[0].of.i32 + args[1].of.i32;
+    return CCF_OK;
+}
+
+/* Writes bytes 1..n at args[0] in the caller's memory; fails past the end. */
+static ccf_err host_fill(ccf_wasm_instance *caller, void *user, const ccf_wasm_val *args,
+                         ccf_wasm_val *results, char *err, size_t err_size)
+{
+    (void)user;
+    (void)results;
+    uint8_t buf[256];
+    uint32_t n = args[1].of.i32;
+    if (n > sizeof buf)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "fill: too long");
+    for (uint32_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)(i + 1);
+    if (ccf_wasm_memory_write(caller, args[0].of.i32, buf, n) != CCF_OK)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "fill: out of bounds");
+    return CCF_OK;
+}
+
+struct host_env {
+    ccf_wasm_module *m;
+    ccf_wasm_store *s;
+    ccf_wasm_instance *inst;
+    int calls;
+};
+
+static int host_setup(void **state)
+{
+    struct host_env *h = calloc(1, sizeof *h);
+    char err[256];
+    ccf_wasm_import imp[2] = {{"env", "add", {0}}, {"env", "fill", {0}}};
+    h->m = load_ok(host_wasm, sizeof host_wasm);
+    assert_int_equal(ccf_wasm_store_new(NULL, &h->s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_host_func(h->s, "ii", "i", host_add, &h->calls, &imp[0].ext, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_host_func(h->s, "ii", "", host_fill, NULL, &imp[1].ext, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(h->s, h->m, imp, 2, &h->inst, NULL, err, sizeof err), CCF_OK);
+    *state = h;
+    return 0;
+}
+
+static int host_teardown(void **state)
+{
+    struct host_env *h = *state;
+    ccf_wasm_store_free(h->s);
+    ccf_wasm_module_free(h->m);
+    free(h);
+    return 0;
+}
+
+static void test_host_function_called(void **state)
+{
+    struct host_env *h = *state;
+    ccf_wasm_val args[2] = {i32v(40), i32v(2)}, res[1];
+    size_t n = 0;
+    char err[256];
+    assert_int_equal(ccf_wasm_invoke(h->inst, "call_add", args, 2, res, 1, &n, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(res[0].type, CCF_WASM_I32);
+    assert_int_equal(res[0].of.i32, 42);
+    assert_int_equal(h->calls, 1);
+}
+
+static void test_host_writes_caller_memory(void **state)
+{
+    struct host_env *h = *state;
+    ccf_wasm_val args[2] = {i32v(100), i32v(10)}, res[1];
+    char err[256];
+    uint8_t back[10];
+    assert_int_equal(ccf_wasm_invoke(h->inst, "fill_and_sum", args, 2, res, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(res[0].of.i32, 55); /* 1+2+...+10 read back by the guest */
+    assert_int_equal(ccf_wasm_memory_read(h->inst, 100, back, sizeof back), CCF_OK);
+    assert_int_equal(back[0], 1);
+    assert_int_equal(back[9], 10);
+}
+
+static void test_host_error_is_trap(void **state)
+{
+    struct host_env *h = *state;
+    /* fill at the last bytes of the 64 KiB memory: the host refuses */
+    ccf_wasm_val args[2] = {i32v(65536 - 4), i32v(10)}, res[1];
+    char err[256] = "";
+    ccf_wasm_trap trap = CCF_WASM_TRAP_NONE;
+    assert_int_equal(ccf_wasm_invoke(h->inst, "fill_and_sum", args, 2, res, 1, NULL, &trap, err, sizeof err),
+                     CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_HOST);
+    assert_string_equal(err, "fill: out of bounds");
+    /* the instance stays usable after a trap */
+    ccf_wasm_val a2[2] = {i32v(1), i32v(2)};
+    assert_int_equal(ccf_wasm_invoke(h->inst, "call_add", a2, 2, res, 1, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(res[0].of.i32, 3);
+}
+
+static void test_host_memory_bounds(void **state)
+{
+    struct host_env *h = *state;
+    uint8_t b[8] = {0};
+    assert_int_equal(ccf_wasm_memory_size(h->inst), 65536);
+    assert_int_equal(ccf_wasm_memory_write(h->inst, 65536 - 8, b, 8), CCF_OK);
+    assert_int_equal(ccf_wasm_memory_write(h->inst, 65536 - 7, b, 8), CCF_ERR_INVALID);
+    assert_int_equal(ccf_wasm_memory_read(h->inst, 65536, b, 1), CCF_ERR_INVALID);
+    assert_int_equal(ccf_wasm_memory_read(h->inst, 65536, b, 0), CCF_OK);
+    assert_int_equal(ccf_wasm_memory_read(h->inst, UINT64_MAX, b, 1), CCF_ERR_INVALID);
+    assert_int_equal(ccf_wasm_memory_read(h->inst, 1, b, SIZE_MAX), CCF_ERR_INVALID);
+    assert_non_null(ccf_wasm_memory_ptr(h->inst, 0, 65536));
+    assert_null(ccf_wasm_memory_ptr(h->inst, 1, 65536));
+    assert_null(ccf_wasm_memory_ptr(h->inst, UINT64_MAX, 2));
+}
+
+static void test_missing_and_mismatched_imports(void **state)
+{
+    (void)state;
+    ccf_wasm_module *m = load_ok(host_wasm, sizeof host_wasm);
+    ccf_wasm_store *s = NULL;
+    ccf_wasm_instance *inst = NULL;
+    char err[256];
+    int calls = 0;
+    ccf_wasm_import imp[2] = {{"env", "add", {0}}, {"env", "fill", {0}}};
+    assert_int_equal(ccf_wasm_store_new(NULL, &s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_host_func(s, "ii", "i", host_add, &calls, &imp[0].ext, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(s, m, imp, 1, &inst, NULL, err, sizeof err), CCF_ERR_NOT_FOUND);
+    assert_null(inst);
+    assert_non_null(strstr(err, "\"env\" \"fill\""));
+    /* wrong signature for fill: (i32) -> () */
+    assert_int_equal(ccf_wasm_host_func(s, "i", "", host_fill, NULL, &imp[1].ext, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(s, m, imp, 2, &inst, NULL, err, sizeof err), CCF_ERR_INVALID);
+    assert_non_null(strstr(err, "incompatible import type"));
+    ccf_wasm_store_free(s);
+    ccf_wasm_module_free(m);
+}
+
+/* ---- limits ---- */
+
+static ccf_wasm_instance *new_limits(ccf_wasm_store **s, ccf_wasm_module **m, const ccf_wasm_limits *lim)
+{
+    char err[256];
+    ccf_wasm_instance *inst = NULL;
+    *m = load_ok(limits_wasm, sizeof limits_wasm);
+    assert_int_equal(ccf_wasm_store_new(lim, s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(*s, *m, NULL, 0, &inst, NULL, err, sizeof err), CCF_OK);
+    return inst;
+}
+
+static void test_call_depth_limit(void **state)
+{
+    (void)state;
+    ccf_wasm_limits lim = {.max_call_depth = 100};
+    ccf_wasm_store *s;
+    ccf_wasm_module *m;
+    ccf_wasm_instance *inst = new_limits(&s, &m, &lim);
+    ccf_wasm_val a = i32v(50), r[1];
+    ccf_wasm_trap trap;
+    char err[256];
+    assert_int_equal(ccf_wasm_invoke(inst, "rec", &a, 1, r, 1, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 50);
+    a = i32v(100); /* 101 nested calls */
+    assert_int_equal(ccf_wasm_invoke(inst, "rec", &a, 1, r, 1, NULL, &trap, err, sizeof err), CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_STACK_EXHAUSTED);
+    assert_string_equal(err, "call stack exhausted");
+    a = i32v(99);
+    assert_int_equal(ccf_wasm_invoke(inst, "rec", &a, 1, r, 1, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 99);
+    ccf_wasm_store_free(s);
+    ccf_wasm_module_free(m);
+}
+
+static void test_fuel_budget(void **state)
+{
+    (void)state;
+    ccf_wasm_limits lim = {.fuel = 1000};
+    ccf_wasm_store *s;
+    ccf_wasm_module *m;
+    ccf_wasm_instance *inst = new_limits(&s, &m, &lim);
+    ccf_wasm_val a = i32v(100), r[1];
+    ccf_wasm_trap trap;
+    char err[256];
+    /* 1 entry + 101 loop heads */
+    assert_int_equal(ccf_wasm_invoke(inst, "count", &a, 1, r, 1, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 100);
+    assert_int_equal(ccf_wasm_store_fuel(s), 1000 - 102);
+    assert_int_equal(ccf_wasm_invoke(inst, "spin", NULL, 0, r, 1, NULL, &trap, err, sizeof err), CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_BUDGET_EXHAUSTED);
+    assert_string_equal(err, "budget exhausted");
+    assert_int_equal(ccf_wasm_store_fuel(s), 0);
+    /* refuel and run again */
+    ccf_wasm_store_set_fuel(s, 10);
+    a = i32v(3);
+    assert_int_equal(ccf_wasm_invoke(inst, "count", &a, 1, r, 1, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 3);
+    ccf_wasm_store_set_fuel(s, 0);
+    assert_int_equal(ccf_wasm_store_fuel(s), UINT64_MAX);
+    ccf_wasm_store_free(s);
+    ccf_wasm_module_free(m);
+}
+
+static void test_memory_page_cap(void **state)
+{
+    (void)state;
+    ccf_wasm_limits lim = {.max_memory_pages = 4};
+    ccf_wasm_store *s;
+    ccf_wasm_module *m;
+    ccf_wasm_instance *inst = new_limits(&s, &m, &lim);
+    ccf_wasm_val a = i32v(3), r[1];
+    char err[256];
+    assert_int_equal(ccf_wasm_invoke(inst, "grow", &a, 1, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 1); /* old size */
+    assert_int_equal(ccf_wasm_memory_size(inst), 4 * 65536);
+    a = i32v(1);
+    assert_int_equal(ccf_wasm_invoke(inst, "grow", &a, 1, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 0xffffffffu); /* -1: refused */
+    /* the grown memory is usable up to its last byte, not beyond */
+    ccf_wasm_val st[2] = {i32v(4 * 65536 - 4), i32v(0xdeadbeef)};
+    assert_int_equal(ccf_wasm_invoke(inst, "store", st, 2, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    a = i32v(4 * 65536 - 4);
+    assert_int_equal(ccf_wasm_invoke(inst, "load", &a, 1, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 0xdeadbeef);
+    ccf_wasm_trap trap;
+    a = i32v(4 * 65536 - 3);
+    assert_int_equal(ccf_wasm_invoke(inst, "load", &a, 1, r, 1, NULL, &trap, err, sizeof err), CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_MEMORY_OOB);
+    assert_string_equal(err, "out of bounds memory access");
+
+    /* a module whose initial memory exceeds the cap does not instantiate */
+    ccf_wasm_module *big = load_ok(big_wasm, sizeof big_wasm);
+    ccf_wasm_instance *bi = NULL;
+    assert_int_equal(ccf_wasm_instantiate(s, big, NULL, 0, &bi, NULL, err, sizeof err), CCF_ERR_TOO_LARGE);
+    assert_null(bi);
+    ccf_wasm_store_free(s);
+    ccf_wasm_module_free(big);
+    ccf_wasm_module_free(m);
+}
+
+static void test_traps_and_floats(void **state)
+{
+    (void)state;
+    ccf_wasm_store *s;
+    ccf_wasm_module *m;
+    ccf_wasm_instance *inst = new_limits(&s, &m, NULL);
+    ccf_wasm_val a[2] = {i32v(7), i32v(0)}, r[1];
+    ccf_wasm_trap trap;
+    char err[256];
+    assert_int_equal(ccf_wasm_invoke(inst, "div", a, 2, r, 1, NULL, &trap, err, sizeof err), CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_DIV_ZERO);
+    assert_string_equal(err, "integer divide by zero");
+    a[0] = i32v(0x80000000u);
+    a[1] = i32v(0xffffffffu);
+    assert_int_equal(ccf_wasm_invoke(inst, "div", a, 2, r, 1, NULL, &trap, err, sizeof err), CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_INT_OVERFLOW);
+    a[0] = i32v((uint32_t)-7);
+    a[1] = i32v(2);
+    assert_int_equal(ccf_wasm_invoke(inst, "div", a, 2, r, 1, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal((int32_t)r[0].of.i32, -3);
+    /* f64.min(-0, +0) = -0; wrong argument types are refused before running */
+    ccf_wasm_val f[2];
+    f[0].type = f[1].type = CCF_WASM_F64;
+    f[0].of.f64 = 0x8000000000000000ull;
+    f[1].of.f64 = 0;
+    assert_int_equal(ccf_wasm_invoke(inst, "fmin", f, 2, r, 1, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.f64, 0x8000000000000000ull);
+    assert_int_equal(ccf_wasm_invoke(inst, "fmin", a, 2, r, 1, NULL, &trap, err, sizeof err), CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_NONE);
+    assert_int_equal(ccf_wasm_invoke(inst, "nope", NULL, 0, r, 1, NULL, &trap, err, sizeof err), CCF_ERR_NOT_FOUND);
+    ccf_wasm_store_free(s);
+    ccf_wasm_module_free(m);
+}
+
+static void test_instances_isolated(void **state)
+{
+    (void)state;
+    ccf_wasm_module *m = load_ok(limits_wasm, sizeof limits_wasm);
+    ccf_wasm_store *s1 = NULL, *s2 = NULL;
+    ccf_wasm_instance *a = NULL, *b = NULL, *c = NULL;
+    char err[256];
+    ccf_wasm_val r[1];
+    assert_int_equal(ccf_wasm_store_new(NULL, &s1, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_store_new(NULL, &s2, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(s1, m, NULL, 0, &a, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(s1, m, NULL, 0, &b, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(s2, m, NULL, 0, &c, NULL, err, sizeof err), CCF_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ccf_wasm_invoke(a, "incr", NULL, 0, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 3);
+    assert_int_equal(ccf_wasm_invoke(b, "incr", NULL, 0, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 1);
+    assert_int_equal(ccf_wasm_invoke(c, "incr", NULL, 0, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 1);
+    ccf_wasm_val st[2] = {i32v(8), i32v(1234)};
+    assert_int_equal(ccf_wasm_invoke(a, "store", st, 2, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    ccf_wasm_val ld = i32v(8);
+    assert_int_equal(ccf_wasm_invoke(a, "load", &ld, 1, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 1234);
+    assert_int_equal(ccf_wasm_invoke(b, "load", &ld, 1, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 0);
+    assert_int_equal(ccf_wasm_invoke(c, "load", &ld, 1, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 0);
+    /* freeing one store leaves the other working */
+    ccf_wasm_store_free(s1);
+    assert_int_equal(ccf_wasm_invoke(c, "incr", NULL, 0, r, 1, NULL, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 2);
+    ccf_wasm_store_free(s2);
+    ccf_wasm_module_free(m);
+}
+
+/* ---- load errors ---- */
+
+static void expect_load_error(const uint8_t *b, size_t n, const char *want)
+{
+    ccf_wasm_module *m = (ccf_wasm_module *)&m; /* must be reset to NULL */
+    char err[256] = "";
+    assert_int_not_equal(ccf_wasm_load(b, n, &m, err, sizeof err), CCF_OK);
+    assert_null(m);
+    if (strstr(err, want) == NULL)
+        fail_msg("error \"%s\" does not contain \"%s\"", err, want);
+}
+
+static void test_load_errors_name_section_offset(void **state)
+{
+    (void)state;
+    static const uint8_t empty[] = {0};
+    static const uint8_t badmagic[] = {0x00, 0x61, 0x73, 0x6e, 0x01, 0x00, 0x00, 0x00};
+    static const uint8_t badversion[] = {0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00};
+    /* (func (result i32) (i64.const 1)): the `end` at 0x1a finds an i64 */
+    static const uint8_t mismatch[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01,
+                                       0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x06, 0x01,
+                                       0x04, 0x00, 0x42, 0x01, 0x0b};
+    /* type section claims 5 bytes, only 2 follow */
+    static const uint8_t truncated[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60};
+    /* function section (id 3) before type section (id 1) */
+    static const uint8_t order[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x03, 0x01, 0x00,
+                                    0x01, 0x01, 0x00};
+    /* memory of 65537 pages */
+    static const uint8_t bigmem[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x05, 0x01,
+                                     0x00, 0x81, 0x80, 0x04};
+    /* LEB128 of the type count with 6 bytes */
+    static const uint8_t longleb[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x80,
+                                      0x80, 0x80, 0x80, 0x80, 0x00};
+    expect_load_error(empty, 0, "header section, offset 0x0: magic header not detected");
+    expect_load_error(badmagic, sizeof badmagic, "magic header not detected");
+    expect_load_error(badversion, sizeof badversion, "header section, offset 0x4: unknown binary version");
+    expect_load_error(mismatch, sizeof mismatch, "code section, offset 0x1a: type mismatch: expected i32, got i64");
+    expect_load_error(truncated, sizeof truncated, "type section, offset 0x8: length out of bounds");
+    expect_load_error(order, sizeof order, "type section, offset 0xb: unexpected content after last section");
+    expect_load_error(bigmem, sizeof bigmem, "memory section, offset 0xb: memory size must be at most 65536 pages");
+    expect_load_error(longleb, sizeof longleb, "type section, offset 0xa: integer representation too long");
+    /* every proper prefix of a valid module fails cleanly */
+    for (size_t n = 0; n < sizeof host_wasm; n++) {
+        ccf_wasm_module *m = NULL;
+        char err[256];
+        if (ccf_wasm_load(host_wasm, n, &m, err, sizeof err) == CCF_OK) {
+            /* only a prefix that ends exactly at a section boundary may be valid */
+            ccf_wasm_module_free(m);
+            continue;
+        }
+        assert_non_null(strstr(err, "section, offset 0x"));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_host_function_called, host_setup, host_teardown),
+        cmocka_unit_test_setup_teardown(test_host_writes_caller_memory, host_setup, host_teardown),
+        cmocka_unit_test_setup_teardown(test_host_error_is_trap, host_setup, host_teardown),
+        cmocka_unit_test_setup_teardown(test_host_memory_bounds, host_setup, host_teardown),
+        cmocka_unit_test(test_missing_and_mismatched_imports),
+        cmocka_unit_test(test_call_depth_limit),
+        cmocka_unit_test(test_fuel_budget),
+        cmocka_unit_test(test_memory_page_cap),
+        cmocka_unit_test(test_traps_and_floats),
+        cmocka_unit_test(test_instances_isolated),
+        cmocka_unit_test(test_load_errors_name_section_offset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
