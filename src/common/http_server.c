@@ -1,0 +1,883 @@
+/* Control-plane HTTP server: libmicrohttpd + our router (see http_server.h). */
+#include "common/http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct route {
+    char method[16];
+    char *pattern;
+    char **segs; /* pattern segments; "<x>" params, "<x...>" rest */
+    size_t nseg;
+    bool rest;   /* last segment is <name...> */
+    ccf_http_handler fn;
+    void *ctx;
+    size_t max_body;
+};
+
+struct metric {
+    int route; /* index into routes, -1 = no route matched */
+    char method[8];
+    int status;
+    unsigned long long count;
+};
+
+struct ccf_http_server {
+    char *service;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    unsigned threads;
+    unsigned timeout_s;
+    FILE *log;
+    bool quiet;
+    struct route routes[CCF_HTTP_MAX_ROUTES];
+    size_t nroutes;
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+    bool started;
+    pthread_mutex_t mu; /* metrics and log */
+    struct metric *metrics;
+    size_t nmetrics, capmetrics;
+};
+
+struct ccf_http_request {
+    ccf_http_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    char *path;
+    int route; /* -1: none */
+    char *pnames[CCF_HTTP_MAX_PARAMS];
+    char *pvalues[CCF_HTTP_MAX_PARAMS];
+    size_t nparams;
+    char *body;
+    size_t len, cap, max;
+    unsigned long long received; /* all body bytes seen, also beyond the cap */
+    bool too_large;
+    bool responded;
+    int status;
+    size_t bytes_out;
+    char error_code[48];
+    struct timespec start;
+};
+
+/* ------------------------------------------------------------------ */
+/* small growable string for metrics */
+
+struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        size_t room = b->cap - b->len;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = true;
+            return;
+        }
+        if (b->p != NULL && (size_t)n < room) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t want = b->len + (size_t)n + 1;
+        size_t ncap = b->cap ? b->cap : 256;
+        while (ncap < want)
+            ncap *= 2;
+        char *np = realloc(b->p, ncap);
+        if (np == NULL) {
+            b->failed = true;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* responses */
+
+static void resp_reset(ccf_http_response *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+    resp->content_type = NULL;
+}
+
+void ccf_http_respond_bytes(ccf_http_response *resp, int status, const char *content_type,
+                            const void *data, size_t len)
+{
+    resp_reset(resp);
+    resp->status = status;
+    resp->content_type = content_type;
+    if (len > 0) {
+        resp->body = malloc(len);
+        if (resp->body == NULL) {
+            resp->status = 500;
+            return;
+        }
+        memcpy(resp->body, data, len);
+        resp->body_len = len;
+    }
+}
+
+void ccf_http_respond_json(ccf_http_response *resp, int status, json_t *value)
+{
+    resp_reset(resp);
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    json_decref(value);
+    if (text == NULL) {
+        static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+        ccf_http_respond_bytes(resp, 500, NULL, oom, sizeof oom - 1);
+        return;
+    }
+    size_t n = strlen(text);
+    /* append a newline: friendlier for curl users */
+    char *body = realloc(text, n + 2);
+    if (body == NULL) {
+        free(text);
+        resp->status = 500;
+        return;
+    }
+    body[n] = '\n';
+    body[n + 1] = '\0';
+    resp->status = status;
+    resp->body = body;
+    resp->body_len = n + 1;
+    resp->content_type = "application/json";
+}
+
+/* The response's error code is kept for the request log in the hidden tail of
+ * the request; handlers only see ccf_http_response, so the code is carried in
+ * a thread-local slot between ccf_http_respond_error() and the dispatcher. */
+static _Thread_local char tl_error_code[48];
+
+void ccf_http_respond_error(ccf_http_response *resp, int status, const char *code,
+                            const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(tl_error_code, sizeof tl_error_code, "%s", code);
+    json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+    ccf_http_respond_json(resp, status, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* routes */
+
+static bool seg_is_param(const char *s, bool *rest)
+{
+    size_t n = strlen(s);
+    if (n < 3 || s[0] != '<' || s[n - 1] != '>')
+        return false;
+    *rest = n > 5 && strcmp(s + n - 4, "...>") == 0;
+    return true;
+}
+
+/* Splits "/a/b/c" into segments (a copy each). "/" = zero segments. */
+static ccf_err split_path(const char *path, char ***out, size_t *n)
+{
+    char **segs = NULL;
+    size_t count = 0;
+    *out = NULL;
+    *n = 0;
+    if (path[0] != '/')
+        return CCF_ERR_INVALID;
+    const char *p = path + 1;
+    if (*p == '\0')
+        return CCF_OK;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        char **ns = realloc(segs, (count + 1) * sizeof *segs);
+        if (ns == NULL)
+            goto fail;
+        segs = ns;
+        if ((segs[count] = strndup(p, len)) == NULL)
+            goto fail;
+        count++;
+        if (slash == NULL)
+            break;
+        p = slash + 1;
+    }
+    *out = segs;
+    *n = count;
+    return CCF_OK;
+fail:
+    for (size_t i = 0; i < count; i++)
+        free(segs[i]);
+    free(segs);
+    return CCF_ERR_NOMEM;
+}
+
+static void free_segs(char **segs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(segs[i]);
+    free(segs);
+}
+
+static void healthz(const ccf_http_request *req, ccf_http_response *resp, void *ctx);
+static void metrics(const ccf_http_request *req, ccf_http_response *resp, void *ctx);
+
+ccf_err ccf_http_server_route(ccf_http_server *srv, const char *method, const char *pattern,
+                              ccf_http_handler handler, void *ctx, size_t max_body)
+{
+    char **segs = NULL;
+    size_t nseg = 0;
+    if (srv->started || handler == NULL || method == NULL || pattern == NULL ||
+        strlen(method) == 0 || strlen(method) >= sizeof srv->routes[0].method)
+        return CCF_ERR_INVALID;
+    if (srv->nroutes >= CCF_HTTP_MAX_ROUTES)
+        return CCF_ERR_TOO_LARGE;
+    ccf_err rc = split_path(pattern, &segs, &nseg);
+    if (rc != CCF_OK)
+        return rc;
+    size_t nparams = 0;
+    bool rest = false;
+    for (size_t i = 0; i < nseg; i++) {
+        bool r = false;
+        if (segs[i][0] == '\0' || (strchr(segs[i], '<') && !seg_is_param(segs[i], &r)) ||
+            (r && i + 1 != nseg)) {
+            free_segs(segs, nseg);
+            return CCF_ERR_INVALID;
+        }
+        if (seg_is_param(segs[i], &r)) {
+            nparams++;
+            rest = r;
+        }
+    }
+    if (nparams > CCF_HTTP_MAX_PARAMS) {
+        free_segs(segs, nseg);
+        return CCF_ERR_INVALID;
+    }
+    struct route *rt = &srv->routes[srv->nroutes];
+    memset(rt, 0, sizeof *rt);
+    if ((rt->pattern = strdup(pattern)) == NULL) {
+        free_segs(segs, nseg);
+        return CCF_ERR_NOMEM;
+    }
+    snprintf(rt->method, sizeof rt->method, "%s", method);
+    rt->segs = segs;
+    rt->nseg = nseg;
+    rt->rest = rest;
+    rt->fn = handler;
+    rt->ctx = ctx;
+    rt->max_body = max_body ? max_body : CCF_HTTP_DEFAULT_MAX_BODY;
+    srv->nroutes++;
+    return CCF_OK;
+}
+
+/* Whether path segments match route rt; fills params into req when req != NULL. */
+static bool route_match(const struct route *rt, char **segs, size_t nseg, ccf_http_request *req)
+{
+    if (rt->rest ? nseg < rt->nseg : nseg != rt->nseg)
+        return false;
+    for (size_t i = 0; i < rt->nseg; i++) {
+        bool r = false;
+        if (!seg_is_param(rt->segs[i], &r)) {
+            if (strcmp(rt->segs[i], segs[i]) != 0)
+                return false;
+        } else if (segs[i][0] == '\0') {
+            return false;
+        }
+    }
+    if (rt->rest) /* no empty segment in the rest either */
+        for (size_t i = rt->nseg; i < nseg; i++)
+            if (segs[i][0] == '\0')
+                return false;
+    if (req == NULL)
+        return true;
+    for (size_t i = 0; i < rt->nseg; i++) {
+        bool r = false;
+        if (!seg_is_param(rt->segs[i], &r))
+            continue;
+        size_t nlen = strlen(rt->segs[i]) - 2 - (r ? 3 : 0);
+        char *name = strndup(rt->segs[i] + 1, nlen);
+        char *value = NULL;
+        if (r) {
+            /* the rest of the path, joined back with '/' */
+            struct sbuf b = {0};
+            for (size_t k = i; k < nseg; k++)
+                sb_add(&b, "%s%s", k > i ? "/" : "", segs[k]);
+            value = b.failed ? (free(b.p), NULL) : b.p;
+        } else {
+            value = strdup(segs[i]);
+        }
+        if (name == NULL || value == NULL || req->nparams >= CCF_HTTP_MAX_PARAMS) {
+            free(name);
+            free(value);
+            return false;
+        }
+        req->pnames[req->nparams] = name;
+        req->pvalues[req->nparams] = value;
+        req->nparams++;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* metrics, log */
+
+static const char *method_label(const char *m)
+{
+    static const char *known[] = {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(m, known[i]) == 0)
+            return known[i];
+    return "OTHER";
+}
+
+static void count_request(ccf_http_server *srv, int route, const char *method, int status)
+{
+    const char *m = method_label(method);
+    pthread_mutex_lock(&srv->mu);
+    for (size_t i = 0; i < srv->nmetrics; i++) {
+        struct metric *x = &srv->metrics[i];
+        if (x->route == route && x->status == status && strcmp(x->method, m) == 0) {
+            x->count++;
+            goto out;
+        }
+    }
+    if (srv->nmetrics == srv->capmetrics) {
+        size_t ncap = srv->capmetrics ? srv->capmetrics * 2 : 16;
+        struct metric *nm = realloc(srv->metrics, ncap * sizeof *nm);
+        if (nm == NULL)
+            goto out;
+        srv->metrics = nm;
+        srv->capmetrics = ncap;
+    }
+    struct metric *x = &srv->metrics[srv->nmetrics++];
+    x->route = route;
+    snprintf(x->method, sizeof x->method, "%s", m);
+    x->status = status;
+    x->count = 1;
+out:
+    pthread_mutex_unlock(&srv->mu);
+}
+
+static void healthz(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    (void)req;
+    (void)ctx;
+    ccf_http_respond_json(resp, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void metrics(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_http_server *srv = ctx;
+    struct sbuf b = {0};
+    (void)req;
+    sb_add(&b, "# HELP ccfaas_http_requests_total HTTP requests answered, by route and status.\n"
+               "# TYPE ccfaas_http_requests_total counter\n");
+    pthread_mutex_lock(&srv->mu);
+    for (size_t i = 0; i < srv->nmetrics; i++) {
+        const struct metric *x = &srv->metrics[i];
+        /* patterns are ours ([A-Za-z0-9/<>._-]); no label escaping needed */
+        sb_add(&b,
+               "ccfaas_http_requests_total{service=\"%s\",route=\"%s\",method=\"%s\","
+               "status=\"%d\"} %llu\n",
+               srv->service, x->route >= 0 ? srv->routes[x->route].pattern : "unmatched",
+               x->method, x->status, x->count);
+    }
+    pthread_mutex_unlock(&srv->mu);
+    if (b.failed) {
+        free(b.p);
+        ccf_http_respond_error(resp, 500, "internal", "out of memory");
+        return;
+    }
+    resp_reset(resp);
+    resp->status = 200;
+    resp->body = b.p;
+    resp->body_len = b.len;
+    resp->content_type = "text/plain; version=0.0.4";
+}
+
+static void log_request(ccf_http_server *srv, const ccf_http_request *req, bool completed)
+{
+    if (srv->quiet)
+        return;
+    struct timespec now, wall;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    clock_gettime(CLOCK_REALTIME, &wall);
+    double ms = (double)(now.tv_sec - req->start.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - req->start.tv_nsec) / 1e6;
+    struct tm tm;
+    char ts[96];
+    gmtime_r(&wall.tv_sec, &tm);
+    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             wall.tv_nsec / 1000000L);
+    char peer[INET6_ADDRSTRLEN] = "";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+                      sizeof peer);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      peer, sizeof peer);
+    }
+    json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:f,s:s}", "time", ts, "service",
+                             srv->service, "peer", peer, "method", req->method ? req->method : "",
+                             "path", req->path ? req->path : "", "status", req->status,
+                             "bytes_in", (json_int_t)req->received, "bytes_out",
+                             (json_int_t)req->bytes_out, "ms", ms, "outcome",
+                             completed ? "completed" : "aborted");
+    if (line == NULL)
+        return;
+    if (req->error_code[0] != '\0')
+        json_object_set_new(line, "error", json_string(req->error_code));
+    char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(line);
+    if (text == NULL)
+        return;
+    pthread_mutex_lock(&srv->mu);
+    fprintf(srv->log, "%s\n", text);
+    fflush(srv->log);
+    pthread_mutex_unlock(&srv->mu);
+    free(text);
+}
+
+/* ------------------------------------------------------------------ */
+/* libmicrohttpd callbacks */
+
+static void request_free(ccf_http_request *req)
+{
+    if (req == NULL)
+        return;
+    free(req->path);
+    for (size_t i = 0; i < req->nparams; i++) {
+        free(req->pnames[i]);
+        free(req->pvalues[i]);
+    }
+    free(req->body);
+    free(req);
+}
+
+static enum MHD_Result send_response(ccf_http_request *req, ccf_http_response *resp,
+                                     const char *allow)
+{
+    struct MHD_Response *r = NULL;
+    if (resp->status < 100 || resp->status > 599) {
+        resp_reset(resp);
+        ccf_http_respond_error(resp, 500, "internal", "handler produced no response");
+    }
+    if (resp->body_len > 0) {
+        r = MHD_create_response_from_buffer(resp->body_len, resp->body, MHD_RESPMEM_MUST_FREE);
+        if (r != NULL)
+            resp->body = NULL; /* owned by libmicrohttpd now */
+    } else {
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (r == NULL) {
+        resp_reset(resp);
+        free(resp->location);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            resp->content_type ? resp->content_type : "application/json");
+    if (resp->location != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
+    if (allow != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+    req->responded = true;
+    req->status = resp->status;
+    req->bytes_out = resp->body_len;
+    snprintf(req->error_code, sizeof req->error_code, "%s", tl_error_code);
+    count_request(req->srv, req->route, req->method, resp->status);
+    resp_reset(resp);
+    free(resp->location);
+    resp->location = NULL;
+    return ok;
+}
+
+static enum MHD_Result respond_error_now(ccf_http_request *req, int status, const char *code,
+                                         const char *msg, const char *allow)
+{
+    ccf_http_response resp = {0};
+    tl_error_code[0] = '\0';
+    ccf_http_respond_error(&resp, status, code, "%s", msg);
+    return send_response(req, &resp, allow);
+}
+
+/* Matches the request; on no match answers 404/405 right away. */
+static enum MHD_Result begin_request(ccf_http_request *req, const char *url)
+{
+    ccf_http_server *srv = req->srv;
+    char **segs = NULL;
+    size_t nseg = 0;
+    char allow[128] = "";
+    bool path_known = false;
+    enum MHD_Result ok = MHD_YES;
+
+    if (split_path(url, &segs, &nseg) != CCF_OK)
+        return respond_error_now(req, 404, "not_found", "no such path", NULL);
+    for (size_t i = 0; i < srv->nroutes; i++) {
+        const struct route *rt = &srv->routes[i];
+        if (!route_match(rt, segs, nseg, NULL))
+            continue;
+        path_known = true;
+        if (strcmp(rt->method, req->method) == 0) {
+            if (!route_match(rt, segs, nseg, req)) {
+                ok = respond_error_now(req, 500, "internal", "out of memory", NULL);
+                goto out;
+            }
+            req->route = (int)i;
+            req->max = rt->max_body;
+            goto out;
+        }
+        size_t used = strlen(allow);
+        if (strstr(allow, rt->method) == NULL && used + strlen(rt->method) + 3 < sizeof allow)
+            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", rt->method);
+    }
+    if (path_known) {
+        char msg[192];
+        snprintf(msg, sizeof msg, "method %.16s not allowed here; allowed: %s", req->method, allow);
+        ok = respond_error_now(req, 405, "method_not_allowed", msg, allow);
+    } else {
+        ok = respond_error_now(req, 404, "not_found", "no such path", NULL);
+    }
+out:
+    free_segs(segs, nseg);
+    return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    ccf_http_server *srv = cls;
+    ccf_http_request *req = *con_cls;
+    (void)version;
+
+    if (req == NULL) {
+        if ((req = calloc(1, sizeof *req)) == NULL)
+            return MHD_NO;
+        req->srv = srv;
+        req->conn = conn;
+        req->method = method;
+        req->route = -1;
+        clock_gettime(CLOCK_MONOTONIC, &req->start);
+        if ((req->path = strdup(url)) == NULL) {
+            free(req);
+            return MHD_NO;
+        }
+        *con_cls = req;
+        enum MHD_Result ok = begin_request(req, url);
+        if (req->responded || ok != MHD_YES)
+            return ok;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno != 0 || end == cl || *end != '\0' || n > req->max) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "request body larger than the limit of %zu bytes",
+                         req->max);
+                return respond_error_now(req, 413, "too_large", msg, NULL);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        req->received += n;
+        if (req->responded || req->too_large)
+            return MHD_YES;
+        if (n > req->max - req->len) {
+            req->too_large = true;
+            free(req->body);
+            req->body = NULL;
+            req->len = req->cap = 0;
+            return MHD_YES;
+        }
+        if (req->len + n + 1 > req->cap) {
+            size_t ncap = req->cap ? req->cap : 1024;
+            while (ncap < req->len + n + 1)
+                ncap *= 2;
+            if (ncap > req->max + 1)
+                ncap = req->max + 1;
+            char *nb = realloc(req->body, ncap);
+            if (nb == NULL)
+                return MHD_NO;
+            req->body = nb;
+            req->cap = ncap;
+        }
+        memcpy(req->body + req->len, upload_data, n);
+        req->len += n;
+        req->body[req->len] = '\0';
+        return MHD_YES;
+    }
+    if (req->responded)
+        return MHD_YES;
+    if (req->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body larger than the limit of %zu bytes", req->max);
+        return respond_error_now(req, 413, "too_large", msg, NULL);
+    }
+    ccf_http_response resp = {0};
+    const struct route *rt = &srv->routes[req->route];
+    tl_error_code[0] = '\0';
+    rt->fn(req, &resp, rt->ctx);
+    return send_response(req, &resp, NULL);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    ccf_http_server *srv = cls;
+    ccf_http_request *req = *con_cls;
+    (void)conn;
+    if (req == NULL)
+        return;
+    log_request(srv, req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    request_free(req);
+    *con_cls = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* lifecycle */
+
+static ccf_err parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                            char *err, size_t err_size)
+{
+    char host[256];
+    const char *port_s = NULL;
+    memset(ss, 0, sizeof *ss);
+    if (listen == NULL || listen[0] == '\0')
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "empty listen address");
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (close == NULL || close[1] != ':' || (size_t)(close - listen - 1) >= sizeof host)
+            goto bad;
+        memcpy(host, listen + 1, (size_t)(close - listen - 1));
+        host[close - listen - 1] = '\0';
+        port_s = close + 2;
+    } else {
+        const char *colon = strrchr(listen, ':');
+        if (colon == NULL || (size_t)(colon - listen) >= sizeof host)
+            goto bad;
+        memcpy(host, listen, (size_t)(colon - listen));
+        host[colon - listen] = '\0';
+        port_s = colon + 1;
+    }
+    if (port_s[0] == '\0' || strlen(port_s) > 5 || strspn(port_s, "0123456789") != strlen(port_s))
+        goto bad;
+    unsigned long port = strtoul(port_s, NULL, 10);
+    if (port > 65535)
+        goto bad;
+    if (strcmp(host, "localhost") == 0 || host[0] == '\0')
+        snprintf(host, sizeof host, "%s", host[0] == '\0' ? "0.0.0.0" : "127.0.0.1");
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        *len = sizeof *v4;
+        return CCF_OK;
+    }
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *len = sizeof *v6;
+        return CCF_OK;
+    }
+bad:
+    return ccf_errf(err, err_size, CCF_ERR_INVALID,
+                    "listen address '%s' is not ADDR:PORT (an IP address, [IPv6] or localhost, "
+                    "and a port 0-65535)",
+                    listen);
+}
+
+ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, char *err,
+                            size_t err_size)
+{
+    ccf_http_server *srv = NULL;
+    ccf_err rc;
+    *out = NULL;
+    if ((srv = calloc(1, sizeof *srv)) == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&srv->mu, NULL);
+    if ((srv->service = strdup(cfg->service ? cfg->service : "ccfaas")) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = parse_listen(cfg->listen, &srv->addr, &srv->addr_len, err, err_size)) != CCF_OK)
+        goto fail;
+    srv->threads = cfg->threads ? cfg->threads : 4;
+    srv->timeout_s = cfg->connection_timeout_s ? cfg->connection_timeout_s : 30;
+    srv->log = cfg->log ? cfg->log : stderr;
+    srv->quiet = cfg->quiet;
+    if ((rc = ccf_http_server_route(srv, "GET", "/healthz", healthz, srv, 0)) != CCF_OK ||
+        (rc = ccf_http_server_route(srv, "GET", "/metrics", metrics, srv, 0)) != CCF_OK) {
+        ccf_errf(err, err_size, rc, "cannot add built-in routes");
+        goto fail;
+    }
+    *out = srv;
+    return CCF_OK;
+fail:
+    ccf_http_server_free(srv);
+    return rc;
+}
+
+ccf_err ccf_http_server_start(ccf_http_server *srv, char *err, size_t err_size)
+{
+    if (srv->started)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "server already started");
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL;
+    if (srv->addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr,
+        MHD_OPTION_THREAD_POOL_SIZE, srv->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        srv->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_END);
+    if (srv->daemon == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_IO,
+                        "cannot listen (address in use, or not an address of this host?)");
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    srv->started = true;
+    return CCF_OK;
+}
+
+uint16_t ccf_http_server_port(const ccf_http_server *srv)
+{
+    return srv->port;
+}
+
+void ccf_http_server_stop(ccf_http_server *srv)
+{
+    if (srv == NULL || srv->daemon == NULL)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+    MHD_stop_daemon(srv->daemon); /* joins the threads: running handlers finish first */
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    srv->daemon = NULL;
+}
+
+void ccf_http_server_free(ccf_http_server *srv)
+{
+    if (srv == NULL)
+        return;
+    ccf_http_server_stop(srv);
+    for (size_t i = 0; i < srv->nroutes; i++) {
+        free(srv->routes[i].pattern);
+        free_segs(srv->routes[i].segs, srv->routes[i].nseg);
+    }
+    free(srv->metrics);
+    free(srv->service);
+    pthread_mutex_destroy(&srv->mu);
+    free(srv);
+}
+
+void ccf_http_block_stop_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int ccf_http_wait_stop_signal(void)
+{
+    sigset_t set;
+    int sig = 0;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    while (sigwait(&set, &sig) != 0)
+        ;
+    return sig;
+}
+
+/* ------------------------------------------------------------------ */
+/* request accessors */
+
+const char *ccf_http_request_method(const ccf_http_request *req)
+{
+    return req->method;
+}
+
+const char *ccf_http_request_path(const ccf_http_request *req)
+{
+    return req->path;
+}
+
+const char *ccf_http_request_param(const ccf_http_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->nparams; i++)
+        if (strcmp(req->pnames[i], name) == 0)
+            return req->pvalues[i];
+    return NULL;
+}
+
+const char *ccf_http_request_query(const ccf_http_request *req, const char *key)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *ccf_http_request_header(const ccf_http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *ccf_http_request_body(const ccf_http_request *req, size_t *len)
+{
+    *len = req->len;
+    return req->body ? req->body : "";
+}
+
+json_t *ccf_http_request_json(const ccf_http_request *req, char *err, size_t err_size)
+{
+    json_error_t jerr;
+    size_t len = 0;
+    const char *body = ccf_http_request_body(req, &len);
+    json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL) {
+        ccf_errf(err, err_size, CCF_ERR_INVALID, "body is not JSON: line %d column %d: %s",
+                 jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        ccf_errf(err, err_size, CCF_ERR_INVALID, "body must be a JSON object");
+        return NULL;
+    }
+    return v;
+}

@@ -1,0 +1,127 @@
+/* Control-plane HTTP/1.1 server shared by every ccfaas service (proxy
+ * attestation, VaaS, CCFaaS): libmicrohttpd underneath, a small router of
+ * ours on top (DESIGN §6).
+ *
+ * What it does for a service:
+ * - routes by method + path pattern; a pattern is a '/'-separated list of
+ *   literal segments and `<name>` segments (one non-empty segment each); a
+ *   final `<name...>` takes the rest of the path (one or more segments);
+ * - collects the request body in memory up to a per-route cap (413 beyond,
+ *   refused before reading when Content-Length already says so);
+ * - calls the handler on a server thread (blocking handlers are fine: a
+ *   thread pool of `threads` threads serves the connections);
+ * - answers unknown paths with 404, known paths with another method with 405
+ *   (and an Allow header); every error body is
+ *   {"error":{"code":"...","message":"..."}};
+ * - serves GET /healthz ({"status":"ok"}) and GET /metrics (Prometheus text:
+ *   ccfaas_http_requests_total{service,route,method,status});
+ * - writes one JSON log line per finished request on the log stream.
+ *
+ * Lifetime: ccf_http_server_new() -> ccf_http_server_route()... ->
+ * ccf_http_server_start() -> (serve) -> ccf_http_server_stop() ->
+ * ccf_http_server_free(). Routes are added before start only. The server
+ * does not own handler contexts. */
+#ifndef CCF_COMMON_HTTP_SERVER_H
+#define CCF_COMMON_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/error.h"
+
+/* Default request body cap when a route does not set one. */
+#define CCF_HTTP_DEFAULT_MAX_BODY (1024u * 1024u)
+/* Most routes and path parameters the router keeps. */
+#define CCF_HTTP_MAX_ROUTES 64
+#define CCF_HTTP_MAX_PARAMS 8
+
+typedef struct ccf_http_server ccf_http_server;
+/* One request, valid only during the handler call. */
+typedef struct ccf_http_request ccf_http_request;
+
+/* What a handler fills in. The server frees body (with free()) after sending.
+ * content_type is a static string; NULL means application/json. */
+typedef struct {
+    int status;
+    char *body;
+    size_t body_len;
+    const char *content_type;
+    char *location; /* optional Location header value, freed by the server */
+} ccf_http_response;
+
+/* A handler must set a response (status 0 means the handler forgot: the
+ * server then answers 500 internal). */
+typedef void (*ccf_http_handler)(const ccf_http_request *req, ccf_http_response *resp, void *ctx);
+
+typedef struct {
+    const char *listen;  /* "ADDR:PORT" (IPv4 or [IPv6]); port 0 = any free port */
+    const char *service; /* name in logs and metrics, e.g. "proxy" */
+    unsigned threads;    /* thread pool size; 0 = 4 */
+    unsigned connection_timeout_s; /* idle connections closed after; 0 = 30 */
+    FILE *log;           /* request log; NULL = stderr */
+    bool quiet;          /* no request log at all */
+} ccf_http_config;
+
+/* Creates a server (not yet listening). *out is freed with ccf_http_server_free(). */
+ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, char *err,
+                            size_t err_size) __attribute__((warn_unused_result));
+
+/* Adds a route. method is "GET", "POST", ...; max_body 0 = CCF_HTTP_DEFAULT_MAX_BODY.
+ * Fails with CCF_ERR_INVALID on a malformed pattern, CCF_ERR_TOO_LARGE when
+ * the table is full, CCF_ERR_INVALID after start. */
+ccf_err ccf_http_server_route(ccf_http_server *srv, const char *method, const char *pattern,
+                              ccf_http_handler handler, void *ctx, size_t max_body)
+    __attribute__((warn_unused_result));
+
+/* Binds and starts serving on background threads. */
+ccf_err ccf_http_server_start(ccf_http_server *srv, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
+/* The bound port (useful with port 0); 0 before start. */
+uint16_t ccf_http_server_port(const ccf_http_server *srv);
+
+/* Graceful stop: stops accepting, lets running handlers finish, closes.
+ * Idempotent; ccf_http_server_free() calls it. */
+void ccf_http_server_stop(ccf_http_server *srv);
+
+/* NULL is a no-op. */
+void ccf_http_server_free(ccf_http_server *srv);
+
+/* Blocks SIGINT and SIGTERM in the calling thread and waits for one of them;
+ * returns the signal number. Call it from the main thread *before* starting
+ * servers (so that their threads inherit the blocked mask) with
+ * ccf_http_block_stop_signals(), then ccf_http_wait_stop_signal() to wait. */
+void ccf_http_block_stop_signals(void);
+int ccf_http_wait_stop_signal(void);
+
+/* --- request accessors (pointers valid during the handler call) --- */
+const char *ccf_http_request_method(const ccf_http_request *req);
+/* The path as received (percent-decoded by libmicrohttpd), without the query. */
+const char *ccf_http_request_path(const ccf_http_request *req);
+/* A `<name>` segment of the route pattern; NULL when the pattern has none. */
+const char *ccf_http_request_param(const ccf_http_request *req, const char *name);
+/* A query parameter (?key=value, decoded); NULL when absent. */
+const char *ccf_http_request_query(const ccf_http_request *req, const char *key);
+/* A request header (case-insensitive); NULL when absent. */
+const char *ccf_http_request_header(const ccf_http_request *req, const char *name);
+/* The body: never NULL (an empty body is "" with *len 0) and always followed
+ * by a NUL byte that is not counted in *len. */
+const char *ccf_http_request_body(const ccf_http_request *req, size_t *len);
+/* The body parsed as a JSON object; on failure NULL and an error message in
+ * err (for a 400). The caller owns the result (json_decref). */
+json_t *ccf_http_request_json(const ccf_http_request *req, char *err, size_t err_size);
+
+/* --- response helpers (each replaces what the response held) --- */
+/* JSON body: serialises `value` compactly and takes ownership of it (decref). */
+void ccf_http_respond_json(ccf_http_response *resp, int status, json_t *value);
+/* {"error":{"code":code,"message":...}} with status. */
+void ccf_http_respond_error(ccf_http_response *resp, int status, const char *code,
+                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Body copied from data. content_type is a static string. */
+void ccf_http_respond_bytes(ccf_http_response *resp, int status, const char *content_type,
+                            const void *data, size_t len);
+
+#endif

@@ -1,0 +1,346 @@
+/* Tests for src/common/http_server: a real server on 127.0.0.1 (port 0 = any
+ * free port) driven with libcurl: routing, path parameters, query, 404, 405,
+ * 413 (by Content-Length and chunked), JSON error bodies, /healthz, /metrics. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/http_server.h"
+
+struct reply {
+    long status;
+    char *body;
+    size_t len;
+    char allow[128];
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+    struct reply *r = ud;
+    size_t k = size * n;
+    char *nb = realloc(r->body, r->len + k + 1);
+    if (nb == NULL)
+        return 0;
+    memcpy(nb + r->len, p, k);
+    r->body = nb;
+    r->len += k;
+    r->body[r->len] = '\0';
+    return k;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct reply *r = ud;
+    size_t k = size * n;
+    if (k > 7 && strncasecmp(p, "Allow: ", 7) == 0) {
+        size_t m = k - 7;
+        while (m > 0 && (p[7 + m - 1] == '\r' || p[7 + m - 1] == '\n'))
+            m--;
+        if (m >= sizeof r->allow)
+            m = sizeof r->allow - 1;
+        memcpy(r->allow, p + 7, m);
+        r->allow[m] = '\0';
+    }
+    return k;
+}
+
+/* body == NULL: no body. chunked: send with Transfer-Encoding: chunked. */
+static struct reply call(uint16_t port, const char *method, const char *path, const char *body,
+                         size_t body_len, bool chunked)
+{
+    struct reply r = {0};
+    char url[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    struct curl_slist *hdrs = NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        if (chunked)
+            hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    CURLcode cc = curl_easy_perform(c);
+    if (cc != CURLE_OK)
+        fail_msg("curl: %s", curl_easy_strerror(cc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    if (r.body == NULL)
+        r.body = strdup("");
+    return r;
+}
+
+/* Asserts the reply is the JSON error form with this code. */
+static void assert_error(const struct reply *r, long status, const char *code)
+{
+    assert_int_equal(r->status, status);
+    json_error_t je;
+    json_t *v = json_loads(r->body, 0, &je);
+    assert_non_null(v);
+    json_t *e = json_object_get(v, "error");
+    assert_true(json_is_object(e));
+    assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+    assert_true(json_is_string(json_object_get(e, "message")));
+    assert_int_equal(json_object_size(e), 2);
+    assert_int_equal(json_object_size(v), 1);
+    json_decref(v);
+}
+
+static void echo(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    size_t len = 0;
+    const char *body = ccf_http_request_body(req, &len);
+    const char *q = ccf_http_request_query(req, "q");
+    const char *a = ccf_http_request_param(req, "a");
+    const char *b = ccf_http_request_param(req, "b");
+    (void)ctx;
+    ccf_http_respond_json(resp, 201,
+                          json_pack("{s:s,s:s?,s:s?,s:s?,s:I}", "path",
+                                    ccf_http_request_path(req), "a", a, "b", b, "q", q, "len",
+                                    (json_int_t)len));
+    (void)body;
+}
+
+static void json_in(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    char err[256];
+    (void)ctx;
+    json_t *v = ccf_http_request_json(req, err, sizeof err);
+    if (v == NULL) {
+        ccf_http_respond_error(resp, 400, "bad_request", "%s", err);
+        return;
+    }
+    ccf_http_respond_json(resp, 200, v);
+}
+
+static void forgets(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    (void)req;
+    (void)resp;
+    (void)ctx;
+}
+
+static ccf_http_server *srv;
+static uint16_t port;
+static FILE *logf;
+static char logbuf[1 << 16];
+
+static int setup(void **state)
+{
+    char err[256];
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    memset(logbuf, 0, sizeof logbuf);
+    logf = fmemopen(logbuf, sizeof logbuf - 1, "w");
+    ccf_http_config cfg = {.listen = "127.0.0.1:0", .service = "test", .threads = 2, .log = logf};
+    if (ccf_http_server_new(&cfg, &srv, err, sizeof err) != CCF_OK)
+        return -1;
+    if (ccf_http_server_route(srv, "GET", "/item/<a>/sub/<b>", echo, NULL, 0) != CCF_OK ||
+        ccf_http_server_route(srv, "POST", "/item/<a>/sub/<b>", echo, NULL, 16) != CCF_OK ||
+        ccf_http_server_route(srv, "PUT", "/files/<a...>", echo, NULL, 0) != CCF_OK ||
+        ccf_http_server_route(srv, "POST", "/json", json_in, NULL, 0) != CCF_OK ||
+        ccf_http_server_route(srv, "GET", "/forgets", forgets, NULL, 0) != CCF_OK ||
+        ccf_http_server_route(srv, "GET", "/", echo, NULL, 0) != CCF_OK)
+        return -1;
+    if (ccf_http_server_start(srv, err, sizeof err) != CCF_OK)
+        return -1;
+    port = ccf_http_server_port(srv);
+    return port != 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ccf_http_server_free(srv);
+    fclose(logf);
+    curl_global_cleanup();
+    return 0;
+}
+
+static void test_params_and_query(void **state)
+{
+    (void)state;
+    struct reply r = call(port, "GET", "/item/x1/sub/y%20z?q=hello%20world", NULL, 0, false);
+    assert_int_equal(r.status, 201);
+    json_t *v = json_loads(r.body, 0, NULL);
+    assert_non_null(v);
+    assert_string_equal(json_string_value(json_object_get(v, "a")), "x1");
+    assert_string_equal(json_string_value(json_object_get(v, "b")), "y z");
+    assert_string_equal(json_string_value(json_object_get(v, "q")), "hello world");
+    json_decref(v);
+    free(r.body);
+
+    r = call(port, "PUT", "/files/dir/sub/file.txt", "abc", 3, false);
+    assert_int_equal(r.status, 201);
+    v = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(v, "a")), "dir/sub/file.txt");
+    assert_int_equal(json_integer_value(json_object_get(v, "len")), 3);
+    json_decref(v);
+    free(r.body);
+
+    r = call(port, "GET", "/", NULL, 0, false);
+    assert_int_equal(r.status, 201);
+    free(r.body);
+}
+
+static void test_not_found(void **state)
+{
+    (void)state;
+    const char *paths[] = {"/nope", "/item/x", "/item/x/sub", "/item/x/sub/y/z", "/item//sub/y",
+                           "/files/", "/files/a//b", "/healthz/", "/json/x"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        struct reply r = call(port, "GET", paths[i], NULL, 0, false);
+        assert_error(&r, 404, "not_found");
+        free(r.body);
+    }
+}
+
+static void test_method_not_allowed(void **state)
+{
+    (void)state;
+    struct reply r = call(port, "DELETE", "/item/a/sub/b", NULL, 0, false);
+    assert_error(&r, 405, "method_not_allowed");
+    assert_string_equal(r.allow, "GET, POST");
+    free(r.body);
+    r = call(port, "POST", "/healthz", "x", 1, false);
+    assert_error(&r, 405, "method_not_allowed");
+    assert_string_equal(r.allow, "GET");
+    free(r.body);
+}
+
+static void test_body_cap(void **state)
+{
+    (void)state;
+    const char *big = "0123456789abcdefX"; /* 17 bytes, cap is 16 */
+    struct reply r = call(port, "POST", "/item/a/sub/b", big, 16, false);
+    assert_int_equal(r.status, 201);
+    free(r.body);
+    r = call(port, "POST", "/item/a/sub/b", big, 17, false);
+    assert_error(&r, 413, "too_large");
+    free(r.body);
+    r = call(port, "POST", "/item/a/sub/b", big, 17, true); /* no Content-Length */
+    assert_error(&r, 413, "too_large");
+    free(r.body);
+    r = call(port, "POST", "/item/a/sub/b", big, 16, true);
+    assert_int_equal(r.status, 201);
+    free(r.body);
+    /* default cap: 1 MiB */
+    size_t n = CCF_HTTP_DEFAULT_MAX_BODY + 1;
+    char *huge = malloc(n);
+    assert_non_null(huge);
+    memset(huge, '{', n);
+    r = call(port, "POST", "/json", huge, n, false);
+    assert_error(&r, 413, "too_large");
+    free(r.body);
+    free(huge);
+}
+
+static void test_json_errors(void **state)
+{
+    (void)state;
+    struct reply r = call(port, "POST", "/json", "{\"a\":1,", 7, false);
+    assert_error(&r, 400, "bad_request");
+    free(r.body);
+    r = call(port, "POST", "/json", "[1]", 3, false);
+    assert_error(&r, 400, "bad_request");
+    free(r.body);
+    r = call(port, "POST", "/json", "{\"a\":1,\"a\":2}", 13, false);
+    assert_error(&r, 400, "bad_request");
+    free(r.body);
+    r = call(port, "POST", "/json", "{\"a\":[true]}", 12, false);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"a\":[true]}\n");
+    free(r.body);
+    r = call(port, "GET", "/forgets", NULL, 0, false);
+    assert_error(&r, 500, "internal");
+    free(r.body);
+}
+
+static void test_healthz_metrics_log(void **state)
+{
+    (void)state;
+    struct reply r = call(port, "GET", "/healthz", NULL, 0, false);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"status\":\"ok\"}\n");
+    free(r.body);
+    for (int i = 0; i < 3; i++) {
+        r = call(port, "GET", "/item/a/sub/b", NULL, 0, false);
+        free(r.body);
+    }
+    r = call(port, "GET", "/metrics", NULL, 0, false);
+    assert_int_equal(r.status, 200);
+    /* earlier tests ran first (cmocka runs in order): 3 here + 1 in test_params */
+    assert_non_null(strstr(r.body, "ccfaas_http_requests_total{service=\"test\",route=\"/item/<a>/"
+                                   "sub/<b>\",method=\"GET\",status=\"201\"} 4\n"));
+    assert_non_null(strstr(r.body, "route=\"unmatched\",method=\"GET\",status=\"404\"} 9\n"));
+    assert_non_null(strstr(r.body, "# TYPE ccfaas_http_requests_total counter"));
+    free(r.body);
+    fflush(logf);
+    /* one JSON line per request: each line parses, and the 413 carries its error code */
+    size_t lines = 0;
+    bool saw_413 = false;
+    for (char *line = logbuf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        *nl = '\0';
+        json_t *v = json_loads(line, 0, NULL);
+        assert_non_null(v);
+        assert_string_equal(json_string_value(json_object_get(v, "service")), "test");
+        if (json_integer_value(json_object_get(v, "status")) == 413) {
+            assert_string_equal(json_string_value(json_object_get(v, "error")), "too_large");
+            saw_413 = true;
+        }
+        json_decref(v);
+        *nl = '\n';
+        lines++;
+    }
+    assert_true(lines >= 20);
+    assert_true(saw_413);
+}
+
+static void test_bad_config(void **state)
+{
+    (void)state;
+    char err[256];
+    ccf_http_server *s = NULL;
+    const char *bad[] = {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "1.2.3:80", "[::1]80",
+                         "host:x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ccf_http_config cfg = {.listen = bad[i], .quiet = true};
+        assert_int_equal(ccf_http_server_new(&cfg, &s, err, sizeof err), CCF_ERR_INVALID);
+        assert_null(s);
+    }
+    ccf_http_config cfg = {.listen = "[::1]:0", .quiet = true};
+    assert_int_equal(ccf_http_server_new(&cfg, &s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_http_server_route(s, "GET", "/a/<b...>/c", echo, NULL, 0), CCF_ERR_INVALID);
+    assert_int_equal(ccf_http_server_route(s, "GET", "a", echo, NULL, 0), CCF_ERR_INVALID);
+    assert_int_equal(ccf_http_server_route(s, "GET", "/a//b", echo, NULL, 0), CCF_ERR_INVALID);
+    assert_int_equal(ccf_http_server_route(s, "GET", "/a/x<b>", echo, NULL, 0), CCF_ERR_INVALID);
+    ccf_http_server_free(s);
+    ccf_http_server_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_params_and_query), cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_method_not_allowed), cmocka_unit_test(test_body_cap),
+        cmocka_unit_test(test_json_errors), cmocka_unit_test(test_healthz_metrics_log),
+        cmocka_unit_test(test_bad_config),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
