@@ -1,0 +1,342 @@
+/* Unit tests for the capability file system (src/wasi/vfs): the rules of
+ * docs/rights.md, quotas, path resolution, and that refusals change nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/rights.h"
+#include "wasi/vfs.h"
+
+#define READ 8198u    /* FD_READ|FD_SEEK|PATH_OPEN */
+#define WRITE 533572u /* FD_SEEK|FD_WRITE|PATH_CREATE_FILE|PATH_OPEN|PATH_FILESTAT_SET_SIZE */
+
+static ccf_vfs *vfs_with(const char *path, const char *content)
+{
+    ccf_vfs *vfs = ccf_vfs_new(NULL);
+    assert_non_null(vfs);
+    if (path != NULL)
+        assert_int_equal(ccf_vfs_put(vfs, NULL, path, content, strlen(content), false), 0);
+    return vfs;
+}
+
+static void assert_content(ccf_vfs *vfs, const char *path, const char *want)
+{
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(ccf_vfs_get(vfs, NULL, path, &data, &len), WASI_ESUCCESS);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(data, want, len);
+    free(data);
+}
+
+static void test_resolve(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = vfs_with("a/b/file", "x");
+    char out[CCF_VFS_PATH_MAX];
+#define RESOLVE(base, rel, follow) ccf_vfs_resolve(vfs, base, rel, strlen(rel), follow, out)
+    assert_int_equal(RESOLVE("", "a/./b//file", true), 0);
+    assert_string_equal(out, "a/b/file");
+    assert_int_equal(RESOLVE("a/b", "../b/file", true), 0);
+    assert_string_equal(out, "a/b/file");
+    assert_int_equal(RESOLVE("a", "..", true), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(RESOLVE("", "new-file", true), 0); /* need not exist */
+    assert_string_equal(out, "new-file");
+    assert_int_equal(RESOLVE("", "..", true), WASI_ENOTCAPABLE);
+    assert_int_equal(RESOLVE("a", "../../x", true), WASI_ENOTCAPABLE);
+    assert_int_equal(RESOLVE("", "/etc/passwd", true), WASI_ENOTCAPABLE);
+    assert_int_equal(RESOLVE("", "", true), WASI_ENOENT);
+    assert_int_equal(RESOLVE("", "missing/x", true), WASI_ENOENT);
+    assert_int_equal(RESOLVE("", "a/b/file/x", true), WASI_ENOTDIR);
+    assert_int_equal(RESOLVE("", "a/b/file/", true), WASI_ENOTDIR);
+    assert_int_equal(ccf_vfs_resolve(vfs, "", "a\0b", 3, true, out), WASI_EINVAL);
+    char longname[300];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(RESOLVE("", longname, true), WASI_ENAMETOOLONG);
+    /* symbolic links are followed inside the file system only */
+    assert_int_equal(ccf_vfs_symlink(vfs, NULL, "a/b", "link"), 0);
+    assert_int_equal(RESOLVE("", "link/file", false), 0);
+    assert_string_equal(out, "a/b/file");
+    assert_int_equal(RESOLVE("", "link", false), 0);
+    assert_string_equal(out, "link");
+    assert_int_equal(RESOLVE("", "link", true), 0);
+    assert_string_equal(out, "a/b");
+    assert_int_equal(ccf_vfs_symlink(vfs, NULL, "/etc", "abs"), 0);
+    assert_int_equal(RESOLVE("", "abs/passwd", true), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_symlink(vfs, NULL, "../..", "a/up"), 0);
+    assert_int_equal(RESOLVE("", "a/up/x", true), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_symlink(vfs, NULL, "loop2", "loop1"), 0);
+    assert_int_equal(ccf_vfs_symlink(vfs, NULL, "loop1", "loop2"), 0);
+    assert_int_equal(RESOLVE("", "loop1", true), WASI_ELOOP);
+#undef RESOLVE
+    ccf_vfs_free(vfs);
+}
+
+static void test_rights_and_visibility(void **state)
+{
+    (void)state;
+    ccf_file_right items[] = {{"input-0", READ}, {"out/", WRITE}, {"out/log", CCF_FD_WRITE}};
+    ccf_file_rights p = {items, 3};
+    assert_int_equal(ccf_vfs_rights(&p, "input-0", false), READ);
+    assert_int_equal(ccf_vfs_rights(&p, "out/x/y", false), WRITE);
+    assert_int_equal(ccf_vfs_rights(&p, "out/log", false), CCF_FD_WRITE);
+    assert_int_equal(ccf_vfs_rights(&p, "out", true), WRITE);
+    assert_int_equal(ccf_vfs_rights(&p, "", true), READ | WRITE | CCF_FD_WRITE);
+    assert_int_equal(ccf_vfs_rights(&p, "secret", false), 0);
+    assert_int_equal(ccf_vfs_rights(NULL, "secret", false), CCF_RIGHTS_ALL);
+    assert_true(ccf_vfs_visible(&p, "input-0", false));
+    assert_false(ccf_vfs_visible(&p, "secret", false));
+    assert_false(ccf_vfs_visible(&p, "input-0x", false));
+    ccf_file_right deep[] = {{"d/e/f", READ}};
+    ccf_file_rights q = {deep, 1};
+    assert_true(ccf_vfs_visible(&q, "d", true)); /* on the way to d/e/f */
+    assert_true(ccf_vfs_visible(&q, "d/e", true));
+    assert_false(ccf_vfs_visible(&q, "d/e", false));
+    assert_false(ccf_vfs_visible(&q, "e", true));
+}
+
+static void test_open_rules(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = vfs_with("input-0", "data");
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "secret", "s", 1, false), 0);
+    ccf_file_right items[] = {{"input-0", READ}, {"output", WRITE}, {"ro-new", READ},
+                              {"noopen", CCF_FD_READ}};
+    ccf_file_rights p = {items, 4};
+    ccf_vfs_node *n = NULL;
+    uint32_t r = 0;
+    uint32_t nodes = ccf_vfs_nodes_used(vfs);
+
+    assert_int_equal(ccf_vfs_open(vfs, &p, "input-0", 0, &n, &r), 0);
+    assert_int_equal(r, READ);
+    ccf_vfs_release(vfs, n);
+    /* create needs PATH_CREATE_FILE: refused and nothing created */
+    assert_int_equal(ccf_vfs_open(vfs, &p, "ro-new", WASI_O_CREAT, &n, &r), WASI_ENOTCAPABLE);
+    assert_null(n);
+    assert_int_equal(ccf_vfs_nodes_used(vfs), nodes);
+    /* truncate needs PATH_FILESTAT_SET_SIZE: refused and content unchanged */
+    assert_int_equal(ccf_vfs_open(vfs, &p, "input-0", WASI_O_TRUNC, &n, &r), WASI_ENOTCAPABLE);
+    assert_content(vfs, "input-0", "data");
+    /* open needs PATH_OPEN */
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "noopen", "z", 1, false), 0);
+    assert_int_equal(ccf_vfs_open(vfs, &p, "noopen", 0, &n, &r), WASI_ENOTCAPABLE);
+    /* a file without an entry does not exist for the principal */
+    assert_int_equal(ccf_vfs_open(vfs, &p, "secret", 0, &n, &r), WASI_ENOENT);
+    assert_int_equal(ccf_vfs_open(vfs, &p, "secret", WASI_O_CREAT | WASI_O_TRUNC, &n, &r),
+                     WASI_ENOTCAPABLE);
+    assert_content(vfs, "secret", "s");
+    /* write rights create, truncate */
+    assert_int_equal(ccf_vfs_open(vfs, &p, "output", WASI_O_CREAT, &n, &r), 0);
+    assert_int_equal(ccf_vfs_node_write(vfs, n, 0, "hello", 5), 0);
+    ccf_vfs_release(vfs, n);
+    assert_int_equal(ccf_vfs_open(vfs, &p, "output", WASI_O_CREAT | WASI_O_EXCL, &n, &r),
+                     WASI_EEXIST);
+    assert_int_equal(ccf_vfs_open(vfs, &p, "output", WASI_O_TRUNC, &n, &r), 0);
+    assert_int_equal(ccf_vfs_node_size(n), 0);
+    ccf_vfs_release(vfs, n);
+    assert_int_equal(ccf_vfs_open(vfs, &p, "missing", 0, &n, &r), WASI_ENOENT);
+    assert_int_equal(ccf_vfs_open(vfs, &p, "input-0", WASI_O_DIRECTORY, &n, &r), WASI_ENOTDIR);
+    ccf_vfs_free(vfs);
+}
+
+static void test_read_write_grow(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = vfs_with("f", "abc");
+    ccf_vfs_node *n;
+    uint32_t r;
+    char buf[16];
+    size_t got;
+    assert_int_equal(ccf_vfs_open(vfs, NULL, "f", 0, &n, &r), 0);
+    assert_int_equal(ccf_vfs_node_write(vfs, n, 5, "Z", 1), 0); /* gap is zero-filled */
+    assert_int_equal(ccf_vfs_node_size(n), 6);
+    assert_int_equal(ccf_vfs_node_read(n, 0, buf, sizeof buf, &got), 0);
+    assert_int_equal(got, 6);
+    assert_memory_equal(buf, "abc\0\0Z", 6);
+    assert_int_equal(ccf_vfs_node_read(n, 100, buf, sizeof buf, &got), 0);
+    assert_int_equal(got, 0);
+    assert_int_equal(ccf_vfs_node_truncate(vfs, n, 2), 0);
+    assert_int_equal(ccf_vfs_bytes_used(vfs), 2);
+    assert_int_equal(ccf_vfs_node_write(vfs, n, UINT64_MAX - 1, "xy", 2), WASI_EFBIG);
+    ccf_vfs_release(vfs, n);
+    ccf_vfs_free(vfs);
+}
+
+static void test_quotas(void **state)
+{
+    (void)state;
+    ccf_vfs_limits lim = {.max_total_bytes = 100, .max_file_bytes = 60, .max_nodes = 4};
+    ccf_vfs *vfs = ccf_vfs_new(&lim);
+    char big[200] = {0};
+    ccf_vfs_node *n;
+    uint32_t r;
+    assert_non_null(vfs);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "a", big, 61, false), WASI_EFBIG);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "a", big, 60, false), 0);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "b", big, 41, false), WASI_ENOSPC);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "b", big, 40, false), 0);
+    assert_int_equal(ccf_vfs_bytes_used(vfs), 100);
+    /* a failed write changes nothing */
+    assert_int_equal(ccf_vfs_open(vfs, NULL, "b", 0, &n, &r), 0);
+    assert_int_equal(ccf_vfs_node_write(vfs, n, 40, "x", 1), WASI_ENOSPC);
+    assert_int_equal(ccf_vfs_node_size(n), 40);
+    assert_int_equal(ccf_vfs_node_truncate(vfs, n, 61), WASI_EFBIG);
+    ccf_vfs_release(vfs, n);
+    /* the node count: root + a + b, one more allowed */
+    assert_int_equal(ccf_vfs_mkdir(vfs, NULL, "d"), 0);
+    assert_int_equal(ccf_vfs_mkdir(vfs, NULL, "e"), WASI_ENOSPC);
+    /* freeing space makes room again */
+    assert_int_equal(ccf_vfs_unlink(vfs, NULL, "a"), 0);
+    assert_int_equal(ccf_vfs_bytes_used(vfs), 40);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "c", big, 60, false), 0);
+    ccf_vfs_free(vfs);
+}
+
+static bool collect(void *user, uint64_t next, uint64_t ino, uint8_t type, const char *name,
+                    size_t len)
+{
+    (void)next;
+    (void)ino;
+    (void)type;
+    char *acc = user;
+    strncat(acc, name, len);
+    strcat(acc, " ");
+    return true;
+}
+
+static void test_readdir_shows_only_visible(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = vfs_with("public", "1");
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "hidden", "2", 1, false), 0);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "dir/inner", "3", 1, false), 0);
+    ccf_file_right items[] = {{"public", READ}, {"dir/inner", READ}};
+    ccf_file_rights p = {items, 2};
+    char names[256] = "";
+    assert_int_equal(ccf_vfs_readdir(vfs, &p, "", 0, collect, names), 0);
+    assert_string_equal(names, ". .. public dir ");
+    names[0] = '\0';
+    assert_int_equal(ccf_vfs_readdir(vfs, NULL, "", 2, collect, names), 0);
+    assert_string_equal(names, "public hidden dir ");
+    assert_int_equal(ccf_vfs_readdir(vfs, &p, "public", 0, collect, names), WASI_ENOTDIR);
+    ccf_vfs_free(vfs);
+}
+
+static void test_path_operations_need_their_bits(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = vfs_with("f", "content");
+    assert_int_equal(ccf_vfs_mkdir(vfs, NULL, "d"), 0);
+    ccf_file_right none_items[] = {{"f", READ}, {"d/", READ}, {"g", READ}, {"l", READ}};
+    ccf_file_rights none = {none_items, 4};
+    ccf_file_right all_items[] = {{"f", CCF_RIGHTS_ALL}, {"d/", CCF_RIGHTS_ALL},
+                                  {"g", CCF_RIGHTS_ALL}, {"l", CCF_RIGHTS_ALL}};
+    ccf_file_rights all = {all_items, 4};
+    ccf_vfs_stat st;
+    char buf[8];
+    size_t n;
+
+    assert_int_equal(ccf_vfs_stat_path(vfs, &none, "f", &st), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_stat_path(vfs, &all, "f", &st), 0);
+    assert_int_equal(st.size, 7);
+    assert_int_equal(st.filetype, WASI_FILETYPE_REGULAR_FILE);
+    assert_int_equal(ccf_vfs_mkdir(vfs, &none, "d/sub"), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_mkdir(vfs, &all, "d/sub"), 0);
+    assert_int_equal(ccf_vfs_mkdir(vfs, &all, "d/sub"), WASI_EEXIST);
+    assert_int_equal(ccf_vfs_rmdir(vfs, &all, "d"), WASI_ENOTEMPTY);
+    assert_int_equal(ccf_vfs_rmdir(vfs, &none, "d/sub"), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_rmdir(vfs, &all, "d/sub"), 0);
+    assert_int_equal(ccf_vfs_rmdir(vfs, &all, "f"), WASI_ENOTDIR);
+    assert_int_equal(ccf_vfs_unlink(vfs, &all, "d"), WASI_EISDIR);
+    assert_int_equal(ccf_vfs_rename(vfs, &none, "f", "g"), WASI_ENOTCAPABLE);
+    assert_content(vfs, "f", "content");
+    assert_int_equal(ccf_vfs_rename(vfs, &all, "f", "g"), 0);
+    assert_int_equal(ccf_vfs_stat_path(vfs, &all, "f", &st), WASI_ENOENT);
+    assert_content(vfs, "g", "content");
+    assert_int_equal(ccf_vfs_rename(vfs, &all, "d", "d/x"), WASI_EINVAL); /* into itself */
+    assert_int_equal(ccf_vfs_link(vfs, &none, "g", "f"), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_link(vfs, &all, "g", "f"), 0);
+    assert_int_equal(ccf_vfs_stat_path(vfs, &all, "g", &st), 0);
+    assert_int_equal(st.nlink, 2);
+    assert_int_equal(ccf_vfs_symlink(vfs, &none, "g", "l"), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_symlink(vfs, &all, "g", "l"), 0);
+    assert_int_equal(ccf_vfs_readlink(vfs, &none, "l", buf, sizeof buf, &n), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_readlink(vfs, &all, "l", buf, sizeof buf, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ccf_vfs_readlink(vfs, &all, "g", buf, sizeof buf, &n), WASI_EINVAL);
+    assert_int_equal(ccf_vfs_unlink(vfs, &none, "g"), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_unlink(vfs, &all, "g"), 0);
+    assert_content(vfs, "f", "content"); /* the other link */
+    ccf_vfs_free(vfs);
+}
+
+static void test_unlinked_file_lives_while_open(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = vfs_with("f", "still here");
+    ccf_vfs_node *n;
+    uint32_t r;
+    char buf[16];
+    size_t got;
+    assert_int_equal(ccf_vfs_open(vfs, NULL, "f", 0, &n, &r), 0);
+    assert_int_equal(ccf_vfs_unlink(vfs, NULL, "f"), 0);
+    assert_int_equal(ccf_vfs_nodes_used(vfs), 2);
+    assert_int_equal(ccf_vfs_node_read(n, 0, buf, sizeof buf, &got), 0);
+    assert_memory_equal(buf, "still here", got);
+    ccf_vfs_release(vfs, n);
+    assert_int_equal(ccf_vfs_nodes_used(vfs), 1);
+    assert_int_equal(ccf_vfs_bytes_used(vfs), 0);
+    ccf_vfs_free(vfs);
+}
+
+/* The identities' whole-file operations follow the same rules. */
+static void test_put_get_rules(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = ccf_vfs_new(NULL);
+    ccf_file_right owner_items[] = {{"input-0", WRITE}};
+    ccf_file_rights owner = {owner_items, 1};
+    ccf_file_right appender_items[] = {{"input-0", CCF_PATH_OPEN | CCF_FD_WRITE}};
+    ccf_file_rights appender = {appender_items, 1};
+    ccf_file_right reader_items[] = {{"input-0", READ}};
+    ccf_file_rights reader = {reader_items, 1};
+    uint8_t *data;
+    size_t len;
+
+    assert_int_equal(ccf_vfs_put(vfs, &reader, "input-0", "x", 1, false), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_put(vfs, &appender, "input-0", "x", 1, true), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_nodes_used(vfs), 1);
+    assert_int_equal(ccf_vfs_put(vfs, &owner, "input-0", "abc", 3, false), 0);
+    assert_int_equal(ccf_vfs_put(vfs, &appender, "input-0", "def", 3, true), 0);
+    assert_int_equal(ccf_vfs_put(vfs, &appender, "input-0", "new", 3, false), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_get(vfs, &owner, "input-0", &data, &len), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_get(vfs, &reader, "input-0", &data, &len), 0);
+    assert_int_equal(len, 6);
+    assert_memory_equal(data, "abcdef", 6);
+    free(data);
+    assert_int_equal(ccf_vfs_put(vfs, &owner, "other", "x", 1, false), WASI_ENOTCAPABLE);
+    assert_int_equal(ccf_vfs_get(vfs, &reader, "other", &data, &len), WASI_ENOENT);
+    ccf_vfs_free(vfs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_rights_and_visibility),
+        cmocka_unit_test(test_open_rules),
+        cmocka_unit_test(test_read_write_grow),
+        cmocka_unit_test(test_quotas),
+        cmocka_unit_test(test_readdir_shows_only_visible),
+        cmocka_unit_test(test_path_operations_need_their_bits),
+        cmocka_unit_test(test_unlinked_file_lives_while_open),
+        cmocka_unit_test(test_put_get_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
