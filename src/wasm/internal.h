@@ -26,21 +26,24 @@ typedef union cell {
     const union cell *target;
 } cell;
 
-/* Internal instruction set (see docs/wasm.md). Immediates noted in comments. */
+/* Internal instruction set (see docs/wasm.md). Operands and results are
+ * frame slots (fp-relative offsets) fixed at validation time; immediates
+ * follow the handler cell. Comments give the immediates in order. */
 #define CCF_WASM_OPS(X) \
-    X(UNREACHABLE) X(JMP) /* target */ X(BR_UNLESS) /* target */ X(BR_IF) /* target */ \
-    X(BR_MOVE) /* target height arity */ X(BR_IF_MOVE) /* target height arity */ \
-    X(BR_TABLE) /* n arity, (n+1) x (target height) */ \
-    X(RETURN) /* arity */ X(CALL) /* funcidx */ X(CALL_INDIRECT) /* typeidx tableidx */ \
-    X(LOOP_FUEL) X(DROP) X(SELECT) \
-    X(LOCAL_GET) X(LOCAL_SET) X(LOCAL_TEE) /* slot */ X(GLOBAL_GET) X(GLOBAL_SET) /* idx */ \
-    X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) /* t */ \
-    X(TABLE_COPY) /* dst src */ X(TABLE_INIT) /* t e */ X(ELEM_DROP) /* e */ \
-    X(LOAD32) X(LOAD64) X(LOAD8_S) X(LOAD8_U) X(LOAD16_S) X(LOAD16_U) X(LOAD32_S) /* offset */ \
-    X(STORE8) X(STORE16) X(STORE32) X(STORE64) /* offset */ \
-    X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) /* d */ X(DATA_DROP) /* d */ \
-    X(MEMORY_COPY) X(MEMORY_FILL) \
-    X(CONST) /* value */ X(REF_IS_NULL) X(REF_FUNC) /* funcidx */ \
+    X(UNREACHABLE) X(JMP) /* t */ X(BR_IF) /* c t */ X(BR_UNLESS) /* c t */ \
+    X(BR_MOVE) /* t h src n */ X(BR_IF_MOVE) /* c t h src n */ \
+    X(BR_TABLE) /* i n arity src, (n+1) x (t h) */ \
+    X(RETURN) /* n src */ X(CALL) /* f base */ X(CALL_INDIRECT) /* type table i base */ \
+    X(LOOP_FUEL) X(COPY) /* dst src */ X(SELECT) /* dst a b c */ X(CONST) /* dst value */ \
+    X(GLOBAL_GET) /* dst idx */ X(GLOBAL_SET) /* idx src */ \
+    X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) /* t base */ \
+    X(TABLE_COPY) /* d s base */ X(TABLE_INIT) /* t e base */ X(ELEM_DROP) /* e */ \
+    X(LOAD32) X(LOAD64) X(LOAD8_S) X(LOAD8_U) X(LOAD16_S) X(LOAD16_U) X(LOAD32_S) /* dst addr off */ \
+    X(STORE8) X(STORE16) X(STORE32) X(STORE64) /* addr val off */ \
+    X(MEMORY_SIZE) /* dst */ X(MEMORY_GROW) /* dst a */ X(MEMORY_INIT) /* d base */ \
+    X(DATA_DROP) /* d */ X(MEMORY_COPY) X(MEMORY_FILL) /* base */ \
+    X(REF_IS_NULL) /* dst a */ X(REF_FUNC) /* dst idx */ \
+    /* numeric: unary dst a; binary dst a b */ \
     X(I32_EQZ) X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) \
     X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U) \
     X(I64_EQZ) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) \
@@ -64,14 +67,24 @@ typedef union cell {
     X(F64_CONVERT_I32_U) X(F64_CONVERT_I64_S) X(F64_CONVERT_I64_U) X(F64_PROMOTE_F32) \
     X(I32_EXTEND8_S) X(I32_EXTEND16_S) X(I64_EXTEND8_S) X(I64_EXTEND16_S) X(I64_EXTEND32_S) \
     X(I32_TRUNC_SAT_F32_S) X(I32_TRUNC_SAT_F32_U) X(I32_TRUNC_SAT_F64_S) X(I32_TRUNC_SAT_F64_U) \
-    X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U) \
-    /* fused forms emitted by the code generator */ \
-    X(LOCAL_GET2) /* slot slot */ X(I32_ADD_LC) /* slot const: push local+const */ \
-    X(BR_IF_I32_EQZ) /* target */ X(LOCAL_SET_GET) /* slot slot */
+    X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
+
+/* Binary integer operators that also exist as OP_<name>_I: dst a imm (the
+ * second operand is a constant from the instruction stream). */
+#define CCF_WASM_IMM_OPS(X) \
+    X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL) X(I32_SHR_S) \
+    X(I32_SHR_U) X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S) \
+    X(I32_LE_U) X(I32_GE_S) X(I32_GE_U) X(I32_ROTL) X(I32_ROTR) \
+    X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL) X(I64_SHR_S) \
+    X(I64_SHR_U) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) X(I64_LE_S) \
+    X(I64_LE_U) X(I64_GE_S) X(I64_GE_U) X(I64_ROTL) X(I64_ROTR)
 
 enum op {
 #define X(name) OP_##name,
     CCF_WASM_OPS(X)
+#undef X
+#define X(name) OP_##name##_I,
+    CCF_WASM_IMM_OPS(X)
 #undef X
     OP_COUNT_
 };
@@ -94,6 +107,7 @@ struct func {
     uint32_t type;
     uint32_t nlocals;      /* declared locals, excluding params */
     uint32_t max_height;   /* slots: params + locals + max operand stack */
+    uint32_t nparams;
     cell *code;
     size_t code_len;
 };

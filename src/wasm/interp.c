@@ -1,9 +1,11 @@
 /* The interpreter: direct-threaded dispatch (computed goto) over the internal
- * instruction stream built by load.c. Registers: pc (current cell), sp (first
- * free operand slot), fp (frame base: params, then locals, then operands),
- * mem/memsz (the current instance's memory, reloaded after anything that can
- * grow or switch it). Calls push a fixed-size frame record on the store's
- * frame array; nothing is allocated per call. */
+ * instruction stream built by load.c. Instructions name their operand and
+ * result slots as offsets from fp (frame base: params, then locals, then the
+ * operand stack at fixed positions), so there is no stack pointer at run time.
+ * Registers: pc (current cell), fp, mem/memsz (the current instance's memory,
+ * reloaded after anything that can grow or switch it). Calls push a
+ * fixed-size frame record on the store's frame array; nothing is allocated
+ * per call. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,6 +138,9 @@ static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const
 #define X(name) [OP_##name] = &&L_##name,
         CCF_WASM_OPS(X)
 #undef X
+#define X(name) [OP_##name##_I] = &&L_##name##_I,
+        CCF_WASM_IMM_OPS(X)
+#undef X
     };
     if (labels_out != NULL) {
         *labels_out = labels;
@@ -143,7 +148,8 @@ static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const
     }
 
     const cell *pc = NULL;
-    uint64_t *sp = S->sp, *fp = NULL;
+    uint64_t *fp = NULL;
+    uint64_t *nfp = S->sp - fi->type->np; /* the entry function's arguments */
     struct ccf_wasm_instance *inst = NULL;
     uint8_t *mem = NULL;
     uint64_t memsz = 0;
@@ -156,6 +162,7 @@ static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const
     ccf_wasm_trap trap = CCF_WASM_TRAP_NONE;
 
 #define NEXT() goto *pc->op
+#define R(k) fp[pc[k].u]
 #define RELOAD_MEM()                 \
     do {                             \
         mem = inst->mem->base;       \
@@ -169,24 +176,23 @@ static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const
 
     goto do_call;
 
+    /* fi: callee; nfp: its frame base (arguments there); pc: return address */
 do_call: {
     const struct func *def = fi->def;
-    uint32_t np = fi->type->np;
     if (def == NULL) {
-        S->sp = sp;
+        const struct functype *ft = fi->type;
+        uint32_t top = ft->np > ft->nr ? ft->np : ft->nr;
+        S->sp = nfp + top;
         S->depth = depth;
         S->fuel = fuel;
-        trap = call_host(inst, fi, sp - np, err, errsz);
+        trap = call_host(inst, fi, nfp, err, errsz);
         fuel = S->fuel;
         if (trap != CCF_WASM_TRAP_NONE)
             goto out;
-        sp = sp - np + fi->type->nr;
         RELOAD_MEM();
         NEXT();
     }
-    uint64_t *nfp = sp - np;
-    if (depth - depth_base >= max_depth || depth >= max_depth ||
-        (size_t)(stack_end - nfp) < (size_t)def->max_height)
+    if (depth >= max_depth || (size_t)(stack_end - nfp) < (size_t)def->max_height)
         TRAP(CCF_WASM_TRAP_STACK_EXHAUSTED);
     if (--fuel < 0)
         TRAP(CCF_WASM_TRAP_BUDGET_EXHAUSTED);
@@ -195,8 +201,7 @@ do_call: {
     frames[depth].inst = inst;
     depth++;
     fp = nfp;
-    memset(sp, 0, (size_t)def->nlocals * sizeof *sp);
-    sp += def->nlocals;
+    memset(fp + def->nparams, 0, (size_t)def->nlocals * sizeof *fp);
     if (fi->inst != inst) {
         inst = fi->inst;
         RELOAD_MEM();
@@ -207,12 +212,13 @@ do_call: {
 
 L_CALL:
     fi = inst->funcs[pc[1].u];
-    pc += 2;
+    nfp = fp + pc[2].u;
+    pc += 3;
     goto do_call;
 
 L_CALL_INDIRECT: {
     struct tableinst *tab = inst->tables[pc[2].u];
-    uint32_t i = (uint32_t)*--sp;
+    uint32_t i = (uint32_t)R(3);
     if (i >= tab->size)
         TRAP(CCF_WASM_TRAP_UNDEFINED_ELEM);
     fi = (struct funcinst *)(uintptr_t)tab->elems[i];
@@ -220,14 +226,15 @@ L_CALL_INDIRECT: {
         TRAP(CCF_WASM_TRAP_UNINIT_ELEM);
     if (!ccf_wasm_internal_functype_eq(fi->type, &inst->module->types[pc[1].u]))
         TRAP(CCF_WASM_TRAP_TYPE_MISMATCH);
-    pc += 3;
+    nfp = fp + pc[4].u;
+    pc += 5;
     goto do_call;
 }
 
 L_RETURN: {
-    uint32_t n = pc[1].u32;
-    memmove(fp, sp - n, (size_t)n * sizeof *sp);
-    sp = fp + n;
+    uint64_t n = pc[1].u;
+    if (pc[2].u != 0)
+        memmove(fp, fp + pc[2].u, n * sizeof *fp);
     depth--;
     pc = frames[depth].ret_pc;
     fp = frames[depth].fp;
@@ -244,52 +251,38 @@ L_JMP:
     pc = pc + 1 + pc[1].i;
     NEXT();
 L_BR_IF:
-    if ((uint32_t)*--sp)
-        pc = pc + 1 + pc[1].i;
+    if ((uint32_t)R(1))
+        pc = pc + 2 + pc[2].i;
     else
-        pc += 2;
+        pc += 3;
     NEXT();
 L_BR_UNLESS:
-    if (!(uint32_t)*--sp)
-        pc = pc + 1 + pc[1].i;
+    if (!(uint32_t)R(1))
+        pc = pc + 2 + pc[2].i;
     else
-        pc += 2;
+        pc += 3;
     NEXT();
-L_BR_IF_I32_EQZ:
-    if (!(uint32_t)*--sp)
-        pc = pc + 1 + pc[1].i;
-    else
-        pc += 2;
-    NEXT();
-L_BR_MOVE: {
-    uint64_t n = pc[3].u;
-    uint64_t *dst = fp + pc[2].u;
-    memmove(dst, sp - n, n * sizeof *sp);
-    sp = dst + n;
+L_BR_MOVE:
+    memmove(fp + pc[2].u, fp + pc[3].u, pc[4].u * sizeof *fp);
     pc = pc + 1 + pc[1].i;
     NEXT();
-}
 L_BR_IF_MOVE:
-    if ((uint32_t)*--sp) {
-        uint64_t n = pc[3].u;
-        uint64_t *dst = fp + pc[2].u;
-        memmove(dst, sp - n, n * sizeof *sp);
-        sp = dst + n;
-        pc = pc + 1 + pc[1].i;
+    if ((uint32_t)R(1)) {
+        memmove(fp + pc[3].u, fp + pc[4].u, pc[5].u * sizeof *fp);
+        pc = pc + 2 + pc[2].i;
     } else {
-        pc += 4;
+        pc += 6;
     }
     NEXT();
 L_BR_TABLE: {
-    uint32_t n = pc[1].u32;
-    uint64_t ar = pc[2].u;
-    uint32_t i = (uint32_t)*--sp;
+    uint32_t n = pc[2].u32;
+    uint64_t ar = pc[3].u;
+    uint32_t i = (uint32_t)R(1);
     if (i > n)
         i = n;
-    const cell *e = pc + 3 + 2 * (size_t)i;
-    uint64_t *dst = fp + e[1].u;
-    memmove(dst, sp - ar, ar * sizeof *sp);
-    sp = dst + ar;
+    const cell *e = pc + 5 + 2 * (size_t)i;
+    if (ar && e[1].u != pc[4].u)
+        memmove(fp + e[1].u, fp + pc[4].u, ar * sizeof *fp);
     pc = e + e[0].i;
     NEXT();
 }
@@ -298,118 +291,92 @@ L_LOOP_FUEL:
         TRAP(CCF_WASM_TRAP_BUDGET_EXHAUSTED);
     pc += 1;
     NEXT();
-L_DROP:
-    sp--;
-    pc += 1;
-    NEXT();
-L_SELECT: {
-    uint32_t c = (uint32_t)sp[-1];
-    sp -= 2;
-    if (!c)
-        sp[-1] = sp[0];
-    pc += 1;
-    NEXT();
-}
-L_LOCAL_GET:
-    *sp++ = fp[pc[1].u];
-    pc += 2;
-    NEXT();
-L_LOCAL_SET:
-    fp[pc[1].u] = *--sp;
-    pc += 2;
-    NEXT();
-L_LOCAL_TEE:
-    fp[pc[1].u] = sp[-1];
-    pc += 2;
-    NEXT();
-L_LOCAL_GET2:
-    sp[0] = fp[pc[1].u];
-    sp[1] = fp[pc[2].u];
-    sp += 2;
+L_COPY:
+    R(1) = R(2);
     pc += 3;
     NEXT();
-L_LOCAL_SET_GET:
-    fp[pc[1].u] = sp[-1];
-    sp[-1] = fp[pc[2].u];
-    pc += 3;
+L_SELECT:
+    R(1) = (uint32_t)R(4) ? R(2) : R(3);
+    pc += 5;
     NEXT();
-L_I32_ADD_LC:
-    *sp++ = (uint32_t)((uint32_t)fp[pc[1].u] + pc[2].u32);
+L_CONST:
+    R(1) = pc[2].u;
     pc += 3;
     NEXT();
 L_GLOBAL_GET:
-    *sp++ = inst->globals[pc[1].u]->val;
-    pc += 2;
+    R(1) = inst->globals[pc[2].u]->val;
+    pc += 3;
     NEXT();
 L_GLOBAL_SET:
-    inst->globals[pc[1].u]->val = *--sp;
-    pc += 2;
+    inst->globals[pc[1].u]->val = R(2);
+    pc += 3;
     NEXT();
 
+    /* table and bulk ops: operands at fp[base..], result at fp[base] */
 L_TABLE_GET: {
     struct tableinst *t = inst->tables[pc[1].u];
-    uint32_t i = (uint32_t)sp[-1];
+    uint64_t *b = fp + pc[2].u;
+    uint32_t i = (uint32_t)b[0];
     if (i >= t->size)
         TRAP(CCF_WASM_TRAP_TABLE_OOB);
-    sp[-1] = t->elems[i];
-    pc += 2;
+    b[0] = t->elems[i];
+    pc += 3;
     NEXT();
 }
 L_TABLE_SET: {
     struct tableinst *t = inst->tables[pc[1].u];
-    uint32_t i = (uint32_t)sp[-2];
+    uint64_t *b = fp + pc[2].u;
+    uint32_t i = (uint32_t)b[0];
     if (i >= t->size)
         TRAP(CCF_WASM_TRAP_TABLE_OOB);
-    t->elems[i] = sp[-1];
-    sp -= 2;
-    pc += 2;
+    t->elems[i] = b[1];
+    pc += 3;
     NEXT();
 }
 L_TABLE_SIZE:
-    *sp++ = inst->tables[pc[1].u]->size;
-    pc += 2;
+    fp[pc[2].u] = inst->tables[pc[1].u]->size;
+    pc += 3;
     NEXT();
 L_TABLE_GROW: {
     struct tableinst *t = inst->tables[pc[1].u];
-    int64_t r = ccf_wasm_internal_table_grow(t, (uint32_t)sp[-1], sp[-2]);
-    sp--;
-    sp[-1] = (uint32_t)r;
-    pc += 2;
+    uint64_t *b = fp + pc[2].u;
+    b[0] = (uint32_t)ccf_wasm_internal_table_grow(t, (uint32_t)b[1], b[0]);
+    pc += 3;
     NEXT();
 }
 L_TABLE_FILL: {
     struct tableinst *t = inst->tables[pc[1].u];
-    uint32_t i = (uint32_t)sp[-3], n = (uint32_t)sp[-1];
-    uint64_t v = sp[-2];
-    sp -= 3;
+    uint64_t *b = fp + pc[2].u;
+    uint32_t i = (uint32_t)b[0], n = (uint32_t)b[2];
+    uint64_t v = b[1];
     if ((uint64_t)i + n > t->size)
         TRAP(CCF_WASM_TRAP_TABLE_OOB);
     for (uint32_t k = 0; k < n; k++)
         t->elems[i + k] = v;
-    pc += 2;
+    pc += 3;
     NEXT();
 }
 L_TABLE_COPY: {
     struct tableinst *td = inst->tables[pc[1].u], *ts = inst->tables[pc[2].u];
-    uint32_t d = (uint32_t)sp[-3], s = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
-    sp -= 3;
+    uint64_t *b = fp + pc[3].u;
+    uint32_t d = (uint32_t)b[0], s = (uint32_t)b[1], n = (uint32_t)b[2];
     if ((uint64_t)d + n > td->size || (uint64_t)s + n > ts->size)
         TRAP(CCF_WASM_TRAP_TABLE_OOB);
     if (n)
         memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof *td->elems);
-    pc += 3;
+    pc += 4;
     NEXT();
 }
 L_TABLE_INIT: {
     struct tableinst *t = inst->tables[pc[1].u];
     uint32_t e = pc[2].u32;
-    uint32_t d = (uint32_t)sp[-3], s = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
-    sp -= 3;
+    uint64_t *b = fp + pc[3].u;
+    uint32_t d = (uint32_t)b[0], s = (uint32_t)b[1], n = (uint32_t)b[2];
     if ((uint64_t)s + n > inst->elem_len[e] || (uint64_t)d + n > t->size)
         TRAP(CCF_WASM_TRAP_TABLE_OOB);
     if (n)
         memcpy(t->elems + d, inst->elem_items[e] + s, (size_t)n * sizeof *t->elems);
-    pc += 3;
+    pc += 4;
     NEXT();
 }
 L_ELEM_DROP:
@@ -418,115 +385,112 @@ L_ELEM_DROP:
     NEXT();
 
 #define EA(N)                                                   \
-    uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[1].u;         \
+    uint64_t ea = (uint64_t)(uint32_t)R(2) + pc[3].u;           \
     if (ea + (N) > memsz)                                       \
         TRAP(CCF_WASM_TRAP_MEMORY_OOB);
 L_LOAD32: {
     EA(4);
     uint32_t v;
     memcpy(&v, mem + ea, 4);
-    sp[-1] = v;
-    pc += 2;
+    R(1) = v;
+    pc += 4;
     NEXT();
 }
 L_LOAD64: {
     EA(8);
     uint64_t v;
     memcpy(&v, mem + ea, 8);
-    sp[-1] = v;
-    pc += 2;
+    R(1) = v;
+    pc += 4;
     NEXT();
 }
 L_LOAD8_S: {
     EA(1);
-    sp[-1] = (uint64_t)(int64_t)(int8_t)mem[ea];
-    pc += 2;
+    R(1) = (uint64_t)(int64_t)(int8_t)mem[ea];
+    pc += 4;
     NEXT();
 }
 L_LOAD8_U: {
     EA(1);
-    sp[-1] = mem[ea];
-    pc += 2;
+    R(1) = mem[ea];
+    pc += 4;
     NEXT();
 }
 L_LOAD16_S: {
     EA(2);
     int16_t v;
     memcpy(&v, mem + ea, 2);
-    sp[-1] = (uint64_t)(int64_t)v;
-    pc += 2;
+    R(1) = (uint64_t)(int64_t)v;
+    pc += 4;
     NEXT();
 }
 L_LOAD16_U: {
     EA(2);
     uint16_t v;
     memcpy(&v, mem + ea, 2);
-    sp[-1] = v;
-    pc += 2;
+    R(1) = v;
+    pc += 4;
     NEXT();
 }
 L_LOAD32_S: {
     EA(4);
     int32_t v;
     memcpy(&v, mem + ea, 4);
-    sp[-1] = (uint64_t)(int64_t)v;
-    pc += 2;
+    R(1) = (uint64_t)(int64_t)v;
+    pc += 4;
     NEXT();
 }
 #define SEA(N)                                                  \
-    uint64_t ea = (uint64_t)(uint32_t)sp[-2] + pc[1].u;         \
+    uint64_t ea = (uint64_t)(uint32_t)R(1) + pc[3].u;           \
     if (ea + (N) > memsz)                                       \
         TRAP(CCF_WASM_TRAP_MEMORY_OOB);
 L_STORE8: {
     SEA(1);
-    mem[ea] = (uint8_t)sp[-1];
-    sp -= 2;
-    pc += 2;
+    mem[ea] = (uint8_t)R(2);
+    pc += 4;
     NEXT();
 }
 L_STORE16: {
     SEA(2);
-    uint16_t v = (uint16_t)sp[-1];
+    uint16_t v = (uint16_t)R(2);
     memcpy(mem + ea, &v, 2);
-    sp -= 2;
-    pc += 2;
+    pc += 4;
     NEXT();
 }
 L_STORE32: {
     SEA(4);
-    uint32_t v = (uint32_t)sp[-1];
+    uint32_t v = (uint32_t)R(2);
     memcpy(mem + ea, &v, 4);
-    sp -= 2;
-    pc += 2;
+    pc += 4;
     NEXT();
 }
 L_STORE64: {
     SEA(8);
-    memcpy(mem + ea, &sp[-1], 8);
-    sp -= 2;
-    pc += 2;
+    uint64_t v = R(2);
+    memcpy(mem + ea, &v, 8);
+    pc += 4;
     NEXT();
 }
 L_MEMORY_SIZE:
-    *sp++ = inst->mem->pages;
-    pc += 1;
+    R(1) = inst->mem->pages;
+    pc += 2;
     NEXT();
 L_MEMORY_GROW: {
-    int64_t r = ccf_wasm_internal_mem_grow(S, inst->mem, (uint32_t)sp[-1]);
-    sp[-1] = (uint32_t)r;
+    int64_t r = ccf_wasm_internal_mem_grow(S, inst->mem, (uint32_t)R(2));
+    R(1) = (uint32_t)r;
     RELOAD_MEM();
-    pc += 1;
+    pc += 3;
     NEXT();
 }
 L_MEMORY_INIT: {
     uint32_t dseg = pc[1].u32;
-    uint32_t d = (uint32_t)sp[-3], s = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
-    sp -= 3;
+    uint64_t *b = fp + pc[2].u;
+    uint32_t d = (uint32_t)b[0], s = (uint32_t)b[1], n = (uint32_t)b[2];
     if ((uint64_t)s + n > inst->data_len[dseg] || (uint64_t)d + n > memsz)
         TRAP(CCF_WASM_TRAP_MEMORY_OOB);
     if (n)
         memcpy(mem + d, inst->module->datas[dseg].bytes + s, n);
-    pc += 2;
+    pc += 3;
     NEXT();
 }
 L_DATA_DROP:
@@ -534,80 +498,84 @@ L_DATA_DROP:
     pc += 2;
     NEXT();
 L_MEMORY_COPY: {
-    uint32_t d = (uint32_t)sp[-3], s = (uint32_t)sp[-2], n = (uint32_t)sp[-1];
-    sp -= 3;
+    uint64_t *b = fp + pc[1].u;
+    uint32_t d = (uint32_t)b[0], s = (uint32_t)b[1], n = (uint32_t)b[2];
     if ((uint64_t)s + n > memsz || (uint64_t)d + n > memsz)
         TRAP(CCF_WASM_TRAP_MEMORY_OOB);
     if (n)
         memmove(mem + d, mem + s, n);
-    pc += 1;
+    pc += 2;
     NEXT();
 }
 L_MEMORY_FILL: {
-    uint32_t d = (uint32_t)sp[-3], n = (uint32_t)sp[-1];
-    int v = (uint8_t)sp[-2];
-    sp -= 3;
+    uint64_t *b = fp + pc[1].u;
+    uint32_t d = (uint32_t)b[0], n = (uint32_t)b[2];
+    int v = (uint8_t)b[1];
     if ((uint64_t)d + n > memsz)
         TRAP(CCF_WASM_TRAP_MEMORY_OOB);
     if (n)
         memset(mem + d, v, n);
-    pc += 1;
+    pc += 2;
     NEXT();
 }
-L_CONST:
-    *sp++ = pc[1].u;
-    pc += 2;
-    NEXT();
 L_REF_IS_NULL:
-    sp[-1] = sp[-1] == 0;
-    pc += 1;
+    R(1) = R(2) == 0;
+    pc += 3;
     NEXT();
 L_REF_FUNC:
-    *sp++ = (uint64_t)(uintptr_t)inst->funcs[pc[1].u];
-    pc += 2;
+    R(1) = (uint64_t)(uintptr_t)inst->funcs[pc[2].u];
+    pc += 3;
     NEXT();
 
-    /* ---- numeric ---- */
-#define A32 ((uint32_t)sp[-2])
-#define B32 ((uint32_t)sp[-1])
-#define A64 (sp[-2])
-#define B64 (sp[-1])
+    /* ---- numeric: x = first operand, y = second (slot or immediate) ---- */
+#define A32 ((uint32_t)x_)
+#define B32 ((uint32_t)y_)
+#define A64 (x_)
+#define B64 (y_)
 #define BIN(name, expr)                 \
     L_##name : {                        \
-        uint64_t r_ = (expr);           \
-        sp--;                           \
-        sp[-1] = r_;                    \
-        pc += 1;                        \
+        uint64_t x_ = R(2), y_ = R(3);  \
+        R(1) = (expr);                  \
+        pc += 4;                        \
+        NEXT();                         \
+    }
+#define BIN2(name, expr)                \
+    BIN(name, expr)                     \
+    L_##name##_I : {                    \
+        uint64_t x_ = R(2), y_ = pc[3].u; \
+        R(1) = (expr);                  \
+        pc += 4;                        \
         NEXT();                         \
     }
 #define UN(name, expr)                  \
     L_##name : {                        \
-        sp[-1] = (expr);                \
-        pc += 1;                        \
+        uint64_t y_ = R(2);             \
+        R(1) = (expr);                  \
+        pc += 3;                        \
         NEXT();                         \
     }
     UN(I32_EQZ, B32 == 0)
-    BIN(I32_EQ, A32 == B32)
-    BIN(I32_NE, A32 != B32)
-    BIN(I32_LT_S, (int32_t)A32 < (int32_t)B32)
-    BIN(I32_LT_U, A32 < B32)
-    BIN(I32_GT_S, (int32_t)A32 > (int32_t)B32)
-    BIN(I32_GT_U, A32 > B32)
-    BIN(I32_LE_S, (int32_t)A32 <= (int32_t)B32)
-    BIN(I32_LE_U, A32 <= B32)
-    BIN(I32_GE_S, (int32_t)A32 >= (int32_t)B32)
-    BIN(I32_GE_U, A32 >= B32)
+    BIN2(I32_EQ, A32 == B32)
+    BIN2(I32_NE, A32 != B32)
+    BIN2(I32_LT_S, (int32_t)A32 < (int32_t)B32)
+    BIN2(I32_LT_U, A32 < B32)
+    BIN2(I32_GT_S, (int32_t)A32 > (int32_t)B32)
+    BIN2(I32_GT_U, A32 > B32)
+    BIN2(I32_LE_S, (int32_t)A32 <= (int32_t)B32)
+    BIN2(I32_LE_U, A32 <= B32)
+    BIN2(I32_GE_S, (int32_t)A32 >= (int32_t)B32)
+    BIN2(I32_GE_U, A32 >= B32)
     UN(I64_EQZ, B64 == 0)
-    BIN(I64_EQ, A64 == B64)
-    BIN(I64_NE, A64 != B64)
-    BIN(I64_LT_S, (int64_t)A64 < (int64_t)B64)
-    BIN(I64_LT_U, A64 < B64)
-    BIN(I64_GT_S, (int64_t)A64 > (int64_t)B64)
-    BIN(I64_GT_U, A64 > B64)
-    BIN(I64_LE_S, (int64_t)A64 <= (int64_t)B64)
-    BIN(I64_LE_U, A64 <= B64)
-    BIN(I64_GE_S, (int64_t)A64 >= (int64_t)B64)
-    BIN(I64_GE_U, A64 >= B64)
+    BIN2(I64_EQ, A64 == B64)
+    BIN2(I64_NE, A64 != B64)
+    BIN2(I64_LT_S, (int64_t)A64 < (int64_t)B64)
+    BIN2(I64_LT_U, A64 < B64)
+    BIN2(I64_GT_S, (int64_t)A64 > (int64_t)B64)
+    BIN2(I64_GT_U, A64 > B64)
+    BIN2(I64_LE_S, (int64_t)A64 <= (int64_t)B64)
+    BIN2(I64_LE_U, A64 <= B64)
+    BIN2(I64_GE_S, (int64_t)A64 >= (int64_t)B64)
+    BIN2(I64_GE_U, A64 >= B64)
     BIN(F32_EQ, F32(A64) == F32(B64))
     BIN(F32_NE, F32(A64) != F32(B64))
     BIN(F32_LT, F32(A64) < F32(B64))
@@ -624,100 +592,99 @@ L_REF_FUNC:
     UN(I32_CLZ, B32 ? (uint32_t)__builtin_clz(B32) : 32u)
     UN(I32_CTZ, B32 ? (uint32_t)__builtin_ctz(B32) : 32u)
     UN(I32_POPCNT, (uint32_t)__builtin_popcount(B32))
-    BIN(I32_ADD, (uint32_t)(A32 + B32))
-    BIN(I32_SUB, (uint32_t)(A32 - B32))
-    BIN(I32_MUL, (uint32_t)(A32 * B32))
+    BIN2(I32_ADD, (uint32_t)(A32 + B32))
+    BIN2(I32_SUB, (uint32_t)(A32 - B32))
+    BIN2(I32_MUL, (uint32_t)(A32 * B32))
 L_I32_DIV_S: {
-    int32_t a = (int32_t)A32, b = (int32_t)B32;
+    int32_t a = (int32_t)R(2), b = (int32_t)R(3);
     if (b == 0)
         TRAP(CCF_WASM_TRAP_DIV_ZERO);
     if (a == INT32_MIN && b == -1)
         TRAP(CCF_WASM_TRAP_INT_OVERFLOW);
-    sp--;
-    sp[-1] = (uint32_t)(a / b);
-    pc += 1;
+    R(1) = (uint32_t)(a / b);
+    pc += 4;
     NEXT();
 }
-L_I32_DIV_U:
-    if (B32 == 0)
-        TRAP(CCF_WASM_TRAP_DIV_ZERO);
-    sp[-2] = A32 / B32;
-    sp--;
-    pc += 1;
-    NEXT();
-L_I32_REM_S: {
-    int32_t a = (int32_t)A32, b = (int32_t)B32;
+L_I32_DIV_U: {
+    uint32_t a = (uint32_t)R(2), b = (uint32_t)R(3);
     if (b == 0)
         TRAP(CCF_WASM_TRAP_DIV_ZERO);
-    sp--;
-    sp[-1] = b == -1 ? 0 : (uint32_t)(a % b);
-    pc += 1;
+    R(1) = a / b;
+    pc += 4;
     NEXT();
 }
-L_I32_REM_U:
-    if (B32 == 0)
+L_I32_REM_S: {
+    int32_t a = (int32_t)R(2), b = (int32_t)R(3);
+    if (b == 0)
         TRAP(CCF_WASM_TRAP_DIV_ZERO);
-    sp[-2] = A32 % B32;
-    sp--;
-    pc += 1;
+    R(1) = b == -1 ? 0 : (uint32_t)(a % b);
+    pc += 4;
     NEXT();
-    BIN(I32_AND, A64 & B64)
-    BIN(I32_OR, A64 | B64)
-    BIN(I32_XOR, A64 ^ B64)
-    BIN(I32_SHL, (uint32_t)(A32 << (B32 & 31)))
-    BIN(I32_SHR_S, (uint32_t)((int32_t)A32 >> (B32 & 31)))
-    BIN(I32_SHR_U, A32 >> (B32 & 31))
-    BIN(I32_ROTL, (uint32_t)((A32 << (B32 & 31)) | (A32 >> ((32 - (B32 & 31)) & 31))))
-    BIN(I32_ROTR, (uint32_t)((A32 >> (B32 & 31)) | (A32 << ((32 - (B32 & 31)) & 31))))
+}
+L_I32_REM_U: {
+    uint32_t a = (uint32_t)R(2), b = (uint32_t)R(3);
+    if (b == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    R(1) = a % b;
+    pc += 4;
+    NEXT();
+}
+    BIN2(I32_AND, (uint32_t)(A64 & B64))
+    BIN2(I32_OR, (uint32_t)(A64 | B64))
+    BIN2(I32_XOR, (uint32_t)(A64 ^ B64))
+    BIN2(I32_SHL, (uint32_t)(A32 << (B32 & 31)))
+    BIN2(I32_SHR_S, (uint32_t)((int32_t)A32 >> (B32 & 31)))
+    BIN2(I32_SHR_U, A32 >> (B32 & 31))
+    BIN2(I32_ROTL, (uint32_t)((A32 << (B32 & 31)) | (A32 >> ((32 - (B32 & 31)) & 31))))
+    BIN2(I32_ROTR, (uint32_t)((A32 >> (B32 & 31)) | (A32 << ((32 - (B32 & 31)) & 31))))
     UN(I64_CLZ, B64 ? (uint64_t)__builtin_clzll(B64) : 64u)
     UN(I64_CTZ, B64 ? (uint64_t)__builtin_ctzll(B64) : 64u)
     UN(I64_POPCNT, (uint64_t)__builtin_popcountll(B64))
-    BIN(I64_ADD, A64 + B64)
-    BIN(I64_SUB, A64 - B64)
-    BIN(I64_MUL, A64 * B64)
+    BIN2(I64_ADD, A64 + B64)
+    BIN2(I64_SUB, A64 - B64)
+    BIN2(I64_MUL, A64 * B64)
 L_I64_DIV_S: {
-    int64_t a = (int64_t)A64, b = (int64_t)B64;
+    int64_t a = (int64_t)R(2), b = (int64_t)R(3);
     if (b == 0)
         TRAP(CCF_WASM_TRAP_DIV_ZERO);
     if (a == INT64_MIN && b == -1)
         TRAP(CCF_WASM_TRAP_INT_OVERFLOW);
-    sp--;
-    sp[-1] = (uint64_t)(a / b);
-    pc += 1;
+    R(1) = (uint64_t)(a / b);
+    pc += 4;
     NEXT();
 }
-L_I64_DIV_U:
-    if (B64 == 0)
-        TRAP(CCF_WASM_TRAP_DIV_ZERO);
-    sp[-2] = A64 / B64;
-    sp--;
-    pc += 1;
-    NEXT();
-L_I64_REM_S: {
-    int64_t a = (int64_t)A64, b = (int64_t)B64;
+L_I64_DIV_U: {
+    uint64_t a = R(2), b = R(3);
     if (b == 0)
         TRAP(CCF_WASM_TRAP_DIV_ZERO);
-    sp--;
-    sp[-1] = b == -1 ? 0 : (uint64_t)(a % b);
-    pc += 1;
+    R(1) = a / b;
+    pc += 4;
     NEXT();
 }
-L_I64_REM_U:
-    if (B64 == 0)
+L_I64_REM_S: {
+    int64_t a = (int64_t)R(2), b = (int64_t)R(3);
+    if (b == 0)
         TRAP(CCF_WASM_TRAP_DIV_ZERO);
-    sp[-2] = A64 % B64;
-    sp--;
-    pc += 1;
+    R(1) = b == -1 ? 0 : (uint64_t)(a % b);
+    pc += 4;
     NEXT();
-    BIN(I64_AND, A64 & B64)
-    BIN(I64_OR, A64 | B64)
-    BIN(I64_XOR, A64 ^ B64)
-    BIN(I64_SHL, A64 << (B64 & 63))
-    BIN(I64_SHR_S, (uint64_t)((int64_t)A64 >> (B64 & 63)))
-    BIN(I64_SHR_U, A64 >> (B64 & 63))
-    BIN(I64_ROTL, (A64 << (B64 & 63)) | (A64 >> ((64 - (B64 & 63)) & 63)))
-    BIN(I64_ROTR, (A64 >> (B64 & 63)) | (A64 << ((64 - (B64 & 63)) & 63)))
-
+}
+L_I64_REM_U: {
+    uint64_t a = R(2), b = R(3);
+    if (b == 0)
+        TRAP(CCF_WASM_TRAP_DIV_ZERO);
+    R(1) = a % b;
+    pc += 4;
+    NEXT();
+}
+    BIN2(I64_AND, A64 & B64)
+    BIN2(I64_OR, A64 | B64)
+    BIN2(I64_XOR, A64 ^ B64)
+    BIN2(I64_SHL, A64 << (B64 & 63))
+    BIN2(I64_SHR_S, (uint64_t)((int64_t)A64 >> (B64 & 63)))
+    BIN2(I64_SHR_U, A64 >> (B64 & 63))
+    BIN2(I64_ROTL, (A64 << (B64 & 63)) | (A64 >> ((64 - (B64 & 63)) & 63)))
+    BIN2(I64_ROTR, (A64 >> (B64 & 63)) | (A64 << ((64 - (B64 & 63)) & 63)))
     UN(F32_ABS, B32 & 0x7fffffffu)
     UN(F32_NEG, B32 ^ 0x80000000u)
     UN(F32_CEIL, quiet32(U32F(ceilf(F32(B64)))))
@@ -750,13 +717,13 @@ L_I64_REM_U:
     UN(I32_WRAP_I64, (uint32_t)B64)
 #define TRUNC(name, FT, get, lo_ok, hi_ok, cast)            \
     L_##name : {                                            \
-        FT x_ = get(sp[-1]);                                \
+        FT x_ = get(R(2));                                  \
         if (isnan(x_))                                      \
             TRAP(CCF_WASM_TRAP_BAD_CONVERSION);             \
         if (!(lo_ok && hi_ok))                              \
             TRAP(CCF_WASM_TRAP_INT_OVERFLOW);               \
-        sp[-1] = cast;                                      \
-        pc += 1;                                            \
+        R(1) = cast;                                        \
+        pc += 3;                                            \
         NEXT();                                             \
     }
     TRUNC(I32_TRUNC_F32_S, float, F32, x_ >= -2147483648.0f, x_ < 2147483648.0f, (uint32_t)(int32_t)x_)
@@ -788,7 +755,7 @@ L_I64_REM_U:
     UN(I64_EXTEND32_S, (uint64_t)(int64_t)(int32_t)B64)
 #define SAT(name, FT, get, lo, hi, lov, hiv, cast)           \
     L_##name : {                                            \
-        FT x_ = get(sp[-1]);                                \
+        FT x_ = get(R(2));                                  \
         uint64_t r_;                                        \
         if (isnan(x_))                                      \
             r_ = 0;                                         \
@@ -798,8 +765,8 @@ L_I64_REM_U:
             r_ = (hiv);                                     \
         else                                                \
             r_ = cast;                                      \
-        sp[-1] = r_;                                        \
-        pc += 1;                                            \
+        R(1) = r_;                                          \
+        pc += 3;                                            \
         NEXT();                                             \
     }
     SAT(I32_TRUNC_SAT_F32_S, float, F32, -2147483904.0f, 2147483648.0f, 0x80000000u, 0x7fffffffu,
@@ -816,8 +783,7 @@ L_I64_REM_U:
     SAT(I64_TRUNC_SAT_F64_U, double, F64, -1.0, 18446744073709551616.0, 0u, ~0ull, (uint64_t)x_)
 
 done:
-    S->sp = S->sp; /* results are at the entry frame base */
-    S->depth = depth_base;
+        S->depth = depth_base;
     S->fuel = fuel;
     return CCF_WASM_TRAP_NONE;
 out:

@@ -490,17 +490,27 @@ struct ctrl {
 struct fc {
     struct loader *L;
     struct rd *r;
-    uint8_t *vs;
+    uint8_t *vs;      /* operand types (0 = unknown, in unreachable code) */
+    int32_t *loc;     /* where each operand lives: LOC_SLOT, LOC_CONST or a local index */
+    uint64_t *cval;   /* LOC_CONST: the value */
     uint32_t nvs, capvs;
     struct ctrl *cs;
     uint32_t ncs, capcs;
     cell *code;
     size_t ncode, capcode;
+    int64_t last_dst; /* cell holding the result slot of the last instruction, -1 none */
     const uint8_t *at; /* current instruction, for error offsets */
     uint8_t *ltypes; /* local types, params first */
     uint32_t nlt;
     uint32_t max_height;
 };
+
+/* Operand locations. An operand is materialised in its natural slot
+ * (nlt + stack index) or, until something forces it, still a reference to a
+ * local or a constant: consumers then read the local directly or use an
+ * immediate form. Everything is materialised at every control instruction. */
+#define LOC_SLOT (-1)
+#define LOC_CONST (-2)
 
 static const uint8_t vt_bytes[256] = {
     [0x7f] = 0x7f, [0x7e] = 0x7e, [0x7d] = 0x7d, [0x7c] = 0x7c, [0x70] = 0x70, [0x6f] = 0x6f,
@@ -524,6 +534,7 @@ static ccf_err emit_op(struct fc *c, enum op op)
 {
     cell v;
     v.op = ccf_wasm_internal_label(op);
+    c->last_dst = -1;
     return emit_cell(c, v);
 }
 
@@ -534,6 +545,16 @@ static ccf_err emit_u(struct fc *c, uint64_t u)
     return emit_cell(c, v);
 }
 
+/* Emits the result slot of a value-producing instruction (may be retargeted
+ * by a following local.set/tee). */
+static ccf_err emit_dst(struct fc *c, uint64_t slot)
+{
+    int64_t here = (int64_t)c->ncode;
+    ccf_err e = emit_u(c, slot);
+    c->last_dst = here;
+    return e;
+}
+
 static ccf_err push(struct fc *c, uint8_t t)
 {
     if (c->nvs == c->capvs) {
@@ -542,12 +563,21 @@ static ccf_err push(struct fc *c, uint8_t t)
         if (n == NULL)
             return CCF_ERR_NOMEM;
         c->vs = n;
+        int32_t *l = realloc(c->loc, nc * sizeof *l);
+        if (l == NULL)
+            return CCF_ERR_NOMEM;
+        c->loc = l;
+        uint64_t *cv = realloc(c->cval, nc * sizeof *cv);
+        if (cv == NULL)
+            return CCF_ERR_NOMEM;
+        c->cval = cv;
         c->capvs = nc;
     }
+    c->loc[c->nvs] = LOC_SLOT;
     c->vs[c->nvs++] = t;
     uint64_t h = (uint64_t)c->nlt + c->nvs;
     if (h > MAX_FUNC_SLOTS)
-        return fail(c->r, "function needs too much stack");
+        return fail_at(c->r, c->at, "function needs too much stack");
     if (h > c->max_height)
         c->max_height = (uint32_t)h;
     return CCF_OK;
@@ -594,6 +624,57 @@ static ccf_err push_types(struct fc *c, const uint8_t *t, uint32_t n)
 }
 
 static bool dead(struct fc *c) { return c->cs[c->ncs - 1].unreachable; }
+
+static uint64_t nat(const struct fc *c, uint32_t i) { return (uint64_t)c->nlt + i; }
+
+/* Materialises operand i in its natural slot. */
+static ccf_err flush_entry(struct fc *c, uint32_t i)
+{
+    if (c->loc[i] == LOC_SLOT)
+        return CCF_OK;
+    if (c->loc[i] == LOC_CONST) {
+        TRY(emit_op(c, OP_CONST));
+        TRY(emit_u(c, nat(c, i)));
+        TRY(emit_u(c, c->cval[i]));
+    } else {
+        TRY(emit_op(c, OP_COPY));
+        TRY(emit_u(c, nat(c, i)));
+        TRY(emit_u(c, (uint64_t)c->loc[i]));
+    }
+    c->loc[i] = LOC_SLOT;
+    return CCF_OK;
+}
+
+static ccf_err flush_all(struct fc *c)
+{
+    if (dead(c))
+        return CCF_OK;
+    for (uint32_t i = 0; i < c->nvs; i++)
+        TRY(flush_entry(c, i));
+    return CCF_OK;
+}
+
+/* Before local k changes: operands still referring to it get their own copy. */
+static ccf_err flush_local(struct fc *c, uint32_t k, uint32_t below, bool *any)
+{
+    *any = false;
+    for (uint32_t i = 0; i < below; i++)
+        if (c->loc[i] == (int32_t)k) {
+            *any = true;
+            TRY(flush_entry(c, i));
+        }
+    return CCF_OK;
+}
+
+/* Slot to read operand i (a popped operand: i >= nvs); constants are
+ * materialised first. */
+static ccf_err src_slot(struct fc *c, uint32_t i, uint64_t *slot)
+{
+    if (c->loc[i] == LOC_CONST)
+        TRY(flush_entry(c, i));
+    *slot = c->loc[i] >= 0 ? (uint64_t)c->loc[i] : nat(c, i);
+    return CCF_OK;
+}
 
 static ccf_err push_ctrl(struct fc *c, uint8_t kind, const uint8_t *pt, uint32_t np,
                          const uint8_t *rt, uint32_t nr)
@@ -659,22 +740,28 @@ static void patch_list(struct fc *c, int64_t head, size_t target)
     }
 }
 
-/* Code for `br depth` (cond: br_if) once types are checked. */
-static ccf_err emit_br(struct fc *c, uint32_t depth, bool cond)
+/* Code for `br depth` / `br_if depth` once types are checked and the label's
+ * values (materialised) start at stack index nvs; cond: slot of the condition. */
+static ccf_err emit_br(struct fc *c, uint32_t depth, bool is_cond, uint64_t cond)
 {
     struct ctrl *f = &c->cs[c->ncs - 1 - depth];
     const uint8_t *t;
     uint32_t n;
     label_types(f, &t, &n);
-    uint64_t h = (uint64_t)c->nlt + f->height;
-    uint64_t cur = (uint64_t)c->nlt + c->nvs; /* where the label's values start (popped) */
-    if (cur == h) {
-        TRY(emit_op(c, cond ? OP_BR_IF : OP_JMP));
+    uint64_t h = nat(c, f->height);
+    uint64_t src = nat(c, c->nvs);
+    if (src == h || n == 0) {
+        TRY(emit_op(c, is_cond ? OP_BR_IF : OP_JMP));
+        if (is_cond)
+            TRY(emit_u(c, cond));
         return emit_target(c, f);
     }
-    TRY(emit_op(c, cond ? OP_BR_IF_MOVE : OP_BR_MOVE));
+    TRY(emit_op(c, is_cond ? OP_BR_IF_MOVE : OP_BR_MOVE));
+    if (is_cond)
+        TRY(emit_u(c, cond));
     TRY(emit_target(c, f));
     TRY(emit_u(c, h));
+    TRY(emit_u(c, src));
     return emit_u(c, n);
 }
 
@@ -690,13 +777,8 @@ static ccf_err rd_blocktype(struct fc *c, const uint8_t **pt, uint32_t *np, cons
     if (r->p >= r->end)
         return fail(r, "unexpected end");
     uint8_t b = *r->p;
-    *np = 0;
-    *rt = NULL;
-    *nr = 0;
     if (b == 0x40) {
         r->p++;
-        *rt = NULL;
-        *nr = 0;
         return CCF_OK;
     }
     if (is_valtype(b)) {
@@ -768,6 +850,8 @@ static uint8_t letter_type(char ch)
     return 0;
 }
 
+/* Validates a simple instruction's operand/result types; *base = stack index
+ * of its first operand afterwards. */
 static ccf_err check_sig(struct fc *c, const char *sig)
 {
     const char *colon = strchr(sig, ':');
@@ -775,6 +859,50 @@ static ccf_err check_sig(struct fc *c, const char *sig)
         TRY(pop_expect(c, letter_type(*p), NULL));
     for (const char *p = colon + 1; *p; p++)
         TRY(push(c, letter_type(*p)));
+    return CCF_OK;
+}
+
+static int imm_variant(enum op o)
+{
+    switch (o) {
+#define X(name) case OP_##name: return OP_##name##_I;
+        CCF_WASM_IMM_OPS(X)
+#undef X
+    default: return -1;
+    }
+}
+
+/* A numeric instruction with nin operands (1 or 2) and one result. */
+static ccf_err numeric(struct fc *c, const char *sig, enum op op)
+{
+    const char *colon = strchr(sig, ':');
+    uint32_t nin = (uint32_t)(colon - sig);
+    for (const char *p = colon; p-- > sig;)
+        TRY(pop_expect(c, letter_type(*p), NULL));
+    uint32_t base = c->nvs; /* operands at base.., result at base */
+    bool live = !dead(c);
+    uint64_t a = 0, b = 0;
+    int iv = -1;
+    if (live) {
+        TRY(src_slot(c, base, &a));
+        if (nin == 2) {
+            iv = imm_variant(op);
+            if (iv >= 0 && c->loc[base + 1] == LOC_CONST)
+                b = c->cval[base + 1];
+            else {
+                iv = -1;
+                TRY(src_slot(c, base + 1, &b));
+            }
+        }
+    }
+    TRY(push(c, letter_type(colon[1])));
+    if (!live)
+        return CCF_OK;
+    TRY(emit_op(c, iv >= 0 ? (enum op)iv : op));
+    TRY(emit_dst(c, nat(c, base)));
+    TRY(emit_u(c, a));
+    if (nin == 2)
+        TRY(emit_u(c, b));
     return CCF_OK;
 }
 
@@ -801,6 +929,19 @@ static ccf_err check_data(struct fc *c, uint32_t d, const uint8_t *at)
     return CCF_OK;
 }
 
+/* Rare instructions: operands materialised, [op][imm...][base], results from base. */
+static ccf_err emit_based(struct fc *c, enum op op, int nimm, uint64_t i1, uint64_t i2, uint32_t base)
+{
+    if (dead(c))
+        return CCF_OK;
+    TRY(emit_op(c, op));
+    if (nimm > 0)
+        TRY(emit_u(c, i1));
+    if (nimm > 1)
+        TRY(emit_u(c, i2));
+    return emit_u(c, nat(c, base));
+}
+
 static ccf_err op_fc(struct fc *c, const uint8_t *at)
 {
     struct rd *r = c->r;
@@ -808,14 +949,13 @@ static ccf_err op_fc(struct fc *c, const uint8_t *at)
     uint32_t sub, a, b;
     uint8_t z;
     TRY(rd_u32(r, &sub));
-    switch (sub) {
-    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: {
+    if (sub <= 7) {
         static const char *const sigs[] = {"f:i", "f:i", "F:i", "F:i", "f:I", "f:I", "F:I", "F:I"};
-        TRY(check_sig(c, sigs[sub]));
-        if (!dead(c))
-            TRY(emit_op(c, (enum op)(OP_I32_TRUNC_SAT_F32_S + sub)));
-        return CCF_OK;
+        return numeric(c, sigs[sub], (enum op)(OP_I32_TRUNC_SAT_F32_S + sub));
     }
+    TRY(flush_all(c));
+    uint32_t h0 = c->nvs;
+    switch (sub) {
     case 8: /* memory.init */
         TRY(rd_u32(r, &a));
         TRY(rd_byte(r, &z));
@@ -825,19 +965,14 @@ static ccf_err op_fc(struct fc *c, const uint8_t *at)
             return fail_at(r, at, "unknown memory 0");
         TRY(check_data(c, a, at));
         TRY(check_sig(c, "iii:"));
-        if (!dead(c)) {
-            TRY(emit_op(c, OP_MEMORY_INIT));
-            TRY(emit_u(c, a));
-        }
-        return CCF_OK;
+        return emit_based(c, OP_MEMORY_INIT, 1, a, 0, c->nvs);
     case 9:
         TRY(rd_u32(r, &a));
         TRY(check_data(c, a, at));
-        if (!dead(c)) {
-            TRY(emit_op(c, OP_DATA_DROP));
-            TRY(emit_u(c, a));
-        }
-        return CCF_OK;
+        if (dead(c))
+            return CCF_OK;
+        TRY(emit_op(c, OP_DATA_DROP));
+        return emit_u(c, a);
     case 10:
         TRY(rd_byte(r, &z));
         if (z != 0)
@@ -848,9 +983,7 @@ static ccf_err op_fc(struct fc *c, const uint8_t *at)
         if (m->nmems == 0)
             return fail_at(r, at, "unknown memory 0");
         TRY(check_sig(c, "iii:"));
-        if (!dead(c))
-            TRY(emit_op(c, OP_MEMORY_COPY));
-        return CCF_OK;
+        return emit_based(c, OP_MEMORY_COPY, 0, 0, 0, c->nvs);
     case 11:
         TRY(rd_byte(r, &z));
         if (z != 0)
@@ -858,9 +991,7 @@ static ccf_err op_fc(struct fc *c, const uint8_t *at)
         if (m->nmems == 0)
             return fail_at(r, at, "unknown memory 0");
         TRY(check_sig(c, "iii:"));
-        if (!dead(c))
-            TRY(emit_op(c, OP_MEMORY_FILL));
-        return CCF_OK;
+        return emit_based(c, OP_MEMORY_FILL, 0, 0, 0, c->nvs);
     case 12: /* table.init e t */
         TRY(rd_u32(r, &a));
         TRY(rd_u32(r, &b));
@@ -869,20 +1000,14 @@ static ccf_err op_fc(struct fc *c, const uint8_t *at)
         if (m->elems[a].type != m->tables[b].type)
             return fail_at(r, at, "type mismatch: elem segment and table types differ");
         TRY(check_sig(c, "iii:"));
-        if (!dead(c)) {
-            TRY(emit_op(c, OP_TABLE_INIT));
-            TRY(emit_u(c, b));
-            TRY(emit_u(c, a));
-        }
-        return CCF_OK;
+        return emit_based(c, OP_TABLE_INIT, 2, b, a, c->nvs);
     case 13:
         TRY(rd_u32(r, &a));
         TRY(check_elem(c, a, at));
-        if (!dead(c)) {
-            TRY(emit_op(c, OP_ELEM_DROP));
-            TRY(emit_u(c, a));
-        }
-        return CCF_OK;
+        if (dead(c))
+            return CCF_OK;
+        TRY(emit_op(c, OP_ELEM_DROP));
+        return emit_u(c, a);
     case 14: /* table.copy dst src */
         TRY(rd_u32(r, &a));
         TRY(rd_u32(r, &b));
@@ -891,43 +1016,27 @@ static ccf_err op_fc(struct fc *c, const uint8_t *at)
         if (m->tables[a].type != m->tables[b].type)
             return fail_at(r, at, "type mismatch: table types differ");
         TRY(check_sig(c, "iii:"));
-        if (!dead(c)) {
-            TRY(emit_op(c, OP_TABLE_COPY));
-            TRY(emit_u(c, a));
-            TRY(emit_u(c, b));
-        }
-        return CCF_OK;
+        return emit_based(c, OP_TABLE_COPY, 2, a, b, c->nvs);
     case 15: /* table.grow: ref n -> i32 */
         TRY(rd_u32(r, &a));
         TRY(check_table(c, a, at));
         TRY(pop_expect(c, 0x7f, NULL));
         TRY(pop_expect(c, m->tables[a].type, NULL));
+        h0 = c->nvs;
         TRY(push(c, 0x7f));
-        if (!dead(c)) {
-            TRY(emit_op(c, OP_TABLE_GROW));
-            TRY(emit_u(c, a));
-        }
-        return CCF_OK;
+        return emit_based(c, OP_TABLE_GROW, 1, a, 0, h0);
     case 16:
         TRY(rd_u32(r, &a));
         TRY(check_table(c, a, at));
         TRY(push(c, 0x7f));
-        if (!dead(c)) {
-            TRY(emit_op(c, OP_TABLE_SIZE));
-            TRY(emit_u(c, a));
-        }
-        return CCF_OK;
+        return emit_based(c, OP_TABLE_SIZE, 1, a, 0, h0);
     case 17: /* table.fill: i ref n */
         TRY(rd_u32(r, &a));
         TRY(check_table(c, a, at));
         TRY(pop_expect(c, 0x7f, NULL));
         TRY(pop_expect(c, m->tables[a].type, NULL));
         TRY(pop_expect(c, 0x7f, NULL));
-        if (!dead(c)) {
-            TRY(emit_op(c, OP_TABLE_FILL));
-            TRY(emit_u(c, a));
-        }
-        return CCF_OK;
+        return emit_based(c, OP_TABLE_FILL, 1, a, 0, c->nvs);
     }
     return fail_at(r, at, "illegal opcode 0xfc %u", sub);
 }
@@ -956,7 +1065,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
 {
     ccf_wasm_module *m = L->m;
     struct rd *r = &L->r;
-    struct fc cc = {.L = L, .r = r};
+    struct fc cc = {.L = L, .r = r, .last_dst = -1};
     struct fc *c = &cc;
     ccf_err e = CCF_OK;
     const struct functype *ft = &m->types[m->func_types[fidx]];
@@ -964,6 +1073,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
     /* locals */
     uint32_t ngroups;
     uint64_t total = ft->np;
+    c->at = r->p;
     if ((e = rd_count(r, &ngroups, 2)) != CCF_OK)
         goto out;
     const uint8_t *save = r->p;
@@ -999,6 +1109,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
         }
     }
     fn->nlocals = c->nlt - ft->np;
+    fn->nparams = ft->np;
     c->max_height = c->nlt;
     if ((e = push_ctrl(c, K_FUNC, NULL, 0, ft->t + ft->np, ft->nr)) != CCF_OK)
         goto out;
@@ -1007,7 +1118,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
         const uint8_t *at = r->p;
         uint8_t op;
         uint32_t a, b;
-        uint64_t v;
+        uint64_t v, s1 = 0, s2 = 0, s3 = 0;
         uint8_t t1, t2;
         if (r->p >= body_end) {
             e = fail(r, "unexpected end of section or function");
@@ -1020,11 +1131,15 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
         if ((e = (x)) != CCF_OK)     \
             goto out;                \
     } while (0)
-#define EMIT_OP(o) CK(dead(c) ? CCF_OK : emit_op(c, o))
-#define EMIT_U(u) CK(dead(c) ? CCF_OK : emit_u(c, u))
+        /* control flow merges here: no retargeting across, no lazy operands */
+        if ((op >= 0x02 && op <= 0x11) || op == 0x00) {
+            c->last_dst = -1;
+            CK(flush_all(c));
+        }
         switch (op) {
         case 0x00:
-            EMIT_OP(OP_UNREACHABLE);
+            if (!dead(c))
+                CK(emit_op(c, OP_UNREACHABLE));
             set_unreachable(c);
             break;
         case 0x01:
@@ -1040,6 +1155,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                 CK(pop_expect(c, 0x7f, NULL));
                 if (!dead(c)) {
                     CK(emit_op(c, OP_BR_UNLESS));
+                    CK(emit_u(c, nat(c, c->nvs)));
                     else_fix = (int64_t)c->ncode;
                     CK(emit_u(c, 0));
                 }
@@ -1087,6 +1203,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                 patch_list(c, f->fix, c->ncode);
                 CK(emit_op(c, OP_RETURN));
                 CK(emit_u(c, f->nr));
+                CK(emit_u(c, nat(c, 0)));
                 c->ncs--;
             } else {
                 CK(end_block(c, at));
@@ -1100,14 +1217,17 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                 e = fail_at(r, at, "unknown label %u", a);
                 goto out;
             }
-            if (op == 0x0d)
+            uint64_t cond = 0;
+            if (op == 0x0d) {
                 CK(pop_expect(c, 0x7f, NULL));
+                cond = nat(c, c->nvs);
+            }
             const uint8_t *t;
             uint32_t n;
             label_types(&c->cs[c->ncs - 1 - a], &t, &n);
             CK(pop_types(c, t, n));
             if (!dead(c))
-                CK(emit_br(c, a, op == 0x0d));
+                CK(emit_br(c, a, op == 0x0d, cond));
             if (op == 0x0c)
                 set_unreachable(c);
             else
@@ -1129,6 +1249,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             }
             if (e == CCF_OK)
                 e = pop_expect(c, 0x7f, NULL);
+            uint64_t idx_slot = nat(c, c->nvs);
             const uint8_t *dt;
             uint32_t dn = 0;
             if (e == CCF_OK) {
@@ -1167,14 +1288,18 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             if (e == CCF_OK && !dead(c)) {
                 e = emit_op(c, OP_BR_TABLE);
                 if (e == CCF_OK)
+                    e = emit_u(c, idx_slot);
+                if (e == CCF_OK)
                     e = emit_u(c, n);
                 if (e == CCF_OK)
                     e = emit_u(c, dn);
+                if (e == CCF_OK)
+                    e = emit_u(c, nat(c, c->nvs));
                 for (uint32_t i = 0; i <= n && e == CCF_OK; i++) {
                     struct ctrl *f = &c->cs[c->ncs - 1 - labels[i]];
                     e = emit_target(c, f);
                     if (e == CCF_OK)
-                        e = emit_u(c, (uint64_t)c->nlt + f->height);
+                        e = emit_u(c, nat(c, f->height));
                 }
             }
             free(labels);
@@ -1186,8 +1311,11 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
         case 0x0f: {
             struct ctrl *f = &c->cs[0];
             CK(pop_types(c, f->rt, f->nr));
-            EMIT_OP(OP_RETURN);
-            EMIT_U(f->nr);
+            if (!dead(c)) {
+                CK(emit_op(c, OP_RETURN));
+                CK(emit_u(c, f->nr));
+                CK(emit_u(c, nat(c, c->nvs)));
+            }
             set_unreachable(c);
             break;
         }
@@ -1199,8 +1327,11 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             }
             const struct functype *cf = &m->types[m->func_types[a]];
             CK(pop_types(c, cf->t, cf->np));
-            EMIT_OP(OP_CALL);
-            EMIT_U(a);
+            if (!dead(c)) {
+                CK(emit_op(c, OP_CALL));
+                CK(emit_u(c, a));
+                CK(emit_u(c, nat(c, c->nvs)));
+            }
             CK(push_types(c, cf->t + cf->np, cf->nr));
             break;
         }
@@ -1222,16 +1353,20 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             }
             const struct functype *cf = &m->types[a];
             CK(pop_expect(c, 0x7f, NULL));
+            uint64_t islot = nat(c, c->nvs);
             CK(pop_types(c, cf->t, cf->np));
-            EMIT_OP(OP_CALL_INDIRECT);
-            EMIT_U(a);
-            EMIT_U(b);
+            if (!dead(c)) {
+                CK(emit_op(c, OP_CALL_INDIRECT));
+                CK(emit_u(c, a));
+                CK(emit_u(c, b));
+                CK(emit_u(c, islot));
+                CK(emit_u(c, nat(c, c->nvs)));
+            }
             CK(push_types(c, cf->t + cf->np, cf->nr));
             break;
         }
         case 0x1a:
             CK(pop_any(c, &t1));
-            EMIT_OP(OP_DROP);
             break;
         case 0x1b:
         case 0x1c: {
@@ -1246,10 +1381,10 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                 CK(rd_valtype(r, &want));
             }
             CK(pop_expect(c, 0x7f, NULL));
+            uint8_t rtype = want;
             if (op == 0x1c) {
                 CK(pop_expect(c, want, NULL));
                 CK(pop_expect(c, want, NULL));
-                CK(push(c, want));
             } else {
                 CK(pop_any(c, &t1));
                 CK(pop_any(c, &t2));
@@ -1261,30 +1396,70 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                     e = fail_at(r, at, "type mismatch: select operands %s and %s", tname(t1), tname(t2));
                     goto out;
                 }
-                CK(push(c, t1 ? t1 : t2));
+                rtype = t1 ? t1 : t2;
             }
-            EMIT_OP(OP_SELECT);
+            uint32_t base = c->nvs;
+            bool live = !dead(c);
+            if (live) {
+                CK(src_slot(c, base, &s1));
+                CK(src_slot(c, base + 1, &s2));
+                CK(src_slot(c, base + 2, &s3));
+            }
+            CK(push(c, rtype));
+            if (live) {
+                CK(emit_op(c, OP_SELECT));
+                CK(emit_dst(c, nat(c, base)));
+                CK(emit_u(c, s1));
+                CK(emit_u(c, s2));
+                CK(emit_u(c, s3));
+            }
             break;
         }
         case 0x20:
-        case 0x21:
-        case 0x22:
             CK(rd_u32(r, &a));
             if (a >= c->nlt) {
                 e = fail_at(r, at, "unknown local %u", a);
                 goto out;
             }
-            if (op == 0x20) {
-                CK(push(c, c->ltypes[a]));
-                EMIT_OP(OP_LOCAL_GET);
-            } else {
-                CK(pop_expect(c, c->ltypes[a], NULL));
+            CK(push(c, c->ltypes[a]));
+            c->loc[c->nvs - 1] = (int32_t)a;
+            break;
+        case 0x21:
+        case 0x22: {
+            CK(rd_u32(r, &a));
+            if (a >= c->nlt) {
+                e = fail_at(r, at, "unknown local %u", a);
+                goto out;
+            }
+            CK(pop_expect(c, c->ltypes[a], NULL));
+            if (dead(c)) {
                 if (op == 0x22)
                     CK(push(c, c->ltypes[a]));
-                EMIT_OP(op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE);
+                break;
             }
-            EMIT_U(a);
+            uint32_t p = c->nvs;
+            bool refs;
+            int64_t ld = c->last_dst;
+            CK(flush_local(c, a, p, &refs));
+            if (!refs && c->loc[p] == LOC_SLOT && ld >= 0 && c->code[ld].u == nat(c, p)) {
+                c->code[ld].u = a; /* the producer writes the local directly */
+                c->last_dst = -1;
+            } else if (c->loc[p] == LOC_CONST) {
+                CK(emit_op(c, OP_CONST));
+                CK(emit_u(c, a));
+                CK(emit_u(c, c->cval[p]));
+            } else if (c->loc[p] != (int32_t)a) {
+                CK(src_slot(c, p, &s1));
+                CK(emit_op(c, OP_COPY));
+                CK(emit_u(c, a));
+                CK(emit_u(c, s1));
+            }
+            if (op == 0x22) {
+                CK(push(c, c->ltypes[a]));
+                c->loc[c->nvs - 1] = (int32_t)a;
+            }
             break;
+        }
         case 0x23:
         case 0x24:
             CK(rd_u32(r, &a));
@@ -1294,58 +1469,82 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             }
             if (op == 0x23) {
                 CK(push(c, m->globals[a].type));
-                EMIT_OP(OP_GLOBAL_GET);
+                if (!dead(c)) {
+                    CK(emit_op(c, OP_GLOBAL_GET));
+                    CK(emit_dst(c, nat(c, c->nvs - 1)));
+                    CK(emit_u(c, a));
+                }
             } else {
                 if (!m->globals[a].mut) {
                     e = fail_at(r, at, "global is immutable");
                     goto out;
                 }
                 CK(pop_expect(c, m->globals[a].type, NULL));
-                EMIT_OP(OP_GLOBAL_SET);
+                if (!dead(c)) {
+                    CK(src_slot(c, c->nvs, &s1));
+                    CK(emit_op(c, OP_GLOBAL_SET));
+                    CK(emit_u(c, a));
+                    CK(emit_u(c, s1));
+                }
             }
-            EMIT_U(a);
             break;
         case 0x25:
         case 0x26:
             CK(rd_u32(r, &a));
             CK(check_table(c, a, at));
+            CK(flush_all(c));
             if (op == 0x25) {
                 CK(pop_expect(c, 0x7f, NULL));
                 CK(push(c, m->tables[a].type));
-                EMIT_OP(OP_TABLE_GET);
+                CK(emit_based(c, OP_TABLE_GET, 1, a, 0, c->nvs - 1));
             } else {
                 CK(pop_expect(c, m->tables[a].type, NULL));
                 CK(pop_expect(c, 0x7f, NULL));
-                EMIT_OP(OP_TABLE_SET);
+                CK(emit_based(c, OP_TABLE_SET, 1, a, 0, c->nvs));
             }
-            EMIT_U(a);
             break;
         case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e: case 0x2f:
         case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
-            static const uint8_t nat[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2};
+            static const uint8_t natl[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2};
             static const char *const sig[] = {"i:i", "i:I", "i:f", "i:F", "i:i", "i:i", "i:i",
                                               "i:i", "i:I", "i:I", "i:I", "i:I", "i:I", "i:I"};
             static const enum op iop[] = {OP_LOAD32, OP_LOAD64, OP_LOAD32, OP_LOAD64, OP_LOAD8_S,
                                           OP_LOAD8_U, OP_LOAD16_S, OP_LOAD16_U, OP_LOAD8_S, OP_LOAD8_U,
                                           OP_LOAD16_S, OP_LOAD16_U, OP_LOAD32_S, OP_LOAD32};
             uint32_t off;
-            CK(rd_memarg(c, nat[op - 0x28], &off));
-            CK(check_sig(c, sig[op - 0x28]));
-            EMIT_OP(iop[op - 0x28]);
-            EMIT_U(off);
+            CK(rd_memarg(c, natl[op - 0x28], &off));
+            CK(pop_expect(c, 0x7f, NULL));
+            uint32_t base = c->nvs;
+            bool live = !dead(c);
+            if (live)
+                CK(src_slot(c, base, &s1));
+            CK(push(c, letter_type(sig[op - 0x28][2])));
+            if (live) {
+                CK(emit_op(c, iop[op - 0x28]));
+                CK(emit_dst(c, nat(c, base)));
+                CK(emit_u(c, s1));
+                CK(emit_u(c, off));
+            }
             break;
         }
         case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c: case 0x3d:
         case 0x3e: {
-            static const uint8_t nat[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
+            static const uint8_t natl[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
             static const char *const sig[] = {"ii:", "iI:", "if:", "iF:", "ii:", "ii:", "iI:", "iI:", "iI:"};
             static const enum op iop[] = {OP_STORE32, OP_STORE64, OP_STORE32, OP_STORE64, OP_STORE8,
                                           OP_STORE16, OP_STORE8, OP_STORE16, OP_STORE32};
             uint32_t off;
-            CK(rd_memarg(c, nat[op - 0x36], &off));
+            CK(rd_memarg(c, natl[op - 0x36], &off));
             CK(check_sig(c, sig[op - 0x36]));
-            EMIT_OP(iop[op - 0x36]);
-            EMIT_U(off);
+            if (!dead(c)) {
+                uint32_t base = c->nvs;
+                CK(src_slot(c, base, &s1));
+                CK(src_slot(c, base + 1, &s2));
+                CK(emit_op(c, iop[op - 0x36]));
+                CK(emit_u(c, s1));
+                CK(emit_u(c, s2));
+                CK(emit_u(c, off));
+            }
             break;
         }
         case 0x3f:
@@ -1360,53 +1559,69 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                 e = fail_at(r, at, "unknown memory 0");
                 goto out;
             }
-            CK(check_sig(c, op == 0x3f ? ":i" : "i:i"));
-            EMIT_OP(op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW);
+            if (op == 0x40)
+                CK(pop_expect(c, 0x7f, NULL));
+            uint32_t base = c->nvs;
+            bool live = !dead(c);
+            if (live && op == 0x40)
+                CK(src_slot(c, base, &s1));
+            CK(push(c, 0x7f));
+            if (live) {
+                CK(emit_op(c, op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW));
+                CK(emit_dst(c, nat(c, base)));
+                if (op == 0x40)
+                    CK(emit_u(c, s1));
+            }
             break;
         }
         case 0x41:
-            CK(rd_leb(r, 32, true, &v));
-            CK(push(c, 0x7f));
-            EMIT_OP(OP_CONST);
-            EMIT_U((uint32_t)v);
-            break;
         case 0x42:
-            CK(rd_leb(r, 64, true, &v));
-            CK(push(c, 0x7e));
-            EMIT_OP(OP_CONST);
-            EMIT_U(v);
-            break;
         case 0x43:
-        case 0x44: {
-            unsigned n = op == 0x43 ? 4 : 8;
-            if ((size_t)(body_end - r->p) < n) {
-                e = fail(r, "unexpected end");
-                goto out;
+        case 0x44:
+            if (op == 0x41) {
+                CK(rd_leb(r, 32, true, &v));
+                v = (uint32_t)v;
+            } else if (op == 0x42) {
+                CK(rd_leb(r, 64, true, &v));
+            } else {
+                unsigned n = op == 0x43 ? 4 : 8;
+                if ((size_t)(body_end - r->p) < n) {
+                    e = fail(r, "unexpected end");
+                    goto out;
+                }
+                v = 0;
+                for (unsigned i = n; i-- > 0;)
+                    v = (v << 8) | r->p[i];
+                r->p += n;
             }
-            v = 0;
-            for (unsigned i = n; i-- > 0;)
-                v = (v << 8) | r->p[i];
-            r->p += n;
-            CK(push(c, op == 0x43 ? 0x7d : 0x7c));
-            EMIT_OP(OP_CONST);
-            EMIT_U(v);
+            CK(push(c, op == 0x41 ? 0x7f : op == 0x42 ? 0x7e : op == 0x43 ? 0x7d : 0x7c));
+            c->loc[c->nvs - 1] = LOC_CONST;
+            c->cval[c->nvs - 1] = v;
             break;
-        }
         case 0xd0:
             CK(rd_reftype(r, &t1));
             CK(push(c, t1));
-            EMIT_OP(OP_CONST);
-            EMIT_U(0);
+            c->loc[c->nvs - 1] = LOC_CONST;
+            c->cval[c->nvs - 1] = 0;
             break;
-        case 0xd1:
+        case 0xd1: {
             CK(pop_any(c, &t1));
             if (t1 != 0 && !is_reftype(t1)) {
                 e = fail_at(r, at, "type mismatch: ref.is_null on %s", tname(t1));
                 goto out;
             }
+            uint32_t base = c->nvs;
+            bool live = !dead(c);
+            if (live)
+                CK(src_slot(c, base, &s1));
             CK(push(c, 0x7f));
-            EMIT_OP(OP_REF_IS_NULL);
+            if (live) {
+                CK(emit_op(c, OP_REF_IS_NULL));
+                CK(emit_dst(c, nat(c, base)));
+                CK(emit_u(c, s1));
+            }
             break;
+        }
         case 0xd2:
             CK(rd_u32(r, &a));
             if (a >= m->nfuncs) {
@@ -1418,29 +1633,38 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                 goto out;
             }
             CK(push(c, 0x70));
-            EMIT_OP(OP_REF_FUNC);
-            EMIT_U(a);
+            if (!dead(c)) {
+                CK(emit_op(c, OP_REF_FUNC));
+                CK(emit_dst(c, nat(c, c->nvs - 1)));
+                CK(emit_u(c, a));
+            }
             break;
         case 0xfc:
             CK(op_fc(c, at));
             break;
         default:
             if (op >= 0x45 && op <= 0xc4) {
-                CK(check_sig(c, numeric_sig(op)));
-                if (op >= 0xbc && op <= 0xbf)
-                    break; /* reinterpretations: same bits */
-                if (op >= 0xc0)
-                    EMIT_OP((enum op)(OP_I32_EXTEND8_S + (op - 0xc0)));
-                else
-                    EMIT_OP((enum op)(OP_I32_EQZ + (op - 0x45)));
+                if (op >= 0xbc && op <= 0xbf) {
+                    /* reinterpretations: same bits, only the type changes */
+                    uint32_t save_nvs = c->nvs;
+                    int32_t l = save_nvs > 0 ? c->loc[save_nvs - 1] : LOC_SLOT;
+                    uint64_t cv = save_nvs > 0 ? c->cval[save_nvs - 1] : 0;
+                    CK(check_sig(c, numeric_sig(op)));
+                    if (c->nvs == save_nvs && save_nvs > 0) {
+                        c->loc[c->nvs - 1] = l;
+                        c->cval[c->nvs - 1] = cv;
+                    }
+                    break;
+                }
+                enum op iop = op >= 0xc0 ? (enum op)(OP_I32_EXTEND8_S + (op - 0xc0))
+                                         : (enum op)(OP_I32_EQZ + (op - 0x45));
+                CK(numeric(c, numeric_sig(op), iop));
                 break;
             }
             e = fail_at(r, at, "illegal opcode 0x%02x", op);
             goto out;
         }
 #undef CK
-#undef EMIT_OP
-#undef EMIT_U
     }
     if (r->p != body_end) {
         e = fail(r, "section size mismatch: code after the end of the function");
@@ -1453,6 +1677,8 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
 out:
     free(c->code);
     free(c->vs);
+    free(c->loc);
+    free(c->cval);
     free(c->cs);
     free(c->ltypes);
     return e;
