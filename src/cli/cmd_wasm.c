@@ -23,6 +23,7 @@ static void usage_main(FILE *out)
             "  validate FILE.wasm              decode and validate a binary module\n"
             "  invoke FILE.wasm FUNC [ARGS...] instantiate (no imports) and call an export\n"
             "  spectest FILE.json              run a wast2json script of the spec test suite\n"
+            "  run MODULE.wasm [OPTIONS]       run a WASI program on given files (see run --help)\n"
             "\n"
             "Run `ccfaas wasm SUBCOMMAND --help` for a subcommand's options.\n");
 }
@@ -930,6 +931,8 @@ int ccf_cmd_wasm(int argc, char **argv)
         return cmd_invoke(argc - 1, argv + 1);
     if (strcmp(sub, "spectest") == 0)
         return cmd_spectest(argc - 1, argv + 1);
+    if (strcmp(sub, "run") == 0)
+        return ccf_cmd_wasm_run(argc - 1, argv + 1);
     if (sub[0] == '-')
         fprintf(stderr, "ccfaas wasm: unknown option '%s'\n", sub);
     else

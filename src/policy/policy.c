@@ -870,15 +870,19 @@ bool ccf_policy_hash(const char *text, size_t len, char out[CCF_SHA256_HEX_LEN +
 
 uint32_t ccf_file_rights_lookup(const ccf_file_rights *rights, const char *file_name)
 {
-    size_t best_len = 0;
+    long best_len = -1;
     uint32_t best = 0;
     for (size_t i = 0; i < rights->count; i++) {
         const char *entry = rights->items[i].file_name;
         size_t n = strlen(entry);
         if (strcmp(entry, file_name) == 0)
             return rights->items[i].rights;
-        if (n > best_len && entry[n - 1] == '/' && strncmp(entry, file_name, n) == 0) {
-            best_len = n;
+        if (n == 0 || entry[n - 1] != '/')
+            continue;
+        /* "/" is the root directory: every file inherits from it */
+        size_t prefix = n == 1 ? 0 : n;
+        if ((long)prefix > best_len && strncmp(entry, file_name, prefix) == 0) {
+            best_len = (long)prefix;
             best = rights->items[i].rights;
         }
     }

@@ -32,7 +32,7 @@ bool ccf_policy_kind_parse(const char *name, ccf_policy_kind *out);
 #define CCF_POLICY_MAX_BYTES (4u * 1024u * 1024u)
 
 typedef struct {
-    char *file_name; /* a file, or a directory when it ends in '/' */
+    char *file_name; /* a file, a directory when it ends in '/', "/" = everything */
     uint32_t rights; /* bits of policy/rights.h */
 } ccf_file_right;
 
@@ -156,7 +156,8 @@ bool ccf_policy_hash(const char *text, size_t len, char out[CCF_SHA256_HEX_LEN +
 bool ccf_policy_may_execute(const ccf_policy *policy, size_t identity, size_t program);
 
 /* The rights a rights list grants on `file_name`: its exact entry, else the
- * longest directory entry ("dir/") that contains it; 0 when none. */
+ * longest directory entry ("dir/", or "/" for the whole root) that contains
+ * it; 0 when none. */
 uint32_t ccf_file_rights_lookup(const ccf_file_rights *rights, const char *file_name);
 
 /* Known TLS cipher suite names (TLS 1.3 and 1.2 ECDHE AEAD suites). */

@@ -54,6 +54,8 @@ bool check_file_name(pctx *c, const char *name, bool allow_directory)
         pctx_error(c, "file name is %zu bytes long; at most %d are allowed", n, FILE_NAME_MAX_LEN);
         return false;
     }
+    if (allow_directory && strcmp(name, "/") == 0)
+        return true; /* the root directory: rights on every file */
     if (name[0] == '/') {
         pctx_error(c, "file name \"%s\" must be relative to the instance root (e.g. \"input-0\")",
                    name);

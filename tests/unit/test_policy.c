@@ -318,6 +318,12 @@ static void test_rights_lookup_directories(void **state)
     assert_int_equal(ccf_file_rights_lookup(&r, "outside"), 0);
     assert_int_equal(ccf_file_rights_lookup(&r, "x"), 1);
     assert_int_equal(ccf_file_rights_lookup(&r, "xy"), 0);
+    /* "/" is the whole root; longer directory entries still win */
+    ccf_file_right with_root[] = {{"/", 8198}, {"out/", CCF_FD_WRITE}};
+    ccf_file_rights w = {with_root, 2};
+    assert_int_equal(ccf_file_rights_lookup(&w, "anything"), 8198);
+    assert_int_equal(ccf_file_rights_lookup(&w, "a/b/c"), 8198);
+    assert_int_equal(ccf_file_rights_lookup(&w, "out/x"), CCF_FD_WRITE);
 }
 
 int main(void)

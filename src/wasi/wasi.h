@@ -1,0 +1,61 @@
+/* wasi_snapshot_preview1 for one program run, over the instance's capability
+ * file system (vfs.h): the program sees exactly the files its rights list
+ * grants, with exactly those rights (docs/rights.md).
+ *
+ * Ownership: the caller keeps the module, the vfs, the rights list and every
+ * string of the config alive during ccf_wasi_run; nothing is retained after. */
+#ifndef CCF_WASI_WASI_H
+#define CCF_WASI_WASI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "policy/policy.h"
+#include "wasi/vfs.h"
+#include "wasm/wasm.h"
+
+typedef enum {
+    CCF_WASI_STREAM_NONE = 0, /* reads return end of file, writes are discarded */
+    CCF_WASI_STREAM_HOST,     /* a host file descriptor (`ccfaas wasm run`) */
+    CCF_WASI_STREAM_FILE,     /* a file of the vfs (the policy's std_streams_table) */
+} ccf_wasi_stream_kind;
+
+typedef struct {
+    ccf_wasi_stream_kind kind;
+    int host_fd;           /* HOST */
+    const char *file_name; /* FILE: created if absent; stdout/stderr append */
+    uint32_t rights;       /* FILE: the program's rights on it (the table's "rights") */
+} ccf_wasi_stream;
+
+typedef struct {
+    ccf_vfs *vfs;
+    const ccf_file_rights *rights; /* the program's file_rights (NULL = everything) */
+    const char *const *argv;       /* argv[0] is the program name */
+    size_t argc;
+    const char *const *env; /* "KEY=VALUE" */
+    size_t envc;
+    bool enable_clock;        /* false: clock calls fail with EACCES */
+    ccf_wasi_stream std[3];   /* stdin, stdout, stderr */
+    const char *const *dirs;  /* extra preopened directories (guest paths) after "/" */
+    size_t ndirs;
+    ccf_wasm_limits limits;   /* engine limits (memory pages, depth, fuel) */
+} ccf_wasi_config;
+
+typedef struct {
+    bool exited;        /* proc_exit was called, or _start returned (code 0) */
+    uint32_t exit_code; /* meaningful when exited */
+    ccf_wasm_trap trap; /* NONE unless the program trapped */
+    char message[256];  /* the trap's reason */
+} ccf_wasi_result;
+
+/* Links the module against WASI, instantiates it and runs `_start`. Returns
+ * CCF_OK when the program ran — whatever its exit code, or a trap (see
+ * *result). Fails (reason in err) when it cannot run: an import other than
+ * wasi_snapshot_preview1, no `_start` export, a bad configuration. */
+ccf_err ccf_wasi_run(const ccf_wasm_module *module, const ccf_wasi_config *config,
+                     ccf_wasi_result *result, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
+#endif
