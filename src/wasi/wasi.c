@@ -1099,11 +1099,16 @@ ccf_err ccf_wasi_run(const ccf_wasm_module *module, const ccf_wasi_config *cfg,
         if ((rc = open_stream(w, i, &cfg->std[i], err, err_size)) != CCF_OK)
             goto out;
     }
-    if ((rc = open_preopen(w, 3, "/", err, err_size)) != CCF_OK)
-        goto out;
-    for (size_t i = 0; i < cfg->ndirs; i++) {
-        if ((rc = open_preopen(w, 4 + (int)i, cfg->dirs[i], err, err_size)) != CCF_OK)
+    /* The root is preopened (fd 3) when the program may touch any file; a
+     * program without file rights has no directory at all. */
+    if (cfg->rights == NULL || cfg->rights->count > 0) {
+        int fd = 3;
+        if ((rc = open_preopen(w, fd++, "/", err, err_size)) != CCF_OK)
             goto out;
+        for (size_t i = 0; i < cfg->ndirs; i++) {
+            if ((rc = open_preopen(w, fd++, cfg->dirs[i], err, err_size)) != CCF_OK)
+                goto out;
+        }
     }
     if ((rc = ccf_wasm_store_new(&cfg->limits, &store, err, err_size)) != CCF_OK)
         goto out;

@@ -38,7 +38,8 @@ typedef struct {
     size_t envc;
     bool enable_clock;        /* false: clock calls fail with EACCES */
     ccf_wasi_stream std[3];   /* stdin, stdout, stderr */
-    const char *const *dirs;  /* extra preopened directories (guest paths) after "/" */
+    const char *const *dirs;  /* extra preopened directories (guest paths); "/" is fd 3 when
+                                 the program has any file rights, these follow it */
     size_t ndirs;
     ccf_wasm_limits limits;   /* engine limits (memory pages, depth, fuel) */
 } ccf_wasi_config;
