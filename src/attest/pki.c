@@ -483,3 +483,83 @@ bool ccf_pki_asn1_time(const ASN1_TIME *t, time_t *out)
     *out = timegm(&tm);
     return true;
 }
+
+ccf_err ccf_pki_csr_new(EVP_PKEY *key, const char *cn, X509_REQ **out)
+{
+    X509_REQ *req = X509_REQ_new();
+    X509_NAME *name = X509_NAME_new();
+    ccf_err rc = CCF_ERR_CRYPTO;
+    *out = NULL;
+    if (req == NULL || name == NULL) {
+        rc = CCF_ERR_NOMEM;
+        goto out;
+    }
+    if (X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
+        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"ccfaas", -1,
+                                   -1, 0) != 1 ||
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+                                   0) != 1 ||
+        X509_REQ_set_subject_name(req, name) != 1 || X509_REQ_set_pubkey(req, key) != 1 ||
+        X509_REQ_sign(req, key, EVP_sha256()) <= 0)
+        goto out;
+    *out = req;
+    req = NULL;
+    rc = CCF_OK;
+out:
+    ERR_clear_error();
+    X509_REQ_free(req);
+    X509_NAME_free(name);
+    return rc;
+}
+
+ccf_err ccf_pki_csr_to_pem(X509_REQ *req, char **pem)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    ccf_err rc = CCF_ERR_CRYPTO;
+    *pem = NULL;
+    if (b == NULL)
+        return CCF_ERR_NOMEM;
+    if (PEM_write_bio_X509_REQ(b, req) == 1) {
+        const char *p = NULL;
+        size_t n = bio_data(b, &p);
+        if ((*pem = malloc(n + 1)) == NULL) {
+            rc = CCF_ERR_NOMEM;
+        } else {
+            memcpy(*pem, p, n);
+            (*pem)[n] = '\0';
+            rc = CCF_OK;
+        }
+    }
+    BIO_free(b);
+    return rc;
+}
+
+ccf_err ccf_pki_csr_from_pem(const char *pem, size_t len, X509_REQ **out, char *err,
+                             size_t err_size)
+{
+    BIO *b = NULL;
+    X509_REQ *req = NULL, *extra = NULL;
+    ccf_err rc = CCF_OK;
+    *out = NULL;
+    if (len > CCF_PKI_MAX_PEM)
+        return ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "request larger than %u bytes",
+                        CCF_PKI_MAX_PEM);
+    if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    if ((req = PEM_read_bio_X509_REQ(b, NULL, no_passphrase, NULL)) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "not a PEM certificate request");
+        goto out;
+    }
+    if ((extra = PEM_read_bio_X509_REQ(b, NULL, no_passphrase, NULL)) != NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "more than one certificate request");
+        goto out;
+    }
+    *out = req;
+    req = NULL;
+out:
+    ERR_clear_error();
+    X509_REQ_free(req);
+    X509_REQ_free(extra);
+    BIO_free(b);
+    return rc;
+}

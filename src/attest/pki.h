@@ -88,6 +88,15 @@ ccf_err ccf_pki_cert_get_raw_ext(const X509 *cert, const char *oid, const uint8_
 /* Signs with ECDSA/SHA-256 (the key's default digest for RSA). */
 ccf_err ccf_pki_cert_sign(X509 *cert, EVP_PKEY *key) __attribute__((warn_unused_result));
 
+/* A PKCS#10 request for key (subject O=ccfaas, CN=cn), self-signed with it;
+ * and its PEM form (caller frees). */
+ccf_err ccf_pki_csr_new(EVP_PKEY *key, const char *cn, X509_REQ **out)
+    __attribute__((warn_unused_result));
+ccf_err ccf_pki_csr_to_pem(X509_REQ *req, char **pem) __attribute__((warn_unused_result));
+/* Parses exactly one PEM certificate request (bounded by CCF_PKI_MAX_PEM). */
+ccf_err ccf_pki_csr_from_pem(const char *pem, size_t len, X509_REQ **out, char *err,
+                             size_t err_size) __attribute__((warn_unused_result));
+
 /* Creates the directory (0700) if missing. */
 ccf_err ccf_pki_mkdir(const char *dir, char *err, size_t err_size) __attribute__((warn_unused_result));
 

@@ -13,6 +13,7 @@ struct command {
 static const struct command commands[] = {
     {"policy", ccf_cmd_policy, "validate, hash and explain policies"},
     {"wasm", ccf_cmd_wasm, "validate, invoke and spec-test WebAssembly modules"},
+    {"serve", ccf_cmd_serve, "run one service (proxy attestation, ...) in the foreground"},
 };
 
 static void usage(FILE *out)

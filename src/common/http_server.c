@@ -423,8 +423,8 @@ static void log_request(ccf_http_server *srv, const ccf_http_request *req, bool 
     struct timespec now, wall;
     clock_gettime(CLOCK_MONOTONIC, &now);
     clock_gettime(CLOCK_REALTIME, &wall);
-    double ms = (double)(now.tv_sec - req->start.tv_sec) * 1e3 +
-                (double)(now.tv_nsec - req->start.tv_nsec) / 1e6;
+    long long us = (long long)(now.tv_sec - req->start.tv_sec) * 1000000LL +
+                   (now.tv_nsec - req->start.tv_nsec) / 1000;
     struct tm tm;
     char ts[96];
     gmtime_r(&wall.tv_sec, &tm);
@@ -443,11 +443,11 @@ static void log_request(ccf_http_server *srv, const ccf_http_request *req, bool 
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
                       peer, sizeof peer);
     }
-    json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:f,s:s}", "time", ts, "service",
+    json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:I,s:s}", "time", ts, "service",
                              srv->service, "peer", peer, "method", req->method ? req->method : "",
                              "path", req->path ? req->path : "", "status", req->status,
                              "bytes_in", (json_int_t)req->received, "bytes_out",
-                             (json_int_t)req->bytes_out, "ms", ms, "outcome",
+                             (json_int_t)req->bytes_out, "us", (json_int_t)us, "outcome",
                              completed ? "completed" : "aborted");
     if (line == NULL)
         return;

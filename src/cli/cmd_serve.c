@@ -1,0 +1,245 @@
+/* `ccfaas serve SERVICE`: runs one service in the foreground until SIGINT or
+ * SIGTERM (DESIGN §6). Services: proxy (the proxy attestation service);
+ * VaaS and CCFaaS add theirs to the table below. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attest/evidence.h"
+#include "attest/proxy.h"
+#include "cli/commands.h"
+#include "common/http_server.h"
+
+static const char proxy_usage[] =
+    "usage: ccfaas serve proxy [--listen ADDR:PORT] [--data-dir DIR]\n"
+    "                          [--allow-measurement HEX]... [--no-default-allow]\n"
+    "                          [--platform-key-pub FILE] [--max-cert-days N]\n"
+    "                          [--nonce-lifetime SECONDS] [--threads N] [--quiet]\n"
+    "\n"
+    "The proxy attestation service: certifies the keys of runtime instances whose\n"
+    "evidence checks out (docs/attestation.md).\n"
+    "\n"
+    "  --listen ADDR:PORT        default 127.0.0.1:3010 (port 0: any free port; the bound\n"
+    "                            address is printed as `listening: http://ADDR:PORT`)\n"
+    "  --data-dir DIR            CA key and certificate (created on first start, reused\n"
+    "                            after) and the platform key; default ./ccfaas-data\n"
+    "  --allow-measurement HEX   a runtime measurement (SHA-256, 64 hex) to certify;\n"
+    "                            repeatable. Default: the hash of the ccfaas-runtime\n"
+    "                            installed next to ccfaas, if there is one\n"
+    "  --no-default-allow        no default measurement\n"
+    "  --platform-key-pub FILE   trusted platform public key (PEM); default: the public\n"
+    "                            half of DIR/platform-key.pem (created when missing)\n"
+    "  --max-cert-days N         certificates live at most N days (default 1)\n"
+    "  --nonce-lifetime SECONDS  default 60\n"
+    "  --threads N               HTTP worker threads (default 4)\n"
+    "  --quiet                   no request log on stderr\n"
+    "\n"
+    "Platform `linux` is for DEVELOPMENT ONLY: no TEE, no hardware protection.\n";
+
+/* Strict decimal in [lo, hi]. */
+static bool parse_num(const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    if (s == NULL || s[0] == '\0' || strspn(s, "0123456789") != strlen(s))
+        return false;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The default allow-list entry: ccfaas-runtime beside this executable (an
+ * installation) or in the build tree (src/cli/../runtime/). */
+static bool default_runtime(char *path, size_t size, uint8_t out[CCF_SHA256_LEN])
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return false;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash == NULL)
+        return false;
+    *slash = '\0';
+    const char *candidates[] = {"ccfaas-runtime", "../runtime/ccfaas-runtime"};
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        char err[256];
+        if (snprintf(path, size, "%s/%s", self, candidates[i]) >= (int)size)
+            continue;
+        if (access(path, X_OK) == 0 && ccf_evidence_measure_file(path, out, err, sizeof err) == CCF_OK)
+            return true;
+    }
+    return false;
+}
+
+static int serve_proxy(int argc, char **argv)
+{
+    const char *listen = "127.0.0.1:3010", *data_dir = "ccfaas-data", *pub = NULL;
+    long max_days = 1, lifetime = 60, threads = 4;
+    bool quiet = false, no_default = false;
+    uint8_t(*allow)[CCF_SHA256_LEN] = NULL;
+    size_t nallow = 0;
+    char **allow_src = NULL;
+    ccf_proxy *proxy = NULL;
+    ccf_http_server *srv = NULL;
+    char err[512];
+    int rc = CCF_EXIT_FAIL;
+
+    if ((allow = calloc((size_t)argc + 1, sizeof *allow)) == NULL ||
+        (allow_src = calloc((size_t)argc + 1, sizeof *allow_src)) == NULL) {
+        fprintf(stderr, "ccfaas serve proxy: out of memory\n");
+        goto out;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = true;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(proxy_usage, stdout);
+            rc = CCF_EXIT_OK;
+            goto out;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = true;
+            takes = false;
+        } else if (strcmp(a, "--no-default-allow") == 0) {
+            no_default = true;
+            takes = false;
+        } else if (v == NULL) {
+            fprintf(stderr, "ccfaas serve proxy: %s: unknown option or missing value "
+                            "(see --help)\n", a);
+            rc = CCF_EXIT_USAGE;
+            goto out;
+        } else if (strcmp(a, "--listen") == 0) {
+            listen = v;
+        } else if (strcmp(a, "--data-dir") == 0) {
+            data_dir = v;
+        } else if (strcmp(a, "--platform-key-pub") == 0) {
+            pub = v;
+        } else if (strcmp(a, "--allow-measurement") == 0) {
+            if (strlen(v) != CCF_SHA256_HEX_LEN || !ccf_attest_hex_decode(v, allow[nallow], 32)) {
+                fprintf(stderr, "ccfaas serve proxy: --allow-measurement: expected 64 hex "
+                                "digits, got '%s'\n", v);
+                rc = CCF_EXIT_USAGE;
+                goto out;
+            }
+            allow_src[nallow++] = "--allow-measurement";
+        } else if (strcmp(a, "--max-cert-days") == 0) {
+            if (!parse_num(v, 1, 3650, &max_days)) {
+                fprintf(stderr, "ccfaas serve proxy: --max-cert-days: expected 1-3650\n");
+                rc = CCF_EXIT_USAGE;
+                goto out;
+            }
+        } else if (strcmp(a, "--nonce-lifetime") == 0) {
+            if (!parse_num(v, 0, 86400, &lifetime)) {
+                fprintf(stderr, "ccfaas serve proxy: --nonce-lifetime: expected 0-86400\n");
+                rc = CCF_EXIT_USAGE;
+                goto out;
+            }
+        } else if (strcmp(a, "--threads") == 0) {
+            if (!parse_num(v, 1, 256, &threads)) {
+                fprintf(stderr, "ccfaas serve proxy: --threads: expected 1-256\n");
+                rc = CCF_EXIT_USAGE;
+                goto out;
+            }
+        } else {
+            fprintf(stderr, "ccfaas serve proxy: unknown option '%s' (see --help)\n", a);
+            rc = CCF_EXIT_USAGE;
+            goto out;
+        }
+        if (takes)
+            i++;
+    }
+    char runtime_path[PATH_MAX + 64];
+    if (nallow == 0 && !no_default &&
+        default_runtime(runtime_path, sizeof runtime_path, allow[nallow]))
+        allow_src[nallow++] = runtime_path;
+
+    ccf_proxy_config pc = {.data_dir = data_dir,
+                           .allow = (const uint8_t(*)[CCF_SHA256_LEN])allow,
+                           .allow_count = nallow,
+                           .platform_key_pub = pub,
+                           .max_cert_days = (unsigned)max_days,
+                           .nonce_lifetime_s = lifetime};
+    if (ccf_proxy_new(&pc, &proxy, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve proxy: %s\n", err);
+        goto out;
+    }
+    ccf_http_config hc = {.listen = listen, .service = "proxy", .threads = (unsigned)threads,
+                          .quiet = quiet};
+    if (ccf_http_server_new(&hc, &srv, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve proxy: --listen: %s\n", err);
+        rc = CCF_EXIT_USAGE;
+        goto out;
+    }
+    if (ccf_proxy_mount(proxy, srv) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve proxy: cannot add routes\n");
+        goto out;
+    }
+    ccf_http_block_stop_signals(); /* before the server threads exist */
+    if (ccf_http_server_start(srv, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve proxy: %s: %s\n", listen, err);
+        goto out;
+    }
+    char host[256];
+    snprintf(host, sizeof host, "%s", listen);
+    char *colon = strrchr(host, ':');
+    if (colon != NULL)
+        *colon = '\0';
+    printf("ccfaas proxy attestation service\n");
+    printf("  listening: http://%s:%u\n", host, ccf_http_server_port(srv));
+    printf("  CA:        %s/%s (%s; this is the policies' proxy_service_cert)\n", data_dir,
+           CCF_PROXY_CA_CERT_FILE, ccf_proxy_ca_created(proxy) ? "created" : "reused");
+    printf("  platform:  linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n");
+    printf("  trusted platform key: %s\n", pub ? pub : "DATA_DIR/" CCF_PLATFORM_KEY_FILE);
+    if (nallow == 0)
+        printf("  allowed measurements: none - every attestation will be refused "
+               "(use --allow-measurement HEX)\n");
+    for (size_t i = 0; i < nallow; i++) {
+        char hex[CCF_SHA256_HEX_LEN + 1];
+        ccf_hex_encode(allow[i], CCF_SHA256_LEN, hex);
+        printf("  allowed measurement: %s (%s)\n", hex, allow_src[i]);
+    }
+    fflush(stdout);
+    int sig = ccf_http_wait_stop_signal();
+    printf("stopping (signal %d)\n", sig);
+    fflush(stdout);
+    rc = CCF_EXIT_OK;
+out:
+    ccf_http_server_free(srv); /* graceful: running requests finish */
+    ccf_proxy_free(proxy);
+    free(allow);
+    free(allow_src);
+    return rc;
+}
+
+struct service {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct service services[] = {
+    {"proxy", serve_proxy, "proxy attestation service (default 127.0.0.1:3010)"},
+};
+
+int ccf_cmd_serve(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        FILE *out = argc < 2 ? stderr : stdout;
+        fprintf(out, "usage: ccfaas serve SERVICE [OPTIONS]\n\nservices:\n");
+        for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+            fprintf(out, "  %-8s %s\n", services[i].name, services[i].summary);
+        fprintf(out, "\nRun `ccfaas serve SERVICE --help` for its options.\n");
+        return argc < 2 ? CCF_EXIT_USAGE : CCF_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
+        if (strcmp(argv[1], services[i].name) == 0)
+            return services[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "ccfaas serve: unknown service '%s' (see `ccfaas serve --help`)\n", argv[1]);
+    return CCF_EXIT_USAGE;
+}
