@@ -31,6 +31,11 @@
  *   mkdir PATH | rmdir PATH | unlink PATH
  *   rename OLD NEW | link OLD NEW | symlink TARGET PATH
  *   echo WORD           prints WORD (to mark phases of a test)
+ * The same on the current descriptor, but calling WASI directly (wasm only; natively they print
+ * "n/a"), because wasi-libc turns ENOTCAPABLE into POSIX errors for these (read/write: EBADF,
+ * lseek: ESPIPE, fsync: EINVAL, ...) and the rights tests check the WASI errno itself:
+ *   wread N | wpread N OFF | wwrite STR | wpwrite STR OFF | wseek OFF set|cur|end | wtell
+ *   wsync | wdatasync
  * Exit status: 0, or 2 on a malformed script. */
 #include <dirent.h>
 #include <fcntl.h>
@@ -40,6 +45,10 @@
 #include <unistd.h>
 
 #include "guest.h"
+
+#ifdef __wasi__
+#include <wasi/api.h>
+#endif
 
 static int cur = -1;
 
@@ -216,6 +225,58 @@ static void set_times(struct timespec ts[2], long long sec)
 	ts[1] = ts[0];
 }
 
+/* the w* operations: WASI calls on the current descriptor, the WASI errno printed by name */
+static void do_raw(const char *op, char **a)
+{
+#ifdef __wasi__
+	__wasi_errno_t e;
+	__wasi_size_t n = 0;
+	__wasi_filesize_t pos = 0;
+	unsigned char buf[4096];
+	if (strcmp(op, "wread") == 0 || strcmp(op, "wpread") == 0) {
+		__wasi_iovec_t iov = {buf, (size_t)num(a[0]) < sizeof buf ? (size_t)num(a[0]) : sizeof buf};
+		e = op[1] == 'p' ? __wasi_fd_pread(cur, &iov, 1, (__wasi_filesize_t)num(a[1]), &n)
+				 : __wasi_fd_read(cur, &iov, 1, &n);
+		if (e == 0) {
+			printf("%u ", (unsigned)n);
+			guest_print_quoted(buf, n);
+			putchar('\n');
+			return;
+		}
+	} else if (strcmp(op, "wwrite") == 0 || strcmp(op, "wpwrite") == 0) {
+		__wasi_ciovec_t iov = {(const uint8_t *)a[0], strlen(a[0])};
+		e = op[1] == 'p' ? __wasi_fd_pwrite(cur, &iov, 1, (__wasi_filesize_t)num(a[1]), &n)
+				 : __wasi_fd_write(cur, &iov, 1, &n);
+		if (e == 0) {
+			printf("%u\n", (unsigned)n);
+			return;
+		}
+	} else if (strcmp(op, "wseek") == 0 || strcmp(op, "wtell") == 0) {
+		if (op[1] == 's') {
+			__wasi_whence_t wh = strcmp(a[1], "set") == 0   ? __WASI_WHENCE_SET
+					     : strcmp(a[1], "end") == 0 ? __WASI_WHENCE_END
+									: __WASI_WHENCE_CUR;
+			e = __wasi_fd_seek(cur, (__wasi_filedelta_t)num(a[0]), wh, &pos);
+		} else {
+			e = __wasi_fd_tell(cur, &pos);
+		}
+		if (e == 0) {
+			printf("%llu\n", (unsigned long long)pos);
+			return;
+		}
+	} else if (strcmp(op, "wsync") == 0) {
+		e = __wasi_fd_sync(cur);
+	} else {
+		e = __wasi_fd_datasync(cur);
+	}
+	printf("%s\n", e == 0 ? "ok" : guest_errname(e));
+#else
+	(void)op;
+	(void)a;
+	printf("n/a (not wasm)\n");
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -227,7 +288,9 @@ int main(int argc, char **argv)
 		{"append", 0}, {"fsync", 0}, {"fdatasync", 0}, {"allocate", 2}, {"advise", 2},
 		{"futimes", 1}, {"stat", 1}, {"mtime", 1}, {"mtime-is", 2}, {"utimes", 2}, {"cat", 1},
 		{"ls", 1}, {"mkdir", 1}, {"rmdir", 1}, {"unlink", 1}, {"rename", 2},
-		{"link", 2}, {"symlink", 2}, {"echo", 1},
+		{"link", 2}, {"symlink", 2}, {"echo", 1}, {"wread", 1}, {"wpread", 2},
+		{"wwrite", 1}, {"wpwrite", 2}, {"wseek", 2}, {"wtell", 0}, {"wsync", 0},
+		{"wdatasync", 0},
 	};
 	int i = 1;
 	while (i < argc) {
@@ -340,6 +403,8 @@ int main(int argc, char **argv)
 			result(link(a[0], a[1]));
 		} else if (strcmp(op, "symlink") == 0) {
 			result(symlink(a[0], a[1]));
+		} else if (op[0] == 'w') { /* wread, wwrite, ...: "write" was handled above */
+			do_raw(op, a);
 		} else if (strcmp(op, "echo") == 0) {
 			printf("%s\n", a[0]);
 		}
