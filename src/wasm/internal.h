@@ -34,7 +34,7 @@ typedef union cell {
     X(BR_MOVE) /* t h src n */ X(BR_IF_MOVE) /* c t h src n */ \
     X(BR_TABLE) /* i n arity src, (n+1) x (t h) */ \
     X(RETURN) /* n src */ X(CALL) /* f base */ X(CALL_INDIRECT) /* type table i base */ \
-    X(LOOP_FUEL) X(COPY) /* dst src */ X(SELECT) /* dst a b c */ X(CONST) /* dst value */ \
+    X(COPY) /* dst src */ X(SELECT) /* dst a b c */ X(CONST) /* dst value */ \
     X(GLOBAL_GET) /* dst idx */ X(GLOBAL_SET) /* idx src */ \
     X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) /* t base */ \
     X(TABLE_COPY) /* d s base */ X(TABLE_INIT) /* t e base */ X(ELEM_DROP) /* e */ \
@@ -67,7 +67,13 @@ typedef union cell {
     X(F64_CONVERT_I32_U) X(F64_CONVERT_I64_S) X(F64_CONVERT_I64_U) X(F64_PROMOTE_F32) \
     X(I32_EXTEND8_S) X(I32_EXTEND16_S) X(I64_EXTEND8_S) X(I64_EXTEND16_S) X(I64_EXTEND32_S) \
     X(I32_TRUNC_SAT_F32_S) X(I32_TRUNC_SAT_F32_U) X(I32_TRUNC_SAT_F64_S) X(I32_TRUNC_SAT_F64_U) \
-    X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
+    X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U) \
+    /* fused i32 compare + conditional branch: a b t (taken when a CMP b) */ \
+    X(BRC_EQ) X(BRC_NE) X(BRC_LT_S) X(BRC_LT_U) X(BRC_GT_S) X(BRC_GT_U) X(BRC_LE_S) X(BRC_LE_U) \
+    X(BRC_GE_S) X(BRC_GE_U) \
+    /* the same with b an immediate: a imm t */ \
+    X(BRC_EQ_I) X(BRC_NE_I) X(BRC_LT_S_I) X(BRC_LT_U_I) X(BRC_GT_S_I) X(BRC_GT_U_I) X(BRC_LE_S_I) \
+    X(BRC_LE_U_I) X(BRC_GE_S_I) X(BRC_GE_U_I)
 
 /* Binary integer operators that also exist as OP_<name>_I: dst a imm (the
  * second operand is a constant from the instruction stream). */

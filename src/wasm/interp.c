@@ -131,6 +131,70 @@ static ccf_wasm_trap call_host(struct ccf_wasm_instance *caller, struct funcinst
     return CCF_WASM_TRAP_NONE;
 }
 
+#ifdef CCF_WASM_PROFILE
+/* Development aid (cmake -DCMAKE_C_FLAGS=-DCCF_WASM_PROFILE): counts executed
+ * instructions and pairs of consecutive instructions, printed at exit. */
+#include <stdlib.h>
+static uint64_t prof_ops[OP_COUNT_], prof_pairs[OP_COUNT_][OP_COUNT_];
+static int prof_prev = -1;
+static const char *const prof_names[OP_COUNT_] = {
+#define X(name) [OP_##name] = #name,
+    CCF_WASM_OPS(X)
+#undef X
+#define X(name) [OP_##name##_I] = #name "_I",
+    CCF_WASM_IMM_OPS(X)
+#undef X
+};
+static void profile_dump(void)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < OP_COUNT_; i++)
+        total += prof_ops[i];
+    fprintf(stderr, "profile: %llu instructions\n", (unsigned long long)total);
+    for (int n = 0; n < 25; n++) {
+        int best = -1;
+        for (int i = 0; i < OP_COUNT_; i++)
+            if (prof_ops[i] && (best < 0 || prof_ops[i] > prof_ops[best]))
+                best = i;
+        if (best < 0)
+            break;
+        fprintf(stderr, "  %-22s %6.2f%%\n", prof_names[best], 100.0 * (double)prof_ops[best] / (double)total);
+        prof_ops[best] = 0;
+    }
+    fprintf(stderr, "pairs:\n");
+    for (int n = 0; n < 25; n++) {
+        int bi = -1, bj = -1;
+        for (int i = 0; i < OP_COUNT_; i++)
+            for (int j = 0; j < OP_COUNT_; j++)
+                if (prof_pairs[i][j] && (bi < 0 || prof_pairs[i][j] > prof_pairs[bi][bj])) {
+                    bi = i;
+                    bj = j;
+                }
+        if (bi < 0)
+            break;
+        fprintf(stderr, "  %-22s %-22s %6.2f%%\n", prof_names[bi], prof_names[bj],
+                100.0 * (double)prof_pairs[bi][bj] / (double)total);
+        prof_pairs[bi][bj] = 0;
+    }
+}
+static void profile_count(const void *const *labels, const void *op)
+{
+    static bool registered;
+    if (!registered) {
+        registered = true;
+        atexit(profile_dump);
+    }
+    for (int i = 0; i < OP_COUNT_; i++)
+        if (labels[i] == op) {
+            prof_ops[i]++;
+            if (prof_prev >= 0)
+                prof_pairs[prof_prev][i]++;
+            prof_prev = i;
+            return;
+        }
+}
+#endif
+
 static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const void *const **labels_out,
                             char *err, size_t errsz)
 {
@@ -161,7 +225,15 @@ static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const
     uint64_t *const stack_end = S->stack_end;
     ccf_wasm_trap trap = CCF_WASM_TRAP_NONE;
 
+#ifdef CCF_WASM_PROFILE
+#define NEXT()                              \
+    do {                                    \
+        profile_count(labels, pc->op);      \
+        goto *pc->op;                       \
+    } while (0)
+#else
 #define NEXT() goto *pc->op
+#endif
 #define R(k) fp[pc[k].u]
 #define RELOAD_MEM()                 \
     do {                             \
@@ -247,29 +319,49 @@ L_RETURN: {
 
 L_UNREACHABLE:
     TRAP(CCF_WASM_TRAP_UNREACHABLE);
-L_JMP:
-    pc = pc + 1 + pc[1].i;
+    /* Fuel: one unit per backward branch (a loop iteration) and per call. */
+#define TAKE(off)                                                       \
+    do {                                                                \
+        if ((off) < 0 && --fuel < 0)                                    \
+            TRAP(CCF_WASM_TRAP_BUDGET_EXHAUSTED);                       \
+    } while (0)
+L_JMP: {
+    int64_t off = pc[1].i;
+    TAKE(off);
+    pc = pc + 1 + off;
     NEXT();
+}
 L_BR_IF:
-    if ((uint32_t)R(1))
-        pc = pc + 2 + pc[2].i;
-    else
+    if ((uint32_t)R(1)) {
+        int64_t off = pc[2].i;
+        TAKE(off);
+        pc = pc + 2 + off;
+    } else {
         pc += 3;
+    }
     NEXT();
 L_BR_UNLESS:
-    if (!(uint32_t)R(1))
-        pc = pc + 2 + pc[2].i;
-    else
+    if (!(uint32_t)R(1)) {
+        int64_t off = pc[2].i;
+        TAKE(off);
+        pc = pc + 2 + off;
+    } else {
         pc += 3;
+    }
     NEXT();
-L_BR_MOVE:
+L_BR_MOVE: {
+    int64_t off = pc[1].i;
+    TAKE(off);
     memmove(fp + pc[2].u, fp + pc[3].u, pc[4].u * sizeof *fp);
-    pc = pc + 1 + pc[1].i;
+    pc = pc + 1 + off;
     NEXT();
+}
 L_BR_IF_MOVE:
     if ((uint32_t)R(1)) {
+        int64_t off = pc[2].i;
+        TAKE(off);
         memmove(fp + pc[3].u, fp + pc[4].u, pc[5].u * sizeof *fp);
-        pc = pc + 2 + pc[2].i;
+        pc = pc + 2 + off;
     } else {
         pc += 6;
     }
@@ -281,16 +373,45 @@ L_BR_TABLE: {
     if (i > n)
         i = n;
     const cell *e = pc + 5 + 2 * (size_t)i;
+    TAKE(e[0].i);
     if (ar && e[1].u != pc[4].u)
         memmove(fp + e[1].u, fp + pc[4].u, ar * sizeof *fp);
     pc = e + e[0].i;
     NEXT();
 }
-L_LOOP_FUEL:
-    if (--fuel < 0)
-        TRAP(CCF_WASM_TRAP_BUDGET_EXHAUSTED);
-    pc += 1;
-    NEXT();
+#define BRC(name, T, cmp)                                       \
+    L_BRC_##name : {                                            \
+        T a_ = (T)R(1), b_ = (T)R(2);                           \
+        if (a_ cmp b_) {                                        \
+            int64_t off = pc[3].i;                              \
+            TAKE(off);                                          \
+            pc = pc + 3 + off;                                  \
+        } else {                                                \
+            pc += 4;                                            \
+        }                                                       \
+        NEXT();                                                 \
+    }                                                           \
+    L_BRC_##name##_I : {                                        \
+        T a_ = (T)R(1), b_ = (T)pc[2].u;                        \
+        if (a_ cmp b_) {                                        \
+            int64_t off = pc[3].i;                              \
+            TAKE(off);                                          \
+            pc = pc + 3 + off;                                  \
+        } else {                                                \
+            pc += 4;                                            \
+        }                                                       \
+        NEXT();                                                 \
+    }
+    BRC(EQ, uint32_t, ==)
+    BRC(NE, uint32_t, !=)
+    BRC(LT_S, int32_t, <)
+    BRC(LT_U, uint32_t, <)
+    BRC(GT_S, int32_t, >)
+    BRC(GT_U, uint32_t, >)
+    BRC(LE_S, int32_t, <=)
+    BRC(LE_U, uint32_t, <=)
+    BRC(GE_S, int32_t, >=)
+    BRC(GE_U, uint32_t, >=)
 L_COPY:
     R(1) = R(2);
     pc += 3;

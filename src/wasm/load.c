@@ -742,7 +742,54 @@ static void patch_list(struct fc *c, int64_t head, size_t target)
 
 /* Code for `br depth` / `br_if depth` once types are checked and the label's
  * values (materialised) start at stack index nvs; cond: slot of the condition. */
-static ccf_err emit_br(struct fc *c, uint32_t depth, bool is_cond, uint64_t cond)
+static int imm_variant(enum op o)
+{
+    switch (o) {
+#define X(name) case OP_##name: return OP_##name##_I;
+        CCF_WASM_IMM_OPS(X)
+#undef X
+    default: return -1;
+    }
+}
+
+/* Emits a conditional branch on slot cond (taken when cond != 0, or == 0 if
+ * !when_true) without its target cell. When the condition was computed by
+ * the instruction just before (producer: its result cell) and that is an i32
+ * comparison or eqz, the comparison is folded into the branch. */
+static ccf_err emit_cond_branch(struct fc *c, int64_t producer, uint64_t cond, bool when_true)
+{
+    static const enum op cmps[] = {OP_I32_EQ, OP_I32_NE, OP_I32_LT_S, OP_I32_LT_U, OP_I32_GT_S,
+                                   OP_I32_GT_U, OP_I32_LE_S, OP_I32_LE_U, OP_I32_GE_S, OP_I32_GE_U};
+    static const enum op brc[] = {OP_BRC_EQ, OP_BRC_NE, OP_BRC_LT_S, OP_BRC_LT_U, OP_BRC_GT_S,
+                                  OP_BRC_GT_U, OP_BRC_LE_S, OP_BRC_LE_U, OP_BRC_GE_S, OP_BRC_GE_U};
+    static const int inverse[] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+    if (producer >= 1 && (size_t)producer + 1 < c->ncode && c->code[producer].u == cond) {
+        const void *op = c->code[producer - 1].op;
+        if (op == ccf_wasm_internal_label(OP_I32_EQZ) && (size_t)producer + 2 == c->ncode) {
+            uint64_t a = c->code[producer + 1].u;
+            c->ncode = (size_t)producer - 1;
+            TRY(emit_op(c, when_true ? OP_BR_UNLESS : OP_BR_IF));
+            return emit_u(c, a);
+        }
+        if ((size_t)producer + 3 == c->ncode) {
+            for (int k = 0; k < 10; k++) {
+                bool imm = op == ccf_wasm_internal_label((enum op)imm_variant(cmps[k]));
+                if (!imm && op != ccf_wasm_internal_label(cmps[k]))
+                    continue;
+                uint64_t a = c->code[producer + 1].u, b = c->code[producer + 2].u;
+                int j = when_true ? k : inverse[k];
+                c->ncode = (size_t)producer - 1;
+                TRY(emit_op(c, imm ? (enum op)(OP_BRC_EQ_I + j) : brc[j]));
+                TRY(emit_u(c, a));
+                return emit_u(c, b);
+            }
+        }
+    }
+    TRY(emit_op(c, when_true ? OP_BR_IF : OP_BR_UNLESS));
+    return emit_u(c, cond);
+}
+
+static ccf_err emit_br(struct fc *c, uint32_t depth, bool is_cond, uint64_t cond, int64_t producer)
 {
     struct ctrl *f = &c->cs[c->ncs - 1 - depth];
     const uint8_t *t;
@@ -751,9 +798,10 @@ static ccf_err emit_br(struct fc *c, uint32_t depth, bool is_cond, uint64_t cond
     uint64_t h = nat(c, f->height);
     uint64_t src = nat(c, c->nvs);
     if (src == h || n == 0) {
-        TRY(emit_op(c, is_cond ? OP_BR_IF : OP_JMP));
         if (is_cond)
-            TRY(emit_u(c, cond));
+            TRY(emit_cond_branch(c, producer, cond, true));
+        else
+            TRY(emit_op(c, OP_JMP));
         return emit_target(c, f);
     }
     TRY(emit_op(c, is_cond ? OP_BR_IF_MOVE : OP_BR_MOVE));
@@ -862,15 +910,6 @@ static ccf_err check_sig(struct fc *c, const char *sig)
     return CCF_OK;
 }
 
-static int imm_variant(enum op o)
-{
-    switch (o) {
-#define X(name) case OP_##name: return OP_##name##_I;
-        CCF_WASM_IMM_OPS(X)
-#undef X
-    default: return -1;
-    }
-}
 
 /* A numeric instruction with nin operands (1 or 2) and one result. */
 static ccf_err numeric(struct fc *c, const char *sig, enum op op)
@@ -1132,9 +1171,14 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             goto out;                \
     } while (0)
         /* control flow merges here: no retargeting across, no lazy operands */
+        int64_t prev_dst = -1;
         if ((op >= 0x02 && op <= 0x11) || op == 0x00) {
+            size_t before = c->ncode;
+            prev_dst = c->last_dst;
             c->last_dst = -1;
             CK(flush_all(c));
+            if (c->ncode != before)
+                prev_dst = -1;
         }
         switch (op) {
         case 0x00:
@@ -1154,16 +1198,14 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             if (op == 0x04) {
                 CK(pop_expect(c, 0x7f, NULL));
                 if (!dead(c)) {
-                    CK(emit_op(c, OP_BR_UNLESS));
-                    CK(emit_u(c, nat(c, c->nvs)));
+                    /* branch to else when the condition is false */
+                    CK(emit_cond_branch(c, prev_dst, nat(c, c->nvs), false));
                     else_fix = (int64_t)c->ncode;
                     CK(emit_u(c, 0));
                 }
             }
             CK(pop_types(c, pt, np));
-            if (op == 0x03 && !dead(c))
-                CK(emit_op(c, OP_LOOP_FUEL));
-            size_t loop_pc = c->ncode - (op == 0x03 && !dead(c) ? 1 : 0);
+            size_t loop_pc = c->ncode;
             CK(push_ctrl(c, op == 0x02 ? K_BLOCK : op == 0x03 ? K_LOOP : K_IF, pt, np, rt, nr));
             c->cs[c->ncs - 1].loop_pc = loop_pc;
             c->cs[c->ncs - 1].else_fix = else_fix;
@@ -1227,7 +1269,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             label_types(&c->cs[c->ncs - 1 - a], &t, &n);
             CK(pop_types(c, t, n));
             if (!dead(c))
-                CK(emit_br(c, a, op == 0x0d, cond));
+                CK(emit_br(c, a, op == 0x0d, cond, prev_dst));
             if (op == 0x0c)
                 set_unreachable(c);
             else
