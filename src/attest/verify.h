@@ -1,0 +1,75 @@
+/* Verification of an instance's TLS certificate against a full policy: what
+ * a client (and CCFaaS's loader) runs before sending any byte (DESIGN §5, §1.7).
+ *
+ * Checks, in this order (the first that fails is reported):
+ *   1. chain:        the certificate is issued by the policy's
+ *                    proxy_service_cert (the chain ends there; that
+ *                    certificate is the only trust anchor);
+ *   2. platform:     the certificate names its platform (extension
+ *                    CCF_OID_PLATFORM) and the policy offers a non-empty
+ *                    runtime_manager_hash_<platform>;
+ *   3. measurement:  extension 2.5.30.1 is 32 bytes equal to that hash;
+ *   4. policy hash:  the policy-hash extension equals SHA-256 of the policy
+ *                    bytes the caller holds;
+ *   5. validity:     notBefore <= now < notAfter, and notAfter is not beyond
+ *                    the policy's enclave_cert_expiry.
+ *
+ * When the platform is `linux` the result has development_platform set:
+ * callers must then print CCF_VERIFY_DEV_NOTICE. */
+#ifndef CCF_ATTEST_VERIFY_H
+#define CCF_ATTEST_VERIFY_H
+
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/crypto.h"
+#include "common/error.h"
+#include "policy/policy.h"
+
+#define CCF_VERIFY_DEV_NOTICE "verified on the development platform; no hardware protection"
+
+typedef enum {
+    CCF_VERIFY_OK = 0,
+    CCF_VERIFY_BAD_INPUT,             /* certificate or policy unusable */
+    CCF_VERIFY_CHAIN,                 /* not issued by the policy's proxy_service_cert */
+    CCF_VERIFY_PLATFORM,              /* no/unknown platform, or not offered by the policy */
+    CCF_VERIFY_MEASUREMENT,           /* 2.5.30.1 missing or != runtime_manager_hash_<p> */
+    CCF_VERIFY_POLICY_HASH,           /* missing or != SHA-256(policy bytes) */
+    CCF_VERIFY_NOT_YET_VALID,
+    CCF_VERIFY_EXPIRED,
+    CCF_VERIFY_BEYOND_POLICY_EXPIRY,  /* notAfter later than enclave_cert_expiry */
+} ccf_verify_check;
+
+/* "chain", "measurement", "policy_hash", ... (static). */
+const char *ccf_verify_check_name(ccf_verify_check c);
+
+typedef struct {
+    ccf_verify_check failed;      /* CCF_VERIFY_OK when every check passed */
+    char detail[320];             /* what failed, or a summary of what was checked */
+    ccf_runtime_platform platform; /* valid once the platform check passed */
+    bool development_platform;    /* platform is `linux`: no TEE */
+    uint8_t measurement[CCF_SHA256_LEN];
+    uint8_t policy_hash[CCF_SHA256_LEN];
+    time_t not_after;
+} ccf_verify_result;
+
+/* Verifies leaf (with optional untrusted intermediates, may be NULL) against
+ * the policy whose exact bytes are policy_text/policy_len; `policy` is that
+ * text parsed as a full policy, or NULL to parse it here. now = the time to
+ * check against (time(NULL)). Returns CCF_OK when every check passed,
+ * CCF_ERR_DENIED when one failed (res->failed says which), another error
+ * when the inputs are unusable (res->failed = CCF_VERIFY_BAD_INPUT). Neither
+ * leaf nor chain is taken over. */
+ccf_err ccf_verify_instance_cert(X509 *leaf, STACK_OF(X509) *chain, const char *policy_text,
+                                 size_t policy_len, const ccf_policy *policy, time_t now,
+                                 ccf_verify_result *res) __attribute__((warn_unused_result));
+
+/* The same with the leaf certificate as PEM. */
+ccf_err ccf_verify_instance_pem(const char *cert_pem, size_t cert_len, const char *policy_text,
+                                size_t policy_len, const ccf_policy *policy, time_t now,
+                                ccf_verify_result *res) __attribute__((warn_unused_result));
+
+#endif
