@@ -35,7 +35,8 @@ static void walk(const char *dir, int depth)
 		names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp);
 	for (size_t i = 0; i < n; i++) {
 		char p[1024];
 		snprintf(p, sizeof p, "%s/%s", dir, names[i]);

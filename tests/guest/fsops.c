@@ -188,7 +188,8 @@ static void do_ls(const char *path)
 	if (errno != 0) {
 		fail();
 	} else {
-		qsort(names, n, sizeof *names, cmp_str);
+		if (n > 1)
+			qsort(names, n, sizeof *names, cmp_str);
 		if (n == 0)
 			printf("(empty)");
 		for (size_t i = 0; i < n; i++)
