@@ -30,6 +30,8 @@
  *   ls PATH             the sorted names of a directory (directories end in '/'), or (empty)
  *   mkdir PATH | rmdir PATH | unlink PATH
  *   rename OLD NEW | link OLD NEW | symlink TARGET PATH
+ *   readlink PATH       the link's target, quoted
+ *   lstat PATH          like stat, without following a last symlink ("link" for one)
  *   echo WORD           prints WORD (to mark phases of a test)
  * The same on the current descriptor, but calling WASI directly (wasm only; natively they print
  * "n/a"), because wasi-libc turns ENOTCAPABLE into POSIX errors for these (read/write: EBADF,
@@ -289,7 +291,7 @@ int main(int argc, char **argv)
 		{"append", 0}, {"fsync", 0}, {"fdatasync", 0}, {"allocate", 2}, {"advise", 2},
 		{"futimes", 1}, {"stat", 1}, {"mtime", 1}, {"mtime-is", 2}, {"utimes", 2}, {"cat", 1},
 		{"ls", 1}, {"mkdir", 1}, {"rmdir", 1}, {"unlink", 1}, {"rename", 2},
-		{"link", 2}, {"symlink", 2}, {"echo", 1}, {"wread", 1}, {"wpread", 2},
+		{"link", 2}, {"symlink", 2}, {"readlink", 1}, {"lstat", 1}, {"echo", 1}, {"wread", 1}, {"wpread", 2},
 		{"wwrite", 1}, {"wpwrite", 2}, {"wseek", 2}, {"wtell", 0}, {"wsync", 0},
 		{"wdatasync", 0},
 	};
@@ -406,6 +408,22 @@ int main(int argc, char **argv)
 			result(symlink(a[0], a[1]));
 		} else if (op[0] == 'w') { /* wread, wwrite, ...: "write" was handled above */
 			do_raw(op, a);
+		} else if (strcmp(op, "readlink") == 0) {
+			char target[1024];
+			ssize_t r = readlink(a[0], target, sizeof target);
+			if (r < 0) {
+				fail();
+			} else {
+				guest_print_quoted((const unsigned char *)target, (size_t)r);
+				putchar('\n');
+			}
+		} else if (strcmp(op, "lstat") == 0) {
+			if (lstat(a[0], &st) < 0)
+				fail();
+			else if (S_ISLNK(st.st_mode))
+				printf("link\n");
+			else
+				print_stat(&st);
 		} else if (strcmp(op, "echo") == 0) {
 			printf("%s\n", a[0]);
 		}
