@@ -5,7 +5,7 @@
 # `run() -> i64`, no WASI needed), then times, per program (median of RUNS):
 #   native, `ccfaas wasm invoke X.wasm run`, and (unless NO_WABT=1)
 #   wabt's `wasm-interp --run-all-exports X.wasm`.
-# Prints times, ratios to native, geometric means and the checksums (which
+# Prints CPU times (user+sys), ratios to native, geometric means and the checksums (which
 # must agree). usage: bench/wasm/run.sh [CCFAAS]  (default build/src/cli/ccfaas)
 # env: BENCH_SRC, RUNS (default 3), NO_WABT=1, PROGRAMS="matmul sha256 ..."
 set -euo pipefail
@@ -20,21 +20,26 @@ mkdir -p "$out"
 [ -x "$ccfaas" ] || { echo "no ccfaas at $ccfaas (build first)"; exit 2; }
 [ -d "$src" ] || { echo "no benchmark sources in $src (set BENCH_SRC)"; exit 2; }
 
+have_perf=0
+perf stat -x, -e task-clock -o /dev/null true >/dev/null 2>&1 && have_perf=1
 for p in $programs; do
     gcc -O2 -o "$out/$p.native" "$src/$p.c" -lm
     clang --target=wasm32-wasi --sysroot=/usr -O2 -DBENCH_EXPORT -nostartfiles -Wl,--no-entry \
         -o "$out/$p.wasm" "$src/$p.c"
 done
 
-# median wall time (seconds) of $runs runs of "$@"; stdout of the last run in $out/last
+# median CPU time in seconds (perf's task-clock when perf works, else
+# user+sys from time(1); robust against other load on the machine) of $runs runs of "$@"; output of the last run in $out/last
 median() {
     local ts=()
     for _ in $(seq "$runs"); do
-        local t0 t1
-        t0=$(date +%s.%N)
-        "$@" >"$out/last" 2>&1
-        t1=$(date +%s.%N)
-        ts+=("$(echo "$t1 - $t0" | bc -l)")
+        if [ "$have_perf" = 1 ]; then
+            perf stat -x, -e task-clock -o "$out/time" "$@" >"$out/last" 2>&1
+            ts+=("$(awk -F, '/task-clock/ {print $1 / 1000}' "$out/time")")
+        else
+            /usr/bin/time -f "%U %S" -o "$out/time" "$@" >"$out/last" 2>&1
+            ts+=("$(awk '{print $1 + $2}' "$out/time")")
+        fi
     done
     printf '%s\n' "${ts[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
@@ -46,7 +51,7 @@ for p in $programs; do
     to=$(median "$ccfaas" wasm invoke "$out/$p.wasm" run)
     co=$(sed -n 's/^i64://p' "$out/last"); co=$(printf '%016x' "$co")
     if [ "${NO_WABT:-0}" != 1 ]; then
-        tw=$(RUNS=1 runs=1 median wasm-interp --run-all-exports "$out/$p.wasm")
+        tw=$(runs=1 median wasm-interp --run-all-exports "$out/$p.wasm")
         cw=$(sed -n 's/.*i64:\([0-9]*\).*/\1/p' "$out/last"); cw=$(printf '%016x' "$cw")
     else tw=nan; cw=$co; fi
     ro=$(echo "$to / $tn" | bc -l); rw=$(echo "$tw / $tn" | bc -l 2>/dev/null || echo nan)

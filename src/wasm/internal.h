@@ -34,7 +34,7 @@ typedef union cell {
     X(BR_MOVE) /* t h src n */ X(BR_IF_MOVE) /* c t h src n */ \
     X(BR_TABLE) /* i n arity src, (n+1) x (t h) */ \
     X(RETURN) /* n src */ X(CALL) /* f base */ X(CALL_INDIRECT) /* type table i base */ \
-    X(COPY) /* dst src */ X(SELECT) /* dst a b c */ X(CONST) /* dst value */ \
+    X(COPY) /* dst src */ X(COPY2) /* dst src dst2 src2 */ X(SELECT) /* dst a b c */ X(CONST) /* dst value */ \
     X(GLOBAL_GET) /* dst idx */ X(GLOBAL_SET) /* idx src */ \
     X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) /* t base */ \
     X(TABLE_COPY) /* d s base */ X(TABLE_INIT) /* t e base */ X(ELEM_DROP) /* e */ \

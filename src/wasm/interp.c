@@ -416,6 +416,11 @@ L_COPY:
     R(1) = R(2);
     pc += 3;
     NEXT();
+L_COPY2:
+    R(1) = R(2);
+    R(3) = R(4);
+    pc += 5;
+    NEXT();
 L_SELECT:
     R(1) = (uint32_t)R(4) ? R(2) : R(3);
     pc += 5;

@@ -499,6 +499,7 @@ struct fc {
     cell *code;
     size_t ncode, capcode;
     int64_t last_dst; /* cell holding the result slot of the last instruction, -1 none */
+    int64_t last_copy; /* start of the last instruction if it is a COPY, -1 none */
     const uint8_t *at; /* current instruction, for error offsets */
     uint8_t *ltypes; /* local types, params first */
     uint32_t nlt;
@@ -535,6 +536,7 @@ static ccf_err emit_op(struct fc *c, enum op op)
     cell v;
     v.op = ccf_wasm_internal_label(op);
     c->last_dst = -1;
+    c->last_copy = -1;
     return emit_cell(c, v);
 }
 
@@ -543,6 +545,23 @@ static ccf_err emit_u(struct fc *c, uint64_t u)
     cell v;
     v.u = u;
     return emit_cell(c, v);
+}
+
+/* dst = src; two copies in a row (no label between) become one COPY2. */
+static ccf_err emit_copy(struct fc *c, uint64_t dst, uint64_t src)
+{
+    if (c->last_copy >= 0 && (size_t)c->last_copy + 3 == c->ncode) {
+        c->code[c->last_copy].op = ccf_wasm_internal_label(OP_COPY2);
+        c->last_copy = -1;
+        TRY(emit_u(c, dst));
+        return emit_u(c, src);
+    }
+    int64_t here = (int64_t)c->ncode;
+    TRY(emit_op(c, OP_COPY));
+    TRY(emit_u(c, dst));
+    TRY(emit_u(c, src));
+    c->last_copy = here;
+    return CCF_OK;
 }
 
 /* Emits the result slot of a value-producing instruction (may be retargeted
@@ -637,9 +656,7 @@ static ccf_err flush_entry(struct fc *c, uint32_t i)
         TRY(emit_u(c, nat(c, i)));
         TRY(emit_u(c, c->cval[i]));
     } else {
-        TRY(emit_op(c, OP_COPY));
-        TRY(emit_u(c, nat(c, i)));
-        TRY(emit_u(c, (uint64_t)c->loc[i]));
+        TRY(emit_copy(c, nat(c, i), (uint64_t)c->loc[i]));
     }
     c->loc[i] = LOC_SLOT;
     return CCF_OK;
@@ -1104,7 +1121,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
 {
     ccf_wasm_module *m = L->m;
     struct rd *r = &L->r;
-    struct fc cc = {.L = L, .r = r, .last_dst = -1};
+    struct fc cc = {.L = L, .r = r, .last_dst = -1, .last_copy = -1};
     struct fc *c = &cc;
     ccf_err e = CCF_OK;
     const struct functype *ft = &m->types[m->func_types[fidx]];
@@ -1172,10 +1189,12 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
     } while (0)
         /* control flow merges here: no retargeting across, no lazy operands */
         int64_t prev_dst = -1;
-        if ((op >= 0x02 && op <= 0x11) || op == 0x00) {
+        bool control = (op >= 0x02 && op <= 0x11) || op == 0x00;
+        if (control) {
             size_t before = c->ncode;
             prev_dst = c->last_dst;
             c->last_dst = -1;
+            c->last_copy = -1;
             CK(flush_all(c));
             if (c->ncode != before)
                 prev_dst = -1;
@@ -1492,9 +1511,7 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                 CK(emit_u(c, c->cval[p]));
             } else if (c->loc[p] != (int32_t)a) {
                 CK(src_slot(c, p, &s1));
-                CK(emit_op(c, OP_COPY));
-                CK(emit_u(c, a));
-                CK(emit_u(c, s1));
+                CK(emit_copy(c, a, s1));
             }
             if (op == 0x22) {
                 CK(push(c, c->ltypes[a]));
@@ -1706,6 +1723,8 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             e = fail_at(r, at, "illegal opcode 0x%02x", op);
             goto out;
         }
+        if (control) /* a label may follow: nothing may merge across it */
+            c->last_copy = -1;
 #undef CK
     }
     if (r->p != body_end) {
