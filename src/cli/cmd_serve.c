@@ -195,7 +195,10 @@ static int serve_proxy(int argc, char **argv)
     printf("  CA:        %s/%s (%s; this is the policies' proxy_service_cert)\n", data_dir,
            CCF_PROXY_CA_CERT_FILE, ccf_proxy_ca_created(proxy) ? "created" : "reused");
     printf("  platform:  linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n");
-    printf("  trusted platform key: %s\n", pub ? pub : "DATA_DIR/" CCF_PLATFORM_KEY_FILE);
+    if (pub != NULL)
+        printf("  trusted platform key: %s\n", pub);
+    else
+        printf("  trusted platform key: %s/%s\n", data_dir, CCF_PLATFORM_KEY_FILE);
     if (nallow == 0)
         printf("  allowed measurements: none - every attestation will be refused "
                "(use --allow-measurement HEX)\n");
