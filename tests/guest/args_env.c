@@ -1,7 +1,6 @@
 /* args_env: the command line and the environment.
- * Prints argc, each argument (quoted; argv[0] only as set/unset since the module's and the
- * native binary's names differ), then the environment sorted, then getenv() of each argument
- * that names a variable. */
+ * Prints argc, argv[0]'s base name without ".wasm", each argument quoted, then the environment
+ * sorted, then getenv() of each argument that names a variable. */
 #include <stdlib.h>
 
 #include "guest.h"
@@ -16,7 +15,14 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	printf("argc: %d\n", argc);
-	printf("argv[0]: %s\n", argv[0] && argv[0][0] ? "set" : "unset");
+	/* argv[0] is the program's path: the wasm module's under ccfaas, the executable's
+	 * natively; compare the base name without a ".wasm" suffix */
+	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : argv[0] ? argv[0] : "";
+	size_t blen = strlen(base);
+	if (blen > 5 && strcmp(base + blen - 5, ".wasm") == 0)
+		blen -= 5;
+	printf("argv[0]: %.*s\n", (int)blen, base);
 	for (int i = 1; i < argc; i++) {
 		printf("argv[%d]: ", i);
 		guest_print_quoted((const unsigned char *)argv[i], strlen(argv[i]));
