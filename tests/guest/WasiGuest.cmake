@@ -10,9 +10,12 @@
 include_guard(GLOBAL)
 
 function(ccf_wasi_detect)
-  if(DEFINED CACHE{CCF_WASI_OK})
+  # once per configure run; a failed probe is retried on the next run (packages installed since)
+  get_property(done GLOBAL PROPERTY CCF_WASI_DETECTED)
+  if(done OR CCF_WASI_OK)
     return()
   endif()
+  set_property(GLOBAL PROPERTY CCF_WASI_DETECTED TRUE)
   find_program(CCF_WASI_CLANG NAMES clang clang-16 clang-15 clang-14
                DOC "clang used to build wasm32-wasi guest programs")
   set(CCF_WASI_SYSROOT "/usr" CACHE PATH "wasi-libc sysroot for wasm32-wasi guests")
