@@ -2,6 +2,7 @@
 #include "attest/verify.h"
 
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
@@ -230,4 +231,30 @@ ccf_err ccf_verify_instance_pem(const char *cert_pem, size_t cert_len, const cha
     ccf_err rc = ccf_verify_instance_cert(leaf, NULL, policy_text, policy_len, policy, now, res);
     X509_free(leaf);
     return rc;
+}
+
+static int tls_verify_cb(X509_STORE_CTX *x, void *arg)
+{
+    ccf_verify_tls *vt = arg;
+    X509 *leaf = X509_STORE_CTX_get0_cert(x);
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_untrusted(x);
+    vt->ran = true;
+    ccf_err rc = ccf_verify_instance_cert(leaf, chain, vt->policy_text, vt->policy_len,
+                                          vt->policy, time(NULL), &vt->result);
+    if (rc != CCF_OK) {
+        X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+        return 0;
+    }
+    X509_STORE_CTX_set_error(x, X509_V_OK);
+    return 1;
+}
+
+void ccf_verify_tls_install(SSL_CTX *ctx, ccf_verify_tls *vt)
+{
+    memset(&vt->result, 0, sizeof vt->result);
+    vt->result.failed = CCF_VERIFY_BAD_INPUT;
+    snprintf(vt->result.detail, sizeof vt->result.detail, "no certificate was verified");
+    vt->ran = false;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_cert_verify_callback(ctx, tls_verify_cb, vt);
 }

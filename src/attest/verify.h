@@ -19,6 +19,7 @@
 #ifndef CCF_ATTEST_VERIFY_H
 #define CCF_ATTEST_VERIFY_H
 
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,5 +72,23 @@ ccf_err ccf_verify_instance_cert(X509 *leaf, STACK_OF(X509) *chain, const char *
 ccf_err ccf_verify_instance_pem(const char *cert_pem, size_t cert_len, const char *policy_text,
                                 size_t policy_len, const ccf_policy *policy, time_t now,
                                 ccf_verify_result *res) __attribute__((warn_unused_result));
+
+/* The same check inside a TLS handshake, so that nothing is sent to an
+ * instance that fails it: installs a certificate verification callback on
+ * ctx (SSL_CTX_set_cert_verify_callback) that runs
+ * ccf_verify_instance_cert() on the server's certificate and chain; the
+ * handshake fails unless every check passes. Use with SSL_VERIFY_PEER (set
+ * here). vt must outlive every connection made with ctx; vt->result says what
+ * was checked or which check failed. With libcurl: call this from a
+ * CURLOPT_SSL_CTX_FUNCTION callback. */
+typedef struct {
+    const char *policy_text; /* exact policy bytes (not copied) */
+    size_t policy_len;
+    const ccf_policy *policy; /* parsed, or NULL */
+    ccf_verify_result result; /* of the last handshake */
+    bool ran;                 /* the callback ran at least once */
+} ccf_verify_tls;
+
+void ccf_verify_tls_install(SSL_CTX *ctx, ccf_verify_tls *vt);
 
 #endif

@@ -21,6 +21,9 @@
 #include "attest/verify.h"
 #include "common/file.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 static char dir[] = "/tmp/ccf-verify-XXXXXX";
 static ccf_proxy *proxy;
 static EVP_PKEY *platform;
@@ -105,7 +108,7 @@ static char *policy_text(const json_t *policy)
 
 /* Runs a whole attestation at the proxy for this policy text; returns the
  * certificate PEM (caller frees). expiry: as the runtime would send it, or NULL. */
-static char *attest(const char *text, const int *expiry)
+static char *attest_key(const char *text, const int *expiry, EVP_PKEY **key_out)
 {
     char nonce[65], err[256], msg[512];
     uint8_t ph[32];
@@ -130,8 +133,16 @@ static char *attest(const char *text, const int *expiry)
     char *pem = strdup(json_string_value(json_object_get(resp, "certificate")));
     json_decref(req);
     json_decref(resp);
-    EVP_PKEY_free(key);
+    if (key_out != NULL)
+        *key_out = key;
+    else
+        EVP_PKEY_free(key);
     return pem;
+}
+
+static char *attest(const char *text, const int *expiry)
+{
+    return attest_key(text, expiry, NULL);
 }
 
 static ccf_verify_check verify(const char *pem, const char *text, time_t now, ccf_verify_result *res)
@@ -299,13 +310,77 @@ static void test_bad_inputs(void **state)
     free(text);
 }
 
+/* A TLS handshake over a memory BIO pair: server with the attested
+ * certificate, client with ccf_verify_tls_install(). true when it completed. */
+static bool handshake(const char *pem, EVP_PKEY *key, ccf_verify_tls *vt)
+{
+    char err[256];
+    X509 *x = NULL;
+    BIO *b1 = NULL, *b2 = NULL;
+    assert_int_equal(ccf_pki_cert_from_pem(pem, strlen(pem), &x, err, sizeof err), CCF_OK);
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = SSL_CTX_new(TLS_client_method());
+    assert_non_null(sctx);
+    assert_non_null(cctx);
+    assert_int_equal(SSL_CTX_use_certificate(sctx, x), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(sctx, key), 1);
+    ccf_verify_tls_install(cctx, vt);
+    SSL *s = SSL_new(sctx), *c = SSL_new(cctx);
+    assert_int_equal(BIO_new_bio_pair(&b1, 0, &b2, 0), 1);
+    SSL_set_bio(c, b1, b1);
+    SSL_set_bio(s, b2, b2);
+    SSL_set_connect_state(c);
+    SSL_set_accept_state(s);
+    bool done = false;
+    for (int i = 0; i < 50 && !done; i++) {
+        int rc = SSL_do_handshake(c), rs = SSL_do_handshake(s);
+        if (rc == 1 && rs == 1)
+            done = true;
+        else if ((rc != 1 && SSL_get_error(c, rc) != SSL_ERROR_WANT_READ &&
+                  SSL_get_error(c, rc) != SSL_ERROR_WANT_WRITE))
+            break;
+    }
+    if (!done)
+        assert_int_equal(SSL_get_verify_result(c), X509_V_ERR_APPLICATION_VERIFICATION);
+    ERR_clear_error();
+    SSL_free(c);
+    SSL_free(s);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    X509_free(x);
+    return done;
+}
+
+static void test_tls_handshake(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = NULL;
+    char *text = policy_text(base_policy);
+    char *pem = attest_key(text, NULL, &key);
+    ccf_verify_tls vt = {.policy_text = text, .policy_len = strlen(text)};
+    assert_true(handshake(pem, key, &vt));
+    assert_true(vt.ran);
+    assert_int_equal(vt.result.failed, CCF_VERIFY_OK);
+    assert_true(vt.result.development_platform);
+    /* the client holds a policy one byte off: the handshake itself fails */
+    char *p = strstr(text, "3fc011587de8");
+    assert_non_null(p);
+    p[0] = '4';
+    ccf_verify_tls bad = {.policy_text = text, .policy_len = strlen(text)};
+    assert_false(handshake(pem, key, &bad));
+    assert_true(bad.ran);
+    assert_int_equal(bad.result.failed, CCF_VERIFY_POLICY_HASH);
+    EVP_PKEY_free(key);
+    free(pem);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_certificate),  cmocka_unit_test(test_wrong_ca),
         cmocka_unit_test(test_wrong_measurement), cmocka_unit_test(test_policy_one_byte_off),
         cmocka_unit_test(test_validity),          cmocka_unit_test(test_beyond_policy_expiry),
-        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_bad_inputs),        cmocka_unit_test(test_tls_handshake),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
