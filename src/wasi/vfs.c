@@ -863,7 +863,8 @@ ccf_wasi_errno ccf_vfs_put(ccf_vfs *vfs, const ccf_file_rights *p, const char *p
         return WASI_ENOSPC;
     if ((fresh = malloc(len > 0 ? len : 1)) == NULL)
         return WASI_ENOMEM;
-    memcpy(fresh, data, len);
+    if (len > 0)
+        memcpy(fresh, data, len);
     free(n->data);
     vfs->bytes = vfs->bytes - n->size + len;
     n->data = fresh;
@@ -888,7 +889,8 @@ ccf_wasi_errno ccf_vfs_get(ccf_vfs *vfs, const ccf_file_rights *p, const char *p
         return WASI_ENOTCAPABLE;
     if ((*data = malloc(n->size > 0 ? (size_t)n->size : 1)) == NULL)
         return WASI_ENOMEM;
-    memcpy(*data, n->data, (size_t)n->size);
+    if (n->size > 0) /* an empty file has no buffer */
+        memcpy(*data, n->data, (size_t)n->size);
     *len = (size_t)n->size;
     n->atim = now_ns();
     return WASI_ESUCCESS;

@@ -49,12 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *raw = paths[next(&in) % NPATHS], *raw2 = paths[next(&in) % NPATHS];
         uint64_t bytes = ccf_vfs_bytes_used(vfs);
         uint32_t nodes = ccf_vfs_nodes_used(vfs);
+        unsigned slot = next(&in) % 8;
+        uint8_t arg = next(&in); /* flags, offset or size, per operation */
         size_t len = next(&in), got;
         uint32_t rights;
-        unsigned slot = next(&in) % 8;
         ccf_wasi_errno e = WASI_ESUCCESS;
 
-        if (len > in.n)
+        if (len > in.n) /* the rest of the input is the data */
             len = in.n;
         if (ccf_vfs_resolve(vfs, "", raw, strlen(raw), op & 1, path) != WASI_ESUCCESS ||
             ccf_vfs_resolve(vfs, "", raw2, strlen(raw2), false, path2) != WASI_ESUCCESS)
@@ -76,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 8: e = ccf_vfs_symlink(vfs, who, raw2, path); break;
         case 9: {
             ccf_vfs_node *n = NULL;
-            e = ccf_vfs_open(vfs, who, path, (uint16_t)(next(&in) & 15), &n, &rights);
+            e = ccf_vfs_open(vfs, who, path, (uint16_t)(arg & 15), &n, &rights);
             if (e == WASI_ESUCCESS) {
                 ccf_vfs_release(vfs, open_nodes[slot]);
                 open_nodes[slot] = n;
@@ -85,15 +86,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 10:
             if (open_nodes[slot] != NULL)
-                (void)ccf_vfs_node_write(vfs, open_nodes[slot], next(&in) * 64u, in.p, len);
+                (void)ccf_vfs_node_write(vfs, open_nodes[slot], arg * 64u, in.p, len);
             break;
         case 11:
             if (open_nodes[slot] != NULL)
-                (void)ccf_vfs_node_read(open_nodes[slot], next(&in), buf, sizeof buf, &got);
+                (void)ccf_vfs_node_read(open_nodes[slot], arg, buf, sizeof buf, &got);
             break;
         case 12:
             if (open_nodes[slot] != NULL)
-                (void)ccf_vfs_node_truncate(vfs, open_nodes[slot], (uint64_t)next(&in) * 97u);
+                (void)ccf_vfs_node_truncate(vfs, open_nodes[slot], (uint64_t)arg * 97u);
             break;
         case 13: e = ccf_vfs_readlink(vfs, who, path, (char *)buf, sizeof buf, &got); break;
         }

@@ -321,6 +321,11 @@ static void test_put_get_rules(void **state)
     assert_memory_equal(data, "abcdef", 6);
     free(data);
     assert_int_equal(ccf_vfs_put(vfs, &owner, "other", "x", 1, false), WASI_ENOTCAPABLE);
+    /* empty files and empty writes */
+    assert_int_equal(ccf_vfs_put(vfs, &owner, "input-0", NULL, 0, false), 0);
+    assert_int_equal(ccf_vfs_get(vfs, &reader, "input-0", &data, &len), 0);
+    assert_int_equal(len, 0);
+    free(data);
     assert_int_equal(ccf_vfs_get(vfs, &reader, "other", &data, &len), WASI_ENOENT);
     ccf_vfs_free(vfs);
 }
