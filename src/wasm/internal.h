@@ -39,7 +39,12 @@ typedef union cell {
     X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) /* t base */ \
     X(TABLE_COPY) /* d s base */ X(TABLE_INIT) /* t e base */ X(ELEM_DROP) /* e */ \
     X(LOAD32) X(LOAD64) X(LOAD8_S) X(LOAD8_U) X(LOAD16_S) X(LOAD16_U) X(LOAD32_S) /* dst addr off */ \
+    /* address = a + b (i32.add folded in): dst a b off */ \
+    X(LOAD32_RR) X(LOAD64_RR) X(LOAD8_S_RR) X(LOAD8_U_RR) X(LOAD16_S_RR) X(LOAD16_U_RR) X(LOAD32_S_RR) \
+    /* address = a + imm: dst a imm off */ \
+    X(LOAD32_RI) X(LOAD64_RI) X(LOAD8_S_RI) X(LOAD8_U_RI) X(LOAD16_S_RI) X(LOAD16_U_RI) X(LOAD32_S_RI) \
     X(STORE8) X(STORE16) X(STORE32) X(STORE64) /* addr val off */ \
+    X(STORE8_I) X(STORE16_I) X(STORE32_I) X(STORE64_I) /* addr imm off */ \
     X(MEMORY_SIZE) /* dst */ X(MEMORY_GROW) /* dst a */ X(MEMORY_INIT) /* d base */ \
     X(DATA_DROP) /* d */ X(MEMORY_COPY) X(MEMORY_FILL) /* base */ \
     X(REF_IS_NULL) /* dst a */ X(REF_FUNC) /* dst idx */ \

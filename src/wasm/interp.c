@@ -510,93 +510,48 @@ L_ELEM_DROP:
     pc += 2;
     NEXT();
 
-#define EA(N)                                                   \
-    uint64_t ea = (uint64_t)(uint32_t)R(2) + pc[3].u;           \
-    if (ea + (N) > memsz)                                       \
-        TRAP(CCF_WASM_TRAP_MEMORY_OOB);
-L_LOAD32: {
-    EA(4);
-    uint32_t v;
-    memcpy(&v, mem + ea, 4);
-    R(1) = v;
-    pc += 4;
-    NEXT();
-}
-L_LOAD64: {
-    EA(8);
-    uint64_t v;
-    memcpy(&v, mem + ea, 8);
-    R(1) = v;
-    pc += 4;
-    NEXT();
-}
-L_LOAD8_S: {
-    EA(1);
-    R(1) = (uint64_t)(int64_t)(int8_t)mem[ea];
-    pc += 4;
-    NEXT();
-}
-L_LOAD8_U: {
-    EA(1);
-    R(1) = mem[ea];
-    pc += 4;
-    NEXT();
-}
-L_LOAD16_S: {
-    EA(2);
-    int16_t v;
-    memcpy(&v, mem + ea, 2);
-    R(1) = (uint64_t)(int64_t)v;
-    pc += 4;
-    NEXT();
-}
-L_LOAD16_U: {
-    EA(2);
-    uint16_t v;
-    memcpy(&v, mem + ea, 2);
-    R(1) = v;
-    pc += 4;
-    NEXT();
-}
-L_LOAD32_S: {
-    EA(4);
-    int32_t v;
-    memcpy(&v, mem + ea, 4);
-    R(1) = (uint64_t)(int64_t)v;
-    pc += 4;
-    NEXT();
-}
+#define LOAD(name, N, T, ext, addr, offk, len)                  \
+    L_##name : {                                                \
+        uint64_t ea = (uint64_t)(uint32_t)(addr) + pc[offk].u;  \
+        if (ea + (N) > memsz)                                   \
+            TRAP(CCF_WASM_TRAP_MEMORY_OOB);                     \
+        T v_;                                                   \
+        memcpy(&v_, mem + ea, N);                               \
+        R(1) = (uint64_t)(ext)v_;                               \
+        pc += len;                                              \
+        NEXT();                                                 \
+    }
+#define LOADS(name, N, T, ext)                                          \
+    LOAD(name, N, T, ext, R(2), 3, 4)                                   \
+    LOAD(name##_RR, N, T, ext, R(2) + R(3), 4, 5)                       \
+    LOAD(name##_RI, N, T, ext, R(2) + pc[3].u, 4, 5)
+    LOADS(LOAD32, 4, uint32_t, uint64_t)
+    LOADS(LOAD64, 8, uint64_t, uint64_t)
+    LOADS(LOAD8_S, 1, int8_t, int64_t)
+    LOADS(LOAD8_U, 1, uint8_t, uint64_t)
+    LOADS(LOAD16_S, 2, int16_t, int64_t)
+    LOADS(LOAD16_U, 2, uint16_t, uint64_t)
+    LOADS(LOAD32_S, 4, int32_t, int64_t)
 #define SEA(N)                                                  \
     uint64_t ea = (uint64_t)(uint32_t)R(1) + pc[3].u;           \
     if (ea + (N) > memsz)                                       \
         TRAP(CCF_WASM_TRAP_MEMORY_OOB);
-L_STORE8: {
-    SEA(1);
-    mem[ea] = (uint8_t)R(2);
-    pc += 4;
-    NEXT();
-}
-L_STORE16: {
-    SEA(2);
-    uint16_t v = (uint16_t)R(2);
-    memcpy(mem + ea, &v, 2);
-    pc += 4;
-    NEXT();
-}
-L_STORE32: {
-    SEA(4);
-    uint32_t v = (uint32_t)R(2);
-    memcpy(mem + ea, &v, 4);
-    pc += 4;
-    NEXT();
-}
-L_STORE64: {
-    SEA(8);
-    uint64_t v = R(2);
-    memcpy(mem + ea, &v, 8);
-    pc += 4;
-    NEXT();
-}
+#define STORE(name, N, T, val)                                  \
+    L_##name : {                                                \
+        SEA(N);                                                 \
+        T v_ = (T)(val);                                        \
+        memcpy(mem + ea, &v_, N);                               \
+        pc += 4;                                                \
+        NEXT();                                                 \
+    }
+    STORE(STORE8, 1, uint8_t, R(2))
+    STORE(STORE16, 2, uint16_t, R(2))
+    STORE(STORE32, 4, uint32_t, R(2))
+    STORE(STORE64, 8, uint64_t, R(2))
+    STORE(STORE8_I, 1, uint8_t, pc[2].u)
+    STORE(STORE16_I, 2, uint16_t, pc[2].u)
+    STORE(STORE32_I, 4, uint32_t, pc[2].u)
+    STORE(STORE64_I, 8, uint64_t, pc[2].u)
 L_MEMORY_SIZE:
     R(1) = inst->mem->pages;
     pc += 2;

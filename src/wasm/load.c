@@ -1579,10 +1579,27 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
                 CK(src_slot(c, base, &s1));
             CK(push(c, letter_type(sig[op - 0x28][2])));
             if (live) {
-                CK(emit_op(c, iop[op - 0x28]));
-                CK(emit_dst(c, nat(c, base)));
-                CK(emit_u(c, s1));
-                CK(emit_u(c, off));
+                /* fold an i32.add computing the address just before */
+                int64_t ld = c->last_dst;
+                enum op o = iop[op - 0x28];
+                if (c->loc[base] == LOC_SLOT && ld >= 1 && (size_t)ld + 3 == c->ncode &&
+                    c->code[ld].u == nat(c, base) &&
+                    (c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD) ||
+                     c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD_I))) {
+                    bool rr = c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD);
+                    uint64_t a1 = c->code[ld + 1].u, a2 = c->code[ld + 2].u;
+                    c->ncode = (size_t)ld - 1;
+                    CK(emit_op(c, (enum op)((rr ? OP_LOAD32_RR : OP_LOAD32_RI) + (o - OP_LOAD32))));
+                    CK(emit_dst(c, nat(c, base)));
+                    CK(emit_u(c, a1));
+                    CK(emit_u(c, a2));
+                    CK(emit_u(c, off));
+                } else {
+                    CK(emit_op(c, o));
+                    CK(emit_dst(c, nat(c, base)));
+                    CK(emit_u(c, s1));
+                    CK(emit_u(c, off));
+                }
             }
             break;
         }
@@ -1597,9 +1614,15 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             CK(check_sig(c, sig[op - 0x36]));
             if (!dead(c)) {
                 uint32_t base = c->nvs;
+                enum op o = iop[op - 0x36];
                 CK(src_slot(c, base, &s1));
-                CK(src_slot(c, base + 1, &s2));
-                CK(emit_op(c, iop[op - 0x36]));
+                if (c->loc[base + 1] == LOC_CONST) {
+                    o = (enum op)(OP_STORE8_I + (o - OP_STORE8));
+                    s2 = c->cval[base + 1];
+                } else {
+                    CK(src_slot(c, base + 1, &s2));
+                }
+                CK(emit_op(c, o));
                 CK(emit_u(c, s1));
                 CK(emit_u(c, s2));
                 CK(emit_u(c, off));
