@@ -1,0 +1,52 @@
+/* The instance's data plane (DESIGN §4): HTTPS with client certificates,
+ * terminated inside the runtime (libevent evhttp + bufferevent_openssl).
+ * The handshake refuses any client certificate that is not byte for byte one
+ * of the policy's identities; requests map onto instance.h operations.
+ *
+ *   GET  /policy            any identity   the exact policy bytes; X-Policy-Hash
+ *   GET  /policy/hash       any identity   64 hex digits
+ *   PUT  /files/NAME        write rights   create or replace (pinned files: pi_hash)
+ *   POST /files/NAME        write rights   append (not for pinned files)
+ *   GET  /files/NAME        read rights    the contents
+ *   POST /execute/PROGRAM   execute right  runs it; {"exit_code", "trap", ...}
+ *   POST /shutdown          any identity   the runtime exits after replying
+ *
+ * Errors: {"error":{"code":"...","message":"..."}} with 400/403/404/405/409/413/500/501. */
+#ifndef CCF_RUNTIME_DATAPLANE_H
+#define CCF_RUNTIME_DATAPLANE_H
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "runtime/instance.h"
+
+typedef struct ccf_dataplane ccf_dataplane;
+
+typedef struct {
+    const char *listen;       /* "ADDR:PORT"; port 0 = any free port */
+    const char *cert_pem;     /* the server certificate (the attested one) */
+    EVP_PKEY *key;            /* its private key (not taken over) */
+    uint64_t max_body_bytes;  /* larger request bodies are refused with 413; 0 = 1 GiB */
+} ccf_dataplane_config;
+
+/* A server TLS context for the instance: the policy's ciphersuite (TLS 1.3
+ * names pin TLS 1.3, TLS 1.2 names pin TLS 1.2 and that suite; others are an
+ * error), client certificates required and accepted only when equal to one
+ * of the policy's identities. Caller frees with SSL_CTX_free. */
+ccf_err ccf_dataplane_tls_ctx(ccf_instance *inst, const char *cert_pem, EVP_PKEY *key,
+                              SSL_CTX **out, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
+/* Binds the listening socket and prepares the server (does not serve yet). */
+ccf_err ccf_dataplane_new(ccf_instance *inst, const ccf_dataplane_config *cfg, ccf_dataplane **out,
+                          char *err, size_t err_size) __attribute__((warn_unused_result));
+/* The bound port. */
+uint16_t ccf_dataplane_port(const ccf_dataplane *dp);
+/* Serves until POST /shutdown (returns CCF_OK) or a fatal error. */
+ccf_err ccf_dataplane_run(ccf_dataplane *dp, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+void ccf_dataplane_free(ccf_dataplane *dp);
+
+#endif

@@ -1,0 +1,356 @@
+/* The trusted instance's operations (instance.h). */
+#include "runtime/instance.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "policy/rights.h"
+#include "wasi/wasi.h"
+#include "wasm/wasm.h"
+
+struct ccf_instance {
+    char *text;
+    size_t len;
+    char hash[CCF_SHA256_HEX_LEN + 1];
+    ccf_policy *policy;
+    ccf_vfs *vfs;
+    uint8_t **id_der; /* DER of each identity's certificate */
+    size_t *id_der_len;
+    ccf_instance_limits limits;
+};
+
+int ccf_inst_http_status(ccf_inst_status s)
+{
+    static const int status[] = {200, 400, 403, 404, 409, 413, 500, 501};
+    return (unsigned)s < sizeof status / sizeof status[0] ? status[s] : 500;
+}
+
+const char *ccf_inst_code(ccf_inst_status s)
+{
+    static const char *const codes[] = {"ok",       "bad_request", "forbidden", "not_found",
+                                        "conflict", "too_large",   "internal",  "unsupported"};
+    return (unsigned)s < sizeof codes / sizeof codes[0] ? codes[s] : "internal";
+}
+
+static ccf_err cert_der(const char *pem, uint8_t **der, size_t *len)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    unsigned char *p = NULL;
+    int n = cert ? i2d_X509(cert, &p) : -1;
+    X509_free(cert);
+    BIO_free(bio);
+    if (n <= 0)
+        return CCF_ERR_CRYPTO;
+    *der = p; /* OPENSSL_malloc'd */
+    *len = (size_t)n;
+    return CCF_OK;
+}
+
+void ccf_instance_free(ccf_instance *inst)
+{
+    if (inst == NULL)
+        return;
+    for (size_t i = 0; inst->policy != NULL && i < inst->policy->identity_count; i++)
+        OPENSSL_free(inst->id_der ? inst->id_der[i] : NULL);
+    free(inst->id_der);
+    free(inst->id_der_len);
+    ccf_vfs_free(inst->vfs);
+    ccf_policy_free(inst->policy);
+    free(inst->text);
+    free(inst);
+}
+
+ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits *limits,
+                         ccf_instance **out, char *err, size_t err_size)
+{
+    ccf_instance *inst = NULL;
+    ccf_policy_errors errors;
+    ccf_vfs_limits vl = {0};
+    ccf_err rc;
+
+    *out = NULL;
+    if ((inst = calloc(1, sizeof *inst)) == NULL || (inst->text = malloc(len + 1)) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    memcpy(inst->text, text, len);
+    inst->text[len] = '\0';
+    inst->len = len;
+    if (limits != NULL)
+        inst->limits = *limits;
+    if ((rc = ccf_policy_parse(text, len, CCF_POLICY_FULL, &inst->policy, &errors)) != CCF_OK) {
+        const ccf_policy_error *e = &errors.items[0];
+        if (errors.count == 0)
+            ccf_errf(err, err_size, rc, "policy: %s", ccf_strerror(rc));
+        else if (e->line > 0)
+            ccf_errf(err, err_size, rc, "policy: line %d, column %d: %s", e->line, e->column,
+                     e->message);
+        else
+            ccf_errf(err, err_size, rc, "policy: %s%s%s", e->path, e->path[0] ? ": " : "",
+                     e->message);
+        goto fail;
+    }
+    if (!ccf_policy_hash(text, len, inst->hash)) {
+        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "cannot hash the policy");
+        goto fail;
+    }
+    size_t n = inst->policy->identity_count;
+    if ((inst->id_der = calloc(n + 1, sizeof *inst->id_der)) == NULL ||
+        (inst->id_der_len = calloc(n + 1, sizeof *inst->id_der_len)) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cert_der(inst->policy->identities[i].certificate, &inst->id_der[i],
+                     &inst->id_der_len[i]) != CCF_OK) {
+            rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "identities[%zu]: unusable certificate", i);
+            goto fail;
+        }
+    }
+    vl.max_total_bytes = inst->limits.max_instance_bytes;
+    if (vl.max_total_bytes == 0 && inst->policy->has_max_memory_mib)
+        vl.max_total_bytes = (uint64_t)inst->policy->max_memory_mib << 20;
+    vl.max_file_bytes = inst->limits.max_file_bytes;
+    if ((inst->vfs = ccf_vfs_new(&vl)) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    *out = inst;
+    return CCF_OK;
+fail:
+    ccf_instance_free(inst);
+    return rc;
+}
+
+const ccf_policy *ccf_instance_policy(const ccf_instance *inst) { return inst->policy; }
+ccf_vfs *ccf_instance_vfs(ccf_instance *inst) { return inst->vfs; }
+const char *ccf_instance_policy_hash(const ccf_instance *inst) { return inst->hash; }
+
+const char *ccf_instance_policy_text(const ccf_instance *inst, size_t *len)
+{
+    *len = inst->len;
+    return inst->text;
+}
+
+int ccf_instance_identity_by_der(const ccf_instance *inst, const uint8_t *der, size_t len)
+{
+    for (size_t i = 0; i < inst->policy->identity_count; i++) {
+        if (inst->id_der_len[i] == len && memcmp(inst->id_der[i], der, len) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Normalises a client-supplied file name; false (with msg) when malformed. */
+static bool file_name(ccf_instance *inst, const char *name, char out[CCF_VFS_PATH_MAX], char *msg,
+                      size_t msg_size)
+{
+    ccf_wasi_errno e = ccf_vfs_resolve(inst->vfs, "", name, strlen(name), false, out);
+    if (e != WASI_ESUCCESS || out[0] == '\0') {
+        snprintf(msg, msg_size, "bad file name \"%.100s\": %s", name,
+                 e == WASI_ESUCCESS ? "names the root" : ccf_wasi_errno_name(e));
+        return false;
+    }
+    return true;
+}
+
+/* The pi_hash a file is pinned to (a program's), or NULL. */
+static const ccf_program *pinned(const ccf_instance *inst, const char *path)
+{
+    for (size_t i = 0; i < inst->policy->program_count; i++) {
+        if (strcmp(inst->policy->programs[i].program_file_name, path) == 0)
+            return &inst->policy->programs[i];
+    }
+    return NULL;
+}
+
+static ccf_inst_status from_errno(ccf_wasi_errno e)
+{
+    switch (e) {
+    case WASI_ESUCCESS: return CCF_INST_OK;
+    case WASI_ENOTCAPABLE: return CCF_INST_FORBIDDEN;
+    case WASI_ENOENT: return CCF_INST_NOT_FOUND;
+    case WASI_EFBIG:
+    case WASI_ENOSPC: return CCF_INST_TOO_LARGE;
+    case WASI_ENOMEM: return CCF_INST_FAILED;
+    default: return CCF_INST_BAD_REQUEST;
+    }
+}
+
+static bool hash_matches(const void *data, size_t len, const char *pi_hash)
+{
+    char hex[CCF_SHA256_HEX_LEN + 1];
+    return ccf_sha256_hex(data, len, hex) && strcasecmp(hex, pi_hash) == 0;
+}
+
+static const ccf_file_rights *rights_of(const ccf_instance *inst, int who)
+{
+    return &inst->policy->identities[who].rights;
+}
+
+ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, const void *data,
+                                 size_t len, bool append, char *msg, size_t msg_size)
+{
+    char path[CCF_VFS_PATH_MAX], hex[CCF_SHA256_HEX_LEN + 1];
+    const ccf_program *pin;
+    ccf_wasi_errno e;
+
+    if (who < 0 || (size_t)who >= inst->policy->identity_count)
+        return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
+    if (!file_name(inst, name, path, msg, msg_size))
+        return CCF_INST_BAD_REQUEST;
+    if ((pin = pinned(inst, path)) != NULL) {
+        if (append) {
+            snprintf(msg, msg_size, "%s is a program pinned to its pi_hash: it cannot be appended to",
+                     path);
+            return CCF_INST_CONFLICT;
+        }
+        if (!hash_matches(data, len, pin->pi_hash)) {
+            if (!ccf_sha256_hex(data, len, hex))
+                hex[0] = '\0';
+            snprintf(msg, msg_size, "%s: content hashes to %s, the policy pins %s; not stored", path,
+                     hex, pin->pi_hash);
+            return CCF_INST_CONFLICT;
+        }
+    }
+    e = ccf_vfs_put(inst->vfs, rights_of(inst, who), path, data, len, append);
+    switch (e) {
+    case WASI_ESUCCESS: return CCF_INST_OK;
+    case WASI_ENOTCAPABLE:
+        snprintf(msg, msg_size, "identity %d may not %s %s", who, append ? "append to" : "write",
+                 path);
+        return CCF_INST_FORBIDDEN;
+    case WASI_EFBIG:
+        snprintf(msg, msg_size, "%s would exceed the per-file limit", path);
+        return CCF_INST_TOO_LARGE;
+    case WASI_ENOSPC:
+        snprintf(msg, msg_size, "%s would exceed the instance's storage limit", path);
+        return CCF_INST_TOO_LARGE;
+    default:
+        snprintf(msg, msg_size, "%s: %s", path, ccf_wasi_errno_name(e));
+        return from_errno(e);
+    }
+}
+
+ccf_inst_status ccf_instance_get(ccf_instance *inst, int who, const char *name, uint8_t **data,
+                                 size_t *len, char *msg, size_t msg_size)
+{
+    char path[CCF_VFS_PATH_MAX];
+    ccf_wasi_errno e;
+
+    *data = NULL;
+    *len = 0;
+    if (who < 0 || (size_t)who >= inst->policy->identity_count)
+        return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
+    if (!file_name(inst, name, path, msg, msg_size))
+        return CCF_INST_BAD_REQUEST;
+    e = ccf_vfs_get(inst->vfs, rights_of(inst, who), path, data, len);
+    /* File names are no secret from identities (they can read the policy):
+     * lacking the right is 403, a file not there (yet) 404. */
+    if (e == WASI_ENOTCAPABLE ||
+        (e == WASI_ENOENT && ccf_vfs_rights(rights_of(inst, who), path, false) == 0)) {
+        snprintf(msg, msg_size, "identity %d may not read %s", who, path);
+        return CCF_INST_FORBIDDEN;
+    }
+    if (e == WASI_ENOENT) {
+        snprintf(msg, msg_size, "%s does not exist (yet)", path);
+        return CCF_INST_NOT_FOUND;
+    }
+    if (e != WASI_ESUCCESS)
+        snprintf(msg, msg_size, "%s: %s", path, ccf_wasi_errno_name(e));
+    return from_errno(e);
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+ccf_inst_status ccf_instance_execute(ccf_instance *inst, int who, const char *program,
+                                     ccf_exec_result *res, char *msg, size_t msg_size)
+{
+    const ccf_policy *p = inst->policy;
+    const ccf_program *prog = NULL;
+    size_t index = 0;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    ccf_wasm_module *module = NULL;
+    ccf_wasi_config cfg;
+    ccf_wasi_result wr;
+    ccf_inst_status st = CCF_INST_OK;
+    const char *argv[1];
+    char err[256];
+    uint64_t start = now_us();
+
+    memset(res, 0, sizeof *res);
+    for (size_t i = 0; i < p->program_count; i++) {
+        if (strcmp(p->programs[i].program_file_name, program) == 0) {
+            prog = &p->programs[i];
+            index = i;
+        }
+    }
+    if (prog == NULL) {
+        snprintf(msg, msg_size, "the policy has no program \"%.100s\"", program);
+        return CCF_INST_NOT_FOUND;
+    }
+    if (who < 0 || !ccf_policy_may_execute(p, (size_t)who, index)) {
+        snprintf(msg, msg_size, "identity %d may not execute %s", who, program);
+        return CCF_INST_FORBIDDEN;
+    }
+    if (strcmp(p->execution_strategy, "Interpretation") != 0) {
+        snprintf(msg, msg_size, "execution strategy %s is not supported yet (only Interpretation)",
+                 p->execution_strategy);
+        return CCF_INST_UNSUPPORTED;
+    }
+    if (ccf_vfs_get(inst->vfs, NULL, program, &bytes, &len) != WASI_ESUCCESS) {
+        snprintf(msg, msg_size, "%s has not been uploaded", program);
+        return CCF_INST_NOT_FOUND;
+    }
+    /* Checked at upload; checked again, as a program may have rewritten it. */
+    if (!hash_matches(bytes, len, prog->pi_hash)) {
+        snprintf(msg, msg_size, "%s no longer matches its pi_hash", program);
+        st = CCF_INST_CONFLICT;
+        goto out;
+    }
+    if (ccf_wasm_load(bytes, len, &module, err, sizeof err) != CCF_OK) {
+        snprintf(msg, msg_size, "%s is not a valid WebAssembly module: %s", program, err);
+        st = CCF_INST_BAD_REQUEST;
+        goto out;
+    }
+    memset(&cfg, 0, sizeof cfg);
+    argv[0] = program;
+    cfg.vfs = inst->vfs;
+    cfg.rights = &prog->rights;
+    cfg.argv = argv;
+    cfg.argc = 1;
+    cfg.enable_clock = p->enable_clock;
+    for (size_t i = 0; i < p->std_stream_count; i++) {
+        const ccf_std_stream *s = &p->std_streams[i];
+        cfg.std[s->stream] = (ccf_wasi_stream){
+            .kind = CCF_WASI_STREAM_FILE, .file_name = s->file_name, .rights = s->rights};
+    }
+    cfg.limits.fuel = inst->limits.fuel;
+    if (p->has_max_memory_mib)
+        cfg.limits.max_memory_pages = (uint32_t)(p->max_memory_mib * 16);
+    if (ccf_wasi_run(module, &cfg, &wr, err, sizeof err) != CCF_OK) {
+        snprintf(msg, msg_size, "%s cannot run: %s", program, err);
+        st = CCF_INST_BAD_REQUEST;
+        goto out;
+    }
+    res->trapped = !wr.exited;
+    res->exit_code = wr.exit_code;
+    snprintf(res->trap, sizeof res->trap, "%s", wr.exited ? "" : wr.message);
+out:
+    res->duration_us = now_us() - start;
+    ccf_wasm_module_free(module);
+    free(bytes);
+    return st;
+}

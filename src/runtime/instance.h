@@ -1,0 +1,86 @@
+/* The trusted instance's state and operations, independent of the transport:
+ * the full policy (its exact bytes and hash), the in-memory file system, the
+ * identities (by certificate), pinned programs, and program execution.
+ * The data plane (dataplane.c) maps HTTP requests onto these calls.
+ *
+ * Ownership: ccf_instance_new copies the policy text; free with
+ * ccf_instance_free. One request at a time (the data plane serialises). */
+#ifndef CCF_RUNTIME_INSTANCE_H
+#define CCF_RUNTIME_INSTANCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/crypto.h"
+#include "common/error.h"
+#include "policy/policy.h"
+#include "wasi/vfs.h"
+
+typedef struct ccf_instance ccf_instance;
+
+typedef struct {
+    uint64_t max_file_bytes;     /* one file; 0 = max_instance_bytes */
+    uint64_t max_instance_bytes; /* all files; 0 = the policy's max_memory_mib, else 1 GiB */
+    uint64_t fuel;               /* instruction budget per execution; 0 = unlimited */
+} ccf_instance_limits;
+
+/* Outcome of an operation, mapped to HTTP by the data plane. */
+typedef enum {
+    CCF_INST_OK = 0,
+    CCF_INST_BAD_REQUEST, /* 400: malformed name or request */
+    CCF_INST_FORBIDDEN,   /* 403: the identity lacks the right */
+    CCF_INST_NOT_FOUND,   /* 404: no such file or program */
+    CCF_INST_CONFLICT,    /* 409: hash of a pinned file differs, or appending to one */
+    CCF_INST_TOO_LARGE,   /* 413: beyond the file or instance limit */
+    CCF_INST_FAILED,      /* 500: an internal failure */
+    CCF_INST_UNSUPPORTED, /* 501: e.g. an execution strategy not offered yet */
+} ccf_inst_status;
+
+int ccf_inst_http_status(ccf_inst_status s);
+const char *ccf_inst_code(ccf_inst_status s); /* "forbidden", "conflict", ... */
+
+/* Parses `text` as a full policy; on failure err names the first problem. */
+ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits *limits,
+                         ccf_instance **out, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+void ccf_instance_free(ccf_instance *inst);
+
+const ccf_policy *ccf_instance_policy(const ccf_instance *inst);
+/* The exact policy bytes and their lowercase hex SHA-256. */
+const char *ccf_instance_policy_text(const ccf_instance *inst, size_t *len);
+const char *ccf_instance_policy_hash(const ccf_instance *inst);
+
+/* The identity whose certificate is byte for byte `der`, or -1. */
+int ccf_instance_identity_by_der(const ccf_instance *inst, const uint8_t *der, size_t len)
+    __attribute__((warn_unused_result));
+
+/* File operations on behalf of identity `who` (an index). put replaces (or
+ * with append, extends); a program file or hash-pinned data must hash to its
+ * pi_hash (else CONFLICT, old content kept) and cannot be appended to.
+ * get returns a copy the caller frees. msg gets a human-readable reason. */
+ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, const void *data,
+                                 size_t len, bool append, char *msg, size_t msg_size)
+    __attribute__((warn_unused_result));
+ccf_inst_status ccf_instance_get(ccf_instance *inst, int who, const char *name, uint8_t **data,
+                                 size_t *len, char *msg, size_t msg_size)
+    __attribute__((warn_unused_result));
+
+typedef struct {
+    uint32_t exit_code; /* valid unless trapped */
+    bool trapped;
+    char trap[256]; /* the trap's reason */
+    uint64_t duration_us;
+} ccf_exec_result;
+
+/* Runs program `program` (its program_file_name) for identity `who`: with the
+ * program's own file rights, the policy's enable_clock and std streams. A trap
+ * or a non-zero exit is a result, not an error. */
+ccf_inst_status ccf_instance_execute(ccf_instance *inst, int who, const char *program,
+                                     ccf_exec_result *res, char *msg, size_t msg_size)
+    __attribute__((warn_unused_result));
+
+/* The file system (for metrics and tests). */
+ccf_vfs *ccf_instance_vfs(ccf_instance *inst);
+
+#endif

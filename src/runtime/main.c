@@ -1,0 +1,266 @@
+/* ccfaas-runtime: the trusted instance (DESIGN §1 step 4-5, §4, §5).
+ * Loads a full policy (its exact bytes), makes a fresh key, has the proxy
+ * attestation service certify it, then serves the data plane in a sandbox. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attest/evidence.h"
+#include "attest/pki.h"
+#include "attest/proxy_client.h"
+#include "attest/verify.h"
+#include "common/file.h"
+#include "runtime/dataplane.h"
+#include "runtime/instance.h"
+#include "runtime/sandbox.h"
+
+static const char usage[] =
+    "usage: ccfaas-runtime --policy FILE [--listen ADDR:PORT] [--proxy URL]\n"
+    "                      [--platform linux] --platform-key-fd N [--ready-fd N]\n"
+    "                      [--max-file-mib N] [--fuel N] [--no-sandbox]\n"
+    "\n"
+    "The trusted instance: loads a full policy, gets its fresh key certified by the\n"
+    "proxy attestation service, then serves the policy's data plane (HTTPS with client\n"
+    "certificates). Prints `ready ADDR:PORT` (on the ready fd, else stdout) once\n"
+    "clients may connect.\n"
+    "  --listen ADDR:PORT   default 127.0.0.1 and the port of veracruz_server_url\n"
+    "  --proxy URL          default the policy's proxy_attestation_server_url\n"
+    "  --platform linux     the development platform (no TEE; the only one so far)\n"
+    "  --platform-key-fd N  read the platform key (PEM) from descriptor N (never argv)\n"
+    "  --max-file-mib N     largest file or request body (default: the instance limit)\n"
+    "  --fuel N             instruction budget per execution (default: unlimited)\n"
+    "  --no-sandbox         do not install the seccomp filter (debugging only)\n";
+
+struct args {
+    const char *policy, *listen, *proxy, *platform;
+    int key_fd, ready_fd;
+    uint64_t max_file_mib, fuel;
+    bool sandbox, test_violation;
+};
+
+static bool parse_num(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = s ? strtoull(s, &end, 10) : 0;
+    if (s == NULL || *s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->key_fd = a->ready_fd = -1;
+    a->platform = "linux";
+    a->sandbox = true;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n;
+        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(s, "--no-sandbox") == 0) {
+            a->sandbox = false;
+            continue;
+        } else if (strcmp(s, "--test-sandbox-violation") == 0) {
+            a->test_violation = true; /* tests: make a forbidden call once sandboxed */
+            continue;
+        }
+        if (v == NULL || v[0] == '\0') {
+            fprintf(stderr, "ccfaas-runtime: %s needs a value (see --help)\n", s);
+            return 2;
+        }
+        i++;
+        if (strcmp(s, "--policy") == 0) {
+            a->policy = v;
+        } else if (strcmp(s, "--listen") == 0) {
+            a->listen = v;
+        } else if (strcmp(s, "--proxy") == 0) {
+            a->proxy = v;
+        } else if (strcmp(s, "--platform") == 0) {
+            a->platform = v;
+        } else if (strcmp(s, "--platform-key-fd") == 0 && parse_num(v, 1 << 20, &n)) {
+            a->key_fd = (int)n;
+        } else if (strcmp(s, "--ready-fd") == 0 && parse_num(v, 1 << 20, &n)) {
+            a->ready_fd = (int)n;
+        } else if (strcmp(s, "--max-file-mib") == 0 && parse_num(v, 1 << 20, &n)) {
+            a->max_file_mib = n;
+        } else if (strcmp(s, "--fuel") == 0 && parse_num(v, UINT64_MAX, &n)) {
+            a->fuel = n;
+        } else {
+            fprintf(stderr, "ccfaas-runtime: bad option or value: %s %s (see --help)\n", s, v);
+            return 2;
+        }
+    }
+    if (a->policy == NULL) {
+        fprintf(stderr, "ccfaas-runtime: --policy FILE is required (see --help)\n");
+        return 2;
+    }
+    if (strcmp(a->platform, "linux") != 0) {
+        fprintf(stderr, "ccfaas-runtime: platform %s is not supported (only linux, the "
+                        "development platform)\n", a->platform);
+        return 2;
+    }
+    if (a->key_fd < 0) {
+        fprintf(stderr, "ccfaas-runtime: --platform-key-fd N is required on the linux platform\n");
+        return 2;
+    }
+    return -1;
+}
+
+/* "host" of a HOST:PORT string into buf. */
+static void host_of(const char *hostport, char *buf, size_t size)
+{
+    const char *colon = strrchr(hostport, ':');
+    size_t n = colon ? (size_t)(colon - hostport) : strlen(hostport);
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, hostport, n);
+    buf[n] = '\0';
+}
+
+static int fail(const char *what, const char *err)
+{
+    fprintf(stderr, "ccfaas-runtime: %s: %s\n", what, err);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a;
+    char err[512], *text = NULL, *cert_pem = NULL, *ca_pem = NULL, listen[300], host[256],
+                   server_host[256];
+    size_t len;
+    ccf_instance *inst = NULL;
+    ccf_dataplane *dp = NULL;
+    EVP_PKEY *platform_key = NULL, *key = NULL;
+    uint8_t measurement[CCF_SHA256_LEN], policy_hash[CCF_SHA256_LEN];
+    ccf_instance_limits limits = {0};
+    ccf_verify_result vr;
+    int rc = parse_args(argc, argv, &a);
+
+    if (rc >= 0)
+        return rc;
+    rc = 1;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (ccf_file_read(a.policy, CCF_POLICY_MAX_BYTES, &text, &len, err, sizeof err) != CCF_OK) {
+        fail(a.policy, err);
+        goto out;
+    }
+    limits.max_file_bytes = a.max_file_mib << 20;
+    limits.fuel = a.fuel;
+    if (ccf_instance_new(text, len, &limits, &inst, err, sizeof err) != CCF_OK) {
+        fail(a.policy, err);
+        goto out;
+    }
+    const ccf_policy *p = ccf_instance_policy(inst);
+
+    /* What this runtime is, measured by itself; the policy must name it. */
+    if (ccf_evidence_measure_self(measurement, err, sizeof err) != CCF_OK) {
+        fail("measurement", err);
+        goto out;
+    }
+    char mhex[CCF_SHA256_HEX_LEN + 1];
+    ccf_hex_encode(measurement, sizeof measurement, mhex);
+    const char *want = p->runtime_hash[CCF_RUNTIME_LINUX];
+    if (want == NULL || strcasecmp(want, mhex) != 0) {
+        snprintf(err, sizeof err, "this runtime measures %s but the policy's "
+                 "runtime_manager_hash_linux is %s: clients would refuse it", mhex,
+                 want && *want ? want : "(not set)");
+        fail("policy", err);
+        goto out;
+    }
+    if (ccf_pki_key_read_fd(a.key_fd, &platform_key, err, sizeof err) != CCF_OK) {
+        fail("platform key", err);
+        goto out;
+    }
+    close(a.key_fd);
+    if (ccf_pki_key_new(&key, err, sizeof err) != CCF_OK) {
+        fail("key", err);
+        goto out;
+    }
+    if (!ccf_attest_hex_decode(ccf_instance_policy_hash(inst), policy_hash, sizeof policy_hash)) {
+        fail("policy hash", "cannot decode");
+        goto out;
+    }
+
+    /* Attestation: evidence + CSR to the proxy, which certifies the key. */
+    host_of(p->veracruz_server_url, server_host, sizeof server_host);
+    if (a.listen == NULL) {
+        const char *port = strrchr(p->veracruz_server_url, ':');
+        snprintf(listen, sizeof listen, "127.0.0.1%s", port);
+        a.listen = listen;
+    }
+    host_of(a.listen, host, sizeof host);
+    const char *sans[2] = {server_host, host};
+    const int expiry[5] = {p->enclave_cert_expiry.year, p->enclave_cert_expiry.month,
+                           p->enclave_cert_expiry.day, p->enclave_cert_expiry.hour,
+                           p->enclave_cert_expiry.minute};
+    ccf_proxy_request_params params = {
+        .platform_key = platform_key, .measurement = measurement, .instance_key = key,
+        .policy_hash = policy_hash, .sans = sans, .san_count = strcmp(server_host, host) ? 2 : 1,
+        .expiry = expiry,
+    };
+    const char *proxy = a.proxy ? a.proxy : p->proxy_attestation_server_url;
+    if (ccf_proxy_client_certify(proxy, &params, 0, &cert_pem, &ca_pem, err, sizeof err) != CCF_OK) {
+        fail("attestation", err);
+        goto out;
+    }
+    /* Serve only with a certificate that clients will accept. */
+    if (ccf_verify_instance_pem(cert_pem, strlen(cert_pem), text, len, p, time(NULL), &vr) !=
+        CCF_OK) {
+        snprintf(err, sizeof err, "the proxy's certificate fails the client checks (%s): %s",
+                 ccf_verify_check_name(vr.failed), vr.detail);
+        fail("attestation", err);
+        goto out;
+    }
+    ccf_dataplane_config dcfg = {.listen = a.listen, .cert_pem = cert_pem, .key = key,
+                                 .max_body_bytes = limits.max_file_bytes};
+    if (ccf_dataplane_new(inst, &dcfg, &dp, err, sizeof err) != CCF_OK) {
+        fail("data plane", err);
+        goto out;
+    }
+    if (a.sandbox && ccf_sandbox_enter(err, sizeof err) != CCF_OK) {
+        fail("sandbox", err);
+        goto out;
+    }
+    if (a.test_violation)
+        (void)open("/etc/hostname", O_RDONLY); /* must kill the process */
+    {
+        char line[320];
+        int n = snprintf(line, sizeof line, "ready %s:%u\n", host, ccf_dataplane_port(dp));
+        int fd = a.ready_fd >= 0 ? a.ready_fd : STDOUT_FILENO;
+        if (write(fd, line, (size_t)n) != n) {
+            fail("ready", strerror(errno));
+            goto out;
+        }
+        if (a.ready_fd >= 0)
+            close(a.ready_fd);
+    }
+    fprintf(stderr, "ccfaas-runtime: serving policy %s on %s:%u (%s)\n",
+            ccf_instance_policy_hash(inst), host, ccf_dataplane_port(dp), CCF_VERIFY_DEV_NOTICE);
+    if (ccf_dataplane_run(dp, err, sizeof err) != CCF_OK) {
+        fail("data plane", err);
+        goto out;
+    }
+    rc = 0;
+out:
+    ccf_dataplane_free(dp);
+    ccf_instance_free(inst);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(platform_key);
+    free(cert_pem);
+    free(ca_pem);
+    free(text);
+    curl_global_cleanup();
+    return rc;
+}
