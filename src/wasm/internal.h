@@ -45,6 +45,8 @@ typedef union cell {
     X(LOAD32_RI) X(LOAD64_RI) X(LOAD8_S_RI) X(LOAD8_U_RI) X(LOAD16_S_RI) X(LOAD16_U_RI) X(LOAD32_S_RI) \
     X(STORE8) X(STORE16) X(STORE32) X(STORE64) /* addr val off */ \
     X(STORE8_I) X(STORE16_I) X(STORE32_I) X(STORE64_I) /* addr imm off */ \
+    /* f64 op with its second operand loaded from memory: dst a addr off */ \
+    X(F64_ADD_M) X(F64_SUB_M) X(F64_MUL_M) \
     X(MEMORY_SIZE) /* dst */ X(MEMORY_GROW) /* dst a */ X(MEMORY_INIT) /* d base */ \
     X(DATA_DROP) /* d */ X(MEMORY_COPY) X(MEMORY_FILL) /* base */ \
     X(REF_IS_NULL) /* dst a */ X(REF_FUNC) /* dst idx */ \

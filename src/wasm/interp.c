@@ -552,6 +552,20 @@ L_ELEM_DROP:
     STORE(STORE16_I, 2, uint16_t, pc[2].u)
     STORE(STORE32_I, 4, uint32_t, pc[2].u)
     STORE(STORE64_I, 8, uint64_t, pc[2].u)
+#define FMEM(name, expr)                                        \
+    L_##name : {                                                \
+        uint64_t ea = (uint64_t)(uint32_t)R(3) + pc[4].u;       \
+        if (ea + 8 > memsz)                                     \
+            TRAP(CCF_WASM_TRAP_MEMORY_OOB);                     \
+        uint64_t x_ = R(2), y_;                                 \
+        memcpy(&y_, mem + ea, 8);                               \
+        R(1) = (expr);                                          \
+        pc += 5;                                                \
+        NEXT();                                                 \
+    }
+    FMEM(F64_ADD_M, U64F(F64(x_) + F64(y_)))
+    FMEM(F64_SUB_M, U64F(F64(x_) - F64(y_)))
+    FMEM(F64_MUL_M, U64F(F64(x_) * F64(y_)))
 L_MEMORY_SIZE:
     R(1) = inst->mem->pages;
     pc += 2;

@@ -954,6 +954,19 @@ static ccf_err numeric(struct fc *c, const char *sig, enum op op)
     TRY(push(c, letter_type(colon[1])));
     if (!live)
         return CCF_OK;
+    int64_t ld = c->last_dst;
+    if (iv < 0 && (op == OP_F64_ADD || op == OP_F64_SUB || op == OP_F64_MUL) && ld >= 1 &&
+        (size_t)ld + 3 == c->ncode && c->loc[base + 1] == LOC_SLOT && c->code[ld].u == b &&
+        b == nat(c, base + 1) && c->code[ld - 1].op == ccf_wasm_internal_label(OP_LOAD64)) {
+        /* fold the f64.load producing the second operand */
+        uint64_t addr = c->code[ld + 1].u, off = c->code[ld + 2].u;
+        c->ncode = (size_t)ld - 1;
+        TRY(emit_op(c, op == OP_F64_ADD ? OP_F64_ADD_M : op == OP_F64_SUB ? OP_F64_SUB_M : OP_F64_MUL_M));
+        TRY(emit_dst(c, nat(c, base)));
+        TRY(emit_u(c, a));
+        TRY(emit_u(c, addr));
+        return emit_u(c, off);
+    }
     TRY(emit_op(c, iv >= 0 ? (enum op)iv : op));
     TRY(emit_dst(c, nat(c, base)));
     TRY(emit_u(c, a));

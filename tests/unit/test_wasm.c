@@ -99,6 +99,67 @@ static const uint8_t big_wasm[] = {
     0x08, 0x07, 0x07, 0x01, 0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00,
 };
 
+/* fused.wat:
+ * (module
+ *   (memory (export "mem") 1)
+ *   (data (i32.const 0) "\01\02\03\04")
+ *   (data (i32.const 65528) "\00\00\00\00\00\00\f0\3f")
+ *   ;; i32.add feeding a load: the address wraps at 2^32 like the spec says
+ *   (func (export "load_add_imm") (param i32) (result i32) (i32.load (i32.add (local.get 0) (i32.const 4))))
+ *   (func (export "load_add") (param i32 i32) (result i32) (i32.load8_u offset=1 (i32.add (local.get 0) (local.get 1))))
+ *   ;; f64 op with a loaded second operand (1.0 at 65528), and out of bounds
+ *   (func (export "mul_load") (param f64 i32) (result f64) (f64.mul (local.get 0) (f64.load (local.get 1))))
+ *   (func (export "sub_load") (param f64 i32) (result f64) (f64.sub (local.get 0) (f64.load (local.get 1))))
+ *   ;; compare + branch, both directions; local.set retargeting; copies
+ *   (func (export "count_lt") (param i32) (result i32) (local i32 i32)
+ *     (block (loop
+ *       (br_if 1 (i32.ge_s (local.get 1) (local.get 0)))
+ *       (local.set 2 (i32.add (local.get 2) (local.get 1)))
+ *       (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+ *       (br 0)))
+ *     (local.get 2))
+ *   (func (export "if_eqz") (param i32) (result i32)
+ *     (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 10)) (else (i32.const 20))))
+ *   (func (export "if_lt_u") (param i32 i32) (result i32)
+ *     (if (result i32) (i32.lt_u (local.get 0) (local.get 1)) (then (i32.const 1)) (else (i32.const 2))))
+ *   (func (export "swap") (param i32 i32) (result i32 i32) (local i32)
+ *     (local.set 2 (local.get 0)) (local.set 0 (local.get 1)) (local.set 1 (local.get 2))
+ *     (local.get 0) (local.get 1))
+ *   ;; a lazy local operand must keep its old value when the local changes
+ *   (func (export "lazy") (param i32) (result i32)
+ *     (local.get 0) (local.set 0 (i32.const 7)) (local.get 0) (i32.sub)))
+ */
+static const uint8_t fused_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x19, 0x04, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x02,
+    0x7c, 0x7f, 0x01, 0x7c, 0x60, 0x02, 0x7f, 0x7f, 0x02, 0x7f, 0x7f, 0x03,
+    0x0a, 0x09, 0x00, 0x01, 0x02, 0x02, 0x00, 0x00, 0x01, 0x03, 0x00, 0x05,
+    0x03, 0x01, 0x00, 0x01, 0x07, 0x63, 0x0a, 0x03, 0x6d, 0x65, 0x6d, 0x02,
+    0x00, 0x0c, 0x6c, 0x6f, 0x61, 0x64, 0x5f, 0x61, 0x64, 0x64, 0x5f, 0x69,
+    0x6d, 0x6d, 0x00, 0x00, 0x08, 0x6c, 0x6f, 0x61, 0x64, 0x5f, 0x61, 0x64,
+    0x64, 0x00, 0x01, 0x08, 0x6d, 0x75, 0x6c, 0x5f, 0x6c, 0x6f, 0x61, 0x64,
+    0x00, 0x02, 0x08, 0x73, 0x75, 0x62, 0x5f, 0x6c, 0x6f, 0x61, 0x64, 0x00,
+    0x03, 0x08, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x5f, 0x6c, 0x74, 0x00, 0x04,
+    0x06, 0x69, 0x66, 0x5f, 0x65, 0x71, 0x7a, 0x00, 0x05, 0x07, 0x69, 0x66,
+    0x5f, 0x6c, 0x74, 0x5f, 0x75, 0x00, 0x06, 0x04, 0x73, 0x77, 0x61, 0x70,
+    0x00, 0x07, 0x04, 0x6c, 0x61, 0x7a, 0x79, 0x00, 0x08, 0x0a, 0x90, 0x01,
+    0x09, 0x0a, 0x00, 0x20, 0x00, 0x41, 0x04, 0x6a, 0x28, 0x02, 0x00, 0x0b,
+    0x0a, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x2d, 0x00, 0x01, 0x0b, 0x0a,
+    0x00, 0x20, 0x00, 0x20, 0x01, 0x2b, 0x03, 0x00, 0xa2, 0x0b, 0x0a, 0x00,
+    0x20, 0x00, 0x20, 0x01, 0x2b, 0x03, 0x00, 0xa1, 0x0b, 0x23, 0x01, 0x02,
+    0x7f, 0x02, 0x40, 0x03, 0x40, 0x20, 0x01, 0x20, 0x00, 0x4e, 0x0d, 0x01,
+    0x20, 0x02, 0x20, 0x01, 0x6a, 0x21, 0x02, 0x20, 0x01, 0x41, 0x01, 0x6a,
+    0x21, 0x01, 0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x02, 0x0b, 0x0d, 0x00, 0x20,
+    0x00, 0x45, 0x04, 0x7f, 0x41, 0x0a, 0x05, 0x41, 0x14, 0x0b, 0x0b, 0x0f,
+    0x00, 0x20, 0x00, 0x20, 0x01, 0x49, 0x04, 0x7f, 0x41, 0x01, 0x05, 0x41,
+    0x02, 0x0b, 0x0b, 0x14, 0x01, 0x01, 0x7f, 0x20, 0x00, 0x21, 0x02, 0x20,
+    0x01, 0x21, 0x00, 0x20, 0x02, 0x21, 0x01, 0x20, 0x00, 0x20, 0x01, 0x0b,
+    0x0b, 0x00, 0x20, 0x00, 0x41, 0x07, 0x21, 0x00, 0x20, 0x00, 0x6b, 0x0b,
+    0x0b, 0x19, 0x02, 0x00, 0x41, 0x00, 0x0b, 0x04, 0x01, 0x02, 0x03, 0x04,
+    0x00, 0x41, 0xf8, 0xff, 0x03, 0x0b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0xf0, 0x3f,
+};
+
 static ccf_wasm_val i32v(uint32_t v)
 {
     ccf_wasm_val x;
@@ -431,6 +492,91 @@ static void test_instances_isolated(void **state)
     ccf_wasm_module_free(m);
 }
 
+/* ---- fused instruction forms (code generator peepholes) ---- */
+
+static ccf_wasm_val f64v(double d)
+{
+    ccf_wasm_val x;
+    x.type = CCF_WASM_F64;
+    memcpy(&x.of.f64, &d, 8);
+    return x;
+}
+
+static double as_f64(ccf_wasm_val v)
+{
+    double d;
+    memcpy(&d, &v.of.f64, 8);
+    return d;
+}
+
+static void test_fused_forms(void **state)
+{
+    (void)state;
+    ccf_wasm_module *m = load_ok(fused_wasm, sizeof fused_wasm);
+    ccf_wasm_store *s = NULL;
+    ccf_wasm_instance *in = NULL;
+    ccf_wasm_val a[2], r[2];
+    ccf_wasm_trap trap;
+    size_t n;
+    char err[256];
+    assert_int_equal(ccf_wasm_store_new(NULL, &s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(s, m, NULL, 0, &in, NULL, err, sizeof err), CCF_OK);
+    /* 0xfffffffc + 4 wraps to address 0 */
+    a[0] = i32v(0xfffffffcu);
+    assert_int_equal(ccf_wasm_invoke(in, "load_add_imm", a, 1, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 0x04030201u);
+    a[0] = i32v(65532);
+    assert_int_equal(ccf_wasm_invoke(in, "load_add_imm", a, 1, r, 2, NULL, &trap, err, sizeof err), CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_MEMORY_OOB);
+    a[0] = i32v(0xffffffffu);
+    a[1] = i32v(1);
+    assert_int_equal(ccf_wasm_invoke(in, "load_add", a, 2, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 2);
+    /* f64 ops with a loaded operand: value and bounds */
+    a[0] = f64v(3.0);
+    a[1] = i32v(65528);
+    assert_int_equal(ccf_wasm_invoke(in, "mul_load", a, 2, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_true(as_f64(r[0]) == 3.0);
+    assert_int_equal(ccf_wasm_invoke(in, "sub_load", a, 2, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_true(as_f64(r[0]) == 2.0);
+    a[1] = i32v(65529);
+    assert_int_equal(ccf_wasm_invoke(in, "mul_load", a, 2, r, 2, NULL, &trap, err, sizeof err), CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_MEMORY_OOB);
+    /* compare-and-branch forms */
+    a[0] = i32v(10);
+    assert_int_equal(ccf_wasm_invoke(in, "count_lt", a, 1, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 45);
+    a[0] = i32v((uint32_t)-5); /* signed: the loop does not run */
+    assert_int_equal(ccf_wasm_invoke(in, "count_lt", a, 1, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 0);
+    a[0] = i32v(0);
+    assert_int_equal(ccf_wasm_invoke(in, "if_eqz", a, 1, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 10);
+    a[0] = i32v(5);
+    assert_int_equal(ccf_wasm_invoke(in, "if_eqz", a, 1, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 20);
+    a[0] = i32v(0xffffffffu); /* unsigned: not less than 1 */
+    a[1] = i32v(1);
+    assert_int_equal(ccf_wasm_invoke(in, "if_lt_u", a, 2, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 2);
+    a[0] = i32v(0);
+    assert_int_equal(ccf_wasm_invoke(in, "if_lt_u", a, 2, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 1);
+    /* copies and multi-value results */
+    a[0] = i32v(1);
+    a[1] = i32v(2);
+    assert_int_equal(ccf_wasm_invoke(in, "swap", a, 2, r, 2, &n, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(r[0].of.i32, 2);
+    assert_int_equal(r[1].of.i32, 1);
+    /* a pending local.get keeps the value from before the local.set */
+    a[0] = i32v(10);
+    assert_int_equal(ccf_wasm_invoke(in, "lazy", a, 1, r, 2, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 3);
+    ccf_wasm_store_free(s);
+    ccf_wasm_module_free(m);
+}
+
 /* ---- load errors ---- */
 
 static void expect_load_error(const uint8_t *b, size_t n, const char *want)
@@ -498,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_memory_page_cap),
         cmocka_unit_test(test_traps_and_floats),
         cmocka_unit_test(test_instances_isolated),
+        cmocka_unit_test(test_fused_forms),
         cmocka_unit_test(test_load_errors_name_section_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
