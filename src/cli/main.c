@@ -14,6 +14,7 @@ static const struct command commands[] = {
     {"policy", ccf_cmd_policy, "validate, hash and explain policies"},
     {"wasm", ccf_cmd_wasm, "validate, invoke and spec-test WebAssembly modules"},
     {"serve", ccf_cmd_serve, "run one service (proxy attestation, ...) in the foreground"},
+    {"client", ccf_cmd_client, "verify an instance, upload, compute, read results"},
     {"identity", ccf_cmd_identity, "make user identities (certificate + key) for policies"},
 };
 

@@ -1,0 +1,342 @@
+/* Data-plane client over libcurl, verifying the instance in the handshake. */
+#include "client/client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/file.h"
+
+#define MAX_JSON_REPLY (1u << 20)
+
+struct ccf_client {
+    ccf_client_config cfg;
+    char *text;
+    size_t len;
+    char hash[CCF_SHA256_HEX_LEN + 1];
+    ccf_policy *policy;
+    char base[320];
+    CURL *curl;
+    ccf_verify_tls vt;
+    bool verified; /* the kept-alive connection passed verification */
+};
+
+static CURLcode ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *arg)
+{
+    (void)curl;
+    ccf_verify_tls_install(ssl_ctx, arg);
+    return CURLE_OK;
+}
+
+void ccf_client_free(ccf_client *c)
+{
+    if (c == NULL)
+        return;
+    if (c->curl != NULL)
+        curl_easy_cleanup(c->curl);
+    ccf_policy_free(c->policy);
+    free(c->text);
+    free(c);
+}
+
+ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *err, size_t err_size)
+{
+    ccf_client *c = calloc(1, sizeof *c);
+    ccf_policy_errors errors;
+    ccf_err rc;
+
+    *out = NULL;
+    if (c == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    c->cfg = *cfg;
+    if ((rc = ccf_file_read(cfg->policy_path, CCF_POLICY_MAX_BYTES, &c->text, &c->len, err,
+                            err_size)) != CCF_OK)
+        goto fail;
+    if ((rc = ccf_policy_parse(c->text, c->len, CCF_POLICY_FULL, &c->policy, &errors)) != CCF_OK) {
+        ccf_errf(err, err_size, rc, "%s is not a valid full policy: %s%s%s", cfg->policy_path,
+                 errors.count ? errors.items[0].path : "", errors.count ? ": " : "",
+                 errors.count ? errors.items[0].message : ccf_strerror(rc));
+        goto fail;
+    }
+    if (!ccf_policy_hash(c->text, c->len, c->hash)) {
+        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "cannot hash the policy");
+        goto fail;
+    }
+    if (access(cfg->cert_path, R_OK) != 0 || access(cfg->key_path, R_OK) != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot read the identity %s / %s: %s",
+                      cfg->cert_path, cfg->key_path, strerror(errno));
+        goto fail;
+    }
+    if (cfg->url != NULL)
+        snprintf(c->base, sizeof c->base, "%s", cfg->url);
+    else
+        snprintf(c->base, sizeof c->base, "https://%s", c->policy->veracruz_server_url);
+    if ((c->curl = curl_easy_init()) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "curl_easy_init failed");
+        goto fail;
+    }
+    c->vt.policy_text = c->text;
+    c->vt.policy_len = c->len;
+    c->vt.policy = c->policy;
+    *out = c;
+    return CCF_OK;
+fail:
+    ccf_client_free(c);
+    return rc;
+}
+
+const ccf_policy *ccf_client_policy(const ccf_client *c) { return c->policy; }
+const char *ccf_client_policy_hash(const ccf_client *c) { return c->hash; }
+
+/* ---- one request ------------------------------------------------------------ */
+
+struct sink {
+    FILE *file;      /* the body goes here when the status is 2xx */
+    char *mem;       /* else (and for JSON replies) here, bounded */
+    size_t len, cap;
+    bool to_file;
+    CURL *curl;
+    bool overflow;
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    struct sink *s = arg;
+    size_t len = size * n;
+    long status = 0;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (s->file != NULL && status >= 200 && status < 300)
+        return fwrite(data, 1, len, s->file) == len ? len : 0;
+    if (s->len + len + 1 > MAX_JSON_REPLY) {
+        s->overflow = true;
+        return 0;
+    }
+    if (s->len + len + 1 > s->cap) {
+        size_t cap = (s->len + len + 1) * 2;
+        char *p = realloc(s->mem, cap);
+        if (p == NULL)
+            return 0;
+        s->mem = p;
+        s->cap = cap;
+    }
+    memcpy(s->mem + s->len, data, len);
+    s->len += len;
+    s->mem[s->len] = '\0';
+    return len;
+}
+
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const char *name = arg;
+    curl_off_t total = dltotal > ultotal ? dltotal : ultotal, now = dltotal > ultotal ? dlnow : ulnow;
+    if (total > (1 << 20))
+        fprintf(stderr, "\r%s: %3d%% of %lld MiB", name, (int)(100 * now / total),
+                (long long)(total >> 20));
+    return 0;
+}
+
+/* Performs method on path; body from `upload` (size `up_size`, -1 = unknown),
+ * 2xx body to `download` or into s->mem. Returns the HTTP status in *status. */
+static ccf_err request(ccf_client *c, const char *method, const char *path, FILE *upload,
+                       curl_off_t up_size, FILE *download, struct sink *s, long *status,
+                       char *err, size_t err_size)
+{
+    char url[1200], *escaped = NULL, errbuf[CURL_ERROR_SIZE] = "";
+    CURL *h = c->curl;
+    CURLcode cc;
+
+    /* escape each path segment of the file/program name, keep the '/' */
+    const char *name = strchr(path + 1, '/');
+    size_t prefix = name ? (size_t)(name - path) + 1 : strlen(path);
+    if (name != NULL && (escaped = curl_easy_escape(h, path + prefix, 0)) == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    for (char *q = escaped; q && (q = strstr(q, "%2F")) != NULL;) {
+        *q = '/';
+        memmove(q + 1, q + 3, strlen(q + 3) + 1);
+    }
+    snprintf(url, sizeof url, "%s%.*s%s", c->base, (int)prefix, path, escaped ? escaped : "");
+    curl_free(escaped);
+
+    memset(s, 0, sizeof *s);
+    s->file = download;
+    s->curl = h;
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_SSLCERT, c->cfg.cert_path);
+    curl_easy_setopt(h, CURLOPT_SSLKEY, c->cfg.key_path);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, &c->vt);
+    curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L); /* every connection verified afresh */
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, c->cfg.timeout_s);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+    if (c->cfg.progress) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)path);
+    }
+    if (upload != NULL) {
+        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_READDATA, upload);
+        if (up_size >= 0)
+            curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, up_size);
+    } else if (strcmp(method, "POST") == 0) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+    }
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    c->vt.ran = false;
+    cc = curl_easy_perform(h);
+    if (c->cfg.progress)
+        fprintf(stderr, "\r\033[K");
+    if (c->vt.ran && c->vt.result.failed != CCF_VERIFY_OK)
+        return ccf_errf(err, err_size, CCF_ERR_DENIED, "instance refused: %s check failed: %s",
+                        ccf_verify_check_name(c->vt.result.failed), c->vt.result.detail);
+    if (cc != CURLE_OK)
+        return ccf_errf(err, err_size, CCF_ERR_IO, "%s %s: %s", method, url,
+                        errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    /* A reused connection was verified when it was made. */
+    if (!c->vt.ran && !c->verified)
+        return ccf_errf(err, err_size, CCF_ERR_DENIED, "the instance was not verified");
+    c->verified = true;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    return CCF_OK;
+}
+
+/* The error of a non-2xx reply: "403 forbidden: identity 1 may not read output". */
+static ccf_err http_error(long status, const struct sink *s, char *err, size_t err_size)
+{
+    json_t *j = s->mem ? json_loads(s->mem, 0, NULL) : NULL;
+    const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+    const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+    ccf_err e = status == 403 ? CCF_ERR_DENIED : status == 404 ? CCF_ERR_NOT_FOUND
+              : status == 413 ? CCF_ERR_TOO_LARGE : CCF_ERR_INVALID;
+    ccf_errf(err, err_size, e, "%ld %s: %s", status, code ? code : "error",
+             msg ? msg : (s->mem ? s->mem : "(no detail)"));
+    json_decref(j);
+    return e;
+}
+
+ccf_err ccf_client_verify(ccf_client *c, ccf_verify_result *res, char *err, size_t err_size)
+{
+    struct sink s;
+    long status = 0;
+    ccf_err rc = request(c, "GET", "/policy/hash", NULL, 0, NULL, &s, &status, err, err_size);
+    *res = c->vt.result;
+    if (rc == CCF_OK && status != 200)
+        rc = http_error(status, &s, err, err_size);
+    else if (rc == CCF_OK && (s.mem == NULL || strcmp(s.mem, c->hash) != 0))
+        rc = ccf_errf(err, err_size, CCF_ERR_DENIED,
+                      "the instance serves policy %.64s, not %s", s.mem ? s.mem : "?", c->hash);
+    free(s.mem);
+    return rc;
+}
+
+ccf_err ccf_client_put(ccf_client *c, const char *name, const char *path, bool append, char *err,
+                       size_t err_size)
+{
+    char route[1100];
+    struct sink s;
+    struct stat st;
+    long status = 0;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    ccf_err rc;
+
+    if (f == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
+    snprintf(route, sizeof route, "/files/%s", name);
+    rc = request(c, append ? "POST" : "PUT", route, f,
+                 fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (curl_off_t)st.st_size : -1,
+                 NULL, &s, &status, err, err_size);
+    if (rc == CCF_OK && status != 200)
+        rc = http_error(status, &s, err, err_size);
+    if (f != stdin)
+        fclose(f);
+    free(s.mem);
+    return rc;
+}
+
+ccf_err ccf_client_get(ccf_client *c, const char *name, const char *path, char *err,
+                       size_t err_size)
+{
+    char route[1100], tmp[4200];
+    struct sink s;
+    long status = 0;
+    bool to_stdout = strcmp(path, "-") == 0;
+    FILE *f;
+    ccf_err rc;
+
+    if (to_stdout) {
+        f = stdout;
+    } else {
+        if (snprintf(tmp, sizeof tmp, "%s.part-%ld", path, (long)getpid()) >= (int)sizeof tmp)
+            return ccf_errf(err, err_size, CCF_ERR_INVALID, "path too long: %s", path);
+        if ((f = fopen(tmp, "wb")) == NULL)
+            return ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", tmp, strerror(errno));
+    }
+    snprintf(route, sizeof route, "/files/%s", name);
+    rc = request(c, "GET", route, NULL, 0, f, &s, &status, err, err_size);
+    if (rc == CCF_OK && status != 200)
+        rc = http_error(status, &s, err, err_size);
+    if (!to_stdout) {
+        if (fclose(f) != 0 && rc == CCF_OK)
+            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
+        if (rc == CCF_OK && rename(tmp, path) != 0)
+            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
+        if (rc != CCF_OK)
+            unlink(tmp);
+    } else {
+        fflush(stdout);
+    }
+    free(s.mem);
+    return rc;
+}
+
+ccf_err ccf_client_execute(ccf_client *c, const char *program, long *exit_code, char *trap,
+                           size_t trap_size, char *err, size_t err_size)
+{
+    char route[1100];
+    struct sink s;
+    long status = 0;
+    json_t *j = NULL;
+    ccf_err rc;
+
+    snprintf(route, sizeof route, "/execute/%s", program);
+    rc = request(c, "POST", route, NULL, 0, NULL, &s, &status, err, err_size);
+    if (rc == CCF_OK && status != 200)
+        rc = http_error(status, &s, err, err_size);
+    if (rc == CCF_OK) {
+        j = s.mem ? json_loads(s.mem, 0, NULL) : NULL;
+        json_t *code = json_object_get(j, "exit_code");
+        json_t *t = json_object_get(j, "trap");
+        *exit_code = json_is_integer(code) ? (long)json_integer_value(code) : -1;
+        snprintf(trap, trap_size, "%s", json_is_string(t) ? json_string_value(t) : "");
+        if (j == NULL)
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "malformed reply to execute");
+    }
+    json_decref(j);
+    free(s.mem);
+    return rc;
+}
+
+ccf_err ccf_client_shutdown(ccf_client *c, char *err, size_t err_size)
+{
+    struct sink s;
+    long status = 0;
+    ccf_err rc = request(c, "POST", "/shutdown", NULL, 0, NULL, &s, &status, err, err_size);
+    if (rc == CCF_OK && status != 200)
+        rc = http_error(status, &s, err, err_size);
+    free(s.mem);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/* Client of an instance's data plane (DESIGN §1.7, §4): what a data owner or
+ * result reader (and CCFaaS's loader) uses. The instance is verified inside
+ * the TLS handshake (attest/verify.h: chain to the policy's
+ * proxy_service_cert, measurement, policy hash, validity), so no request is
+ * sent to an instance that fails a check. One connection, kept alive.
+ *
+ * Ownership: ccf_client_open reads the policy file; free with ccf_client_free. */
+#ifndef CCF_CLIENT_CLIENT_H
+#define CCF_CLIENT_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "attest/verify.h"
+#include "common/error.h"
+#include "policy/policy.h"
+
+typedef struct ccf_client ccf_client;
+
+typedef struct {
+    const char *policy_path; /* the full policy, exactly as received */
+    const char *cert_path;   /* the identity's certificate (PEM) */
+    const char *key_path;    /* its private key (PEM) */
+    const char *url;         /* NULL = https://<the policy's veracruz_server_url> */
+    bool progress;           /* progress on stderr for transfers over 1 MiB */
+    long timeout_s;          /* per request; 0 = none (executions can be long) */
+} ccf_client_config;
+
+/* Loads and validates the policy and the identity files. */
+ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+void ccf_client_free(ccf_client *c);
+
+const ccf_policy *ccf_client_policy(const ccf_client *c);
+const char *ccf_client_policy_hash(const ccf_client *c);
+
+/* Connects and verifies: the handshake checks, then GET /policy/hash must
+ * equal the hash of the policy file. *res says what was checked or which
+ * check failed (CCF_ERR_DENIED). */
+ccf_err ccf_client_verify(ccf_client *c, ccf_verify_result *res, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
+/* Uploads the host file `path` ("-" = stdin) as `name`: replace, or append. Streams. */
+ccf_err ccf_client_put(ccf_client *c, const char *name, const char *path, bool append, char *err,
+                       size_t err_size) __attribute__((warn_unused_result));
+/* Downloads `name` into the host file `path` ("-" = stdout); the file appears
+ * only when complete. */
+ccf_err ccf_client_get(ccf_client *c, const char *name, const char *path, char *err,
+                       size_t err_size) __attribute__((warn_unused_result));
+/* Executes a program; *exit_code = -1 and trap filled when it trapped. */
+ccf_err ccf_client_execute(ccf_client *c, const char *program, long *exit_code, char *trap,
+                           size_t trap_size, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+ccf_err ccf_client_shutdown(ccf_client *c, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
+#endif
