@@ -2189,7 +2189,40 @@ bool ccf_wasm_import_get(const ccf_wasm_module *m, size_t i, ccf_wasm_import_des
     out->name = m->imports[i].name;
     out->name_len = m->imports[i].name_len;
     out->kind = (ccf_wasm_extern_kind)m->imports[i].kind;
+    out->type = (ccf_wasm_valtype)m->imports[i].valtype;
+    out->mutable_ = m->imports[i].mut != 0;
+    out->min = m->imports[i].lim.min;
+    out->max = m->imports[i].lim.max;
     return true;
+}
+
+static char letter_of(uint8_t t)
+{
+    switch (t) {
+    case 0x7f: return 'i';
+    case 0x7e: return 'I';
+    case 0x7d: return 'f';
+    case 0x7c: return 'F';
+    case 0x70: return 'r';
+    default: return 'x';
+    }
+}
+
+ccf_err ccf_wasm_import_signature(const ccf_wasm_module *m, size_t i, char *params,
+                                  size_t params_size, char *results, size_t results_size)
+{
+    if (i >= m->nimports || m->imports[i].kind != 0)
+        return CCF_ERR_INVALID;
+    const struct functype *ft = &m->types[m->imports[i].type];
+    if (params_size < (size_t)ft->np + 1 || results_size < (size_t)ft->nr + 1)
+        return CCF_ERR_TOO_LARGE;
+    for (uint32_t k = 0; k < ft->np; k++)
+        params[k] = letter_of(ft->t[k]);
+    params[ft->np] = '\0';
+    for (uint32_t k = 0; k < ft->nr; k++)
+        results[k] = letter_of(ft->t[ft->np + k]);
+    results[ft->nr] = '\0';
+    return CCF_OK;
 }
 
 bool ccf_wasm_export_get(const ccf_wasm_module *m, size_t i, ccf_wasm_export_desc *out)

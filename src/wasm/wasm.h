@@ -107,6 +107,12 @@ typedef struct {
     const char *module, *name;
     size_t module_len, name_len;
     ccf_wasm_extern_kind kind;
+    /* expected type: global: type + mutable_; table: type (reference type) +
+     * min/max; memory: min/max pages (max UINT32_MAX = none); function: see
+     * ccf_wasm_import_signature */
+    ccf_wasm_valtype type;
+    bool mutable_;
+    uint32_t min, max;
 } ccf_wasm_import_desc;
 typedef struct {
     const char *name;
@@ -118,6 +124,12 @@ size_t ccf_wasm_export_count(const ccf_wasm_module *module);
 /* false when i is out of range. */
 bool ccf_wasm_import_get(const ccf_wasm_module *module, size_t i, ccf_wasm_import_desc *out);
 bool ccf_wasm_export_get(const ccf_wasm_module *module, size_t i, ccf_wasm_export_desc *out);
+/* Signature of function import i as type-letter strings (see
+ * ccf_wasm_host_func; buffers of 33 bytes suffice for host-compatible
+ * signatures). CCF_ERR_INVALID if import i is not a function,
+ * CCF_ERR_TOO_LARGE if a buffer is too small. */
+ccf_err ccf_wasm_import_signature(const ccf_wasm_module *module, size_t i, char *params,
+                                  size_t params_size, char *results, size_t results_size);
 
 /* ---- stores and limits -------------------------------------------------- */
 
