@@ -82,7 +82,7 @@ typedef union cell {
     X(BRC_EQ_I) X(BRC_NE_I) X(BRC_LT_S_I) X(BRC_LT_U_I) X(BRC_GT_S_I) X(BRC_GT_U_I) X(BRC_LE_S_I) \
     X(BRC_LE_U_I) X(BRC_GE_S_I) X(BRC_GE_U_I)
 
-/* Binary integer operators that also exist as OP_<name>_I: dst a imm (the
+/* Binary operators that also exist as OP_<name>_I: dst a imm (the
  * second operand is a constant from the instruction stream). */
 #define CCF_WASM_IMM_OPS(X) \
     X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL) X(I32_SHR_S) \
@@ -90,7 +90,8 @@ typedef union cell {
     X(I32_LE_U) X(I32_GE_S) X(I32_GE_U) X(I32_ROTL) X(I32_ROTR) \
     X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL) X(I64_SHR_S) \
     X(I64_SHR_U) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) X(I64_LE_S) \
-    X(I64_LE_U) X(I64_GE_S) X(I64_GE_U) X(I64_ROTL) X(I64_ROTR)
+    X(I64_LE_U) X(I64_GE_S) X(I64_GE_U) X(I64_ROTL) X(I64_ROTR) \
+    X(F32_ADD) X(F32_SUB) X(F32_MUL) X(F32_DIV) X(F64_ADD) X(F64_SUB) X(F64_MUL) X(F64_DIV)
 
 enum op {
 #define X(name) OP_##name,
