@@ -46,7 +46,9 @@ struct ccf_http_server {
     struct MHD_Daemon *daemon;
     uint16_t port;
     bool started;
-    pthread_mutex_t mu; /* metrics and log */
+    pthread_mutex_t mu; /* metrics, log, inflight */
+    pthread_cond_t idle; /* signalled when inflight drops to 0 */
+    size_t inflight;     /* requests begun and not completed */
     struct metric *metrics;
     size_t nmetrics, capmetrics;
 };
@@ -167,9 +169,9 @@ void ccf_http_respond_json(ccf_http_response *resp, int status, json_t *value)
     resp->content_type = "application/json";
 }
 
-/* The response's error code is kept for the request log in the hidden tail of
- * the request; handlers only see ccf_http_response, so the code is carried in
- * a thread-local slot between ccf_http_respond_error() and the dispatcher. */
+/* The error code of a response, for the request log: handlers only see
+ * ccf_http_response, so ccf_http_respond_error() leaves the code in this
+ * thread-local slot and the dispatcher (same thread) picks it up. */
 static _Thread_local char tl_error_code[48];
 
 void ccf_http_respond_error(ccf_http_response *resp, int status, const char *code,
@@ -592,6 +594,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         }
         *con_cls = req;
+        pthread_mutex_lock(&srv->mu);
+        srv->inflight++;
+        pthread_mutex_unlock(&srv->mu);
         enum MHD_Result ok = begin_request(req, url);
         if (req->responded || ok != MHD_YES)
             return ok;
@@ -665,6 +670,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     log_request(srv, req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     request_free(req);
     *con_cls = NULL;
+    pthread_mutex_lock(&srv->mu);
+    if (--srv->inflight == 0)
+        pthread_cond_broadcast(&srv->idle);
+    pthread_mutex_unlock(&srv->mu);
 }
 
 /* ------------------------------------------------------------------ */
@@ -730,6 +739,7 @@ ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, c
     if ((srv = calloc(1, sizeof *srv)) == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->mu, NULL);
+    pthread_cond_init(&srv->idle, NULL);
     if ((srv->service = strdup(cfg->service ? cfg->service : "ccfaas")) == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
@@ -782,10 +792,20 @@ void ccf_http_server_stop(ccf_http_server *srv)
 {
     if (srv == NULL || srv->daemon == NULL)
         return;
+    /* stop accepting, let requests in progress finish and their responses go
+     * out (at most CCF_HTTP_STOP_GRACE_S), then close everything */
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-    MHD_stop_daemon(srv->daemon); /* joins the threads: running handlers finish first */
     if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+        close(fd); /* new connections are refused from here on */
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += CCF_HTTP_STOP_GRACE_S;
+    pthread_mutex_lock(&srv->mu);
+    while (srv->inflight > 0)
+        if (pthread_cond_timedwait(&srv->idle, &srv->mu, &deadline) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&srv->mu);
+    MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
 }
 
@@ -800,6 +820,7 @@ void ccf_http_server_free(ccf_http_server *srv)
     }
     free(srv->metrics);
     free(srv->service);
+    pthread_cond_destroy(&srv->idle);
     pthread_mutex_destroy(&srv->mu);
     free(srv);
 }

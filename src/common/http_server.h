@@ -83,8 +83,11 @@ ccf_err ccf_http_server_start(ccf_http_server *srv, char *err, size_t err_size)
 /* The bound port (useful with port 0); 0 before start. */
 uint16_t ccf_http_server_port(const ccf_http_server *srv);
 
-/* Graceful stop: stops accepting, lets running handlers finish, closes.
- * Idempotent; ccf_http_server_free() calls it. */
+/* Graceful stop: stops accepting connections, waits until the requests in
+ * progress are answered (at most CCF_HTTP_STOP_GRACE_S seconds), then closes
+ * every connection and joins the threads. Idempotent; ccf_http_server_free()
+ * calls it. Never call it from a handler. */
+#define CCF_HTTP_STOP_GRACE_S 10
 void ccf_http_server_stop(ccf_http_server *srv);
 
 /* NULL is a no-op. */

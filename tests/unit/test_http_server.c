@@ -12,6 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "common/http_server.h"
 
 struct reply {
@@ -334,13 +343,88 @@ static void test_bad_config(void **state)
     ccf_http_server_free(NULL);
 }
 
+/* --- graceful stop --- */
+
+static sem_t entered, release;
+
+static void slow(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    (void)req;
+    (void)ctx;
+    sem_post(&entered);
+    sem_wait(&release);
+    ccf_http_respond_json(resp, 200, json_pack("{s:b}", "finished", 1));
+}
+
+struct call_args {
+    uint16_t port;
+    struct reply r;
+};
+
+static void *call_slow(void *arg)
+{
+    struct call_args *a = arg;
+    a->r = call(a->port, "GET", "/slow", NULL, 0, false);
+    return NULL;
+}
+
+static void *stop_thread(void *arg)
+{
+    ccf_http_server_stop(arg);
+    return NULL;
+}
+
+/* Whether a TCP connection to 127.0.0.1:port is refused. */
+static bool refused(uint16_t port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    int rc = connect(fd, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    close(fd);
+    return rc != 0 && e == ECONNREFUSED;
+}
+
+static void test_graceful_stop(void **state)
+{
+    (void)state;
+    char err[256];
+    ccf_http_server *s = NULL;
+    pthread_t client, stopper;
+    ccf_http_config cfg = {.listen = "127.0.0.1:0", .quiet = true};
+    assert_int_equal(sem_init(&entered, 0, 0), 0);
+    assert_int_equal(sem_init(&release, 0, 0), 0);
+    assert_int_equal(ccf_http_server_new(&cfg, &s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_http_server_route(s, "GET", "/slow", slow, NULL, 0), CCF_OK);
+    assert_int_equal(ccf_http_server_start(s, err, sizeof err), CCF_OK);
+    struct call_args a = {.port = ccf_http_server_port(s)};
+    assert_int_equal(pthread_create(&client, NULL, call_slow, &a), 0);
+    sem_wait(&entered); /* the request is being handled */
+    assert_int_equal(pthread_create(&stopper, NULL, stop_thread, s), 0);
+    /* the stop has begun once new connections are refused */
+    while (!refused(a.port))
+        sched_yield();
+    sem_post(&release); /* now let the handler finish */
+    pthread_join(client, NULL);
+    pthread_join(stopper, NULL);
+    /* the request in progress was answered in full */
+    assert_int_equal(a.r.status, 200);
+    assert_string_equal(a.r.body, "{\"finished\":true}\n");
+    free(a.r.body);
+    ccf_http_server_free(s);
+    sem_destroy(&entered);
+    sem_destroy(&release);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_params_and_query), cmocka_unit_test(test_not_found),
         cmocka_unit_test(test_method_not_allowed), cmocka_unit_test(test_body_cap),
         cmocka_unit_test(test_json_errors), cmocka_unit_test(test_healthz_metrics_log),
-        cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_bad_config),        cmocka_unit_test(test_graceful_stop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
