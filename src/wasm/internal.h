@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "wasm/wasm.h"
@@ -253,6 +254,7 @@ struct ccf_wasm_store {
     struct frame *frames;
     uint32_t depth;
     int64_t fuel; /* INT64_MAX when unlimited */
+    volatile sig_atomic_t interrupt; /* ccf_wasm_store_interrupt */
     bool fuel_limited;
     struct funcinst *funcs;
     struct globalinst *globals;

@@ -224,6 +224,7 @@ static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const
     const uint32_t max_depth = S->limits.max_call_depth;
     uint64_t *const stack_end = S->stack_end;
     ccf_wasm_trap trap = CCF_WASM_TRAP_NONE;
+    volatile sig_atomic_t *const intr = &S->interrupt;
 
 #ifdef CCF_WASM_PROFILE
 #define NEXT()                              \
@@ -266,8 +267,8 @@ do_call: {
     }
     if (depth >= max_depth || (size_t)(stack_end - nfp) < (size_t)def->max_height)
         TRAP(CCF_WASM_TRAP_STACK_EXHAUSTED);
-    if (--fuel < 0)
-        TRAP(CCF_WASM_TRAP_BUDGET_EXHAUSTED);
+    if (--fuel < 0 || *intr)
+        goto out_of_fuel;
     frames[depth].ret_pc = pc;
     frames[depth].fp = fp;
     frames[depth].inst = inst;
@@ -322,8 +323,8 @@ L_UNREACHABLE:
     /* Fuel: one unit per backward branch (a loop iteration) and per call. */
 #define TAKE(off)                                                       \
     do {                                                                \
-        if ((off) < 0 && --fuel < 0)                                    \
-            TRAP(CCF_WASM_TRAP_BUDGET_EXHAUSTED);                       \
+        if ((off) < 0 && (--fuel < 0 || *intr))                         \
+            goto out_of_fuel;                                           \
     } while (0)
 L_JMP: {
     int64_t off = pc[1].i;
@@ -881,6 +882,10 @@ done:
         S->depth = depth_base;
     S->fuel = fuel;
     return CCF_WASM_TRAP_NONE;
+out_of_fuel:
+    trap = CCF_WASM_TRAP_BUDGET_EXHAUSTED;
+    if (*intr)
+        S->interrupt = 0;
 out:
     S->depth = depth_base;
     S->fuel = fuel < 0 ? 0 : fuel;

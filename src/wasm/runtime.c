@@ -44,6 +44,11 @@ void ccf_wasm_store_set_fuel(ccf_wasm_store *s, uint64_t fuel)
     s->fuel = fuel == 0 || fuel > INT64_MAX ? INT64_MAX : (int64_t)fuel;
 }
 
+void ccf_wasm_store_interrupt(ccf_wasm_store *s)
+{
+    s->interrupt = 1;
+}
+
 uint64_t ccf_wasm_store_fuel(const ccf_wasm_store *s)
 {
     return s->fuel_limited ? (uint64_t)s->fuel : UINT64_MAX;

@@ -160,6 +160,23 @@ static const uint8_t fused_wasm[] = {
     0x00, 0xf0, 0x3f,
 };
 
+/* intr.wat:
+ * (module
+ *   (import "env" "tick" (func $tick))
+ *   (func (export "spin_after_tick") (call $tick) (loop (br 0)))
+ *   (func (export "answer") (result i32) (i32.const 42)))
+ */
+static const uint8_t intr_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60,
+    0x00, 0x00, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x0c, 0x01, 0x03, 0x65, 0x6e,
+    0x76, 0x04, 0x74, 0x69, 0x63, 0x6b, 0x00, 0x00, 0x03, 0x03, 0x02, 0x00,
+    0x01, 0x07, 0x1c, 0x02, 0x0f, 0x73, 0x70, 0x69, 0x6e, 0x5f, 0x61, 0x66,
+    0x74, 0x65, 0x72, 0x5f, 0x74, 0x69, 0x63, 0x6b, 0x00, 0x01, 0x06, 0x61,
+    0x6e, 0x73, 0x77, 0x65, 0x72, 0x00, 0x02, 0x0a, 0x10, 0x02, 0x09, 0x00,
+    0x10, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, 0x04, 0x00, 0x41, 0x2a,
+    0x0b,
+};
+
 static ccf_wasm_val i32v(uint32_t v)
 {
     ccf_wasm_val x;
@@ -380,6 +397,43 @@ static void test_fuel_budget(void **state)
     assert_int_equal(r[0].of.i32, 3);
     ccf_wasm_store_set_fuel(s, 0);
     assert_int_equal(ccf_wasm_store_fuel(s), UINT64_MAX);
+    ccf_wasm_store_free(s);
+    ccf_wasm_module_free(m);
+}
+
+/* A host function requests the interrupt (as a deadline timer would): the
+ * infinite loop after it stops with "budget exhausted", and the request is
+ * consumed so the next call runs normally. */
+static ccf_err host_interrupt(ccf_wasm_instance *caller, void *user, const ccf_wasm_val *args,
+                              ccf_wasm_val *results, char *err, size_t err_size)
+{
+    (void)caller;
+    (void)args;
+    (void)results;
+    (void)err;
+    (void)err_size;
+    ccf_wasm_store_interrupt(user);
+    return CCF_OK;
+}
+
+static void test_interrupt_stops_run(void **state)
+{
+    (void)state;
+    ccf_wasm_module *m = load_ok(intr_wasm, sizeof intr_wasm);
+    ccf_wasm_store *s = NULL;
+    ccf_wasm_instance *in = NULL;
+    ccf_wasm_import imp = {"env", "tick", {0}};
+    ccf_wasm_val r[1];
+    ccf_wasm_trap trap;
+    char err[256];
+    assert_int_equal(ccf_wasm_store_new(NULL, &s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_host_func(s, "", "", host_interrupt, s, &imp.ext, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(s, m, &imp, 1, &in, NULL, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_invoke(in, "spin_after_tick", NULL, 0, r, 1, NULL, &trap, err, sizeof err),
+                     CCF_ERR_INVALID);
+    assert_int_equal(trap, CCF_WASM_TRAP_BUDGET_EXHAUSTED);
+    assert_int_equal(ccf_wasm_invoke(in, "answer", NULL, 0, r, 1, NULL, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(r[0].of.i32, 42);
     ccf_wasm_store_free(s);
     ccf_wasm_module_free(m);
 }
@@ -641,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_missing_and_mismatched_imports),
         cmocka_unit_test(test_call_depth_limit),
         cmocka_unit_test(test_fuel_budget),
+        cmocka_unit_test(test_interrupt_stops_run),
         cmocka_unit_test(test_memory_page_cap),
         cmocka_unit_test(test_traps_and_floats),
         cmocka_unit_test(test_instances_isolated),
