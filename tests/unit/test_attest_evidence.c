@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <time.h>
+
 #include "attest/evidence.h"
 #include "attest/pki.h"
 
@@ -262,6 +265,76 @@ static void test_measure_file(void **state)
     assert_int_equal(ccf_evidence_measure_self(m, err, sizeof err), CCF_OK);
 }
 
+static void test_pki_strict(void **state)
+{
+    struct fixture *f = *state;
+    char err[256], *pem = NULL, *two = NULL;
+    X509 *cert = NULL, *back = NULL;
+    const uint8_t *v = NULL;
+    size_t vlen = 0;
+    uint8_t raw[32] = {7};
+
+    assert_int_equal(ccf_pki_cert_new(f->enclave, "t", NULL, time(NULL) + 3600, &cert, err,
+                                      sizeof err),
+                     CCF_OK);
+    assert_int_equal(ccf_pki_cert_get_raw_ext(cert, "2.5.30.1", &v, &vlen), CCF_ERR_NOT_FOUND);
+    assert_int_equal(ccf_pki_cert_add_raw_ext(cert, "2.5.30.1", raw, 32), CCF_OK);
+    assert_int_equal(ccf_pki_cert_sign(cert, f->enclave), CCF_OK);
+    assert_int_equal(ccf_pki_cert_get_raw_ext(cert, "2.5.30.1", &v, &vlen), CCF_OK);
+    assert_int_equal(vlen, 32);
+    assert_memory_equal(v, raw, 32);
+    assert_int_equal(ccf_pki_cert_to_pem(cert, &pem), CCF_OK);
+    assert_int_equal(ccf_pki_cert_from_pem(pem, strlen(pem), &back, err, sizeof err), CCF_OK);
+    assert_int_equal(X509_cmp(cert, back), 0);
+    X509_free(back);
+    back = NULL;
+    /* two certificates where one is expected */
+    two = malloc(2 * strlen(pem) + 1);
+    memcpy(two, pem, strlen(pem));
+    memcpy(two + strlen(pem), pem, strlen(pem) + 1);
+    assert_int_equal(ccf_pki_cert_from_pem(two, strlen(two), &back, err, sizeof err),
+                     CCF_ERR_INVALID);
+    assert_null(back);
+    assert_int_equal(ccf_pki_cert_from_pem("junk", 4, &back, err, sizeof err), CCF_ERR_INVALID);
+    /* a duplicated extension is refused, not silently read */
+    assert_int_equal(ccf_pki_cert_add_raw_ext(cert, "2.5.30.1", raw, 32), CCF_OK);
+    assert_int_equal(ccf_pki_cert_get_raw_ext(cert, "2.5.30.1", &v, &vlen), CCF_ERR_INVALID);
+    free(two);
+    free(pem);
+    X509_free(cert);
+
+    /* certificate requests: one, self-signed */
+    X509_REQ *req = NULL, *req2 = NULL;
+    assert_int_equal(ccf_pki_csr_new(f->enclave, "x", &req), CCF_OK);
+    assert_int_equal(ccf_pki_csr_to_pem(req, &pem), CCF_OK);
+    assert_int_equal(ccf_pki_csr_from_pem(pem, strlen(pem), &req2, err, sizeof err), CCF_OK);
+    assert_int_equal(X509_REQ_verify(req2, X509_REQ_get0_pubkey(req2)), 1);
+    X509_REQ_free(req2);
+    req2 = NULL;
+    two = malloc(2 * strlen(pem) + 1);
+    memcpy(two, pem, strlen(pem));
+    memcpy(two + strlen(pem), pem, strlen(pem) + 1);
+    assert_int_equal(ccf_pki_csr_from_pem(two, strlen(two), &req2, err, sizeof err),
+                     CCF_ERR_INVALID);
+    free(two);
+    free(pem);
+    X509_REQ_free(req);
+
+    /* an encrypted key is refused without prompting for a passphrase */
+    BIO *b = BIO_new(BIO_s_mem());
+    assert_int_equal(PEM_write_bio_PrivateKey(b, f->enclave, EVP_aes_128_cbc(),
+                                              (unsigned char *)"secret", 6, NULL, NULL),
+                     1);
+    char *data = NULL;
+    long n = BIO_get_mem_data(b, &data);
+    EVP_PKEY *k = NULL;
+    assert_int_equal(ccf_pki_key_from_pem(data, (size_t)n, &k, err, sizeof err), CCF_ERR_INVALID);
+    assert_null(k);
+    BIO_free(b);
+    assert_false(ccf_pki_key_is_p256(NULL));
+    assert_true(ccf_pki_key_is_p256(f->enclave));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_strict_parse),
         cmocka_unit_test(test_key_files),
         cmocka_unit_test(test_measure_file),
+        cmocka_unit_test(test_pki_strict),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
