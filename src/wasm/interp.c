@@ -195,6 +195,28 @@ static void profile_count(const void *const *labels, const void *op)
 }
 #endif
 
+/* Fuel is handed to a run in slices kept in a register; the store's own
+ * counter holds the rest. Refilling (every FUEL_SLICE units) is also where an
+ * interrupt request is noticed, so the hot path is one decrement and branch. */
+#define FUEL_SLICE 65536
+
+static int64_t take_slice(struct ccf_wasm_store *S)
+{
+    int64_t n = S->fuel < FUEL_SLICE ? S->fuel : FUEL_SLICE;
+    S->fuel -= n;
+    return n;
+}
+
+/* Called when the slice ran out (*fuel == -1): charges the current unit to a
+ * new slice; false when the budget is exhausted or an interrupt is pending. */
+static __attribute__((noinline)) bool refuel(struct ccf_wasm_store *S, int64_t *fuel)
+{
+    if (S->interrupt || S->fuel == 0)
+        return false;
+    *fuel = take_slice(S) - 1;
+    return true;
+}
+
 static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const void *const **labels_out,
                             char *err, size_t errsz)
 {
@@ -217,14 +239,13 @@ static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const
     struct ccf_wasm_instance *inst = NULL;
     uint8_t *mem = NULL;
     uint64_t memsz = 0;
-    int64_t fuel = S->fuel;
+    int64_t fuel = take_slice(S); /* this run's share of the store's fuel */
     struct frame *frames = S->frames;
     const uint32_t depth_base = S->depth;
     uint32_t depth = depth_base;
     const uint32_t max_depth = S->limits.max_call_depth;
     uint64_t *const stack_end = S->stack_end;
     ccf_wasm_trap trap = CCF_WASM_TRAP_NONE;
-    volatile sig_atomic_t *const intr = &S->interrupt;
 
 #ifdef CCF_WASM_PROFILE
 #define NEXT()                              \
@@ -257,9 +278,9 @@ do_call: {
         uint32_t top = ft->np > ft->nr ? ft->np : ft->nr;
         S->sp = nfp + top;
         S->depth = depth;
-        S->fuel = fuel;
+        S->fuel += fuel; /* a nested run may use it */
         trap = call_host(inst, fi, nfp, err, errsz);
-        fuel = S->fuel;
+        fuel = take_slice(S);
         if (trap != CCF_WASM_TRAP_NONE)
             goto out;
         RELOAD_MEM();
@@ -267,7 +288,7 @@ do_call: {
     }
     if (depth >= max_depth || (size_t)(stack_end - nfp) < (size_t)def->max_height)
         TRAP(CCF_WASM_TRAP_STACK_EXHAUSTED);
-    if (--fuel < 0 || *intr)
+    if (--fuel < 0 && !refuel(S, &fuel))
         goto out_of_fuel;
     frames[depth].ret_pc = pc;
     frames[depth].fp = fp;
@@ -323,7 +344,7 @@ L_UNREACHABLE:
     /* Fuel: one unit per backward branch (a loop iteration) and per call. */
 #define TAKE(off)                                                       \
     do {                                                                \
-        if ((off) < 0 && (--fuel < 0 || *intr))                         \
+        if ((off) < 0 && --fuel < 0 && !refuel(S, &fuel))               \
             goto out_of_fuel;                                           \
     } while (0)
 L_JMP: {
@@ -879,16 +900,16 @@ L_I64_REM_U: {
     SAT(I64_TRUNC_SAT_F64_U, double, F64, -1.0, 18446744073709551616.0, 0u, ~0ull, (uint64_t)x_)
 
 done:
-        S->depth = depth_base;
-    S->fuel = fuel;
+    S->depth = depth_base;
+    S->fuel += fuel;
     return CCF_WASM_TRAP_NONE;
 out_of_fuel:
     trap = CCF_WASM_TRAP_BUDGET_EXHAUSTED;
-    if (*intr)
+    if (S->interrupt)
         S->interrupt = 0;
 out:
     S->depth = depth_base;
-    S->fuel = fuel < 0 ? 0 : fuel;
+    S->fuel += fuel < 0 ? 0 : fuel;
     if (trap != CCF_WASM_TRAP_HOST && err != NULL && errsz > 0)
         snprintf(err, errsz, "%s", ccf_wasm_trap_string(trap));
     return trap;

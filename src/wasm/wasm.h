@@ -155,7 +155,8 @@ void ccf_wasm_store_set_fuel(ccf_wasm_store *store, uint64_t fuel);
 /* Fuel left (UINT64_MAX when unlimited). */
 uint64_t ccf_wasm_store_fuel(const ccf_wasm_store *store);
 /* Deadline support: asks the run executing in the store (or the next one) to
- * stop at its next call or loop iteration with CCF_WASM_TRAP_BUDGET_EXHAUSTED.
+ * stop with CCF_WASM_TRAP_BUDGET_EXHAUSTED. It is noticed within 65536 calls
+ * or loop iterations (the engine hands out fuel in slices of that size).
  * Async-signal-safe and callable from another thread (e.g. a timer); the
  * request is consumed when a run stops because of it. */
 void ccf_wasm_store_interrupt(ccf_wasm_store *store);
