@@ -42,6 +42,7 @@ struct ccf_proxy {
     pthread_mutex_t mu;
     struct nonce_slot *nonces;
     size_t max_nonces;
+    unsigned long long results[CCF_PROXY_INTERNAL + 1]; /* under mu */
 };
 
 const char *ccf_proxy_result_code(ccf_proxy_result r)
@@ -425,8 +426,8 @@ out:
     return r;
 }
 
-ccf_proxy_result ccf_proxy_attest(ccf_proxy *p, const char *platform, const json_t *req,
-                                  json_t **response, char *msg, size_t msg_size)
+static ccf_proxy_result attest(ccf_proxy *p, const char *platform, const json_t *req,
+                               json_t **response, char *msg, size_t msg_size)
 {
     static const char *const members[] = {"nonce", "policy_hash", "evidence", "csr",
                                           "enclave_cert_expiry", "subject_alt_names"};
@@ -593,8 +594,44 @@ out:
     return r;
 }
 
+ccf_proxy_result ccf_proxy_attest(ccf_proxy *p, const char *platform, const json_t *req,
+                                  json_t **response, char *msg, size_t msg_size)
+{
+    ccf_proxy_result r = attest(p, platform, req, response, msg, msg_size);
+    pthread_mutex_lock(&p->mu);
+    if ((unsigned)r <= CCF_PROXY_INTERNAL)
+        p->results[r]++;
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
 /* ------------------------------------------------------------------ */
 /* HTTP */
+
+static void metrics(ccf_http_metrics *m, void *ctx)
+{
+    ccf_proxy *p = ctx;
+    unsigned long long results[CCF_PROXY_INTERNAL + 1];
+    size_t outstanding = 0;
+    int64_t now = mono_ns();
+    pthread_mutex_lock(&p->mu);
+    memcpy(results, p->results, sizeof results);
+    for (size_t i = 0; i < p->max_nonces; i++)
+        if (p->nonces[i].live && !p->nonces[i].used && now < p->nonces[i].expires_ns)
+            outstanding++;
+    pthread_mutex_unlock(&p->mu);
+    ccf_http_metrics_printf(m, "# HELP ccfaas_proxy_attestations_total Attestation requests by "
+                               "outcome (ok or the refusal code).\n"
+                               "# TYPE ccfaas_proxy_attestations_total counter\n");
+    for (int r = 0; r <= CCF_PROXY_INTERNAL; r++)
+        ccf_http_metrics_printf(m, "ccfaas_proxy_attestations_total{result=\"%s\"} %llu\n",
+                                ccf_proxy_result_code((ccf_proxy_result)r), results[r]);
+    ccf_http_metrics_printf(m, "# HELP ccfaas_proxy_nonces_outstanding Nonces issued, not yet "
+                               "used and not expired.\n"
+                               "# TYPE ccfaas_proxy_nonces_outstanding gauge\n"
+                               "ccfaas_proxy_nonces_outstanding %zu\n",
+                            outstanding);
+}
 
 static void h_ca(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
 {
@@ -646,7 +683,8 @@ ccf_err ccf_proxy_mount(ccf_proxy *p, ccf_http_server *srv)
     if ((rc = ccf_http_server_route(srv, "GET", "/ca", h_ca, p, 0)) != CCF_OK ||
         (rc = ccf_http_server_route(srv, "POST", "/attest/start", h_start, p, 1024)) != CCF_OK ||
         (rc = ccf_http_server_route(srv, "POST", "/attest/<platform>", h_attest, p,
-                                    MAX_REQUEST_BODY)) != CCF_OK)
+                                    MAX_REQUEST_BODY)) != CCF_OK ||
+        (rc = ccf_http_server_add_metrics(srv, metrics, p)) != CCF_OK)
         return rc;
     return CCF_OK;
 }

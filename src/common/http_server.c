@@ -33,7 +33,14 @@ struct metric {
     unsigned long long count;
 };
 
+#define MAX_METRIC_HOOKS 8
+
 struct ccf_http_server {
+    struct {
+        ccf_http_metrics_fn fn;
+        void *ctx;
+    } hooks[MAX_METRIC_HOOKS];
+    size_t nhooks;
     char *service;
     struct sockaddr_storage addr;
     socklen_t addr_len;
@@ -82,15 +89,14 @@ struct sbuf {
     bool failed;
 };
 
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
+static void sb_vadd(struct sbuf *b, const char *fmt, va_list args)
 {
     if (b->failed)
         return;
     for (;;) {
         va_list ap;
         size_t room = b->cap - b->len;
-        va_start(ap, fmt);
+        va_copy(ap, args);
         int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
         va_end(ap);
         if (n < 0) {
@@ -113,6 +119,39 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
         b->p = np;
         b->cap = ncap;
     }
+}
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vadd(b, fmt, ap);
+    va_end(ap);
+}
+
+struct ccf_http_metrics {
+    struct sbuf *b;
+};
+
+void ccf_http_metrics_printf(ccf_http_metrics *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vadd(m->b, fmt, ap);
+    va_end(ap);
+}
+
+ccf_err ccf_http_server_add_metrics(ccf_http_server *srv, ccf_http_metrics_fn fn, void *ctx)
+{
+    if (srv->started || fn == NULL)
+        return CCF_ERR_INVALID;
+    if (srv->nhooks >= MAX_METRIC_HOOKS)
+        return CCF_ERR_TOO_LARGE;
+    srv->hooks[srv->nhooks].fn = fn;
+    srv->hooks[srv->nhooks].ctx = ctx;
+    srv->nhooks++;
+    return CCF_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -406,6 +445,10 @@ static void metrics(const ccf_http_request *req, ccf_http_response *resp, void *
                x->method, x->status, x->count);
     }
     pthread_mutex_unlock(&srv->mu);
+    for (size_t i = 0; i < srv->nhooks; i++) {
+        ccf_http_metrics m = {&b};
+        srv->hooks[i].fn(&m, srv->hooks[i].ctx);
+    }
     if (b.failed) {
         free(b.p);
         ccf_http_respond_error(resp, 500, "internal", "out of memory");

@@ -76,6 +76,17 @@ ccf_err ccf_http_server_route(ccf_http_server *srv, const char *method, const ch
                               ccf_http_handler handler, void *ctx, size_t max_body)
     __attribute__((warn_unused_result));
 
+/* Service metrics: hooks whose Prometheus text lines are appended to
+ * GET /metrics. Hooks run on server threads, possibly concurrently with each
+ * other and with handlers: they synchronise their own data. Up to 8 hooks,
+ * added before start. */
+typedef struct ccf_http_metrics ccf_http_metrics;
+void ccf_http_metrics_printf(ccf_http_metrics *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+typedef void (*ccf_http_metrics_fn)(ccf_http_metrics *m, void *ctx);
+ccf_err ccf_http_server_add_metrics(ccf_http_server *srv, ccf_http_metrics_fn fn, void *ctx)
+    __attribute__((warn_unused_result));
+
 /* Binds and starts serving on background threads. */
 ccf_err ccf_http_server_start(ccf_http_server *srv, char *err, size_t err_size)
     __attribute__((warn_unused_result));

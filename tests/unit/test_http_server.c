@@ -145,6 +145,12 @@ static void forgets(const ccf_http_request *req, ccf_http_response *resp, void *
     (void)ctx;
 }
 
+static void custom_metrics(ccf_http_metrics *m, void *ctx)
+{
+    ccf_http_metrics_printf(m, "# TYPE test_custom gauge\ntest_custom{x=\"%s\"} %d\n",
+                            (const char *)ctx, 42);
+}
+
 static ccf_http_server *srv;
 static uint16_t port;
 static FILE *logf;
@@ -165,7 +171,8 @@ static int setup(void **state)
         ccf_http_server_route(srv, "PUT", "/files/<a...>", echo, NULL, 0) != CCF_OK ||
         ccf_http_server_route(srv, "POST", "/json", json_in, NULL, 0) != CCF_OK ||
         ccf_http_server_route(srv, "GET", "/forgets", forgets, NULL, 0) != CCF_OK ||
-        ccf_http_server_route(srv, "GET", "/", echo, NULL, 0) != CCF_OK)
+        ccf_http_server_route(srv, "GET", "/", echo, NULL, 0) != CCF_OK ||
+        ccf_http_server_add_metrics(srv, custom_metrics, "y") != CCF_OK)
         return -1;
     if (ccf_http_server_start(srv, err, sizeof err) != CCF_OK)
         return -1;
@@ -299,6 +306,7 @@ static void test_healthz_metrics_log(void **state)
                                    "sub/<b>\",method=\"GET\",status=\"201\"} 4\n"));
     assert_non_null(strstr(r.body, "route=\"unmatched\",method=\"GET\",status=\"404\"} 9\n"));
     assert_non_null(strstr(r.body, "# TYPE ccfaas_http_requests_total counter"));
+    assert_non_null(strstr(r.body, "\ntest_custom{x=\"y\"} 42\n"));
     free(r.body);
     fflush(logf);
     /* one JSON line per request: each line parses, and the 413 carries its error code */
