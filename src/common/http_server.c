@@ -34,6 +34,7 @@ struct metric {
 };
 
 #define MAX_METRIC_HOOKS 8
+#define DISCARD_MAX (4u * 1024u * 1024u) /* body bytes dropped before closing */
 
 struct ccf_http_server {
     struct {
@@ -662,6 +663,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         req->received += n;
+        /* an oversized body without Content-Length is read and dropped so
+         * that the 413 can be sent; a flood beyond that closes the connection */
+        if ((req->responded || req->too_large) && req->received - req->len > DISCARD_MAX)
+            return MHD_NO;
         if (req->responded || req->too_large)
             return MHD_YES;
         if (n > req->max - req->len) {
