@@ -391,8 +391,13 @@ static ccf_proxy_result issue(ccf_proxy *p, EVP_PKEY *pub, const ccf_evidence *e
         if (i == 0 && strlen(s) <= 64)
             cn = s;
         (void)san_ok(s, &ip);
-        used += (size_t)snprintf(san_conf + used, sizeof san_conf - used, "%s%s:%s",
-                                 used ? "," : "", ip ? "IP" : "DNS", s);
+        int w = snprintf(san_conf + used, sizeof san_conf - used, "%s%s:%s", used ? "," : "",
+                         ip ? "IP" : "DNS", s);
+        if (w < 0 || (size_t)w >= sizeof san_conf - used) {
+            snprintf(msg, msg_size, "subject alternative names too long");
+            goto out;
+        }
+        used += (size_t)w;
     }
     char err[256];
     if (ccf_pki_cert_new(pub, cn, p->ca_cert, not_after, &cert, err, sizeof err) != CCF_OK)
