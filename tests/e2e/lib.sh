@@ -16,7 +16,7 @@ e2e_setup() {
     [ -n "$proxy" ] || { echo "FAIL: proxy did not start"; cat "$tmp/proxy.err"; exit 1; }
     ca=$tmp/px/proxy-ca.crt
 }
-e2e_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
+e2e_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 check() { # NAME CONDITION-EXIT-STATUS DETAIL
     checks=$((checks + 1))
     if [ "$2" -ne 0 ]; then echo "FAIL: $1${3:+: $3}"; fail=$((fail + 1)); fi
