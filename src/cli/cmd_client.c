@@ -179,17 +179,21 @@ int ccf_cmd_client(int argc, char **argv)
         struct tm tm;
         ccf_hex_encode(vr.measurement, sizeof vr.measurement, mhex);
         strftime(until, sizeof until, "%Y-%m-%d %H:%M UTC", gmtime_r(&vr.not_after, &tm));
-        fprintf(a.verify_only ? stdout : stderr,
-                "Verified the instance:\n"
-                "  certificate chain  ends at the policy's proxy_service_cert\n"
-                "  runtime            %s, measurement %s = runtime_manager_hash_%s\n"
-                "  policy hash        %s = SHA-256 of %s\n"
-                "  certificate        valid until %s\n%s%s%s",
-                ccf_runtime_platform_name(vr.platform), mhex,
-                ccf_runtime_platform_name(vr.platform), ccf_client_policy_hash(c), a.policy, until,
-                vr.development_platform ? "  WARNING            " : "",
-                vr.development_platform ? CCF_VERIFY_DEV_NOTICE : "",
-                vr.development_platform ? "\n" : "");
+        if (a.verify_only)
+            printf("Verified the instance:\n"
+                   "  certificate chain  ends at the policy's proxy_service_cert\n"
+                   "  runtime            %s, measurement %s = runtime_manager_hash_%s\n"
+                   "  policy hash        %s = SHA-256 of %s\n"
+                   "  certificate        valid until %s\n",
+                   ccf_runtime_platform_name(vr.platform), mhex,
+                   ccf_runtime_platform_name(vr.platform), ccf_client_policy_hash(c), a.policy,
+                   until);
+        else
+            fprintf(stderr, "Verified the instance: %s runtime %.12s..., policy hash matches, "
+                            "certificate valid until %s\n",
+                    ccf_runtime_platform_name(vr.platform), mhex, until);
+        if (vr.development_platform)
+            fprintf(a.verify_only ? stdout : stderr, "WARNING: %s\n", CCF_VERIFY_DEV_NOTICE);
     }
     if (a.verify_only) {
         rc = CCF_EXIT_OK;
