@@ -147,6 +147,21 @@ static int run_compute(ccf_client *c, const char *program, bool quiet)
     return CCF_EXIT_OK;
 }
 
+static int upload_all(ccf_client *c, const char *what, const struct pair *files, size_t n,
+                      bool quiet)
+{
+    char err[600];
+    for (size_t i = 0; i < n; i++) {
+        if (!quiet)
+            fprintf(stderr, "Uploading %s%s from %s\n", what, files[i].name, files[i].path);
+        if (ccf_client_put(c, files[i].name, files[i].path, false, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas client: upload %s: %s\n", files[i].name, err);
+            return CCF_EXIT_FAIL;
+        }
+    }
+    return CCF_EXIT_OK;
+}
+
 int ccf_cmd_client(int argc, char **argv)
 {
     struct client_args a;
@@ -199,22 +214,9 @@ int ccf_cmd_client(int argc, char **argv)
         rc = CCF_EXIT_OK;
         goto out;
     }
-    for (size_t i = 0; i < a.nprograms; i++) {
-        if (!a.quiet)
-            fprintf(stderr, "Uploading program %s from %s\n", a.programs[i].name, a.programs[i].path);
-        if (ccf_client_put(c, a.programs[i].name, a.programs[i].path, false, err, sizeof err) != CCF_OK) {
-            fprintf(stderr, "ccfaas client: upload %s: %s\n", a.programs[i].name, err);
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < a.ndata; i++) {
-        if (!a.quiet)
-            fprintf(stderr, "Uploading %s from %s\n", a.data[i].name, a.data[i].path);
-        if (ccf_client_put(c, a.data[i].name, a.data[i].path, false, err, sizeof err) != CCF_OK) {
-            fprintf(stderr, "ccfaas client: upload %s: %s\n", a.data[i].name, err);
-            goto out;
-        }
-    }
+    if (upload_all(c, "program ", a.programs, a.nprograms, a.quiet) != CCF_EXIT_OK ||
+        upload_all(c, "", a.data, a.ndata, a.quiet) != CCF_EXIT_OK)
+        goto out;
     for (size_t i = 0; i < a.ncomputes; i++) {
         if (run_compute(c, a.computes[i], a.quiet) != CCF_EXIT_OK)
             goto out;

@@ -4,6 +4,7 @@
 #include "policy/policy_internal.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +414,32 @@ static bool want_object(pctx *c, json_t *v)
     return true;
 }
 
+/* Index of the first of the n elements of `base` (element size `stride`)
+ * whose string member at `offset` equals s, or -1: duplicate detection. */
+static long find_string(const void *base, size_t stride, size_t offset, size_t n, const char *s)
+{
+    for (size_t j = 0; j < n; j++) {
+        const char *t = *(char *const *)((const char *)base + j * stride + offset);
+        if (t != NULL && strcmp(t, s) == 0)
+            return (long)j;
+    }
+    return -1;
+}
+
+/* The same for an int64_t member. */
+static long find_id(const void *base, size_t stride, size_t offset, size_t n, int64_t id)
+{
+    for (size_t j = 0; j < n; j++) {
+        if (*(const int64_t *)((const char *)base + j * stride + offset) == id)
+            return (long)j;
+    }
+    return -1;
+}
+
+#define FIND_STRING(arr, type, member, n, s)                                                       \
+    find_string((arr), sizeof(type), offsetof(type, member), (n), (s))
+#define FIND_ID(arr, type, member, n, id) find_id((arr), sizeof(type), offsetof(type, member), (n), (id))
+
 static void parse_file_rights(pctx *c, json_t *arr, ccf_file_rights *out)
 {
     size_t i;
@@ -428,16 +455,11 @@ static void parse_file_rights(pctx *c, json_t *arr, ccf_file_rights *out)
         if (want_object(c, item)) {
             check_fields(c, item, file_right_fields, NFIELDS(file_right_fields));
             WITH_KEY(c, item, "file_name", v, {
-                if (want_string(c, v, &r->file_name) && check_file_name(c, r->file_name, true)) {
-                    for (size_t j = 0; j < i; j++) {
-                        if (out->items[j].file_name != NULL &&
-                            strcmp(out->items[j].file_name, r->file_name) == 0) {
-                            pctx_error(c, "\"%s\" is listed twice in this file_rights list "
-                                          "(also at [%zu])", r->file_name, j);
-                            break;
-                        }
-                    }
-                }
+                long j;
+                if (want_string(c, v, &r->file_name) && check_file_name(c, r->file_name, true) &&
+                    (j = FIND_STRING(out->items, ccf_file_right, file_name, i, r->file_name)) >= 0)
+                    pctx_error(c, "\"%s\" is listed twice in this file_rights list (also at [%ld])",
+                               r->file_name, j);
             });
             WITH_KEY(c, item, "rights", v, want_rights(c, v, &r->rights));
         }
@@ -461,32 +483,20 @@ static void parse_identities(pctx *c, json_t *arr, ccf_policy *p)
         if (want_object(c, item)) {
             check_fields(c, item, identity_fields, NFIELDS(identity_fields));
             WITH_KEY(c, item, "certificate", v, {
+                long j;
                 if (want_string(c, v, &id->certificate) &&
-                    check_certificate(c, id->certificate, &id->subject)) {
-                    for (size_t j = 0; j < i; j++) {
-                        if (p->identities[j].certificate != NULL &&
-                            strcmp(p->identities[j].certificate, id->certificate) == 0) {
-                            pctx_error(c, "same certificate as identities[%zu]: each identity "
-                                          "needs its own certificate", j);
-                            break;
-                        }
-                    }
-                }
+                    check_certificate(c, id->certificate, &id->subject) &&
+                    (j = FIND_STRING(p->identities, ccf_identity, certificate, i, id->certificate)) >= 0)
+                    pctx_error(c, "same certificate as identities[%ld]: each identity needs its own "
+                                  "certificate", j);
             });
             WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &id->rights));
             if (c->kind != CCF_POLICY_USER) {
                 WITH_KEY(c, item, "id", v, {
-                    int64_t n;
-                    if (want_int(c, v, 0, INT32_MAX, &n)) {
-                        id->id = n;
-                        for (size_t j = 0; j < i; j++) {
-                            if (p->identities[j].id == n) {
-                                pctx_error(c, "id %" PRId64 " is used twice (also identities[%zu])",
-                                           n, j);
-                                break;
-                            }
-                        }
-                    }
+                    long j;
+                    if (want_int(c, v, 0, INT32_MAX, &id->id) &&
+                        (j = FIND_ID(p->identities, ccf_identity, id, i, id->id)) >= 0)
+                        pctx_error(c, "id %" PRId64 " is used twice (also identities[%ld])", id->id, j);
                 });
             }
         }
@@ -514,35 +524,23 @@ static void parse_programs(pctx *c, json_t *arr, ccf_policy *p)
         if (want_object(c, item)) {
             check_fields(c, item, program_fields, NFIELDS(program_fields));
             WITH_KEY(c, item, "id", v, {
-                int64_t n;
-                if (want_int(c, v, 0, INT32_MAX, &n)) {
-                    prog->id = n;
-                    for (size_t j = 0; j < i; j++) {
-                        if (p->programs[j].id == n) {
-                            pctx_error(c, "id %" PRId64 " is used twice (also programs[%zu])", n,
-                                       j);
-                            break;
-                        }
-                    }
-                }
+                long j;
+                if (want_int(c, v, 0, INT32_MAX, &prog->id) &&
+                    (j = FIND_ID(p->programs, ccf_program, id, i, prog->id)) >= 0)
+                    pctx_error(c, "id %" PRId64 " is used twice (also programs[%ld])", prog->id, j);
             });
             WITH_KEY(c, item, "pi_hash", v, {
                 if (want_string(c, v, &prog->pi_hash))
                     check_sha256_hex(c, prog->pi_hash, false);
             });
             WITH_KEY(c, item, "program_file_name", v, {
+                long j;
                 if (want_string(c, v, &prog->program_file_name) &&
-                    check_file_name(c, prog->program_file_name, false)) {
-                    for (size_t j = 0; j < i; j++) {
-                        if (p->programs[j].program_file_name != NULL &&
-                            strcmp(p->programs[j].program_file_name, prog->program_file_name) ==
-                                0) {
-                            pctx_error(c, "\"%s\" is used twice (also programs[%zu])",
-                                       prog->program_file_name, j);
-                            break;
-                        }
-                    }
-                }
+                    check_file_name(c, prog->program_file_name, false) &&
+                    (j = FIND_STRING(p->programs, ccf_program, program_file_name, i,
+                                     prog->program_file_name)) >= 0)
+                    pctx_error(c, "\"%s\" is used twice (also programs[%ld])",
+                               prog->program_file_name, j);
             });
             WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &prog->rights));
         }
@@ -565,23 +563,13 @@ static void parse_data_files(pctx *c, json_t *arr, ccf_policy *p)
         if (want_object(c, item)) {
             check_fields(c, item, data_file_fields, NFIELDS(data_file_fields));
             WITH_KEY(c, item, "data_file", v, {
+                long j;
                 if (want_string(c, v, &df->data_file) && check_file_name(c, df->data_file, false)) {
-                    for (size_t j = 0; j < i; j++) {
-                        if (p->data_files[j].data_file != NULL &&
-                            strcmp(p->data_files[j].data_file, df->data_file) == 0) {
-                            pctx_error(c, "\"%s\" is listed twice (also data_files[%zu])",
-                                       df->data_file, j);
-                            break;
-                        }
-                    }
-                    for (size_t j = 0; j < p->program_count; j++) {
-                        if (p->programs[j].program_file_name != NULL &&
-                            strcmp(p->programs[j].program_file_name, df->data_file) == 0) {
-                            pctx_error(c, "\"%s\" is already the name of programs[%zu]",
-                                       df->data_file, j);
-                            break;
-                        }
-                    }
+                    if ((j = FIND_STRING(p->data_files, ccf_data_file, data_file, i, df->data_file)) >= 0)
+                        pctx_error(c, "\"%s\" is listed twice (also data_files[%ld])", df->data_file, j);
+                    if ((j = FIND_STRING(p->programs, ccf_program, program_file_name, p->program_count,
+                                         df->data_file)) >= 0)
+                        pctx_error(c, "\"%s\" is already the name of programs[%ld]", df->data_file, j);
                 }
             });
             WITH_KEY(c, item, "pi_hash", v, {
