@@ -54,11 +54,15 @@ for p in $programs; do
         tw=$(runs=1 median wasm-interp --run-all-exports "$out/$p.wasm")
         cw=$(sed -n 's/.*i64:\([0-9]*\).*/\1/p' "$out/last"); cw=$(printf '%016x' "$cw")
     else tw=nan; cw=$co; fi
-    ro=$(echo "$to / $tn" | bc -l); rw=$(echo "$tw / $tn" | bc -l 2>/dev/null || echo nan)
-    rwo=$(echo "$tw / $to" | bc -l 2>/dev/null || echo nan)
+    ro=$(echo "$to / $tn" | bc -l)
     same=ok; [ "$cn" = "$co" ] && [ "$cn" = "$cw" ] || same="MISMATCH native=$cn ours=$co wabt=$cw"
-    printf '%-8s %8.3fs %8.3fs %8ss %8.1f %8s %8s  %s %s\n' "$p" "$tn" "$to" "$tw" "$ro" \
-        "$(printf '%.1f' "$rw" 2>/dev/null || echo -)" "$(printf '%.1f' "$rwo" 2>/dev/null || echo -)" "$cn" "$same"
+    if [ "$tw" != nan ]; then
+        rw=$(echo "$tw / $tn" | bc -l); rwo=$(echo "$tw / $to" | bc -l)
+        printf '%-8s %8.3fs %8.3fs %8.2fs %8.1f %8.1f %8.1f  %s %s\n' "$p" "$tn" "$to" "$tw" "$ro" \
+            "$rw" "$rwo" "$cn" "$same"
+    else
+        printf '%-8s %8.3fs %8.3fs %9s %8.1f %8s %8s  %s %s\n' "$p" "$tn" "$to" - "$ro" - - "$cn" "$same"
+    fi
     lg_o=$(echo "$lg_o + l($ro)" | bc -l)
     [ "$tw" != nan ] && { lg_w=$(echo "$lg_w + l($rw)" | bc -l); lg_ow=$(echo "$lg_ow + l($rwo)" | bc -l); }
     n=$((n + 1))
