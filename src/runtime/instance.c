@@ -147,17 +147,37 @@ int ccf_instance_identity_by_der(const ccf_instance *inst, const uint8_t *der, s
     return -1;
 }
 
-/* Normalises a client-supplied file name; false (with msg) when malformed. */
-static bool file_name(ccf_instance *inst, const char *name, char out[CCF_VFS_PATH_MAX], char *msg,
-                      size_t msg_size)
+/* Normalises a client-supplied file name into out. A name whose parent
+ * directories do not exist yet gives ENOENT; a malformed one another errno. */
+static ccf_wasi_errno file_name(ccf_instance *inst, const char *name, char out[CCF_VFS_PATH_MAX],
+                                char *msg, size_t msg_size)
 {
     ccf_wasi_errno e = ccf_vfs_resolve(inst->vfs, "", name, strlen(name), false, out);
-    if (e != WASI_ESUCCESS || out[0] == '\0') {
-        snprintf(msg, msg_size, "bad file name \"%.100s\": %s", name,
-                 e == WASI_ESUCCESS ? "names the root" : ccf_wasi_errno_name(e));
+    if (e == WASI_ESUCCESS && out[0] == '\0')
+        e = WASI_EISDIR;
+    if (e != WASI_ESUCCESS)
+        snprintf(msg, msg_size, "%s \"%.100s\": %s",
+                 e == WASI_ENOENT ? "no such directory for" : "bad file name", name,
+                 e == WASI_EISDIR ? "names the root" : ccf_wasi_errno_name(e));
+    return e;
+}
+
+/* Whether a name is plain: relative, no empty, "." or ".." components. */
+static bool plain_name(const char *name)
+{
+    const char *c = name;
+    if (*name == '\0' || *name == '/')
         return false;
+    for (const char *p = name;; p++) {
+        if (*p == '/' || *p == '\0') {
+            size_t n = (size_t)(p - c);
+            if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                return false;
+            if (*p == '\0')
+                return true;
+            c = p + 1;
+        }
     }
-    return true;
 }
 
 /* The pi_hash a file is pinned to (a program's), or NULL. */
@@ -194,6 +214,21 @@ static const ccf_file_rights *rights_of(const ccf_instance *inst, int who)
     return &inst->policy->identities[who].rights;
 }
 
+/* A name that cannot be resolved: file names are no secret from identities
+ * (they can read the policy), so one without any right on it gets 403, one
+ * with rights 404 (its directory does not exist yet); a malformed name 400. */
+static ccf_inst_status missing_or_forbidden(ccf_instance *inst, int who, const char *name,
+                                            ccf_wasi_errno e, char *msg, size_t msg_size)
+{
+    if (e != WASI_ENOENT)
+        return CCF_INST_BAD_REQUEST;
+    if (ccf_vfs_rights(rights_of(inst, who), name, false) == 0) {
+        snprintf(msg, msg_size, "identity %d has no rights on %.100s", who, name);
+        return CCF_INST_FORBIDDEN;
+    }
+    return CCF_INST_NOT_FOUND;
+}
+
 ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, const void *data,
                                  size_t len, bool append, char *msg, size_t msg_size)
 {
@@ -203,8 +238,14 @@ ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, 
 
     if (who < 0 || (size_t)who >= inst->policy->identity_count)
         return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
-    if (!file_name(inst, name, path, msg, msg_size))
-        return CCF_INST_BAD_REQUEST;
+    if ((e = file_name(inst, name, path, msg, msg_size)) == WASI_ENOENT && plain_name(name) &&
+        (ccf_vfs_rights(rights_of(inst, who), name, false) & CCF_PATH_CREATE_FILE)) {
+        /* may create the file: its directories come with it */
+        if (ccf_vfs_make_parents(inst->vfs, name) == WASI_ESUCCESS)
+            e = file_name(inst, name, path, msg, msg_size);
+    }
+    if (e != WASI_ESUCCESS)
+        return missing_or_forbidden(inst, who, name, e, msg, msg_size);
     if ((pin = pinned(inst, path)) != NULL) {
         if (append) {
             snprintf(msg, msg_size, "%s is a program pinned to its pi_hash: it cannot be appended to",
@@ -248,8 +289,8 @@ ccf_inst_status ccf_instance_get(ccf_instance *inst, int who, const char *name, 
     *len = 0;
     if (who < 0 || (size_t)who >= inst->policy->identity_count)
         return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
-    if (!file_name(inst, name, path, msg, msg_size))
-        return CCF_INST_BAD_REQUEST;
+    if ((e = file_name(inst, name, path, msg, msg_size)) != WASI_ESUCCESS)
+        return missing_or_forbidden(inst, who, name, e, msg, msg_size);
     e = ccf_vfs_get(inst->vfs, rights_of(inst, who), path, data, len);
     /* File names are no secret from identities (they can read the policy):
      * lacking the right is 403, a file not there (yet) 404. */

@@ -794,8 +794,7 @@ ccf_wasi_errno ccf_vfs_readlink(ccf_vfs *vfs, const ccf_file_rights *p, const ch
     return WASI_ESUCCESS;
 }
 
-/* mkdir -p of path's parent, for the host only. */
-static ccf_wasi_errno make_parents(ccf_vfs *vfs, const char *path)
+ccf_wasi_errno ccf_vfs_make_parents(ccf_vfs *vfs, const char *path)
 {
     char dir[CCF_VFS_PATH_MAX];
     size_t n = strlen(path);
@@ -825,7 +824,7 @@ ccf_wasi_errno ccf_vfs_put(ccf_vfs *vfs, const ccf_file_rights *p, const char *p
     uint32_t r = ccf_vfs_rights(p, path, false);
     uint8_t *fresh = NULL;
 
-    if (p == NULL && (e = make_parents(vfs, path)) != WASI_ESUCCESS)
+    if (p == NULL && (e = ccf_vfs_make_parents(vfs, path)) != WASI_ESUCCESS)
         return e;
     n = visible_node(vfs, p, path);
     if (n == NULL) {

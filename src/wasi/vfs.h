@@ -122,6 +122,10 @@ ccf_wasi_errno ccf_vfs_put(ccf_vfs *vfs, const ccf_file_rights *principal, const
 ccf_wasi_errno ccf_vfs_get(ccf_vfs *vfs, const ccf_file_rights *principal, const char *path,
                            uint8_t **data, size_t *len);
 
+/* mkdir -p of the parent directories of a normalised path, with the host's
+ * privileges (callers decide whether the principal may cause it). */
+ccf_wasi_errno ccf_vfs_make_parents(ccf_vfs *vfs, const char *path);
+
 /* Total bytes stored and node count, for quotas and metrics. */
 uint64_t ccf_vfs_bytes_used(const ccf_vfs *vfs);
 uint32_t ccf_vfs_nodes_used(const ccf_vfs *vfs);
