@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: exitcode exit|return|_Exit|abort CODE\n");
 		return 2;
 	}
-	int code = atoi(argv[2]);
+	int code = (int)strtol(argv[2], NULL, 10);
 	const char *mode = argv[1];
 	if (strcmp(mode, "exit") == 0) {
 		atexit(on_exit_handler);

@@ -180,10 +180,11 @@ static void do_ls(const char *path)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		char *s = malloc(strlen(e->d_name) + 2);
-		strcpy(s, e->d_name);
-		if (e->d_type == DT_DIR)
-			strcat(s, "/");
+		size_t len = strlen(e->d_name) + 2;
+		char *s = malloc(len);
+		if (s == NULL)
+			break;
+		snprintf(s, len, "%s%s", e->d_name, e->d_type == DT_DIR ? "/" : "");
 		names = realloc(names, (n + 1) * sizeof *names);
 		names[n++] = s;
 	}

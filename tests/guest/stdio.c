@@ -9,7 +9,7 @@
 
 int main(int argc, char **argv)
 {
-	size_t nlines = argc > 1 ? (size_t)atol(argv[1]) : 0;
+	size_t nlines = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 0;
 	size_t cap = 1024, len = 0;
 	char *in = malloc(cap);
 	size_t r;

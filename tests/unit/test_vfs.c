@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,9 +205,9 @@ static bool collect(void *user, uint64_t next, uint64_t ino, uint8_t type, const
     (void)next;
     (void)ino;
     (void)type;
-    char *acc = user;
-    strncat(acc, name, len);
-    strcat(acc, " ");
+    char *acc = user; /* 256 bytes, see the callers */
+    size_t used = strlen(acc);
+    snprintf(acc + used, 256 - used, "%.*s ", (int)len, name);
     return true;
 }
 
