@@ -37,6 +37,7 @@ static const char run_usage[] =
     "  --clock                        allow clock calls (default: they fail with EACCES)\n"
     "  --stdin PATH                   the program's stdin (default: empty)\n"
     "  --fuel N                       instruction budget (function entries + loop iterations)\n"
+    "  --timeout SECONDS              wall-clock limit of the run (a trap when exceeded)\n"
     "  --max-memory-mib N             cap on the program's linear memory\n"
     "RIGHTS: a number (8198) or names (FD_READ,FD_SEEK,PATH_OPEN).\n"
     "\n"
@@ -58,7 +59,7 @@ struct run_args {
     size_t nenv;
     const char *stdin_path;
     bool clock;
-    uint64_t fuel;
+    uint64_t fuel, timeout_s;
     uint32_t max_pages;
     const char **argv;
     size_t argc;
@@ -165,6 +166,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             a->stdin_path = v;
         } else if (strcmp(s, "--fuel") == 0) {
             if ((rc = parse_u64(s, v, UINT64_MAX, &a->fuel)) >= 0)
+                return rc;
+        } else if (strcmp(s, "--timeout") == 0) {
+            if ((rc = parse_u64(s, v, 4000000, &a->timeout_s)) >= 0)
                 return rc;
         } else if (strcmp(s, "--max-memory-mib") == 0) {
             uint64_t mib;
@@ -340,6 +344,7 @@ int ccf_cmd_wasm_run(int argc, char **argv)
     cfg.dirs = dirs;
     cfg.ndirs = ndirs;
     cfg.limits.fuel = a.fuel;
+    cfg.deadline_ms = (uint32_t)(a.timeout_s * 1000);
     cfg.limits.max_memory_pages = a.max_pages;
 
     if (ccf_wasi_run(module, &cfg, &result, err, sizeof err) != CCF_OK) {

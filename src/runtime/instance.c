@@ -379,6 +379,7 @@ ccf_inst_status ccf_instance_execute(ccf_instance *inst, int who, const char *pr
             .kind = CCF_WASI_STREAM_FILE, .file_name = s->file_name, .rights = s->rights};
     }
     cfg.limits.fuel = inst->limits.fuel;
+    cfg.deadline_ms = inst->limits.deadline_ms;
     if (p->has_max_memory_mib)
         cfg.limits.max_memory_pages = (uint32_t)(p->max_memory_mib * 16);
     if (ccf_wasi_run(module, &cfg, &wr, err, sizeof err) != CCF_OK) {

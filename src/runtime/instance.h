@@ -23,6 +23,7 @@ typedef struct {
     uint64_t max_file_bytes;     /* one file; 0 = max_instance_bytes */
     uint64_t max_instance_bytes; /* all files; 0 = the policy's max_memory_mib, else 1 GiB */
     uint64_t fuel;               /* instruction budget per execution; 0 = unlimited */
+    uint32_t deadline_ms;        /* wall-clock limit per execution; 0 = none */
 } ccf_instance_limits;
 
 /* Outcome of an operation, mapped to HTTP by the data plane. */

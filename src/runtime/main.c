@@ -24,7 +24,8 @@
 static const char usage[] =
     "usage: ccfaas-runtime --policy FILE [--listen ADDR:PORT] [--proxy URL]\n"
     "                      [--platform linux] --platform-key-fd N [--ready-fd N]\n"
-    "                      [--max-file-mib N] [--fuel N] [--no-sandbox]\n"
+    "                      [--max-file-mib N] [--fuel N] [--max-exec-seconds N]\n"
+    "                      [--no-sandbox]\n"
     "\n"
     "The trusted instance: loads a full policy, gets its fresh key certified by the\n"
     "proxy attestation service, then serves the policy's data plane (HTTPS with client\n"
@@ -36,12 +37,13 @@ static const char usage[] =
     "  --platform-key-fd N  read the platform key (PEM) from descriptor N (never argv)\n"
     "  --max-file-mib N     largest file or request body (default: the instance limit)\n"
     "  --fuel N             instruction budget per execution (default: unlimited)\n"
+    "  --max-exec-seconds N wall-clock limit per execution (default 600; 0 = none)\n"
     "  --no-sandbox         do not install the seccomp filter (debugging only)\n";
 
 struct args {
     const char *policy, *listen, *proxy, *platform;
     int key_fd, ready_fd;
-    uint64_t max_file_mib, fuel;
+    uint64_t max_file_mib, fuel, max_exec_s;
     bool sandbox, test_violation;
 };
 
@@ -62,6 +64,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     a->key_fd = a->ready_fd = -1;
     a->platform = "linux";
     a->sandbox = true;
+    a->max_exec_s = 600;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t n;
@@ -96,6 +99,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->max_file_mib = n;
         } else if (strcmp(s, "--fuel") == 0 && parse_num(v, UINT64_MAX, &n)) {
             a->fuel = n;
+        } else if (strcmp(s, "--max-exec-seconds") == 0 && parse_num(v, 4000000, &n)) {
+            a->max_exec_s = n;
         } else {
             fprintf(stderr, "ccfaas-runtime: bad option or value: %s %s (see --help)\n", s, v);
             return 2;
@@ -159,6 +164,7 @@ int main(int argc, char **argv)
     }
     limits.max_file_bytes = a.max_file_mib << 20;
     limits.fuel = a.fuel;
+    limits.deadline_ms = (uint32_t)(a.max_exec_s * 1000);
     if (ccf_instance_new(text, len, &limits, &inst, err, sizeof err) != CCF_OK) {
         fail(a.policy, err);
         goto out;

@@ -21,7 +21,7 @@ static const int allowed[] = {
     SCMP_SYS(ioctl), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday),
     SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(futex), SCMP_SYS(getrandom),
     SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(exit), SCMP_SYS(exit_group),
-    SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield), SCMP_SYS(prlimit64),
+    SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield), SCMP_SYS(prlimit64), SCMP_SYS(setitimer),
 };
 
 ccf_err ccf_sandbox_enter(char *err, size_t err_size)

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/random.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +37,41 @@ typedef struct ccf_wasi {
     bool exited;
     uint32_t exit_code;
 } ccf_wasi;
+
+/* ---- deadline ---------------------------------------------------------------- */
+
+/* The store of the run under a deadline (one at a time per process). */
+static ccf_wasm_store *volatile deadline_store;
+static volatile sig_atomic_t deadline_hit;
+
+static void on_deadline(int sig)
+{
+    (void)sig;
+    deadline_hit = 1;
+    if (deadline_store != NULL)
+        ccf_wasm_store_interrupt(deadline_store);
+}
+
+static void deadline_arm(ccf_wasm_store *store, uint32_t ms, struct sigaction *old)
+{
+    struct sigaction sa;
+    struct itimerval it = {{0, 0}, {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000}};
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_deadline;
+    sigemptyset(&sa.sa_mask);
+    deadline_hit = 0;
+    deadline_store = store;
+    sigaction(SIGALRM, &sa, old);
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void deadline_disarm(const struct sigaction *old)
+{
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    deadline_store = NULL;
+    sigaction(SIGALRM, old, NULL);
+}
 
 /* ---- guest memory ----------------------------------------------------------- */
 
@@ -868,7 +905,7 @@ CALL(poll_oneoff)
     if (!any_fd_ready && earliest != UINT64_MAX && earliest > now) {
         uint64_t wait = earliest - now;
         struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !deadline_hit)
             ;
         now = earliest;
     }
@@ -1158,7 +1195,15 @@ ccf_err ccf_wasi_run(const ccf_wasm_module *module, const ccf_wasi_config *cfg,
                           "the module exports no `_start` function (not a WASI command)");
             goto out;
         }
+        struct sigaction old;
+        if (cfg->deadline_ms > 0)
+            deadline_arm(store, cfg->deadline_ms, &old);
         rc = ccf_wasm_call(store, start, NULL, 0, NULL, 0, NULL, &trap, reason, sizeof reason);
+        if (cfg->deadline_ms > 0) {
+            deadline_disarm(&old);
+            if (rc != CCF_OK && deadline_hit && !w->exited)
+                snprintf(reason, sizeof reason, "deadline exceeded (%u ms)", cfg->deadline_ms);
+        }
     }
     if (w->exited) {
         result->exited = true;

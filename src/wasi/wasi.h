@@ -42,13 +42,15 @@ typedef struct {
                                  the program has any file rights, these follow it */
     size_t ndirs;
     ccf_wasm_limits limits;   /* engine limits (memory pages, depth, fuel) */
+    uint32_t deadline_ms;     /* wall-clock limit of the run; 0 = none. Uses SIGALRM and
+                                 ITIMER_REAL: one run at a time per process */
 } ccf_wasi_config;
 
 typedef struct {
     bool exited;        /* proc_exit was called, or _start returned (code 0) */
     uint32_t exit_code; /* meaningful when exited */
     ccf_wasm_trap trap; /* NONE unless the program trapped */
-    char message[256];  /* the trap's reason */
+    char message[256];  /* the trap's reason ("deadline exceeded" for deadline_ms) */
 } ccf_wasi_result;
 
 /* Links the module against WASI, instantiates it and runs `_start`. Returns
