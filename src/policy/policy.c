@@ -440,149 +440,155 @@ static long find_id(const void *base, size_t stride, size_t offset, size_t n, in
     find_string((arr), sizeof(type), offsetof(type, member), (n), (s))
 #define FIND_ID(arr, type, member, n, id) find_id((arr), sizeof(type), offsetof(type, member), (n), (id))
 
-static void parse_file_rights(pctx *c, json_t *arr, ccf_file_rights *out)
+/* Element `index` of a list: `item` is its JSON object (NULL when it is not
+ * an object: only initialise), `base` the array being filled, `ctx` the owner. */
+typedef void (*item_parser)(pctx *c, json_t *item, void *base, size_t index, void *ctx);
+
+/* The shape every list of objects shares: an array of objects with known
+ * fields, one element each in the returned array (*count of them; the caller
+ * owns it, NULL when arr is no array), the path following. */
+static void *parse_list(pctx *c, json_t *arr, size_t *count, size_t elem_size,
+                        const struct field *fields, size_t nfields, item_parser fn, void *ctx)
 {
     size_t i;
     json_t *item;
+    void *base;
 
-    if (!want_array(c, arr))
-        return;
-    if ((out->items = alloc_items(c, json_array_size(arr), sizeof *out->items)) == NULL)
-        return;
+    if (!want_array(c, arr) || (base = alloc_items(c, json_array_size(arr), elem_size)) == NULL)
+        return NULL;
     json_array_foreach(arr, i, item) {
         size_t saved = pctx_push_index(c, i);
-        ccf_file_right *r = &out->items[out->count++];
-        if (want_object(c, item)) {
-            check_fields(c, item, file_right_fields, NFIELDS(file_right_fields));
-            WITH_KEY(c, item, "file_name", v, {
-                long j;
-                if (want_string(c, v, &r->file_name) && check_file_name(c, r->file_name, true) &&
-                    (j = FIND_STRING(out->items, ccf_file_right, file_name, i, r->file_name)) >= 0)
-                    pctx_error(c, "\"%s\" is listed twice in this file_rights list (also at [%ld])",
-                               r->file_name, j);
-            });
-            WITH_KEY(c, item, "rights", v, want_rights(c, v, &r->rights));
-        }
+        bool object = want_object(c, item);
+        (*count)++;
+        if (object)
+            check_fields(c, item, fields, nfields);
+        fn(c, object ? item : NULL, base, i, ctx);
         pctx_pop(c, saved);
     }
+    return base;
+}
+
+static void file_right_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
+{
+    ccf_file_right *r = (ccf_file_right *)base + i;
+    (void)ctx;
+    if (item == NULL)
+        return;
+    WITH_KEY(c, item, "file_name", v, {
+        long j;
+        if (want_string(c, v, &r->file_name) && check_file_name(c, r->file_name, true) &&
+            (j = FIND_STRING(base, ccf_file_right, file_name, i, r->file_name)) >= 0)
+            pctx_error(c, "\"%s\" is listed twice in this file_rights list (also at [%ld])",
+                       r->file_name, j);
+    });
+    WITH_KEY(c, item, "rights", v, want_rights(c, v, &r->rights));
+}
+
+static void parse_file_rights(pctx *c, json_t *arr, ccf_file_rights *out)
+{
+    out->items = parse_list(c, arr, &out->count, sizeof *out->items, file_right_fields,
+                            NFIELDS(file_right_fields), file_right_item, NULL);
+}
+
+static void identity_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
+{
+    ccf_identity *id = (ccf_identity *)base + i;
+    (void)ctx;
+    id->id = -1;
+    if (item == NULL)
+        return;
+    WITH_KEY(c, item, "certificate", v, {
+        long j;
+        if (want_string(c, v, &id->certificate) &&
+            check_certificate(c, id->certificate, &id->subject) &&
+            (j = FIND_STRING(base, ccf_identity, certificate, i, id->certificate)) >= 0)
+            pctx_error(c, "same certificate as identities[%ld]: each identity needs its own "
+                          "certificate", j);
+    });
+    WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &id->rights));
+    if (c->kind != CCF_POLICY_USER) {
+        WITH_KEY(c, item, "id", v, {
+            long j;
+            if (want_int(c, v, 0, INT32_MAX, &id->id) &&
+                (j = FIND_ID(base, ccf_identity, id, i, id->id)) >= 0)
+                pctx_error(c, "id %" PRId64 " is used twice (also identities[%ld])", id->id, j);
+        });
+    }
+}
+
+static void program_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
+{
+    ccf_program *prog = (ccf_program *)base + i;
+    (void)ctx;
+    prog->id = -1;
+    if (item == NULL)
+        return;
+    WITH_KEY(c, item, "id", v, {
+        long j;
+        if (want_int(c, v, 0, INT32_MAX, &prog->id) &&
+            (j = FIND_ID(base, ccf_program, id, i, prog->id)) >= 0)
+            pctx_error(c, "id %" PRId64 " is used twice (also programs[%ld])", prog->id, j);
+    });
+    WITH_KEY(c, item, "pi_hash", v, {
+        if (want_string(c, v, &prog->pi_hash))
+            check_sha256_hex(c, prog->pi_hash, false);
+    });
+    WITH_KEY(c, item, "program_file_name", v, {
+        long j;
+        if (want_string(c, v, &prog->program_file_name) &&
+            check_file_name(c, prog->program_file_name, false) &&
+            (j = FIND_STRING(base, ccf_program, program_file_name, i, prog->program_file_name)) >= 0)
+            pctx_error(c, "\"%s\" is used twice (also programs[%ld])", prog->program_file_name, j);
+    });
+    WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &prog->rights));
+}
+
+static void data_file_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
+{
+    ccf_data_file *df = (ccf_data_file *)base + i;
+    const ccf_policy *p = ctx; /* its programs, parsed before */
+    if (item == NULL)
+        return;
+    WITH_KEY(c, item, "data_file", v, {
+        long j;
+        if (want_string(c, v, &df->data_file) && check_file_name(c, df->data_file, false)) {
+            if ((j = FIND_STRING(base, ccf_data_file, data_file, i, df->data_file)) >= 0)
+                pctx_error(c, "\"%s\" is listed twice (also data_files[%ld])", df->data_file, j);
+            if ((j = FIND_STRING(p->programs, ccf_program, program_file_name, p->program_count,
+                                 df->data_file)) >= 0)
+                pctx_error(c, "\"%s\" is already the name of programs[%ld]", df->data_file, j);
+        }
+    });
+    WITH_KEY(c, item, "pi_hash", v, {
+        if (want_string(c, v, &df->pi_hash))
+            check_sha256_hex(c, df->pi_hash, false);
+    });
+    WITH_KEY(c, item, "priority", v, {
+        if (want_int(c, v, 0, INT32_MAX, &df->priority))
+            df->has_priority = true;
+    });
 }
 
 static void parse_identities(pctx *c, json_t *arr, ccf_policy *p)
 {
-    size_t i;
-    json_t *item;
-
-    if (!want_array(c, arr))
-        return;
-    if ((p->identities = alloc_items(c, json_array_size(arr), sizeof *p->identities)) == NULL)
-        return;
-    json_array_foreach(arr, i, item) {
-        size_t saved = pctx_push_index(c, i);
-        ccf_identity *id = &p->identities[p->identity_count++];
-        id->id = -1;
-        if (want_object(c, item)) {
-            check_fields(c, item, identity_fields, NFIELDS(identity_fields));
-            WITH_KEY(c, item, "certificate", v, {
-                long j;
-                if (want_string(c, v, &id->certificate) &&
-                    check_certificate(c, id->certificate, &id->subject) &&
-                    (j = FIND_STRING(p->identities, ccf_identity, certificate, i, id->certificate)) >= 0)
-                    pctx_error(c, "same certificate as identities[%ld]: each identity needs its own "
-                                  "certificate", j);
-            });
-            WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &id->rights));
-            if (c->kind != CCF_POLICY_USER) {
-                WITH_KEY(c, item, "id", v, {
-                    long j;
-                    if (want_int(c, v, 0, INT32_MAX, &id->id) &&
-                        (j = FIND_ID(p->identities, ccf_identity, id, i, id->id)) >= 0)
-                        pctx_error(c, "id %" PRId64 " is used twice (also identities[%ld])", id->id, j);
-                });
-            }
-        }
-        pctx_pop(c, saved);
-    }
+    p->identities = parse_list(c, arr, &p->identity_count, sizeof *p->identities, identity_fields,
+                               NFIELDS(identity_fields), identity_item, NULL);
 }
 
 static void parse_programs(pctx *c, json_t *arr, ccf_policy *p)
 {
-    size_t i;
-    json_t *item;
-
-    if (!want_array(c, arr))
-        return;
-    if (json_array_size(arr) == 0) {
+    if (json_is_array(arr) && json_array_size(arr) == 0) {
         pctx_error(c, "a function needs at least one program");
         return;
     }
-    if ((p->programs = alloc_items(c, json_array_size(arr), sizeof *p->programs)) == NULL)
-        return;
-    json_array_foreach(arr, i, item) {
-        size_t saved = pctx_push_index(c, i);
-        ccf_program *prog = &p->programs[p->program_count++];
-        prog->id = -1;
-        if (want_object(c, item)) {
-            check_fields(c, item, program_fields, NFIELDS(program_fields));
-            WITH_KEY(c, item, "id", v, {
-                long j;
-                if (want_int(c, v, 0, INT32_MAX, &prog->id) &&
-                    (j = FIND_ID(p->programs, ccf_program, id, i, prog->id)) >= 0)
-                    pctx_error(c, "id %" PRId64 " is used twice (also programs[%ld])", prog->id, j);
-            });
-            WITH_KEY(c, item, "pi_hash", v, {
-                if (want_string(c, v, &prog->pi_hash))
-                    check_sha256_hex(c, prog->pi_hash, false);
-            });
-            WITH_KEY(c, item, "program_file_name", v, {
-                long j;
-                if (want_string(c, v, &prog->program_file_name) &&
-                    check_file_name(c, prog->program_file_name, false) &&
-                    (j = FIND_STRING(p->programs, ccf_program, program_file_name, i,
-                                     prog->program_file_name)) >= 0)
-                    pctx_error(c, "\"%s\" is used twice (also programs[%ld])",
-                               prog->program_file_name, j);
-            });
-            WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &prog->rights));
-        }
-        pctx_pop(c, saved);
-    }
+    p->programs = parse_list(c, arr, &p->program_count, sizeof *p->programs, program_fields,
+                             NFIELDS(program_fields), program_item, NULL);
 }
 
 static void parse_data_files(pctx *c, json_t *arr, ccf_policy *p)
 {
-    size_t i;
-    json_t *item;
-
-    if (!want_array(c, arr))
-        return;
-    if ((p->data_files = alloc_items(c, json_array_size(arr), sizeof *p->data_files)) == NULL)
-        return;
-    json_array_foreach(arr, i, item) {
-        size_t saved = pctx_push_index(c, i);
-        ccf_data_file *df = &p->data_files[p->data_file_count++];
-        if (want_object(c, item)) {
-            check_fields(c, item, data_file_fields, NFIELDS(data_file_fields));
-            WITH_KEY(c, item, "data_file", v, {
-                long j;
-                if (want_string(c, v, &df->data_file) && check_file_name(c, df->data_file, false)) {
-                    if ((j = FIND_STRING(p->data_files, ccf_data_file, data_file, i, df->data_file)) >= 0)
-                        pctx_error(c, "\"%s\" is listed twice (also data_files[%ld])", df->data_file, j);
-                    if ((j = FIND_STRING(p->programs, ccf_program, program_file_name, p->program_count,
-                                         df->data_file)) >= 0)
-                        pctx_error(c, "\"%s\" is already the name of programs[%ld]", df->data_file, j);
-                }
-            });
-            WITH_KEY(c, item, "pi_hash", v, {
-                if (want_string(c, v, &df->pi_hash))
-                    check_sha256_hex(c, df->pi_hash, false);
-            });
-            WITH_KEY(c, item, "priority", v, {
-                if (want_int(c, v, 0, INT32_MAX, &df->priority))
-                    df->has_priority = true;
-            });
-        }
-        pctx_pop(c, saved);
-    }
+    p->data_files = parse_list(c, arr, &p->data_file_count, sizeof *p->data_files,
+                               data_file_fields, NFIELDS(data_file_fields), data_file_item, p);
 }
 
 static void parse_expiry(pctx *c, json_t *obj, ccf_cert_expiry *e)
