@@ -276,5 +276,8 @@ bool ccf_wasm_internal_functype_eq(const struct functype *a, const struct functy
 /* Grows a memory by delta pages; returns old page count or -1. */
 int64_t ccf_wasm_internal_mem_grow(struct ccf_wasm_store *store, struct meminst *m, uint32_t delta);
 int64_t ccf_wasm_internal_table_grow(struct tableinst *t, uint32_t delta, uint64_t init);
+/* A function type as the API's type letters (wasm.h, ccf_wasm_host_func). */
+ccf_err ccf_wasm_internal_signature(const struct functype *ft, char *params, size_t params_size,
+                                    char *results, size_t results_size);
 
 #endif

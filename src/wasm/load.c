@@ -2196,33 +2196,13 @@ bool ccf_wasm_import_get(const ccf_wasm_module *m, size_t i, ccf_wasm_import_des
     return true;
 }
 
-static char letter_of(uint8_t t)
-{
-    switch (t) {
-    case 0x7f: return 'i';
-    case 0x7e: return 'I';
-    case 0x7d: return 'f';
-    case 0x7c: return 'F';
-    case 0x70: return 'r';
-    default: return 'x';
-    }
-}
-
 ccf_err ccf_wasm_import_signature(const ccf_wasm_module *m, size_t i, char *params,
                                   size_t params_size, char *results, size_t results_size)
 {
     if (i >= m->nimports || m->imports[i].kind != 0)
         return CCF_ERR_INVALID;
-    const struct functype *ft = &m->types[m->imports[i].type];
-    if (params_size < (size_t)ft->np + 1 || results_size < (size_t)ft->nr + 1)
-        return CCF_ERR_TOO_LARGE;
-    for (uint32_t k = 0; k < ft->np; k++)
-        params[k] = letter_of(ft->t[k]);
-    params[ft->np] = '\0';
-    for (uint32_t k = 0; k < ft->nr; k++)
-        results[k] = letter_of(ft->t[ft->np + k]);
-    results[ft->nr] = '\0';
-    return CCF_OK;
+    return ccf_wasm_internal_signature(&m->types[m->imports[i].type], params, params_size, results,
+                                       results_size);
 }
 
 bool ccf_wasm_export_get(const ccf_wasm_module *m, size_t i, ccf_wasm_export_desc *out)

@@ -613,7 +613,13 @@ ccf_err ccf_wasm_func_signature(ccf_wasm_extern func, char *params, size_t param
 {
     if (func.kind != CCF_WASM_EXTERN_FUNC || func.ptr == NULL)
         return CCF_ERR_INVALID;
-    const struct functype *ft = ((struct funcinst *)func.ptr)->type;
+    return ccf_wasm_internal_signature(((struct funcinst *)func.ptr)->type, params, params_size,
+                                       results, results_size);
+}
+
+ccf_err ccf_wasm_internal_signature(const struct functype *ft, char *params, size_t params_size,
+                                    char *results, size_t results_size)
+{
     if (params_size < (size_t)ft->np + 1 || results_size < (size_t)ft->nr + 1)
         return CCF_ERR_TOO_LARGE;
     for (uint32_t i = 0; i < ft->np; i++)
