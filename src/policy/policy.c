@@ -438,7 +438,6 @@ static long find_id(const void *base, size_t stride, size_t offset, size_t n, in
 
 #define FIND_STRING(arr, type, member, n, s)                                                       \
     find_string((arr), sizeof(type), offsetof(type, member), (n), (s))
-#define FIND_ID(arr, type, member, n, id) find_id((arr), sizeof(type), offsetof(type, member), (n), (id))
 
 /* Element `index` of a list: `item` is its JSON object (NULL when it is not
  * an object: only initialise), `base` the array being filled, `ctx` the owner. */
@@ -490,6 +489,18 @@ static void parse_file_rights(pctx *c, json_t *arr, ccf_file_rights *out)
                             NFIELDS(file_right_fields), file_right_item, NULL);
 }
 
+/* Member "id" of element i of a list: an integer in [0, 2^31) that no earlier
+ * element (int64_t member at `offset`, elements of `stride` bytes) uses. */
+static void want_unique_id(pctx *c, json_t *item, const void *base, size_t stride, size_t offset,
+                           size_t i, int64_t *id, const char *list)
+{
+    WITH_KEY(c, item, "id", v, {
+        long j;
+        if (want_int(c, v, 0, INT32_MAX, id) && (j = find_id(base, stride, offset, i, *id)) >= 0)
+            pctx_error(c, "id %" PRId64 " is used twice (also %s[%ld])", *id, list, j);
+    });
+}
+
 static void identity_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
 {
     ccf_identity *id = (ccf_identity *)base + i;
@@ -506,14 +517,9 @@ static void identity_item(pctx *c, json_t *item, void *base, size_t i, void *ctx
                           "certificate", j);
     });
     WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &id->rights));
-    if (c->kind != CCF_POLICY_USER) {
-        WITH_KEY(c, item, "id", v, {
-            long j;
-            if (want_int(c, v, 0, INT32_MAX, &id->id) &&
-                (j = FIND_ID(base, ccf_identity, id, i, id->id)) >= 0)
-                pctx_error(c, "id %" PRId64 " is used twice (also identities[%ld])", id->id, j);
-        });
-    }
+    if (c->kind != CCF_POLICY_USER)
+        want_unique_id(c, item, base, sizeof(ccf_identity), offsetof(ccf_identity, id), i, &id->id,
+                       "identities");
 }
 
 static void program_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
@@ -523,12 +529,8 @@ static void program_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
     prog->id = -1;
     if (item == NULL)
         return;
-    WITH_KEY(c, item, "id", v, {
-        long j;
-        if (want_int(c, v, 0, INT32_MAX, &prog->id) &&
-            (j = FIND_ID(base, ccf_program, id, i, prog->id)) >= 0)
-            pctx_error(c, "id %" PRId64 " is used twice (also programs[%ld])", prog->id, j);
-    });
+    want_unique_id(c, item, base, sizeof(ccf_program), offsetof(ccf_program, id), i, &prog->id,
+                   "programs");
     WITH_KEY(c, item, "pi_hash", v, {
         if (want_string(c, v, &prog->pi_hash))
             check_sha256_hex(c, prog->pi_hash, false);
