@@ -28,16 +28,21 @@ struct ccf_dataplane {
 
 /* ---- TLS ------------------------------------------------------------------ */
 
-/* Client certificates are identities, compared byte for byte: no CA involved. */
+/* SSL ex_data slot holding the connection's identity index + 1 (0 = none). */
+static int identity_slot = -1;
+
+/* Client certificates are identities, compared byte for byte: no CA involved.
+ * The identity found is remembered on the connection for its requests. */
 static int verify_identity(X509_STORE_CTX *sctx, void *arg)
 {
     ccf_instance *inst = arg;
     X509 *leaf = X509_STORE_CTX_get0_cert(sctx);
+    SSL *ssl = X509_STORE_CTX_get_ex_data(sctx, SSL_get_ex_data_X509_STORE_CTX_idx());
     unsigned char *der = NULL;
     int len = leaf ? i2d_X509(leaf, &der) : -1;
     int who = len > 0 ? ccf_instance_identity_by_der(inst, der, (size_t)len) : -1;
     OPENSSL_free(der);
-    if (who < 0) {
+    if (who < 0 || ssl == NULL || !SSL_set_ex_data(ssl, identity_slot, (void *)(intptr_t)(who + 1))) {
         X509_STORE_CTX_set_error(sctx, X509_V_ERR_CERT_REJECTED);
         return 0;
     }
@@ -84,8 +89,12 @@ ccf_err ccf_dataplane_tls_ctx(ccf_instance *inst, const char *cert_pem, EVP_PKEY
     ccf_err rc;
 
     *out = NULL;
-    if (ctx == NULL)
+    if (identity_slot < 0)
+        identity_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    if (ctx == NULL || identity_slot < 0) {
+        SSL_CTX_free(ctx);
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    }
     if ((rc = set_ciphersuite(ctx, ccf_instance_policy(inst)->ciphersuite, err, err_size)) != CCF_OK)
         goto fail;
     if ((bio = BIO_new_mem_buf(cert_pem, -1)) == NULL ||
@@ -154,18 +163,13 @@ static void reply_status(struct evhttp_request *req, ccf_inst_status st, const c
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* The identity behind the request's TLS connection, or -1. */
-static int request_identity(ccf_dataplane *dp, struct evhttp_request *req)
+/* The identity behind the request's TLS connection (found in the handshake), or -1. */
+static int request_identity(struct evhttp_request *req)
 {
     struct evhttp_connection *conn = evhttp_request_get_connection(req);
     struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
     SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
-    X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
-    unsigned char *der = NULL;
-    int len = peer ? i2d_X509(peer, &der) : -1;
-    int who = len > 0 ? ccf_instance_identity_by_der(dp->inst, der, (size_t)len) : -1;
-    OPENSSL_free(der);
-    return who;
+    return ssl != NULL ? (int)(intptr_t)SSL_get_ex_data(ssl, identity_slot) - 1 : -1;
 }
 
 static void free_body(const void *data, size_t len, void *arg)
@@ -246,7 +250,7 @@ static void handle(struct evhttp_request *req, void *arg)
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     size_t plen = 0;
     char *path = NULL;
-    int who = request_identity(dp, req);
+    int who = request_identity(req);
 
     if (who < 0) {
         reply_error(req, 403, "forbidden", "the client certificate is not an identity of the policy");
