@@ -1,34 +1,11 @@
 /* Proxy attestation client over libcurl (see proxy_client.h). */
 #include "attest/proxy_client.h"
 
-#include <curl/curl.h>
+#include "common/http_client.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct body {
-    char *p;
-    size_t len;
-    bool too_large;
-};
-
-static size_t on_data(char *data, size_t size, size_t n, void *ud)
-{
-    struct body *b = ud;
-    size_t k = size * n;
-    if (b->len + k > CCF_PROXY_CLIENT_MAX_RESPONSE) {
-        b->too_large = true;
-        return 0; /* aborts the transfer */
-    }
-    char *np = realloc(b->p, b->len + k + 1);
-    if (np == NULL)
-        return 0;
-    memcpy(np + b->len, data, k);
-    b->p = np;
-    b->len += k;
-    b->p[b->len] = '\0';
-    return k;
-}
 
 /* POSTs body (may be NULL) to base + path; *out is the parsed JSON object
  * response, *status the HTTP status. */
@@ -36,48 +13,26 @@ static ccf_err post_json(const char *base, const char *path, const char *body, l
                          long *status, json_t **out, char *err, size_t err_size)
 {
     char url[1024];
-    struct body resp = {0};
-    struct curl_slist *hdrs = NULL;
-    ccf_err rc = CCF_OK;
-    json_error_t jerr;
+    ccf_http_reply reply = {0};
     *out = NULL;
     if (snprintf(url, sizeof url, "%s%s", base, path) >= (int)sizeof url)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL too long");
-    CURL *c = curl_easy_init();
-    if (c == NULL)
-        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start an HTTP client");
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    CURLcode cc = curl_easy_perform(c);
-    if (cc != CURLE_OK) {
-        rc = ccf_errf(err, err_size, resp.too_large ? CCF_ERR_TOO_LARGE : CCF_ERR_IO,
-                      "proxy %s: %s", url,
-                      resp.too_large ? "response too large" : curl_easy_strerror(cc));
-        goto out;
-    }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    *out = json_loadb(resp.p ? resp.p : "", resp.len, JSON_REJECT_DUPLICATES, &jerr);
+    ccf_http_call_req req = {.method = "POST", .url = url, .body = body ? body : "",
+                             .body_len = body ? strlen(body) : 0, .timeout_ms = timeout_ms,
+                             .max_reply = CCF_PROXY_CLIENT_MAX_RESPONSE};
+    ccf_err rc = ccf_http_call(&req, &reply, err, err_size);
+    if (rc != CCF_OK)
+        return rc;
+    *status = reply.status;
+    *out = json_loadb(reply.body, reply.len, JSON_REJECT_DUPLICATES, NULL);
+    ccf_http_reply_free(&reply);
     if (*out == NULL || !json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy %s: HTTP %ld with a non-JSON answer",
-                      url, *status);
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy %s: HTTP %ld with a non-JSON answer",
+                        url, *status);
     }
-out:
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
-    free(resp.p);
-    return rc;
+    return CCF_OK;
 }
 
 static ccf_err refusal(const json_t *v, long status, char *err, size_t err_size)

@@ -39,8 +39,7 @@ static const char proxy_usage[] =
     "\n"
     "Platform `linux` is for DEVELOPMENT ONLY: no TEE, no hardware protection.\n";
 
-/* Strict decimal in [lo, hi]. */
-static bool parse_num(const char *s, long lo, long hi, long *out)
+bool ccf_cli_parse_num(const char *s, long lo, long hi, long *out)
 {
     char *end = NULL;
     if (s == NULL || s[0] == '\0' || strspn(s, "0123456789") != strlen(s))
@@ -53,9 +52,7 @@ static bool parse_num(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-/* The default allow-list entry: ccfaas-runtime beside this executable (an
- * installation) or in the build tree (src/cli/../runtime/). */
-static bool default_runtime(char *path, size_t size, uint8_t out[CCF_SHA256_LEN])
+bool ccf_cli_default_runtime(char *path, size_t size, uint8_t out[CCF_SHA256_LEN])
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -129,19 +126,19 @@ static int serve_proxy(int argc, char **argv)
             }
             allow_src[nallow++] = "--allow-measurement";
         } else if (strcmp(a, "--max-cert-days") == 0) {
-            if (!parse_num(v, 1, 3650, &max_days)) {
+            if (!ccf_cli_parse_num(v, 1, 3650, &max_days)) {
                 fprintf(stderr, "ccfaas serve proxy: --max-cert-days: expected 1-3650\n");
                 rc = CCF_EXIT_USAGE;
                 goto out;
             }
         } else if (strcmp(a, "--nonce-lifetime") == 0) {
-            if (!parse_num(v, 0, 86400, &lifetime)) {
+            if (!ccf_cli_parse_num(v, 0, 86400, &lifetime)) {
                 fprintf(stderr, "ccfaas serve proxy: --nonce-lifetime: expected 0-86400\n");
                 rc = CCF_EXIT_USAGE;
                 goto out;
             }
         } else if (strcmp(a, "--threads") == 0) {
-            if (!parse_num(v, 1, 256, &threads)) {
+            if (!ccf_cli_parse_num(v, 1, 256, &threads)) {
                 fprintf(stderr, "ccfaas serve proxy: --threads: expected 1-256\n");
                 rc = CCF_EXIT_USAGE;
                 goto out;
@@ -156,7 +153,7 @@ static int serve_proxy(int argc, char **argv)
     }
     char runtime_path[PATH_MAX + 64];
     if (nallow == 0 && !no_default &&
-        default_runtime(runtime_path, sizeof runtime_path, allow[nallow]))
+        ccf_cli_default_runtime(runtime_path, sizeof runtime_path, allow[nallow]))
         allow_src[nallow++] = runtime_path;
 
     ccf_proxy_config pc = {.data_dir = data_dir,

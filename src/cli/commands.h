@@ -15,4 +15,14 @@ int ccf_cmd_identity(int argc, char **argv); /* `ccfaas identity new` */
 int ccf_cmd_wasm_run(int argc, char **argv); /* `ccfaas wasm run` */
 int ccf_cmd_client(int argc, char **argv);
 
+/* Shared helpers of the subcommands. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+/* Strict decimal in [lo, hi] (no sign, no spaces). */
+bool ccf_cli_parse_num(const char *s, long lo, long hi, long *out);
+/* The ccfaas-runtime beside this executable (an installation) or in the
+ * build tree (src/cli/../runtime/): its path and measurement (SHA-256). */
+bool ccf_cli_default_runtime(char *path, size_t size, uint8_t measurement[32]);
+
 #endif

@@ -1,0 +1,149 @@
+/* Control-plane HTTP client over libcurl (see http_client.h). */
+#include "common/http_client.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sink {
+    char *p;
+    size_t len, cap, max;
+    bool too_large, nomem;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *ud)
+{
+    struct sink *s = ud;
+    size_t k = size * n;
+    if (k > s->max - s->len) {
+        s->too_large = true;
+        return 0; /* aborts the transfer */
+    }
+    if (s->len + k + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        while (cap < s->len + k + 1)
+            cap *= 2;
+        char *np = realloc(s->p, cap);
+        if (np == NULL) {
+            s->nomem = true;
+            return 0;
+        }
+        s->p = np;
+        s->cap = cap;
+    }
+    memcpy(s->p + s->len, data, k);
+    s->len += k;
+    s->p[s->len] = '\0';
+    return k;
+}
+
+ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char *err,
+                      size_t err_size)
+{
+    struct sink sink = {.max = req->max_reply ? req->max_reply : CCF_HTTP_CLIENT_MAX_REPLY};
+    struct curl_slist *hdrs = NULL;
+    char ctype[160];
+    ccf_err rc = CCF_OK;
+    reply->status = 0;
+    reply->body = NULL;
+    reply->len = 0;
+    if (req->url == NULL || strncmp(req->url, "http://", 7) != 0)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "URL '%s': expected http://HOST:PORT/...",
+                        req->url ? req->url : "");
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start an HTTP client");
+    hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
+    if (req->body != NULL) {
+        snprintf(ctype, sizeof ctype, "Content-Type: %s",
+                 req->content_type ? req->content_type : "application/json");
+        hdrs = curl_slist_append(hdrs, ctype);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    if (strcmp(req->method, "GET") == 0)
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    if (req->body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    CURLcode cc = curl_easy_perform(c);
+    if (cc != CURLE_OK) {
+        if (sink.too_large)
+            rc = ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "%s %s: reply larger than %zu bytes",
+                          req->method, req->url, sink.max);
+        else if (sink.nomem)
+            rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "%s %s: out of memory", req->method,
+                          req->url);
+        else
+            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s %s: %s", req->method, req->url,
+                          curl_easy_strerror(cc));
+        free(sink.p);
+        goto out;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply->status);
+    if (sink.p == NULL && (sink.p = calloc(1, 1)) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    reply->body = sink.p;
+    reply->len = sink.len;
+out:
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
+ccf_err ccf_http_call_json(const char *method, const char *url, const json_t *body,
+                           long timeout_ms, long *status, json_t **json, char *err,
+                           size_t err_size)
+{
+    char *text = NULL;
+    ccf_http_reply reply = {0};
+    *json = NULL;
+    *status = 0;
+    if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    ccf_http_call_req req = {.method = method, .url = url, .body = text,
+                             .body_len = text ? strlen(text) : 0, .timeout_ms = timeout_ms};
+    ccf_err rc = ccf_http_call(&req, &reply, err, err_size);
+    free(text);
+    if (rc != CCF_OK)
+        return rc;
+    *status = reply.status;
+    *json = json_loadb(reply.body, reply.len, JSON_REJECT_DUPLICATES, NULL);
+    ccf_http_reply_free(&reply);
+    return CCF_OK;
+}
+
+const char *ccf_http_reply_error(const char *body, size_t len, char *buf, size_t size)
+{
+    json_t *v = json_loadb(body ? body : "", len, 0, NULL);
+    const json_t *e = json_object_get(v, "error");
+    const char *code = json_string_value(json_object_get(e, "code"));
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    if (code != NULL)
+        snprintf(buf, size, "%s: %s", code, msg ? msg : "");
+    else
+        snprintf(buf, size, "%.*s", (int)(len > 200 ? 200 : len), body ? body : "");
+    json_decref(v);
+    return buf;
+}
+
+void ccf_http_reply_free(ccf_http_reply *reply)
+{
+    if (reply == NULL)
+        return;
+    free(reply->body);
+    reply->body = NULL;
+    reply->len = 0;
+}

@@ -1,0 +1,57 @@
+/* Plain-HTTP client for the control plane (service to service, CLI to
+ * service): one request, whole body in memory, bounded. libcurl underneath:
+ * call curl_global_init(CURL_GLOBAL_DEFAULT) once at program start, before
+ * threads exist. Data-plane traffic (mTLS to instances) goes through
+ * client/client.h instead.
+ *
+ * Ownership: ccf_http_call() fills a response whose body the caller frees
+ * with ccf_http_reply_free() (or free(reply.body)). */
+#ifndef CCF_COMMON_HTTP_CLIENT_H
+#define CCF_COMMON_HTTP_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "common/error.h"
+
+/* Largest response body accepted when a request does not set a cap. */
+#define CCF_HTTP_CLIENT_MAX_REPLY (16u * 1024u * 1024u)
+
+typedef struct {
+    const char *method;       /* "GET", "POST", "PUT", "DELETE" */
+    const char *url;          /* http://HOST:PORT/path?query (https is refused: control plane) */
+    const void *body;         /* NULL = no body */
+    size_t body_len;
+    const char *content_type; /* NULL = application/json when there is a body */
+    long timeout_ms;          /* whole request; 0 = 30 s */
+    size_t max_reply;         /* 0 = CCF_HTTP_CLIENT_MAX_REPLY */
+} ccf_http_call_req;
+
+typedef struct {
+    long status;  /* HTTP status */
+    char *body;   /* NUL-terminated (the NUL is not counted in len); never NULL on success */
+    size_t len;
+} ccf_http_reply;
+
+/* Performs the request. Any HTTP status is CCF_OK (look at reply->status);
+ * CCF_ERR_IO when the server cannot be reached or the connection fails,
+ * CCF_ERR_TOO_LARGE when the reply exceeds the cap, CCF_ERR_INVALID for a
+ * malformed URL. err names the URL and the reason. */
+ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char *err,
+                      size_t err_size) __attribute__((warn_unused_result));
+
+/* As ccf_http_call with a JSON body (NULL = none; not consumed) and the reply
+ * parsed: *json is the reply as JSON (NULL when the body is not JSON; the
+ * caller decrefs). */
+ccf_err ccf_http_call_json(const char *method, const char *url, const json_t *body,
+                           long timeout_ms, long *status, json_t **json, char *err,
+                           size_t err_size) __attribute__((warn_unused_result));
+
+/* "CODE: message" of a {"error":{"code","message"}} reply, or the start of
+ * the body when it has another form, into buf. Returns buf. */
+const char *ccf_http_reply_error(const char *body, size_t len, char *buf, size_t size);
+
+/* Frees the body; NULL is a no-op. */
+void ccf_http_reply_free(ccf_http_reply *reply);
+
+#endif
