@@ -1,6 +1,6 @@
 /* `ccfaas serve SERVICE`: runs one service in the foreground until SIGINT or
  * SIGTERM (DESIGN §6). Services: proxy (the proxy attestation service);
- * VaaS and CCFaaS add theirs to the table below. */
+ * vaas and ccfaas live in cmd_serve_vaas.c and cmd_serve_ccfaas.c. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -225,6 +225,8 @@ struct service {
 
 static const struct service services[] = {
     {"proxy", serve_proxy, "proxy attestation service (default 127.0.0.1:3010)"},
+    {"vaas", ccf_serve_vaas, "VaaS: starts attested runtime instances (default 127.0.0.1:5000)"},
+    {"ccfaas", ccf_serve_ccfaas, "CCFaaS: function registry and instances (default 127.0.0.1:5010)"},
 };
 
 int ccf_cmd_serve(int argc, char **argv)

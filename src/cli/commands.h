@@ -14,6 +14,12 @@ int ccf_cmd_serve(int argc, char **argv);    /* `ccfaas serve SERVICE` */
 int ccf_cmd_identity(int argc, char **argv); /* `ccfaas identity new` */
 int ccf_cmd_wasm_run(int argc, char **argv); /* `ccfaas wasm run` */
 int ccf_cmd_client(int argc, char **argv);
+int ccf_cmd_function(int argc, char **argv); /* `ccfaas function` (CCFaaS REST) */
+int ccf_cmd_instance(int argc, char **argv); /* `ccfaas instance` (CCFaaS REST) */
+int ccf_cmd_up(int argc, char **argv);       /* proxy + VaaS + CCFaaS in one process */
+int ccf_cmd_demo(int argc, char **argv);     /* the spec's flow end to end (make demo) */
+int ccf_serve_vaas(int argc, char **argv);   /* `ccfaas serve vaas` */
+int ccf_serve_ccfaas(int argc, char **argv); /* `ccfaas serve ccfaas` */
 
 /* Shared helpers of the subcommands. */
 #include <stdbool.h>

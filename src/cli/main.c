@@ -13,7 +13,11 @@ struct command {
 static const struct command commands[] = {
     {"policy", ccf_cmd_policy, "validate, hash and explain policies"},
     {"wasm", ccf_cmd_wasm, "validate, invoke and spec-test WebAssembly modules"},
-    {"serve", ccf_cmd_serve, "run one service (proxy attestation, ...) in the foreground"},
+    {"up", ccf_cmd_up, "run proxy attestation, VaaS and CCFaaS in one process"},
+    {"demo", ccf_cmd_demo, "the spec's example end to end: register, instance, compute"},
+    {"function", ccf_cmd_function, "register, list, show and delete functions (CCFaaS)"},
+    {"instance", ccf_cmd_instance, "create, list, show and delete instances (CCFaaS)"},
+    {"serve", ccf_cmd_serve, "run one service (proxy, vaas, ccfaas) in the foreground"},
     {"client", ccf_cmd_client, "verify an instance, upload, compute, read results"},
     {"identity", ccf_cmd_identity, "make user identities (certificate + key) for policies"},
 };

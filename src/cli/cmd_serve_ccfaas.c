@@ -1,0 +1,12 @@
+/* PLACEHOLDER (issue 7 in progress): replaced by the real command this session. */
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+int ccf_serve_ccfaas(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "ccfaas: not built yet\n");
+    return CCF_EXIT_FAIL;
+}
