@@ -118,24 +118,6 @@ static void print_errors(FILE *out, const char *file, const ccf_policy_errors *e
                 CCF_POLICY_MAX_ERRORS);
 }
 
-static json_t *errors_json(const ccf_policy_errors *errors)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; arr != NULL && i < errors->count; i++) {
-        const ccf_policy_error *e = &errors->items[i];
-        json_t *o = json_pack("{s:s, s:s}", "path", e->path, "message", e->message);
-        if (o != NULL && e->line > 0) {
-            json_object_set_new(o, "line", json_integer(e->line));
-            json_object_set_new(o, "column", json_integer(e->column));
-        }
-        if (o == NULL || json_array_append_new(arr, o) != 0) {
-            json_decref(arr);
-            return NULL;
-        }
-    }
-    return arr;
-}
-
 static int cmd_validate(int argc, char **argv)
 {
     struct opts o;
@@ -170,7 +152,7 @@ static int cmd_validate(int argc, char **argv)
             if (entry != NULL) {
                 if (ok)
                     json_object_set_new(entry, "hash", json_string(hash));
-                json_object_set_new(entry, "errors", errors_json(&errors));
+                json_object_set_new(entry, "errors", ccf_policy_errors_json(&errors));
                 json_object_set_new(entry, "truncated", json_boolean(errors.truncated));
                 json_array_append_new(report, entry);
             }

@@ -910,3 +910,47 @@ bool ccf_policy_may_execute(const ccf_policy *p, size_t identity, size_t program
     }
     return false;
 }
+
+json_t *ccf_policy_errors_json(const ccf_policy_errors *errors)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < errors->count; i++) {
+        const ccf_policy_error *e = &errors->items[i];
+        json_t *o = json_pack("{s:s, s:s}", "path", e->path, "message", e->message);
+        if (o != NULL && e->line > 0) {
+            json_object_set_new(o, "line", json_integer(e->line));
+            json_object_set_new(o, "column", json_integer(e->column));
+        }
+        if (o == NULL || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+json_t *ccf_policy_errors_response(const ccf_policy_errors *errors, const char *what)
+{
+    char msg[640];
+    const ccf_policy_error *e = errors->count > 0 ? &errors->items[0] : NULL;
+    bool syntax = e != NULL && e->line > 0;
+    size_t more = errors->count > 0 ? errors->count - 1 : 0;
+    if (e == NULL)
+        snprintf(msg, sizeof msg, "%s: invalid", what);
+    else if (syntax)
+        snprintf(msg, sizeof msg, "%s: line %d, column %d: %s", what, e->line, e->column,
+                 e->message);
+    else
+        snprintf(msg, sizeof msg, "%s: %s%s%s", what, e->path, e->path[0] ? ": " : "",
+                 e->message);
+    if (more > 0 || errors->truncated) {
+        size_t n = strlen(msg);
+        snprintf(msg + n, sizeof msg - n, " (and %zu more%s)", more,
+                 errors->truncated ? ", list truncated" : "");
+    }
+    json_t *list = ccf_policy_errors_json(errors);
+    if (list == NULL)
+        return NULL;
+    return json_pack("{s:{s:s, s:s, s:o}}", "error", "code", syntax ? "invalid_json" :
+                     "invalid_policy", "message", msg, "errors", list);
+}

@@ -8,6 +8,7 @@
 #ifndef CCF_POLICY_POLICY_H
 #define CCF_POLICY_POLICY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -140,6 +141,14 @@ ccf_err ccf_policy_parse(const char *text, size_t len, ccf_policy_kind kind, ccf
                          ccf_policy_errors *errors) __attribute__((warn_unused_result));
 
 void ccf_policy_free(ccf_policy *policy);
+
+/* The errors as a JSON array [{"path","message","line"?,"column"?}] (NULL when
+ * out of memory; the caller decrefs). */
+json_t *ccf_policy_errors_json(const ccf_policy_errors *errors);
+/* The body of a 400 answer refusing a policy (`what` names it, e.g. "VaaS
+ * policy"): {"error":{"code":"invalid_json"|"invalid_policy","message":"<what>:
+ * <first error>[ (and N more)]","errors":[...]}}. NULL when out of memory. */
+json_t *ccf_policy_errors_response(const ccf_policy_errors *errors, const char *what);
 
 /* Canonical JSON of the policy (keys sorted, 2-space indent, no trailing
  * newline): what ccfaas emits when it *produces* a policy. *out is a

@@ -1,0 +1,316 @@
+/* The `process` backend: ccfaas-runtime as a local child process, inside
+ * bubblewrap (own user, pid, ipc, uts, cgroup and mount namespaces, the root
+ * file system read-only, its own empty /tmp). The network namespace is
+ * shared: the runtime must reach the proxy to be attested and serve its
+ * port; after that its own seccomp filter allows no new sockets
+ * (docs/threat-model.md). Spawned with posix_spawn because VaaS is
+ * multi-threaded (no fork + non-async-signal-safe code). */
+#define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np, POSIX_SPAWN_SETSID */
+#include "vaas/backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STOP_GRACE_MS 3000
+#define TAIL_BYTES 1024
+#define MAX_ARGS 64
+
+struct ccf_vaas_proc {
+    pid_t pid;
+};
+
+extern char **environ;
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ccf_vaas_file_tail(const char *path, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (size < 2)
+        return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    off_t end = lseek(fd, 0, SEEK_END);
+    off_t from = end > (off_t)(size - 1) ? end - (off_t)(size - 1) : 0;
+    ssize_t n = pread(fd, buf, size - 1, from);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    char *start = buf;
+    if (from > 0 && (start = strchr(buf, '\n')) != NULL)
+        start++;
+    else if (start == NULL)
+        start = buf;
+    size_t len = strlen(start);
+    while (len > 0 && (start[len - 1] == '\n' || start[len - 1] == '\r'))
+        start[--len] = '\0';
+    memmove(buf, start, len + 1);
+    for (char *p = buf; *p; p++) /* one line for JSON messages and logs */
+        if (*p == '\n')
+            *p = '|';
+}
+
+/* Waits for pid up to ms milliseconds; true when reaped (status filled). */
+static bool wait_for(pid_t pid, long ms, int *status)
+{
+    long deadline = now_ms() + ms;
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD))
+            return true;
+        if (now_ms() >= deadline)
+            return false;
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void terminate(pid_t pid, int *status)
+{
+    int st = 0;
+    kill(pid, SIGTERM);
+    if (!wait_for(pid, STOP_GRACE_MS, &st)) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (status != NULL)
+        *status = st;
+}
+
+static void describe_status(int st, char *buf, size_t size)
+{
+    if (WIFEXITED(st))
+        snprintf(buf, size, "exited with code %d", WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        snprintf(buf, size, "was killed by signal %d", WTERMSIG(st));
+    else
+        snprintf(buf, size, "ended");
+}
+
+/* The argument vector: bwrap's options, then the runtime's. */
+static size_t build_argv(const ccf_vaas_backend_config *cfg, const ccf_vaas_launch *l,
+                         const char **argv)
+{
+    size_t n = 0;
+    if (cfg->sandbox) {
+        const char *bw[] = {"bwrap", "--unshare-all", "--share-net", "--die-with-parent",
+                            "--new-session", "--ro-bind", "/", "/", "--tmpfs", "/tmp",
+                            "--proc", "/proc", "--dev", "/dev",
+                            /* under a fresh /tmp: what the runtime must still see */
+                            "--ro-bind", l->dir, l->dir, "--ro-bind", cfg->runtime_path,
+                            cfg->runtime_path, "--chdir", "/", "--"};
+        for (size_t i = 0; i < sizeof bw / sizeof bw[0]; i++)
+            argv[n++] = bw[i];
+    }
+    const char *rt[] = {cfg->runtime_path, "--policy", l->policy_path, "--listen", l->listen,
+                        "--platform", "linux", "--platform-key-fd", "3", "--ready-fd", "4"};
+    for (size_t i = 0; i < sizeof rt / sizeof rt[0]; i++)
+        argv[n++] = rt[i];
+    for (size_t i = 0; cfg->runtime_args != NULL && cfg->runtime_args[i] != NULL &&
+                       n < MAX_ARGS - 1; i++)
+        argv[n++] = cfg->runtime_args[i];
+    argv[n] = NULL;
+    return n;
+}
+
+/* Reads the ready line from fd until the deadline: 1 ready, 0 the runtime
+ * closed it (ended), -1 timeout. */
+static int wait_ready(int fd, unsigned timeout_ms)
+{
+    char line[256];
+    size_t len = 0;
+    long deadline = now_ms() + (long)timeout_ms;
+    for (;;) {
+        long left = deadline - now_ms();
+        if (left <= 0)
+            return -1;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int r = poll(&pfd, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r == 0 ? -1 : 0;
+        ssize_t k = read(fd, line + len, sizeof line - 1 - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return 0;
+        len += (size_t)k;
+        line[len] = '\0';
+        if (strncmp(line, "ready ", len < 6 ? len : 6) != 0)
+            return 0; /* not the runtime's protocol */
+        if (strchr(line, '\n') != NULL)
+            return 1;
+        if (len == sizeof line - 1)
+            return 0;
+    }
+}
+
+static ccf_err process_start(const ccf_vaas_backend_config *cfg, const ccf_vaas_launch *l,
+                             ccf_vaas_proc **out, char *err, size_t err_size)
+{
+    const char *argv[MAX_ARGS];
+    char log_path[4096], tail[TAIL_BYTES], how[64];
+    int pipefd[2] = {-1, -1};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    bool fa_init = false, attr_init = false;
+    pid_t pid = -1;
+    ccf_err rc = CCF_OK;
+    *out = NULL;
+
+    if (snprintf(log_path, sizeof log_path, "%s/runtime.log", l->dir) >= (int)sizeof log_path)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "instance directory path too long");
+    build_argv(cfg, l, argv);
+    if (pipe2(pipefd, O_CLOEXEC) != 0)
+        return ccf_errf(err, err_size, CCF_ERR_IO, "pipe: %s", strerror(errno));
+    if (posix_spawn_file_actions_init(&fa) != 0 || posix_spawnattr_init(&attr) != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot prepare the runtime's start");
+        goto out;
+    }
+    fa_init = attr_init = true;
+    /* 4 first: the pipe's end may be descriptor 3 itself. */
+    int fa_rc = posix_spawn_file_actions_adddup2(&fa, pipefd[1], 4);
+    fa_rc |= posix_spawn_file_actions_addopen(&fa, 3, cfg->platform_key_path, O_RDONLY, 0);
+    fa_rc |= posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    fa_rc |= posix_spawn_file_actions_addopen(&fa, 2, log_path, O_WRONLY | O_CREAT | O_APPEND,
+                                               0600);
+    fa_rc |= posix_spawn_file_actions_adddup2(&fa, 2, 1);
+    fa_rc |= posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+    /* Server threads block SIGINT/SIGTERM: the runtime must not inherit that,
+     * nor the terminal's Ctrl-C (own session: `ccfaas up` stops it itself). */
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGCHLD);
+    fa_rc |= posix_spawnattr_setsigmask(&attr, &none);
+    fa_rc |= posix_spawnattr_setsigdefault(&attr, &defaults);
+    fa_rc |= posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                                 POSIX_SPAWN_SETSID);
+    if (fa_rc != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot prepare the runtime's start");
+        goto out;
+    }
+    int sp = cfg->sandbox ? posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ)
+                          : posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+    if (sp != 0) {
+        pid = -1;
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot start %s: %s", argv[0], strerror(sp));
+        goto out;
+    }
+    close(pipefd[1]);
+    pipefd[1] = -1;
+    int ready = wait_ready(pipefd[0], l->ready_timeout_ms);
+    if (ready == 1) {
+        struct ccf_vaas_proc *p = calloc(1, sizeof *p);
+        if (p == NULL) {
+            rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        p->pid = pid;
+        pid = -1; /* owned by the handle now */
+        *out = p;
+        goto out;
+    }
+    int st = 0;
+    if (ready == 0 && wait_for(pid, STOP_GRACE_MS, &st)) {
+        describe_status(st, how, sizeof how);
+    } else {
+        terminate(pid, &st);
+        snprintf(how, sizeof how, "was not ready within %u ms", l->ready_timeout_ms);
+    }
+    pid = -1;
+    ccf_vaas_file_tail(log_path, tail, sizeof tail);
+    rc = ccf_errf(err, err_size, CCF_ERR_IO, "runtime %s; its stderr: %s", how,
+                  tail[0] ? tail : "(empty)");
+out:
+    if (pid > 0)
+        terminate(pid, NULL);
+    if (fa_init)
+        posix_spawn_file_actions_destroy(&fa);
+    if (attr_init)
+        posix_spawnattr_destroy(&attr);
+    if (pipefd[0] >= 0)
+        close(pipefd[0]);
+    if (pipefd[1] >= 0)
+        close(pipefd[1]);
+    return rc;
+}
+
+static bool process_ended(ccf_vaas_proc *p, int *exit_code, int *signal)
+{
+    int st = 0;
+    pid_t r = waitpid(p->pid, &st, WNOHANG);
+    if (r == 0)
+        return false;
+    if (r < 0) { /* not ours any more: treat as ended, cause unknown */
+        *exit_code = -1;
+        *signal = 0;
+        return true;
+    }
+    /* bubblewrap reports the runtime's exit code; a runtime killed by a
+     * signal shows as 128 + signal (as a shell does). */
+    *exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    *signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    if (WIFEXITED(st) && WEXITSTATUS(st) > 128 && WEXITSTATUS(st) < 128 + 65) {
+        *signal = WEXITSTATUS(st) - 128;
+    }
+    p->pid = -1;
+    return true;
+}
+
+static void process_stop(ccf_vaas_proc *p)
+{
+    if (p == NULL)
+        return;
+    if (p->pid > 0)
+        terminate(p->pid, NULL);
+    free(p);
+}
+
+static void process_release(ccf_vaas_proc *p)
+{
+    free(p);
+}
+
+const ccf_vaas_backend ccf_vaas_backend_process = {
+    .name = "process",
+    .start = process_start,
+    .ended = process_ended,
+    .stop = process_stop,
+    .release = process_release,
+};
+
+const ccf_vaas_backend *ccf_vaas_backend_find(const char *name, char *err, size_t err_size)
+{
+    if (name == NULL || strcmp(name, "process") == 0)
+        return &ccf_vaas_backend_process;
+    if (strcmp(name, "kubernetes") == 0)
+        ccf_errf(err, err_size, CCF_ERR_UNSUPPORTED,
+                 "backend 'kubernetes' is not supported yet (available: process)");
+    else
+        ccf_errf(err, err_size, CCF_ERR_INVALID, "unknown backend '%s' (available: process)",
+                 name);
+    return NULL;
+}
