@@ -1,20 +1,560 @@
-/* PLACEHOLDER (issue 7 in progress): replaced by the real service this session. */
+/* CCFaaS service: configuration, loader identity, the function, program and
+ * data_file routes (instances are in instance.c). docs/ccfaas.md. */
 #include "ccfaas/ccfaas.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccfaas/internal.h"
+#include "client/identity.h"
+#include "common/crypto.h"
+#include "common/file.h"
+
+/* The loader certificate lives long: instances check it only against the
+ * policy they were given, and a new one would change every future policy. */
+#define LOADER_DAYS 3650
+
+/* ---- responses --------------------------------------------------------------- */
+
+void ccf_ccfaas_respond_error(ccf_http_response *resp, int status, const char *code,
+                              const char *step, const ccf_policy_errors *errors,
+                              const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+
+    json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+    if (e != NULL && step != NULL)
+        json_object_set_new(e, "step", json_string(step));
+    if (e != NULL && errors != NULL && errors->count > 0) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr != NULL && i < errors->count; i++) {
+            const ccf_policy_error *pe = &errors->items[i];
+            json_t *o = json_pack("{s:s, s:s}", "path", pe->path, "message", pe->message);
+            if (o != NULL && pe->line > 0) {
+                json_object_set_new(o, "line", json_integer(pe->line));
+                json_object_set_new(o, "column", json_integer(pe->column));
+            }
+            if (o != NULL)
+                json_array_append_new(arr, o);
+        }
+        if (arr != NULL)
+            json_object_set_new(e, "errors", arr);
+    }
+    json_t *body = e != NULL ? json_pack("{s:o}", "error", e) : NULL;
+    if (body == NULL) {
+        ccf_http_respond_error(resp, status, code, "%s", msg);
+        return;
+    }
+    ccf_http_respond_json(resp, status, body);
+}
+
+void ccf_ccfaas_respond_policy_errors(ccf_http_response *resp, ccf_err rc, const char *what,
+                                      const ccf_policy_errors *errors)
+{
+    if (rc == CCF_ERR_TOO_LARGE) {
+        ccf_ccfaas_respond_error(resp, 413, "too_large", NULL, NULL,
+                                 "the %s exceeds %u bytes", what, CCF_POLICY_MAX_BYTES);
+        return;
+    }
+    if (rc != CCF_ERR_INVALID || errors->count == 0) {
+        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "cannot parse the %s: %s",
+                                 what, ccf_strerror(rc));
+        return;
+    }
+    const ccf_policy_error *first = &errors->items[0];
+    if (first->line > 0) {
+        ccf_ccfaas_respond_error(resp, 400, "invalid_json", NULL, errors,
+                                 "the %s is not valid JSON: line %d column %d: %s", what,
+                                 first->line, first->column, first->message);
+        return;
+    }
+    /* every path in the message, so that a plain client shows all of them */
+    char msg[1800];
+    size_t off = 0;
+    for (size_t i = 0; i < errors->count && off < sizeof msg; i++) {
+        int n = snprintf(msg + off, sizeof msg - off, "%s%s: %s", i ? "; " : "",
+                         errors->items[i].path[0] ? errors->items[i].path : "(document)",
+                         errors->items[i].message);
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+    ccf_ccfaas_respond_error(resp, 400, "invalid_policy", NULL, errors, "invalid %s: %s%s", what,
+                             msg, errors->truncated ? " (more errors not shown)" : "");
+}
+
+void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const char *err)
+{
+    switch (rc) {
+    case CCF_STORE_NOT_FOUND:
+        ccf_ccfaas_respond_error(resp, 404, "not_found", NULL, NULL, "%s", err);
+        break;
+    case CCF_STORE_CONFLICT:
+        ccf_ccfaas_respond_error(resp, 409, "conflict", NULL, NULL, "%s", err);
+        break;
+    default:
+        ccf_ccfaas_respond_error(resp, 500, "store_failed", NULL, NULL, "%s", err);
+        break;
+    }
+}
+
+/* ---- functions ---------------------------------------------------------------- */
+
+static void h_function_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    ccf_policy *p = NULL;
+    ccf_policy_errors errors;
+    char hash[CCF_SHA256_HEX_LEN + 1], err[512], when[32], location[200];
+    size_t len = 0;
+    const char *body = ccf_http_request_body(req, &len);
+    ccf_err rc = ccf_policy_parse(body, len, CCF_POLICY_PROGRAM, &p, &errors);
+    if (rc != CCF_OK) {
+        ccf_ccfaas_respond_policy_errors(resp, rc, "program policy", &errors);
+        goto out;
+    }
+    if (!ccf_policy_hash(body, len, hash)) {
+        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "cannot hash the policy");
+        goto out;
+    }
+    ccf_store_rc src = ccf_ccfaas_store_function_add(svc->store, p->function, body, len, hash,
+                                                     err, sizeof err);
+    if (src != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, src, err);
+        goto out;
+    }
+    json_t *progs = json_array(), *dfs = json_array();
+    for (size_t i = 0; progs != NULL && i < p->program_count; i++)
+        json_array_append_new(progs, json_string(p->programs[i].program_file_name));
+    for (size_t i = 0; dfs != NULL && i < p->data_file_count; i++)
+        json_array_append_new(dfs, json_string(p->data_files[i].data_file));
+    ccf_ccfaas_store_time((int64_t)time(NULL), when);
+    snprintf(location, sizeof location, "/function/%s", p->function);
+    ccf_http_respond_json(resp, 201,
+                          json_pack("{s:s, s:s, s:s, s:o*, s:o*}", "function", p->function,
+                                    "policy_hash", hash, "created", when, "programs", progs,
+                                    "data_files", dfs));
+    resp->location = strdup(location);
+out:
+    ccf_policy_free(p);
+}
+
+static void h_function_list(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    json_t *list = NULL;
+    char err[512];
+    (void)req;
+    ccf_store_rc rc = ccf_ccfaas_store_function_list(svc->store, &list, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        return;
+    }
+    ccf_http_respond_json(resp, 200, json_pack("{s:o}", "functions", list));
+}
+
+static void h_function_get(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    char *policy = NULL, err[512];
+    size_t len = 0;
+    ccf_store_rc rc = ccf_ccfaas_store_function_get(svc->store, ccf_http_request_param(req, "name"),
+                                                    &policy, &len, NULL, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        return;
+    }
+    /* the program policy exactly as registered */
+    ccf_http_respond_bytes(resp, 200, "application/json", policy, len);
+    free(policy);
+}
+
+static void h_function_delete(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    char err[512];
+    const char *name = ccf_http_request_param(req, "name");
+    ccf_store_rc rc = ccf_ccfaas_store_function_delete(svc->store, name, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        return;
+    }
+    ccf_http_respond_json(resp, 200, json_pack("{s:s, s:b}", "function", name, "deleted", 1));
+}
+
+/* ---- programs and data files --------------------------------------------------- */
+
+static const char *const kind_key[] = {"program", "data_file"};
+static const char *const kind_what[] = {"program", "data file"};
+
+/* The function's stored policy, parsed; responds 404/500 and returns NULL
+ * when it cannot. *hash receives the hash of its text. */
+static ccf_policy *load_function(ccf_ccfaas *svc, const char *name, char hash[65],
+                                 ccf_http_response *resp)
+{
+    char *text = NULL, err[512];
+    size_t len = 0;
+    ccf_policy *p = NULL;
+    ccf_store_rc rc = ccf_ccfaas_store_function_get(svc->store, name, &text, &len, NULL, err,
+                                                    sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        return NULL;
+    }
+    if (ccf_policy_parse(text, len, CCF_POLICY_PROGRAM, &p, NULL) != CCF_OK ||
+        !ccf_policy_hash(text, len, hash)) {
+        ccf_policy_free(p);
+        p = NULL;
+        ccf_ccfaas_respond_error(resp, 500, "store_failed", NULL, NULL,
+                                 "the stored policy of function \"%s\" does not parse", name);
+    }
+    free(text);
+    return p;
+}
+
+/* Index of the named program / data file in the policy, or -1. */
+static long find_file(const ccf_policy *p, ccf_store_file_kind kind, const char *name)
+{
+    size_t n = kind == CCF_STORE_PROGRAM ? p->program_count : p->data_file_count;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = kind == CCF_STORE_PROGRAM ? p->programs[i].program_file_name
+                                                  : p->data_files[i].data_file;
+        if (strcmp(s, name) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static const char *file_hash(const ccf_policy *p, ccf_store_file_kind kind, size_t i)
+{
+    return kind == CCF_STORE_PROGRAM ? p->programs[i].pi_hash : p->data_files[i].pi_hash;
+}
+
+static const char *file_name(const ccf_policy *p, ccf_store_file_kind kind, size_t i)
+{
+    return kind == CCF_STORE_PROGRAM ? p->programs[i].program_file_name
+                                     : p->data_files[i].data_file;
+}
+
+/* 404 naming what the function does have. */
+static void respond_no_file(ccf_http_response *resp, const ccf_policy *p, ccf_store_file_kind kind,
+                            const char *name)
+{
+    char names[1024] = "";
+    size_t off = 0, n = kind == CCF_STORE_PROGRAM ? p->program_count : p->data_file_count;
+    for (size_t i = 0; i < n && off < sizeof names; i++) {
+        int k = snprintf(names + off, sizeof names - off, "%s%s", i ? ", " : "",
+                         file_name(p, kind, i));
+        if (k < 0)
+            break;
+        off += (size_t)k;
+    }
+    ccf_ccfaas_respond_error(resp, 404, "not_found", NULL, NULL,
+                             "function \"%s\" has no %s \"%s\" (its %ss: %s)", p->function,
+                             kind_what[kind], name, kind_what[kind], n ? names : "none");
+}
+
+/* The status object of file i: what the policy says plus what is stored. */
+static json_t *file_status(ccf_ccfaas *svc, const ccf_policy *p, ccf_store_file_kind kind,
+                           size_t i, char *err, size_t err_size, ccf_store_rc *rc)
+{
+    json_t *stored = NULL;
+    json_t *o = json_pack("{s:s, s:s, s:s}", "function", p->function, kind_key[kind],
+                          file_name(p, kind, i), "pi_hash", file_hash(p, kind, i));
+    if (o == NULL) {
+        *rc = CCF_STORE_FAILED;
+        return NULL;
+    }
+    if (kind == CCF_STORE_PROGRAM)
+        json_object_set_new(o, "id", json_integer(p->programs[i].id));
+    else
+        json_object_set_new(o, "priority", json_integer(p->data_files[i].priority));
+    *rc = ccf_ccfaas_store_file_get(svc->store, kind, p->function, file_name(p, kind, i), &stored,
+                                    err, err_size);
+    if (*rc == CCF_STORE_NOT_FOUND) {
+        *rc = CCF_STORE_OK;
+        json_object_set_new(o, "uploaded", json_false());
+        return o;
+    }
+    if (*rc != CCF_STORE_OK) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "uploaded", json_true());
+    json_object_update(o, stored);
+    json_decref(stored);
+    return o;
+}
+
+static void h_file_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    struct ccf_ccfaas_files *fr = ctx;
+    ccf_ccfaas *svc = fr->svc;
+    ccf_store_file_kind kind = fr->kind;
+    const char *fn = ccf_http_request_param(req, "name");
+    const char *name = ccf_http_request_param(req, "file");
+    char policy_hash[CCF_SHA256_HEX_LEN + 1], sha[CCF_SHA256_HEX_LEN + 1], err[512];
+    size_t len = 0;
+    const char *body = ccf_http_request_body(req, &len);
+    ccf_policy *p = load_function(svc, fn, policy_hash, resp);
+    long i;
+
+    if (p == NULL)
+        return;
+    if ((i = find_file(p, kind, name)) < 0) {
+        respond_no_file(resp, p, kind, name);
+        goto out;
+    }
+    if (!ccf_sha256_hex(body, len, sha)) {
+        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "cannot hash the upload");
+        goto out;
+    }
+    if (strcasecmp(sha, file_hash(p, kind, (size_t)i)) != 0) {
+        ccf_ccfaas_respond_error(resp, 409, "hash_mismatch", NULL, NULL,
+                                 "the %zu bytes received hash to %s; the policy of function "
+                                 "\"%s\" says pi_hash %s for %s \"%s\"",
+                                 len, sha, fn, file_hash(p, kind, (size_t)i), kind_what[kind], name);
+        goto out;
+    }
+    ccf_store_rc rc = ccf_ccfaas_store_file_add(svc->store, kind, fn, policy_hash, name, sha, body,
+                                                len, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        goto out;
+    }
+    json_t *st = file_status(svc, p, kind, (size_t)i, err, sizeof err, &rc);
+    if (st == NULL) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        goto out;
+    }
+    ccf_http_respond_json(resp, 201, st);
+out:
+    ccf_policy_free(p);
+}
+
+static void h_file_list(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    struct ccf_ccfaas_files *fr = ctx;
+    char policy_hash[CCF_SHA256_HEX_LEN + 1], err[512], key[16];
+    ccf_policy *p = load_function(fr->svc, ccf_http_request_param(req, "name"), policy_hash, resp);
+    json_t *arr = NULL;
+    ccf_store_rc rc = CCF_STORE_OK;
+
+    if (p == NULL)
+        return;
+    arr = json_array();
+    size_t n = fr->kind == CCF_STORE_PROGRAM ? p->program_count : p->data_file_count;
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        json_t *st = file_status(fr->svc, p, fr->kind, i, err, sizeof err, &rc);
+        if (st == NULL) {
+            ccf_ccfaas_respond_store(resp, rc, err);
+            goto out;
+        }
+        json_array_append_new(arr, st);
+    }
+    snprintf(key, sizeof key, "%ss", kind_key[fr->kind]);
+    ccf_http_respond_json(resp, 200, json_pack("{s:o}", key, arr));
+    arr = NULL;
+out:
+    json_decref(arr);
+    ccf_policy_free(p);
+}
+
+static void h_file_get(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    struct ccf_ccfaas_files *fr = ctx;
+    char policy_hash[CCF_SHA256_HEX_LEN + 1], err[512];
+    const char *name = ccf_http_request_param(req, "file");
+    ccf_policy *p = load_function(fr->svc, ccf_http_request_param(req, "name"), policy_hash, resp);
+    ccf_store_rc rc;
+    long i;
+
+    if (p == NULL)
+        return;
+    if ((i = find_file(p, fr->kind, name)) < 0) {
+        respond_no_file(resp, p, fr->kind, name);
+    } else {
+        json_t *st = file_status(fr->svc, p, fr->kind, (size_t)i, err, sizeof err, &rc);
+        if (st == NULL)
+            ccf_ccfaas_respond_store(resp, rc, err);
+        else
+            ccf_http_respond_json(resp, 200, st);
+    }
+    ccf_policy_free(p);
+}
+
+static void h_file_delete(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    struct ccf_ccfaas_files *fr = ctx;
+    char policy_hash[CCF_SHA256_HEX_LEN + 1], err[512];
+    const char *fn = ccf_http_request_param(req, "name");
+    const char *name = ccf_http_request_param(req, "file");
+    ccf_policy *p = load_function(fr->svc, fn, policy_hash, resp);
+    long i;
+
+    if (p == NULL)
+        return;
+    if ((i = find_file(p, fr->kind, name)) < 0) {
+        respond_no_file(resp, p, fr->kind, name);
+    } else {
+        ccf_store_rc rc = ccf_ccfaas_store_file_delete(fr->svc->store, fr->kind, fn, name, err,
+                                                       sizeof err);
+        if (rc != CCF_STORE_OK)
+            ccf_ccfaas_respond_store(resp, rc, err);
+        else
+            ccf_http_respond_json(resp, 200, json_pack("{s:s, s:s, s:b}", "function", fn,
+                                                       kind_key[fr->kind], name, "deleted", 1));
+    }
+    ccf_policy_free(p);
+}
+
+/* ---- lifetime ------------------------------------------------------------------- */
+
+static ccf_err mkdir_p(const char *path, char *err, size_t err_size)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "path too long: %s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return ccf_errf(err, err_size, CCF_ERR_IO, "mkdir %s: %s", buf, strerror(errno));
+        *p = saved;
+        if (saved == '\0')
+            break;
+    }
+    return CCF_OK;
+}
+
+/* DATA/ccfaas-loader.crt/.key: reused when both exist, made when neither does. */
+static ccf_err loader_identity(ccf_ccfaas *svc, char *err, size_t err_size)
+{
+    size_t len = 0;
+    if (snprintf(svc->loader_crt, sizeof svc->loader_crt, "%s/%s.crt", svc->data_dir,
+                 CCF_CCFAAS_LOADER_NAME) >= (int)sizeof svc->loader_crt ||
+        snprintf(svc->loader_key, sizeof svc->loader_key, "%s/%s.key", svc->data_dir,
+                 CCF_CCFAAS_LOADER_NAME) >= (int)sizeof svc->loader_key)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "data directory path too long");
+    bool crt = access(svc->loader_crt, F_OK) == 0, key = access(svc->loader_key, F_OK) == 0;
+    if (crt != key)
+        return ccf_errf(err, err_size, CCF_ERR_IO, "loader identity: %s exists but %s does not; "
+                        "remove it to make a new identity", crt ? svc->loader_crt : svc->loader_key,
+                        crt ? svc->loader_key : svc->loader_crt);
+    if (!crt) {
+        ccf_err rc = ccf_identity_new(svc->data_dir, CCF_CCFAAS_LOADER_NAME, LOADER_DAYS, NULL,
+                                      NULL, 0, NULL, err, err_size);
+        if (rc != CCF_OK)
+            return rc;
+    }
+    return ccf_file_read(svc->loader_crt, 64 * 1024, &svc->loader_pem, &len, err, err_size);
+}
 
 ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err, size_t err_size)
 {
-    (void)cfg;
+    ccf_ccfaas *svc = NULL;
+    char db[PATH_MAX + 16], dir[PATH_MAX + 16];
+    ccf_err rc = CCF_OK;
+
     *out = NULL;
-    return ccf_errf(err, err_size, CCF_ERR_UNSUPPORTED, "CCFaaS not built yet");
+    if (cfg == NULL || cfg->data_dir == NULL || cfg->data_dir[0] == '\0')
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "a data directory is required");
+    if (cfg->vaas_url == NULL || strncmp(cfg->vaas_url, "http://", 7) != 0 ||
+        cfg->vaas_url[7] == '\0')
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "VaaS URL must be http://HOST:PORT, got "
+                        "'%s'", cfg->vaas_url ? cfg->vaas_url : "(none)");
+    if (cfg->ciphersuite != NULL && !ccf_policy_ciphersuite_known(cfg->ciphersuite))
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "unknown TLS cipher suite '%s'",
+                        cfg->ciphersuite);
+    if ((svc = calloc(1, sizeof *svc)) == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    if (snprintf(svc->data_dir, sizeof svc->data_dir, "%s", cfg->data_dir) >=
+            (int)sizeof svc->data_dir ||
+        snprintf(svc->vaas_url, sizeof svc->vaas_url, "%s", cfg->vaas_url) >=
+            (int)sizeof svc->vaas_url) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "data directory or VaaS URL too long");
+        goto out;
+    }
+    /* "http://h:p/" and "http://h:p" name the same service */
+    size_t ul = strlen(svc->vaas_url);
+    while (ul > 7 && svc->vaas_url[ul - 1] == '/')
+        svc->vaas_url[--ul] = '\0';
+    snprintf(svc->ciphersuite, sizeof svc->ciphersuite, "%s",
+             cfg->ciphersuite ? cfg->ciphersuite : CCF_CCFAAS_DEFAULT_CIPHERSUITE);
+    svc->max_upload = cfg->max_upload ? cfg->max_upload : CCF_CCFAAS_DEFAULT_MAX_UPLOAD;
+    svc->vaas_timeout_ms = 60000; /* VaaS answers when the runtime is attested and ready */
+    svc->load_timeout_s = 300;
+    for (int k = 0; k < 2; k++) {
+        svc->files[k].svc = svc;
+        svc->files[k].kind = (ccf_store_file_kind)k;
+    }
+    snprintf(dir, sizeof dir, "%s/instances", svc->data_dir);
+    if ((rc = mkdir_p(svc->data_dir, err, err_size)) != CCF_OK ||
+        (rc = mkdir_p(dir, err, err_size)) != CCF_OK ||
+        (rc = loader_identity(svc, err, err_size)) != CCF_OK)
+        goto out;
+    if (cfg->db_path != NULL)
+        snprintf(db, sizeof db, "%s", cfg->db_path);
+    else
+        snprintf(db, sizeof db, "%s/ccfaas.db", svc->data_dir);
+    if ((rc = ccf_ccfaas_store_open(db, &svc->store, err, err_size)) != CCF_OK)
+        goto out;
+    ccf_ccfaas_recover(svc);
+    *out = svc;
+    svc = NULL;
+out:
+    ccf_ccfaas_free(svc);
+    return rc;
 }
+
 ccf_err ccf_ccfaas_mount(ccf_ccfaas *svc, ccf_http_server *srv)
 {
-    (void)svc;
-    (void)srv;
-    return CCF_ERR_UNSUPPORTED;
+    ccf_err rc;
+    size_t pmax = CCF_POLICY_MAX_BYTES;
+    struct ccf_ccfaas_files *pr = &svc->files[CCF_STORE_PROGRAM];
+    struct ccf_ccfaas_files *dr = &svc->files[CCF_STORE_DATA_FILE];
+    if ((rc = ccf_http_server_route(srv, "POST", "/function", h_function_post, svc, pmax)) ||
+        (rc = ccf_http_server_route(srv, "GET", "/function", h_function_list, svc, 0)) ||
+        (rc = ccf_http_server_route(srv, "GET", "/function/<name>", h_function_get, svc, 0)) ||
+        (rc = ccf_http_server_route(srv, "DELETE", "/function/<name>", h_function_delete, svc,
+                                    0)) ||
+        (rc = ccf_http_server_route(srv, "POST", "/function/<name>/program/<file...>", h_file_post,
+                                    pr, svc->max_upload)) ||
+        (rc = ccf_http_server_route(srv, "GET", "/function/<name>/program", h_file_list, pr, 0)) ||
+        (rc = ccf_http_server_route(srv, "GET", "/function/<name>/program/<file...>", h_file_get,
+                                    pr, 0)) ||
+        (rc = ccf_http_server_route(srv, "DELETE", "/function/<name>/program/<file...>",
+                                    h_file_delete, pr, 0)) ||
+        (rc = ccf_http_server_route(srv, "POST", "/function/<name>/data_file/<file...>",
+                                    h_file_post, dr, svc->max_upload)) ||
+        (rc = ccf_http_server_route(srv, "GET", "/function/<name>/data_file", h_file_list, dr,
+                                    0)) ||
+        (rc = ccf_http_server_route(srv, "GET", "/function/<name>/data_file/<file...>", h_file_get,
+                                    dr, 0)) ||
+        (rc = ccf_http_server_route(srv, "DELETE", "/function/<name>/data_file/<file...>",
+                                    h_file_delete, dr, 0)))
+        return rc;
+    return ccf_ccfaas_mount_instances(svc, srv);
 }
-void ccf_ccfaas_free(ccf_ccfaas *svc) { (void)svc; }
+
+void ccf_ccfaas_free(ccf_ccfaas *svc)
+{
+    if (svc == NULL)
+        return;
+    ccf_ccfaas_store_close(svc->store);
+    free(svc->loader_pem);
+    free(svc);
+}

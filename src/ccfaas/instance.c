@@ -1,0 +1,577 @@
+/* CCFaaS instances: POST /instance builds the VaaS policy, asks VaaS, loads
+ * the programs and data files as the loader identity; GET shows the runtime's
+ * status from VaaS and forgets instances whose runtime died; DELETE ends
+ * them at VaaS. docs/ccfaas.md "Instances". */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ccfaas/internal.h"
+#include "client/client.h"
+#include "common/crypto.h"
+#include "common/http_client.h"
+
+/* Best-effort calls (cleanup after a failure, recovery at start) do not wait long. */
+#define CLEANUP_TIMEOUT_MS 5000
+#define STATUS_TIMEOUT_MS 10000
+
+/* DATA/instances/<name>[/<file>] into out. */
+static bool instance_path(const ccf_ccfaas *svc, const char *name, const char *file, char *out,
+                          size_t size)
+{
+    int n = file ? snprintf(out, size, "%s/instances/%s/%s", svc->data_dir, name, file)
+                 : snprintf(out, size, "%s/instances/%s", svc->data_dir, name);
+    return n > 0 && (size_t)n < size;
+}
+
+static void remove_instance_dir(const ccf_ccfaas *svc, const char *name)
+{
+    char path[PATH_MAX];
+    if (instance_path(svc, name, "policy.json", path, sizeof path))
+        unlink(path);
+    if (instance_path(svc, name, "upload.part", path, sizeof path))
+        unlink(path);
+    if (instance_path(svc, name, NULL, path, sizeof path))
+        rmdir(path);
+}
+
+/* DELETE /veracruz/<name>?instance_id=<name>&instance_hash=<hash>. true when
+ * VaaS no longer has it (200 or 404); err says why not otherwise. */
+static bool vaas_delete(const ccf_ccfaas *svc, const char *name, const char *hash, long timeout_ms,
+                        char *err, size_t err_size)
+{
+    char url[1024], detail[512];
+    ccf_http_reply reply = {0};
+    snprintf(url, sizeof url, "%s/veracruz/%s?instance_id=%s&instance_hash=%s", svc->vaas_url,
+             name, name, hash ? hash : "");
+    ccf_http_call_req req = {.method = "DELETE", .url = url, .timeout_ms = timeout_ms};
+    if (ccf_http_call(&req, &reply, err, err_size) != CCF_OK)
+        return false;
+    bool ok = reply.status == 200 || reply.status == 404;
+    if (!ok)
+        ccf_errf(err, err_size, CCF_ERR_IO, "VaaS answered %ld to DELETE: %s", reply.status,
+                 ccf_http_reply_error(reply.body, reply.len, detail, sizeof detail));
+    ccf_http_reply_free(&reply);
+    return ok;
+}
+
+/* Forgets an instance: VaaS (when it was created there), store, files. */
+static void forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_vaas)
+{
+    char err[512];
+    if (at_vaas && hash != NULL && !vaas_delete(svc, name, hash, CLEANUP_TIMEOUT_MS, err,
+                                                sizeof err))
+        fprintf(stderr, "ccfaas: instance %s: cleanup at VaaS failed: %s\n", name, err);
+    if (ccf_ccfaas_store_instance_delete(svc->store, name, err, sizeof err) == CCF_STORE_FAILED)
+        fprintf(stderr, "ccfaas: instance %s: %s\n", name, err);
+    remove_instance_dir(svc, name);
+}
+
+void ccf_ccfaas_recover(ccf_ccfaas *svc)
+{
+    ccf_store_instance *rows = NULL;
+    size_t n = 0;
+    char err[512];
+    if (ccf_ccfaas_store_instance_list(svc->store, "creating", &rows, &n, err, sizeof err) !=
+        CCF_STORE_OK) {
+        fprintf(stderr, "ccfaas: recovery: %s\n", err);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "ccfaas: instance %s was being created when CCFaaS stopped: removed\n",
+                rows[i].name);
+        forget(svc, rows[i].name, rows[i].instance_hash, true);
+    }
+    ccf_ccfaas_store_instances_free(rows, n);
+}
+
+/* ---- POST /instance ------------------------------------------------------------- */
+
+/* The VaaS policy text (canonical JSON): loader identity 0 with write rights
+ * on every program and data file, the user's identities 1..n, the function's
+ * programs. Borrowed strings only; the arrays made here are freed here. */
+static ccf_err build_vaas_policy(const ccf_ccfaas *svc, const ccf_policy *fn,
+                                 const ccf_policy *user, char **out)
+{
+    ccf_policy v = {0};
+    ccf_file_right *loader = NULL;
+    ccf_err rc;
+
+    *out = NULL;
+    size_t nfiles = fn->program_count + fn->data_file_count;
+    v.identities = calloc(user->identity_count + 1, sizeof *v.identities);
+    loader = calloc(nfiles ? nfiles : 1, sizeof *loader);
+    if (v.identities == NULL || loader == NULL) {
+        rc = CCF_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < fn->program_count; i++)
+        loader[i] = (ccf_file_right){fn->programs[i].program_file_name, CCF_CCFAAS_LOADER_RIGHTS};
+    for (size_t i = 0; i < fn->data_file_count; i++)
+        loader[fn->program_count + i] =
+            (ccf_file_right){fn->data_files[i].data_file, CCF_CCFAAS_LOADER_RIGHTS};
+    v.kind = CCF_POLICY_VAAS;
+    v.instance_id = user->instance_id;
+    v.execution_strategy = fn->execution_strategy;
+    v.ciphersuite = (char *)svc->ciphersuite;
+    v.debug = false;
+    v.enable_clock = true;
+    v.has_max_memory_mib = fn->has_max_memory_mib;
+    v.max_memory_mib = fn->max_memory_mib;
+    v.identities[0] = (ccf_identity){.id = 0, .certificate = svc->loader_pem,
+                                     .rights = {loader, nfiles}};
+    for (size_t i = 0; i < user->identity_count; i++)
+        v.identities[i + 1] = (ccf_identity){.id = (int64_t)i + 1,
+                                             .certificate = user->identities[i].certificate,
+                                             .rights = user->identities[i].rights};
+    v.identity_count = user->identity_count + 1;
+    v.programs = fn->programs;
+    v.program_count = fn->program_count;
+    rc = ccf_policy_emit(&v, out);
+out:
+    free(loader);
+    free(v.identities);
+    return rc;
+}
+
+/* Data files in load order: priority, lower first; the policy's order among equals. */
+static int by_priority(const void *a, const void *b)
+{
+    const ccf_data_file *x = *(const ccf_data_file *const *)a, *y = *(const ccf_data_file *const *)b;
+    if (x->priority != y->priority)
+        return x->priority < y->priority ? -1 : 1;
+    return x < y ? -1 : x > y; /* pointers into one array: policy order */
+}
+
+struct creation {
+    ccf_ccfaas *svc;
+    const ccf_policy *fn;
+    const char *name;
+    bool reserved, at_vaas;
+    char *vaas_policy;
+    char *policy; /* the full policy from VaaS */
+    size_t policy_len;
+    char instance_hash[CCF_SHA256_HEX_LEN + 1];
+};
+
+/* Step "VaaS create": POST /veracruz; fills c->policy and c->instance_hash. */
+static bool vaas_create(struct creation *c, ccf_http_response *resp)
+{
+    char url[600], err[1024], detail[1024], hash[CCF_SHA256_HEX_LEN + 1];
+    ccf_http_reply reply = {0};
+    json_t *j = NULL;
+    bool ok = false;
+    const char *step = "VaaS create";
+
+    snprintf(url, sizeof url, "%s/veracruz", c->svc->vaas_url);
+    ccf_http_call_req req = {.method = "POST", .url = url, .body = c->vaas_policy,
+                             .body_len = strlen(c->vaas_policy),
+                             .timeout_ms = c->svc->vaas_timeout_ms};
+    if (ccf_http_call(&req, &reply, err, sizeof err) != CCF_OK) {
+        ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
+                                 "step '%s' failed: VaaS unreachable: %s", step, err);
+        goto out;
+    }
+    if (reply.status != 200) {
+        ccf_http_reply_error(reply.body, reply.len, detail, sizeof detail);
+        if (reply.status == 409)
+            ccf_ccfaas_respond_error(resp, 409, "conflict", step, NULL,
+                                     "step '%s' failed: VaaS already has an instance \"%s\": %s",
+                                     step, c->name, detail);
+        else
+            ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
+                                     "step '%s' failed: VaaS answered %ld: %s", step, reply.status,
+                                     detail);
+        goto out;
+    }
+    j = json_loadb(reply.body, reply.len, 0, NULL);
+    const char *policy = json_string_value(json_object_get(j, "policy"));
+    const char *ih = json_string_value(json_object_get(j, "instance_hash"));
+    const char *iid = json_string_value(json_object_get(j, "instance_id"));
+    /* from here on VaaS runs something: a failure must delete it */
+    if (ih != NULL && strlen(ih) == CCF_SHA256_HEX_LEN) {
+        snprintf(c->instance_hash, sizeof c->instance_hash, "%s", ih);
+        c->at_vaas = true;
+    }
+    if (policy == NULL || ih == NULL || iid == NULL || strcmp(iid, c->name) != 0) {
+        ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
+                                 "step '%s' failed: VaaS answered 200 without "
+                                 "instance_id \"%s\", instance_hash and policy", step, c->name);
+        goto out;
+    }
+    c->policy_len = json_string_length(json_object_get(j, "policy"));
+    if (!ccf_policy_hash(policy, c->policy_len, hash) || strcmp(hash, ih) != 0) {
+        ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
+                                 "step '%s' failed: the policy VaaS returned hashes to %s, not "
+                                 "its instance_hash %s", step, hash, ih);
+        goto out;
+    }
+    if ((c->policy = malloc(c->policy_len + 1)) == NULL) {
+        ccf_ccfaas_respond_error(resp, 500, "internal", step, NULL, "out of memory");
+        goto out;
+    }
+    memcpy(c->policy, policy, c->policy_len);
+    c->policy[c->policy_len] = '\0';
+    ok = true;
+out:
+    json_decref(j);
+    ccf_http_reply_free(&reply);
+    return ok;
+}
+
+static bool write_file(const char *path, const char *data, size_t len, char *err, size_t err_size)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    size_t done = 0;
+    if (fd < 0) {
+        ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
+        return false;
+    }
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    if (close(fd) != 0 || done < len) {
+        ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* Steps "connect" and "upload ...": the loader verifies the instance (as any
+ * client does: handshake checks and the policy hash), then uploads programs
+ * and data files (by priority). */
+static bool load_instance(struct creation *c, ccf_http_response *resp)
+{
+    ccf_ccfaas *svc = c->svc;
+    const ccf_policy *fn = c->fn;
+    char dir[PATH_MAX], policy_path[PATH_MAX], part[PATH_MAX], err[1024], step[400];
+    const ccf_data_file **order = NULL;
+    ccf_client *client = NULL;
+    ccf_verify_result vr;
+    bool ok = false;
+
+    snprintf(step, sizeof step, "connect");
+    if (!instance_path(svc, c->name, NULL, dir, sizeof dir) ||
+        !instance_path(svc, c->name, "policy.json", policy_path, sizeof policy_path) ||
+        !instance_path(svc, c->name, "upload.part", part, sizeof part)) {
+        ccf_errf(err, sizeof err, CCF_ERR_INVALID, "data directory path too long");
+        goto fail;
+    }
+    if ((mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+        ccf_errf(err, sizeof err, CCF_ERR_IO, "mkdir %s: %s", dir, strerror(errno));
+        goto fail;
+    }
+    if (!write_file(policy_path, c->policy, c->policy_len, err, sizeof err))
+        goto fail;
+    ccf_client_config cc = {.policy_path = policy_path, .cert_path = svc->loader_crt,
+                            .key_path = svc->loader_key, .timeout_s = svc->load_timeout_s};
+    if (ccf_client_open(&cc, &client, err, sizeof err) != CCF_OK ||
+        ccf_client_verify(client, &vr, err, sizeof err) != CCF_OK)
+        goto fail;
+    for (size_t i = 0; i < fn->program_count; i++) {
+        const char *name = fn->programs[i].program_file_name;
+        snprintf(step, sizeof step, "upload program %s", name);
+        if (ccf_ccfaas_store_file_export(svc->store, CCF_STORE_PROGRAM, fn->function, name, part,
+                                         err, sizeof err) != CCF_STORE_OK ||
+            ccf_client_put(client, name, part, false, err, sizeof err) != CCF_OK)
+            goto fail;
+    }
+    if (fn->data_file_count > 0) {
+        if ((order = calloc(fn->data_file_count, sizeof *order)) == NULL) {
+            ccf_errf(err, sizeof err, CCF_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < fn->data_file_count; i++)
+            order[i] = &fn->data_files[i];
+        qsort(order, fn->data_file_count, sizeof *order, by_priority);
+    }
+    for (size_t i = 0; i < fn->data_file_count; i++) {
+        const char *name = order[i]->data_file;
+        snprintf(step, sizeof step, "upload data file %s", name);
+        if (ccf_ccfaas_store_file_export(svc->store, CCF_STORE_DATA_FILE, fn->function, name, part,
+                                         err, sizeof err) != CCF_STORE_OK ||
+            ccf_client_put(client, name, part, false, err, sizeof err) != CCF_OK)
+            goto fail;
+    }
+    ok = true;
+    goto out;
+fail:
+    ccf_ccfaas_respond_error(resp, 502, "instance_failed", step, NULL, "step '%s' failed: %s",
+                             step, err);
+out:
+    unlink(part);
+    free(order);
+    ccf_client_free(client);
+    return ok;
+}
+
+static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    ccf_policy *user = NULL, *fn = NULL, *check = NULL;
+    ccf_policy_errors errors;
+    char *fn_text = NULL, err[1024], fn_hash[CCF_SHA256_HEX_LEN + 1];
+    char policy_hash[CCF_SHA256_HEX_LEN + 1];
+    const char **progs = NULL, **dfs = NULL;
+    size_t len = 0, fn_len = 0;
+    const char *body = ccf_http_request_body(req, &len);
+    struct creation c = {.svc = svc};
+    bool done = false;
+    ccf_store_rc src;
+
+    ccf_err rc = ccf_policy_parse(body, len, CCF_POLICY_USER, &user, &errors);
+    if (rc != CCF_OK) {
+        ccf_ccfaas_respond_policy_errors(resp, rc, "user policy", &errors);
+        goto out;
+    }
+    c.name = user->instance_id;
+    src = ccf_ccfaas_store_function_get(svc->store, user->function, &fn_text, &fn_len, NULL, err,
+                                        sizeof err);
+    if (src != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, src, err);
+        goto out;
+    }
+    if (ccf_policy_parse(fn_text, fn_len, CCF_POLICY_PROGRAM, &fn, NULL) != CCF_OK ||
+        !ccf_policy_hash(fn_text, fn_len, fn_hash)) {
+        ccf_ccfaas_respond_error(resp, 500, "store_failed", "function", NULL,
+                                 "the stored policy of function \"%s\" does not parse",
+                                 user->function);
+        goto out;
+    }
+    c.fn = fn;
+    progs = calloc(fn->program_count + 1, sizeof *progs);
+    dfs = calloc(fn->data_file_count + 1, sizeof *dfs);
+    if (progs == NULL || dfs == NULL) {
+        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < fn->program_count; i++)
+        progs[i] = fn->programs[i].program_file_name;
+    for (size_t i = 0; i < fn->data_file_count; i++)
+        dfs[i] = fn->data_files[i].data_file;
+    /* the name is ours from here on: a concurrent POST with it gets 409 */
+    src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash, progs,
+                                            fn->program_count, dfs, fn->data_file_count, err,
+                                            sizeof err);
+    if (src != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, src, err);
+        goto out;
+    }
+    c.reserved = true;
+    if (build_vaas_policy(svc, fn, user, &c.vaas_policy) != CCF_OK) {
+        ccf_ccfaas_respond_error(resp, 500, "internal", "build VaaS policy", NULL,
+                                 "cannot build the VaaS policy");
+        goto out;
+    }
+    rc = ccf_policy_parse(c.vaas_policy, strlen(c.vaas_policy), CCF_POLICY_VAAS, &check, &errors);
+    if (rc != CCF_OK) {
+        ccf_ccfaas_respond_error(resp, 400, "invalid_policy", "build VaaS policy", &errors,
+                                 "step 'build VaaS policy' failed: the VaaS policy made from "
+                                 "function \"%s\" and this user policy is invalid: %s: %s",
+                                 user->function, errors.count ? errors.items[0].path : "",
+                                 errors.count ? errors.items[0].message : ccf_strerror(rc));
+        goto out;
+    }
+    if (!vaas_create(&c, resp))
+        goto out;
+    if (!ccf_policy_hash(c.policy, c.policy_len, policy_hash) ||
+        (src = ccf_ccfaas_store_instance_set_vaas(svc->store, c.name, c.instance_hash, c.policy,
+                                                  c.policy_len, policy_hash, err, sizeof err)) !=
+            CCF_STORE_OK) {
+        ccf_ccfaas_respond_error(resp, 500, "store_failed", "store", NULL,
+                                 "step 'store' failed: %s", err);
+        goto out;
+    }
+    if (!load_instance(&c, resp))
+        goto out;
+    if ((src = ccf_ccfaas_store_instance_set_ready(svc->store, c.name, err, sizeof err)) !=
+        CCF_STORE_OK) {
+        ccf_ccfaas_respond_error(resp, 500, "store_failed", "store", NULL,
+                                 "step 'store' failed: %s", err);
+        goto out;
+    }
+    /* the full policy exactly as VaaS produced it: users hash these bytes */
+    json_t *ans = json_pack("{s:s, s:s%}", "instance", c.name, "policy", c.policy, c.policy_len);
+    if (ans == NULL) {
+        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "out of memory");
+        goto out;
+    }
+    ccf_http_respond_json(resp, 200, ans);
+    done = true;
+out:
+    if (!done && c.reserved)
+        forget(svc, c.name, c.at_vaas ? c.instance_hash : NULL, c.at_vaas);
+    ccf_policy_free(check);
+    ccf_policy_free(user);
+    ccf_policy_free(fn);
+    free(fn_text);
+    free(progs);
+    free(dfs);
+    free(c.vaas_policy);
+    free(c.policy);
+}
+
+/* ---- status --------------------------------------------------------------------- */
+
+/* The runtime's status at VaaS: *runtime (caller decrefs) or NULL with
+ * *gone = VaaS does not know it (or knows another instance by that name),
+ * or NULL with err = VaaS could not say. */
+static json_t *vaas_status(const ccf_ccfaas *svc, const ccf_store_instance *row, bool *gone,
+                           char *err, size_t err_size)
+{
+    char url[1024], detail[512];
+    long status = 0;
+    json_t *j = NULL;
+
+    *gone = false;
+    snprintf(url, sizeof url, "%s/veracruz/%s", svc->vaas_url, row->name);
+    if (ccf_http_call_json("GET", url, NULL, STATUS_TIMEOUT_MS, &status, &j, err, err_size) !=
+        CCF_OK)
+        return NULL;
+    if (status == 404) {
+        *gone = true;
+        json_decref(j);
+        return NULL;
+    }
+    if (status != 200 || !json_is_object(j)) {
+        char *txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        ccf_errf(err, err_size, CCF_ERR_IO, "VaaS answered %ld: %s", status,
+                 txt ? ccf_http_reply_error(txt, strlen(txt), detail, sizeof detail) : "");
+        free(txt);
+        json_decref(j);
+        return NULL;
+    }
+    const char *ih = json_string_value(json_object_get(j, "instance_hash"));
+    if (ih != NULL && row->instance_hash != NULL && strcmp(ih, row->instance_hash) != 0) {
+        *gone = true; /* the name was reused at VaaS: ours is gone */
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* The status object of a row; an instance whose runtime exited or vanished
+ * is shown as such and forgotten (deleted at VaaS too, to free its port). */
+static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
+{
+    char when[32], err[512] = "";
+    bool gone = false;
+    json_t *runtime = NULL;
+    const char *status = row->state;
+
+    ccf_ccfaas_store_time(row->created, when);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "instance", row->name, "function", row->function,
+                          "created", when);
+    if (o == NULL)
+        return NULL;
+    if (row->policy_hash != NULL)
+        json_object_set_new(o, "policy_hash", json_string(row->policy_hash));
+    if (row->instance_hash != NULL)
+        json_object_set_new(o, "instance_hash", json_string(row->instance_hash));
+    if (strcmp(row->state, "ready") == 0) {
+        runtime = vaas_status(svc, row, &gone, err, sizeof err);
+        const char *rs = json_string_value(json_object_get(runtime, "status"));
+        if (gone) {
+            status = "gone";
+        } else if (runtime == NULL) {
+            status = "unknown";
+            json_object_set_new(o, "runtime_error", json_string(err));
+        } else if (rs != NULL && strcmp(rs, "exited") == 0) {
+            status = "exited";
+        } else if (rs != NULL && strcmp(rs, "starting") == 0) {
+            status = "starting";
+        }
+        if (gone || (rs != NULL && strcmp(rs, "exited") == 0)) {
+            forget(svc, row->name, row->instance_hash, !gone);
+            json_object_set_new(o, "removed", json_true());
+        }
+    }
+    json_object_set_new(o, "status", json_string(status));
+    json_object_set_new(o, "runtime", runtime ? runtime : json_null());
+    return o;
+}
+
+static void h_instance_list(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    ccf_store_instance *rows = NULL;
+    size_t n = 0;
+    char err[512];
+    (void)req;
+    ccf_store_rc rc = ccf_ccfaas_store_instance_list(svc->store, NULL, &rows, &n, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        json_t *st = instance_status(svc, &rows[i]);
+        if (st != NULL)
+            json_array_append_new(arr, st);
+    }
+    ccf_ccfaas_store_instances_free(rows, n);
+    ccf_http_respond_json(resp, 200, json_pack("{s:o*}", "instances", arr));
+}
+
+static void h_instance_get(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    ccf_store_instance row;
+    char err[512];
+    ccf_store_rc rc = ccf_ccfaas_store_instance_get(svc->store, ccf_http_request_param(req, "name"),
+                                                    &row, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        return;
+    }
+    ccf_http_respond_json(resp, 200, instance_status(svc, &row));
+    ccf_ccfaas_store_instance_clear(&row);
+}
+
+static void h_instance_delete(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    ccf_store_instance row;
+    char err[512];
+    ccf_store_rc rc = ccf_ccfaas_store_instance_get(svc->store, ccf_http_request_param(req, "name"),
+                                                    &row, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        return;
+    }
+    if (strcmp(row.state, "ready") != 0) {
+        ccf_ccfaas_respond_error(resp, 409, "conflict", NULL, NULL,
+                                 "instance \"%s\" is being created; delete it when its creation "
+                                 "has finished or failed", row.name);
+    } else if (!vaas_delete(svc, row.name, row.instance_hash, STATUS_TIMEOUT_MS, err, sizeof err)) {
+        ccf_ccfaas_respond_error(resp, 502, "vaas_failed", "VaaS delete", NULL,
+                                 "step 'VaaS delete' failed: %s", err);
+    } else {
+        forget(svc, row.name, NULL, false);
+        ccf_http_respond_json(resp, 200,
+                              json_pack("{s:s, s:b}", "instance", row.name, "deleted", 1));
+    }
+    ccf_ccfaas_store_instance_clear(&row);
+}
+
+ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv)
+{
+    ccf_err rc;
+    if ((rc = ccf_http_server_route(srv, "POST", "/instance", h_instance_post, svc,
+                                    CCF_POLICY_MAX_BYTES)) ||
+        (rc = ccf_http_server_route(srv, "GET", "/instance", h_instance_list, svc, 0)) ||
+        (rc = ccf_http_server_route(srv, "GET", "/instance/<name>", h_instance_get, svc, 0)) ||
+        (rc = ccf_http_server_route(srv, "DELETE", "/instance/<name>", h_instance_delete, svc, 0)))
+        return rc;
+    return CCF_OK;
+}

@@ -1,0 +1,61 @@
+/* Shared between the files of src/ccfaas: the service object and the
+ * response helpers. Not part of the public interface (ccfaas.h). */
+#ifndef CCF_CCFAAS_INTERNAL_H
+#define CCF_CCFAAS_INTERNAL_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "ccfaas/ccfaas.h"
+#include "ccfaas/store.h"
+#include "common/http_server.h"
+#include "policy/policy.h"
+
+#define CCF_CCFAAS_LOADER_NAME "ccfaas-loader"
+#define CCF_CCFAAS_DEFAULT_MAX_UPLOAD (256u * 1024u * 1024u)
+#define CCF_CCFAAS_DEFAULT_CIPHERSUITE "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+/* Write rights of the loader identity on every program and data file. */
+#define CCF_CCFAAS_LOADER_RIGHTS 533572u
+
+struct ccf_ccfaas;
+/* Handler context of the program / data_file routes: one per kind. */
+struct ccf_ccfaas_files {
+    struct ccf_ccfaas *svc;
+    ccf_store_file_kind kind;
+};
+
+struct ccf_ccfaas {
+    char data_dir[PATH_MAX];
+    char vaas_url[512];
+    char ciphersuite[128];
+    size_t max_upload;
+    long vaas_timeout_ms;
+    long load_timeout_s;
+    ccf_ccfaas_store *store;
+    char loader_crt[PATH_MAX];
+    char loader_key[PATH_MAX];
+    char *loader_pem; /* the loader certificate PEM, as put in VaaS policies */
+    struct ccf_ccfaas_files files[2];
+};
+
+/* {"error":{"code","message"[,"step"][,"errors":[{"path","message"[,"line","column"]}]]}} */
+void ccf_ccfaas_respond_error(ccf_http_response *resp, int status, const char *code,
+                              const char *step, const ccf_policy_errors *errors,
+                              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* A 400 for a policy that did not parse: invalid_json (with line/column) for
+ * malformed JSON, invalid_policy listing the JSON paths otherwise, or 413
+ * too_large. */
+void ccf_ccfaas_respond_policy_errors(ccf_http_response *resp, ccf_err rc, const char *what,
+                                      const ccf_policy_errors *errors);
+
+/* 404 / 409 / 500 for a store outcome, message from err. */
+void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const char *err);
+
+/* Instance routes (instance.c). */
+ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv);
+/* At start: instances left "creating" by a killed CCFaaS are deleted at VaaS
+ * (best effort) and forgotten. */
+void ccf_ccfaas_recover(ccf_ccfaas *svc);
+
+#endif

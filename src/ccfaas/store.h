@@ -1,0 +1,122 @@
+/* CCFaaS store: SQLite tables for functions (program policy text exactly as
+ * received), their programs and data files (bytes as BLOBs) and instances
+ * (docs/ccfaas.md "Store"). Internal to src/ccfaas.
+ *
+ * Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), so a process
+ * killed at any point leaves either the whole write or none of it. One
+ * connection in WAL mode, used under the store's mutex: safe from the HTTP
+ * server's worker threads. Checks that depend on the stored state (exists,
+ * already registered, still used by instances) run inside the transaction
+ * that writes, so concurrent requests cannot both pass them. */
+#ifndef CCF_CCFAAS_STORE_H
+#define CCF_CCFAAS_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+/* Schema version kept in PRAGMA user_version. */
+#define CCF_CCFAAS_STORE_VERSION 1
+
+/* Outcome of a store call: the three a handler maps to 404, 409 and 500. */
+typedef enum {
+    CCF_STORE_OK = 0,
+    CCF_STORE_NOT_FOUND, /* the function / file / instance does not exist */
+    CCF_STORE_CONFLICT,  /* exists already, still in use, or not ready */
+    CCF_STORE_FAILED,    /* SQLite or I/O failure (a 500) */
+} ccf_store_rc;
+
+typedef enum { CCF_STORE_PROGRAM = 0, CCF_STORE_DATA_FILE } ccf_store_file_kind;
+
+typedef struct ccf_ccfaas_store ccf_ccfaas_store;
+
+/* An instance row. Strings owned by the row: ccf_ccfaas_store_instance_clear(). */
+typedef struct {
+    char *name;
+    char *function;
+    char *state;         /* "creating" (reserved, being loaded) or "ready" */
+    int64_t created;     /* Unix seconds */
+    char *policy;        /* the full policy text as VaaS produced it; NULL until known */
+    size_t policy_len;
+    char *policy_hash;   /* sha256 hex of policy; NULL until known */
+    char *instance_hash; /* VaaS's instance_hash; NULL until known */
+} ccf_store_instance;
+
+/* Opens (creating when missing) the database and creates or migrates the
+ * schema. A database of a newer schema version is refused. */
+ccf_err ccf_ccfaas_store_open(const char *path, ccf_ccfaas_store **out, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+/* NULL is a no-op. */
+void ccf_ccfaas_store_close(ccf_ccfaas_store *s);
+
+/* Functions. policy_hash is the sha256 hex of the policy text; file writes
+ * give it back so that a function deleted and registered again with another
+ * policy in the meantime is noticed (CONFLICT). */
+ccf_store_rc ccf_ccfaas_store_function_add(ccf_ccfaas_store *s, const char *name, const char *policy,
+                                           size_t len, const char *policy_hash, char *err,
+                                           size_t err_size);
+/* *policy (NUL-terminated, caller frees) and *created; either may be NULL. */
+ccf_store_rc ccf_ccfaas_store_function_get(ccf_ccfaas_store *s, const char *name, char **policy,
+                                           size_t *len, int64_t *created, char *err,
+                                           size_t err_size);
+/* *out = [{"function","created","policy_hash","programs_uploaded","data_files_uploaded",
+ * "instances"}...] by name; caller decrefs. */
+ccf_store_rc ccf_ccfaas_store_function_list(ccf_ccfaas_store *s, json_t **out, char *err,
+                                            size_t err_size);
+/* CONFLICT while instances of the function exist (err says how many).
+ * Deletes its programs and data files with it. */
+ccf_store_rc ccf_ccfaas_store_function_delete(ccf_ccfaas_store *s, const char *name, char *err,
+                                              size_t err_size);
+
+/* Programs and data files. add: NOT_FOUND when the function is gone,
+ * CONFLICT when already stored (write-once) or the function's policy changed. */
+ccf_store_rc ccf_ccfaas_store_file_add(ccf_ccfaas_store *s, ccf_store_file_kind kind,
+                                       const char *function, const char *policy_hash,
+                                       const char *name, const char *sha256, const void *bytes,
+                                       size_t len, char *err, size_t err_size);
+/* *out = {"sha256","size","created"} of a stored file (NOT_FOUND when not uploaded). */
+ccf_store_rc ccf_ccfaas_store_file_get(ccf_ccfaas_store *s, ccf_store_file_kind kind,
+                                       const char *function, const char *name, json_t **out,
+                                       char *err, size_t err_size);
+ccf_store_rc ccf_ccfaas_store_file_delete(ccf_ccfaas_store *s, ccf_store_file_kind kind,
+                                          const char *function, const char *name, char *err,
+                                          size_t err_size);
+/* Writes the stored bytes to `path` (created 0600, replaced), streaming. */
+ccf_store_rc ccf_ccfaas_store_file_export(ccf_ccfaas_store *s, ccf_store_file_kind kind,
+                                          const char *function, const char *name,
+                                          const char *path, char *err, size_t err_size);
+
+/* Instances. reserve: a "creating" row, in one transaction with the checks:
+ * NOT_FOUND when the function is missing; CONFLICT when the name is taken,
+ * the function's policy is not policy_hash any more, or one of the needed
+ * programs / data files is not uploaded (err names it). */
+ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *name,
+                                               const char *function, const char *fn_policy_hash,
+                                               const char *const *programs, size_t nprograms,
+                                               const char *const *data_files, size_t ndata,
+                                               char *err, size_t err_size);
+/* Records what VaaS answered (still "creating"). */
+ccf_store_rc ccf_ccfaas_store_instance_set_vaas(ccf_ccfaas_store *s, const char *name,
+                                                const char *instance_hash, const char *policy,
+                                                size_t len, const char *policy_hash, char *err,
+                                                size_t err_size);
+ccf_store_rc ccf_ccfaas_store_instance_set_ready(ccf_ccfaas_store *s, const char *name, char *err,
+                                                 size_t err_size);
+ccf_store_rc ccf_ccfaas_store_instance_get(ccf_ccfaas_store *s, const char *name,
+                                           ccf_store_instance *out, char *err, size_t err_size);
+/* Every instance (by name), optionally only those in `state` (NULL = all).
+ * *rows is an array of *count rows: ccf_ccfaas_store_instances_free(). */
+ccf_store_rc ccf_ccfaas_store_instance_list(ccf_ccfaas_store *s, const char *state,
+                                            ccf_store_instance **rows, size_t *count, char *err,
+                                            size_t err_size);
+ccf_store_rc ccf_ccfaas_store_instance_delete(ccf_ccfaas_store *s, const char *name, char *err,
+                                              size_t err_size);
+void ccf_ccfaas_store_instance_clear(ccf_store_instance *row);
+void ccf_ccfaas_store_instances_free(ccf_store_instance *rows, size_t count);
+
+/* "2026-11-23T11:40:00Z" */
+void ccf_ccfaas_store_time(int64_t t, char out[32]);
+
+#endif
