@@ -778,6 +778,12 @@ bad:
                     listen);
 }
 
+void ccf_http_server_each_route(const ccf_http_server *srv, ccf_http_route_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < srv->nroutes; i++)
+        fn(srv->routes[i].method, srv->routes[i].pattern, ctx);
+}
+
 ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, char *err,
                             size_t err_size)
 {

@@ -76,6 +76,13 @@ ccf_err ccf_http_server_route(ccf_http_server *srv, const char *method, const ch
                               ccf_http_handler handler, void *ctx, size_t max_body)
     __attribute__((warn_unused_result));
 
+/* Calls fn(method, pattern, ctx) for every route, in the order added
+ * (including the built-in GET /healthz and GET /metrics). For listings and
+ * tests (`ccfaas up --list-routes`, the OpenAPI check); the strings are valid
+ * while the server lives. */
+typedef void (*ccf_http_route_fn)(const char *method, const char *pattern, void *ctx);
+void ccf_http_server_each_route(const ccf_http_server *srv, ccf_http_route_fn fn, void *ctx);
+
 /* Service metrics: hooks whose Prometheus text lines are appended to
  * GET /metrics. Hooks run on server threads, possibly concurrently with each
  * other and with handlers: they synchronise their own data. Up to 8 hooks,
