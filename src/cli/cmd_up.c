@@ -173,7 +173,9 @@ static ccf_err up_start(const struct up_opts *o, struct up *u, bool listen, char
                       "(src/runtime/ccfaas-runtime)");
         goto fail;
     }
-    ccf_proxy_config pc = {.data_dir = o->data_dir, .allow = allow, .allow_count = 1};
+    /* nonce_lifetime_s 0 would mean "expire at once" (tests): -1 = the 60 s default */
+    ccf_proxy_config pc = {.data_dir = o->data_dir, .allow = allow, .allow_count = 1,
+                           .nonce_lifetime_s = -1};
     if ((rc = ccf_proxy_new(&pc, &u->proxy, err, err_size)) != CCF_OK ||
         (rc = new_server(o, SVC_PROXY, &u->srv[SVC_PROXY], err, err_size)) != CCF_OK)
         goto fail;
@@ -769,7 +771,7 @@ out:
     if (instance) /* a failure after creation: do not leave the runtime behind */
         (void)run(ccf_cmd_instance, (const char *const[]){"instance", "delete", id, NULL});
     if (up_running) {
-        printf("$ kill -INT <ccfaas up>\n");
+        printf("(ccfaas up stops: its servers, then every instance VaaS still runs)\n");
         up_stop(&u);
         printf("ccfaas up: stopped\n");
     }
