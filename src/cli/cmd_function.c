@@ -296,7 +296,7 @@ static int load_upload(const struct args *a, const ccf_policy *pol, struct uploa
         return CCF_EXIT_FAIL;
     }
     if (ccf_file_read(u->path, MAX_UPLOAD, &u->bytes, &u->len, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s %s: %s\n", a->cmd, u->kind, u->name, err);
+        fprintf(stderr, "ccfaas %s: %s %s: %s: %s\n", a->cmd, u->kind, u->name, u->path, err);
         return CCF_EXIT_FAIL;
     }
     if (!ccf_sha256_hex(u->bytes, u->len, hash)) {
@@ -379,7 +379,7 @@ static int function_register(int argc, char **argv)
         goto out;
     }
     if (ccf_file_read(a.pos, MAX_POLICY, &text, &len, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s\n", a.cmd, err);
+        fprintf(stderr, "ccfaas %s: %s: %s\n", a.cmd, a.pos, err);
         goto out;
     }
     /* validated here too: errors name their JSON path before anything is sent */
@@ -664,7 +664,7 @@ static int instance_create(int argc, char **argv)
         goto out;
     rc = CCF_EXIT_FAIL;
     if (ccf_file_read(a.pos, MAX_POLICY, &text, &len, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s\n", a.cmd, err);
+        fprintf(stderr, "ccfaas %s: %s: %s\n", a.cmd, a.pos, err);
         goto out;
     }
     const char *segs[] = {"instance"};

@@ -641,7 +641,7 @@ int ccf_cmd_demo(int argc, char **argv)
     }
     if (ccf_file_read(wasm, 256u << 20, &wbytes, &wlen, err, sizeof err) != CCF_OK ||
         !ccf_sha256_hex(wbytes, wlen, hash)) {
-        fprintf(stderr, "ccfaas demo: %s\n", err);
+        fprintf(stderr, "ccfaas demo: %s: %s\n", wasm, err);
         goto out;
     }
     if (mkdtemp(dir) == NULL) {
@@ -741,7 +741,7 @@ int ccf_cmd_demo(int argc, char **argv)
                                                   NULL}) != 0)
         goto out;
     if (ccf_file_read("result.json", 65536, &result, &n, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas demo: %s\n", err);
+        fprintf(stderr, "ccfaas demo: result.json: %s\n", err);
         goto out;
     }
     printf("result.json: %s", result);
