@@ -35,7 +35,7 @@ test-fast: build
 	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
 
 demo: build
-	@scripts/demo $(CCFAAS)
+	@$(CCFAAS) demo
 
 # Every fuzz target for FUZZ_SECONDS each; new inputs are added to tests/fuzz/corpus/.
 fuzz: deps

@@ -66,7 +66,8 @@ static const char demo_usage[] =
     "  --rows N      points in the data set (default 1000; y = 2.5x + 1.0 + noise)\n"
     "  --wasm PATH   linear-regression.wasm (default: beside ccfaas, else the build tree)\n"
     "  --keep        keep the temporary directory (policies, identities, data, result)\n"
-    "  --no-sandbox  instances without bubblewrap\n"
+    "  --no-sandbox  instances without bubblewrap (also chosen, with a note, when\n"
+    "                bubblewrap cannot make a sandbox here, e.g. in a container)\n"
     "Exit status: 0 only when the instance's coefficients match the expected ones.\n";
 
 enum { SVC_PROXY, SVC_VAAS, SVC_CCFAAS, SVC_COUNT };
@@ -422,7 +423,8 @@ static int run(int (*fn)(int, char **), const char *const *args)
 
 static void step(const char *title)
 {
-    printf("\n\033[1m== %s\033[0m\n", title);
+    bool tty = isatty(STDOUT_FILENO); /* bold on a terminal only: logs stay plain */
+    printf("\n%s== %s%s\n", tty ? "\033[1m" : "", title, tty ? "\033[0m" : "");
 }
 
 /* The wasm: --wasm, else beside this executable (an installation), else the
@@ -671,7 +673,14 @@ int ccf_cmd_demo(int argc, char **argv)
     o.last = o.first + 9;
     printf("$ ccfaas up --data-dir data --proxy-port 0 --vaas-port 0 --ccfaas-port 0 "
            "--instance-ports %ld-%ld%s\n", o.first, o.last, o.no_sandbox ? " --no-sandbox" : "");
-    if (up_start(&o, &u, true, err, sizeof err) != CCF_OK) {
+    ccf_err urc = up_start(&o, &u, true, err, sizeof err);
+    if (urc == CCF_ERR_UNSUPPORTED && !o.no_sandbox) {
+        /* containers often forbid user namespaces: the demo still shows the flow */
+        printf("note: %s\nnote: the demo goes on with --no-sandbox (development only)\n", err);
+        o.no_sandbox = true;
+        urc = up_start(&o, &u, true, err, sizeof err);
+    }
+    if (urc != CCF_OK) {
         fprintf(stderr, "ccfaas demo: ccfaas up: %s\n", err);
         goto out;
     }
