@@ -19,6 +19,8 @@
 /* Best-effort calls (cleanup after a failure, recovery at start) do not wait long. */
 #define CLEANUP_TIMEOUT_MS 5000
 #define STATUS_TIMEOUT_MS 10000
+/* Waiting for VaaS to finish starting an instance before deleting it: 150 x 200 ms. */
+#define FORGET_TRIES 150
 
 /* DATA/instances/<name>[/<file>] into out. */
 static bool instance_path(const ccf_ccfaas *svc, const char *name, const char *file, char *out,
@@ -40,9 +42,9 @@ static void remove_instance_dir(const ccf_ccfaas *svc, const char *name)
         rmdir(path);
 }
 
-/* DELETE /veracruz/<name>?instance_id=<name>&instance_hash=<hash>. true when
- * VaaS no longer has it (200 or 404); err says why not otherwise. */
-static bool vaas_delete(const ccf_ccfaas *svc, const char *name, const char *hash, long timeout_ms,
+/* DELETE /veracruz/<name>?instance_id=<name>&instance_hash=<hash>: VaaS's
+ * status (0 when it could not be reached; err says why when not 200/404). */
+static long vaas_delete(const ccf_ccfaas *svc, const char *name, const char *hash, long timeout_ms,
                         char *err, size_t err_size)
 {
     char url[1024], detail[512];
@@ -51,22 +53,64 @@ static bool vaas_delete(const ccf_ccfaas *svc, const char *name, const char *has
              name, name, hash ? hash : "");
     ccf_http_call_req req = {.method = "DELETE", .url = url, .timeout_ms = timeout_ms};
     if (ccf_http_call(&req, &reply, err, err_size) != CCF_OK)
-        return false;
-    bool ok = reply.status == 200 || reply.status == 404;
-    if (!ok)
-        ccf_errf(err, err_size, CCF_ERR_IO, "VaaS answered %ld to DELETE: %s", reply.status,
+        return 0;
+    long status = reply.status;
+    if (status != 200 && status != 404)
+        ccf_errf(err, err_size, CCF_ERR_IO, "VaaS answered %ld to DELETE: %s", status,
                  ccf_http_reply_error(reply.body, reply.len, detail, sizeof detail));
     ccf_http_reply_free(&reply);
-    return ok;
+    return status;
 }
 
-/* Forgets an instance: VaaS (when it was created there), store, files. */
+/* What VaaS knows of `name` (when CCFaaS did not get its answer: killed or
+ * timed out while VaaS was starting the runtime): 1 with its instance_hash in
+ * out, 2 while it is still starting (no hash yet), 0 unknown or unreachable. */
+static int vaas_lookup_hash(const ccf_ccfaas *svc, const char *name, char out[65])
+{
+    char url[1024], err[512];
+    long status = 0;
+    json_t *j = NULL;
+    int r = 0;
+    snprintf(url, sizeof url, "%s/veracruz/%s", svc->vaas_url, name);
+    if (ccf_http_call_json("GET", url, NULL, CLEANUP_TIMEOUT_MS, &status, &j, err, sizeof err) !=
+        CCF_OK)
+        return 0;
+    const char *h = json_string_value(json_object_get(j, "instance_hash"));
+    const char *st = json_string_value(json_object_get(j, "status"));
+    if (status == 200 && h != NULL && strlen(h) == CCF_SHA256_HEX_LEN) {
+        snprintf(out, 65, "%s", h);
+        r = 1;
+    } else if (status == 200 && st != NULL && strcmp(st, "starting") == 0) {
+        r = 2;
+    }
+    json_decref(j);
+    return r;
+}
+
+/* Forgets an instance: at VaaS (when a create was sent there; hash NULL =
+ * ask VaaS for it), then the store row and the files. VaaS refuses to
+ * delete an instance while it starts (409): wait for it, bounded. */
 static void forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_vaas)
 {
-    char err[512];
-    if (at_vaas && hash != NULL && !vaas_delete(svc, name, hash, CLEANUP_TIMEOUT_MS, err,
-                                                sizeof err))
-        fprintf(stderr, "ccfaas: instance %s: cleanup at VaaS failed: %s\n", name, err);
+    char err[512] = "", found[CCF_SHA256_HEX_LEN + 1];
+    const struct timespec pause = {0, 200 * 1000 * 1000};
+    for (int tries = 0; at_vaas && tries < FORGET_TRIES; tries++) {
+        int known = hash != NULL ? 1 : vaas_lookup_hash(svc, name, found);
+        if (known == 0)
+            break;
+        if (known == 2) {
+            nanosleep(&pause, NULL);
+            continue;
+        }
+        long st = vaas_delete(svc, name, hash ? hash : found, CLEANUP_TIMEOUT_MS, err, sizeof err);
+        if (st == 409 && tries + 1 < FORGET_TRIES) {
+            nanosleep(&pause, NULL);
+            continue;
+        }
+        if (st != 200 && st != 404)
+            fprintf(stderr, "ccfaas: instance %s: cleanup at VaaS failed: %s\n", name, err);
+        break;
+    }
     if (ccf_ccfaas_store_instance_delete(svc->store, name, err, sizeof err) == CCF_STORE_FAILED)
         fprintf(stderr, "ccfaas: instance %s: %s\n", name, err);
     remove_instance_dir(svc, name);
@@ -172,11 +216,18 @@ static bool vaas_create(struct creation *c, ccf_http_response *resp)
     ccf_http_call_req req = {.method = "POST", .url = url, .body = c->vaas_policy,
                              .body_len = strlen(c->vaas_policy),
                              .timeout_ms = c->svc->vaas_timeout_ms};
+    /* Until VaaS answers, it may have started something (a timeout while it
+     * was starting the runtime): the cleanup then asks it by name. A
+     * non-200 answer means it made nothing - and a 409 names an instance
+     * that is not ours, which must not be deleted. */
+    c->at_vaas = true;
     if (ccf_http_call(&req, &reply, err, sizeof err) != CCF_OK) {
         ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
                                  "step '%s' failed: VaaS unreachable: %s", step, err);
         goto out;
     }
+    if (reply.status != 200)
+        c->at_vaas = false;
     if (reply.status != 200) {
         ccf_http_reply_error(reply.body, reply.len, detail, sizeof detail);
         if (reply.status == 409)
@@ -194,10 +245,8 @@ static bool vaas_create(struct creation *c, ccf_http_response *resp)
     const char *ih = json_string_value(json_object_get(j, "instance_hash"));
     const char *iid = json_string_value(json_object_get(j, "instance_id"));
     /* from here on VaaS runs something: a failure must delete it */
-    if (ih != NULL && strlen(ih) == CCF_SHA256_HEX_LEN) {
+    if (ih != NULL && strlen(ih) == CCF_SHA256_HEX_LEN)
         snprintf(c->instance_hash, sizeof c->instance_hash, "%s", ih);
-        c->at_vaas = true;
-    }
     if (policy == NULL || ih == NULL || iid == NULL || strcmp(iid, c->name) != 0) {
         ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
                                  "step '%s' failed: VaaS answered 200 without "
@@ -410,7 +459,7 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     done = true;
 out:
     if (!done && c.reserved)
-        forget(svc, c.name, c.at_vaas ? c.instance_hash : NULL, c.at_vaas);
+        forget(svc, c.name, c.instance_hash[0] ? c.instance_hash : NULL, c.at_vaas);
     ccf_policy_free(check);
     ccf_policy_free(user);
     ccf_policy_free(fn);
@@ -486,10 +535,8 @@ static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
         } else if (runtime == NULL) {
             status = "unknown";
             json_object_set_new(o, "runtime_error", json_string(err));
-        } else if (rs != NULL && strcmp(rs, "exited") == 0) {
-            status = "exited";
-        } else if (rs != NULL && strcmp(rs, "starting") == 0) {
-            status = "starting";
+        } else if (rs != NULL) {
+            status = rs; /* starting, ready, stopping, exited */
         }
         if (gone || (rs != NULL && strcmp(rs, "exited") == 0)) {
             forget(svc, row->name, row->instance_hash, !gone);
@@ -543,6 +590,7 @@ static void h_instance_delete(const ccf_http_request *req, ccf_http_response *re
     ccf_ccfaas *svc = ctx;
     ccf_store_instance row;
     char err[512];
+    long vst = 0;
     ccf_store_rc rc = ccf_ccfaas_store_instance_get(svc->store, ccf_http_request_param(req, "name"),
                                                     &row, err, sizeof err);
     if (rc != CCF_STORE_OK) {
@@ -553,7 +601,8 @@ static void h_instance_delete(const ccf_http_request *req, ccf_http_response *re
         ccf_ccfaas_respond_error(resp, 409, "conflict", NULL, NULL,
                                  "instance \"%s\" is being created; delete it when its creation "
                                  "has finished or failed", row.name);
-    } else if (!vaas_delete(svc, row.name, row.instance_hash, STATUS_TIMEOUT_MS, err, sizeof err)) {
+    } else if ((vst = vaas_delete(svc, row.name, row.instance_hash, STATUS_TIMEOUT_MS, err,
+                                  sizeof err)) != 200 && vst != 404) {
         ccf_ccfaas_respond_error(resp, 502, "vaas_failed", "VaaS delete", NULL,
                                  "step 'VaaS delete' failed: %s", err);
     } else {
