@@ -349,7 +349,8 @@ static void print_urls(const struct up_opts *o, const struct up *u, const char *
     printf("%svaas:    %s   (instances on ports %ld-%ld%s)\n", indent, u->url[SVC_VAAS], o->first,
            o->last, o->no_sandbox ? ", NOT sandboxed" : "");
     printf("%sccfaas:  %s\n", indent, u->url[SVC_CCFAAS]);
-    printf("%sruntime: %s\n", indent, u->runtime);
+    char real[PATH_MAX];
+    printf("%sruntime: %s\n", indent, realpath(u->runtime, real) ? real : u->runtime);
     printf("%splatform: linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n", indent);
 }
 
