@@ -539,8 +539,10 @@ static int do_one(int argc, char **argv, const char *cmd, const char *usage, con
         free(s);
         json_decref(j);
     } else {
+        /* exact bytes (redirect into a file to get the registered policy back);
+         * a newline is added only for a terminal */
         fwrite(r.body, 1, r.len, stdout);
-        if (r.len > 0 && r.body[r.len - 1] != '\n')
+        if (r.len > 0 && r.body[r.len - 1] != '\n' && isatty(STDOUT_FILENO))
             printf("\n");
     }
     rc = CCF_EXIT_OK;
