@@ -1,0 +1,361 @@
+/* Tests for src/ccfaas/store: the SQLite store of CCFaaS on a temporary
+ * database: write-once and conflict rules, cascade on function delete,
+ * instance reservation checks, persistence across reopen, schema version
+ * guard, a file that is no database, and concurrent writers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ccfaas/store.h"
+#include "common/file.h"
+
+static const char policy[] = "{\"function\": \"f\"}"; /* the store does not parse it */
+static const char hash_a[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+static const char hash_b[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+struct fixture {
+    char dir[64];
+    char db[128];
+    ccf_ccfaas_store *s;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    char err[256];
+    snprintf(f->dir, sizeof f->dir, "/tmp/ccfaas-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/ccfaas.db", f->dir);
+    assert_int_equal(ccf_ccfaas_store_open(f->db, &f->s, err, sizeof err), CCF_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char path[192];
+    ccf_ccfaas_store_close(f->s);
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s%s", f->db, suffixes[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/out", f->dir);
+    unlink(path);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void add_function(ccf_ccfaas_store *s, const char *name, const char *hash)
+{
+    char err[256];
+    assert_int_equal(ccf_ccfaas_store_function_add(s, name, policy, strlen(policy), hash, err,
+                                                   sizeof err),
+                     CCF_STORE_OK);
+}
+
+static void test_function_write_once(void **state)
+{
+    struct fixture *f = *state;
+    char err[256], *text = NULL;
+    size_t len = 0;
+    int64_t created = 0;
+    json_t *list = NULL;
+
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_function_add(f->s, "f", "{}", 2, hash_b, err, sizeof err),
+                     CCF_STORE_CONFLICT);
+    assert_non_null(strstr(err, "already registered"));
+    assert_int_equal(ccf_ccfaas_store_function_get(f->s, "f", &text, &len, &created, err,
+                                                   sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(len, strlen(policy));
+    assert_memory_equal(text, policy, len); /* the first one, byte for byte */
+    assert_true(created > 0);
+    free(text);
+    assert_int_equal(ccf_ccfaas_store_function_get(f->s, "g", &text, &len, NULL, err, sizeof err),
+                     CCF_STORE_NOT_FOUND);
+    assert_null(text);
+    assert_int_equal(ccf_ccfaas_store_function_list(f->s, &list, err, sizeof err), CCF_STORE_OK);
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "function")),
+                        "f");
+    json_decref(list);
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "g", err, sizeof err),
+                     CCF_STORE_NOT_FOUND);
+}
+
+static void test_files(void **state)
+{
+    struct fixture *f = *state;
+    char err[256], out[192], *back = NULL;
+    size_t len = 0;
+    json_t *st = NULL;
+
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "abc", 3, err, sizeof err),
+                     CCF_STORE_NOT_FOUND); /* no function */
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_b, "p.wasm",
+                                               hash_b, "abc", 3, err, sizeof err),
+                     CCF_STORE_NOT_FOUND); /* the function's policy is another one */
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "abc", 3, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "abc", 3, err, sizeof err),
+                     CCF_STORE_CONFLICT);
+    assert_non_null(strstr(err, "already uploaded"));
+    /* the same name as a data file is another file */
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_DATA_FILE, "f", hash_a, "p.wasm",
+                                               hash_b, "", 0, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_file_get(f->s, CCF_STORE_PROGRAM, "f", "p.wasm", &st, err,
+                                               sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(json_integer_value(json_object_get(st, "size")), 3);
+    assert_string_equal(json_string_value(json_object_get(st, "sha256")), hash_b);
+    json_decref(st);
+
+    snprintf(out, sizeof out, "%s/out", f->dir);
+    assert_int_equal(ccf_ccfaas_store_file_export(f->s, CCF_STORE_PROGRAM, "f", "p.wasm", out,
+                                                  err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_file_read(out, 100, &back, &len, err, sizeof err), CCF_OK);
+    assert_int_equal(len, 3);
+    assert_memory_equal(back, "abc", 3);
+    free(back);
+    assert_int_equal(ccf_ccfaas_store_file_export(f->s, CCF_STORE_DATA_FILE, "f", "p.wasm", out,
+                                                  err, sizeof err),
+                     CCF_STORE_OK); /* an empty file stays empty */
+    assert_int_equal(ccf_file_read(out, 100, &back, &len, err, sizeof err), CCF_OK);
+    assert_int_equal(len, 0);
+    free(back);
+    assert_int_equal(ccf_ccfaas_store_file_export(f->s, CCF_STORE_PROGRAM, "f", "q.wasm", out,
+                                                  err, sizeof err),
+                     CCF_STORE_NOT_FOUND);
+
+    assert_int_equal(ccf_ccfaas_store_file_delete(f->s, CCF_STORE_PROGRAM, "f", "p.wasm", err,
+                                                  sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_file_delete(f->s, CCF_STORE_PROGRAM, "f", "p.wasm", err,
+                                                  sizeof err),
+                     CCF_STORE_NOT_FOUND);
+    assert_int_equal(ccf_ccfaas_store_file_get(f->s, CCF_STORE_PROGRAM, "f", "p.wasm", &st, err,
+                                               sizeof err),
+                     CCF_STORE_NOT_FOUND);
+    /* deleting the function takes its files with it */
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", err, sizeof err), CCF_STORE_OK);
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_file_get(f->s, CCF_STORE_DATA_FILE, "f", "p.wasm", &st, err,
+                                               sizeof err),
+                     CCF_STORE_NOT_FOUND);
+}
+
+static void test_instances(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    const char *progs[] = {"p.wasm"}, *dfs[] = {"d"};
+    ccf_store_instance row;
+    ccf_store_instance *rows = NULL;
+    size_t n = 0;
+
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+                                                       err, sizeof err),
+                     CCF_STORE_NOT_FOUND);
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+                                                       err, sizeof err),
+                     CCF_STORE_CONFLICT);
+    assert_non_null(strstr(err, "program \"p.wasm\" of function \"f\" is not uploaded"));
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "x", 1, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+                                                       err, sizeof err),
+                     CCF_STORE_CONFLICT);
+    assert_non_null(strstr(err, "data file \"d\""));
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_DATA_FILE, "f", hash_a, "d",
+                                               hash_b, "y", 1, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_b, progs, 1, dfs, 1,
+                                                       err, sizeof err),
+                     CCF_STORE_CONFLICT); /* registered again with another policy */
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+                                                       err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+                                                       err, sizeof err),
+                     CCF_STORE_CONFLICT);
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", err, sizeof err),
+                     CCF_STORE_CONFLICT);
+    assert_non_null(strstr(err, "1 live instance"));
+
+    assert_int_equal(ccf_ccfaas_store_instance_get(f->s, "i", &row, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_string_equal(row.state, "creating");
+    assert_null(row.policy);
+    assert_null(row.instance_hash);
+    ccf_ccfaas_store_instance_clear(&row);
+    assert_int_equal(ccf_ccfaas_store_instance_set_vaas(f->s, "i", hash_b, "{\"p\":1}", 7, hash_a,
+                                                        err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_list(f->s, "creating", &rows, &n, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(n, 1);
+    ccf_ccfaas_store_instances_free(rows, n);
+    assert_int_equal(ccf_ccfaas_store_instance_set_ready(f->s, "i", err, sizeof err), CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_list(f->s, "creating", &rows, &n, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(n, 0);
+    ccf_ccfaas_store_instances_free(rows, n);
+    assert_int_equal(ccf_ccfaas_store_instance_get(f->s, "i", &row, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_string_equal(row.state, "ready");
+    assert_int_equal(row.policy_len, 7);
+    assert_memory_equal(row.policy, "{\"p\":1}", 7);
+    assert_string_equal(row.instance_hash, hash_b);
+    assert_string_equal(row.policy_hash, hash_a);
+    ccf_ccfaas_store_instance_clear(&row);
+    assert_int_equal(ccf_ccfaas_store_instance_set_ready(f->s, "j", err, sizeof err),
+                     CCF_STORE_NOT_FOUND);
+
+    assert_int_equal(ccf_ccfaas_store_instance_delete(f->s, "i", err, sizeof err), CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_delete(f->s, "i", err, sizeof err),
+                     CCF_STORE_NOT_FOUND);
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", err, sizeof err), CCF_STORE_OK);
+}
+
+static void test_reopen_keeps_everything(void **state)
+{
+    struct fixture *f = *state;
+    char err[256], *text = NULL;
+    size_t len = 0;
+    json_t *st = NULL;
+
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "abc", 3, err, sizeof err),
+                     CCF_STORE_OK);
+    ccf_ccfaas_store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(ccf_ccfaas_store_open(f->db, &f->s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_ccfaas_store_function_get(f->s, "f", &text, &len, NULL, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_memory_equal(text, policy, len);
+    free(text);
+    assert_int_equal(ccf_ccfaas_store_file_get(f->s, CCF_STORE_PROGRAM, "f", "p.wasm", &st, err,
+                                               sizeof err),
+                     CCF_STORE_OK);
+    json_decref(st);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    sqlite3 *db = NULL;
+    ccf_ccfaas_store *s = NULL;
+
+    ccf_ccfaas_store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(ccf_ccfaas_store_open(f->db, &s, err, sizeof err), CCF_ERR_UNSUPPORTED);
+    assert_null(s);
+    assert_non_null(strstr(err, "schema version 99"));
+}
+
+static void test_not_a_database(void **state)
+{
+    struct fixture *f = *state;
+    char err[256], path[192];
+    ccf_ccfaas_store *s = NULL;
+    snprintf(path, sizeof path, "%s/out", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("this is not an SQLite database, just text long enough to have a header......\n", fp);
+    fclose(fp);
+    assert_int_not_equal(ccf_ccfaas_store_open(path, &s, err, sizeof err), CCF_OK);
+    assert_null(s);
+    assert_int_not_equal(ccf_ccfaas_store_open("/nonexistent-dir/x.db", &s, err, sizeof err),
+                         CCF_OK);
+    assert_null(s);
+}
+
+struct racer {
+    ccf_ccfaas_store *s;
+    int index;
+    ccf_store_rc rc;
+    ccf_store_rc fn_rc;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    char err[256], name[16];
+    const char *progs[] = {"p.wasm"};
+    r->rc = ccf_ccfaas_store_instance_reserve(r->s, "same", "f", hash_a, progs, 1, NULL, 0, err,
+                                              sizeof err);
+    snprintf(name, sizeof name, "g%d", r->index);
+    r->fn_rc = ccf_ccfaas_store_function_add(r->s, name, policy, strlen(policy), hash_a, err,
+                                             sizeof err);
+    return NULL;
+}
+
+/* Threads of the HTTP server share the store: one reservation of a name wins. */
+static void test_concurrent_writers(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    enum { N = 8 };
+    pthread_t t[N];
+    struct racer r[N];
+    json_t *list = NULL;
+
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "x", 1, err, sizeof err),
+                     CCF_STORE_OK);
+    for (int i = 0; i < N; i++) {
+        r[i] = (struct racer){.s = f->s, .index = i};
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    }
+    int won = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        won += r[i].rc == CCF_STORE_OK;
+        assert_true(r[i].rc == CCF_STORE_OK || r[i].rc == CCF_STORE_CONFLICT);
+        assert_int_equal(r[i].fn_rc, CCF_STORE_OK);
+    }
+    assert_int_equal(won, 1);
+    assert_int_equal(ccf_ccfaas_store_function_list(f->s, &list, err, sizeof err), CCF_STORE_OK);
+    assert_int_equal(json_array_size(list), N + 1);
+    json_decref(list);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_function_write_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instances, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
