@@ -186,6 +186,9 @@ static void h_function_delete(const ccf_http_request *req, ccf_http_response *re
     char err[512];
     const char *name = ccf_http_request_param(req, "name");
     ccf_store_rc rc = ccf_ccfaas_store_function_delete(svc->store, name, err, sizeof err);
+    /* instances whose runtime died unseen do not hold the function */
+    if (rc == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, name, NULL) > 0)
+        rc = ccf_ccfaas_store_function_delete(svc->store, name, err, sizeof err);
     if (rc != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, rc, err);
         return;
@@ -495,6 +498,11 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
     snprintf(svc->ciphersuite, sizeof svc->ciphersuite, "%s",
              cfg->ciphersuite ? cfg->ciphersuite : CCF_CCFAAS_DEFAULT_CIPHERSUITE);
     svc->max_upload = cfg->max_upload ? cfg->max_upload : CCF_CCFAAS_DEFAULT_MAX_UPLOAD;
+    if (svc->max_upload > CCF_CCFAAS_MAX_UPLOAD_LIMIT) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "max upload %zu bytes is over the %u that "
+                      "an SQLite BLOB holds", svc->max_upload, CCF_CCFAAS_MAX_UPLOAD_LIMIT);
+        goto out;
+    }
     svc->vaas_timeout_ms = 60000; /* VaaS answers when the runtime is attested and ready */
     svc->load_timeout_s = 300;
     for (int k = 0; k < 2; k++) {

@@ -412,6 +412,11 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash, progs,
                                             fn->program_count, dfs, fn->data_file_count, err,
                                             sizeof err);
+    /* the name may belong to an instance whose runtime died unseen: removed, it is free */
+    if (src == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, NULL, c.name) > 0)
+        src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash,
+                                                progs, fn->program_count, dfs,
+                                                fn->data_file_count, err, sizeof err);
     if (src != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, src, err);
         goto out;
@@ -546,6 +551,26 @@ static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
     json_object_set_new(o, "status", json_string(status));
     json_object_set_new(o, "runtime", runtime ? runtime : json_null());
     return o;
+}
+
+size_t ccf_ccfaas_refresh(ccf_ccfaas *svc, const char *function, const char *name)
+{
+    ccf_store_instance *rows = NULL;
+    size_t n = 0, removed = 0;
+    char err[512];
+    if (ccf_ccfaas_store_instance_list(svc->store, "ready", &rows, &n, err, sizeof err) !=
+        CCF_STORE_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((function != NULL && strcmp(rows[i].function, function) != 0) ||
+            (name != NULL && strcmp(rows[i].name, name) != 0))
+            continue;
+        json_t *st = instance_status(svc, &rows[i]);
+        removed += json_is_true(json_object_get(st, "removed"));
+        json_decref(st);
+    }
+    ccf_ccfaas_store_instances_free(rows, n);
+    return removed;
 }
 
 static void h_instance_list(const ccf_http_request *req, ccf_http_response *resp, void *ctx)

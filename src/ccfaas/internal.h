@@ -13,6 +13,8 @@
 
 #define CCF_CCFAAS_LOADER_NAME "ccfaas-loader"
 #define CCF_CCFAAS_DEFAULT_MAX_UPLOAD (256u * 1024u * 1024u)
+/* SQLite's default SQLITE_MAX_LENGTH is 10^9 bytes per BLOB. */
+#define CCF_CCFAAS_MAX_UPLOAD_LIMIT (900u * 1024u * 1024u)
 #define CCF_CCFAAS_DEFAULT_CIPHERSUITE "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
 /* Write rights of the loader identity on every program and data file. */
 #define CCF_CCFAAS_LOADER_RIGHTS 533572u
@@ -54,6 +56,9 @@ void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const ch
 
 /* Instance routes (instance.c). */
 ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv);
+/* Asks VaaS about the ready instances of `function` (NULL = all) named
+ * `name` (NULL = all) and removes those whose runtime died; how many it removed. */
+size_t ccf_ccfaas_refresh(ccf_ccfaas *svc, const char *function, const char *name);
 /* At start: instances left "creating" by a killed CCFaaS are deleted at VaaS
  * (best effort) and forgotten. */
 void ccf_ccfaas_recover(ccf_ccfaas *svc);

@@ -31,7 +31,7 @@ static const char ccfaas_usage[] =
     "                         http://127.0.0.1:5000\n"
     "  --ciphersuite NAME     ciphersuite of the VaaS policies made; default\n"
     "                         TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\n"
-    "  --max-upload-mib N     largest program or data file (default 256)\n"
+    "  --max-upload-mib N     largest program or data file, 1-900 (default 256)\n"
     "  --threads N            HTTP worker threads (default 4)\n"
     "  --quiet                no request log on stderr\n";
 
@@ -73,8 +73,8 @@ int ccf_serve_ccfaas(int argc, char **argv)
         } else if (strcmp(a, "--ciphersuite") == 0) {
             cipher = v;
         } else if (strcmp(a, "--max-upload-mib") == 0) {
-            if (!ccf_cli_parse_num(v, 1, 4096, &max_mib)) {
-                fprintf(stderr, "ccfaas serve ccfaas: --max-upload-mib: expected 1-4096\n");
+            if (!ccf_cli_parse_num(v, 1, 900, &max_mib)) { /* SQLite BLOBs: < 10^9 bytes */
+                fprintf(stderr, "ccfaas serve ccfaas: --max-upload-mib: expected 1-900\n");
                 return CCF_EXIT_USAGE;
             }
         } else if (strcmp(a, "--threads") == 0) {
