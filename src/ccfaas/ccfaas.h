@@ -2,12 +2,16 @@
  * instances made from them (DESIGN §1 steps 1-3 and 6, §6; the spec's CCFaaS
  * table). `ccfaas serve ccfaas` and `ccfaas up` mount it on a ccf_http_server.
  *
- * Routes (JSON in and out, errors {"error":{"code","message"}}):
+ * Routes (JSON in and out, errors {"error":{"code","message"[,"step"][,"errors"]}};
+ * docs/ccfaas.md has the status objects and every error code):
  *   POST   /function                                program policy -> 201; 409 if registered
  *   GET    /function                                {"functions":[...]}
  *   GET    /function/<name>                         the program policy as registered
- *   DELETE /function/<name>                         409 while it has live instances
- *   POST   /function/<name>/program/<progname>      bytes; must hash to pi_hash (409), write-once
+ *   DELETE /function/<name>                         409 while it has live instances (those
+ *                                                   whose runtime died are removed first)
+ *   POST   /function/<name>/program/<progname>      bytes -> 201; must hash to pi_hash (409
+ *                                                   hash_mismatch); write-once (409 even for
+ *                                                   the same bytes); 413 over max_upload
  *   GET    /function/<name>/program                 {"programs":[status...]}
  *   GET    /function/<name>/program/<progname>      status
  *   DELETE /function/<name>/program/<progname>
@@ -15,7 +19,9 @@
  *   POST   /instance                                user policy -> 200
  *                                                   {"instance":id,"policy":"<full policy text>"}
  *   GET    /instance                                {"instances":[status...]}
- *   GET    /instance/<name>                         status (incl. the runtime's, from VaaS)
+ *   GET    /instance/<name>                         status (incl. the runtime's, from VaaS;
+ *                                                   an exited or vanished one is shown so,
+ *                                                   then removed)
  *   DELETE /instance/<name>
  *
  * POST /instance builds the VaaS policy (loader identity id 0 with write
@@ -23,10 +29,14 @@
  * VaaS, connects to the instance as the loader (verified like any client),
  * uploads programs and data files (by priority, lower first) and returns the
  * full policy text exactly as VaaS produced it. On failure the half-made
- * instance is deleted and the error names the step.
+ * instance is deleted (at VaaS too) and the error names the step ("step":
+ * "VaaS create", "connect", "upload program P", ...; 502 vaas_failed or
+ * instance_failed).
  *
  * Store: SQLite (every write in a transaction; schema created/migrated at
- * start). Loader identity: DATA/ccfaas-loader.crt/.key, created on first
+ * start; instances a killed CCFaaS left half-made are deleted at the next
+ * start, so ccf_ccfaas_new may call VaaS). Loader identity:
+ * DATA/ccfaas-loader.crt/.key, created on first
  * start. Lifetime: ccf_ccfaas_new -> ccf_ccfaas_mount -> (serve) -> stop the
  * server -> ccf_ccfaas_free. */
 #ifndef CCF_CCFAAS_CCFAAS_H
@@ -45,7 +55,8 @@ typedef struct {
     const char *vaas_url;    /* "http://HOST:PORT" of VaaS (required) */
     const char *ciphersuite; /* of the VaaS policies built; NULL = the spec's
                                 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 */
-    size_t max_upload;       /* largest program or data file; 0 = 256 MiB */
+    size_t max_upload;       /* largest program or data file; 0 = 256 MiB; at most 900 MiB
+                                (an SQLite BLOB holds < 10^9 bytes) */
 } ccf_ccfaas_config;
 
 typedef struct ccf_ccfaas ccf_ccfaas;
