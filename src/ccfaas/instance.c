@@ -384,6 +384,21 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
         goto out;
     }
     c.name = user->instance_id;
+    /* the loader's certificate is public (identity 0 of every policy handed out);
+     * as a user identity it would be a duplicate the VaaS policy cannot have */
+    for (size_t i = 0; i < user->identity_count; i++) {
+        if (strcmp(user->identities[i].certificate, svc->loader_pem) == 0) {
+            memset(&errors, 0, sizeof errors);
+            errors.count = 1;
+            snprintf(errors.items[0].path, sizeof errors.items[0].path,
+                     "identities[%zu].certificate", i);
+            snprintf(errors.items[0].message, sizeof errors.items[0].message,
+                     "is CCFaaS's loader certificate (identity 0 of every instance); each user "
+                     "identity needs its own certificate");
+            ccf_ccfaas_respond_policy_errors(resp, CCF_ERR_INVALID, "user policy", &errors);
+            goto out;
+        }
+    }
     src = ccf_ccfaas_store_function_get(svc->store, user->function, &fn_text, &fn_len, NULL, err,
                                         sizeof err);
     if (src != CCF_STORE_OK) {
