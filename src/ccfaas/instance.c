@@ -478,6 +478,10 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     ccf_http_respond_json(resp, 200, ans);
     done = true;
 out:
+    if (done)
+        atomic_fetch_add(&svc->instances_ok, 1);
+    else if (c.reserved) /* failures after the input checks */
+        atomic_fetch_add(&svc->instances_failed, 1);
     if (!done && c.reserved)
         forget(svc, c.name, c.instance_hash[0] ? c.instance_hash : NULL, c.at_vaas);
     ccf_policy_free(check);
@@ -653,6 +657,23 @@ static void h_instance_delete(const ccf_http_request *req, ccf_http_response *re
     ccf_ccfaas_store_instance_clear(&row);
 }
 
+static void metrics(ccf_http_metrics *m, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    int64_t functions = 0, creating = 0, ready = 0;
+    if (ccf_ccfaas_store_counts(svc->store, &functions, &creating, &ready) == CCF_STORE_OK) {
+        ccf_http_metrics_printf(m, "ccfaas_ccfaas_functions %lld\n", (long long)functions);
+        ccf_http_metrics_printf(m, "ccfaas_ccfaas_instances{state=\"creating\"} %lld\n",
+                                (long long)creating);
+        ccf_http_metrics_printf(m, "ccfaas_ccfaas_instances{state=\"ready\"} %lld\n",
+                                (long long)ready);
+    }
+    ccf_http_metrics_printf(m, "ccfaas_ccfaas_instance_creations_total{result=\"ok\"} %lu\n",
+                            atomic_load(&svc->instances_ok));
+    ccf_http_metrics_printf(m, "ccfaas_ccfaas_instance_creations_total{result=\"failed\"} %lu\n",
+                            atomic_load(&svc->instances_failed));
+}
+
 ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv)
 {
     ccf_err rc;
@@ -662,5 +683,5 @@ ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv)
         (rc = ccf_http_server_route(srv, "GET", "/instance/<name>", h_instance_get, svc, 0)) ||
         (rc = ccf_http_server_route(srv, "DELETE", "/instance/<name>", h_instance_delete, svc, 0)))
         return rc;
-    return CCF_OK;
+    return ccf_http_server_add_metrics(srv, metrics, svc);
 }

@@ -4,6 +4,7 @@
 #define CCF_CCFAAS_INTERNAL_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "ccfaas/ccfaas.h"
@@ -38,6 +39,8 @@ struct ccf_ccfaas {
     char loader_key[PATH_MAX];
     char *loader_pem; /* the loader certificate PEM, as put in VaaS policies */
     struct ccf_ccfaas_files files[2];
+    /* POST /instance outcomes, for GET /metrics */
+    atomic_ulong instances_ok, instances_failed;
 };
 
 /* {"error":{"code","message"[,"step"][,"errors":[{"path","message"[,"line","column"]}]]}} */

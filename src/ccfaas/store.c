@@ -823,3 +823,15 @@ ccf_store_rc ccf_ccfaas_store_instance_delete(ccf_ccfaas_store *s, const char *n
     }
     return finish(s, rc, err, err_size);
 }
+
+ccf_store_rc ccf_ccfaas_store_counts(ccf_ccfaas_store *s, int64_t *functions, int64_t *creating,
+                                     int64_t *ready)
+{
+    pthread_mutex_lock(&s->mu);
+    *functions = query_int(s, "SELECT count(*) FROM function", NULL, NULL, NULL);
+    *creating = query_int(s, "SELECT count(*) FROM instance WHERE state = 'creating'", NULL, NULL,
+                          NULL);
+    *ready = query_int(s, "SELECT count(*) FROM instance WHERE state = 'ready'", NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->mu);
+    return *functions < 0 || *creating < 0 || *ready < 0 ? CCF_STORE_FAILED : CCF_STORE_OK;
+}

@@ -116,6 +116,10 @@ ccf_store_rc ccf_ccfaas_store_instance_delete(ccf_ccfaas_store *s, const char *n
 void ccf_ccfaas_store_instance_clear(ccf_store_instance *row);
 void ccf_ccfaas_store_instances_free(ccf_store_instance *rows, size_t count);
 
+/* Counts for metrics: functions, instances creating, instances ready. */
+ccf_store_rc ccf_ccfaas_store_counts(ccf_ccfaas_store *s, int64_t *functions, int64_t *creating,
+                                     int64_t *ready);
+
 /* "2026-11-23T11:40:00Z" */
 void ccf_ccfaas_store_time(int64_t t, char out[32]);
 
