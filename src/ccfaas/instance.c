@@ -369,7 +369,7 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     ccf_ccfaas *svc = ctx;
     ccf_policy *user = NULL, *fn = NULL, *check = NULL;
     ccf_policy_errors errors;
-    char *fn_text = NULL, err[1024], fn_hash[CCF_SHA256_HEX_LEN + 1];
+    char *fn_text = NULL, err[1024] = "", fn_hash[CCF_SHA256_HEX_LEN + 1];
     char policy_hash[CCF_SHA256_HEX_LEN + 1];
     const char **progs = NULL, **dfs = NULL;
     size_t len = 0, fn_len = 0;
@@ -625,7 +625,11 @@ static void h_instance_get(const ccf_http_request *req, ccf_http_response *resp,
         ccf_ccfaas_respond_store(resp, rc, err);
         return;
     }
-    ccf_http_respond_json(resp, 200, instance_status(svc, &row));
+    json_t *st = instance_status(svc, &row);
+    /* the full policy again, for a user whose POST answer was lost (not in lists: size) */
+    if (st != NULL && row.policy != NULL)
+        json_object_set_new(st, "policy", json_stringn(row.policy, row.policy_len));
+    ccf_http_respond_json(resp, 200, st);
     ccf_ccfaas_store_instance_clear(&row);
 }
 
