@@ -214,11 +214,21 @@ static void handle_files(ccf_dataplane *dp, struct evhttp_request *req, int who,
     if (method == EVHTTP_REQ_PUT || method == EVHTTP_REQ_POST) {
         struct evbuffer *in = evhttp_request_get_input_buffer(req);
         size_t len = evbuffer_get_length(in);
-        unsigned char *data = len > 0 ? evbuffer_pullup(in, -1) : NULL;
-        if (len > 0 && data == NULL)
+        /* One copy out of the received chunks (each freed as it is copied);
+         * the file system then keeps this buffer as the file's content. */
+        uint8_t *data = len > 0 ? malloc(len) : NULL;
+        bool copied = len == 0 || data != NULL;
+        for (size_t done = 0; copied && done < len;) {
+            size_t step = len - done < (1u << 30) ? len - done : (1u << 30); /* int result */
+            copied = evbuffer_remove(in, data + done, step) == (int)step;
+            done += step;
+        }
+        if (!copied) {
+            free(data);
             return reply_error(req, 500, "internal", "out of memory");
-        st = ccf_instance_put(dp->inst, who, name, data ? (const void *)data : "", len,
-                              method == EVHTTP_REQ_POST, msg, sizeof msg);
+        }
+        st = ccf_instance_put(dp->inst, who, name, data, len, method == EVHTTP_REQ_POST, msg,
+                              sizeof msg);
         if (st != CCF_INST_OK)
             return reply_status(req, st, msg);
         return reply_json(req, 200, json_pack("{s:s, s:I}", "file", name, "bytes", (json_int_t)len));

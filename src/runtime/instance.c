@@ -229,10 +229,13 @@ static ccf_inst_status missing_or_forbidden(ccf_instance *inst, int who, const c
     return CCF_INST_NOT_FOUND;
 }
 
-ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, const void *data,
-                                 size_t len, bool append, char *msg, size_t msg_size)
+/* Every check of a put before the file system's own: names, identity,
+ * pinning. path receives the file's path. */
+static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name,
+                                   const uint8_t *data, size_t len, bool append,
+                                   char path[CCF_VFS_PATH_MAX], char *msg, size_t msg_size)
 {
-    char path[CCF_VFS_PATH_MAX], hex[CCF_SHA256_HEX_LEN + 1];
+    char hex[CCF_SHA256_HEX_LEN + 1];
     const ccf_program *pin;
     ccf_wasi_errno e;
 
@@ -260,7 +263,19 @@ ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, 
             return CCF_INST_CONFLICT;
         }
     }
-    e = ccf_vfs_put(inst->vfs, rights_of(inst, who), path, data, len, append);
+    return CCF_INST_OK;
+}
+
+ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
+                                 size_t len, bool append, char *msg, size_t msg_size)
+{
+    char path[CCF_VFS_PATH_MAX];
+    ccf_inst_status st = put_allowed(inst, who, name, data, len, append, path, msg, msg_size);
+    if (st != CCF_INST_OK) {
+        free(data);
+        return st;
+    }
+    ccf_wasi_errno e = ccf_vfs_put_owned(inst->vfs, rights_of(inst, who), path, data, len, append);
     switch (e) {
     case WASI_ESUCCESS: return CCF_INST_OK;
     case WASI_ENOTCAPABLE:

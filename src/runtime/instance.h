@@ -59,8 +59,10 @@ int ccf_instance_identity_by_der(const ccf_instance *inst, const uint8_t *der, s
 /* File operations on behalf of identity `who` (an index). put replaces (or
  * with append, extends); a program file or hash-pinned data must hash to its
  * pi_hash (else CONFLICT, old content kept) and cannot be appended to.
- * get returns a copy the caller frees. msg gets a human-readable reason. */
-ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, const void *data,
+ * put takes data (malloc'd; NULL when len is 0): the file keeps the buffer
+ * or the call frees it. get returns a copy the caller frees. msg gets a
+ * human-readable reason. */
+ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
                                  size_t len, bool append, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
 ccf_inst_status ccf_instance_get(ccf_instance *inst, int who, const char *name, uint8_t **data,

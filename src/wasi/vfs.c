@@ -815,8 +815,20 @@ ccf_wasi_errno ccf_vfs_make_parents(ccf_vfs *vfs, const char *path)
     return WASI_ESUCCESS;
 }
 
-ccf_wasi_errno ccf_vfs_put(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
-                           const void *data, size_t len, bool append)
+/* Sets a regular file's content to buf (len bytes, malloc'd: the file owns it now). */
+static void adopt(ccf_vfs *vfs, ccf_vfs_node *n, uint8_t *buf, size_t len)
+{
+    free(n->data);
+    vfs->bytes = vfs->bytes - n->size + len;
+    n->data = buf;
+    n->size = n->cap = len;
+    n->mtim = n->ctim = now_ns();
+}
+
+/* put and put_owned: with *owned non-NULL (the same bytes as data), the file
+ * takes that buffer instead of a copy and *owned becomes NULL. */
+static ccf_wasi_errno put(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
+                          const void *data, size_t len, bool append, uint8_t **owned)
 {
     ccf_vfs_node *n, *parent;
     const char *name;
@@ -842,6 +854,11 @@ ccf_wasi_errno ccf_vfs_put(ccf_vfs *vfs, const ccf_file_rights *p, const char *p
             node_destroy(vfs, n);
             return e;
         }
+        if (*owned != NULL && len > 0) {
+            adopt(vfs, n, *owned, len);
+            *owned = NULL;
+            return WASI_ESUCCESS;
+        }
         return ccf_vfs_node_write(vfs, n, 0, data, len);
     }
     if (n->type == WASI_FILETYPE_DIRECTORY)
@@ -860,16 +877,32 @@ ccf_wasi_errno ccf_vfs_put(ccf_vfs *vfs, const ccf_file_rights *p, const char *p
         return WASI_EFBIG;
     if (len > n->size && len - n->size > vfs->limits.max_total_bytes - vfs->bytes)
         return WASI_ENOSPC;
-    if ((fresh = malloc(len > 0 ? len : 1)) == NULL)
+    if (*owned != NULL) {
+        fresh = *owned;
+        *owned = NULL;
+    } else if ((fresh = malloc(len > 0 ? len : 1)) == NULL) {
         return WASI_ENOMEM;
-    if (len > 0)
+    } else if (len > 0) {
         memcpy(fresh, data, len);
-    free(n->data);
-    vfs->bytes = vfs->bytes - n->size + len;
-    n->data = fresh;
-    n->size = n->cap = len;
-    n->mtim = n->ctim = now_ns();
+    }
+    adopt(vfs, n, fresh, len);
     return WASI_ESUCCESS;
+}
+
+ccf_wasi_errno ccf_vfs_put(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
+                           const void *data, size_t len, bool append)
+{
+    uint8_t *none = NULL;
+    return put(vfs, p, path, data, len, append, &none);
+}
+
+ccf_wasi_errno ccf_vfs_put_owned(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
+                                 uint8_t *data, size_t len, bool append)
+{
+    uint8_t *owned = data;
+    ccf_wasi_errno e = put(vfs, p, path, data, len, append, &owned);
+    free(owned); /* not adopted: appended (copied) or refused */
+    return e;
 }
 
 ccf_wasi_errno ccf_vfs_get(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,

@@ -119,6 +119,11 @@ ccf_wasi_errno ccf_vfs_readlink(ccf_vfs *vfs, const ccf_file_rights *principal, 
  * returns a copy the caller frees with free(). */
 ccf_wasi_errno ccf_vfs_put(ccf_vfs *vfs, const ccf_file_rights *principal, const char *path,
                            const void *data, size_t len, bool append);
+/* As ccf_vfs_put, taking data (malloc'd, may be NULL when len is 0): a new or
+ * replaced file keeps that buffer without copying it; in every other case the
+ * call frees it. For large uploads (one copy fewer). */
+ccf_wasi_errno ccf_vfs_put_owned(ccf_vfs *vfs, const ccf_file_rights *principal, const char *path,
+                                 uint8_t *data, size_t len, bool append);
 ccf_wasi_errno ccf_vfs_get(ccf_vfs *vfs, const ccf_file_rights *principal, const char *path,
                            uint8_t **data, size_t *len);
 
