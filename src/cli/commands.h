@@ -12,6 +12,7 @@ int ccf_cmd_policy(int argc, char **argv);
 int ccf_cmd_wasm(int argc, char **argv);
 int ccf_cmd_serve(int argc, char **argv);    /* `ccfaas serve SERVICE` */
 int ccf_cmd_identity(int argc, char **argv); /* `ccfaas identity new` */
+int ccf_cmd_attest(int argc, char **argv);   /* `ccfaas attest verify` (TEE evidence) */
 int ccf_cmd_wasm_run(int argc, char **argv); /* `ccfaas wasm run` */
 int ccf_cmd_client(int argc, char **argv);
 int ccf_cmd_function(int argc, char **argv); /* `ccfaas function` (CCFaaS REST) */
