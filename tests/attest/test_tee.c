@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <jansson.h>
 
 #include "attest/tee.h"
 #include "common/crypto.h"
@@ -354,6 +355,420 @@ static void test_snp_expectations(void **state)
     snp_free(&k);
 }
 
+
+/* ---------------------------------------------------------------- TDX */
+
+#define T_2025_06_20 ((time_t)1750377600) /* inside the dcap-qvl collateral window */
+#define T_2025_08_01 ((time_t)1754006400) /* after its nextUpdate 2025-07-19T10:16:03Z */
+#define T_2025_11_01 ((time_t)1761955200) /* inside the trustee collateral window */
+#define T_2040_01_01 ((time_t)2208988800)
+
+typedef struct {
+    uint8_t *quote;
+    char *root, *coll;
+    size_t quote_len, root_len, coll_len;
+    ccf_tee_verify_opts o;
+} tdx_case;
+
+static void tdx_load(tdx_case *k, const char *quote, const char *coll, time_t at)
+{
+    memset(k, 0, sizeof *k);
+    k->quote = load(quote, &k->quote_len);
+    k->root = load_raw("roots/intel-sgx-root-ca.der", &k->root_len);
+    if (coll != NULL)
+        k->coll = load_raw(coll, &k->coll_len);
+    k->o.roots = (uint8_t *)k->root;
+    k->o.roots_len = k->root_len;
+    k->o.collateral = k->coll;
+    k->o.collateral_len = k->coll_len;
+    k->o.at = at;
+}
+
+static void tdx_free(tdx_case *k)
+{
+    free(k->quote);
+    free(k->root);
+    free(k->coll);
+}
+
+static ccf_err tdx_run(tdx_case *k, ccf_tee_claims *c, char *err, size_t n)
+{
+    return ccf_tee_verify(CCF_TEE_TDX, k->quote, k->quote_len, &k->o, c, err, n);
+}
+
+static void tdx_expect_refusal(tdx_case *k, ccf_err want, const char *msg)
+{
+    char err[512] = "";
+    ccf_tee_claims c;
+    ccf_err rc = tdx_run(k, &c, err, sizeof err);
+    if (rc != want)
+        fail_msg("got %d (%s), wanted %d with '%s'", rc, err, want, msg);
+    assert_contains(err, msg);
+}
+
+static void test_tdx_dcapqvl_v4_collateral(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    tdx_load(&k, "tdx/dcapqvl-tdx-quote-v4.dat", "tdx/dcapqvl-tdx-quote-v4.collateral.json",
+             T_2025_06_20);
+    if (tdx_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_int_equal(c.tdx.version, 4);
+    assert_int_equal(c.tdx.att_key_type, 2);
+    assert_int_equal(c.tdx.tee_type, 0x81);
+    assert_hex(c.tdx.fmspc, 6, "b0c06f000000");
+    assert_int_equal(c.tdx.pce_svn, 11);
+    assert_hex(c.tdx.mr_td, 48,
+               "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f2742"
+               "8b2538873118b7");
+    assert_memory_equal(c.measurement, c.tdx.mr_td, 48);
+    assert_hex(c.tdx.tee_tcb_svn, 16, "06010300000000000000000000000000");
+    assert_hex_prefix_suffix(c.tdx.rtmr[0], 48, "44c0197b", "c9c0");
+    assert_hex_prefix_suffix(c.tdx.rtmr[1], 48, "0084452c", "9378");
+    assert_hex_prefix_suffix(c.tdx.rtmr[2], 48, "d833feef", "3132");
+    assert_hex(c.tdx.rtmr[3], 48,
+               "000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+               "000000000000");
+    assert_hex_prefix_suffix(c.report_data, 64, "9a9d48e7", "523f20");
+    assert_string_equal(c.tcb_status, "UpToDate");
+    assert_string_equal(c.tdx.tdx_module_status, "UpToDate"); /* TDX_01 */
+    assert_string_equal(c.tdx.qe_status, "UpToDate");
+    assert_int_equal(c.tdx.qe_isv_svn, 6);
+    assert_string_equal(c.tdx.advisories, "");
+    assert_string_equal(c.signer, "attestation key <- QE <- Intel SGX PCK Certificate <- Intel SGX "
+                                  "PCK Platform CA <- Intel SGX Root CA (pinned)");
+    /* Without collateral the quote still verifies; the TCB status is not evaluated. */
+    k.o.collateral = NULL;
+    k.o.collateral_len = 0;
+    assert_int_equal(tdx_run(&k, &c, err, sizeof err), CCF_OK);
+    assert_string_equal(c.tcb_status, "");
+    tdx_free(&k);
+}
+
+static void test_tdx_trustee_v4(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    tdx_load(&k, "tdx/trustee-tdx-quote-v4.dat", NULL, T_2025_11_01);
+    if (tdx_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_hex(c.tdx.fmspc, 6, "50806f000000");
+    assert_hex(c.tdx.mr_td, 48,
+               "705ee9381b8633a9fbe532b52345e8433343d2868959f57889d84ca377c395b689cac1599ccea1b7d4"
+               "20483a9ce5f031");
+    assert_hex(c.tdx.mr_seam, 48,
+               "2fd279c16164a93dd5bf373d834328d46008c2b693af9ebb865b08b2ced320c9a89b4869a9fab60fbe"
+               "9d0c5a5363c656");
+    assert_hex(c.tdx.td_attributes, 8, "0100001000000000");
+    assert_true(c.debug); /* TD_ATTRIBUTES.DEBUG: a production policy must reject it */
+    assert_hex(c.tdx.xfam, 8, "e742060000000000");
+    assert_hex(c.tdx.tee_tcb_svn, 16, "03000500000000000000000000000000");
+    assert_hex(c.tdx.rtmr[0], 48,
+               "e940da7c2712d2790e2961e00484f4fa8e6f9eed71361655ae22699476b14f9e63867eb41edd4b480f"
+               "ef0c59f496b288");
+    assert_hex(c.tdx.rtmr[1], 48,
+               "559cfcf42716ed6c40a48a73d5acb7da255435012f0a9f00fbe8c1c57612ede486a5684c4c9ff3ddf5"
+               "2315fcdca3a596");
+    assert_hex(c.report_data, 64,
+               "7c71fe2c86eff65a7cf8dbc22b3275689fd0464a267baced1bf94fc1324656aeb755da3d44d098c0c8"
+               "7382f3a5f85b45c8a28fee1d3bdb38342bf96671501429");
+    assert_string_equal(c.tcb_status, "");
+    tdx_free(&k);
+}
+
+static void test_tdx_trustee_v5(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    tdx_load(&k, "tdx/trustee-tdx-quote-v5.dat", NULL, T_2025_11_01);
+    if (tdx_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_int_equal(c.tdx.version, 5);
+    assert_int_equal(c.tdx.body_type, 3); /* TDX 1.5 */
+    assert_hex(c.tdx.fmspc, 6, "90c06f000000");
+    assert_hex_prefix_suffix(c.tdx.mr_td, 48, "dfba221b", "400a");
+    /* A v5 body descriptor that lies about the size. */
+    k.quote[50] ^= 0x01;
+    tdx_expect_refusal(&k, CCF_ERR_UNSUPPORTED, "tdx: v5 body type 3 of size");
+    k.quote[50] ^= 0x01;
+    k.quote[48] = 9;
+    tdx_expect_refusal(&k, CCF_ERR_UNSUPPORTED, "tdx: v5 body type 9");
+    tdx_free(&k);
+}
+
+/* The trustee raw PCS bodies {"tcbInfo":{...},"signature":"..."} signed over
+ * the exact inner object text, combined with the issuer chain from the
+ * dcap-qvl collateral into the collateral shape the verifier reads. */
+static char *inner_object(const char *text, const char *key)
+{
+    char pat[64];
+    const char *p, *start;
+    int depth = 0;
+    bool in_str = false;
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    if ((p = strstr(text, pat)) == NULL || (start = strchr(p + strlen(pat), '{')) == NULL)
+        return NULL;
+    for (p = start; *p; p++) {
+        if (in_str) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_str = false;
+        } else if (*p == '"')
+            in_str = true;
+        else if (*p == '{')
+            depth++;
+        else if (*p == '}' && --depth == 0)
+            return strndup(start, (size_t)(p - start + 1));
+    }
+    return NULL;
+}
+
+static char *trustee_collateral(size_t *len)
+{
+    size_t n;
+    char *tcb = load_raw("tdx/trustee-tcbInfo-fmspc00A06D080000.json", &n);
+    char *qe = load_raw("tdx/trustee-td-qe-identity.json", &n);
+    char *qvl = load_raw("tdx/dcapqvl-tdx-quote-v4.collateral.json", &n);
+    char *ti = inner_object(tcb, "tcbInfo"), *qi = inner_object(qe, "enclaveIdentity"), *out;
+    json_t *jt = json_loads(tcb, 0, NULL), *jq = json_loads(qe, 0, NULL), *jv = json_loads(qvl, 0, NULL);
+    assert_non_null(ti);
+    assert_non_null(qi);
+    assert_non_null(jt);
+    assert_non_null(jq);
+    assert_non_null(jv);
+    json_t *o = json_pack("{s:s,s:O,s:O,s:s,s:O,s:O}", "tcb_info", ti, "tcb_info_signature",
+                          json_object_get(jt, "signature"), "tcb_info_issuer_chain",
+                          json_object_get(jv, "tcb_info_issuer_chain"), "qe_identity", qi,
+                          "qe_identity_signature", json_object_get(jq, "signature"),
+                          "qe_identity_issuer_chain", json_object_get(jv, "qe_identity_issuer_chain"));
+    assert_non_null(o);
+    out = json_dumps(o, 0);
+    *len = strlen(out);
+    json_decref(o);
+    json_decref(jt);
+    json_decref(jq);
+    json_decref(jv);
+    free(ti);
+    free(qi);
+    free(tcb);
+    free(qe);
+    free(qvl);
+    return out;
+}
+
+static void test_tdx_trustee_collateral_outofdate(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    tdx_load(&k, "tdx/trustee-tdx-quote-v4-fmspc00A06D080000.dat", NULL, T_2025_11_01);
+    k.coll = trustee_collateral(&k.coll_len);
+    k.o.collateral = k.coll;
+    k.o.collateral_len = k.coll_len;
+    if (tdx_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_hex(c.tdx.fmspc, 6, "00a06d080000");
+    assert_int_equal(c.tdx.pce_svn, 11); /* < 13: the UpToDate level is skipped */
+    assert_string_equal(c.tcb_status, "OutOfDate");
+    assert_string_equal(c.tdx.advisories, "");
+    assert_string_equal(c.tdx.tdx_module_status, "UpToDate"); /* TDX_03 */
+    assert_string_equal(c.tdx.qe_status, "UpToDate");
+    assert_int_equal(c.tdx.qe_isv_svn, 7);
+    assert_hex_prefix_suffix(c.tdx.mr_td, 48, "21e8dead", "1e88");
+    /* This collateral is for another FMSPC than the dcap-qvl quote. */
+    free(k.quote);
+    k.quote = load("tdx/dcapqvl-tdx-quote-v4.dat", &k.quote_len);
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: TCB info is for another FMSPC/PCE ID");
+    tdx_free(&k);
+}
+
+static void test_tdx_collateral_refusals(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    json_t *j;
+    char *bad;
+    tdx_load(&k, "tdx/dcapqvl-tdx-quote-v4.dat", "tdx/dcapqvl-tdx-quote-v4.collateral.json",
+             T_2025_08_01);
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: TCB info expired at 2025-07-19T10:16:03Z");
+    k.o.at = T_2025_06_20;
+    /* One changed byte in the signed TCB info text. */
+    j = json_loads(k.coll, 0, NULL);
+    assert_non_null(j);
+    {
+        char *ti = strdup(json_string_value(json_object_get(j, "tcb_info")));
+        char *u = strstr(ti, "\"pcesvn\":11");
+        assert_non_null(u);
+        u[10] = '0'; /* pcesvn 11 -> 10 */
+        json_object_set_new(j, "tcb_info", json_string(ti));
+        free(ti);
+    }
+    bad = json_dumps(j, 0);
+    k.o.collateral = bad;
+    k.o.collateral_len = strlen(bad);
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: TCB info signature does not verify");
+    free(bad);
+    json_decref(j);
+    /* A QE identity signature that is someone else's (the TCB info's). */
+    j = json_loads(k.coll, 0, NULL);
+    json_object_set(j, "qe_identity_signature", json_object_get(j, "tcb_info_signature"));
+    bad = json_dumps(j, 0);
+    k.o.collateral = bad;
+    k.o.collateral_len = strlen(bad);
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: QE identity signature does not verify");
+    free(bad);
+    json_decref(j);
+    k.o.collateral = "[]";
+    k.o.collateral_len = 2;
+    tdx_expect_refusal(&k, CCF_ERR_INVALID, "tdx: collateral is not a JSON object");
+    tdx_free(&k);
+}
+
+static void test_tdx_tampered(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    tdx_load(&k, "tdx/trustee-tdx-quote-v4.dat", NULL, T_2025_11_01);
+    assert_int_equal(k.quote_len, 4936);
+    /* Signed by the attestation key: header user_data, mr_td, report_data. */
+    const size_t body[] = {30, 48 + 136, 48 + 520, 631};
+    for (size_t i = 0; i < sizeof body / sizeof body[0]; i++) {
+        k.quote[body[i]] ^= 0x01;
+        tdx_expect_refusal(&k, CCF_ERR_DENIED,
+                           "tdx: quote signature does not verify with the attestation key");
+        k.quote[body[i]] ^= 0x01;
+    }
+    /* The quote signature itself (r, s). */
+    k.quote[636] ^= 0x01;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: quote signature does not verify");
+    k.quote[636] ^= 0x01;
+    k.quote[636 + 40] ^= 0x01;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: quote signature does not verify");
+    k.quote[636 + 40] ^= 0x01;
+    /* The attestation key (covered by the QE report, not by itself). */
+    k.quote[636 + 64 + 5] ^= 0x01;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: QE report does not bind the attestation key");
+    k.quote[636 + 64 + 5] ^= 0x01;
+    /* The QE report and its signature by the PCK. */
+    k.quote[770 + 100] ^= 0x01;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: QE report signature does not verify with the PCK key");
+    k.quote[770 + 100] ^= 0x01;
+    k.quote[770 + 384 + 3] ^= 0x01;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: QE report signature does not verify with the PCK key");
+    k.quote[770 + 384 + 3] ^= 0x01;
+    /* Header fields that select what is verified. */
+    k.quote[0] = 3;
+    tdx_expect_refusal(&k, CCF_ERR_UNSUPPORTED, "tdx: quote version 3 not supported");
+    k.quote[0] = 4;
+    k.quote[4] = 0x00;
+    tdx_expect_refusal(&k, CCF_ERR_UNSUPPORTED, "tdx: quote is not a TDX quote");
+    k.quote[4] = 0x81;
+    k.quote[2] = 3;
+    tdx_expect_refusal(&k, CCF_ERR_UNSUPPORTED, "tdx: quote is not a TDX quote with an ECDSA-P256");
+    k.quote[2] = 2;
+    {
+        char err[512];
+        assert_int_equal(tdx_run(&k, NULL, err, sizeof err), CCF_OK);
+    }
+    tdx_free(&k);
+}
+
+static uint16_t ccf_tee_le16_test(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static void put_le(uint8_t *p, uint32_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_tdx_lengths(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    uint8_t save[4];
+    tdx_load(&k, "tdx/trustee-tdx-quote-v4.dat", NULL, T_2025_11_01);
+    const size_t full = k.quote_len;
+    const size_t lens[] = {0, 1, 47, 48, 100, 631, 632, 635, 636, 700, 770, 1000, 1160, 1300, full - 1};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        char err[512] = "";
+        k.quote_len = lens[i];
+        if (tdx_run(&k, NULL, err, sizeof err) != CCF_ERR_INVALID)
+            fail_msg("length %zu: '%s'", lens[i], err);
+        assert_contains(err, "tdx: ");
+    }
+    k.quote_len = full;
+    /* Oversized length fields. */
+    memcpy(save, k.quote + 632, 4);
+    put_le(k.quote + 632, 0xFFFFFFFFu, 4);
+    tdx_expect_refusal(&k, CCF_ERR_INVALID, "tdx: signature data length exceeds the quote");
+    put_le(k.quote + 632, (uint32_t)(full - 636 + 1), 4);
+    tdx_expect_refusal(&k, CCF_ERR_INVALID, "tdx: signature data length exceeds the quote");
+    memcpy(k.quote + 632, save, 4);
+    memcpy(save, k.quote + 766, 4);
+    put_le(k.quote + 766, 0x7FFFFFFFu, 4);
+    tdx_expect_refusal(&k, CCF_ERR_INVALID, "tdx: certification data length exceeds");
+    memcpy(k.quote + 766, save, 4);
+    memcpy(save, k.quote + 770 + 448, 2);
+    put_le(k.quote + 770 + 448, 0xFFFF, 2);
+    tdx_expect_refusal(&k, CCF_ERR_INVALID, "tdx: QE authentication data length exceeds");
+    memcpy(k.quote + 770 + 448, save, 2);
+    {
+        size_t pem_len_at = 770 + 450 + ccf_tee_le16_test(k.quote + 770 + 448) + 2;
+        memcpy(save, k.quote + pem_len_at, 4);
+        put_le(k.quote + pem_len_at, 0xFFFFFFF0u, 4);
+        tdx_expect_refusal(&k, CCF_ERR_INVALID, "tdx: PCK chain length exceeds");
+        memcpy(k.quote + pem_len_at, save, 4);
+    }
+    {
+        char err[512];
+        assert_int_equal(tdx_run(&k, NULL, err, sizeof err), CCF_OK);
+    }
+    tdx_free(&k);
+}
+
+static void test_tdx_roots_and_time(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    char *amd, *aws;
+    size_t al, wl;
+    tdx_load(&k, "tdx/trustee-tdx-quote-v4.dat", NULL, T_2025_11_01);
+    amd = load_raw("roots/amd-milan-ask-ark-asvk.pem", &al);
+    aws = load_raw("roots/aws-nitro-enclaves-root-G1.pem", &wl);
+    k.o.roots = (uint8_t *)amd;
+    k.o.roots_len = al;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: PCK chain does not end at the pinned root");
+    k.o.roots = (uint8_t *)aws;
+    k.o.roots_len = wl;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: PCK chain does not end at the pinned root");
+    k.o.roots = (uint8_t *)k.root;
+    k.o.roots_len = k.root_len;
+    k.o.at = T_2040_01_01;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: PCK certificate expired at");
+    k.o.at = T_2020_01_01;
+    tdx_expect_refusal(&k, CCF_ERR_DENIED, "tdx: PCK certificate not yet valid until");
+    free(amd);
+    free(aws);
+    tdx_free(&k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +779,14 @@ int main(void)
         cmocka_unit_test(test_snp_wrong_roots_and_keys),
         cmocka_unit_test(test_snp_time),
         cmocka_unit_test(test_snp_expectations),
+        cmocka_unit_test(test_tdx_dcapqvl_v4_collateral),
+        cmocka_unit_test(test_tdx_trustee_v4),
+        cmocka_unit_test(test_tdx_trustee_v5),
+        cmocka_unit_test(test_tdx_trustee_collateral_outofdate),
+        cmocka_unit_test(test_tdx_collateral_refusals),
+        cmocka_unit_test(test_tdx_tampered),
+        cmocka_unit_test(test_tdx_lengths),
+        cmocka_unit_test(test_tdx_roots_and_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
