@@ -329,7 +329,7 @@ ccf_err ccf_tee_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X50
     X509_STORE *store = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     STACK_OF(X509) *mid = sk_X509_new_null();
-    ccf_err rc = ccf_errf(err, n, CCF_ERR_NOMEM, "%s: out of memory", prefix);
+    ccf_err rc = CCF_ERR_NOMEM; /* until the store is set up */
     if (store == NULL || ctx == NULL || mid == NULL)
         goto out;
     for (int i = 0; i < sk_X509_num(anchors); i++)
@@ -354,6 +354,8 @@ ccf_err ccf_tee_chain_verify(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X50
     }
     rc = CCF_OK;
 out:
+    if (rc == CCF_ERR_NOMEM)
+        ccf_errf(err, n, rc, "%s: out of memory setting up the %s chain check", prefix, what);
     sk_X509_free(mid);
     X509_STORE_CTX_free(ctx);
     X509_STORE_free(store);

@@ -769,6 +769,307 @@ static void test_tdx_roots_and_time(void **state)
     tdx_free(&k);
 }
 
+
+/* ---------------------------------------------------------------- Nitro */
+
+#define T_PROD_VALID ((time_t)1665655200)   /* 2022-10-13T10:00:00Z */
+#define T_PROD_EXPIRED ((time_t)1665664200) /* 2022-10-13T12:30:00Z */
+#define T_GA_VALID ((time_t)1695049200)     /* 2023-09-18T15:00:00Z */
+
+typedef struct {
+    uint8_t *doc;
+    char *root;
+    size_t doc_len, root_len;
+    ccf_tee_verify_opts o;
+} nitro_case;
+
+static void nitro_load(nitro_case *k, const char *doc, time_t at)
+{
+    memset(k, 0, sizeof *k);
+    k->doc = load(doc, &k->doc_len);
+    k->root = load_raw("roots/aws-nitro-enclaves-root-G1.pem", &k->root_len);
+    k->o.roots = (uint8_t *)k->root;
+    k->o.roots_len = k->root_len;
+    k->o.at = at;
+}
+
+static void nitro_free(nitro_case *k)
+{
+    free(k->doc);
+    free(k->root);
+}
+
+static ccf_err nitro_run(nitro_case *k, ccf_tee_claims *c, char *err, size_t n)
+{
+    return ccf_tee_verify(CCF_TEE_NITRO, k->doc, k->doc_len, &k->o, c, err, n);
+}
+
+static void nitro_expect_refusal(nitro_case *k, ccf_err want, const char *msg)
+{
+    char err[512] = "";
+    ccf_tee_claims c;
+    ccf_err rc = nitro_run(k, &c, err, sizeof err);
+    if (rc != want)
+        fail_msg("got %d (%s), wanted %d with '%s'", rc, err, want, msg);
+    assert_contains(err, msg);
+}
+
+static size_t find(const uint8_t *buf, size_t len, const uint8_t *pat, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(buf + i, pat, n) == 0)
+            return i;
+    fail_msg("pattern not found");
+    return 0;
+}
+
+static void test_nitro_prod(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    nitro_case k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    nitro_load(&k, "nitro/evervault-prod-attestation-doc.cbor", T_PROD_VALID);
+    if (nitro_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_false(c.debug);
+    assert_string_equal(c.nitro.digest, "SHA384");
+    assert_int_equal(c.nitro.timestamp_ms, 1665651482136ULL);
+    assert_int_equal(c.nitro.pcr_len, 48);
+    assert_hex(c.nitro.pcrs[0], 48,
+               "f4d48b81a460c9916d1e685119074bf24660afd3e34fae9fca0a0d28d9d5599936332687e6f66fc890"
+               "ac8cf150142d8b");
+    assert_hex(c.nitro.pcrs[1], 48,
+               "bcdf05fefccaa8e55bf2c8d6dee9e79bbff31e34bf28a99aa19e6b29c37ee80b214a414b7607236edf"
+               "26fcb78654e63f");
+    assert_hex(c.nitro.pcrs[2], 48,
+               "d8f114da658de5481f8d9ec73907feb553560787522f705c92d7d96beed8e15e2aa611984e098c5768"
+               "32c292e8dc469a");
+    assert_hex(c.nitro.pcrs[8], 48,
+               "8790eb3cce6c83d07e84b126dc61ca923333d6f66615c4a79157de48c5ab2418bdc60746ea7b7afbff"
+               "03a1c6210201cb");
+    assert_memory_equal(c.measurement, c.nitro.pcrs[0], 48);
+    assert_true(c.nitro.has_nonce);
+    assert_int_equal(c.nitro.nonce_len, 256);
+    assert_false(c.nitro.has_user_data);
+    assert_false(c.nitro.has_public_key);
+    assert_int_equal(c.report_data_len, 0); /* the nonce is longer than 64 bytes */
+    assert_contains(c.signer, "<- aws.nitro-enclaves (pinned)");
+    /* Expectations: PCR0 and the nonce. */
+    {
+        uint8_t nonce[256];
+        memcpy(nonce, c.nitro.nonce, 256);
+        k.o.expect_measurement = c.nitro.pcrs[0];
+        k.o.expect_measurement_len = 48;
+        k.o.expect_report_data = nonce;
+        k.o.expect_report_data_len = 256;
+        ccf_tee_claims c2;
+        assert_int_equal(nitro_run(&k, &c2, err, sizeof err), CCF_OK);
+        nonce[255] ^= 1;
+        nitro_expect_refusal(&k, CCF_ERR_DENIED, "nitro: nonce differs from the expected one");
+        k.o.expect_report_data_len = 255; /* a prefix is not the nonce */
+        nonce[255] ^= 1;
+        nitro_expect_refusal(&k, CCF_ERR_DENIED, "nitro: nonce differs from the expected one");
+    }
+    nitro_free(&k);
+}
+
+static void test_nitro_ga_debug(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    nitro_case k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    static const uint8_t zero[48];
+    nitro_load(&k, "nitro/evervault-ga-attestation-doc.b64", T_GA_VALID);
+    if (nitro_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_true(c.debug); /* PCR0..2 zero: debug mode, a production policy rejects it */
+    assert_memory_equal(c.nitro.pcrs[0], zero, 48);
+    assert_memory_equal(c.nitro.pcrs[1], zero, 48);
+    assert_memory_equal(c.nitro.pcrs[2], zero, 48);
+    assert_true(c.nitro.has_user_data);
+    assert_hex_prefix_suffix(c.nitro.user_data, c.nitro.user_data_len, "3059301306", "2acb");
+    assert_int_equal(c.nitro.nonce_len, 256);
+    /* Only 2023-09-18 14:37:09..17:37:12 UTC. */
+    k.o.at = T_GA_VALID + 3 * 3600;
+    nitro_expect_refusal(&k, CCF_ERR_DENIED, "nitro: leaf certificate expired at 2023-09-18T17:37:12Z");
+    nitro_free(&k);
+}
+
+static void test_nitro_tampered(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    nitro_case k;
+    static const uint8_t pcr0[] = {0xf4, 0xd4, 0x8b, 0x81, 0xa4, 0x60, 0xc9, 0x91};
+    static const uint8_t mod[] = "i-020b6af9246d90e92";
+    nitro_load(&k, "nitro/evervault-prod-attestation-doc.cbor", T_PROD_VALID);
+    size_t at_pcr = find(k.doc, k.doc_len, pcr0, sizeof pcr0);
+    size_t at_mod = find(k.doc, k.doc_len, mod, sizeof mod - 1);
+    const size_t body[] = {at_pcr, at_pcr + 47, at_mod + 3, k.doc_len - 97 - 10};
+    for (size_t i = 0; i < sizeof body / sizeof body[0]; i++) {
+        k.doc[body[i]] ^= 0x01;
+        nitro_expect_refusal(&k, CCF_ERR_DENIED,
+                             "nitro: COSE signature does not verify with the leaf certificate");
+        k.doc[body[i]] ^= 0x01;
+    }
+    const size_t sig[] = {k.doc_len - 96, k.doc_len - 49, k.doc_len - 48, k.doc_len - 1};
+    for (size_t i = 0; i < sizeof sig / sizeof sig[0]; i++) {
+        k.doc[sig[i]] ^= 0x80;
+        nitro_expect_refusal(&k, CCF_ERR_DENIED,
+                             "nitro: COSE signature does not verify with the leaf certificate");
+        k.doc[sig[i]] ^= 0x80;
+    }
+    /* Protected header 44 a1 01 38 22: alg -35 -> -39 (PS512). */
+    assert_int_equal(k.doc[5], 0x22);
+    k.doc[5] = 0x26;
+    nitro_expect_refusal(&k, CCF_ERR_UNSUPPORTED, "nitro: COSE alg is not ES384");
+    k.doc[5] = 0x22;
+    {
+        char err[512];
+        assert_int_equal(nitro_run(&k, NULL, err, sizeof err), CCF_OK);
+    }
+    nitro_free(&k);
+}
+
+static void test_nitro_lengths(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    nitro_case k;
+    uint8_t *big;
+    nitro_load(&k, "nitro/evervault-prod-attestation-doc.cbor", T_PROD_VALID);
+    const size_t full = k.doc_len;
+    const size_t lens[] = {0, 1, 2, 5, 6, 9, 100, 1000, 4000, full - 97, full - 96, full - 1};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        char err[512] = "";
+        k.doc_len = lens[i];
+        if (nitro_run(&k, NULL, err, sizeof err) != CCF_ERR_INVALID)
+            fail_msg("length %zu: '%s'", lens[i], err);
+        assert_contains(err, "nitro: ");
+    }
+    k.doc_len = full;
+    /* Oversized lengths: the protected header (44 -> 5b + 8 bytes ...) and the
+     * payload (59 11c2 -> 5a ffffffff) claim more than there is. */
+    {
+        uint8_t *m = malloc(full + 8);
+        assert_non_null(m);
+        memcpy(m, k.doc, full);
+        m[1] = 0x5B;
+        memset(m + 2, 0xFF, 8);
+        memcpy(m + 10, k.doc + 2, full - 2);
+        char err[512];
+        assert_int_equal(ccf_tee_verify(CCF_TEE_NITRO, m, full + 8, &k.o, NULL, err, sizeof err),
+                         CCF_ERR_INVALID);
+        assert_contains(err, "nitro: COSE protected header is not a byte string");
+        free(m);
+    }
+    assert_int_equal(k.doc[7], 0x59);
+    {
+        uint8_t *m = malloc(full + 2);
+        assert_non_null(m);
+        memcpy(m, k.doc, 7);
+        m[7] = 0x5A;
+        memset(m + 8, 0xFF, 4);
+        memcpy(m + 12, k.doc + 10, full - 10);
+        char err[512];
+        assert_int_equal(ccf_tee_verify(CCF_TEE_NITRO, m, full + 2, &k.o, NULL, err, sizeof err),
+                         CCF_ERR_INVALID);
+        assert_contains(err, "nitro: COSE payload is not a byte string");
+        /* An array count far beyond the input. */
+        m[0] = 0x9B;
+        char err2[512];
+        assert_int_equal(ccf_tee_verify(CCF_TEE_NITRO, m, full + 2, &k.o, NULL, err2, sizeof err2),
+                         CCF_ERR_INVALID);
+        assert_contains(err2, "nitro: not a COSE_Sign1");
+        free(m);
+    }
+    big = calloc(1, 64 * 1024 + 1);
+    assert_non_null(big);
+    memcpy(big, k.doc, full);
+    {
+        char err[512];
+        assert_int_equal(ccf_tee_verify(CCF_TEE_NITRO, big, 64 * 1024 + 1, &k.o, NULL, err,
+                                        sizeof err),
+                         CCF_ERR_TOO_LARGE);
+        /* Trailing bytes after a valid document. */
+        assert_int_equal(ccf_tee_verify(CCF_TEE_NITRO, big, full + 1, &k.o, NULL, err, sizeof err),
+                         CCF_ERR_INVALID);
+        assert_contains(err, "nitro: bytes after the COSE_Sign1");
+    }
+    free(big);
+    nitro_free(&k);
+}
+
+static void test_nitro_roots_and_time(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    nitro_case k;
+    char *intel, *amd;
+    size_t il, al;
+    nitro_load(&k, "nitro/evervault-prod-attestation-doc.cbor", T_PROD_EXPIRED);
+    nitro_expect_refusal(&k, CCF_ERR_DENIED, "nitro: leaf certificate expired at 2022-10-13T11:58:02Z");
+    k.o.at = T_PROD_VALID - 7200; /* 08:00 */
+    nitro_expect_refusal(&k, CCF_ERR_DENIED,
+                         "nitro: leaf certificate not yet valid until 2022-10-13T08:57:59Z");
+    k.o.at = T_PROD_VALID;
+    intel = load_raw("roots/intel-sgx-root-ca.der", &il);
+    amd = load_raw("roots/amd-genoa-ask-ark-asvk.pem", &al);
+    k.o.roots = (uint8_t *)intel;
+    k.o.roots_len = il;
+    nitro_expect_refusal(&k, CCF_ERR_DENIED, "nitro: leaf chain does not end at the pinned root");
+    k.o.roots = (uint8_t *)amd;
+    k.o.roots_len = al;
+    nitro_expect_refusal(&k, CCF_ERR_DENIED, "nitro: leaf chain does not end at the pinned root");
+    k.o.roots = NULL;
+    k.o.roots_len = 0;
+    nitro_expect_refusal(&k, CCF_ERR_INVALID, "nitro: no pinned trust anchor given");
+    free(intel);
+    free(amd);
+    nitro_free(&k);
+}
+
+/* Text forms and the JSON rendering of claims. */
+static void test_decode_and_json(void **state)
+{
+    (void)state;
+    uint8_t *out;
+    size_t n;
+    char err[256], *js;
+    assert_int_equal(ccf_tee_evidence_decode((const uint8_t *)"0aFf\n10", 7, &out, &n, err, sizeof err),
+                     CCF_OK);
+    assert_int_equal(n, 3);
+    assert_memory_equal(out, "\x0a\xff\x10", 3);
+    free(out);
+    assert_int_equal(ccf_tee_evidence_decode((const uint8_t *)"aGVsbG8=", 8, &out, &n, err, sizeof err),
+                     CCF_OK);
+    assert_int_equal(n, 5);
+    assert_memory_equal(out, "hello", 5);
+    free(out);
+    assert_int_equal(ccf_tee_evidence_decode((const uint8_t *)"\x84\x44", 2, &out, &n, err, sizeof err),
+                     CCF_OK);
+    assert_int_equal(n, 2);
+    free(out);
+    ccf_tee_platform p;
+    assert_true(ccf_tee_platform_parse("tdx", &p));
+    assert_int_equal(p, CCF_TEE_TDX);
+    assert_false(ccf_tee_platform_parse("sgx", &p));
+    assert_false(ccf_tee_platform_parse(NULL, &p));
+    ccf_tee_claims *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    c->platform = CCF_TEE_SNP;
+    c->measurement_len = 48;
+    js = ccf_tee_claims_json(c);
+    assert_non_null(js);
+    assert_contains(js, "\"platform\": \"snp\"");
+    free(js);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -787,6 +1088,12 @@ int main(void)
         cmocka_unit_test(test_tdx_tampered),
         cmocka_unit_test(test_tdx_lengths),
         cmocka_unit_test(test_tdx_roots_and_time),
+        cmocka_unit_test(test_nitro_prod),
+        cmocka_unit_test(test_nitro_ga_debug),
+        cmocka_unit_test(test_nitro_tampered),
+        cmocka_unit_test(test_nitro_lengths),
+        cmocka_unit_test(test_nitro_roots_and_time),
+        cmocka_unit_test(test_decode_and_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
