@@ -146,6 +146,16 @@ ccf_err ccf_tee_verify(ccf_tee_platform p, const uint8_t *evidence, size_t len,
 ccf_err ccf_tee_evidence_decode(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
                                 char *err, size_t err_size) __attribute__((warn_unused_result));
 
+/* The SEV-SNP evidence JSON that a Confidential Containers KBS/AS receives
+ * ({"attestation_report":{<fields>},"cert_chain":[{"cert_type":"VCEK",
+ * "data":[<bytes>]}]}): rebuilds the 1184-byte binary report into report
+ * (unnamed reserved bytes are zero) and, when the chain has a VCEK or VLEK,
+ * returns its DER in a new *vcek (caller frees with free(); NULL when
+ * absent). Only rebuilds: verify the result with ccf_tee_verify(). */
+ccf_err ccf_tee_snp_from_kbs_json(const char *json, size_t len, uint8_t report[1184],
+                                  uint8_t **vcek, size_t *vcek_len, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
 /* Writes the claims as a JSON object text (new string, caller frees with
  * free()); NULL on allocation failure. */
 char *ccf_tee_claims_json(const ccf_tee_claims *c);

@@ -9,9 +9,11 @@
  * ARK; the report's ECDSA P-384/SHA-384 signature with the VCEK key; the
  * reported TCB against the VCEK's TCB extensions and the chip ID against
  * its hwID. */
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attest/tee_internal.h"
@@ -274,5 +276,168 @@ out:
     sk_X509_pop_free(certs, X509_free);
     sk_X509_pop_free(roots, X509_free);
     ERR_clear_error();
+    return rc;
+}
+
+/* ---------------------------------------------- KBS/AS JSON evidence form */
+
+/* An array of exactly n integers 0..255 into out. */
+static bool json_bytes(json_t *a, uint8_t *out, size_t n)
+{
+    if (!json_is_array(a) || json_array_size(a) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(a, i);
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 255)
+            return false;
+        out[i] = (uint8_t)json_integer_value(v);
+    }
+    return true;
+}
+
+static bool json_uint(json_t *v, uint64_t max, uint64_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
+        return false;
+    *out = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A {fmc, bootloader, tee, snp, microcode} object as TCB_VERSION: the
+ * Milan/Genoa layout, or Turin's when fmc is a number. */
+static bool json_tcb(json_t *t, uint8_t out[8])
+{
+    uint64_t bl, tee, snp, uc, fmc;
+    json_t *f = json_object_get(t, "fmc");
+    if (!json_uint(json_object_get(t, "bootloader"), 255, &bl) ||
+        !json_uint(json_object_get(t, "tee"), 255, &tee) ||
+        !json_uint(json_object_get(t, "snp"), 255, &snp) ||
+        !json_uint(json_object_get(t, "microcode"), 255, &uc))
+        return false;
+    memset(out, 0, 8);
+    if (f != NULL && !json_is_null(f)) {
+        if (!json_uint(f, 255, &fmc))
+            return false;
+        out[0] = (uint8_t)fmc;
+        out[1] = (uint8_t)bl;
+        out[2] = (uint8_t)tee;
+        out[3] = (uint8_t)snp;
+    } else {
+        out[0] = (uint8_t)bl;
+        out[1] = (uint8_t)tee;
+        out[6] = (uint8_t)snp;
+    }
+    out[7] = (uint8_t)uc;
+    return true;
+}
+
+ccf_err ccf_tee_snp_from_kbs_json(const char *json, size_t len, uint8_t report[1184],
+                                  uint8_t **vcek, size_t *vcek_len, char *err, size_t err_size)
+{
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL), *a, *v;
+    static const struct { const char *name; size_t off, len; } arrays[] = {
+        {"family_id", 0x10, 16}, {"image_id", 0x20, 16}, {"report_data", 0x50, 64},
+        {"measurement", 0x90, 48}, {"host_data", 0xC0, 32}, {"id_key_digest", 0xE0, 48},
+        {"author_key_digest", 0x110, 48}, {"report_id", 0x140, 32}, {"report_id_ma", 0x160, 32},
+        {"chip_id", 0x1A0, 64},
+    };
+    static const struct { const char *name; size_t off; int len; uint64_t max; } ints[] = {
+        {"version", 0x00, 4, 0xFFFFFFFFu}, {"guest_svn", 0x04, 4, 0xFFFFFFFFu},
+        {"policy", 0x08, 8, INT64_MAX}, {"vmpl", 0x30, 4, 0xFFFFFFFFu},
+        {"sig_algo", 0x34, 4, 0xFFFFFFFFu}, {"plat_info", 0x40, 8, INT64_MAX},
+        {"key_info", 0x48, 4, 0xFFFFFFFFu},
+    };
+    static const struct { const char *name; size_t off; } tcbs[] = {
+        {"current_tcb", 0x38}, {"reported_tcb", 0x180}, {"committed_tcb", 0x1E0}, {"launch_tcb", 0x1F0},
+    };
+    ccf_err rc = CCF_ERR_INVALID;
+    size_t i;
+    json_t *cert;
+    *vcek = NULL;
+    *vcek_len = 0;
+    memset(report, 0, SNP_REPORT_LEN);
+    if (root == NULL || !json_is_object(a = json_object_get(root, "attestation_report"))) {
+        ccf_errf(err, err_size, rc, "snp: JSON evidence lacks an attestation_report object");
+        goto out;
+    }
+    for (i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        if (!json_bytes(json_object_get(a, arrays[i].name), report + arrays[i].off, arrays[i].len)) {
+            ccf_errf(err, err_size, rc, "snp: JSON evidence: %s is not %zu bytes", arrays[i].name,
+                     arrays[i].len);
+            goto out;
+        }
+    for (i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        uint64_t x;
+        if (!json_uint(json_object_get(a, ints[i].name), ints[i].max, &x)) {
+            ccf_errf(err, err_size, rc, "snp: JSON evidence: %s is not an integer in range",
+                     ints[i].name);
+            goto out;
+        }
+        put_le(report + ints[i].off, x, ints[i].len);
+    }
+    for (i = 0; i < sizeof tcbs / sizeof tcbs[0]; i++)
+        if (!json_tcb(json_object_get(a, tcbs[i].name), report + tcbs[i].off)) {
+            ccf_errf(err, err_size, rc, "snp: JSON evidence: %s is not a TCB version", tcbs[i].name);
+            goto out;
+        }
+    {
+        /* Version 3+ fields; absent in older forms. */
+        static const char *const cpuid[] = {"cpuid_fam_id", "cpuid_mod_id", "cpuid_step"};
+        static const char *const fw[] = {"current", "committed"};
+        for (i = 0; i < 3; i++) {
+            uint64_t x;
+            if ((v = json_object_get(a, cpuid[i])) != NULL && !json_is_null(v)) {
+                if (!json_uint(v, 255, &x)) {
+                    ccf_errf(err, err_size, rc, "snp: JSON evidence: %s is not a byte", cpuid[i]);
+                    goto out;
+                }
+                report[0x188 + i] = (uint8_t)x;
+            }
+        }
+        for (i = 0; i < 2; i++) {
+            uint64_t b, mi, ma;
+            if ((v = json_object_get(a, fw[i])) == NULL)
+                continue;
+            if (!json_uint(json_object_get(v, "build"), 255, &b) ||
+                !json_uint(json_object_get(v, "minor"), 255, &mi) ||
+                !json_uint(json_object_get(v, "major"), 255, &ma)) {
+                ccf_errf(err, err_size, rc, "snp: JSON evidence: %s is not a firmware version", fw[i]);
+                goto out;
+            }
+            report[0x1E8 + 4 * i] = (uint8_t)b;
+            report[0x1E9 + 4 * i] = (uint8_t)mi;
+            report[0x1EA + 4 * i] = (uint8_t)ma;
+        }
+    }
+    v = json_object_get(a, "signature");
+    if (!json_bytes(json_object_get(v, "r"), report + SNP_SIG_R, SNP_SIG_COMPONENT) ||
+        !json_bytes(json_object_get(v, "s"), report + SNP_SIG_S, SNP_SIG_COMPONENT)) {
+        ccf_errf(err, err_size, rc, "snp: JSON evidence: signature r/s are not 72 bytes each");
+        goto out;
+    }
+    json_array_foreach(json_object_get(root, "cert_chain"), i, cert) {
+        const char *type = json_string_value(json_object_get(cert, "cert_type"));
+        json_t *data = json_object_get(cert, "data");
+        size_t dn = json_array_size(data);
+        if (type == NULL || (strcmp(type, "VCEK") != 0 && strcmp(type, "VLEK") != 0))
+            continue;
+        if (dn == 0 || dn > 16384 || (*vcek = malloc(dn)) == NULL || !json_bytes(data, *vcek, dn)) {
+            free(*vcek);
+            *vcek = NULL;
+            ccf_errf(err, err_size, rc, "snp: JSON evidence: %s data is not bytes", type);
+            goto out;
+        }
+        *vcek_len = dn;
+        break;
+    }
+    rc = CCF_OK;
+out:
+    json_decref(root);
     return rc;
 }

@@ -20,7 +20,8 @@ static const char attest_usage[] =
     "\n"
     "Verifies TEE evidence (binary, hex or base64; '-' = stdin) against pinned trust\n"
     "anchors and prints the verdict and the claims:\n"
-    "  snp    AMD SEV-SNP report (1184 bytes); --vcek the VCEK/VLEK certificate;\n"
+    "  snp    AMD SEV-SNP report (1184 bytes, or the KBS JSON form with its cert_chain);\n"
+    "         --vcek the VCEK/VLEK certificate (default: the one in the JSON);\n"
     "         --roots the AMD ASK/ARK/ASVK bundle of the product (e.g. Milan)\n"
     "  tdx    Intel TDX DCAP quote v4/v5; --roots the Intel SGX Root CA;\n"
     "         --collateral JSON (tcb_info, qe_identity, signatures, issuer chains)\n"
@@ -194,8 +195,25 @@ int ccf_cmd_attest(int argc, char **argv)
     if (!read_opt(evpath, &evtext, &evtext_len, "evidence") || !read_opt(vcek, &vbuf, &vlen, "--vcek") ||
         !read_opt(roots, &rbuf, &rlen, "--roots") || !read_opt(coll, &cbuf, &clen, "--collateral"))
         goto out;
-    if (ccf_tee_evidence_decode((const uint8_t *)evtext, evtext_len, &ev, &ev_len, err, sizeof err) !=
-        CCF_OK) {
+    if (p == CCF_TEE_SNP && evtext_len > 0 && evtext[strspn(evtext, " \t\r\n")] == '{') {
+        /* The KBS JSON form: the report to rebuild, maybe with its VCEK. */
+        uint8_t *chain_vcek = NULL;
+        size_t chain_len = 0;
+        if ((ev = malloc(1184)) == NULL ||
+            ccf_tee_snp_from_kbs_json(evtext, evtext_len, ev, &chain_vcek, &chain_len, err,
+                                      sizeof err) != CCF_OK) {
+            printf("refused: %s\n", ev == NULL ? "out of memory" : err);
+            goto out;
+        }
+        ev_len = 1184;
+        if (vbuf == NULL) {
+            vbuf = (char *)chain_vcek;
+            vlen = chain_len;
+        } else {
+            free(chain_vcek);
+        }
+    } else if (ccf_tee_evidence_decode((const uint8_t *)evtext, evtext_len, &ev, &ev_len, err,
+                                       sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas attest verify: %s\n", err);
         goto out;
     }

@@ -22,6 +22,7 @@
 #define T_2031_01_01 ((time_t)1924992000)
 #define T_2020_01_01 ((time_t)1577836800)
 #define T_2022_01_01 ((time_t)1640995200)
+#define T_2025_11_01 ((time_t)1761955200) /* inside the trustee TDX collateral window */
 
 static const char *data_dir(void)
 {
@@ -356,11 +357,87 @@ static void test_snp_expectations(void **state)
 }
 
 
+static void test_snp_genoa_kbs_json(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    size_t jl, rl, ml, vl;
+    char *json = load_raw("snp/trustee-genoa-kbs-snp-evidence.json", &jl);
+    char *roots = load_raw("roots/amd-genoa-ask-ark-asvk.pem", &rl);
+    char *milan = load_raw("roots/amd-milan-ask-ark-asvk.pem", &ml);
+    uint8_t report[1184], *vcek = NULL;
+    char err[512] = "";
+    ccf_tee_claims c;
+    if (ccf_tee_snp_from_kbs_json(json, jl, report, &vcek, &vl, err, sizeof err) != CCF_OK)
+        fail_msg("%s", err);
+    assert_non_null(vcek);
+    ccf_tee_verify_opts o = {.roots = (uint8_t *)roots, .roots_len = rl, .vcek = vcek,
+                             .vcek_len = vl, .at = T_2025_11_01};
+    if (ccf_tee_verify(CCF_TEE_SNP, report, sizeof report, &o, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_string_equal(c.snp.product, "Genoa");
+    assert_int_equal(c.snp.version, 3);
+    assert_int_equal(c.snp.policy, 0x30000);
+    assert_int_equal(c.snp.vmpl, 0);
+    assert_int_equal(c.snp.cpuid_fam, 0x19);
+    assert_int_equal(c.snp.cpuid_mod, 0xA0);
+    assert_int_equal(c.snp.cpuid_step, 2);
+    const ccf_tee_snp_tcb *tcbs[] = {&c.snp.current_tcb, &c.snp.reported_tcb};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(tcbs[i]->bootloader, 10);
+        assert_int_equal(tcbs[i]->tee, 0);
+        assert_int_equal(tcbs[i]->snp, 23);
+        assert_int_equal(tcbs[i]->microcode, 25);
+    }
+    assert_int_equal(c.snp.fw_major, 1);
+    assert_int_equal(c.snp.fw_minor, 55);
+    assert_int_equal(c.snp.fw_build, 40);
+    assert_hex(c.measurement, 48,
+               "6a6519d757e68c2e939c9dbbbc1828498e8de35d2766dd05f1a2cca5059d0cf4ae62a36d75c837974d"
+               "d50b315506e73e");
+    assert_hex(c.report_data, 64,
+               "7e7320889600c7ac133aea7b896c51f41026002982292a7369559796999c1bf929eef3ff23c46e858f"
+               "0b1982f9a92b17c51b578d958cde6b0c92978f150cf9b0");
+    /* Milan roots for a Genoa report; the VCEK's validity starts 2025-05-27. */
+    o.roots = (uint8_t *)milan;
+    o.roots_len = ml;
+    assert_int_equal(ccf_tee_verify(CCF_TEE_SNP, report, sizeof report, &o, NULL, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_contains(err, "snp: VCEK not signed by ASK (Milan)");
+    o.roots = (uint8_t *)roots;
+    o.roots_len = rl;
+    o.at = T_2025_01_01;
+    assert_int_equal(ccf_tee_verify(CCF_TEE_SNP, report, sizeof report, &o, NULL, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_contains(err, "snp: VCEK certificate not yet valid until 2025-05-27");
+    o.at = T_2025_11_01;
+    report[0x90] ^= 1;
+    assert_int_equal(ccf_tee_verify(CCF_TEE_SNP, report, sizeof report, &o, NULL, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_contains(err, "snp: report signature does not verify with the VCEK");
+    free(vcek);
+    /* Malformed JSON forms. */
+    {
+        const char *bad[] = {"", "[]", "{\"attestation_report\":1}",
+                             "{\"attestation_report\":{\"family_id\":[1,2]}}"};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            vcek = (uint8_t *)"not touched";
+            assert_int_equal(ccf_tee_snp_from_kbs_json(bad[i], strlen(bad[i]), report, &vcek, &vl,
+                                                       err, sizeof err),
+                             CCF_ERR_INVALID);
+            assert_null(vcek);
+            assert_contains(err, "snp: JSON evidence");
+        }
+    }
+    free(json);
+    free(roots);
+    free(milan);
+}
+
 /* ---------------------------------------------------------------- TDX */
 
 #define T_2025_06_20 ((time_t)1750377600) /* inside the dcap-qvl collateral window */
 #define T_2025_08_01 ((time_t)1754006400) /* after its nextUpdate 2025-07-19T10:16:03Z */
-#define T_2025_11_01 ((time_t)1761955200) /* inside the trustee collateral window */
 #define T_2040_01_01 ((time_t)2208988800)
 
 typedef struct {
@@ -1080,6 +1157,7 @@ int main(void)
         cmocka_unit_test(test_snp_wrong_roots_and_keys),
         cmocka_unit_test(test_snp_time),
         cmocka_unit_test(test_snp_expectations),
+        cmocka_unit_test(test_snp_genoa_kbs_json),
         cmocka_unit_test(test_tdx_dcapqvl_v4_collateral),
         cmocka_unit_test(test_tdx_trustee_v4),
         cmocka_unit_test(test_tdx_trustee_v5),
