@@ -109,7 +109,8 @@ typedef struct {
         uint8_t fmspc[6], pce_id[2], cpu_svn[16];
         uint16_t pce_svn;
         uint16_t qe_isv_prod_id, qe_isv_svn;
-        uint8_t qe_mr_signer[32];
+        uint8_t qe_mr_signer[32], qe_attributes[16];
+        uint32_t qe_misc_select;
         char tdx_module_status[32]; /* with collateral */
         char qe_status[32];         /* with collateral */
         char advisories[256];       /* with collateral: comma-separated IDs */

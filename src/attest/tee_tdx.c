@@ -383,6 +383,25 @@ static ccf_err tdx_collateral(const ccf_tee_verify_opts *o, STACK_OF(X509) *anch
             ccf_errf(err, n, rc, "tdx: QE mrsigner differs from the QE identity's");
             goto out;
         }
+        {
+            /* miscselect is a 32-bit number in hex (the report holds it little-endian);
+             * attributes are 16 bytes in report order. Both compared under their masks. */
+            uint8_t ms[4], msm[4], at_[16], atm[16];
+            uint32_t want, mask;
+            bool ok = hex_decode(json_string_value(json_object_get(qe, "miscselect")), ms, 4) &&
+                      hex_decode(json_string_value(json_object_get(qe, "miscselectMask")), msm, 4) &&
+                      hex_decode(json_string_value(json_object_get(qe, "attributes")), at_, 16) &&
+                      hex_decode(json_string_value(json_object_get(qe, "attributesMask")), atm, 16);
+            want = (uint32_t)ms[0] << 24 | (uint32_t)ms[1] << 16 | (uint32_t)ms[2] << 8 | ms[3];
+            mask = (uint32_t)msm[0] << 24 | (uint32_t)msm[1] << 16 | (uint32_t)msm[2] << 8 | msm[3];
+            ok = ok && (c->tdx.qe_misc_select & mask) == (want & mask);
+            for (int b = 0; ok && b < 16; b++)
+                ok = (c->tdx.qe_attributes[b] & atm[b]) == (at_[b] & atm[b]);
+            if (!ok) {
+                ccf_errf(err, n, rc, "tdx: QE miscselect/attributes differ from the QE identity's");
+                goto out;
+            }
+        }
         if (json_integer_value(json_object_get(qe, "isvprodid")) != c->tdx.qe_isv_prod_id) {
             ccf_errf(err, n, rc, "tdx: QE isvprodid differs from the QE identity's");
             goto out;
@@ -523,6 +542,8 @@ ccf_err ccf_tee_tdx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_o
     c->tdx.qe_isv_prod_id = ccf_tee_le16(qer + 256);
     c->tdx.qe_isv_svn = ccf_tee_le16(qer + 258);
     memcpy(c->tdx.qe_mr_signer, qer + 128, 32);
+    c->tdx.qe_misc_select = ccf_tee_le32(qer + 16);
+    memcpy(c->tdx.qe_attributes, qer + 48, 16);
 
     /* The PCK chain, anchored at the pinned root only. */
     if (ccf_tee_certs_load(o->roots, o->roots_len, &roots) != CCF_OK) {
