@@ -24,9 +24,10 @@ typedef enum {
     CCF_TEE_SNP = 0,
     CCF_TEE_TDX,
     CCF_TEE_NITRO,
+    CCF_TEE_SGX, /* SGX DCAP quote v3 (enclaves, not VMs) */
 } ccf_tee_platform;
 
-/* "snp", "tdx", "nitro" (static). */
+/* "snp", "tdx", "nitro", "sgx" (static). */
 const char *ccf_tee_platform_name(ccf_tee_platform p);
 /* Parses a name as above; false when unknown. */
 bool ccf_tee_platform_parse(const char *name, ccf_tee_platform *out);
@@ -38,14 +39,14 @@ typedef struct {
     /* Pinned trust anchors (required).
      * snp:   the AMD bundle for one product (ASK, ARK, ASVK as AMD ships
      *        them: roots/amd-<product>-ask-ark-asvk.pem); the ARK is the anchor.
-     * tdx:   the Intel SGX Root CA.
+     * tdx, sgx: the Intel SGX Root CA.
      * nitro: the AWS Nitro Enclaves root (G1). */
     const uint8_t *roots;
     size_t roots_len;
     /* snp: the VCEK (or VLEK) certificate of the chip that signed the report. */
     const uint8_t *vcek;
     size_t vcek_len;
-    /* tdx: optional collateral, JSON with the members tcb_info,
+    /* tdx, sgx: optional collateral, JSON with the members tcb_info,
      * tcb_info_signature, tcb_info_issuer_chain, qe_identity,
      * qe_identity_signature, qe_identity_issuer_chain (the shape dcap-qvl
      * and the Intel PCCS hand out). When given, the TCB status is evaluated. */
@@ -75,16 +76,16 @@ typedef struct {
  * even on refusal (for diagnostics); trust it only when CCF_OK was returned. */
 typedef struct {
     ccf_tee_platform platform;
-    /* Common view: SNP MEASUREMENT (48), TDX MRTD (48), Nitro PCR0 (48). */
+    /* Common view: SNP MEASUREMENT (48), TDX MRTD (48), Nitro PCR0 (48), SGX MRENCLAVE (32). */
     uint8_t measurement[48];
     size_t measurement_len;
     /* SNP/TDX REPORT_DATA (64); Nitro: the nonce when it is at most 64 bytes
      * long (see nitro.nonce for the whole of it). */
     uint8_t report_data[64];
     size_t report_data_len;
-    bool debug;         /* SNP policy DEBUG, TDX TD_ATTRIBUTES.DEBUG, Nitro PCR0 all zero */
+    bool debug; /* SNP policy DEBUG, TDX TD_ATTRIBUTES.DEBUG, Nitro PCR0 all zero, SGX ATTRIBUTES.DEBUG */
     char signer[320];   /* chain summary, leaf first: "VCEK <- SEV-Milan <- ARK-Milan (pinned)" */
-    char tcb_status[96]; /* TDX with collateral: "UpToDate", "OutOfDate"...; else "" */
+    char tcb_status[96]; /* TDX/SGX with collateral: "UpToDate", "OutOfDate"...; else "" */
 
     struct {
         uint32_t version, guest_svn, vmpl, sig_algo, flags;
@@ -98,23 +99,34 @@ typedef struct {
         char product[16];                          /* "Milan", "Genoa", "Turin" */
     } snp;
 
+    /* Intel DCAP quotes (TDX and SGX): header, PCK and QE facts. */
     struct {
         uint16_t version, att_key_type;
-        uint32_t tee_type;
-        uint16_t body_type; /* v5: 2 = TDX 1.0, 3 = TDX 1.5; v4: 2 */
-        uint8_t tee_tcb_svn[16], mr_seam[48], mr_signer_seam[48], seam_attributes[8];
-        uint8_t td_attributes[8], xfam[8], mr_td[48], mr_config_id[48], mr_owner[48];
-        uint8_t mr_owner_config[48], rtmr[4][48], report_data[64];
-        uint8_t tee_tcb_svn2[16], mr_servicetd[48]; /* body type 3 only */
+        uint32_t tee_type; /* 0x81 TDX, 0 SGX */
         uint8_t fmspc[6], pce_id[2], cpu_svn[16];
         uint16_t pce_svn;
         uint16_t qe_isv_prod_id, qe_isv_svn;
         uint8_t qe_mr_signer[32], qe_attributes[16];
         uint32_t qe_misc_select;
+        char qe_status[32];   /* with collateral */
+        char advisories[256]; /* with collateral: comma-separated IDs */
+    } dcap;
+
+    struct {
+        uint16_t body_type; /* v5: 2 = TDX 1.0, 3 = TDX 1.5; v4: 2 */
+        uint8_t tee_tcb_svn[16], mr_seam[48], mr_signer_seam[48], seam_attributes[8];
+        uint8_t td_attributes[8], xfam[8], mr_td[48], mr_config_id[48], mr_owner[48];
+        uint8_t mr_owner_config[48], rtmr[4][48], report_data[64];
+        uint8_t tee_tcb_svn2[16], mr_servicetd[48]; /* body type 3 only */
         char tdx_module_status[32]; /* with collateral */
-        char qe_status[32];         /* with collateral */
-        char advisories[256];       /* with collateral: comma-separated IDs */
     } tdx;
+
+    /* SGX enclave report (DCAP quote v3). */
+    struct {
+        uint8_t cpu_svn[16], attributes[16], mr_enclave[32], mr_signer[32], report_data[64];
+        uint32_t misc_select;
+        uint16_t isv_prod_id, isv_svn;
+    } sgx;
 
     struct {
         char module_id[128];

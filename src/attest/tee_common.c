@@ -21,13 +21,14 @@ const char *ccf_tee_platform_name(ccf_tee_platform p)
     case CCF_TEE_SNP: return "snp";
     case CCF_TEE_TDX: return "tdx";
     case CCF_TEE_NITRO: return "nitro";
+    case CCF_TEE_SGX: return "sgx";
     }
     return "?";
 }
 
 bool ccf_tee_platform_parse(const char *name, ccf_tee_platform *out)
 {
-    static const ccf_tee_platform all[] = {CCF_TEE_SNP, CCF_TEE_TDX, CCF_TEE_NITRO};
+    static const ccf_tee_platform all[] = {CCF_TEE_SNP, CCF_TEE_TDX, CCF_TEE_NITRO, CCF_TEE_SGX};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (name != NULL && strcmp(name, ccf_tee_platform_name(all[i])) == 0) {
             *out = all[i];
@@ -59,6 +60,7 @@ ccf_err ccf_tee_verify(ccf_tee_platform p, const uint8_t *evidence, size_t len,
     case CCF_TEE_SNP: rc = ccf_tee_snp_verify(evidence, len, opts, c, err, err_size); break;
     case CCF_TEE_TDX: rc = ccf_tee_tdx_verify(evidence, len, opts, c, err, err_size); break;
     case CCF_TEE_NITRO: rc = ccf_tee_nitro_verify(evidence, len, opts, c, err, err_size); break;
+    case CCF_TEE_SGX: rc = ccf_tee_sgx_verify(evidence, len, opts, c, err, err_size); break;
     default: rc = ccf_errf(err, err_size, CCF_ERR_UNSUPPORTED, "unknown platform"); break;
     }
     if (rc != CCF_OK)
@@ -380,6 +382,24 @@ static json_t *snp_tcb_json(const ccf_tee_snp_tcb *t)
                      t->microcode);
 }
 
+static json_t *dcap_json(const ccf_tee_claims *c)
+{
+    json_t *d = json_object();
+    json_object_set_new(d, "version", json_integer(c->dcap.version));
+    json_object_set_new(d, "tee_type", json_integer(c->dcap.tee_type));
+    put_hex(d, "fmspc", c->dcap.fmspc, 6);
+    put_hex(d, "pce_id", c->dcap.pce_id, 2);
+    json_object_set_new(d, "pce_svn", json_integer(c->dcap.pce_svn));
+    put_hex(d, "cpu_svn", c->dcap.cpu_svn, 16);
+    json_object_set_new(d, "qe_isv_prod_id", json_integer(c->dcap.qe_isv_prod_id));
+    json_object_set_new(d, "qe_isv_svn", json_integer(c->dcap.qe_isv_svn));
+    if (c->dcap.qe_status[0])
+        json_object_set_new(d, "qe_status", json_string(c->dcap.qe_status));
+    if (c->dcap.advisories[0])
+        json_object_set_new(d, "advisories", json_string(c->dcap.advisories));
+    return d;
+}
+
 char *ccf_tee_claims_json(const ccf_tee_claims *c)
 {
     json_t *o = json_object(), *p = json_object();
@@ -419,12 +439,11 @@ char *ccf_tee_claims_json(const ccf_tee_claims *c)
         json_object_set_new(o, "snp", p);
         break;
     case CCF_TEE_TDX:
-        json_object_set_new(p, "version", json_integer(c->tdx.version));
-        json_object_set_new(p, "tee_type", json_integer(c->tdx.tee_type));
         json_object_set_new(p, "body_type", json_integer(c->tdx.body_type));
         put_hex(p, "tee_tcb_svn", c->tdx.tee_tcb_svn, 16);
         put_hex(p, "mr_seam", c->tdx.mr_seam, 48);
         put_hex(p, "mr_signer_seam", c->tdx.mr_signer_seam, 48);
+        put_hex(p, "seam_attributes", c->tdx.seam_attributes, 8);
         put_hex(p, "td_attributes", c->tdx.td_attributes, 8);
         put_hex(p, "xfam", c->tdx.xfam, 8);
         put_hex(p, "mr_td", c->tdx.mr_td, 48);
@@ -440,17 +459,21 @@ char *ccf_tee_claims_json(const ccf_tee_claims *c)
             put_hex(p, "tee_tcb_svn2", c->tdx.tee_tcb_svn2, 16);
             put_hex(p, "mr_servicetd", c->tdx.mr_servicetd, 48);
         }
-        put_hex(p, "fmspc", c->tdx.fmspc, 6);
-        json_object_set_new(p, "pce_svn", json_integer(c->tdx.pce_svn));
-        put_hex(p, "cpu_svn", c->tdx.cpu_svn, 16);
-        json_object_set_new(p, "qe_isv_svn", json_integer(c->tdx.qe_isv_svn));
         if (c->tdx.tdx_module_status[0])
             json_object_set_new(p, "tdx_module_status", json_string(c->tdx.tdx_module_status));
-        if (c->tdx.qe_status[0])
-            json_object_set_new(p, "qe_status", json_string(c->tdx.qe_status));
-        if (c->tdx.advisories[0])
-            json_object_set_new(p, "advisories", json_string(c->tdx.advisories));
         json_object_set_new(o, "tdx", p);
+        json_object_set_new(o, "dcap", dcap_json(c));
+        break;
+    case CCF_TEE_SGX:
+        put_hex(p, "mr_enclave", c->sgx.mr_enclave, 32);
+        put_hex(p, "mr_signer", c->sgx.mr_signer, 32);
+        json_object_set_new(p, "isv_prod_id", json_integer(c->sgx.isv_prod_id));
+        json_object_set_new(p, "isv_svn", json_integer(c->sgx.isv_svn));
+        put_hex(p, "attributes", c->sgx.attributes, 16);
+        json_object_set_new(p, "misc_select", json_integer(c->sgx.misc_select));
+        put_hex(p, "cpu_svn", c->sgx.cpu_svn, 16);
+        json_object_set_new(o, "sgx", p);
+        json_object_set_new(o, "dcap", dcap_json(c));
         break;
     case CCF_TEE_NITRO: {
         json_t *pcrs = json_object();

@@ -11,6 +11,8 @@ ccf_err ccf_tee_snp_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_o
                            ccf_tee_claims *c, char *err, size_t n);
 ccf_err ccf_tee_tdx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_opts *o,
                            ccf_tee_claims *c, char *err, size_t n);
+ccf_err ccf_tee_sgx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_opts *o,
+                           ccf_tee_claims *c, char *err, size_t n);
 ccf_err ccf_tee_nitro_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_opts *o,
                              ccf_tee_claims *c, char *err, size_t n);
 

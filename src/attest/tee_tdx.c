@@ -1,6 +1,8 @@
-/* Intel TDX DCAP quote verification (Intel TDX DCAP Quoting Library API,
- * quote formats v4 and v5; ECDSA-256 attestation key; certification data
- * type 6 = QE report + PCK certificate chain).
+/* Intel DCAP quote verification: TDX quotes v4 and v5 (Intel TDX DCAP
+ * Quoting Library API; certification data type 6 = QE report + PCK
+ * certificate chain) and, sharing everything after the body, SGX quotes v3
+ * (Intel SGX ECDSA Quote Library API; the QE report data follows the
+ * attestation key directly). ECDSA-256 attestation keys only.
  *
  * Checks, in order: header (version 4/5, ECDSA-P256 key, TEE type TDX),
  * every length against the bytes present; the PCK chain up to the pinned
@@ -124,11 +126,11 @@ static bool pck_sgx_ext(X509 *pck, ccf_tee_claims *c)
             return false;
         if (oid_is(oid, oid_len, "1.2.840.113741.1.13.1.4") && tag == V_ASN1_OCTET_STRING &&
             val_len == 6) {
-            memcpy(c->tdx.fmspc, val, 6);
+            memcpy(c->dcap.fmspc, val, 6);
             fmspc = true;
         } else if (oid_is(oid, oid_len, "1.2.840.113741.1.13.1.3") && tag == V_ASN1_OCTET_STRING &&
                    val_len == 2) {
-            memcpy(c->tdx.pce_id, val, 2);
+            memcpy(c->dcap.pce_id, val, 2);
         } else if (oid_is(oid, oid_len, "1.2.840.113741.1.13.1.2") && tag == V_ASN1_SEQUENCE) {
             const uint8_t *tp = val, *tend = val + val_len;
             while (tp < tend) {
@@ -148,11 +150,11 @@ static bool pck_sgx_ext(X509 *pck, ccf_tee_claims *c)
                         x = x << 8 | cval[i];
                     if (x > 0xFFFF)
                         return false;
-                    c->tdx.pce_svn = (uint16_t)x;
+                    c->dcap.pce_svn = (uint16_t)x;
                     tcb = true;
                 } else if (oid_is(coid, coid_len, "1.2.840.113741.1.13.1.2.18") &&
                            ctag == V_ASN1_OCTET_STRING && cval_len == 16) {
-                    memcpy(c->tdx.cpu_svn, cval, 16);
+                    memcpy(c->dcap.cpu_svn, cval, 16);
                 }
             }
         }
@@ -197,7 +199,7 @@ static bool iso_time(const char *s, time_t *out)
  * signature (r||s, P-256/SHA-256), its issuer chain up to the pinned root,
  * and its issueDate..nextUpdate window around `at`. Returns the parsed body
  * (caller decrefs) or NULL with err set. */
-static json_t *collateral_item(json_t *coll, const char *key, const char *what,
+static json_t *collateral_item(const char *pf, json_t *coll, const char *key, const char *what,
                                STACK_OF(X509) *anchors, time_t at, ccf_err *rc, char *err,
                                size_t n)
 {
@@ -214,25 +216,25 @@ static json_t *collateral_item(json_t *coll, const char *key, const char *what,
     chain = json_string_value(json_object_get(coll, chainkey));
     *rc = CCF_ERR_INVALID;
     if (body == NULL || sighex == NULL || chain == NULL) {
-        ccf_errf(err, n, CCF_ERR_INVALID, "tdx: collateral lacks %s, %s or %s", key, sigkey,
+        ccf_errf(err, n, CCF_ERR_INVALID, "%s: collateral lacks %s, %s or %s", pf, key, sigkey,
                  chainkey);
         goto fail;
     }
     if (!hex_decode(sighex, sig, 64)) {
-        ccf_errf(err, n, CCF_ERR_INVALID, "tdx: collateral %s is not 64 bytes of hex", sigkey);
+        ccf_errf(err, n, CCF_ERR_INVALID, "%s: collateral %s is not 64 bytes of hex", pf, sigkey);
         goto fail;
     }
     if (ccf_tee_certs_load((const uint8_t *)chain, strlen(chain), &certs) != CCF_OK) {
-        ccf_errf(err, n, CCF_ERR_INVALID, "tdx: collateral %s is not certificates", chainkey);
+        ccf_errf(err, n, CCF_ERR_INVALID, "%s: collateral %s is not certificates", pf, chainkey);
         goto fail;
     }
-    *rc = ccf_tee_chain_verify(sk_X509_value(certs, 0), certs, anchors, at, "tdx", what, err, n);
+    *rc = ccf_tee_chain_verify(sk_X509_value(certs, 0), certs, anchors, at, pf, what, err, n);
     if (*rc != CCF_OK)
         goto fail;
     *rc = CCF_ERR_DENIED;
     if (!ccf_tee_ecdsa_verify(X509_get0_pubkey(sk_X509_value(certs, 0)), EVP_sha256(),
                               (const uint8_t *)body, strlen(body), sig, sig + 32, 32, 0)) {
-        ccf_errf(err, n, CCF_ERR_DENIED, "tdx: %s signature does not verify with its signing cert",
+        ccf_errf(err, n, CCF_ERR_DENIED, "%s: %s signature does not verify with its signing cert", pf,
                  what);
         goto fail;
     }
@@ -240,18 +242,18 @@ static json_t *collateral_item(json_t *coll, const char *key, const char *what,
     if ((doc = json_loads(body, JSON_REJECT_DUPLICATES, NULL)) == NULL || !json_is_object(doc) ||
         !iso_time(json_string_value(json_object_get(doc, "issueDate")), &issued) ||
         !iso_time(json_string_value(json_object_get(doc, "nextUpdate")), &next)) {
-        ccf_errf(err, n, CCF_ERR_INVALID, "tdx: %s is not the expected JSON", what);
+        ccf_errf(err, n, CCF_ERR_INVALID, "%s: %s is not the expected JSON", pf, what);
         goto fail;
     }
     *rc = CCF_ERR_DENIED;
     if (at < issued) {
         ccf_tee_time_str(issued, ts);
-        ccf_errf(err, n, CCF_ERR_DENIED, "tdx: %s not yet issued (issueDate %s)", what, ts);
+        ccf_errf(err, n, CCF_ERR_DENIED, "%s: %s not yet issued (issueDate %s)", pf, what, ts);
         goto fail;
     }
     if (at > next) {
         ccf_tee_time_str(next, ts);
-        ccf_errf(err, n, CCF_ERR_DENIED, "tdx: %s expired at %s (nextUpdate)", what, ts);
+        ccf_errf(err, n, CCF_ERR_DENIED, "%s: %s expired at %s (nextUpdate)", pf, what, ts);
         goto fail;
     }
     sk_X509_pop_free(certs, X509_free);
@@ -275,9 +277,9 @@ static void add_advisories(json_t *level, ccf_tee_claims *c)
     size_t i;
     json_t *v;
     json_array_foreach(ids, i, v) {
-        size_t used = strlen(c->tdx.advisories);
+        size_t used = strlen(c->dcap.advisories);
         if (json_is_string(v))
-            snprintf(c->tdx.advisories + used, sizeof c->tdx.advisories - used, "%s%s",
+            snprintf(c->dcap.advisories + used, sizeof c->dcap.advisories - used, "%s%s",
                      used ? "," : "", json_string_value(v));
     }
 }
@@ -295,8 +297,9 @@ static const char *isv_level_status(json_t *levels, unsigned svn)
     return NULL;
 }
 
-static ccf_err tdx_collateral(const ccf_tee_verify_opts *o, STACK_OF(X509) *anchors, time_t at,
-                              ccf_tee_claims *c, char *err, size_t n)
+static ccf_err dcap_collateral(const char *pf, bool sgx_quote, const ccf_tee_verify_opts *o,
+                               STACK_OF(X509) *anchors, time_t at, ccf_tee_claims *c, char *err,
+                               size_t n)
 {
     json_t *coll = NULL, *tcb = NULL, *qe = NULL, *levels, *l, *mods;
     const char *status = NULL, *s;
@@ -306,23 +309,24 @@ static ccf_err tdx_collateral(const ccf_tee_verify_opts *o, STACK_OF(X509) *anch
 
     if ((coll = json_loadb(o->collateral, o->collateral_len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
         !json_is_object(coll)) {
-        ccf_errf(err, n, rc, "tdx: collateral is not a JSON object");
+        ccf_errf(err, n, rc, "%s: collateral is not a JSON object", pf);
         goto out;
     }
-    if ((tcb = collateral_item(coll, "tcb_info", "TCB info", anchors, at, &rc, err, n)) == NULL ||
-        (qe = collateral_item(coll, "qe_identity", "QE identity", anchors, at, &rc, err, n)) == NULL)
+    if ((tcb = collateral_item(pf, coll, "tcb_info", "TCB info", anchors, at, &rc, err, n)) == NULL ||
+        (qe = collateral_item(pf, coll, "qe_identity", "QE identity", anchors, at, &rc, err, n)) == NULL)
         goto out;
     rc = CCF_ERR_DENIED;
     s = json_string_value(json_object_get(tcb, "id"));
-    if (s == NULL || strcmp(s, "TDX") != 0 || json_integer_value(json_object_get(tcb, "version")) != 3) {
-        ccf_errf(err, n, rc, "tdx: TCB info is not TDX version 3");
+    if (s == NULL || strcmp(s, sgx_quote ? "SGX" : "TDX") != 0 ||
+        json_integer_value(json_object_get(tcb, "version")) != 3) {
+        ccf_errf(err, n, rc, "%s: TCB info is not %s version 3", pf, sgx_quote ? "SGX" : "TDX");
         goto out;
     }
     if (!hex_decode(json_string_value(json_object_get(tcb, "fmspc")), fmspc, 6) ||
-        memcmp(fmspc, c->tdx.fmspc, 6) != 0 ||
+        memcmp(fmspc, c->dcap.fmspc, 6) != 0 ||
         !hex_decode(json_string_value(json_object_get(tcb, "pceId")), pceid, 2) ||
-        memcmp(pceid, c->tdx.pce_id, 2) != 0) {
-        ccf_errf(err, n, rc, "tdx: TCB info is for another FMSPC/PCE ID than the PCK certificate");
+        memcmp(pceid, c->dcap.pce_id, 2) != 0) {
+        ccf_errf(err, n, rc, "%s: TCB info is for another FMSPC/PCE ID than the PCK certificate", pf);
         goto out;
     }
     /* TCB levels are sorted newest first: the first one the platform reaches applies. */
@@ -332,13 +336,13 @@ static ccf_err tdx_collateral(const ccf_tee_verify_opts *o, STACK_OF(X509) *anch
         json_t *sgx = json_object_get(t, "sgxtcbcomponents");
         json_t *tdx = json_object_get(t, "tdxtcbcomponents");
         json_int_t pcesvn = json_integer_value(json_object_get(t, "pcesvn"));
-        bool ok = json_array_size(sgx) == 16 && json_array_size(tdx) == 16 &&
-                  json_is_integer(json_object_get(t, "pcesvn")) && c->tdx.pce_svn >= pcesvn;
+        bool ok = json_array_size(sgx) == 16 && (sgx_quote || json_array_size(tdx) == 16) &&
+                  json_is_integer(json_object_get(t, "pcesvn")) && c->dcap.pce_svn >= pcesvn;
         for (size_t k = 0; ok && k < 16; k++)
-            ok = c->tdx.cpu_svn[k] >= svn_of(sgx, k);
+            ok = c->dcap.cpu_svn[k] >= svn_of(sgx, k);
         /* With a TDX module version (tee_tcb_svn[1] > 0), components 0 and 1
          * are the module's, checked against tdxModuleIdentities below. */
-        for (size_t k = c->tdx.tee_tcb_svn[1] > 0 ? 2 : 0; ok && k < 16; k++)
+        for (size_t k = c->tdx.tee_tcb_svn[1] > 0 ? 2 : 0; ok && !sgx_quote && k < 16; k++)
             ok = c->tdx.tee_tcb_svn[k] >= svn_of(tdx, k);
         if (ok) {
             status = json_string_value(json_object_get(l, "tcbStatus"));
@@ -347,11 +351,11 @@ static ccf_err tdx_collateral(const ccf_tee_verify_opts *o, STACK_OF(X509) *anch
         }
     }
     if (status == NULL) {
-        ccf_errf(err, n, rc, "tdx: no TCB level of the TCB info matches the platform (TCB status unknown)");
+        ccf_errf(err, n, rc, "%s: no TCB level of the TCB info matches the platform (TCB status unknown)", pf);
         goto out;
     }
     snprintf(c->tcb_status, sizeof c->tcb_status, "%s", status);
-    if (c->tdx.tee_tcb_svn[1] > 0) {
+    if (!sgx_quote && c->tdx.tee_tcb_svn[1] > 0) {
         char id[16];
         const char *ms = NULL;
         snprintf(id, sizeof id, "TDX_%02X", c->tdx.tee_tcb_svn[1]);
@@ -364,7 +368,7 @@ static ccf_err tdx_collateral(const ccf_tee_verify_opts *o, STACK_OF(X509) *anch
             }
         }
         if (ms == NULL) {
-            ccf_errf(err, n, rc, "tdx: TDX module %s isvsvn %u has no TCB level in the TCB info", id,
+            ccf_errf(err, n, rc, "%s: TDX module %s isvsvn %u has no TCB level in the TCB info", pf, id,
                      c->tdx.tee_tcb_svn[0]);
             goto out;
         }
@@ -374,13 +378,13 @@ static ccf_err tdx_collateral(const ccf_tee_verify_opts *o, STACK_OF(X509) *anch
     {
         uint8_t mrs[32];
         s = json_string_value(json_object_get(qe, "id"));
-        if (s == NULL || strcmp(s, "TD_QE") != 0) {
-            ccf_errf(err, n, rc, "tdx: QE identity is not TD_QE");
+        if (s == NULL || strcmp(s, sgx_quote ? "QE" : "TD_QE") != 0) {
+            ccf_errf(err, n, rc, "%s: QE identity is not %s", pf, sgx_quote ? "QE" : "TD_QE");
             goto out;
         }
         if (!hex_decode(json_string_value(json_object_get(qe, "mrsigner")), mrs, 32) ||
-            memcmp(mrs, c->tdx.qe_mr_signer, 32) != 0) {
-            ccf_errf(err, n, rc, "tdx: QE mrsigner differs from the QE identity's");
+            memcmp(mrs, c->dcap.qe_mr_signer, 32) != 0) {
+            ccf_errf(err, n, rc, "%s: QE mrsigner differs from the QE identity's", pf);
             goto out;
         }
         {
@@ -394,29 +398,29 @@ static ccf_err tdx_collateral(const ccf_tee_verify_opts *o, STACK_OF(X509) *anch
                       hex_decode(json_string_value(json_object_get(qe, "attributesMask")), atm, 16);
             want = (uint32_t)ms[0] << 24 | (uint32_t)ms[1] << 16 | (uint32_t)ms[2] << 8 | ms[3];
             mask = (uint32_t)msm[0] << 24 | (uint32_t)msm[1] << 16 | (uint32_t)msm[2] << 8 | msm[3];
-            ok = ok && (c->tdx.qe_misc_select & mask) == (want & mask);
+            ok = ok && (c->dcap.qe_misc_select & mask) == (want & mask);
             for (int b = 0; ok && b < 16; b++)
-                ok = (c->tdx.qe_attributes[b] & atm[b]) == (at_[b] & atm[b]);
+                ok = (c->dcap.qe_attributes[b] & atm[b]) == (at_[b] & atm[b]);
             if (!ok) {
-                ccf_errf(err, n, rc, "tdx: QE miscselect/attributes differ from the QE identity's");
+                ccf_errf(err, n, rc, "%s: QE miscselect/attributes differ from the QE identity's", pf);
                 goto out;
             }
         }
-        if (json_integer_value(json_object_get(qe, "isvprodid")) != c->tdx.qe_isv_prod_id) {
-            ccf_errf(err, n, rc, "tdx: QE isvprodid differs from the QE identity's");
+        if (json_integer_value(json_object_get(qe, "isvprodid")) != c->dcap.qe_isv_prod_id) {
+            ccf_errf(err, n, rc, "%s: QE isvprodid differs from the QE identity's", pf);
             goto out;
         }
-        s = isv_level_status(json_object_get(qe, "tcbLevels"), c->tdx.qe_isv_svn);
+        s = isv_level_status(json_object_get(qe, "tcbLevels"), c->dcap.qe_isv_svn);
         if (s == NULL) {
-            ccf_errf(err, n, rc, "tdx: QE isvsvn %u is below every QE identity TCB level",
-                     c->tdx.qe_isv_svn);
+            ccf_errf(err, n, rc, "%s: QE isvsvn %u is below every QE identity TCB level", pf,
+                     c->dcap.qe_isv_svn);
             goto out;
         }
-        snprintf(c->tdx.qe_status, sizeof c->tdx.qe_status, "%s", s);
+        snprintf(c->dcap.qe_status, sizeof c->dcap.qe_status, "%s", s);
     }
-    if (strcmp(c->tcb_status, "Revoked") == 0 || strcmp(c->tdx.qe_status, "Revoked") == 0 ||
+    if (strcmp(c->tcb_status, "Revoked") == 0 || strcmp(c->dcap.qe_status, "Revoked") == 0 ||
         strcmp(c->tdx.tdx_module_status, "Revoked") == 0) {
-        ccf_errf(err, n, rc, "tdx: TCB status is Revoked");
+        ccf_errf(err, n, rc, "%s: TCB status is Revoked", pf);
         goto out;
     }
     rc = CCF_OK;
@@ -427,9 +431,29 @@ out:
     return rc;
 }
 
-ccf_err ccf_tee_tdx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_opts *o,
-                           ccf_tee_claims *c, char *err, size_t n)
+/* SGX enclave report body (384 bytes): the quoted enclave. */
+static void parse_sgx_body(const uint8_t *b, ccf_tee_claims *c)
 {
+    memcpy(c->sgx.cpu_svn, b, 16);
+    c->sgx.misc_select = ccf_tee_le32(b + 16);
+    memcpy(c->sgx.attributes, b + 48, 16);
+    memcpy(c->sgx.mr_enclave, b + 64, 32);
+    memcpy(c->sgx.mr_signer, b + 128, 32);
+    c->sgx.isv_prod_id = ccf_tee_le16(b + 256);
+    c->sgx.isv_svn = ccf_tee_le16(b + 258);
+    memcpy(c->sgx.report_data, b + 320, 64);
+    memcpy(c->measurement, c->sgx.mr_enclave, 32);
+    c->measurement_len = 32;
+    memcpy(c->report_data, c->sgx.report_data, 64);
+    c->report_data_len = 64;
+    c->debug = c->sgx.attributes[0] & 2; /* ATTRIBUTES.DEBUG */
+}
+
+/* TDX quotes v4/v5 and SGX quotes v3 share everything after the body. */
+static ccf_err dcap_verify(bool sgx_quote, const uint8_t *ev, size_t len,
+                           const ccf_tee_verify_opts *o, ccf_tee_claims *c, char *err, size_t n)
+{
+    const char *pf = sgx_quote ? "sgx" : "tdx";
     const uint8_t *p = ev, *hdr, *body, *sd, *sig, *akey, *cd, *qer, *qesig, *auth, *pem;
     size_t left = len, body_len = BODY10_LEN, signed_len, sd_left, cd_left;
     uint32_t sd_len, cd_len, pem_len;
@@ -442,121 +466,144 @@ ccf_err ccf_tee_tdx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_o
     ccf_err rc = CCF_ERR_INVALID;
 
     if ((hdr = take(&p, &left, HDR_LEN)) == NULL) {
-        ccf_errf(err, n, rc, "tdx: quote truncated in the header (%zu bytes)", len);
+        ccf_errf(err, n, rc, "%s: quote truncated in the header (%zu bytes)", pf, len);
         goto out;
     }
-    c->tdx.version = ccf_tee_le16(hdr);
-    c->tdx.att_key_type = ccf_tee_le16(hdr + 2);
-    c->tdx.tee_type = ccf_tee_le32(hdr + 4);
-    if (c->tdx.version != 4 && c->tdx.version != 5) {
-        rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "tdx: quote version %u not supported (4, 5)",
-                      c->tdx.version);
+    c->dcap.version = ccf_tee_le16(hdr);
+    c->dcap.att_key_type = ccf_tee_le16(hdr + 2);
+    c->dcap.tee_type = ccf_tee_le32(hdr + 4);
+    if (sgx_quote ? c->dcap.version != 3 : c->dcap.version != 4 && c->dcap.version != 5) {
+        rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "%s: quote version %u not supported (%s)", pf,
+                      c->dcap.version, sgx_quote ? "3" : "4, 5");
         goto out;
     }
-    if (c->tdx.tee_type != TEE_TYPE_TDX || c->tdx.att_key_type != ATT_KEY_ECDSA_P256) {
+    if (sgx_quote) {
+        /* v3: bytes 4..7 are reserved; 8..11 QE and PCE SVN. */
+        if (c->dcap.att_key_type != ATT_KEY_ECDSA_P256) {
+            rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED,
+                          "%s: quote attestation key type %u is not ECDSA-P256 (2)", pf,
+                          c->dcap.att_key_type);
+            goto out;
+        }
+        c->dcap.tee_type = 0;
+        body_len = QE_REPORT_LEN;
+    } else if (c->dcap.tee_type != TEE_TYPE_TDX || c->dcap.att_key_type != ATT_KEY_ECDSA_P256) {
         rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED,
-                      "tdx: quote is not a TDX quote with an ECDSA-P256 key (tee_type 0x%x, key %u)",
-                      c->tdx.tee_type, c->tdx.att_key_type);
+                      "%s: quote is not a TDX quote with an ECDSA-P256 key (tee_type 0x%x, key %u)", pf,
+                      c->dcap.tee_type, c->dcap.att_key_type);
         goto out;
     }
     c->tdx.body_type = 2;
-    if (c->tdx.version == 5) {
+    if (c->dcap.version == 5) {
         const uint8_t *bh = take(&p, &left, 6);
         uint32_t size;
         if (bh == NULL) {
-            ccf_errf(err, n, rc, "tdx: quote truncated in the body descriptor");
+            ccf_errf(err, n, rc, "%s: quote truncated in the body descriptor", pf);
             goto out;
         }
         c->tdx.body_type = ccf_tee_le16(bh);
         size = ccf_tee_le32(bh + 2);
         body_len = c->tdx.body_type == 2 ? BODY10_LEN : c->tdx.body_type == 3 ? BODY15_LEN : 0;
         if (body_len == 0 || size != body_len) {
-            rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "tdx: v5 body type %u of size %u not supported",
+            rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "%s: v5 body type %u of size %u not supported", pf,
                           c->tdx.body_type, size);
             goto out;
         }
     }
     if ((body = take(&p, &left, body_len)) == NULL) {
-        ccf_errf(err, n, rc, "tdx: quote truncated in the TD report");
+        ccf_errf(err, n, rc, "%s: quote truncated in the %s report", pf, sgx_quote ? "enclave" : "TD");
         goto out;
     }
-    parse_body(body, c->tdx.body_type, c);
+    if (sgx_quote)
+        parse_sgx_body(body, c);
+    else
+        parse_body(body, c->tdx.body_type, c);
     signed_len = (size_t)(p - ev);
 
     /* Signature data: sig(64) key(64) certification data (type 6). Trailing
      * bytes after it are tolerated (quotes come in padded buffers). */
     if (left < 4 || (sd_len = ccf_tee_le32(p)) > left - 4) {
-        ccf_errf(err, n, rc, "tdx: signature data length %s the quote",
+        ccf_errf(err, n, rc, "%s: signature data length %s the quote", pf,
                  left < 4 ? "missing from" : "exceeds");
         goto out;
     }
     p += 4;
     sd = p;
     sd_left = sd_len;
-    if ((sig = take(&sd, &sd_left, 64)) == NULL || (akey = take(&sd, &sd_left, 64)) == NULL ||
-        (cd = take(&sd, &sd_left, 6)) == NULL) {
-        ccf_errf(err, n, rc, "tdx: signature data truncated");
+    if ((sig = take(&sd, &sd_left, 64)) == NULL || (akey = take(&sd, &sd_left, 64)) == NULL) {
+        ccf_errf(err, n, rc, "%s: signature data truncated", pf);
+        goto out;
+    }
+    if (sgx_quote) {
+        /* v3: the QE report certification data follows directly. */
+        cd = sd;
+        cd_left = sd_left;
+        goto qe_report;
+    }
+    if ((cd = take(&sd, &sd_left, 6)) == NULL) {
+        ccf_errf(err, n, rc, "%s: signature data truncated", pf);
         goto out;
     }
     cd_type = ccf_tee_le16(cd);
     cd_len = ccf_tee_le32(cd + 2);
     if (cd_type != CERT_QE_REPORT) {
-        rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "tdx: certification data type %u (expected 6)",
+        rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "%s: certification data type %u (expected 6)", pf,
                       cd_type);
         goto out;
     }
     if (cd_len > sd_left) {
-        ccf_errf(err, n, rc, "tdx: certification data length exceeds the signature data");
+        ccf_errf(err, n, rc, "%s: certification data length exceeds the signature data", pf);
         goto out;
     }
     cd = sd;
     cd_left = cd_len;
+qe_report:
     if ((qer = take(&cd, &cd_left, QE_REPORT_LEN)) == NULL ||
         (qesig = take(&cd, &cd_left, 64)) == NULL || (auth = take(&cd, &cd_left, 2)) == NULL) {
-        ccf_errf(err, n, rc, "tdx: QE report certification data truncated");
+        ccf_errf(err, n, rc, "%s: QE report certification data truncated", pf);
         goto out;
     }
     auth_len = ccf_tee_le16(auth);
     if ((auth = take(&cd, &cd_left, auth_len)) == NULL) {
-        ccf_errf(err, n, rc, "tdx: QE authentication data length exceeds the certification data");
+        ccf_errf(err, n, rc, "%s: QE authentication data length exceeds the certification data", pf);
         goto out;
     }
     {
         const uint8_t *inner = take(&cd, &cd_left, 6);
         if (inner == NULL) {
-            ccf_errf(err, n, rc, "tdx: PCK certification data truncated");
+            ccf_errf(err, n, rc, "%s: PCK certification data truncated", pf);
             goto out;
         }
         if (ccf_tee_le16(inner) != CERT_PCK_CHAIN) {
             rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED,
-                          "tdx: inner certification data type %u (expected 5, PCK chain)",
+                          "%s: inner certification data type %u (expected 5, PCK chain)", pf,
                           ccf_tee_le16(inner));
             goto out;
         }
         pem_len = ccf_tee_le32(inner + 2);
         if ((pem = take(&cd, &cd_left, pem_len)) == NULL) {
-            ccf_errf(err, n, rc, "tdx: PCK chain length exceeds the certification data");
+            ccf_errf(err, n, rc, "%s: PCK chain length exceeds the certification data", pf);
             goto out;
         }
     }
-    c->tdx.qe_isv_prod_id = ccf_tee_le16(qer + 256);
-    c->tdx.qe_isv_svn = ccf_tee_le16(qer + 258);
-    memcpy(c->tdx.qe_mr_signer, qer + 128, 32);
-    c->tdx.qe_misc_select = ccf_tee_le32(qer + 16);
-    memcpy(c->tdx.qe_attributes, qer + 48, 16);
+    c->dcap.qe_isv_prod_id = ccf_tee_le16(qer + 256);
+    c->dcap.qe_isv_svn = ccf_tee_le16(qer + 258);
+    memcpy(c->dcap.qe_mr_signer, qer + 128, 32);
+    c->dcap.qe_misc_select = ccf_tee_le32(qer + 16);
+    memcpy(c->dcap.qe_attributes, qer + 48, 16);
 
     /* The PCK chain, anchored at the pinned root only. */
     if (ccf_tee_certs_load(o->roots, o->roots_len, &roots) != CCF_OK) {
-        ccf_errf(err, n, rc, "tdx: pinned root is not a certificate");
+        ccf_errf(err, n, rc, "%s: pinned root is not a certificate", pf);
         goto out;
     }
     if (ccf_tee_certs_load(pem, pem_len, &chain) != CCF_OK) {
-        ccf_errf(err, n, rc, "tdx: PCK certificate chain in the quote is not PEM certificates");
+        ccf_errf(err, n, rc, "%s: PCK certificate chain in the quote is not PEM certificates", pf);
         goto out;
     }
     pck = sk_X509_value(chain, 0);
-    if ((rc = ccf_tee_cert_check_time(pck, at, "tdx", "PCK", err, n)) != CCF_OK ||
-        (rc = ccf_tee_chain_verify(pck, chain, roots, at, "tdx", "PCK", err, n)) != CCF_OK)
+    if ((rc = ccf_tee_cert_check_time(pck, at, pf, "PCK", err, n)) != CCF_OK ||
+        (rc = ccf_tee_chain_verify(pck, chain, roots, at, pf, "PCK", err, n)) != CCF_OK)
         goto out;
     rc = CCF_ERR_DENIED;
     {
@@ -569,12 +616,12 @@ ccf_err ccf_tee_tdx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_o
                  mid, root);
     }
     if (!pck_sgx_ext(pck, c)) {
-        ccf_errf(err, n, CCF_ERR_INVALID, "tdx: PCK certificate lacks a readable SGX extension (FMSPC, TCB)");
+        ccf_errf(err, n, CCF_ERR_INVALID, "%s: PCK certificate lacks a readable SGX extension (FMSPC, TCB)", pf);
         goto out;
     }
     if (!ccf_tee_ecdsa_verify(X509_get0_pubkey(pck), EVP_sha256(), qer, QE_REPORT_LEN, qesig,
                               qesig + 32, 32, 0)) {
-        ccf_errf(err, n, rc, "tdx: QE report signature does not verify with the PCK key");
+        ccf_errf(err, n, rc, "%s: QE report signature does not verify with the PCK key", pf);
         goto out;
     }
     {
@@ -586,20 +633,20 @@ ccf_err ccf_tee_tdx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_o
                   EVP_DigestFinal_ex(md, h, NULL) == 1;
         EVP_MD_CTX_free(md);
         if (!ok || memcmp(h, qer + 320, 32) != 0 || memcmp(zero, qer + 352, 32) != 0) {
-            ccf_errf(err, n, rc, "tdx: QE report does not bind the attestation key (report_data)");
+            ccf_errf(err, n, rc, "%s: QE report does not bind the attestation key (report_data)", pf);
             goto out;
         }
     }
     if ((attest = ccf_tee_p256_key(akey)) == NULL) {
-        ccf_errf(err, n, rc, "tdx: attestation key is not a P-256 point");
+        ccf_errf(err, n, rc, "%s: attestation key is not a P-256 point", pf);
         goto out;
     }
     if (!ccf_tee_ecdsa_verify(attest, EVP_sha256(), ev, signed_len, sig, sig + 32, 32, 0)) {
-        ccf_errf(err, n, rc, "tdx: quote signature does not verify with the attestation key");
+        ccf_errf(err, n, rc, "%s: quote signature does not verify with the attestation key", pf);
         goto out;
     }
     if (o->collateral != NULL && o->collateral_len > 0 &&
-        (rc = tdx_collateral(o, roots, at, c, err, n)) != CCF_OK)
+        (rc = dcap_collateral(pf, sgx_quote, o, roots, at, c, err, n)) != CCF_OK)
         goto out;
     rc = CCF_OK;
 out:
@@ -608,4 +655,16 @@ out:
     sk_X509_pop_free(roots, X509_free);
     ERR_clear_error();
     return rc;
+}
+
+ccf_err ccf_tee_tdx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_opts *o,
+                           ccf_tee_claims *c, char *err, size_t n)
+{
+    return dcap_verify(false, ev, len, o, c, err, n);
+}
+
+ccf_err ccf_tee_sgx_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_opts *o,
+                           ccf_tee_claims *c, char *err, size_t n)
+{
+    return dcap_verify(true, ev, len, o, c, err, n);
 }

@@ -1,4 +1,4 @@
-/* `ccfaas attest verify --platform snp|tdx|nitro EVIDENCE ...`: verifies real
+/* `ccfaas attest verify --platform snp|tdx|nitro|sgx EVIDENCE ...`: verifies real
  * TEE evidence offline against pinned roots (src/attest/tee.h) and prints the
  * verdict and the claims. Exit 0 accepted, 1 refused (the failing check is
  * printed), 2 usage. */
@@ -15,7 +15,7 @@
 #define ATTEST_MAX_FILE (4u << 20)
 
 static const char attest_usage[] =
-    "usage: ccfaas attest verify --platform snp|tdx|nitro EVIDENCE [--vcek FILE]\n"
+    "usage: ccfaas attest verify --platform snp|tdx|nitro|sgx EVIDENCE [--vcek FILE]\n"
     "         [--roots FILE] [--collateral FILE] [--at YYYY-MM-DDTHH:MM:SSZ] [--json]\n"
     "\n"
     "Verifies TEE evidence (binary, hex or base64; '-' = stdin) against pinned trust\n"
@@ -26,6 +26,7 @@ static const char attest_usage[] =
     "  tdx    Intel TDX DCAP quote v4/v5; --roots the Intel SGX Root CA;\n"
     "         --collateral JSON (tcb_info, qe_identity, signatures, issuer chains)\n"
     "  nitro  AWS Nitro Enclaves attestation document; --roots the AWS Nitro root\n"
+    "  sgx    Intel SGX DCAP quote v3; --roots and --collateral as for tdx\n"
     "--at verifies as of that time instead of now. Exit 0 accepted, 1 refused, 2 usage.\n"
     "Nothing in ccfaas produces such evidence yet: these are verifiers only.\n";
 
@@ -91,8 +92,8 @@ static void print_text(const ccf_tee_claims *c)
         break;
     }
     case CCF_TEE_TDX:
-        printf("  %-15s %u\n  %-15s 0x%x\n", "version", c->tdx.version, "tee_type",
-               c->tdx.tee_type);
+        printf("  %-15s %u\n  %-15s 0x%x\n", "version", c->dcap.version, "tee_type",
+               c->dcap.tee_type);
         print_hex("mr_seam", c->tdx.mr_seam, 48);
         print_hex("td_attributes", c->tdx.td_attributes, 8);
         print_hex("xfam", c->tdx.xfam, 8);
@@ -102,10 +103,25 @@ static void print_text(const ccf_tee_claims *c)
             snprintf(k, sizeof k, "rtmr%d", i);
             print_hex(k, c->tdx.rtmr[i], 48);
         }
-        print_hex("fmspc", c->tdx.fmspc, 6);
-        printf("  %-15s %u\n", "pce_svn", c->tdx.pce_svn);
+        print_hex("fmspc", c->dcap.fmspc, 6);
+        printf("  %-15s %u\n", "pce_svn", c->dcap.pce_svn);
         if (c->tcb_status[0])
-            printf("  %-15s %s\n", "tcb_status", c->tcb_status);
+            printf("  %-15s %s%s%s\n", "tcb_status", c->tcb_status,
+                   c->dcap.advisories[0] ? " advisories " : "", c->dcap.advisories);
+        else
+            printf("  %-15s not evaluated (no --collateral)\n", "tcb_status");
+        break;
+    case CCF_TEE_SGX:
+        printf("  %-15s %u\n", "version", c->dcap.version);
+        print_hex("mr_signer", c->sgx.mr_signer, 32);
+        printf("  %-15s %u\n  %-15s %u\n", "isv_prod_id", c->sgx.isv_prod_id, "isv_svn",
+               c->sgx.isv_svn);
+        print_hex("attributes", c->sgx.attributes, 16);
+        print_hex("fmspc", c->dcap.fmspc, 6);
+        printf("  %-15s %u\n", "pce_svn", c->dcap.pce_svn);
+        if (c->tcb_status[0])
+            printf("  %-15s %s%s%s\n", "tcb_status", c->tcb_status,
+                   c->dcap.advisories[0] ? " advisories " : "", c->dcap.advisories);
         else
             printf("  %-15s not evaluated (no --collateral)\n", "tcb_status");
         break;
@@ -185,7 +201,7 @@ int ccf_cmd_attest(int argc, char **argv)
     platform_ok = ccf_tee_platform_parse(platform, &p);
     if (!platform_ok || evpath == NULL || roots == NULL) {
         fprintf(stderr, "ccfaas attest verify: %s\n%s",
-                !platform_ok ? "--platform snp|tdx|nitro is required"
+                !platform_ok ? "--platform snp|tdx|nitro|sgx is required"
                 : evpath == NULL ? "EVIDENCE is required"
                                  : "--roots FILE (the pinned trust anchors) is required",
                 attest_usage);

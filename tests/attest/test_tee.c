@@ -494,11 +494,11 @@ static void test_tdx_dcapqvl_v4_collateral(void **state)
              T_2025_06_20);
     if (tdx_run(&k, &c, err, sizeof err) != CCF_OK)
         fail_msg("refused: %s", err);
-    assert_int_equal(c.tdx.version, 4);
-    assert_int_equal(c.tdx.att_key_type, 2);
-    assert_int_equal(c.tdx.tee_type, 0x81);
-    assert_hex(c.tdx.fmspc, 6, "b0c06f000000");
-    assert_int_equal(c.tdx.pce_svn, 11);
+    assert_int_equal(c.dcap.version, 4);
+    assert_int_equal(c.dcap.att_key_type, 2);
+    assert_int_equal(c.dcap.tee_type, 0x81);
+    assert_hex(c.dcap.fmspc, 6, "b0c06f000000");
+    assert_int_equal(c.dcap.pce_svn, 11);
     assert_hex(c.tdx.mr_td, 48,
                "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f2742"
                "8b2538873118b7");
@@ -513,9 +513,9 @@ static void test_tdx_dcapqvl_v4_collateral(void **state)
     assert_hex_prefix_suffix(c.report_data, 64, "9a9d48e7", "523f20");
     assert_string_equal(c.tcb_status, "UpToDate");
     assert_string_equal(c.tdx.tdx_module_status, "UpToDate"); /* TDX_01 */
-    assert_string_equal(c.tdx.qe_status, "UpToDate");
-    assert_int_equal(c.tdx.qe_isv_svn, 6);
-    assert_string_equal(c.tdx.advisories, "");
+    assert_string_equal(c.dcap.qe_status, "UpToDate");
+    assert_int_equal(c.dcap.qe_isv_svn, 6);
+    assert_string_equal(c.dcap.advisories, "");
     assert_string_equal(c.signer, "attestation key <- QE <- Intel SGX PCK Certificate <- Intel SGX "
                                   "PCK Platform CA <- Intel SGX Root CA (pinned)");
     /* Without collateral the quote still verifies; the TCB status is not evaluated. */
@@ -536,7 +536,7 @@ static void test_tdx_trustee_v4(void **state)
     tdx_load(&k, "tdx/trustee-tdx-quote-v4.dat", NULL, T_2025_11_01);
     if (tdx_run(&k, &c, err, sizeof err) != CCF_OK)
         fail_msg("refused: %s", err);
-    assert_hex(c.tdx.fmspc, 6, "50806f000000");
+    assert_hex(c.dcap.fmspc, 6, "50806f000000");
     assert_hex(c.tdx.mr_td, 48,
                "705ee9381b8633a9fbe532b52345e8433343d2868959f57889d84ca377c395b689cac1599ccea1b7d4"
                "20483a9ce5f031");
@@ -570,9 +570,9 @@ static void test_tdx_trustee_v5(void **state)
     tdx_load(&k, "tdx/trustee-tdx-quote-v5.dat", NULL, T_2025_11_01);
     if (tdx_run(&k, &c, err, sizeof err) != CCF_OK)
         fail_msg("refused: %s", err);
-    assert_int_equal(c.tdx.version, 5);
+    assert_int_equal(c.dcap.version, 5);
     assert_int_equal(c.tdx.body_type, 3); /* TDX 1.5 */
-    assert_hex(c.tdx.fmspc, 6, "90c06f000000");
+    assert_hex(c.dcap.fmspc, 6, "90c06f000000");
     assert_hex_prefix_suffix(c.tdx.mr_td, 48, "dfba221b", "400a");
     /* A v5 body descriptor that lies about the size. */
     k.quote[50] ^= 0x01;
@@ -657,13 +657,13 @@ static void test_tdx_trustee_collateral_outofdate(void **state)
     k.o.collateral_len = k.coll_len;
     if (tdx_run(&k, &c, err, sizeof err) != CCF_OK)
         fail_msg("refused: %s", err);
-    assert_hex(c.tdx.fmspc, 6, "00a06d080000");
-    assert_int_equal(c.tdx.pce_svn, 11); /* < 13: the UpToDate level is skipped */
+    assert_hex(c.dcap.fmspc, 6, "00a06d080000");
+    assert_int_equal(c.dcap.pce_svn, 11); /* < 13: the UpToDate level is skipped */
     assert_string_equal(c.tcb_status, "OutOfDate");
-    assert_string_equal(c.tdx.advisories, "");
+    assert_string_equal(c.dcap.advisories, "");
     assert_string_equal(c.tdx.tdx_module_status, "UpToDate"); /* TDX_03 */
-    assert_string_equal(c.tdx.qe_status, "UpToDate");
-    assert_int_equal(c.tdx.qe_isv_svn, 7);
+    assert_string_equal(c.dcap.qe_status, "UpToDate");
+    assert_int_equal(c.dcap.qe_isv_svn, 7);
     assert_hex_prefix_suffix(c.tdx.mr_td, 48, "21e8dead", "1e88");
     /* This collateral is for another FMSPC than the dcap-qvl quote. */
     free(k.quote);
@@ -846,6 +846,90 @@ static void test_tdx_roots_and_time(void **state)
     tdx_free(&k);
 }
 
+
+/* ---------------------------------------------------------------- SGX */
+
+static void test_sgx_dcapqvl_v3_collateral(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    uint8_t rd[64] = "Hello, world!";
+    tdx_load(&k, "sgx/dcapqvl-sgx-quote-v3.dat", "sgx/dcapqvl-sgx-quote-v3.collateral.json",
+             T_2025_06_20);
+    if (ccf_tee_verify(CCF_TEE_SGX, k.quote, k.quote_len, &k.o, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_int_equal(c.dcap.version, 3);
+    assert_hex(c.sgx.mr_enclave, 32, "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb");
+    assert_int_equal(c.measurement_len, 32);
+    assert_memory_equal(c.measurement, c.sgx.mr_enclave, 32);
+    assert_hex_prefix_suffix(c.sgx.mr_signer, 32, "815f42f1", "e0e6");
+    assert_memory_equal(c.report_data, rd, 64);
+    assert_false(c.debug);
+    assert_hex(c.dcap.fmspc, 6, "00a067110000");
+    assert_string_equal(c.tcb_status, "ConfigurationAndSWHardeningNeeded");
+    assert_string_equal(c.dcap.advisories, "INTEL-SA-00289,INTEL-SA-00615");
+    assert_string_equal(c.dcap.qe_status, "UpToDate");
+    assert_int_equal(c.dcap.qe_isv_svn, 10);
+    /* The SGX collateral is not TDX collateral, and a TDX quote is not an SGX quote. */
+    {
+        tdx_case t;
+        tdx_load(&t, "tdx/dcapqvl-tdx-quote-v4.dat", "sgx/dcapqvl-sgx-quote-v3.collateral.json",
+                 T_2025_06_20);
+        tdx_expect_refusal(&t, CCF_ERR_DENIED, "tdx: TCB info is not TDX version 3");
+        assert_int_equal(ccf_tee_verify(CCF_TEE_SGX, t.quote, t.quote_len, &t.o, NULL, err, sizeof err),
+                         CCF_ERR_UNSUPPORTED);
+        assert_contains(err, "sgx: quote version 4 not supported (3)");
+        tdx_free(&t);
+    }
+    /* Tampered enclave report and signature; truncations. */
+    k.o.collateral = NULL;
+    k.o.collateral_len = 0;
+    const size_t flips[] = {48 + 64, 48 + 320, 436, 436 + 63};
+    for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
+        k.quote[flips[i]] ^= 0x01;
+        assert_int_equal(ccf_tee_verify(CCF_TEE_SGX, k.quote, k.quote_len, &k.o, NULL, err, sizeof err),
+                         CCF_ERR_DENIED);
+        assert_contains(err, "sgx: quote signature does not verify with the attestation key");
+        k.quote[flips[i]] ^= 0x01;
+    }
+    k.quote[436 + 128 + 10] ^= 0x01; /* QE report */
+    assert_int_equal(ccf_tee_verify(CCF_TEE_SGX, k.quote, k.quote_len, &k.o, NULL, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_contains(err, "sgx: QE report signature does not verify with the PCK key");
+    k.quote[436 + 128 + 10] ^= 0x01;
+    const size_t lens[] = {0, 47, 431, 435, 436, 600, 1000, 1100};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        assert_int_equal(ccf_tee_verify(CCF_TEE_SGX, k.quote, lens[i], &k.o, NULL, err, sizeof err),
+                         CCF_ERR_INVALID);
+        assert_contains(err, "sgx: ");
+    }
+    assert_int_equal(ccf_tee_verify(CCF_TEE_SGX, k.quote, k.quote_len, &k.o, NULL, err, sizeof err),
+                     CCF_OK);
+    tdx_free(&k);
+}
+
+static void test_sgx_occlum_v3(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    tdx_case k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    uint8_t rd[64] = "test";
+    tdx_load(&k, "sgx/trustee-occlum-sgx-quote-v3.dat", NULL, T_2025_06_20);
+    if (ccf_tee_verify(CCF_TEE_SGX, k.quote, k.quote_len, &k.o, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_hex(c.sgx.mr_enclave, 32, "8f173e4613ff05c52aaf04162d234edae8c9977eae47eb2299ae16a553011c68");
+    assert_hex_prefix_suffix(c.sgx.mr_signer, 32, "83d719e7", "ce9e");
+    assert_memory_equal(c.report_data, rd, 64);
+    assert_hex(c.dcap.fmspc, 6, "00606a000000");
+    assert_true(c.debug); /* ATTRIBUTES 0x07: a debug enclave */
+    assert_string_equal(c.tcb_status, "");
+    tdx_free(&k);
+}
 
 /* ---------------------------------------------------------------- Nitro */
 
@@ -1134,7 +1218,9 @@ static void test_decode_and_json(void **state)
     ccf_tee_platform p;
     assert_true(ccf_tee_platform_parse("tdx", &p));
     assert_int_equal(p, CCF_TEE_TDX);
-    assert_false(ccf_tee_platform_parse("sgx", &p));
+    assert_true(ccf_tee_platform_parse("sgx", &p));
+    assert_int_equal(p, CCF_TEE_SGX);
+    assert_false(ccf_tee_platform_parse("sev", &p));
     assert_false(ccf_tee_platform_parse(NULL, &p));
     ccf_tee_claims *c = calloc(1, sizeof *c);
     assert_non_null(c);
@@ -1166,6 +1252,8 @@ int main(void)
         cmocka_unit_test(test_tdx_tampered),
         cmocka_unit_test(test_tdx_lengths),
         cmocka_unit_test(test_tdx_roots_and_time),
+        cmocka_unit_test(test_sgx_dcapqvl_v3_collateral),
+        cmocka_unit_test(test_sgx_occlum_v3),
         cmocka_unit_test(test_nitro_prod),
         cmocka_unit_test(test_nitro_ga_debug),
         cmocka_unit_test(test_nitro_tampered),

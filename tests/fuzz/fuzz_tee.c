@@ -1,6 +1,6 @@
 /* libFuzzer harness for the real-TEE evidence parsers (src/attest/tee.h):
  * the first input byte picks the platform (0 SNP report, 1 TDX quote, 2 Nitro
- * COSE_Sign1 document, 3 the SNP KBS JSON form), the rest is the evidence. Trust anchors are made up
+ * COSE_Sign1 document, 3 the SNP KBS JSON form, 4 SGX quote v3), the rest is the evidence. Trust anchors are made up
  * at start (a throwaway ARK/ASK/VCEK chain and root), so fuzzed evidence
  * walks every parser and chain step; it must never crash, leak or be
  * accepted (the fuzzer holds none of those keys). */
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < 1)
         return 0;
-    if (data[0] % 4 == 3) { /* the SNP JSON form */
+    if (data[0] % 5 == 3) { /* the SNP JSON form */
         static uint8_t report[1184];
         uint8_t *v = NULL;
         size_t vl = 0;
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(v);
         return 0;
     }
-    ccf_tee_platform p = (ccf_tee_platform)(data[0] % 4);
+    ccf_tee_platform p = data[0] % 5 == 4 ? CCF_TEE_SGX : (ccf_tee_platform)(data[0] % 5);
     ccf_tee_verify_opts o = {.roots = roots_pem, .roots_len = roots_len, .vcek = vcek_der,
                              .vcek_len = vcek_len,
                              /* A collateral text that the TDX path parses if it ever gets there. */
