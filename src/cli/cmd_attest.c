@@ -215,12 +215,11 @@ int ccf_cmd_attest(int argc, char **argv)
         /* The KBS JSON form: the report to rebuild, maybe with its VCEK. */
         uint8_t *chain_vcek = NULL;
         size_t chain_len = 0;
-        if ((ev = malloc(1184)) == NULL ||
-            ccf_tee_snp_from_kbs_json(evtext, evtext_len, ev, &chain_vcek, &chain_len, err,
-                                      sizeof err) != CCF_OK) {
-            printf("refused: %s\n", ev == NULL ? "out of memory" : err);
+        if ((ev = malloc(1184)) == NULL)
             goto out;
-        }
+        if ((e = ccf_tee_snp_from_kbs_json(evtext, evtext_len, ev, &chain_vcek, &chain_len, err,
+                                           sizeof err)) != CCF_OK)
+            goto verdict;
         ev_len = 1184;
         if (vbuf == NULL) {
             vbuf = (char *)chain_vcek;
@@ -242,6 +241,7 @@ int ccf_cmd_attest(int argc, char **argv)
     if ((c = calloc(1, sizeof *c)) == NULL)
         goto out;
     e = ccf_tee_verify(p, ev, ev_len, &o, c, err, sizeof err);
+verdict:
     if (json) {
         js = e == CCF_OK ? ccf_tee_claims_json(c) : NULL;
         if (e == CCF_OK && js != NULL) {
