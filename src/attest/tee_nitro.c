@@ -335,7 +335,8 @@ ccf_err ccf_tee_nitro_verify(const uint8_t *ev, size_t len, const ccf_tee_verify
                 goto out;
             }
             if (km == MT_UINT && key == 1) {
-                if (alg || !cb_head(&h, &vm, &val) || vm != MT_NINT || -1 - (int64_t)val != COSE_ALG_ES384) {
+                /* alg is a negative integer, -1 - val */
+                if (alg || !cb_head(&h, &vm, &val) || vm != MT_NINT || val != (uint64_t)(-1 - COSE_ALG_ES384)) {
                     rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "nitro: COSE alg is not ES384 (-35)");
                     goto out;
                 }

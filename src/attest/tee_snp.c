@@ -139,6 +139,11 @@ ccf_err ccf_tee_snp_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_o
         X509 *x = sk_X509_value(roots, i);
         ccf_tee_cert_cn(x, cn, sizeof cn);
         if (strncmp(cn, "ARK-", 4) == 0) {
+            if (ark != NULL) { /* one product per bundle: no guessing which ARK is meant */
+                rc = ccf_errf(err, n, CCF_ERR_INVALID,
+                              "snp: pinned roots hold more than one ARK (give one product's bundle)");
+                goto out;
+            }
             ark = x;
             snprintf(product, sizeof product, "%.15s", cn + 4);
         } else if (strncmp(cn, "SEV-VLEK-", 9) == 0)

@@ -297,6 +297,24 @@ static const char *isv_level_status(json_t *levels, unsigned svn)
     return NULL;
 }
 
+/* Folds a component's status (TDX module, QE) into the platform's TCB
+ * status, following the order Intel's quote verification library uses:
+ * a Revoked component revokes; an OutOfDate one turns UpToDate /
+ * SWHardeningNeeded into OutOfDate and the two configuration statuses into
+ * OutOfDateConfigurationNeeded; other statuses leave it unchanged. */
+static void converge(char *status, size_t size, const char *component)
+{
+    if (strcmp(component, "Revoked") == 0) {
+        snprintf(status, size, "Revoked");
+    } else if (strcmp(component, "OutOfDate") == 0) {
+        if (strcmp(status, "UpToDate") == 0 || strcmp(status, "SWHardeningNeeded") == 0)
+            snprintf(status, size, "OutOfDate");
+        else if (strcmp(status, "ConfigurationNeeded") == 0 ||
+                 strcmp(status, "ConfigurationAndSWHardeningNeeded") == 0)
+            snprintf(status, size, "OutOfDateConfigurationNeeded");
+    }
+}
+
 static ccf_err dcap_collateral(const char *pf, bool sgx_quote, const ccf_tee_verify_opts *o,
                                STACK_OF(X509) *anchors, time_t at, ccf_tee_claims *c, char *err,
                                size_t n)
@@ -418,8 +436,10 @@ static ccf_err dcap_collateral(const char *pf, bool sgx_quote, const ccf_tee_ver
         }
         snprintf(c->dcap.qe_status, sizeof c->dcap.qe_status, "%s", s);
     }
-    if (strcmp(c->tcb_status, "Revoked") == 0 || strcmp(c->dcap.qe_status, "Revoked") == 0 ||
-        strcmp(c->tdx.tdx_module_status, "Revoked") == 0) {
+    /* The platform status is worsened by an out-of-date TDX module or QE. */
+    converge(c->tcb_status, sizeof c->tcb_status, c->tdx.tdx_module_status);
+    converge(c->tcb_status, sizeof c->tcb_status, c->dcap.qe_status);
+    if (strcmp(c->tcb_status, "Revoked") == 0) {
         ccf_errf(err, n, rc, "%s: TCB status is Revoked", pf);
         goto out;
     }

@@ -35,7 +35,13 @@ static bool parse_time(const char *s, time_t *out)
 {
     struct tm tm = {0};
     int y, mo, d, h, mi, se, used = 0;
-    if (strlen(s) != 20 ||
+    static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+    if (strlen(s) != 20)
+        return false;
+    for (int i = 0; i < 20; i++)
+        if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+            return false;
+    if (
         sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 ||
         used != 20 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 ||
         y < 1970)

@@ -287,6 +287,17 @@ static void test_snp_wrong_roots_and_keys(void **state)
     snp_expect_refusal(&k, CCF_ERR_DENIED, "snp: VCEK not signed by ASK (Turin)");
     k.o.roots = k.roots;
     k.o.roots_len = k.roots_len;
+    /* Two products' bundles at once are refused rather than guessed. */
+    {
+        char *both = malloc(k.roots_len + gl);
+        assert_non_null(both);
+        memcpy(both, k.roots, k.roots_len);
+        memcpy(both + k.roots_len, genoa, gl);
+        k.o.roots = (uint8_t *)both;
+        k.o.roots_len = k.roots_len + gl;
+        snp_expect_refusal(&k, CCF_ERR_INVALID, "snp: pinned roots hold more than one ARK");
+        free(both);
+    }
     /* Roots without the ARK (just the VCEK) are not an anchor. */
     k.o.roots = k.vcek;
     k.o.roots_len = k.vcek_len;
