@@ -13,6 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "attest/tee.h"
 #include "common/crypto.h"
@@ -443,6 +449,334 @@ static void test_snp_genoa_kbs_json(void **state)
     free(json);
     free(roots);
     free(milan);
+}
+
+/* ------------------------------------------- SNP with a throwaway AMD-like chain
+ * The real samples exercise each check's success; these synthetic reports,
+ * signed by keys made here, reach the checks that no public sample fails:
+ * TCB and chip ID against the VCEK, VLEK, Turin's TCB layout, key types. */
+
+#define T_2024_01_01 ((time_t)1704067200)
+#define T_2030_01_01 ((time_t)1893456000)
+
+static X509 *syn_cert(const char *cn, EVP_PKEY *key, X509 *issuer, time_t nb, time_t na)
+{
+    X509 *x = X509_new();
+    assert_non_null(x);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    ASN1_TIME_set(X509_getm_notBefore(x), nb);
+    ASN1_TIME_set(X509_getm_notAfter(x), na);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(issuer != NULL ? issuer : x));
+    X509_set_pubkey(x, key);
+    return x;
+}
+
+/* basicConstraints CA:TRUE (critical), as OpenSSL path validation wants of issuers. */
+static void syn_ca(X509 *x)
+{
+    BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+    assert_non_null(bc);
+    bc->ca = 1;
+    assert_int_equal(X509_add1_ext_i2d(x, NID_basic_constraints, bc, 1, 0), 1);
+    BASIC_CONSTRAINTS_free(bc);
+}
+
+static void syn_sign(X509 *x, EVP_PKEY *issuer_key)
+{
+    assert_true(X509_sign(x, issuer_key, EVP_sha384()) > 0);
+}
+
+/* An AMD extension 1.3.6.1.4.1.3704.<suffix> holding the DER bytes given. */
+static void syn_amd_ext(X509 *x, const char *suffix, const uint8_t *der, size_t n)
+{
+    char oid[64];
+    snprintf(oid, sizeof oid, "1.3.6.1.4.1.3704.%s", suffix);
+    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+    ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+    assert_non_null(obj);
+    assert_non_null(v);
+    assert_true(ASN1_OCTET_STRING_set(v, der, (int)n));
+    X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, v);
+    assert_non_null(e);
+    assert_true(X509_add_ext(x, e, -1));
+    X509_EXTENSION_free(e);
+    ASN1_OCTET_STRING_free(v);
+    ASN1_OBJECT_free(obj);
+}
+
+static void syn_spl(X509 *x, const char *suffix, uint8_t v)
+{
+    uint8_t der[4] = {0x02, 0x01, v};
+    size_t n = 3;
+    if (v >= 0x80) { /* positive INTEGER needs a leading zero */
+        der[1] = 2;
+        der[2] = 0;
+        der[3] = v;
+        n = 4;
+    }
+    syn_amd_ext(x, suffix, der, n);
+}
+
+typedef struct {
+    EVP_PKEY *ark_key, *ask_key, *vcek_key;
+    X509 *ark, *ask, *vcek;
+    uint8_t *roots, *vcek_der;
+    size_t roots_len, vcek_len;
+    uint8_t report[1184];
+} syn_snp;
+
+static uint8_t *pem_of(X509 **certs, int n, size_t *len)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *mem;
+    uint8_t *out;
+    assert_non_null(b);
+    for (int i = 0; i < n; i++)
+        assert_true(PEM_write_bio_X509(b, certs[i]));
+    long m = BIO_get_mem_data(b, &mem);
+    out = malloc((size_t)m);
+    assert_non_null(out);
+    memcpy(out, mem, (size_t)m);
+    *len = (size_t)m;
+    BIO_free(b);
+    return out;
+}
+
+/* product "Milan" or "Turin"; vlek: the signing cert is a VLEK under an ASVK.
+ * skip_ext: one SPL extension suffix to leave out (or NULL). */
+static void syn_snp_make(syn_snp *k, const char *product, bool vlek, const char *skip_ext,
+                         time_t ask_na)
+{
+    char cn[64];
+    memset(k, 0, sizeof *k);
+    k->ark_key = EVP_EC_gen("P-384");
+    k->ask_key = EVP_EC_gen("P-384");
+    k->vcek_key = EVP_EC_gen("P-384");
+    assert_non_null(k->ark_key);
+    assert_non_null(k->ask_key);
+    assert_non_null(k->vcek_key);
+    snprintf(cn, sizeof cn, "ARK-%s", product);
+    k->ark = syn_cert(cn, k->ark_key, NULL, T_2024_01_01, T_2030_01_01);
+    syn_ca(k->ark);
+    syn_sign(k->ark, k->ark_key);
+    snprintf(cn, sizeof cn, vlek ? "SEV-VLEK-%s" : "SEV-%s", product);
+    k->ask = syn_cert(cn, k->ask_key, k->ark, T_2024_01_01, ask_na);
+    syn_ca(k->ask);
+    syn_sign(k->ask, k->ark_key);
+    k->vcek = syn_cert(vlek ? "SEV-VLEK" : "SEV-VCEK", k->vcek_key, k->ask,
+                       T_2024_01_01, T_2030_01_01);
+    const char *spl[] = {"1.3.1", "1.3.2", "1.3.3", "1.3.8"};
+    const uint8_t val[] = {4, 1, 22, 213};
+    for (int i = 0; i < 4; i++)
+        if (skip_ext == NULL || strcmp(skip_ext, spl[i]) != 0)
+            syn_spl(k->vcek, spl[i], val[i]);
+    if (strcmp(product, "Turin") == 0)
+        syn_spl(k->vcek, "1.3.9", 9);
+    uint8_t hwid[64];
+    memset(hwid, 0xC1, sizeof hwid);
+    syn_amd_ext(k->vcek, "1.4", hwid, 64);
+    syn_sign(k->vcek, k->ask_key);
+    X509 *bundle[2] = {k->ask, k->ark};
+    k->roots = pem_of(bundle, 2, &k->roots_len);
+    unsigned char *der = NULL;
+    int dn = i2d_X509(k->vcek, &der);
+    assert_true(dn > 0);
+    k->vcek_der = malloc((size_t)dn);
+    memcpy(k->vcek_der, der, (size_t)dn);
+    k->vcek_len = (size_t)dn;
+    OPENSSL_free(der);
+    /* The report: v3, ECDSA P-384, the TCB the VCEK was issued for, its chip. */
+    uint8_t *r = k->report;
+    r[0] = 3;
+    r[0x34] = 1;
+    r[0x48] = vlek ? 0x04 : 0;
+    memset(r + 0x90, 0xAB, 48);
+    memset(r + 0x50, 0x5D, 64);
+    uint8_t *tcb = r + 0x180;
+    if (strcmp(product, "Turin") == 0) {
+        tcb[0] = 9;
+        tcb[1] = 4;
+        tcb[2] = 1;
+        tcb[3] = 22;
+    } else {
+        tcb[0] = 4;
+        tcb[1] = 1;
+        tcb[6] = 22;
+    }
+    tcb[7] = 213;
+    memcpy(r + 0x1A0, hwid, 64);
+}
+
+/* Signs report[0..0x2A0) with key; r and s little-endian in 72-byte fields. */
+static void syn_snp_sign(uint8_t *report, EVP_PKEY *key)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char der[128];
+    size_t dl = sizeof der;
+    assert_non_null(ctx);
+    assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha384(), NULL, key), 1);
+    assert_int_equal(EVP_DigestSign(ctx, der, &dl, report, 0x2A0), 1);
+    const unsigned char *p = der;
+    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)dl);
+    assert_non_null(sig);
+    memset(report + 0x2A0, 0, 0x4A0 - 0x2A0);
+    assert_true(BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report + 0x2A0, 72) == 72);
+    assert_true(BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report + 0x2E8, 72) == 72);
+    ECDSA_SIG_free(sig);
+    EVP_MD_CTX_free(ctx);
+}
+
+static void syn_snp_free(syn_snp *k)
+{
+    X509_free(k->ark);
+    X509_free(k->ask);
+    X509_free(k->vcek);
+    EVP_PKEY_free(k->ark_key);
+    EVP_PKEY_free(k->ask_key);
+    EVP_PKEY_free(k->vcek_key);
+    free(k->roots);
+    free(k->vcek_der);
+}
+
+static ccf_err syn_snp_run(syn_snp *k, ccf_tee_claims *c, char *err, size_t n)
+{
+    ccf_tee_verify_opts o = {.roots = k->roots, .roots_len = k->roots_len, .vcek = k->vcek_der,
+                             .vcek_len = k->vcek_len, .at = T_2025_01_01};
+    return ccf_tee_verify(CCF_TEE_SNP, k->report, sizeof k->report, &o, c, err, n);
+}
+
+static void syn_snp_expect(syn_snp *k, ccf_err want, const char *msg)
+{
+    char err[512] = "";
+    ccf_err rc;
+    syn_snp_sign(k->report, k->vcek_key);
+    rc = syn_snp_run(k, NULL, err, sizeof err);
+    if (rc != want)
+        fail_msg("got %d (%s), wanted %d with '%s'", rc, err, want, msg);
+    assert_contains(err, msg);
+}
+
+static void test_snp_synthetic_tcb_and_chip(void **state)
+{
+    (void)state;
+    syn_snp k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    syn_snp_make(&k, "Milan", false, NULL, T_2030_01_01);
+    syn_snp_sign(k.report, k.vcek_key);
+    if (syn_snp_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_int_equal(c.snp.reported_tcb.bootloader, 4);
+    assert_int_equal(c.snp.reported_tcb.tee, 1);
+    assert_int_equal(c.snp.reported_tcb.snp, 22);
+    assert_int_equal(c.snp.reported_tcb.microcode, 213);
+    assert_string_equal(c.signer, "VCEK (SEV-VCEK) <- ASK (SEV-Milan) <- ARK-Milan (pinned)");
+    /* A TCB other than the one the VCEK was issued for, correctly signed. */
+    k.report[0x186] = 23;
+    syn_snp_expect(&k, CCF_ERR_DENIED, "snp: reported TCB snpSPL=23 differs from the VCEK's 22");
+    k.report[0x186] = 22;
+    k.report[0x187] = 200;
+    syn_snp_expect(&k, CCF_ERR_DENIED, "snp: reported TCB ucodeSPL=200 differs from the VCEK's 213");
+    k.report[0x187] = 213;
+    /* Another chip's report under this VCEK, unless the chip ID is masked. */
+    k.report[0x1A0 + 63] ^= 1;
+    syn_snp_expect(&k, CCF_ERR_DENIED, "snp: chip_id differs from the VCEK's hwID");
+    k.report[0x48] = 0x02; /* MASK_CHIP_ID */
+    syn_snp_sign(k.report, k.vcek_key);
+    assert_int_equal(syn_snp_run(&k, NULL, err, sizeof err), CCF_OK);
+    k.report[0x48] = 0;
+    k.report[0x1A0 + 63] ^= 1;
+    /* Debug policy is reported, not refused. */
+    k.report[0x0A] = 0x08; /* policy bit 19 */
+    syn_snp_sign(k.report, k.vcek_key);
+    assert_int_equal(syn_snp_run(&k, &c, err, sizeof err), CCF_OK);
+    assert_true(c.debug);
+    syn_snp_free(&k);
+
+    syn_snp_make(&k, "Milan", false, "1.3.8", T_2030_01_01);
+    syn_snp_expect(&k, CCF_ERR_DENIED, "snp: VCEK lacks the ucodeSPL extension");
+    syn_snp_free(&k);
+
+    /* The ASK expires before the VCEK: the time check names it. */
+    syn_snp_make(&k, "Milan", false, NULL, T_2024_01_01 + 86400);
+    syn_snp_expect(&k, CCF_ERR_DENIED, "snp: ASK certificate expired at 2024-01-02T00:00:00Z");
+    syn_snp_free(&k);
+}
+
+static void test_snp_synthetic_vlek_turin(void **state)
+{
+    (void)state;
+    syn_snp k;
+    ccf_tee_claims c;
+    char err[512] = "";
+    /* VLEK under an ASVK ("SEV-VLEK-Milan"): the bundle has ARK + ASVK only. */
+    syn_snp_make(&k, "Milan", true, NULL, T_2030_01_01);
+    syn_snp_sign(k.report, k.vcek_key);
+    if (syn_snp_run(&k, &c, err, sizeof err) != CCF_ERR_INVALID)
+        fail_msg("no ASK in the bundle: %s", err);
+    assert_contains(err, "snp: pinned roots lack an ARK-* and an ASK");
+    {
+        /* Add an (unrelated) ASK so that the bundle is complete. */
+        EVP_PKEY *key = EVP_EC_gen("P-384");
+        X509 *ask = syn_cert("SEV-Milan", key, k.ark, T_2024_01_01, T_2030_01_01);
+        syn_ca(ask);
+        syn_sign(ask, k.ark_key);
+        X509 *bundle[3] = {ask, k.ark, k.ask};
+        free(k.roots);
+        k.roots = pem_of(bundle, 3, &k.roots_len);
+        X509_free(ask);
+        EVP_PKEY_free(key);
+    }
+    if (syn_snp_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_int_equal(c.snp.signing_key, 1);
+    assert_string_equal(c.signer, "VLEK (SEV-VLEK) <- ASVK (SEV-VLEK-Milan) <- ARK-Milan (pinned)");
+    /* The same report claiming a VCEK: the VLEK is not signed by the ASK. */
+    k.report[0x48] = 0;
+    syn_snp_expect(&k, CCF_ERR_DENIED, "snp: VCEK not signed by ASK (Milan)");
+    syn_snp_free(&k);
+
+    /* Turin: TCB_VERSION starts with FMC; fmcSPL must match too. */
+    syn_snp_make(&k, "Turin", false, NULL, T_2030_01_01);
+    syn_snp_sign(k.report, k.vcek_key);
+    if (syn_snp_run(&k, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_int_equal(c.snp.reported_tcb.fmc, 9);
+    assert_int_equal(c.snp.reported_tcb.bootloader, 4);
+    assert_int_equal(c.snp.reported_tcb.tee, 1);
+    assert_int_equal(c.snp.reported_tcb.snp, 22);
+    assert_int_equal(c.snp.reported_tcb.microcode, 213);
+    k.report[0x180] = 8;
+    syn_snp_expect(&k, CCF_ERR_DENIED, "snp: reported TCB fmcSPL=8 differs from the VCEK's 9");
+    syn_snp_free(&k);
+}
+
+static void test_snp_synthetic_key_type(void **state)
+{
+    (void)state;
+    syn_snp k;
+    char err[512];
+    syn_snp_make(&k, "Milan", false, NULL, T_2030_01_01);
+    /* Re-issue the VCEK for a P-256 key: the report key must be P-384. */
+    EVP_PKEY *p256 = EVP_EC_gen("P-256");
+    X509 *v = syn_cert("SEV-VCEK", p256, k.ask, T_2024_01_01, T_2030_01_01);
+    syn_sign(v, k.ask_key);
+    unsigned char *der = NULL;
+    int dn = i2d_X509(v, &der);
+    free(k.vcek_der);
+    k.vcek_der = malloc((size_t)dn);
+    memcpy(k.vcek_der, der, (size_t)dn);
+    k.vcek_len = (size_t)dn;
+    OPENSSL_free(der);
+    syn_snp_sign(k.report, k.vcek_key);
+    assert_int_equal(syn_snp_run(&k, NULL, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "snp: VCEK key is not ECDSA P-384");
+    X509_free(v);
+    EVP_PKEY_free(p256);
+    syn_snp_free(&k);
 }
 
 /* ---------------------------------------------------------------- TDX */
@@ -1255,6 +1589,9 @@ int main(void)
         cmocka_unit_test(test_snp_time),
         cmocka_unit_test(test_snp_expectations),
         cmocka_unit_test(test_snp_genoa_kbs_json),
+        cmocka_unit_test(test_snp_synthetic_tcb_and_chip),
+        cmocka_unit_test(test_snp_synthetic_vlek_turin),
+        cmocka_unit_test(test_snp_synthetic_key_type),
         cmocka_unit_test(test_tdx_dcapqvl_v4_collateral),
         cmocka_unit_test(test_tdx_trustee_v4),
         cmocka_unit_test(test_tdx_trustee_v5),
