@@ -1539,6 +1539,279 @@ static void test_nitro_roots_and_time(void **state)
     nitro_free(&k);
 }
 
+/* ------------------------------------------- Nitro documents made and signed here
+ * A throwaway root and leaf (P-384) sign COSE_Sign1 documents built below,
+ * so that CBOR edge cases reach the parser with a valid signature. */
+
+typedef struct {
+    uint8_t buf[8192];
+    size_t len;
+} cb_out;
+
+static void cb_put(cb_out *o, const void *p, size_t n)
+{
+    assert_true(o->len + n <= sizeof o->buf);
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
+}
+
+static void cb_head(cb_out *o, int major, uint64_t v)
+{
+    uint8_t h[9];
+    size_t n;
+    if (v < 24) {
+        h[0] = (uint8_t)(major << 5 | v);
+        n = 1;
+    } else if (v <= 0xFF) {
+        h[0] = (uint8_t)(major << 5 | 24);
+        h[1] = (uint8_t)v;
+        n = 2;
+    } else if (v <= 0xFFFF) {
+        h[0] = (uint8_t)(major << 5 | 25);
+        h[1] = (uint8_t)(v >> 8);
+        h[2] = (uint8_t)v;
+        n = 3;
+    } else if (v <= 0xFFFFFFFFu) {
+        h[0] = (uint8_t)(major << 5 | 26);
+        for (int i = 0; i < 4; i++)
+            h[1 + i] = (uint8_t)(v >> (24 - 8 * i));
+        n = 5;
+    } else {
+        h[0] = (uint8_t)(major << 5 | 27);
+        for (int i = 0; i < 8; i++)
+            h[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+        n = 9;
+    }
+    cb_put(o, h, n);
+}
+
+static void cb_text(cb_out *o, const char *t)
+{
+    cb_head(o, 3, strlen(t));
+    cb_put(o, t, strlen(t));
+}
+
+static void cb_bytes(cb_out *o, const void *p, size_t n)
+{
+    cb_head(o, 2, n);
+    cb_put(o, p, n);
+}
+
+typedef struct {
+    EVP_PKEY *root_key, *leaf_key;
+    X509 *root, *leaf;
+    uint8_t *root_pem;
+    size_t root_pem_len;
+    uint8_t leaf_der[2048], root_der[2048];
+    size_t leaf_der_len, root_der_len;
+} syn_nitro;
+
+static void syn_nitro_make(syn_nitro *k, const char *leaf_curve)
+{
+    unsigned char *p;
+    memset(k, 0, sizeof *k);
+    k->root_key = EVP_EC_gen("P-384");
+    k->leaf_key = EVP_EC_gen(leaf_curve);
+    assert_non_null(k->root_key);
+    assert_non_null(k->leaf_key);
+    k->root = syn_cert("test.nitro-root", k->root_key, NULL, T_2024_01_01, T_2030_01_01);
+    syn_ca(k->root);
+    syn_sign(k->root, k->root_key);
+    k->leaf = syn_cert("i-test-enc", k->leaf_key, k->root, T_2024_01_01, T_2024_01_01 + 3 * 3600);
+    syn_sign(k->leaf, k->root_key);
+    k->root_pem = pem_of(&k->root, 1, &k->root_pem_len);
+    p = k->leaf_der;
+    k->leaf_der_len = (size_t)i2d_X509(k->leaf, &p);
+    p = k->root_der;
+    k->root_der_len = (size_t)i2d_X509(k->root, &p);
+}
+
+static void syn_nitro_free(syn_nitro *k)
+{
+    X509_free(k->root);
+    X509_free(k->leaf);
+    EVP_PKEY_free(k->root_key);
+    EVP_PKEY_free(k->leaf_key);
+    free(k->root_pem);
+}
+
+/* Payload variants. */
+enum { P_OK, P_DUP_KEY, P_NO_CABUNDLE, P_PCR_32, P_PCR_SHORT, P_DIGEST_256, P_UNKNOWN_KEY,
+       P_NULLS, P_NO_PCR0, P_DEEP_UNKNOWN };
+
+static void syn_payload(cb_out *o, syn_nitro *k, int variant)
+{
+    static const uint8_t pcr[48] = {0x11, 0x22};
+    int n = 9 + (variant == P_DUP_KEY || variant == P_UNKNOWN_KEY || variant == P_DEEP_UNKNOWN) -
+            (variant == P_NO_CABUNDLE);
+    cb_head(o, 5, (uint64_t)n);
+    cb_text(o, "module_id");
+    cb_text(o, "i-test-enc");
+    if (variant == P_DUP_KEY) {
+        cb_text(o, "module_id");
+        cb_text(o, "i-other");
+    }
+    cb_text(o, "digest");
+    cb_text(o, variant == P_DIGEST_256 ? "SHA256" : "SHA384");
+    cb_text(o, "timestamp");
+    cb_head(o, 0, 1704070000000ULL);
+    cb_text(o, "pcrs");
+    cb_head(o, 5, 2);
+    cb_head(o, 0, variant == P_PCR_32 ? 32 : variant == P_NO_PCR0 ? 3 : 0);
+    cb_bytes(o, pcr, 48);
+    cb_head(o, 0, 4);
+    cb_bytes(o, pcr, variant == P_PCR_SHORT ? 32 : 48);
+    if (variant == P_UNKNOWN_KEY) { /* unknown members are skipped */
+        cb_text(o, "x-extra");
+        cb_head(o, 4, 2);
+        cb_head(o, 0, 1);
+        cb_text(o, "two");
+    }
+    if (variant == P_DEEP_UNKNOWN) { /* ... but not when nested past the bound */
+        cb_text(o, "x-deep");
+        for (int i = 0; i < 20; i++)
+            cb_head(o, 4, 1);
+        cb_head(o, 0, 0);
+    }
+    cb_text(o, "certificate");
+    cb_bytes(o, k->leaf_der, k->leaf_der_len);
+    if (variant != P_NO_CABUNDLE) {
+        cb_text(o, "cabundle");
+        cb_head(o, 4, 1);
+        cb_bytes(o, k->root_der, k->root_der_len);
+    }
+    uint8_t nonce[20];
+    memset(nonce, 0x4E, sizeof nonce);
+    cb_text(o, "public_key");
+    if (variant == P_NULLS)
+        cb_head(o, 7, 22);
+    else
+        cb_bytes(o, "pk", 2);
+    cb_text(o, "user_data");
+    if (variant == P_NULLS)
+        cb_head(o, 7, 22);
+    else
+        cb_bytes(o, "hello", 5);
+    cb_text(o, "nonce");
+    cb_bytes(o, nonce, sizeof nonce);
+}
+
+/* COSE_Sign1 over the payload with alg (protected) and key; tag18 wraps it. */
+static void syn_cose(cb_out *doc, syn_nitro *k, int variant, int alg, bool tag18)
+{
+    static cb_out payload, prot, tbs;
+    unsigned char der[160];
+    size_t dl = sizeof der;
+    uint8_t sig[96];
+    memset(&payload, 0, sizeof payload);
+    memset(&prot, 0, sizeof prot);
+    memset(&tbs, 0, sizeof tbs);
+    syn_payload(&payload, k, variant);
+    cb_head(&prot, 5, 1);
+    cb_head(&prot, 0, 1);
+    cb_head(&prot, 1, (uint64_t)(-1 - alg));
+    cb_head(&tbs, 4, 4);
+    cb_text(&tbs, "Signature1");
+    cb_bytes(&tbs, prot.buf, prot.len);
+    cb_bytes(&tbs, "", 0);
+    cb_bytes(&tbs, payload.buf, payload.len);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha384(), NULL, k->leaf_key), 1);
+    assert_int_equal(EVP_DigestSign(ctx, der, &dl, tbs.buf, tbs.len), 1);
+    EVP_MD_CTX_free(ctx);
+    const unsigned char *p = der;
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)dl);
+    assert_non_null(es);
+    int half = EVP_PKEY_get_bits(k->leaf_key) == 384 ? 48 : 32;
+    assert_true(BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, half) == half);
+    assert_true(BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + half, half) == half);
+    ECDSA_SIG_free(es);
+    memset(doc, 0, sizeof *doc);
+    if (tag18)
+        cb_put(doc, "\xd2", 1);
+    cb_head(doc, 4, 4);
+    cb_bytes(doc, prot.buf, prot.len);
+    cb_head(doc, 5, 0);
+    cb_bytes(doc, payload.buf, payload.len);
+    cb_bytes(doc, sig, 2 * (size_t)half);
+}
+
+static ccf_err syn_nitro_run(syn_nitro *k, cb_out *doc, ccf_tee_claims *c, char *err, size_t n)
+{
+    ccf_tee_verify_opts o = {.roots = k->root_pem, .roots_len = k->root_pem_len,
+                             .at = T_2024_01_01 + 3600};
+    return ccf_tee_verify(CCF_TEE_NITRO, doc->buf, doc->len, &o, c, err, n);
+}
+
+static void test_nitro_synthetic(void **state)
+{
+    (void)state;
+    syn_nitro k;
+    static cb_out doc;
+    static ccf_tee_claims c;
+    char err[512] = "";
+    syn_nitro_make(&k, "P-384");
+    for (int tag = 0; tag < 2; tag++) {
+        syn_cose(&doc, &k, P_OK, -35, tag == 1);
+        if (syn_nitro_run(&k, &doc, &c, err, sizeof err) != CCF_OK)
+            fail_msg("refused: %s", err);
+    }
+    assert_string_equal(c.nitro.module_id, "i-test-enc");
+    assert_int_equal(c.nitro.timestamp_ms, 1704070000000ULL);
+    assert_int_equal(c.nitro.pcr_present, (1u << 0) | (1u << 4));
+    assert_int_equal(c.measurement[0], 0x11);
+    assert_true(c.nitro.has_public_key);
+    assert_int_equal(c.nitro.user_data_len, 5);
+    assert_memory_equal(c.nitro.user_data, "hello", 5);
+    assert_int_equal(c.report_data_len, 20); /* a short nonce is also the report data */
+    assert_string_equal(c.signer, "i-test-enc <- 0 cabundle certificate(s) <- test.nitro-root (pinned)");
+
+    syn_cose(&doc, &k, P_UNKNOWN_KEY, -35, false);
+    assert_int_equal(syn_nitro_run(&k, &doc, NULL, err, sizeof err), CCF_OK);
+    syn_cose(&doc, &k, P_NULLS, -35, false);
+    assert_int_equal(syn_nitro_run(&k, &doc, &c, err, sizeof err), CCF_OK);
+    assert_false(c.nitro.has_public_key);
+    assert_false(c.nitro.has_user_data);
+
+    struct { int variant; const char *msg; } bad[] = {
+        {P_DUP_KEY, "nitro: duplicate payload key module_id"},
+        {P_NO_CABUNDLE, "nitro: payload lacks module_id, digest, timestamp, pcrs, certificate or cabundle"},
+        {P_PCR_32, "nitro: pcrs entry 0 is not a unique index with 48 bytes"},
+        {P_PCR_SHORT, "nitro: pcrs entry 1 is not a unique index with 48 bytes"},
+        {P_DIGEST_256, "nitro: digest is not \"SHA384\""},
+        {P_NO_PCR0, "nitro: payload lacks PCR0"},
+        {P_DEEP_UNKNOWN, "nitro: payload value of x-deep is malformed"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        syn_cose(&doc, &k, bad[i].variant, -35, false);
+        assert_int_equal(syn_nitro_run(&k, &doc, NULL, err, sizeof err), CCF_ERR_INVALID);
+        assert_contains(err, bad[i].msg);
+    }
+    syn_cose(&doc, &k, P_OK, -7, false); /* ES256 */
+    assert_int_equal(syn_nitro_run(&k, &doc, NULL, err, sizeof err), CCF_ERR_UNSUPPORTED);
+    assert_contains(err, "nitro: COSE alg is not ES384 (-35)");
+    /* A signature by another key of the right kind. */
+    {
+        syn_nitro other;
+        syn_nitro_make(&other, "P-384");
+        EVP_PKEY *keep = k.leaf_key;
+        k.leaf_key = other.leaf_key;
+        syn_cose(&doc, &k, P_OK, -35, false);
+        k.leaf_key = keep;
+        assert_int_equal(syn_nitro_run(&k, &doc, NULL, err, sizeof err), CCF_ERR_DENIED);
+        assert_contains(err, "nitro: COSE signature does not verify with the leaf certificate");
+        syn_nitro_free(&other);
+    }
+    syn_nitro_free(&k);
+
+    /* A P-256 leaf cannot make an ES384 signature of 96 bytes. */
+    syn_nitro_make(&k, "P-256");
+    syn_cose(&doc, &k, P_OK, -35, false);
+    assert_int_equal(syn_nitro_run(&k, &doc, NULL, err, sizeof err), CCF_ERR_INVALID);
+    assert_contains(err, "nitro: ES384 signature is 64 bytes, expected 96");
+    syn_nitro_free(&k);
+}
+
 /* Text forms and the JSON rendering of claims. */
 static void test_decode_and_json(void **state)
 {
@@ -1607,6 +1880,7 @@ int main(void)
         cmocka_unit_test(test_nitro_tampered),
         cmocka_unit_test(test_nitro_lengths),
         cmocka_unit_test(test_nitro_roots_and_time),
+        cmocka_unit_test(test_nitro_synthetic),
         cmocka_unit_test(test_decode_and_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
