@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -490,11 +491,10 @@ static void syn_sign(X509 *x, EVP_PKEY *issuer_key)
 }
 
 /* An AMD extension 1.3.6.1.4.1.3704.<suffix> holding the DER bytes given. */
-static void syn_amd_ext(X509 *x, const char *suffix, const uint8_t *der, size_t n)
+/* An extension with OID oid_txt holding the DER bytes given. */
+static void syn_ext(X509 *x, const char *oid_txt, const uint8_t *der, size_t n)
 {
-    char oid[64];
-    snprintf(oid, sizeof oid, "1.3.6.1.4.1.3704.%s", suffix);
-    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+    ASN1_OBJECT *obj = OBJ_txt2obj(oid_txt, 1);
     ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
     assert_non_null(obj);
     assert_non_null(v);
@@ -505,6 +505,14 @@ static void syn_amd_ext(X509 *x, const char *suffix, const uint8_t *der, size_t 
     X509_EXTENSION_free(e);
     ASN1_OCTET_STRING_free(v);
     ASN1_OBJECT_free(obj);
+}
+
+/* An AMD extension 1.3.6.1.4.1.3704.<suffix> holding the DER bytes given. */
+static void syn_amd_ext(X509 *x, const char *suffix, const uint8_t *der, size_t n)
+{
+    char oid[64];
+    snprintf(oid, sizeof oid, "1.3.6.1.4.1.3704.%s", suffix);
+    syn_ext(x, oid, der, n);
 }
 
 static void syn_spl(X509 *x, const char *suffix, uint8_t v)
@@ -1192,6 +1200,466 @@ static void test_tdx_roots_and_time(void **state)
 }
 
 
+/* ------------------------------------------- DCAP quotes and collateral made here
+ * A throwaway Intel-like PKI (root, PCK platform CA, PCK with its SGX
+ * extension, TCB signing cert) signs TDX quotes and collateral, so that the
+ * TCB level matching, the TDX module and QE identity checks and the status
+ * convergence are exercised beyond the three public data points. */
+
+typedef struct {
+    uint8_t b[2048];
+    size_t n;
+} der_buf;
+
+static void der_tlv(der_buf *o, uint8_t tag, const void *v, size_t n)
+{
+    assert_true(n < 65536 && o->n + n + 4 <= sizeof o->b);
+    o->b[o->n++] = tag;
+    if (n < 128) {
+        o->b[o->n++] = (uint8_t)n;
+    } else if (n < 256) {
+        o->b[o->n++] = 0x81;
+        o->b[o->n++] = (uint8_t)n;
+    } else {
+        o->b[o->n++] = 0x82;
+        o->b[o->n++] = (uint8_t)(n >> 8);
+        o->b[o->n++] = (uint8_t)n;
+    }
+    memcpy(o->b + o->n, v, n);
+    o->n += n;
+}
+
+static void der_oid(der_buf *o, const char *txt)
+{
+    ASN1_OBJECT *obj = OBJ_txt2obj(txt, 1);
+    assert_non_null(obj);
+    der_tlv(o, 0x06, OBJ_get0_data(obj), OBJ_length(obj));
+    ASN1_OBJECT_free(obj);
+}
+
+/* SEQUENCE { OID, value } appended to o. */
+static void der_pair(der_buf *o, const char *oid, uint8_t tag, const void *v, size_t n)
+{
+    der_buf item = {0};
+    der_oid(&item, oid);
+    der_tlv(&item, tag, v, n);
+    der_tlv(o, 0x30, item.b, item.n);
+}
+
+static void der_pair_int(der_buf *o, const char *oid, unsigned v)
+{
+    uint8_t b[3];
+    size_t n = 0;
+    if (v >= 0x8000)
+        b[n++] = 0;
+    if (v >= 0x80)
+        b[n++] = (uint8_t)(v >> 8);
+    b[n++] = (uint8_t)v;
+    if (v >= 0x80 && v < 0x100) { /* 0x80..0xFF: 00 xx */
+        b[0] = 0;
+        b[1] = (uint8_t)v;
+        n = 2;
+    }
+    der_pair(o, oid, 0x02, b, n);
+}
+
+typedef struct {
+    unsigned pce_svn;
+    uint8_t cpu_svn[16];
+    uint8_t tee_tcb_svn[16];
+    unsigned qe_isv_svn;
+    uint8_t qe_mrsigner;
+    uint8_t qe_attr0;
+} tdx_params;
+
+typedef struct {
+    EVP_PKEY *root_key, *ca_key, *pck_key, *tcb_key, *att_key;
+    X509 *root, *ca, *pck, *tcbsign;
+    uint8_t *root_pem, *quote;
+    size_t root_pem_len, quote_len;
+    json_t *tcb, *qe;
+    char *coll;
+} syn_tdx;
+
+static void syn_p256_sign(EVP_PKEY *key, const void *msg, size_t n, uint8_t rs[64])
+{
+    unsigned char der[80];
+    size_t dl = sizeof der;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key), 1);
+    assert_int_equal(EVP_DigestSign(ctx, der, &dl, msg, n), 1);
+    EVP_MD_CTX_free(ctx);
+    const unsigned char *p = der;
+    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)dl);
+    assert_non_null(sig);
+    assert_true(BN_bn2binpad(ECDSA_SIG_get0_r(sig), rs, 32) == 32);
+    assert_true(BN_bn2binpad(ECDSA_SIG_get0_s(sig), rs + 32, 32) == 32);
+    ECDSA_SIG_free(sig);
+}
+
+static json_t *syn_levels_components(int svn)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < 16; i++)
+        json_array_append_new(a, json_pack("{s:i}", "svn", i < 2 ? svn : 0));
+    return a;
+}
+
+static json_t *syn_tcb_level(int sgx_svn, int pcesvn, int tdx0, int tdx2, const char *status)
+{
+    json_t *tdx = json_array();
+    for (int i = 0; i < 16; i++)
+        json_array_append_new(tdx, json_pack("{s:i}", "svn", i == 0 ? tdx0 : i == 2 ? tdx2 : 0));
+    return json_pack("{s:{s:o,s:i,s:o},s:s}", "tcb", "sgxtcbcomponents",
+                     syn_levels_components(sgx_svn), "pcesvn", pcesvn, "tdxtcbcomponents", tdx,
+                     "tcbStatus", status);
+}
+
+static void syn_tdx_pki(syn_tdx *k, unsigned pce_svn, const uint8_t cpu_svn[16])
+{
+    memset(k, 0, sizeof *k);
+    k->root_key = EVP_EC_gen("P-256");
+    k->ca_key = EVP_EC_gen("P-256");
+    k->pck_key = EVP_EC_gen("P-256");
+    k->tcb_key = EVP_EC_gen("P-256");
+    k->att_key = EVP_EC_gen("P-256");
+    k->root = syn_cert("Test SGX Root CA", k->root_key, NULL, T_2024_01_01, T_2030_01_01);
+    syn_ca(k->root);
+    syn_sign(k->root, k->root_key);
+    k->ca = syn_cert("Test SGX PCK Platform CA", k->ca_key, k->root, T_2024_01_01, T_2030_01_01);
+    syn_ca(k->ca);
+    syn_sign(k->ca, k->root_key);
+    k->tcbsign = syn_cert("Test SGX TCB Signing", k->tcb_key, k->root, T_2024_01_01, T_2030_01_01);
+    syn_sign(k->tcbsign, k->root_key);
+    k->pck = syn_cert("Test SGX PCK Certificate", k->pck_key, k->ca, T_2024_01_01, T_2030_01_01);
+    {
+        /* SGX extension: TCB (components, PCE SVN, CPU SVN), PCE ID, FMSPC. */
+        der_buf tcb = {0}, ext = {0}, seq = {0};
+        const char *base = "1.2.840.113741.1.13.1";
+        char oid[64];
+        for (int i = 1; i <= 16; i++) {
+            snprintf(oid, sizeof oid, "%s.2.%d", base, i);
+            der_pair_int(&tcb, oid, cpu_svn[i - 1]);
+        }
+        snprintf(oid, sizeof oid, "%s.2.17", base);
+        der_pair_int(&tcb, oid, pce_svn);
+        snprintf(oid, sizeof oid, "%s.2.18", base);
+        der_pair(&tcb, oid, 0x04, cpu_svn, 16);
+        snprintf(oid, sizeof oid, "%s.2", base);
+        der_pair(&ext, oid, 0x30, tcb.b, tcb.n);
+        snprintf(oid, sizeof oid, "%s.3", base);
+        der_pair(&ext, oid, 0x04, "\x00\x00", 2);
+        snprintf(oid, sizeof oid, "%s.4", base);
+        der_pair(&ext, oid, 0x04, "\x00\x90\x6e\xd5\x00\x00", 6);
+        der_tlv(&seq, 0x30, ext.b, ext.n);
+        syn_ext(k->pck, base, seq.b, seq.n);
+    }
+    syn_sign(k->pck, k->ca_key);
+    k->root_pem = pem_of(&k->root, 1, &k->root_pem_len);
+    /* Collateral bodies; tests edit them before syn_tdx_collateral(). */
+    k->tcb = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:i,s:[{s:s,s:[{s:{s:i},s:s},{s:{s:i},s:s}]}],s:[o,o,o]}",
+                       "id", "TDX", "version", 3, "issueDate", "2024-06-01T00:00:00Z",
+                       "nextUpdate", "2025-06-01T00:00:00Z", "fmspc", "00906ED50000", "pceId",
+                       "0000", "tcbType", 0, "tdxModuleIdentities", "id", "TDX_01", "tcbLevels",
+                       "tcb", "isvsvn", 4, "tcbStatus", "UpToDate", "tcb", "isvsvn", 2,
+                       "tcbStatus", "OutOfDate", "tcbLevels",
+                       syn_tcb_level(3, 13, 5, 3, "UpToDate"),
+                       syn_tcb_level(2, 5, 4, 2, "SWHardeningNeeded"),
+                       syn_tcb_level(1, 3, 0, 0, "Revoked"));
+    k->qe = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:[{s:{s:i},s:s},{s:{s:i},s:s}]}",
+                      "id", "TD_QE", "version", 2, "issueDate", "2024-06-01T00:00:00Z",
+                      "nextUpdate", "2025-06-01T00:00:00Z", "miscselect", "00000000",
+                      "miscselectMask", "FFFFFFFF", "attributes",
+                      "11000000000000000000000000000000", "attributesMask",
+                      "FBFFFFFFFFFFFFFF0000000000000000", "mrsigner",
+                      "DCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDC",
+                      "isvprodid", 2, "tcbLevels", "tcb", "isvsvn", 4, "tcbStatus", "UpToDate",
+                      "tcb", "isvsvn", 1, "tcbStatus", "OutOfDate");
+    assert_non_null(k->tcb);
+    assert_non_null(k->qe);
+}
+
+/* The quote, signed through the throwaway PKI. */
+static void syn_tdx_quote(syn_tdx *k, const tdx_params *p)
+{
+    uint8_t hdr[48] = {4, 0, 2, 0, 0x81}, body[584], akey[65], qer[384], auth[32], qsig[64];
+    uint8_t qesig[64], h[32];
+    size_t alen = sizeof akey, pem_len;
+    X509 *chain[3] = {k->pck, k->ca, k->root};
+    uint8_t *pem = pem_of(chain, 3, &pem_len);
+    memset(body, 0x42, sizeof body);
+    memcpy(body, p->tee_tcb_svn, 16);
+    body[120] = 0; /* TD attributes: not debug */
+    assert_int_equal(EVP_PKEY_get_octet_string_param(k->att_key, OSSL_PKEY_PARAM_PUB_KEY, akey,
+                                                     sizeof akey, &alen), 1);
+    assert_int_equal(alen, 65);
+    for (int i = 0; i < 32; i++)
+        auth[i] = (uint8_t)i;
+    memset(qer, 0, sizeof qer);
+    qer[48] = p->qe_attr0;
+    memset(qer + 128, p->qe_mrsigner, 32);
+    qer[256] = 2; /* isvprodid */
+    qer[258] = (uint8_t)p->qe_isv_svn;
+    {
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        assert_int_equal(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
+        EVP_DigestUpdate(md, akey + 1, 64);
+        EVP_DigestUpdate(md, auth, sizeof auth);
+        EVP_DigestFinal_ex(md, h, NULL);
+        EVP_MD_CTX_free(md);
+    }
+    memcpy(qer + 320, h, 32);
+    syn_p256_sign(k->pck_key, qer, sizeof qer, qesig);
+    uint8_t *signed_part = malloc(48 + 584);
+    memcpy(signed_part, hdr, 48);
+    memcpy(signed_part + 48, body, 584);
+    syn_p256_sign(k->att_key, signed_part, 48 + 584, qsig);
+    size_t cd_len = 384 + 64 + 2 + sizeof auth + 6 + pem_len;
+    size_t sd_len = 64 + 64 + 6 + cd_len;
+    k->quote_len = 48 + 584 + 4 + sd_len;
+    k->quote = malloc(k->quote_len);
+    uint8_t *q = k->quote;
+    memcpy(q, signed_part, 632);
+    q += 632;
+    put_le(q, (uint32_t)sd_len, 4);
+    q += 4;
+    memcpy(q, qsig, 64);
+    memcpy(q + 64, akey + 1, 64);
+    q += 128;
+    put_le(q, 6, 2);
+    put_le(q + 2, (uint32_t)cd_len, 4);
+    q += 6;
+    memcpy(q, qer, 384);
+    memcpy(q + 384, qesig, 64);
+    q += 448;
+    put_le(q, sizeof auth, 2);
+    memcpy(q + 2, auth, sizeof auth);
+    q += 2 + sizeof auth;
+    put_le(q, 5, 2);
+    put_le(q + 2, (uint32_t)pem_len, 4);
+    memcpy(q + 6, pem, pem_len);
+    free(pem);
+    free(signed_part);
+}
+
+/* Signs the current tcb/qe bodies (or the ones' signers given) into k->coll. */
+static void syn_tdx_collateral(syn_tdx *k, EVP_PKEY *signer, X509 *signer_cert)
+{
+    char *tcb = json_dumps(k->tcb, JSON_COMPACT), *qe = json_dumps(k->qe, JSON_COMPACT);
+    uint8_t ts[64], qs[64];
+    char th[129], qh[129];
+    X509 *chain[2] = {signer_cert, k->root};
+    size_t chain_len;
+    uint8_t *pem = pem_of(chain, 2, &chain_len);
+    char *chain_text = strndup((char *)pem, chain_len);
+    syn_p256_sign(signer, tcb, strlen(tcb), ts);
+    syn_p256_sign(signer, qe, strlen(qe), qs);
+    ccf_hex_encode(ts, 64, th);
+    ccf_hex_encode(qs, 64, qh);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "tcb_info", tcb, "tcb_info_signature", th,
+                          "tcb_info_issuer_chain", chain_text, "qe_identity", qe,
+                          "qe_identity_signature", qh, "qe_identity_issuer_chain", chain_text);
+    free(k->coll);
+    k->coll = json_dumps(o, 0);
+    json_decref(o);
+    free(tcb);
+    free(qe);
+    free(pem);
+    free(chain_text);
+}
+
+static void syn_tdx_free(syn_tdx *k)
+{
+    EVP_PKEY_free(k->root_key);
+    EVP_PKEY_free(k->ca_key);
+    EVP_PKEY_free(k->pck_key);
+    EVP_PKEY_free(k->tcb_key);
+    EVP_PKEY_free(k->att_key);
+    X509_free(k->root);
+    X509_free(k->ca);
+    X509_free(k->pck);
+    X509_free(k->tcbsign);
+    free(k->root_pem);
+    free(k->quote);
+    json_decref(k->tcb);
+    json_decref(k->qe);
+    free(k->coll);
+}
+
+static const tdx_params tdx_base = {
+    .pce_svn = 13,
+    .cpu_svn = {3, 3},
+    .tee_tcb_svn = {5, 1, 3},
+    .qe_isv_svn = 4,
+    .qe_mrsigner = 0xDC,
+    .qe_attr0 = 0x11,
+};
+
+/* Builds PKI, quote and collateral for p and verifies; claims in *c. */
+static ccf_err syn_tdx_case(const tdx_params *p, void (*edit)(syn_tdx *), ccf_tee_claims *c,
+                            char *err, size_t n)
+{
+    syn_tdx k;
+    ccf_err rc;
+    syn_tdx_pki(&k, p->pce_svn, p->cpu_svn);
+    syn_tdx_quote(&k, p);
+    if (edit != NULL)
+        edit(&k);
+    if (k.coll == NULL)
+        syn_tdx_collateral(&k, k.tcb_key, k.tcbsign);
+    ccf_tee_verify_opts o = {.roots = k.root_pem, .roots_len = k.root_pem_len,
+                             .collateral = k.coll, .collateral_len = strlen(k.coll),
+                             .at = T_2025_01_01};
+    rc = ccf_tee_verify(CCF_TEE_TDX, k.quote, k.quote_len, &o, c, err, n);
+    syn_tdx_free(&k);
+    return rc;
+}
+
+static void edit_no_module(syn_tdx *k)
+{
+    json_object_set_new(k->tcb, "tdxModuleIdentities", json_array());
+}
+
+static void edit_first_level_revoked(syn_tdx *k)
+{
+    json_object_set_new(json_array_get(json_object_get(k->tcb, "tcbLevels"), 0), "tcbStatus",
+                        json_string("Revoked"));
+}
+
+static void edit_other_fmspc(syn_tdx *k)
+{
+    json_object_set_new(k->tcb, "fmspc", json_string("00906ED50001"));
+}
+
+static void edit_qe_prodid(syn_tdx *k)
+{
+    json_object_set_new(k->qe, "isvprodid", json_integer(1));
+}
+
+/* Collateral correctly signed, but by a TCB signer under another root that
+ * its issuer chain carries along: the pinned root is the only anchor. */
+static void edit_signed_under_other_root(syn_tdx *k)
+{
+    EVP_PKEY *other_root = EVP_EC_gen("P-256");
+    X509 *r = syn_cert("Other Root", other_root, NULL, T_2024_01_01, T_2030_01_01);
+    syn_ca(r);
+    syn_sign(r, other_root);
+    EVP_PKEY *skey = EVP_EC_gen("P-256");
+    X509 *s = syn_cert("Other TCB Signing", skey, r, T_2024_01_01, T_2030_01_01);
+    syn_sign(s, other_root);
+    X509 *keep = k->root;
+    k->root = r;
+    syn_tdx_collateral(k, skey, s);
+    k->root = keep;
+    X509_free(r);
+    X509_free(s);
+    EVP_PKEY_free(other_root);
+    EVP_PKEY_free(skey);
+}
+
+static void test_tdx_synthetic_tcb_status(void **state)
+{
+    (void)state;
+    static ccf_tee_claims c;
+    char err[512] = "";
+    tdx_params p;
+
+    p = tdx_base;
+    if (syn_tdx_case(&p, NULL, &c, err, sizeof err) != CCF_OK)
+        fail_msg("refused: %s", err);
+    assert_string_equal(c.tcb_status, "UpToDate");
+    assert_string_equal(c.tdx.tdx_module_status, "UpToDate");
+    assert_string_equal(c.dcap.qe_status, "UpToDate");
+    assert_hex(c.dcap.fmspc, 6, "00906ed50000");
+    assert_int_equal(c.dcap.pce_svn, 13);
+
+    /* PCE SVN below the first level: the second level applies. */
+    p = tdx_base;
+    p.pce_svn = 12;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_OK);
+    assert_string_equal(c.tcb_status, "SWHardeningNeeded");
+    /* A TDX component (index 2) below the first level. */
+    p = tdx_base;
+    p.tee_tcb_svn[2] = 2;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_OK);
+    assert_string_equal(c.tcb_status, "SWHardeningNeeded");
+    /* A CPU SVN component below the first level. */
+    p = tdx_base;
+    p.cpu_svn[1] = 2;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_OK);
+    assert_string_equal(c.tcb_status, "SWHardeningNeeded");
+    /* With a module version, components 0 and 1 are the module's only:
+     * tee_tcb_svn[0] = 4 < the level's 5 does not matter here... */
+    p = tdx_base;
+    p.tee_tcb_svn[0] = 4;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_OK);
+    assert_string_equal(c.tcb_status, "UpToDate");
+    /* ...but below the module's UpToDate isvsvn it is: OutOfDate converges. */
+    p = tdx_base;
+    p.tee_tcb_svn[0] = 3;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_OK);
+    assert_string_equal(c.tdx.tdx_module_status, "OutOfDate");
+    assert_string_equal(c.tcb_status, "OutOfDate");
+    /* Without a module version, all 16 components count (component 0: 4 < 5). */
+    p = tdx_base;
+    p.tee_tcb_svn[0] = 4;
+    p.tee_tcb_svn[1] = 0;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_OK);
+    assert_string_equal(c.tcb_status, "SWHardeningNeeded");
+    assert_string_equal(c.tdx.tdx_module_status, "");
+    /* An out-of-date QE worsens the platform status. */
+    p = tdx_base;
+    p.qe_isv_svn = 2;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_OK);
+    assert_string_equal(c.dcap.qe_status, "OutOfDate");
+    assert_string_equal(c.tcb_status, "OutOfDate");
+    /* Revoked refuses; no level at all refuses. */
+    p = tdx_base;
+    p.pce_svn = 3;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "tdx: TCB status is Revoked");
+    assert_int_equal(syn_tdx_case(&tdx_base, edit_first_level_revoked, &c, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_contains(err, "tdx: TCB status is Revoked");
+    p = tdx_base;
+    p.pce_svn = 2;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "tdx: no TCB level of the TCB info matches the platform");
+    p = tdx_base;
+    p.qe_isv_svn = 0;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "tdx: QE isvsvn 0 is below every QE identity TCB level");
+}
+
+static void test_tdx_synthetic_identity_checks(void **state)
+{
+    (void)state;
+    static ccf_tee_claims c;
+    char err[512] = "";
+    tdx_params p;
+
+    p = tdx_base;
+    p.qe_mrsigner = 0xDD;
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "tdx: QE mrsigner differs from the QE identity's");
+    p = tdx_base;
+    p.qe_attr0 = 0x13; /* DEBUG (bit 1), masked in */
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "tdx: QE miscselect/attributes differ from the QE identity's");
+    p = tdx_base;
+    p.qe_attr0 = 0x15; /* bit 2 is masked out by FB */
+    assert_int_equal(syn_tdx_case(&p, NULL, &c, err, sizeof err), CCF_OK);
+    assert_int_equal(syn_tdx_case(&tdx_base, edit_qe_prodid, &c, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "tdx: QE isvprodid differs from the QE identity's");
+    assert_int_equal(syn_tdx_case(&tdx_base, edit_no_module, &c, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "tdx: TDX module TDX_01 isvsvn 5 has no TCB level in the TCB info");
+    assert_int_equal(syn_tdx_case(&tdx_base, edit_other_fmspc, &c, err, sizeof err), CCF_ERR_DENIED);
+    assert_contains(err, "tdx: TCB info is for another FMSPC/PCE ID than the PCK certificate");
+    assert_int_equal(syn_tdx_case(&tdx_base, edit_signed_under_other_root, &c, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_contains(err, "tdx: TCB info chain does not end at the pinned root");
+}
+
 /* ---------------------------------------------------------------- SGX */
 
 static void test_sgx_dcapqvl_v3_collateral(void **state)
@@ -1873,6 +2341,8 @@ int main(void)
         cmocka_unit_test(test_tdx_tampered),
         cmocka_unit_test(test_tdx_lengths),
         cmocka_unit_test(test_tdx_roots_and_time),
+        cmocka_unit_test(test_tdx_synthetic_tcb_status),
+        cmocka_unit_test(test_tdx_synthetic_identity_checks),
         cmocka_unit_test(test_sgx_dcapqvl_v3_collateral),
         cmocka_unit_test(test_sgx_occlum_v3),
         cmocka_unit_test(test_nitro_prod),
