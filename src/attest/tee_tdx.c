@@ -555,29 +555,29 @@ static ccf_err dcap_verify(bool sgx_quote, const uint8_t *ev, size_t len,
         goto out;
     }
     if (sgx_quote) {
-        /* v3: the QE report certification data follows directly. */
+        /* v3: the QE report certification data follows the key directly. */
         cd = sd;
         cd_left = sd_left;
-        goto qe_report;
+    } else {
+        /* v4/v5: wrapped as certification data type 6. */
+        if ((cd = take(&sd, &sd_left, 6)) == NULL) {
+            ccf_errf(err, n, rc, "%s: signature data truncated", pf);
+            goto out;
+        }
+        cd_type = ccf_tee_le16(cd);
+        cd_len = ccf_tee_le32(cd + 2);
+        if (cd_type != CERT_QE_REPORT) {
+            rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "%s: certification data type %u (expected 6)",
+                          pf, cd_type);
+            goto out;
+        }
+        if (cd_len > sd_left) {
+            ccf_errf(err, n, rc, "%s: certification data length exceeds the signature data", pf);
+            goto out;
+        }
+        cd = sd;
+        cd_left = cd_len;
     }
-    if ((cd = take(&sd, &sd_left, 6)) == NULL) {
-        ccf_errf(err, n, rc, "%s: signature data truncated", pf);
-        goto out;
-    }
-    cd_type = ccf_tee_le16(cd);
-    cd_len = ccf_tee_le32(cd + 2);
-    if (cd_type != CERT_QE_REPORT) {
-        rc = ccf_errf(err, n, CCF_ERR_UNSUPPORTED, "%s: certification data type %u (expected 6)", pf,
-                      cd_type);
-        goto out;
-    }
-    if (cd_len > sd_left) {
-        ccf_errf(err, n, rc, "%s: certification data length exceeds the signature data", pf);
-        goto out;
-    }
-    cd = sd;
-    cd_left = cd_len;
-qe_report:
     if ((qer = take(&cd, &cd_left, QE_REPORT_LEN)) == NULL ||
         (qesig = take(&cd, &cd_left, 64)) == NULL || (auth = take(&cd, &cd_left, 2)) == NULL) {
         ccf_errf(err, n, rc, "%s: QE report certification data truncated", pf);
