@@ -1,6 +1,6 @@
 /* Verifiers for real TEE evidence: AMD SEV-SNP attestation reports, Intel
- * TDX DCAP quotes (v4, v5) and AWS Nitro Enclaves attestation documents
- * (DESIGN §5, issue 6 "real TEEs as verifiers first").
+ * TDX DCAP quotes (v4, v5), AWS Nitro Enclaves attestation documents and
+ * Intel SGX DCAP quotes (v3) (DESIGN §5, issue 6 "real TEEs as verifiers first").
  *
  * These only verify: nothing in ccfaas produces such evidence yet (no
  * hardware here) and the proxy still accepts only the `linux` platform.
@@ -144,7 +144,7 @@ typedef struct {
 } ccf_tee_claims;
 
 /* Verifies evidence of platform p (the binary form: SNP 1184-byte report,
- * TDX quote, Nitro COSE_Sign1) with opts. Returns CCF_OK when every check
+ * TDX quote v4/v5, Nitro COSE_Sign1, SGX quote v3) with opts. Returns CCF_OK when every check
  * passed; CCF_ERR_DENIED when a check refused (err names it);
  * CCF_ERR_INVALID for malformed evidence or inputs; CCF_ERR_UNSUPPORTED for
  * a valid but unsupported form (e.g. an unknown quote version). claims may

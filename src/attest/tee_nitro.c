@@ -320,7 +320,7 @@ ccf_err ccf_tee_nitro_verify(const uint8_t *ev, size_t len, const ccf_tee_verify
         goto out;
     }
     {
-        /* The protected header must say alg: ES384 and nothing we do not know. */
+        /* The protected header must carry alg: ES384 (other members are skipped). */
         cbor h = {prot, prot + prot_len};
         uint64_t count, key, val;
         bool alg = false;
