@@ -213,6 +213,13 @@ int ccf_cmd_attest(int argc, char **argv)
                 attest_usage);
         return CCF_EXIT_USAGE;
     }
+    if ((vcek != NULL && p != CCF_TEE_SNP) ||
+        (coll != NULL && p != CCF_TEE_TDX && p != CCF_TEE_SGX)) {
+        fprintf(stderr, "ccfaas attest verify: %s applies to %s only\n",
+                vcek != NULL && p != CCF_TEE_SNP ? "--vcek" : "--collateral",
+                vcek != NULL && p != CCF_TEE_SNP ? "snp" : "tdx and sgx");
+        return CCF_EXIT_USAGE;
+    }
     rc = CCF_EXIT_FAIL;
     if (!read_opt(evpath, &evtext, &evtext_len, "evidence") || !read_opt(vcek, &vbuf, &vlen, "--vcek") ||
         !read_opt(roots, &rbuf, &rlen, "--roots") || !read_opt(coll, &cbuf, &clen, "--collateral"))
