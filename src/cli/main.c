@@ -20,7 +20,7 @@ static const struct command commands[] = {
     {"serve", ccf_cmd_serve, "run one service (proxy, vaas, ccfaas) in the foreground"},
     {"client", ccf_cmd_client, "verify an instance, upload, compute, read results"},
     {"identity", ccf_cmd_identity, "make user identities (certificate + key) for policies"},
-    {"attest", ccf_cmd_attest, "verify real TEE evidence (SEV-SNP, TDX, Nitro) offline"},
+    {"attest", ccf_cmd_attest, "verify real TEE evidence (SEV-SNP, TDX, Nitro, SGX) offline"},
 };
 
 static void usage(FILE *out)
