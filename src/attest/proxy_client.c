@@ -1,38 +1,200 @@
-/* Proxy attestation client over libcurl (see proxy_client.h). */
+/* Proxy attestation client (see proxy_client.h) over libevent's HTTP client:
+ * the runtime already links libevent for its data plane, and leaving libcurl
+ * (and the ~30 libraries it pulls in) out of ccfaas-runtime keeps the trusted
+ * binary small and its start fast. */
 #include "attest/proxy_client.h"
 
-#include "common/http_client.h"
-
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* POSTs body (may be NULL) to base + path; *out is the parsed JSON object
- * response, *status the HTTP status. */
-static ccf_err post_json(const char *base, const char *path, const char *body, long timeout_ms,
-                         long *status, json_t **out, char *err, size_t err_size)
+#include "attest/evidence.h"
+#include "attest/pki.h"
+#include "common/crypto.h"
+
+/* One keep-alive connection to the proxy for the two requests. */
+struct proxy_conn {
+    struct event_base *base;
+    struct evhttp_connection *conn;
+    char host[256]; /* for the Host header and messages */
+    char url[300];  /* http://HOST:PORT */
+};
+
+struct reply {
+    bool done;
+    int status; /* 0: no answer (connection failed, timed out, too large) */
+    char *body;
+    size_t len;
+};
+
+static void on_reply(struct evhttp_request *req, void *arg)
 {
-    char url[1024];
-    ccf_http_reply reply = {0};
+    struct reply *r = arg;
+    r->done = true;
+    if (req == NULL || evhttp_request_get_response_code(req) == 0)
+        return;
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    if ((r->body = malloc(len + 1)) == NULL)
+        return;
+    if (evbuffer_remove(in, r->body, len) != (int)len) {
+        free(r->body);
+        r->body = NULL;
+        return;
+    }
+    r->body[len] = '\0';
+    r->len = len;
+    r->status = evhttp_request_get_response_code(req);
+}
+
+/* hostport: "HOST:PORT" or "[IPv6]:PORT". */
+static ccf_err conn_open(struct proxy_conn *c, const char *hostport, size_t n, long timeout_ms,
+                         char *err, size_t err_size)
+{
+    const char *colon = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (hostport[i - 1] == ':') {
+            colon = hostport + i - 1;
+            break;
+        }
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    size_t hl = colon ? (size_t)(colon - hostport) : 0;
+    if (colon == NULL || end != hostport + n || port < 1 || port > 65535 || hl == 0)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL '%.*s': expected HOST:PORT",
+                        (int)n, hostport);
+    snprintf(c->url, sizeof c->url, "http://%.*s", (int)n, hostport);
+    if (hostport[0] == '[' && hl >= 2 && hostport[hl - 1] == ']') {
+        hostport++;
+        hl -= 2;
+    }
+    if (hl >= sizeof c->host)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy host name too long");
+    memcpy(c->host, hostport, hl);
+    c->host[hl] = '\0';
+    if ((c->base = event_base_new()) == NULL ||
+        (c->conn = evhttp_connection_base_new(c->base, NULL, c->host, (unsigned short)port)) ==
+            NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start an HTTP client");
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    evhttp_connection_set_timeout_tv(c->conn, &tv);
+    evhttp_connection_set_max_body_size(c->conn, CCF_PROXY_CLIENT_MAX_RESPONSE);
+    return CCF_OK;
+}
+
+static void conn_close(struct proxy_conn *c)
+{
+    if (c->conn != NULL)
+        evhttp_connection_free(c->conn);
+    if (c->base != NULL)
+        event_base_free(c->base);
+}
+
+/* POSTs body (may be NULL) to path; *out is the parsed JSON object response,
+ * *status the HTTP status. */
+static ccf_err post_json(struct proxy_conn *c, const char *path, const char *body, long *status,
+                         json_t **out, char *err, size_t err_size)
+{
+    struct reply r = {0};
     *out = NULL;
-    if (snprintf(url, sizeof url, "%s%s", base, path) >= (int)sizeof url)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL too long");
-    ccf_http_call_req req = {.method = "POST", .url = url, .body = body ? body : "",
-                             .body_len = body ? strlen(body) : 0, .timeout_ms = timeout_ms,
-                             .max_reply = CCF_PROXY_CLIENT_MAX_RESPONSE};
-    ccf_err rc = ccf_http_call(&req, &reply, err, err_size);
-    if (rc != CCF_OK)
-        return rc;
-    *status = reply.status;
-    *out = json_loadb(reply.body, reply.len, JSON_REJECT_DUPLICATES, NULL);
-    ccf_http_reply_free(&reply);
+    struct evhttp_request *req = evhttp_request_new(on_reply, &r);
+    if (req == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Host", c->host);
+    evhttp_add_header(h, "Content-Type", "application/json");
+    if (body != NULL)
+        evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
+    if (evhttp_make_request(c->conn, req, EVHTTP_REQ_POST, path) != 0) /* frees req */
+        return ccf_errf(err, err_size, CCF_ERR_IO, "proxy %s%s: cannot send", c->url, path);
+    while (!r.done && event_base_loop(c->base, EVLOOP_ONCE) == 0)
+        ;
+    if (r.status == 0) {
+        free(r.body);
+        return ccf_errf(err, err_size, CCF_ERR_IO, "proxy %s%s: no answer (unreachable, timed "
+                        "out, or an answer over %u bytes)", c->url, path,
+                        CCF_PROXY_CLIENT_MAX_RESPONSE);
+    }
+    *status = r.status;
+    *out = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, NULL);
+    free(r.body);
     if (*out == NULL || !json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy %s: HTTP %ld with a non-JSON answer",
-                        url, *status);
+        return ccf_errf(err, err_size, CCF_ERR_INVALID,
+                        "proxy %s%s: HTTP %ld with a non-JSON answer", c->url, path, *status);
     }
     return CCF_OK;
+}
+
+/* The POST /attest/linux body: evidence over the fresh key, the policy hash
+ * and the nonce, and a CSR for that key. */
+ccf_err ccf_proxy_request_build(const ccf_proxy_request_params *prm, json_t **out, char *err,
+                                size_t err_size)
+{
+    X509_REQ *csr = NULL;
+    uint8_t *der = NULL, nonce[32];
+    size_t der_len = 0;
+    char *csr_pem = NULL;
+    ccf_evidence ev;
+    json_t *req = NULL, *evj = NULL, *sans = NULL;
+    ccf_err rc;
+    char ph[CCF_SHA256_HEX_LEN + 1];
+    *out = NULL;
+    if (!ccf_attest_hex_decode(prm->nonce_hex, nonce, sizeof nonce))
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "nonce: expected 64 hex digits");
+    if ((rc = ccf_pki_pub_der(prm->instance_key, &der, &der_len)) != CCF_OK) {
+        ccf_errf(err, err_size, rc, "cannot encode the instance key");
+        goto out;
+    }
+    if ((rc = ccf_evidence_create(prm->platform_key, prm->measurement, der, der_len,
+                                  prm->policy_hash, nonce, sizeof nonce, &ev, err, err_size)) !=
+        CCF_OK)
+        goto out;
+    if ((rc = ccf_pki_csr_new(prm->instance_key, "ccfaas runtime instance", &csr)) != CCF_OK ||
+        (rc = ccf_pki_csr_to_pem(csr, &csr_pem)) != CCF_OK) {
+        ccf_errf(err, err_size, rc, "cannot make the certificate request");
+        goto out;
+    }
+    ccf_hex_encode(prm->policy_hash, CCF_SHA256_LEN, ph);
+    rc = CCF_ERR_NOMEM;
+    if ((evj = ccf_evidence_to_json(&ev)) == NULL ||
+        (req = json_pack("{s:s,s:s,s:O,s:s}", "nonce", prm->nonce_hex, "policy_hash", ph,
+                         "evidence", evj, "csr", csr_pem)) == NULL)
+        goto out_nomem;
+    if (prm->san_count > 0) {
+        if ((sans = json_array()) == NULL)
+            goto out_nomem;
+        for (size_t i = 0; i < prm->san_count; i++)
+            if (json_array_append_new(sans, json_string(prm->sans[i])) != 0)
+                goto out_nomem;
+        if (json_object_set(req, "subject_alt_names", sans) != 0)
+            goto out_nomem;
+    }
+    if (prm->expiry != NULL &&
+        json_object_set_new(req, "enclave_cert_expiry",
+                            json_pack("{s:i,s:i,s:i,s:i,s:i}", "year", prm->expiry[0], "month",
+                                      prm->expiry[1], "day", prm->expiry[2], "hour",
+                                      prm->expiry[3], "minute", prm->expiry[4])) != 0)
+        goto out_nomem;
+    *out = req;
+    req = NULL;
+    rc = CCF_OK;
+    goto out;
+out_nomem:
+    ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+out:
+    json_decref(req);
+    json_decref(evj);
+    json_decref(sans);
+    free(csr_pem);
+    X509_REQ_free(csr);
+    free(der);
+    return rc;
 }
 
 static ccf_err refusal(const json_t *v, long status, char *err, size_t err_size)
@@ -56,7 +218,7 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
                                  long timeout_ms, char **cert_pem, char **ca_pem, char *err,
                                  size_t err_size)
 {
-    char base[512];
+    struct proxy_conn conn = {0};
     json_t *resp = NULL, *req = NULL;
     char *body = NULL;
     long status = 0;
@@ -77,11 +239,9 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
     if (n == 0 || memchr(hostport, '/', n) != NULL)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL '%s': expected HOST:PORT",
                         proxy_url);
-    if (snprintf(base, sizeof base, "http://%.*s", (int)n, hostport) >= (int)sizeof base)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL too long");
-
-    if ((rc = post_json(base, "/attest/start", NULL, timeout_ms, &status, &resp, err,
-                        err_size)) != CCF_OK)
+    if ((rc = conn_open(&conn, hostport, n, timeout_ms, err, err_size)) != CCF_OK)
+        goto out;
+    if ((rc = post_json(&conn, "/attest/start", NULL, &status, &resp, err, err_size)) != CCF_OK)
         goto out;
     if (status != 200) {
         rc = refusal(resp, status, err, err_size);
@@ -102,8 +262,7 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = post_json(base, "/attest/linux", body, timeout_ms, &status, &resp, err,
-                        err_size)) != CCF_OK)
+    if ((rc = post_json(&conn, "/attest/linux", body, &status, &resp, err, err_size)) != CCF_OK)
         goto out;
     if (status != 200) {
         rc = refusal(resp, status, err, err_size);
@@ -118,6 +277,7 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
     }
     rc = CCF_OK;
 out:
+    conn_close(&conn);
     free(body);
     json_decref(req);
     json_decref(resp);

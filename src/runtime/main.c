@@ -1,7 +1,6 @@
 /* ccfaas-runtime: the trusted instance (DESIGN §1 step 4-5, §4, §5).
  * Loads a full policy (its exact bytes), makes a fresh key, has the proxy
  * attestation service certify it, then serves the data plane in a sandbox. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -157,7 +156,6 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     rc = 1;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     if (ccf_file_read(a.policy, CCF_POLICY_MAX_BYTES, &text, &len, err, sizeof err) != CCF_OK) {
         fail(a.policy, err);
         goto out;
@@ -271,7 +269,6 @@ out:
     free(cert_pem);
     free(ca_pem);
     free(text);
-    curl_global_cleanup();
     /* Under the seccomp filter exit handlers cannot run (LeakSanitizer's
      * check, for one, needs ptrace): end at once; everything is freed above. */
     if (sandboxed) {
