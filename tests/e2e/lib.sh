@@ -21,7 +21,7 @@ check() { # NAME CONDITION-EXIT-STATUS DETAIL
     checks=$((checks + 1))
     if [ "$2" -ne 0 ]; then echo "FAIL: $1${3:+: $3}"; fail=$((fail + 1)); fi
 }
-same() { checks=$((checks + 1)); [ "$2" == "$3" ] || { echo "FAIL: $1: got '$2', want '$3'"; fail=$((fail + 1)); }; }
+same() { checks=$((checks + 1)); [ "$2" == "$3" ] || { echo "FAIL: $1: got '$2', want '$3'${4:+ ($4)}"; fail=$((fail + 1)); }; }
 
 # --- policy: loader writes the program, data owner input-0, reader output -------------
 mkpolicy() { # OUT PORT [EXTRA_JQ]
