@@ -11,7 +11,7 @@ e2e_setup() {
     fail=0 checks=0
     "$ccfaas" serve proxy --listen 127.0.0.1:0 --data-dir "$tmp/px" --quiet >"$tmp/proxy.out" 2>"$tmp/proxy.err" &
     pids+=($!)
-    for _ in $(seq 50); do grep -q listening "$tmp/proxy.out" && break; sleep 0.1; done
+    for _ in $(seq 50); do grep -qs listening "$tmp/proxy.out" && break; sleep 0.1; done
     proxy=$(grep -o 'http://[0-9.:]*' "$tmp/proxy.out" | head -1)
     [ -n "$proxy" ] || { echo "FAIL: proxy did not start"; cat "$tmp/proxy.err"; exit 1; }
     ca=$tmp/px/proxy-ca.crt
