@@ -273,11 +273,18 @@ ccf_err ccf_client_get(ccf_client *c, const char *name, const char *path, char *
     char route[1100], tmp[4200];
     struct sink s;
     long status = 0;
-    bool to_stdout = strcmp(path, "-") == 0;
+    bool to_stdout = strcmp(path, "-") == 0, direct = false;
+    struct stat st;
     FILE *f;
     ccf_err rc;
 
-    if (to_stdout) {
+    /* A device or FIFO (/dev/null, a pipe) is written in place: the
+     * temporary-file-and-rename below would replace it with a regular file. */
+    if (!to_stdout && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if ((f = fopen(path, "wb")) == NULL)
+            return ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
+        direct = true;
+    } else if (to_stdout) {
         f = stdout;
     } else {
         if (snprintf(tmp, sizeof tmp, "%s.part-%ld", path, (long)getpid()) >= (int)sizeof tmp)
@@ -289,7 +296,10 @@ ccf_err ccf_client_get(ccf_client *c, const char *name, const char *path, char *
     rc = request(c, "GET", route, NULL, 0, f, &s, &status, err, err_size);
     if (rc == CCF_OK && status != 200)
         rc = http_error(status, &s, err, err_size);
-    if (!to_stdout) {
+    if (direct) {
+        if (fclose(f) != 0 && rc == CCF_OK)
+            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
+    } else if (!to_stdout) {
         if (fclose(f) != 0 && rc == CCF_OK)
             rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
         if (rc == CCF_OK && rename(tmp, path) != 0)
