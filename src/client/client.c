@@ -23,6 +23,7 @@ struct ccf_client {
     ccf_policy *policy;
     char base[320];
     CURL *curl;
+    struct curl_slist *headers; /* "Expect:" (no 100-continue round trip) */
     ccf_verify_tls vt;
     bool verified; /* the kept-alive connection passed verification */
 };
@@ -40,6 +41,7 @@ void ccf_client_free(ccf_client *c)
         return;
     if (c->curl != NULL)
         curl_easy_cleanup(c->curl);
+    curl_slist_free_all(c->headers);
     ccf_policy_free(c->policy);
     free(c->text);
     free(c);
@@ -77,7 +79,8 @@ ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *er
         snprintf(c->base, sizeof c->base, "%s", cfg->url);
     else
         snprintf(c->base, sizeof c->base, "https://%s", c->policy->veracruz_server_url);
-    if ((c->curl = curl_easy_init()) == NULL) {
+    if ((c->curl = curl_easy_init()) == NULL ||
+        (c->headers = curl_slist_append(NULL, "Expect:")) == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "curl_easy_init failed");
         goto fail;
     }
@@ -182,6 +185,12 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
     curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, c->cfg.timeout_s);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+    /* Large transfers: bigger buffers than libcurl's 16/64 KiB defaults, and no
+     * Expect: 100-continue (libcurl would wait up to 1 s for an answer before
+     * sending a body over 1 MiB). */
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
+    curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
     if (c->cfg.progress) {
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
