@@ -74,6 +74,44 @@ bool ccf_cli_default_runtime(char *path, size_t size, uint8_t out[CCF_SHA256_LEN
     return false;
 }
 
+int ccf_cli_serve_start(const char *service, const char *listen, unsigned threads, bool quiet,
+                        ccf_cli_mount_fn mount, void *svc, ccf_http_server **srv)
+{
+    char err[512];
+    ccf_http_config hc = {.listen = listen, .service = service, .threads = threads,
+                          .quiet = quiet};
+    *srv = NULL;
+    if (ccf_http_server_new(&hc, srv, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve %s: --listen: %s\n", service, err);
+        return CCF_EXIT_USAGE;
+    }
+    if (mount(svc, *srv) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve %s: cannot add routes\n", service);
+        return CCF_EXIT_FAIL;
+    }
+    ccf_http_block_stop_signals(); /* before the server threads exist */
+    if (ccf_http_server_start(*srv, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve %s: %s: %s\n", service, listen, err);
+        return CCF_EXIT_FAIL;
+    }
+    return CCF_EXIT_OK;
+}
+
+void ccf_cli_print_listening(const char *listen, const ccf_http_server *srv)
+{
+    char host[256];
+    snprintf(host, sizeof host, "%s", listen);
+    char *colon = strrchr(host, ':');
+    if (colon != NULL)
+        *colon = '\0';
+    printf("  listening: http://%s:%u\n", host, ccf_http_server_port(srv));
+}
+
+static ccf_err mount_proxy(void *svc, ccf_http_server *srv)
+{
+    return ccf_proxy_mount(svc, srv);
+}
+
 static int serve_proxy(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:3010", *data_dir = "ccfaas-data", *pub = NULL;
@@ -166,29 +204,11 @@ static int serve_proxy(int argc, char **argv)
         fprintf(stderr, "ccfaas serve proxy: %s\n", err);
         goto out;
     }
-    ccf_http_config hc = {.listen = listen, .service = "proxy", .threads = (unsigned)threads,
-                          .quiet = quiet};
-    if (ccf_http_server_new(&hc, &srv, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve proxy: --listen: %s\n", err);
-        rc = CCF_EXIT_USAGE;
+    if ((rc = ccf_cli_serve_start("proxy", listen, (unsigned)threads, quiet, mount_proxy, proxy,
+                                  &srv)) != CCF_EXIT_OK)
         goto out;
-    }
-    if (ccf_proxy_mount(proxy, srv) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve proxy: cannot add routes\n");
-        goto out;
-    }
-    ccf_http_block_stop_signals(); /* before the server threads exist */
-    if (ccf_http_server_start(srv, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve proxy: %s: %s\n", listen, err);
-        goto out;
-    }
-    char host[256];
-    snprintf(host, sizeof host, "%s", listen);
-    char *colon = strrchr(host, ':');
-    if (colon != NULL)
-        *colon = '\0';
     printf("ccfaas proxy attestation service\n");
-    printf("  listening: http://%s:%u\n", host, ccf_http_server_port(srv));
+    ccf_cli_print_listening(listen, srv);
     printf("  CA:        %s/%s (%s; this is the policies' proxy_service_cert)\n", data_dir,
            CCF_PROXY_CA_CERT_FILE, ccf_proxy_ca_created(proxy) ? "created" : "reused");
     printf("  platform:  linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n");

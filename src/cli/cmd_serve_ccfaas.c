@@ -35,6 +35,11 @@ static const char ccfaas_usage[] =
     "  --threads N            HTTP worker threads (default 4)\n"
     "  --quiet                no request log on stderr\n";
 
+static ccf_err mount(void *svc, ccf_http_server *srv)
+{
+    return ccf_ccfaas_mount(svc, srv);
+}
+
 int ccf_serve_ccfaas(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:5010", *data_dir = "ccfaas-data", *db = NULL;
@@ -101,29 +106,11 @@ int ccf_serve_ccfaas(int argc, char **argv)
         fprintf(stderr, "ccfaas serve ccfaas: %s\n", err);
         goto out;
     }
-    ccf_http_config hc = {.listen = listen, .service = "ccfaas", .threads = (unsigned)threads,
-                          .quiet = quiet};
-    if (ccf_http_server_new(&hc, &srv, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve ccfaas: --listen: %s\n", err);
-        rc = CCF_EXIT_USAGE;
+    if ((rc = ccf_cli_serve_start("ccfaas", listen, (unsigned)threads, quiet, mount, svc, &srv)) !=
+        CCF_EXIT_OK)
         goto out;
-    }
-    if (ccf_ccfaas_mount(svc, srv) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve ccfaas: cannot add routes\n");
-        goto out;
-    }
-    ccf_http_block_stop_signals(); /* before the server threads exist */
-    if (ccf_http_server_start(srv, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve ccfaas: %s: %s\n", listen, err);
-        goto out;
-    }
-    char host[256];
-    snprintf(host, sizeof host, "%s", listen);
-    char *colon = strrchr(host, ':');
-    if (colon != NULL)
-        *colon = '\0';
     printf("ccfaas CCFaaS service\n");
-    printf("  listening: http://%s:%u\n", host, ccf_http_server_port(srv));
+    ccf_cli_print_listening(listen, srv);
     printf("  VaaS:      %s\n", vaas);
     if (db != NULL)
         printf("  database:  %s\n", db);

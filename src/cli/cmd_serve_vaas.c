@@ -76,6 +76,11 @@ static char *fetch_ca(const char *proxy, char *err, size_t err_size)
     return r.body;
 }
 
+static ccf_err mount(void *svc, ccf_http_server *srv)
+{
+    return ccf_vaas_mount(svc, srv);
+}
+
 int ccf_serve_vaas(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:5000", *data_dir = "ccfaas-data", *ca_file = NULL;
@@ -173,29 +178,11 @@ int ccf_serve_vaas(int argc, char **argv)
         fprintf(stderr, "ccfaas serve vaas: %s\n", err);
         goto out;
     }
-    ccf_http_config hc = {.listen = listen, .service = "vaas", .threads = (unsigned)threads,
-                          .quiet = quiet};
-    if (ccf_http_server_new(&hc, &srv, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve vaas: --listen: %s\n", err);
-        rc = CCF_EXIT_USAGE;
+    if ((rc = ccf_cli_serve_start("vaas", listen, (unsigned)threads, quiet, mount, vaas, &srv)) !=
+        CCF_EXIT_OK)
         goto out;
-    }
-    if (ccf_vaas_mount(vaas, srv) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve vaas: cannot add routes\n");
-        goto out;
-    }
-    ccf_http_block_stop_signals(); /* before the server threads exist */
-    if (ccf_http_server_start(srv, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve vaas: %s: %s\n", listen, err);
-        goto out;
-    }
-    char bind_host[256];
-    snprintf(bind_host, sizeof bind_host, "%s", listen);
-    char *colon = strrchr(bind_host, ':');
-    if (colon != NULL)
-        *colon = '\0';
     printf("ccfaas VaaS\n");
-    printf("  listening: http://%s:%u\n", bind_host, ccf_http_server_port(srv));
+    ccf_cli_print_listening(listen, srv);
     printf("  runtime:   %s\n", runtime);
     printf("  proxy:     %s (CA from %s)\n", proxy, ca_file ? ca_file : "its GET /ca");
     printf("  instances: %s, ports %ld-%ld, %s\n", host ? host : "127.0.0.1",

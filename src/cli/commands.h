@@ -32,4 +32,16 @@ bool ccf_cli_parse_num(const char *s, long lo, long hi, long *out);
  * build tree (src/cli/../runtime/): its path and measurement (SHA-256). */
 bool ccf_cli_default_runtime(char *path, size_t size, uint8_t measurement[32]);
 
+#include "common/error.h"
+#include "common/http_server.h"
+/* `ccfaas serve SERVICE`: a server on listen with the service's routes
+ * (mount(svc, srv)), stop signals blocked, started. Errors are printed;
+ * returns an exit code (CCF_EXIT_OK when serving). *srv is freed by the caller
+ * in every case. */
+typedef ccf_err (*ccf_cli_mount_fn)(void *svc, ccf_http_server *srv);
+int ccf_cli_serve_start(const char *service, const char *listen, unsigned threads, bool quiet,
+                        ccf_cli_mount_fn mount, void *svc, ccf_http_server **srv);
+/* "  listening: http://HOST:PORT" with the bound port. */
+void ccf_cli_print_listening(const char *listen, const ccf_http_server *srv);
+
 #endif
