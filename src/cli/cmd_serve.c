@@ -52,17 +52,24 @@ bool ccf_cli_parse_num(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-bool ccf_cli_default_runtime(char *path, size_t size, uint8_t out[CCF_SHA256_LEN])
+bool ccf_cli_self_dir(char *out, size_t size)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    ssize_t n = readlink("/proc/self/exe", out, size - 1);
+    if (n <= 0 || (size_t)n >= size - 1)
         return false;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
+    out[n] = '\0';
+    char *slash = strrchr(out, '/');
     if (slash == NULL)
         return false;
     *slash = '\0';
+    return true;
+}
+
+bool ccf_cli_default_runtime(char *path, size_t size, uint8_t out[CCF_SHA256_LEN])
+{
+    char self[PATH_MAX];
+    if (!ccf_cli_self_dir(self, sizeof self))
+        return false;
     const char *candidates[] = {"ccfaas-runtime", "../runtime/ccfaas-runtime"};
     for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
         char err[256];

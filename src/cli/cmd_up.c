@@ -435,14 +435,8 @@ static bool find_wasm(const char *given, char *out, size_t size)
     if (given != NULL)
         return realpath(given, out) != NULL || (snprintf(out, size, "%s", given), false);
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    if (!ccf_cli_self_dir(self, sizeof self))
         return false;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash == NULL)
-        return false;
-    *slash = '\0';
     const char *cands[] = {"linear-regression.wasm",
                            "../../examples/linear-regression/linear-regression.wasm"};
     for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {

@@ -28,6 +28,8 @@ int ccf_serve_ccfaas(int argc, char **argv); /* `ccfaas serve ccfaas` */
 #include <stdint.h>
 /* Strict decimal in [lo, hi] (no sign, no spaces). */
 bool ccf_cli_parse_num(const char *s, long lo, long hi, long *out);
+/* The directory of this executable (from /proc/self/exe). */
+bool ccf_cli_self_dir(char *out, size_t size);
 /* The ccfaas-runtime beside this executable (an installation) or in the
  * build tree (src/cli/../runtime/): its path and measurement (SHA-256). */
 bool ccf_cli_default_runtime(char *path, size_t size, uint8_t measurement[32]);
