@@ -44,7 +44,7 @@ ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char 
 {
     struct sink sink = {.max = req->max_reply ? req->max_reply : CCF_HTTP_CLIENT_MAX_REPLY};
     struct curl_slist *hdrs = NULL;
-    char ctype[160];
+    char ctype[160], noproxy[1024];
     ccf_err rc = CCF_OK;
     reply->status = 0;
     reply->body = NULL;
@@ -76,6 +76,14 @@ ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char 
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    /* A user's http_proxy may serve remote services, never loopback ones
+     * (`ccfaas up`): keep their no_proxy list and add loopback to it. */
+    const char *np = getenv("no_proxy");
+    if (np == NULL || np[0] == '\0')
+        np = getenv("NO_PROXY");
+    snprintf(noproxy, sizeof noproxy, "%s%slocalhost,127.0.0.1,::1", np ? np : "",
+             np && np[0] ? "," : "");
+    curl_easy_setopt(c, CURLOPT_NOPROXY, noproxy);
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
         if (sink.too_large)
