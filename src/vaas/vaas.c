@@ -433,7 +433,6 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     in->port_held = true;
     in->state = ST_STARTING;
     in->since = time(NULL);
-    snprintf(in->hash, sizeof in->hash, "%s", "");
     in->next = v->instances;
     v->instances = in;
     v->record_count++;
@@ -441,7 +440,8 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
 
     /* Policy, files, runtime: outside the lock. */
     if (complete_policy(v, text, len, id, in->port, &full, err, sizeof err) != CCF_OK) {
-        ccf_http_respond_error(resp, 400, "invalid_policy", "%s", err);
+        /* the VaaS policy was valid: a completion that is not is our fault */
+        ccf_http_respond_error(resp, 500, "internal", "%s", err);
         goto fail;
     }
     char hash[CCF_SHA256_HEX_LEN + 1];
