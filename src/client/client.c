@@ -1,6 +1,8 @@
 /* Data-plane client over libcurl, verifying the instance in the handshake. */
 #include "client/client.h"
 
+#include "common/http_client.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -151,7 +153,7 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
                        curl_off_t up_size, FILE *download, struct sink *s, long *status,
                        char *err, size_t err_size)
 {
-    char url[1200], *escaped = NULL, errbuf[CURL_ERROR_SIZE] = "";
+    char url[1200], *escaped = NULL, errbuf[CURL_ERROR_SIZE] = "", noproxy[1024];
     CURL *h = c->curl;
     CURLcode cc;
 
@@ -184,6 +186,7 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
      * trust nothing we use. */
     curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
     curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, ccf_http_no_proxy(noproxy, sizeof noproxy));
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);

@@ -76,14 +76,7 @@ ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char 
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    /* A user's http_proxy may serve remote services, never loopback ones
-     * (`ccfaas up`): keep their no_proxy list and add loopback to it. */
-    const char *np = getenv("no_proxy");
-    if (np == NULL || np[0] == '\0')
-        np = getenv("NO_PROXY");
-    snprintf(noproxy, sizeof noproxy, "%s%slocalhost,127.0.0.1,::1", np ? np : "",
-             np && np[0] ? "," : "");
-    curl_easy_setopt(c, CURLOPT_NOPROXY, noproxy);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, ccf_http_no_proxy(noproxy, sizeof noproxy));
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
         if (sink.too_large)
@@ -144,6 +137,15 @@ const char *ccf_http_reply_error(const char *body, size_t len, char *buf, size_t
     else
         snprintf(buf, size, "%.*s", (int)(len > 200 ? 200 : len), body ? body : "");
     json_decref(v);
+    return buf;
+}
+
+const char *ccf_http_no_proxy(char *buf, size_t size)
+{
+    const char *np = getenv("no_proxy");
+    if (np == NULL || np[0] == '\0')
+        np = getenv("NO_PROXY");
+    snprintf(buf, size, "%s%slocalhost,127.0.0.1,::1", np ? np : "", np && np[0] ? "," : "");
     return buf;
 }
 

@@ -51,6 +51,11 @@ ccf_err ccf_http_call_json(const char *method, const char *url, const json_t *bo
  * the body when it has another form, into buf. Returns buf. */
 const char *ccf_http_reply_error(const char *body, size_t len, char *buf, size_t size);
 
+/* The no_proxy list for libcurl (CURLOPT_NOPROXY): the user's no_proxy /
+ * NO_PROXY plus loopback. A user's proxy may serve remote services, never
+ * loopback ones (`ccfaas up`, local instances). Returns buf. */
+const char *ccf_http_no_proxy(char *buf, size_t size);
+
 /* Frees the body; NULL is a no-op. */
 void ccf_http_reply_free(ccf_http_reply *reply);
 
