@@ -78,6 +78,18 @@ static void print_hex(const char *label, const uint8_t *b, size_t n)
     free(h);
 }
 
+
+/* The DCAP part shared by TDX and SGX quotes. */
+static void print_dcap(const ccf_tee_claims *c)
+{
+    print_hex("fmspc", c->dcap.fmspc, 6);
+    printf("  %-15s %u\n", "pce_svn", c->dcap.pce_svn);
+    if (c->tcb_status[0])
+        printf("  %-15s %s%s%s\n", "tcb_status", c->tcb_status,
+               c->dcap.advisories[0] ? " advisories " : "", c->dcap.advisories);
+    else
+        printf("  %-15s not evaluated (no --collateral)\n", "tcb_status");
+}
 static void print_text(const ccf_tee_claims *c)
 {
     printf("  %-15s %s\n", "signer", c->signer);
@@ -109,13 +121,7 @@ static void print_text(const ccf_tee_claims *c)
             snprintf(k, sizeof k, "rtmr%d", i);
             print_hex(k, c->tdx.rtmr[i], 48);
         }
-        print_hex("fmspc", c->dcap.fmspc, 6);
-        printf("  %-15s %u\n", "pce_svn", c->dcap.pce_svn);
-        if (c->tcb_status[0])
-            printf("  %-15s %s%s%s\n", "tcb_status", c->tcb_status,
-                   c->dcap.advisories[0] ? " advisories " : "", c->dcap.advisories);
-        else
-            printf("  %-15s not evaluated (no --collateral)\n", "tcb_status");
+        print_dcap(c);
         break;
     case CCF_TEE_SGX:
         printf("  %-15s %u\n", "version", c->dcap.version);
@@ -123,13 +129,7 @@ static void print_text(const ccf_tee_claims *c)
         printf("  %-15s %u\n  %-15s %u\n", "isv_prod_id", c->sgx.isv_prod_id, "isv_svn",
                c->sgx.isv_svn);
         print_hex("attributes", c->sgx.attributes, 16);
-        print_hex("fmspc", c->dcap.fmspc, 6);
-        printf("  %-15s %u\n", "pce_svn", c->dcap.pce_svn);
-        if (c->tcb_status[0])
-            printf("  %-15s %s%s%s\n", "tcb_status", c->tcb_status,
-                   c->dcap.advisories[0] ? " advisories " : "", c->dcap.advisories);
-        else
-            printf("  %-15s not evaluated (no --collateral)\n", "tcb_status");
+        print_dcap(c);
         break;
     case CCF_TEE_NITRO:
         printf("  %-15s %s\n  %-15s %llu\n", "module_id", c->nitro.module_id, "timestamp_ms",
