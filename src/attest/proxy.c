@@ -14,6 +14,7 @@
 
 #include "attest/evidence.h"
 #include "attest/pki.h"
+#include "common/utc.h"
 
 #define CA_DAYS 3650
 #define NONCE_KEEP_NS (600LL * 1000000000LL) /* used/expired nonces remembered this long */
@@ -580,10 +581,8 @@ static ccf_proxy_result attest(ccf_proxy *p, const char *platform, const json_t 
         r = fail(msg, msg_size, CCF_PROXY_INTERNAL, "cannot encode the certificate");
         goto out;
     }
-    struct tm tm;
-    char na[32];
-    gmtime_r(&not_after, &tm);
-    strftime(na, sizeof na, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char na[CCF_UTC_LEN];
+    ccf_utc_format(not_after, na);
     *response = json_pack("{s:s,s:s,s:s,s:b,s:s,s:s}", "certificate", cert_pem, "ca_certificate",
                           p->ca_pem, "platform", platform, "development_only", 1, "not_after", na,
                           "notice", NOTICE);

@@ -273,13 +273,6 @@ void ccf_tee_cert_cn(X509 *x, char *buf, size_t n)
         snprintf(buf, n, "?");
 }
 
-void ccf_tee_time_str(time_t t, char buf[32])
-{
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, 32, "@%lld", (long long)t);
-}
-
 static bool asn1_time_to_time_t(const ASN1_TIME *a, time_t *out)
 {
     struct tm tm;
@@ -299,17 +292,17 @@ ccf_err ccf_tee_cert_check_time(X509 *x, time_t at, const char *prefix, const ch
                                 char *err, size_t n)
 {
     time_t nb, na;
-    char ts[32];
+    char ts[CCF_UTC_LEN];
     if (!ccf_tee_cert_times(x, &nb, &na))
         return ccf_errf(err, n, CCF_ERR_INVALID, "%s: %s certificate has unreadable validity", prefix,
                         what);
     if (at < nb) {
-        ccf_tee_time_str(nb, ts);
+        ccf_utc_format(nb, ts);
         return ccf_errf(err, n, CCF_ERR_DENIED, "%s: %s certificate not yet valid until %s", prefix,
                         what, ts);
     }
     if (at > na) {
-        ccf_tee_time_str(na, ts);
+        ccf_utc_format(na, ts);
         return ccf_errf(err, n, CCF_ERR_DENIED, "%s: %s certificate expired at %s", prefix, what, ts);
     }
     return CCF_OK;
@@ -494,9 +487,9 @@ char *ccf_tee_claims_json(const ccf_tee_claims *c)
             put_hex(p, "user_data", c->nitro.user_data, c->nitro.user_data_len);
         if (c->nitro.has_public_key)
             put_hex(p, "public_key", c->nitro.public_key, c->nitro.public_key_len);
-        ccf_tee_time_str(c->nitro.leaf_not_before, ts);
+        ccf_utc_format(c->nitro.leaf_not_before, ts);
         json_object_set_new(p, "leaf_not_before", json_string(ts));
-        ccf_tee_time_str(c->nitro.leaf_not_after, ts);
+        ccf_utc_format(c->nitro.leaf_not_after, ts);
         json_object_set_new(p, "leaf_not_after", json_string(ts));
         json_object_set_new(o, "nitro", p);
         break;

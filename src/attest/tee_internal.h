@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include "attest/tee.h"
+#include "common/utc.h"
 
 ccf_err ccf_tee_snp_verify(const uint8_t *ev, size_t len, const ccf_tee_verify_opts *o,
                            ccf_tee_claims *c, char *err, size_t n);
@@ -41,9 +42,6 @@ EVP_PKEY *ccf_tee_p256_key(const uint8_t xy[64]);
 
 /* Subject CN into buf ("?" when absent). */
 void ccf_tee_cert_cn(X509 *x, char *buf, size_t n);
-
-/* "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
-void ccf_tee_time_str(time_t t, char buf[32]);
 
 /* notBefore/notAfter as time_t; false when unreadable. */
 bool ccf_tee_cert_times(X509 *x, time_t *nb, time_t *na);

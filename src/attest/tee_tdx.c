@@ -177,24 +177,6 @@ static bool hex_decode(const char *s, uint8_t *out, size_t n)
     return true;
 }
 
-/* "2025-06-19T10:16:03Z" -> time_t. */
-static bool iso_time(const char *s, time_t *out)
-{
-    struct tm tm = {0};
-    int y, mo, d, h, mi, se, used = 0;
-    if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 ||
-        (s[used] != 'Z' && s[used] != '.' && s[used] != '+'))
-        return false;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    *out = timegm(&tm);
-    return true;
-}
-
 /* Verifies one signed collateral item: the exact text `body`, its hex
  * signature (r||s, P-256/SHA-256), its issuer chain up to the pinned root,
  * and its issueDate..nextUpdate window around `at`. Returns the parsed body
@@ -240,19 +222,19 @@ static json_t *collateral_item(const char *pf, json_t *coll, const char *key, co
     }
     *rc = CCF_ERR_INVALID;
     if ((doc = json_loads(body, JSON_REJECT_DUPLICATES, NULL)) == NULL || !json_is_object(doc) ||
-        !iso_time(json_string_value(json_object_get(doc, "issueDate")), &issued) ||
-        !iso_time(json_string_value(json_object_get(doc, "nextUpdate")), &next)) {
+        !ccf_utc_parse(json_string_value(json_object_get(doc, "issueDate")), &issued) ||
+        !ccf_utc_parse(json_string_value(json_object_get(doc, "nextUpdate")), &next)) {
         ccf_errf(err, n, CCF_ERR_INVALID, "%s: %s is not the expected JSON", pf, what);
         goto fail;
     }
     *rc = CCF_ERR_DENIED;
     if (at < issued) {
-        ccf_tee_time_str(issued, ts);
+        ccf_utc_format(issued, ts);
         ccf_errf(err, n, CCF_ERR_DENIED, "%s: %s not yet issued (issueDate %s)", pf, what, ts);
         goto fail;
     }
     if (at > next) {
-        ccf_tee_time_str(next, ts);
+        ccf_utc_format(next, ts);
         ccf_errf(err, n, CCF_ERR_DENIED, "%s: %s expired at %s (nextUpdate)", pf, what, ts);
         goto fail;
     }

@@ -14,6 +14,7 @@
 
 #include "ccfaas/internal.h"
 #include "client/identity.h"
+#include "common/utc.h"
 #include "common/crypto.h"
 #include "common/file.h"
 
@@ -116,7 +117,7 @@ static void h_function_post(const ccf_http_request *req, ccf_http_response *resp
     ccf_ccfaas *svc = ctx;
     ccf_policy *p = NULL;
     ccf_policy_errors errors;
-    char hash[CCF_SHA256_HEX_LEN + 1], err[512], when[32], location[200];
+    char hash[CCF_SHA256_HEX_LEN + 1], err[512], when[CCF_UTC_LEN], location[200];
     size_t len = 0;
     const char *body = ccf_http_request_body(req, &len);
     ccf_err rc = ccf_policy_parse(body, len, CCF_POLICY_PROGRAM, &p, &errors);
@@ -139,7 +140,7 @@ static void h_function_post(const ccf_http_request *req, ccf_http_response *resp
         json_array_append_new(progs, json_string(p->programs[i].program_file_name));
     for (size_t i = 0; dfs != NULL && i < p->data_file_count; i++)
         json_array_append_new(dfs, json_string(p->data_files[i].data_file));
-    ccf_ccfaas_store_time((int64_t)time(NULL), when);
+    ccf_utc_format(time(NULL), when);
     snprintf(location, sizeof location, "/function/%s", p->function);
     ccf_http_respond_json(resp, 201,
                           json_pack("{s:s, s:s, s:s, s:o*, s:o*}", "function", p->function,

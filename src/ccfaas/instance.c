@@ -13,6 +13,7 @@
 
 #include "ccfaas/internal.h"
 #include "client/client.h"
+#include "common/utc.h"
 #include "common/crypto.h"
 #include "common/http_client.h"
 
@@ -537,12 +538,12 @@ static json_t *vaas_status(const ccf_ccfaas *svc, const ccf_store_instance *row,
  * is shown as such and forgotten (deleted at VaaS too, to free its port). */
 static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
 {
-    char when[32], err[512] = "";
+    char when[CCF_UTC_LEN], err[512] = "";
     bool gone = false;
     json_t *runtime = NULL;
     const char *status = row->state;
 
-    ccf_ccfaas_store_time(row->created, when);
+    ccf_utc_format((time_t)row->created, when);
     json_t *o = json_pack("{s:s, s:s, s:s}", "instance", row->name, "function", row->function,
                           "created", when);
     if (o == NULL)

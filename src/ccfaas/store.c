@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/utc.h"
+
 struct ccf_ccfaas_store {
     sqlite3 *db;
     pthread_mutex_t mu;
@@ -55,14 +57,6 @@ static const char *const migrations[CCF_CCFAAS_STORE_VERSION] = {schema_v1};
 
 static const char *const file_table[] = {"program", "data_file"};
 static const char *const file_what[] = {"program", "data file"};
-
-void ccf_ccfaas_store_time(int64_t t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(out, 32, "%lld", (long long)t);
-}
 
 static ccf_store_rc db_fail(ccf_ccfaas_store *s, char *err, size_t err_size, const char *what)
 {
@@ -324,8 +318,8 @@ ccf_store_rc ccf_ccfaas_store_function_list(ccf_ccfaas_store *s, json_t **out, c
     }
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        char when[32];
-        ccf_ccfaas_store_time(sqlite3_column_int64(st, 1), when);
+        char when[CCF_UTC_LEN];
+        ccf_utc_format((time_t)sqlite3_column_int64(st, 1), when);
         json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "function",
                               (const char *)sqlite3_column_text(st, 0), "created", when,
                               "policy_hash", (const char *)sqlite3_column_text(st, 2),
@@ -465,8 +459,8 @@ ccf_store_rc ccf_ccfaas_store_file_get(ccf_ccfaas_store *s, ccf_store_file_kind 
         rc = db_fail(s, err, err_size, "lookup");
         goto out;
     }
-    char when[32];
-    ccf_ccfaas_store_time(sqlite3_column_int64(st, 2), when);
+    char when[CCF_UTC_LEN];
+    ccf_utc_format((time_t)sqlite3_column_int64(st, 2), when);
     *out = json_pack("{s:s, s:I, s:s}", "sha256", (const char *)sqlite3_column_text(st, 0),
                      "size", (json_int_t)sqlite3_column_int64(st, 1), "created", when);
     if (*out == NULL) {

@@ -120,7 +120,4 @@ void ccf_ccfaas_store_instances_free(ccf_store_instance *rows, size_t count);
 ccf_store_rc ccf_ccfaas_store_counts(ccf_ccfaas_store *s, int64_t *functions, int64_t *creating,
                                      int64_t *ready);
 
-/* "2026-11-23T11:40:00Z" */
-void ccf_ccfaas_store_time(int64_t t, char out[32]);
-
 #endif

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "common/crypto.h"
 #include "common/file.h"
+#include "common/utc.h"
 
 #define ATTEST_MAX_FILE (4u << 20)
 
@@ -29,32 +30,6 @@ static const char attest_usage[] =
     "  sgx    Intel SGX DCAP quote v3; --roots and --collateral as for tdx\n"
     "--at verifies as of that time instead of now. Exit 0 accepted, 1 refused, 2 usage.\n"
     "Nothing in ccfaas produces such evidence yet: these are verifiers only.\n";
-
-/* Strict YYYY-MM-DDTHH:MM:SSZ. */
-static bool parse_time(const char *s, time_t *out)
-{
-    struct tm tm = {0};
-    int y, mo, d, h, mi, se, used = 0;
-    static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-    if (strlen(s) != 20)
-        return false;
-    for (int i = 0; i < 20; i++)
-        if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
-            return false;
-    if (
-        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 ||
-        used != 20 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 ||
-        y < 1970)
-        return false;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    *out = timegm(&tm);
-    return *out > 0;
-}
 
 static bool read_opt(const char *path, char **buf, size_t *len, const char *what)
 {
@@ -187,7 +162,7 @@ int ccf_cmd_attest(int argc, char **argv)
         } else if (strcmp(a, "--collateral") == 0 && has) {
             coll = argv[++i];
         } else if (strcmp(a, "--at") == 0 && has) {
-            if (!parse_time(argv[++i], &o.at)) {
+            if (!ccf_utc_parse(argv[++i], &o.at)) {
                 fprintf(stderr, "ccfaas attest verify: --at: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'\n",
                         argv[i]);
                 return CCF_EXIT_USAGE;

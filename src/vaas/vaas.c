@@ -23,6 +23,7 @@
 
 #include "attest/evidence.h"
 #include "common/crypto.h"
+#include "common/utc.h"
 #include "policy/policy.h"
 #include "vaas/backend.h"
 
@@ -71,13 +72,6 @@ struct ccf_vaas {
 };
 
 /* --- helpers --------------------------------------------------------------- */
-
-static void iso_time(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* Whether bubblewrap can make its namespaces here (user namespaces may be
  * disabled): checked once at start so that the error is clear. */
@@ -344,8 +338,8 @@ static ccf_err write_file(const char *path, const char *text, char *err, size_t 
 
 static json_t *status_json(ccf_vaas *v, const struct instance *in)
 {
-    char since[32], url[300];
-    iso_time(in->since, since);
+    char since[CCF_UTC_LEN], url[300];
+    ccf_utc_format(in->since, since);
     snprintf(url, sizeof url, "%s:%u", v->host, in->port);
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "instance_id", in->id, "instance_hash",
                           in->hash, "status", state_names[in->state], "since", since, "url", url,
