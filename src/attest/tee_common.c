@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/pki.h"
 #include "attest/tee_internal.h"
 #include "common/crypto.h"
 
@@ -273,19 +274,10 @@ void ccf_tee_cert_cn(X509 *x, char *buf, size_t n)
         snprintf(buf, n, "?");
 }
 
-static bool asn1_time_to_time_t(const ASN1_TIME *a, time_t *out)
-{
-    struct tm tm;
-    if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
-        return false;
-    *out = timegm(&tm);
-    return true;
-}
-
 bool ccf_tee_cert_times(X509 *x, time_t *nb, time_t *na)
 {
-    return asn1_time_to_time_t(X509_get0_notBefore(x), nb) &&
-           asn1_time_to_time_t(X509_get0_notAfter(x), na);
+    return ccf_pki_asn1_time(X509_get0_notBefore(x), nb) &&
+           ccf_pki_asn1_time(X509_get0_notAfter(x), na);
 }
 
 ccf_err ccf_tee_cert_check_time(X509 *x, time_t at, const char *prefix, const char *what,
