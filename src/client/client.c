@@ -1,6 +1,7 @@
 /* Data-plane client over libcurl, verifying the instance in the handshake. */
 #include "client/client.h"
 
+#include "common/dynbuf.h"
 #include "common/http_client.h"
 
 #include <curl/curl.h>
@@ -102,12 +103,9 @@ const char *ccf_client_policy_hash(const ccf_client *c) { return c->hash; }
 /* ---- one request ------------------------------------------------------------ */
 
 struct sink {
-    FILE *file;      /* the body goes here when the status is 2xx */
-    char *mem;       /* else (and for JSON replies) here, bounded */
-    size_t len, cap;
-    bool to_file;
+    FILE *file;     /* the body goes here when the status is 2xx */
+    ccf_dynbuf mem; /* else (and for JSON replies) here, bounded */
     CURL *curl;
-    bool overflow;
 };
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
@@ -118,22 +116,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
     if (s->file != NULL && status >= 200 && status < 300)
         return fwrite(data, 1, len, s->file) == len ? len : 0;
-    if (s->len + len + 1 > MAX_JSON_REPLY) {
-        s->overflow = true;
-        return 0;
-    }
-    if (s->len + len + 1 > s->cap) {
-        size_t cap = (s->len + len + 1) * 2;
-        char *p = realloc(s->mem, cap);
-        if (p == NULL)
-            return 0;
-        s->mem = p;
-        s->cap = cap;
-    }
-    memcpy(s->mem + s->len, data, len);
-    s->len += len;
-    s->mem[s->len] = '\0';
-    return len;
+    return ccf_dynbuf_add(&s->mem, data, len) == CCF_OK ? len : 0; /* 0 aborts */
 }
 
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -170,6 +153,7 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
     curl_free(escaped);
 
     memset(s, 0, sizeof *s);
+    ccf_dynbuf_init(&s->mem, MAX_JSON_REPLY);
     s->file = download;
     s->curl = h;
     curl_easy_reset(h);
@@ -234,13 +218,13 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
 /* The error of a non-2xx reply: "403 forbidden: identity 1 may not read output". */
 static ccf_err http_error(long status, const struct sink *s, char *err, size_t err_size)
 {
-    json_t *j = s->mem ? json_loads(s->mem, 0, NULL) : NULL;
+    json_t *j = s->mem.p ? json_loads(s->mem.p, 0, NULL) : NULL;
     const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
     const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
     ccf_err e = status == 403 ? CCF_ERR_DENIED : status == 404 ? CCF_ERR_NOT_FOUND
               : status == 413 ? CCF_ERR_TOO_LARGE : CCF_ERR_INVALID;
     ccf_errf(err, err_size, e, "%ld %s: %s", status, code ? code : "error",
-             msg ? msg : (s->mem ? s->mem : "(no detail)"));
+             msg ? msg : (s->mem.p ? s->mem.p : "(no detail)"));
     json_decref(j);
     return e;
 }
@@ -253,10 +237,10 @@ ccf_err ccf_client_verify(ccf_client *c, ccf_verify_result *res, char *err, size
     *res = c->vt.result;
     if (rc == CCF_OK && status != 200)
         rc = http_error(status, &s, err, err_size);
-    else if (rc == CCF_OK && (s.mem == NULL || strcmp(s.mem, c->hash) != 0))
+    else if (rc == CCF_OK && (s.mem.p == NULL || strcmp(s.mem.p, c->hash) != 0))
         rc = ccf_errf(err, err_size, CCF_ERR_DENIED,
-                      "the instance serves policy %.64s, not %s", s.mem ? s.mem : "?", c->hash);
-    free(s.mem);
+                      "the instance serves policy %.64s, not %s", s.mem.p ? s.mem.p : "?", c->hash);
+    ccf_dynbuf_free(&s.mem);
     return rc;
 }
 
@@ -280,7 +264,7 @@ ccf_err ccf_client_put(ccf_client *c, const char *name, const char *path, bool a
         rc = http_error(status, &s, err, err_size);
     if (f != stdin)
         fclose(f);
-    free(s.mem);
+    ccf_dynbuf_free(&s.mem);
     return rc;
 }
 
@@ -326,7 +310,7 @@ ccf_err ccf_client_get(ccf_client *c, const char *name, const char *path, char *
     } else {
         fflush(stdout);
     }
-    free(s.mem);
+    ccf_dynbuf_free(&s.mem);
     return rc;
 }
 
@@ -344,7 +328,7 @@ ccf_err ccf_client_execute(ccf_client *c, const char *program, long *exit_code, 
     if (rc == CCF_OK && status != 200)
         rc = http_error(status, &s, err, err_size);
     if (rc == CCF_OK) {
-        j = s.mem ? json_loads(s.mem, 0, NULL) : NULL;
+        j = s.mem.p ? json_loads(s.mem.p, 0, NULL) : NULL;
         json_t *code = json_object_get(j, "exit_code");
         json_t *t = json_object_get(j, "trap");
         *exit_code = json_is_integer(code) ? (long)json_integer_value(code) : -1;
@@ -353,7 +337,7 @@ ccf_err ccf_client_execute(ccf_client *c, const char *program, long *exit_code, 
             rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "malformed reply to execute");
     }
     json_decref(j);
-    free(s.mem);
+    ccf_dynbuf_free(&s.mem);
     return rc;
 }
 
@@ -364,6 +348,6 @@ ccf_err ccf_client_shutdown(ccf_client *c, char *err, size_t err_size)
     ccf_err rc = request(c, "POST", "/shutdown", NULL, 0, NULL, &s, &status, err, err_size);
     if (rc == CCF_OK && status != 200)
         rc = http_error(status, &s, err, err_size);
-    free(s.mem);
+    ccf_dynbuf_free(&s.mem);
     return rc;
 }

@@ -1,6 +1,8 @@
 /* Control-plane HTTP client over libcurl (see http_client.h). */
 #include "common/http_client.h"
 
+#include "common/dynbuf.h"
+
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,41 +10,22 @@
 #include <string.h>
 
 struct sink {
-    char *p;
-    size_t len, cap, max;
-    bool too_large, nomem;
+    ccf_dynbuf buf;
+    ccf_err failed; /* why the transfer was aborted */
 };
 
 static size_t on_data(char *data, size_t size, size_t n, void *ud)
 {
     struct sink *s = ud;
-    size_t k = size * n;
-    if (k > s->max - s->len) {
-        s->too_large = true;
-        return 0; /* aborts the transfer */
-    }
-    if (s->len + k + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + k + 1)
-            cap *= 2;
-        char *np = realloc(s->p, cap);
-        if (np == NULL) {
-            s->nomem = true;
-            return 0;
-        }
-        s->p = np;
-        s->cap = cap;
-    }
-    memcpy(s->p + s->len, data, k);
-    s->len += k;
-    s->p[s->len] = '\0';
-    return k;
+    s->failed = ccf_dynbuf_add(&s->buf, data, size * n);
+    return s->failed == CCF_OK ? size * n : 0; /* 0 aborts the transfer */
 }
 
 ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char *err,
                       size_t err_size)
 {
-    struct sink sink = {.max = req->max_reply ? req->max_reply : CCF_HTTP_CLIENT_MAX_REPLY};
+    struct sink sink = {.failed = CCF_OK};
+    ccf_dynbuf_init(&sink.buf, req->max_reply ? req->max_reply : CCF_HTTP_CLIENT_MAX_REPLY);
     struct curl_slist *hdrs = NULL;
     char ctype[160], noproxy[1024];
     ccf_err rc = CCF_OK;
@@ -79,25 +62,25 @@ ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char 
     curl_easy_setopt(c, CURLOPT_NOPROXY, ccf_http_no_proxy(noproxy, sizeof noproxy));
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
-        if (sink.too_large)
+        if (sink.failed == CCF_ERR_TOO_LARGE)
             rc = ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "%s %s: reply larger than %zu bytes",
-                          req->method, req->url, sink.max);
-        else if (sink.nomem)
+                          req->method, req->url, sink.buf.max);
+        else if (sink.failed != CCF_OK)
             rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "%s %s: out of memory", req->method,
                           req->url);
         else
             rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s %s: %s", req->method, req->url,
                           curl_easy_strerror(cc));
-        free(sink.p);
+        ccf_dynbuf_free(&sink.buf);
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply->status);
-    if (sink.p == NULL && (sink.p = calloc(1, 1)) == NULL) {
+    if (sink.buf.p == NULL && (sink.buf.p = calloc(1, 1)) == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto out;
     }
-    reply->body = sink.p;
-    reply->len = sink.len;
+    reply->body = sink.buf.p; /* the reply owns the bytes now */
+    reply->len = sink.buf.len;
 out:
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(c);

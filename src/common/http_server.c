@@ -1,6 +1,8 @@
 /* Control-plane HTTP server: libmicrohttpd + our router (see http_server.h). */
 #include "common/http_server.h"
 
+#include "common/dynbuf.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -70,8 +72,7 @@ struct ccf_http_request {
     char *pnames[CCF_HTTP_MAX_PARAMS];
     char *pvalues[CCF_HTTP_MAX_PARAMS];
     size_t nparams;
-    char *body;
-    size_t len, cap, max;
+    ccf_dynbuf body; /* capped at the route's max_body */
     unsigned long long received; /* all body bytes seen, also beyond the cap */
     bool too_large;
     bool responded;
@@ -522,7 +523,7 @@ static void request_free(ccf_http_request *req)
         free(req->pnames[i]);
         free(req->pvalues[i]);
     }
-    free(req->body);
+    ccf_dynbuf_free(&req->body);
     free(req);
 }
 
@@ -597,7 +598,7 @@ static enum MHD_Result begin_request(ccf_http_request *req, const char *url)
                 goto out;
             }
             req->route = (int)i;
-            req->max = rt->max_body;
+            ccf_dynbuf_init(&req->body, rt->max_body);
             goto out;
         }
         size_t used = strlen(allow);
@@ -650,10 +651,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             char *end = NULL;
             errno = 0;
             unsigned long long n = strtoull(cl, &end, 10);
-            if (errno != 0 || end == cl || *end != '\0' || n > req->max) {
+            if (errno != 0 || end == cl || *end != '\0' || n > req->body.max) {
                 char msg[128];
                 snprintf(msg, sizeof msg, "request body larger than the limit of %zu bytes",
-                         req->max);
+                         req->body.max);
                 return respond_error_now(req, 413, "too_large", msg, NULL);
             }
         }
@@ -665,39 +666,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->received += n;
         /* an oversized body without Content-Length is read and dropped so
          * that the 413 can be sent; a flood beyond that closes the connection */
-        if ((req->responded || req->too_large) && req->received - req->len > DISCARD_MAX)
+        if ((req->responded || req->too_large) && req->received - req->body.len > DISCARD_MAX)
             return MHD_NO;
         if (req->responded || req->too_large)
             return MHD_YES;
-        if (n > req->max - req->len) {
+        ccf_err rc = ccf_dynbuf_add(&req->body, upload_data, n);
+        if (rc == CCF_ERR_TOO_LARGE) {
             req->too_large = true;
-            free(req->body);
-            req->body = NULL;
-            req->len = req->cap = 0;
-            return MHD_YES;
+            ccf_dynbuf_free(&req->body);
+        } else if (rc != CCF_OK) {
+            return MHD_NO;
         }
-        if (req->len + n + 1 > req->cap) {
-            size_t ncap = req->cap ? req->cap : 1024;
-            while (ncap < req->len + n + 1)
-                ncap *= 2;
-            if (ncap > req->max + 1)
-                ncap = req->max + 1;
-            char *nb = realloc(req->body, ncap);
-            if (nb == NULL)
-                return MHD_NO;
-            req->body = nb;
-            req->cap = ncap;
-        }
-        memcpy(req->body + req->len, upload_data, n);
-        req->len += n;
-        req->body[req->len] = '\0';
         return MHD_YES;
     }
     if (req->responded)
         return MHD_YES;
     if (req->too_large) {
         char msg[128];
-        snprintf(msg, sizeof msg, "request body larger than the limit of %zu bytes", req->max);
+        snprintf(msg, sizeof msg, "request body larger than the limit of %zu bytes",
+                 req->body.max);
         return respond_error_now(req, 413, "too_large", msg, NULL);
     }
     ccf_http_response resp = {0};
@@ -934,8 +921,8 @@ const char *ccf_http_request_header(const ccf_http_request *req, const char *nam
 
 const char *ccf_http_request_body(const ccf_http_request *req, size_t *len)
 {
-    *len = req->len;
-    return req->body ? req->body : "";
+    *len = req->body.len;
+    return req->body.p ? req->body.p : "";
 }
 
 json_t *ccf_http_request_json(const ccf_http_request *req, char *err, size_t err_size)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/crypto.h"
+#include "common/dynbuf.h"
 #include "common/error.h"
 #include "common/file.h"
 
@@ -99,12 +100,42 @@ static void test_strerror_and_errf(void **state)
     assert_string_equal(buf, "truncat");
 }
 
+/* The capped buffer: bytes kept with a NUL after them, growth, the cap
+ * refused without changing what is held, reuse after free. */
+static void test_dynbuf(void **state)
+{
+    (void)state;
+    ccf_dynbuf b;
+    char big[3000];
+    memset(big, 'x', sizeof big);
+    ccf_dynbuf_init(&b, 4000);
+    assert_int_equal(ccf_dynbuf_add(&b, "ab", 2), CCF_OK);
+    assert_int_equal(ccf_dynbuf_add(&b, "", 0), CCF_OK);
+    assert_string_equal(b.p, "ab");
+    assert_int_equal(ccf_dynbuf_add(&b, big, sizeof big), CCF_OK); /* grows past 1024 */
+    assert_int_equal(b.len, 3002);
+    assert_true(b.cap <= 4001);
+    assert_int_equal(b.p[b.len], '\0');
+    assert_int_equal(ccf_dynbuf_add(&b, big, 999), CCF_ERR_TOO_LARGE);
+    assert_int_equal(b.len, 3002);
+    assert_int_equal(ccf_dynbuf_add(&b, big, 998), CCF_OK); /* exactly the cap */
+    assert_int_equal(b.len, 4000);
+    assert_int_equal(ccf_dynbuf_add(&b, "y", 1), CCF_ERR_TOO_LARGE);
+    ccf_dynbuf_free(&b);
+    assert_null(b.p);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(ccf_dynbuf_add(&b, "z", 1), CCF_OK);
+    assert_string_equal(b.p, "z");
+    ccf_dynbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_file_read_exact_bytes), cmocka_unit_test(test_file_read_cap),
         cmocka_unit_test(test_file_read_missing),     cmocka_unit_test(test_sha256_known_vector),
         cmocka_unit_test(test_hex_checks),            cmocka_unit_test(test_strerror_and_errf),
+        cmocka_unit_test(test_dynbuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

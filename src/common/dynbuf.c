@@ -1,0 +1,42 @@
+/* Growable byte buffer with a cap (see dynbuf.h). */
+#include "common/dynbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ccf_dynbuf_init(ccf_dynbuf *b, size_t max)
+{
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->max = max;
+}
+
+ccf_err ccf_dynbuf_add(ccf_dynbuf *b, const void *data, size_t n)
+{
+    if (n > b->max - b->len)
+        return CCF_ERR_TOO_LARGE;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if (cap > b->max + 1) /* never more than the cap allows */
+            cap = b->max + 1;
+        char *p = realloc(b->p, cap);
+        if (p == NULL)
+            return CCF_ERR_NOMEM;
+        b->p = p;
+        b->cap = cap;
+    }
+    if (n > 0)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return CCF_OK;
+}
+
+void ccf_dynbuf_free(ccf_dynbuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
