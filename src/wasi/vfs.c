@@ -24,6 +24,7 @@ struct ccf_vfs_node {
     uint64_t atim, mtim, ctim;
     uint8_t *data; /* regular file */
     uint64_t size, cap;
+    uint64_t generation; /* bumped on every change of data or size */
     dir_entry *entries; /* directory */
     size_t count, entries_cap;
     char *target; /* symbolic link */
@@ -297,6 +298,14 @@ static bool has(uint32_t rights, uint32_t need) { return (rights & need) == need
 
 uint8_t ccf_vfs_node_type(const ccf_vfs_node *n) { return n->type; }
 uint64_t ccf_vfs_node_size(const ccf_vfs_node *n) { return n->size; }
+uint64_t ccf_vfs_node_generation(const ccf_vfs_node *n) { return n->generation; }
+
+const uint8_t *ccf_vfs_node_bytes(const ccf_vfs_node *n, uint64_t *size)
+{
+    *size = n->type == WASI_FILETYPE_REGULAR_FILE ? n->size : 0;
+    return *size > 0 ? n->data : NULL;
+}
+
 void ccf_vfs_retain(ccf_vfs_node *n) { n->refs++; }
 
 void ccf_vfs_release(ccf_vfs *vfs, ccf_vfs_node *n)
@@ -377,6 +386,7 @@ static ccf_wasi_errno resize(ccf_vfs *vfs, ccf_vfs_node *n, uint64_t size)
         memset(n->data + n->size, 0, (size_t)(size - n->size));
     vfs->bytes = vfs->bytes - n->size + size;
     n->size = size;
+    n->generation++;
     n->mtim = n->ctim = now_ns();
     return WASI_ESUCCESS;
 }
@@ -396,6 +406,7 @@ ccf_wasi_errno ccf_vfs_node_write(ccf_vfs *vfs, ccf_vfs_node *n, uint64_t off, c
     if (off + len > n->size && (e = resize(vfs, n, off + len)) != WASI_ESUCCESS)
         return e;
     memcpy(n->data + off, buf, len);
+    n->generation++;
     n->mtim = n->ctim = now_ns();
     return WASI_ESUCCESS;
 }
@@ -822,6 +833,7 @@ static void adopt(ccf_vfs *vfs, ccf_vfs_node *n, uint8_t *buf, size_t len)
     vfs->bytes = vfs->bytes - n->size + len;
     n->data = buf;
     n->size = n->cap = len;
+    n->generation++;
     n->mtim = n->ctim = now_ns();
 }
 
@@ -905,12 +917,23 @@ ccf_wasi_errno ccf_vfs_put_owned(ccf_vfs *vfs, const ccf_file_rights *p, const c
     return e;
 }
 
-ccf_wasi_errno ccf_vfs_get(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
-                           uint8_t **data, size_t *len)
+ccf_wasi_errno ccf_vfs_room(const ccf_vfs *vfs, const char *path, uint64_t size, bool append)
+{
+    const ccf_vfs_node *n = lookup(vfs, path);
+    uint64_t old = n != NULL && n->type == WASI_FILETYPE_REGULAR_FILE ? n->size : 0;
+    uint64_t after = append ? old + size : size;
+    if (size > vfs->limits.max_file_bytes || after > vfs->limits.max_file_bytes)
+        return WASI_EFBIG;
+    if (after > old && after - old > vfs->limits.max_total_bytes - vfs->bytes)
+        return WASI_ENOSPC;
+    return WASI_ESUCCESS;
+}
+
+ccf_wasi_errno ccf_vfs_open_read(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
+                                 ccf_vfs_node **out)
 {
     ccf_vfs_node *n = visible_node(vfs, p, path);
-    *data = NULL;
-    *len = 0;
+    *out = NULL;
     if (n == NULL)
         return WASI_ENOENT;
     if (n->type == WASI_FILETYPE_DIRECTORY)
@@ -919,13 +942,28 @@ ccf_wasi_errno ccf_vfs_get(ccf_vfs *vfs, const ccf_file_rights *p, const char *p
         return WASI_EINVAL;
     if (!has(node_rights(p, path, n), CCF_PATH_OPEN | CCF_FD_READ))
         return WASI_ENOTCAPABLE;
-    if ((*data = malloc(n->size > 0 ? (size_t)n->size : 1)) == NULL)
-        return WASI_ENOMEM;
-    if (n->size > 0) /* an empty file has no buffer */
-        memcpy(*data, n->data, (size_t)n->size);
-    *len = (size_t)n->size;
     n->atim = now_ns();
+    n->refs++;
+    *out = n;
     return WASI_ESUCCESS;
+}
+
+ccf_wasi_errno ccf_vfs_get(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
+                           uint8_t **data, size_t *len)
+{
+    ccf_vfs_node *n;
+    ccf_wasi_errno e = ccf_vfs_open_read(vfs, p, path, &n);
+    *data = NULL;
+    *len = 0;
+    if (e != WASI_ESUCCESS)
+        return e;
+    if ((*data = malloc(n->size > 0 ? (size_t)n->size : 1)) == NULL)
+        e = WASI_ENOMEM;
+    else if (n->size > 0) /* an empty file has no buffer */
+        memcpy(*data, n->data, (size_t)n->size);
+    *len = e == WASI_ESUCCESS ? (size_t)n->size : 0;
+    ccf_vfs_release(vfs, n);
+    return e;
 }
 
 const char *ccf_wasi_errno_name(ccf_wasi_errno e)

@@ -74,6 +74,13 @@ void ccf_vfs_release(ccf_vfs *vfs, ccf_vfs_node *node);
 /* Node operations; rights were checked when the descriptor was opened. */
 uint8_t ccf_vfs_node_type(const ccf_vfs_node *node);
 uint64_t ccf_vfs_node_size(const ccf_vfs_node *node);
+/* Changes with every write, truncation or replacement of the node's bytes:
+ * a reader that holds on to ccf_vfs_node_bytes compares it to know its view
+ * is still the file's content. */
+uint64_t ccf_vfs_node_generation(const ccf_vfs_node *node);
+/* The bytes of a regular file in place (NULL when empty; *size 0 for other
+ * types); valid until the next change (see ccf_vfs_node_generation). */
+const uint8_t *ccf_vfs_node_bytes(const ccf_vfs_node *node, uint64_t *size);
 void ccf_vfs_node_stat(const ccf_vfs_node *node, ccf_vfs_stat *st);
 /* Reads up to len bytes at off; *n = bytes read (0 at or past the end). */
 ccf_wasi_errno ccf_vfs_node_read(ccf_vfs_node *node, uint64_t off, void *buf, size_t len,
@@ -126,6 +133,15 @@ ccf_wasi_errno ccf_vfs_put_owned(ccf_vfs *vfs, const ccf_file_rights *principal,
                                  uint8_t *data, size_t len, bool append);
 ccf_wasi_errno ccf_vfs_get(ccf_vfs *vfs, const ccf_file_rights *principal, const char *path,
                            uint8_t **data, size_t *len);
+/* Whether `size` bytes written to `path` (replacing it, or appended) stay
+ * within the per-file (EFBIG) and total (ENOSPC) limits as they are now; no
+ * rights checked. Lets a server refuse a body before receiving it. */
+ccf_wasi_errno ccf_vfs_room(const ccf_vfs *vfs, const char *path, uint64_t size, bool append);
+/* The regular file `path` opened for reading by the principal (PATH_OPEN and
+ * FD_READ checked), without copying it: the caller releases *out. Errors as
+ * ccf_vfs_get. */
+ccf_wasi_errno ccf_vfs_open_read(ccf_vfs *vfs, const ccf_file_rights *principal, const char *path,
+                                 ccf_vfs_node **out);
 
 /* mkdir -p of the parent directories of a normalised path, with the host's
  * privileges (callers decide whether the principal may cause it). */

@@ -331,6 +331,68 @@ static void test_put_get_rules(void **state)
     ccf_vfs_free(vfs);
 }
 
+/* Reading in place: open_read checks rights like get, the node outlives a
+ * replacement of its name's content only as far as the generation says. */
+static void test_open_read_and_generation(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = vfs_with("input-0", "data");
+    ccf_file_right items[] = {{"input-0", READ}, {"output", WRITE}};
+    ccf_file_rights p = {items, 2};
+    ccf_vfs_node *n = NULL;
+    uint64_t size = 0, gen;
+    const uint8_t *bytes;
+
+    assert_int_equal(ccf_vfs_open_read(vfs, &p, "output", &n), WASI_ENOENT);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "output", "o", 1, false), 0);
+    assert_int_equal(ccf_vfs_open_read(vfs, &p, "output", &n), WASI_ENOTCAPABLE); /* write-only */
+    assert_null(n);
+    assert_int_equal(ccf_vfs_open_read(vfs, &p, "secret", &n), WASI_ENOENT);
+    assert_int_equal(ccf_vfs_open_read(vfs, &p, "input-0", &n), 0);
+    bytes = ccf_vfs_node_bytes(n, &size);
+    assert_int_equal(size, 4);
+    assert_memory_equal(bytes, "data", 4);
+    gen = ccf_vfs_node_generation(n);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "input-0", "new!", 4, false), 0); /* replace */
+    assert_true(ccf_vfs_node_generation(n) != gen);
+    gen = ccf_vfs_node_generation(n);
+    assert_int_equal(ccf_vfs_node_write(vfs, n, 0, "N", 1), 0);
+    assert_true(ccf_vfs_node_generation(n) != gen);
+    gen = ccf_vfs_node_generation(n);
+    assert_int_equal(ccf_vfs_node_truncate(vfs, n, 2), 0);
+    assert_true(ccf_vfs_node_generation(n) != gen);
+    gen = ccf_vfs_node_generation(n);
+    assert_int_equal(ccf_vfs_node_set_times(n, 1, 1, WASI_FST_ATIM | WASI_FST_MTIM), 0);
+    assert_int_equal(ccf_vfs_node_generation(n), gen); /* times are not content */
+    bytes = ccf_vfs_node_bytes(n, &size);
+    assert_int_equal(size, 2);
+    assert_memory_equal(bytes, "Ne", 2);
+    ccf_vfs_release(vfs, n);
+    assert_content(vfs, "input-0", "Ne");
+    ccf_vfs_free(vfs);
+}
+
+/* ccf_vfs_room: the limits a put would meet, before its bytes exist. */
+static void test_room(void **state)
+{
+    (void)state;
+    ccf_vfs_limits l = {.max_total_bytes = 100, .max_file_bytes = 60};
+    ccf_vfs *vfs = ccf_vfs_new(&l);
+    assert_non_null(vfs);
+    assert_int_equal(ccf_vfs_room(vfs, "a", 60, false), 0);
+    assert_int_equal(ccf_vfs_room(vfs, "a", 61, false), WASI_EFBIG);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "a", "0123456789", 10, false), 0);
+    assert_int_equal(ccf_vfs_room(vfs, "a", 50, true), 0);
+    assert_int_equal(ccf_vfs_room(vfs, "a", 51, true), WASI_EFBIG);
+    char big[50] = {0};
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "b", big, sizeof big, false), 0); /* 60 of 100 used */
+    assert_int_equal(ccf_vfs_room(vfs, "c", 40, false), 0);
+    assert_int_equal(ccf_vfs_room(vfs, "c", 41, false), WASI_ENOSPC);
+    assert_int_equal(ccf_vfs_room(vfs, "a", 50, false), 0); /* replacing a's 10 bytes frees them */
+    assert_int_equal(ccf_vfs_room(vfs, "a", 51, false), WASI_ENOSPC);
+    ccf_vfs_free(vfs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +405,8 @@ int main(void)
         cmocka_unit_test(test_path_operations_need_their_bits),
         cmocka_unit_test(test_unlinked_file_lives_while_open),
         cmocka_unit_test(test_put_get_rules),
+        cmocka_unit_test(test_open_read_and_generation),
+        cmocka_unit_test(test_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
