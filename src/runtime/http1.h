@@ -85,7 +85,7 @@ typedef struct {
 } ccf_http1_chunked;
 
 /* Feeds in[0..len) to the decoder. Sets *used to the bytes consumed (<= len)
- * and, when they include body bytes, *data_off/*data_len to the one span of
+ * and, when they include body bytes, *data_off and *data_len to the one span of
  * in holding them (data_len 0 otherwise); at most one span per call, so
  * callers loop while *used > 0. Returns COMPLETE once the last chunk and the
  * trailer section (discarded) are consumed (*used stops right after them:
