@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LINE_MAX_CHUNKED 4096             /* a chunk size or trailer line, CRLF excluded */
-#define CHUNK_SIZE_MAX (UINT64_C(1) << 60) /* largest chunk size accepted */
+#define LINE_MAX_CHUNKED 4096                    /* a chunk size or trailer line, CRLF excluded */
+#define CHUNK_SIZE_MAX (UINT64_C(1) << 60)       /* largest chunk size accepted */
 #define LENGTH_MAX UINT64_C(9223372036854775807) /* 2^63 - 1 */
-#define SHOW_MAX 32                       /* input bytes quoted in an error message */
+#define SHOW_MAX 32                              /* input bytes quoted in an error message */
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -119,8 +119,8 @@ typedef struct {
     size_t path_len;      /* bytes of req->path written */
 } head_parser;
 
-__attribute__((format(printf, 3, 4))) static ccf_http1_result
-fail(head_parser *hp, int status, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static ccf_http1_result fail(head_parser *hp, int status,
+                                                                   const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -228,7 +228,8 @@ static ccf_http1_result parse_request_line(head_parser *hp, const char *p, size_
         if (c >= 0x80)
             return fail(hp, 400,
                         "request line: non-ASCII byte 0x%02x in the target at byte %zu "
-                        "(percent-encode it)", c, i);
+                        "(percent-encode it)",
+                        c, i);
         if (c == '#')
             return fail(hp, 400, "request line: \"#\" in the target (a fragment is never sent)");
         if (c == '%') {
@@ -288,13 +289,15 @@ static ccf_http1_result parse_request_line(head_parser *hp, const char *p, size_
         return fail(hp, 400, "request line: \"%s\" is not an HTTP version (expected HTTP/1.1)",
                     show(shown, sizeof shown, v, vlen));
     if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
-        return fail(hp, 505, "request line: HTTP/%c.%c is not supported (only HTTP/1.0 and HTTP/1.1)",
-                    v[5], v[7]);
+        return fail(hp, 505,
+                    "request line: HTTP/%c.%c is not supported (only HTTP/1.0 and HTTP/1.1)", v[5],
+                    v[7]);
     req->minor = v[7] - '0';
     return CCF_HTTP1_INCOMPLETE;
 }
 
-static ccf_http1_result field_content_length(head_parser *hp, unsigned line, const char *v, size_t n)
+static ccf_http1_result field_content_length(head_parser *hp, unsigned line, const char *v,
+                                             size_t n)
 {
     ccf_http1_request *req = hp->req;
     char shown[SHOW_BUF];
@@ -319,32 +322,50 @@ static ccf_http1_result field_content_length(head_parser *hp, unsigned line, con
     if (req->chunked)
         return fail(hp, 400,
                     "header line %u: Content-Length after Transfer-Encoding (both framings at "
-                    "once are refused)", line);
+                    "once are refused)",
+                    line);
     req->has_length = true;
     req->length = value;
     return CCF_HTTP1_INCOMPLETE;
 }
 
+/* Transfer-Encoding is a list, and its field lines make one list: it must
+ * be exactly one "chunked" (several lines or elements of it: applied twice). */
 static ccf_http1_result field_transfer_encoding(head_parser *hp, unsigned line, const char *v,
                                                 size_t n)
 {
     ccf_http1_request *req = hp->req;
     char shown[SHOW_BUF];
-    if (n == 0)
-        return fail(hp, 400, "header line %u: Transfer-Encoding is empty", line);
-    if (req->chunked)
-        return fail(hp, 400, "header line %u: a second Transfer-Encoding (chunked applied twice)",
-                    line);
-    if (!ci_equal(v, n, "chunked"))
-        return fail(hp, 501,
-                    "header line %u: Transfer-Encoding \"%s\" is not implemented (only "
-                    "\"chunked\" alone)",
-                    line, show(shown, sizeof shown, v, n));
+    size_t i = 0;
+    while (i <= n) {
+        size_t a = i;
+        while (i < n && v[i] != ',')
+            i++;
+        size_t b = i;
+        while (a < b && is_ows((unsigned char)v[a]))
+            a++;
+        while (b > a && is_ows((unsigned char)v[b - 1]))
+            b--;
+        if (a == b)
+            return fail(hp, 400, "header line %u: empty Transfer-Encoding element in \"%s\"", line,
+                        show(shown, sizeof shown, v, n));
+        if (!ci_equal(v + a, b - a, "chunked"))
+            return fail(hp, 501,
+                        "header line %u: Transfer-Encoding \"%s\" is not implemented (only "
+                        "\"chunked\" alone)",
+                        line, show(shown, sizeof shown, v + a, b - a));
+        if (req->chunked)
+            return fail(hp, 400,
+                        "header line %u: Transfer-Encoding chunked more than once (applied twice)",
+                        line);
+        req->chunked = true;
+        i++; /* past the comma (or past the end, which ends the loop) */
+    }
     if (req->has_length)
         return fail(hp, 400,
                     "header line %u: Transfer-Encoding after Content-Length (both framings at "
-                    "once are refused)", line);
-    req->chunked = true;
+                    "once are refused)",
+                    line);
     return CCF_HTTP1_INCOMPLETE;
 }
 
@@ -378,8 +399,9 @@ static ccf_http1_result field_expect(head_parser *hp, unsigned line, const char 
 {
     char shown[SHOW_BUF];
     if (!ci_equal(v, n, "100-continue"))
-        return fail(hp, 417, "header line %u: expectation \"%s\" is not supported (only 100-continue)",
-                    line, show(shown, sizeof shown, v, n));
+        return fail(hp, 417,
+                    "header line %u: expectation \"%s\" is not supported (only 100-continue)", line,
+                    show(shown, sizeof shown, v, n));
     /* RFC 9110 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored. */
     if (hp->req->minor == 1)
         hp->req->expect_continue = true;
@@ -394,14 +416,16 @@ static ccf_http1_result parse_field_line(head_parser *hp, unsigned line, const c
     if (n == 0)
         return CCF_HTTP1_INCOMPLETE; /* only a partial line can be empty here */
     if (is_ows((unsigned char)p[0]))
-        return fail(hp, 400, "header line %u: starts with whitespace (obsolete line folding)", line);
+        return fail(hp, 400, "header line %u: starts with whitespace (obsolete line folding)",
+                    line);
     size_t i = 0;
     while (i < n && is_tchar((unsigned char)p[i]))
         i++;
     if (i == n) {
         if (!complete)
             return CCF_HTTP1_INCOMPLETE;
-        return fail(hp, 400, "header line %u: no colon in \"%s\"", line, show(shown, sizeof shown, p, n));
+        return fail(hp, 400, "header line %u: no colon in \"%s\"", line,
+                    show(shown, sizeof shown, p, n));
     }
     if (p[i] != ':') {
         if (is_ows((unsigned char)p[i]))
@@ -417,8 +441,8 @@ static ccf_http1_result parse_field_line(head_parser *hp, unsigned line, const c
     for (size_t k = i; k < n; k++) {
         unsigned char c = (unsigned char)p[k];
         if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return fail(hp, 400, "header line %u: control character 0x%02x in the %s value", line, c,
-                        show(shown, sizeof shown, name, name_len));
+            return fail(hp, 400, "header line %u: control character 0x%02x in the %s value", line,
+                        c, show(shown, sizeof shown, name, name_len));
     }
     if (!complete)
         return CCF_HTTP1_INCOMPLETE;
@@ -442,8 +466,10 @@ static ccf_http1_result parse_field_line(head_parser *hp, unsigned line, const c
 static ccf_http1_result need_more(head_parser *hp, size_t len)
 {
     if (len >= CCF_HTTP1_HEAD_MAX)
-        return fail(hp, 431, "request head: no blank line within the first %d bytes (header section too large)",
-                    CCF_HTTP1_HEAD_MAX);
+        return fail(
+            hp, 431,
+            "request head: no blank line within the first %d bytes (header section too large)",
+            CCF_HTTP1_HEAD_MAX);
     return CCF_HTTP1_INCOMPLETE;
 }
 
@@ -543,9 +569,8 @@ static size_t bad_run(const uint8_t *p, size_t n)
     return k > 0 ? k : (n > 0 ? 1 : 0);
 }
 
-ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in, size_t len,
-                                        size_t *used, size_t *data_off, size_t *data_len,
-                                        char *err, size_t err_size)
+static ccf_http1_result feed(ccf_http1_chunked *c, const uint8_t *in, size_t len, size_t *used,
+                             size_t *data_off, size_t *data_len, char *err, size_t err_size)
 {
     char shown[SHOW_BUF];
     size_t i = 0;
@@ -584,10 +609,12 @@ ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in,
             if (c->line == 0) {
                 *used = i;
                 if (b == '\r' || b == '\n' || b == ';' || b == ' ' || b == '\t')
-                    return chunk_fail(c, err, err_size, "chunk size line: no chunk size (after %llu body bytes)",
+                    return chunk_fail(c, err, err_size,
+                                      "chunk size line: no chunk size (after %llu body bytes)",
                                       (unsigned long long)c->total);
-                return chunk_fail(c, err, err_size, "chunk size line: \"%s\" is not hexadecimal",
-                                  show(shown, sizeof shown, (const char *)in + i, bad_run(in + i, len - i)));
+                return chunk_fail(
+                    c, err, err_size, "chunk size line: \"%s\" is not hexadecimal",
+                    show(shown, sizeof shown, (const char *)in + i, bad_run(in + i, len - i)));
             }
             if (b == '\r') {
                 c->state = CH_SIZE_LF;
@@ -597,11 +624,13 @@ ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in,
                 c->state = CH_SIZE_WS;
             } else if (b == '\n') {
                 *used = i;
-                return chunk_fail(c, err, err_size, "chunk size line: ends in a bare LF (CRLF required)");
+                return chunk_fail(c, err, err_size,
+                                  "chunk size line: ends in a bare LF (CRLF required)");
             } else {
                 *used = i;
-                return chunk_fail(c, err, err_size, "chunk size line: \"%s\" is not hexadecimal",
-                                  show(shown, sizeof shown, (const char *)in + i, bad_run(in + i, len - i)));
+                return chunk_fail(
+                    c, err, err_size, "chunk size line: \"%s\" is not hexadecimal",
+                    show(shown, sizeof shown, (const char *)in + i, bad_run(in + i, len - i)));
             }
             if (b != '\r' && ++c->line > LINE_MAX_CHUNKED)
                 goto line_long;
@@ -617,9 +646,10 @@ ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in,
                                   "chunk size line: whitespace after the size and no extension");
             } else if (b != ' ' && b != '\t') {
                 *used = i;
-                return chunk_fail(c, err, err_size,
-                                  "chunk size line: \"%s\" after the size (expected \";\" or CRLF)",
-                                  show(shown, sizeof shown, (const char *)in + i, bad_run(in + i, len - i)));
+                return chunk_fail(
+                    c, err, err_size,
+                    "chunk size line: \"%s\" after the size (expected \";\" or CRLF)",
+                    show(shown, sizeof shown, (const char *)in + i, bad_run(in + i, len - i)));
             }
             if (++c->line > LINE_MAX_CHUNKED)
                 goto line_long;
@@ -631,7 +661,8 @@ ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in,
             } else if ((b < 0x20 && b != '\t') || b == 0x7f) {
                 *used = i;
                 return chunk_fail(c, err, err_size,
-                                  "chunk size line: control character 0x%02x in a chunk extension", b);
+                                  "chunk size line: control character 0x%02x in a chunk extension",
+                                  b);
             } else if (++c->line > LINE_MAX_CHUNKED) {
                 goto line_long;
             }
@@ -687,7 +718,8 @@ ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in,
             }
             if (b == ' ' || b == '\t') {
                 *used = i;
-                return chunk_fail(c, err, err_size, "trailer: line starts with whitespace (obsolete line folding)");
+                return chunk_fail(c, err, err_size,
+                                  "trailer: line starts with whitespace (obsolete line folding)");
             }
             if (b == ':') {
                 *used = i;
@@ -708,7 +740,9 @@ ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in,
                     return chunk_fail(c, err, err_size, "trailer: whitespace before the colon");
                 if (b == '\r' || b == '\n')
                     return chunk_fail(c, err, err_size, "trailer: field line without a colon");
-                return chunk_fail(c, err, err_size, "trailer: byte 0x%02x in a field name is not a token character", b);
+                return chunk_fail(c, err, err_size,
+                                  "trailer: byte 0x%02x in a field name is not a token character",
+                                  b);
             }
             goto trailer_byte;
         case CH_TR_VALUE:
@@ -742,7 +776,8 @@ ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in,
         case CH_END_LF:
             if (b != '\n') {
                 *used = i;
-                return chunk_fail(c, err, err_size, "trailer: CR not followed by LF on the last line");
+                return chunk_fail(c, err, err_size,
+                                  "trailer: CR not followed by LF on the last line");
             }
             c->state = CH_DONE;
             *used = i + 1;
@@ -770,4 +805,18 @@ trailers_long:
     *used = i;
     return chunk_fail(c, err, err_size, "trailer: trailer section longer than %d bytes",
                       CCF_HTTP1_HEAD_MAX);
+}
+
+ccf_http1_result ccf_http1_chunked_feed(ccf_http1_chunked *c, const uint8_t *in, size_t len,
+                                        size_t *used, size_t *data_off, size_t *data_len, char *err,
+                                        size_t err_size)
+{
+    ccf_http1_result rc = feed(c, in, len, used, data_off, data_len, err, err_size);
+    if (rc == CCF_HTTP1_INVALID && *data_len > 0) {
+        /* body bytes from a call that fails are not handed out */
+        c->total -= *data_len;
+        *data_off = 0;
+        *data_len = 0;
+    }
+    return rc;
 }

@@ -281,16 +281,25 @@ static void test_transfer_encoding(void **state)
     expect_err_contains("gzip");
     expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501);
     expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 501);
-    expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 501);
+    expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400);
+    expect_err_contains("more than once");
+    expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked,\r\n\r\n", 400);
+    expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: ,chunked\r\n\r\n", 400);
+    expect_invalid(
+        "PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", 501);
     expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n", 501);
     expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n", 501);
     expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n", 400);
-    expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
-    expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400);
-    expect_invalid("PUT / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
+    expect_invalid(
+        "PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
+    expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+                   400);
+    expect_invalid("PUT / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                   400);
     expect_err_contains("Content-Length");
     /* HTTP/1.0 with Transfer-Encoding: framing faulty, so no keep-alive (RFC 9112 6.1). */
-    expect_complete("PUT / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n");
+    expect_complete(
+        "PUT / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n");
     assert_true(req.chunked);
     assert_false(req.keep_alive);
 }
@@ -462,8 +471,9 @@ static void test_err_buffers(void **state)
 {
     (void)state;
     char small[8];
-    assert_int_equal(ccf_http1_parse_request("GET x HTTP/1.1\r\n\r\n", 18, &req, small, sizeof small),
-                     CCF_HTTP1_INVALID);
+    assert_int_equal(
+        ccf_http1_parse_request("GET x HTTP/1.1\r\n\r\n", 18, &req, small, sizeof small),
+        CCF_HTTP1_INVALID);
     assert_int_equal(strlen(small), sizeof small - 1);
     assert_int_equal(ccf_http1_parse_request("GET x HTTP/1.1\r\n\r\n", 18, &req, NULL, 0),
                      CCF_HTTP1_INVALID);
@@ -493,8 +503,14 @@ typedef struct {
  * means "the rest"), as a data plane would: it keeps the unconsumed bytes
  * and feeds them again when more arrive. */
 static unsigned rng_state;
-static size_t piece_whole(void) { return 0; }
-static size_t piece_one(void) { return 1; }
+static size_t piece_whole(void)
+{
+    return 0;
+}
+static size_t piece_one(void)
+{
+    return 1;
+}
 static size_t piece_random(void)
 {
     rng_state = rng_state * 1103515245u + 12345u;
@@ -601,9 +617,9 @@ static void test_chunked_one_span_per_call(void **state)
     assert_int_equal(c.total, 5);
     assert_string_equal(in + pos + used, "NEXT");
     /* after COMPLETE: nothing more is consumed */
-    assert_int_equal(ccf_http1_chunked_feed(&c, (const uint8_t *)"x", 1, &used, &off, &len, err,
-                                            sizeof err),
-                     CCF_HTTP1_COMPLETE);
+    assert_int_equal(
+        ccf_http1_chunked_feed(&c, (const uint8_t *)"x", 1, &used, &off, &len, err, sizeof err),
+        CCF_HTTP1_COMPLETE);
     assert_int_equal(used, 0);
     assert_int_equal(len, 0);
 }
@@ -635,7 +651,7 @@ static void test_chunked_invalid(void **state)
     CHUNKED_INVALID(";ext\r\n", "size");
     CHUNKED_INVALID(" 5\r\n", "size");
     CHUNKED_INVALID("5 \r\nabcde\r\n0\r\n\r\n", NULL); /* whitespace with no extension */
-    CHUNKED_INVALID("5\nabcde\r\n0\r\n\r\n", "LF");   /* CRLF required in chunked framing */
+    CHUNKED_INVALID("5\nabcde\r\n0\r\n\r\n", "LF");    /* CRLF required in chunked framing */
     CHUNKED_INVALID("5\rabcde\r\n0\r\n\r\n", "LF");
     CHUNKED_INVALID("1000000000000001\r\n", "2^60");
     CHUNKED_INVALID("FFFFFFFFFFFFFFFFFFFFFFFF\r\n", "2^60");
@@ -707,10 +723,18 @@ static void test_chunked_after_invalid(void **state)
     ccf_http1_chunked c;
     memset(&c, 0, sizeof c);
     size_t used, off, len;
-    assert_int_equal(ccf_http1_chunked_feed(&c, (const uint8_t *)"g\r\n", 3, &used, &off, &len, err,
-                                            sizeof err),
-                     CCF_HTTP1_INVALID);
+    assert_int_equal(
+        ccf_http1_chunked_feed(&c, (const uint8_t *)"g\r\n", 3, &used, &off, &len, err, sizeof err),
+        CCF_HTTP1_INVALID);
     assert_true(used <= 3);
+    /* a span found before the error in the same call is not handed out */
+    memset(&c, 0, sizeof c);
+    assert_int_equal(ccf_http1_chunked_feed(&c, (const uint8_t *)"3\r\nabcX", 8, &used, &off, &len,
+                                            err, sizeof err),
+                     CCF_HTTP1_INVALID);
+    assert_int_equal(len, 0);
+    assert_int_equal(c.total, 0);
+    expect_err_contains("missing CRLF after");
     assert_int_equal(ccf_http1_chunked_feed(&c, (const uint8_t *)"0\r\n\r\n", 5, &used, &off, &len,
                                             err, sizeof err),
                      CCF_HTTP1_INVALID);
