@@ -1,14 +1,16 @@
-/* The instance's HTTPS data plane (dataplane.h). */
+/* The instance's HTTPS data plane (dataplane.h): OpenSSL on non-blocking
+ * sockets driven by libevent, HTTP/1.1 framing by http1.c. Bodies stream:
+ * an upload is read straight into the buffer the file system then adopts, a
+ * download is written straight from the file's bytes; a refused upload is
+ * answered before its body is read. */
 #include "runtime/dataplane.h"
 
 #include <arpa/inet.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
+#include <errno.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <jansson.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -17,15 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-struct ccf_dataplane {
-    ccf_instance *inst;
-    SSL_CTX *ctx;
-    struct event_base *base;
-    struct evhttp *http;
-    uint16_t port;
-    bool stopping;
-};
+#include "common/dynbuf.h"
+#include "runtime/http1.h"
 
 /* ---- TLS ------------------------------------------------------------------ */
 
@@ -107,6 +104,10 @@ ccf_err ccf_dataplane_tls_ctx(ccf_instance *inst, const char *cert_pem, EVP_PKEY
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     SSL_CTX_set_cert_verify_callback(ctx, verify_identity, inst);
+    /* Writes return per TLS record (a large reply does not hold the loop) and
+     * idle connections give their record buffers back. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
     /* No resumption: every connection presents its identity afresh. */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
@@ -122,199 +123,664 @@ fail:
     return rc;
 }
 
-static struct bufferevent *make_tls_bev(struct event_base *base, void *arg)
+/* ---- connections ------------------------------------------------------------- */
+
+#define MAX_CONNECTIONS 256
+#define IDLE_SECONDS 120       /* no byte moved for this long: the connection is closed */
+#define LINGER_SECONDS 2       /* after a refusal, unread request bytes are drained this long */
+#define LINGER_BYTES (64u << 20)
+#define TURN_BYTES (8u << 20)  /* bytes one connection moves before others get a turn */
+#define WRITE_STEP (1u << 20)  /* largest single SSL_write */
+#define SMALL_BODY (1u << 20)  /* bodies of routes that take none are read and dropped up to this */
+
+typedef enum {
+    CONN_HANDSHAKE, /* TLS handshake (the identity check happens here) */
+    CONN_HEAD,      /* reading a request head */
+    CONN_BODY,      /* reading a request body */
+    CONN_SEND,      /* writing a reply */
+    CONN_LINGER,    /* reply sent after a refusal: draining what the client still sends */
+} conn_state;
+
+typedef enum { BODY_FILE, BODY_DROP } body_sink;
+
+typedef struct conn conn;
+struct conn {
+    ccf_dataplane *dp;
+    conn *prev, *next;
+    int fd;
+    SSL *ssl;
+    struct event *rd, *wr, *timer;
+    conn_state state;
+    int who;            /* the policy identity (index) found in the handshake */
+    ccf_http1_request req;
+    char in[CCF_HTTP1_HEAD_MAX]; /* received, not yet consumed: heads, chunk framing */
+    size_t in_len;
+    /* the request body: into a file buffer (uploads) or dropped */
+    body_sink sink;
+    bool append;
+    uint8_t *body;      /* Content-Length uploads: exactly that many bytes */
+    ccf_dynbuf chunks;  /* chunked uploads */
+    uint64_t body_got, body_len;
+    ccf_http1_chunked chunked;
+    /* the reply: head and small bodies in out, a file's bytes straight from the node */
+    ccf_dynbuf out;
+    size_t out_off;
+    ccf_vfs_node *node;
+    uint64_t node_gen, node_off, node_len;
+    bool close_after, linger, shutdown_after;
+    int status;
+    uint64_t linger_bytes;
+};
+
+struct ccf_dataplane {
+    ccf_instance *inst;
+    SSL_CTX *ctx;
+    struct event_base *base;
+    struct evconnlistener *listener;
+    uint64_t max_body;
+    uint16_t port;
+    bool stopping;
+    conn *conns;
+    unsigned conn_count;
+};
+
+static void conn_drive(conn *c);
+
+static void conn_close(conn *c)
 {
-    SSL *ssl = SSL_new(arg);
-    if (ssl == NULL)
-        return NULL;
-    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
+    ccf_dataplane *dp = c->dp;
+    if (c->ssl != NULL && c->state != CONN_HANDSHAKE && c->state != CONN_LINGER)
+        SSL_shutdown(c->ssl); /* close_notify, best effort (non-blocking) */
+    ERR_clear_error();
+    if (c->node != NULL)
+        ccf_vfs_release(ccf_instance_vfs(dp->inst), c->node);
+    free(c->body);
+    ccf_dynbuf_free(&c->chunks);
+    ccf_dynbuf_free(&c->out);
+    SSL_free(c->ssl);
+    if (c->rd != NULL)
+        event_free(c->rd);
+    if (c->wr != NULL)
+        event_free(c->wr);
+    if (c->timer != NULL)
+        event_free(c->timer);
+    close(c->fd);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        dp->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    dp->conn_count--;
+    free(c);
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_drive(arg);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    conn *c = arg;
+    (void)fd;
+    (void)what;
+    if (c->state != CONN_LINGER)
+        fprintf(stderr, "ccfaas-runtime: connection idle for %d s: closed\n", IDLE_SECONDS);
+    conn_close(c);
+}
+
+/* After an SSL call returned ret <= 0: waits for the socket (0) or reports
+ * the connection as finished (-1: closed by the peer, or a TLS error). */
+static int ssl_wait(conn *c, int ret)
+{
+    switch (SSL_get_error(c->ssl, ret)) {
+    case SSL_ERROR_WANT_READ:
+        event_del(c->wr);
+        event_add(c->rd, NULL);
+        return 0;
+    case SSL_ERROR_WANT_WRITE:
+        event_del(c->rd);
+        event_add(c->wr, NULL);
+        return 0;
+    default:
+        ERR_clear_error();
+        return -1;
+    }
 }
 
 /* ---- replies ------------------------------------------------------------- */
 
-static void reply(struct evhttp_request *req, int status, const char *type, struct evbuffer *body)
+static const char *reason(int status)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-    evhttp_send_reply(req, status, status < 400 ? "OK" : "Error", body);
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 505: return "HTTP Version Not Supported";
+    default: return status < 500 ? "Error" : "Internal Server Error";
+    }
 }
 
-static void reply_json(struct evhttp_request *req, int status, json_t *obj)
+/* Queues a reply head (and body, unless the body comes from c->node). */
+static bool reply_raw(conn *c, int status, const char *type, const void *body, uint64_t len,
+                      const char *extra_header)
 {
-    struct evbuffer *b = evbuffer_new();
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %llu\r\n%s%s\r\n",
+                     status, reason(status), type, (unsigned long long)len,
+                     extra_header ? extra_header : "", c->close_after ? "Connection: close\r\n" : "");
+    c->status = status;
+    return n > 0 && (size_t)n < sizeof head && ccf_dynbuf_add(&c->out, head, (size_t)n) == CCF_OK &&
+           (body == NULL || len == 0 || ccf_dynbuf_add(&c->out, body, (size_t)len) == CCF_OK);
+}
+
+static void reply_json(conn *c, int status, json_t *obj)
+{
     char *s = obj ? json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-    if (b != NULL && s != NULL)
-        evbuffer_add(b, s, strlen(s));
-    reply(req, status, "application/json", b);
+    if (s == NULL || !reply_raw(c, status, "application/json", s, strlen(s), NULL)) {
+        c->close_after = true; /* out of memory: nothing sensible to send */
+        c->status = 500;
+    }
     free(s);
     json_decref(obj);
-    if (b != NULL)
-        evbuffer_free(b);
 }
 
-static void reply_error(struct evhttp_request *req, int status, const char *code, const char *msg)
+static void reply_error(conn *c, int status, const char *code, const char *msg)
 {
-    reply_json(req, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+    reply_json(c, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
 }
 
-static void reply_status(struct evhttp_request *req, ccf_inst_status st, const char *msg)
+static void reply_status(conn *c, ccf_inst_status st, const char *msg)
 {
-    reply_error(req, ccf_inst_http_status(st), ccf_inst_code(st), msg);
+    reply_error(c, ccf_inst_http_status(st), ccf_inst_code(st), msg);
+}
+
+/* A refusal before the request body was read: the connection cannot carry
+ * another request, and what the client still sends is drained for a moment
+ * so that closing does not reset the connection before it reads the reply. */
+static void refuse_early(conn *c, int status, const char *code, const char *msg)
+{
+    bool has_body = c->req.chunked || (c->req.has_length && c->req.length > 0);
+    if (has_body) {
+        c->close_after = true;
+        c->linger = true;
+    }
+    reply_error(c, status, code, msg);
 }
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* The identity behind the request's TLS connection (found in the handshake), or -1. */
-static int request_identity(struct evhttp_request *req)
+static const char *head_error_code(int status)
 {
-    struct evhttp_connection *conn = evhttp_request_get_connection(req);
-    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
-    SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
-    return ssl != NULL ? (int)(intptr_t)SSL_get_ex_data(ssl, identity_slot) - 1 : -1;
+    switch (status) {
+    case 417: return "expectation_failed";
+    case 431: return "header_too_large";
+    case 501: return "not_implemented";
+    case 505: return "version_not_supported";
+    default: return "bad_request";
+    }
 }
 
-static void free_body(const void *data, size_t len, void *arg)
+static void log_request(const conn *c)
 {
-    (void)len;
-    (void)arg;
-    free((void *)data);
+    fprintf(stderr, "ccfaas-runtime: identity %d %s %s -> %d\n", c->who, c->req.method_name,
+            c->req.path, c->status);
 }
 
-static void on_shutdown_sent(struct evhttp_request *req, void *arg)
+static void on_shutdown_sent(ccf_dataplane *dp)
 {
-    ccf_dataplane *dp = arg;
-    (void)req;
+    dp->stopping = true;
     event_base_loopexit(dp->base, NULL);
 }
 
-static void handle_files(ccf_dataplane *dp, struct evhttp_request *req, int who, const char *name)
+static void start_download(conn *c, const char *name)
 {
-    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    char msg[512];
+    ccf_inst_status st = ccf_instance_open_read(c->dp->inst, c->who, name, &c->node, msg, sizeof msg);
+    if (st != CCF_INST_OK)
+        return reply_status(c, st, msg);
+    c->node_gen = ccf_vfs_node_generation(c->node);
+    (void)ccf_vfs_node_bytes(c->node, &c->node_len);
+    c->node_off = 0;
+    if (!reply_raw(c, 200, "application/octet-stream", NULL, c->node_len, NULL)) {
+        c->close_after = true;
+        c->node_len = 0;
+    }
+}
+
+/* A PUT or POST to /files/NAME: checked before any body byte is read. */
+static bool start_upload(conn *c, const char *name)
+{
+    char msg[512];
+    ccf_http1_request *r = &c->req;
+    uint64_t len = r->has_length ? r->length : 0;
+    ccf_inst_status st;
+
+    c->append = r->method == CCF_HTTP1_POST;
+    if ((st = ccf_instance_put_check(c->dp->inst, c->who, name, len, c->append, msg, sizeof msg)) !=
+        CCF_INST_OK) {
+        refuse_early(c, ccf_inst_http_status(st), ccf_inst_code(st), msg);
+        return false;
+    }
+    if (r->has_length && len > c->dp->max_body) {
+        snprintf(msg, sizeof msg, "a body of %llu bytes exceeds the data plane's limit of %llu",
+                 (unsigned long long)len, (unsigned long long)c->dp->max_body);
+        refuse_early(c, 413, "too_large", msg);
+        return false;
+    }
+    if (r->has_length && len > 0 && (c->body = malloc((size_t)len)) == NULL) {
+        refuse_early(c, 413, "too_large", "not enough memory for the body");
+        return false;
+    }
+    c->body_len = len;
+    c->sink = BODY_FILE;
+    return true;
+}
+
+/* The request once its body (if any) is in: the reply goes to c->out. */
+static void finish_request(conn *c)
+{
+    ccf_dataplane *dp = c->dp;
+    const char *path = c->req.path;
     char msg[512];
     ccf_inst_status st;
 
-    if (method == EVHTTP_REQ_GET) {
-        uint8_t *data;
-        size_t len;
-        struct evbuffer *b;
-        if ((st = ccf_instance_get(dp->inst, who, name, &data, &len, msg, sizeof msg)) != CCF_INST_OK)
-            return reply_status(req, st, msg);
-        if ((b = evbuffer_new()) == NULL) {
-            free(data);
-            return reply_error(req, 500, "internal", "out of memory");
+    if (c->sink == BODY_FILE) {
+        uint8_t *data = c->body;
+        size_t len = (size_t)c->body_got;
+        if (c->req.chunked) {
+            data = (uint8_t *)c->chunks.p; /* the file system adopts the buffer */
+            c->chunks.p = NULL;
+            ccf_dynbuf_free(&c->chunks);
         }
-        if (len > 0)
-            evbuffer_add_reference(b, data, len, free_body, NULL); /* no second copy */
-        else
-            free(data);
-        reply(req, 200, "application/octet-stream", b);
-        evbuffer_free(b);
-        return;
-    }
-    if (method == EVHTTP_REQ_PUT || method == EVHTTP_REQ_POST) {
-        struct evbuffer *in = evhttp_request_get_input_buffer(req);
-        size_t len = evbuffer_get_length(in);
-        /* One copy out of the received chunks (each freed as it is copied);
-         * the file system then keeps this buffer as the file's content. */
-        uint8_t *data = len > 0 ? malloc(len) : NULL;
-        bool copied = len == 0 || data != NULL;
-        for (size_t done = 0; copied && done < len;) {
-            size_t step = len - done < (1u << 30) ? len - done : (1u << 30); /* int result */
-            copied = evbuffer_remove(in, data + done, step) == (int)step;
-            done += step;
-        }
-        if (!copied) {
-            free(data);
-            return reply_error(req, 500, "internal", "out of memory");
-        }
-        st = ccf_instance_put(dp->inst, who, name, data, len, method == EVHTTP_REQ_POST, msg,
-                              sizeof msg);
+        c->body = NULL;
+        st = ccf_instance_put(dp->inst, c->who, path + 7, data, len, c->append, msg, sizeof msg);
         if (st != CCF_INST_OK)
-            return reply_status(req, st, msg);
-        return reply_json(req, 200, json_pack("{s:s, s:I}", "file", name, "bytes", (json_int_t)len));
-    }
-    reply_error(req, 405, "method_not_allowed", "files take GET, PUT (replace) or POST (append)");
-}
-
-static void handle_execute(ccf_dataplane *dp, struct evhttp_request *req, int who,
-                           const char *program)
-{
-    ccf_exec_result res;
-    char msg[512];
-    ccf_inst_status st;
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
-        return reply_error(req, 405, "method_not_allowed", "execute takes POST");
-    if ((st = ccf_instance_execute(dp->inst, who, program, &res, msg, sizeof msg)) != CCF_INST_OK)
-        return reply_status(req, st, msg);
-    reply_json(req, 200,
-               json_pack("{s:s, s:o, s:o, s:f}", "program", program, "exit_code",
-                         res.trapped ? json_null() : json_integer(res.exit_code), "trap",
-                         res.trapped ? json_string(res.trap) : json_null(), "duration_ms",
-                         (double)res.duration_us / 1000.0));
-}
-
-static void handle(struct evhttp_request *req, void *arg)
-{
-    ccf_dataplane *dp = arg;
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *raw = uri ? evhttp_uri_get_path(uri) : NULL;
-    enum evhttp_cmd_type method = evhttp_request_get_command(req);
-    size_t plen = 0;
-    char *path = NULL;
-    int who = request_identity(req);
-
-    if (who < 0) {
-        reply_error(req, 403, "forbidden", "the client certificate is not an identity of the policy");
-        goto out;
-    }
-    if (raw == NULL || (path = evhttp_uridecode(raw, 0, &plen)) == NULL || strlen(path) != plen) {
-        reply_error(req, 400, "bad_request", "malformed request path");
-        goto out;
+            return reply_status(c, st, msg);
+        return reply_json(c, 200, json_pack("{s:s, s:I}", "file", path + 7, "bytes", (json_int_t)len));
     }
     if (strcmp(path, "/policy") == 0 || strcmp(path, "/policy/hash") == 0) {
-        struct evbuffer *b = evbuffer_new();
         size_t len;
         const char *text = ccf_instance_policy_text(dp->inst, &len);
         const char *hash = ccf_instance_policy_hash(dp->inst);
-        if (method != EVHTTP_REQ_GET) {
-            reply_error(req, 405, "method_not_allowed", "the policy is read with GET");
-        } else if (b == NULL) {
-            reply_error(req, 500, "internal", "out of memory");
-        } else {
-            bool whole = path[7] == '\0';
-            evbuffer_add(b, whole ? text : hash, whole ? len : strlen(hash));
-            evhttp_add_header(evhttp_request_get_output_headers(req), "X-Policy-Hash", hash);
-            reply(req, 200, whole ? "application/json" : "text/plain", b);
-        }
-        if (b != NULL)
-            evbuffer_free(b);
+        char header[128];
+        bool whole = path[7] == '\0';
+        if (c->req.method != CCF_HTTP1_GET)
+            return reply_error(c, 405, "method_not_allowed", "the policy is read with GET");
+        snprintf(header, sizeof header, "X-Policy-Hash: %s\r\n", hash);
+        if (!reply_raw(c, 200, whole ? "application/json" : "text/plain", whole ? text : hash,
+                       whole ? len : strlen(hash), header))
+            c->close_after = true;
     } else if (strncmp(path, "/files/", 7) == 0) {
-        handle_files(dp, req, who, path + 7);
+        if (c->req.method != CCF_HTTP1_GET)
+            return reply_error(c, 405, "method_not_allowed",
+                               "files take GET, PUT (replace) or POST (append)");
+        start_download(c, path + 7);
     } else if (strncmp(path, "/execute/", 9) == 0) {
-        handle_execute(dp, req, who, path + 9);
+        ccf_exec_result res;
+        if (c->req.method != CCF_HTTP1_POST)
+            return reply_error(c, 405, "method_not_allowed", "execute takes POST");
+        if ((st = ccf_instance_execute(dp->inst, c->who, path + 9, &res, msg, sizeof msg)) != CCF_INST_OK)
+            return reply_status(c, st, msg);
+        reply_json(c, 200,
+                   json_pack("{s:s, s:o, s:o, s:f}", "program", path + 9, "exit_code",
+                             res.trapped ? json_null() : json_integer(res.exit_code), "trap",
+                             res.trapped ? json_string(res.trap) : json_null(), "duration_ms",
+                             (double)res.duration_us / 1000.0));
     } else if (strcmp(path, "/shutdown") == 0) {
-        if (method != EVHTTP_REQ_POST) {
-            reply_error(req, 405, "method_not_allowed", "shutdown takes POST");
-        } else {
-            dp->stopping = true;
-            evhttp_request_set_on_complete_cb(req, on_shutdown_sent, dp);
-            reply_json(req, 200, json_pack("{s:b}", "shutdown", 1));
+        if (c->req.method != CCF_HTTP1_POST)
+            return reply_error(c, 405, "method_not_allowed", "shutdown takes POST");
+        c->shutdown_after = true;
+        c->close_after = true;
+        reply_json(c, 200, json_pack("{s:b}", "shutdown", 1));
+    } else {
+        reply_error(c, 404, "not_found", "no such route");
+    }
+}
+
+/* A complete head in c->req: decides where its body goes (or refuses). */
+static void start_request(conn *c)
+{
+    ccf_http1_request *r = &c->req;
+    bool has_body = r->chunked || (r->has_length && r->length > 0);
+
+    c->close_after = !r->keep_alive;
+    c->sink = BODY_DROP;
+    c->body_got = 0;
+    c->body_len = r->has_length ? r->length : 0;
+    memset(&c->chunked, 0, sizeof c->chunked);
+    if (c->who < 0) {
+        refuse_early(c, 403, "forbidden", "the client certificate is not an identity of the policy");
+    } else if (r->method == CCF_HTTP1_OTHER) {
+        c->close_after = true; /* e.g. HEAD: its client would not expect the error's body */
+        refuse_early(c, 405, "method_not_allowed", "the data plane serves GET, PUT and POST");
+    } else if (strncmp(r->path, "/files/", 7) == 0 && r->method != CCF_HTTP1_GET) {
+        if (!start_upload(c, r->path + 7))
+            goto send;
+    } else if (has_body && r->has_length && r->length > SMALL_BODY) {
+        refuse_early(c, 413, "too_large", "this route takes no request body");
+    }
+    if (c->status != 0)
+        goto send;
+    if (r->expect_continue && has_body && ccf_dynbuf_add(&c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25) != CCF_OK)
+        c->close_after = true;
+    c->state = CONN_BODY;
+    return;
+send:
+    c->state = CONN_SEND;
+}
+
+/* Body bytes in[0..n) for the current request (consumed whole). false: a
+ * reply (413) was queued and the connection must stop reading the body. */
+static bool take_body(conn *c, const uint8_t *in, size_t n)
+{
+    if (c->sink == BODY_DROP) {
+        if (c->body_got + n > SMALL_BODY) {
+            refuse_early(c, 413, "too_large", "this route takes no request body");
+            c->linger = true;
+            return false;
+        }
+        c->body_got += n;
+        return true;
+    }
+    if (c->req.chunked) {
+        if (c->body_got + n > c->dp->max_body || ccf_dynbuf_add(&c->chunks, in, n) != CCF_OK) {
+            refuse_early(c, 413, "too_large", "the body exceeds the data plane's limit");
+            c->linger = true;
+            return false;
         }
     } else {
-        reply_error(req, 404, "not_found", "no such route");
+        memcpy(c->body + c->body_got, in, n);
     }
-out:
-    fprintf(stderr, "ccfaas-runtime: identity %d %s %s -> %d\n", who,
-            method == EVHTTP_REQ_GET ? "GET" : method == EVHTTP_REQ_PUT ? "PUT"
-            : method == EVHTTP_REQ_POST ? "POST" : "other",
-            raw ? raw : "?", evhttp_request_get_response_code(req));
-    free(path);
+    c->body_got += n;
+    return true;
+}
+
+/* Consumes body bytes from c->in; true once the body is complete. */
+static bool body_from_buffer(conn *c, bool *refused)
+{
+    size_t used = 0;
+    *refused = false;
+    if (!c->req.chunked) {
+        size_t n = (size_t)(c->body_len - c->body_got) < c->in_len ? (size_t)(c->body_len - c->body_got)
+                                                                  : c->in_len;
+        if (n > 0 && !take_body(c, (const uint8_t *)c->in, n))
+            return *refused = true, false;
+        used = n;
+    } else {
+        for (;;) {
+            size_t step, off, dlen;
+            char err[256];
+            ccf_http1_result r = ccf_http1_chunked_feed(&c->chunked, (const uint8_t *)c->in + used,
+                                                        c->in_len - used, &step, &off, &dlen, err,
+                                                        sizeof err);
+            if (r == CCF_HTTP1_INVALID) {
+                refuse_early(c, 400, "bad_request", err);
+                c->linger = true;
+                return *refused = true, false;
+            }
+            if (dlen > 0 && !take_body(c, (const uint8_t *)c->in + used + off, dlen))
+                return *refused = true, false;
+            used += step;
+            if (r == CCF_HTTP1_COMPLETE) {
+                c->body_len = c->body_got;
+                memmove(c->in, c->in + used, c->in_len - used);
+                c->in_len -= used;
+                return true;
+            }
+            if (step == 0)
+                break;
+        }
+    }
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+    return !c->req.chunked && c->body_got == c->body_len;
+}
+
+/* ---- the connection's state machine ---------------------------------------- */
+
+/* Reads into c->in; 1 = got bytes, 0 = waiting, -1 = connection over. */
+static int read_in(conn *c, size_t *moved)
+{
+    size_t n = 0;
+    int ret;
+    if (c->in_len == sizeof c->in)
+        return 1; /* full: the parser decides (a head that long is refused) */
+    ret = SSL_read_ex(c->ssl, c->in + c->in_len, sizeof c->in - c->in_len, &n);
+    if (ret <= 0)
+        return ssl_wait(c, ret);
+    c->in_len += n;
+    *moved += n;
+    return 1;
+}
+
+static void reset_request(conn *c)
+{
+    if (c->node != NULL)
+        ccf_vfs_release(ccf_instance_vfs(c->dp->inst), c->node);
+    c->node = NULL;
+    c->node_len = c->node_off = 0;
+    free(c->body);
+    c->body = NULL;
+    ccf_dynbuf_free(&c->chunks);
+    ccf_dynbuf_free(&c->out);
+    c->out_off = 0;
+    c->status = 0;
+    c->state = CONN_HEAD;
+}
+
+/* Advances the connection as far as it can without blocking. */
+static void conn_drive(conn *c)
+{
+    size_t moved = 0;
+    int ret, w;
+
+    while (moved < TURN_BYTES) {
+        switch (c->state) {
+        case CONN_HANDSHAKE:
+            if ((ret = SSL_accept(c->ssl)) <= 0) {
+                if (ssl_wait(c, ret) < 0)
+                    return conn_close(c);
+                goto wait;
+            }
+            c->who = (int)(intptr_t)SSL_get_ex_data(c->ssl, identity_slot) - 1;
+            c->state = CONN_HEAD;
+            break;
+        case CONN_HEAD: {
+            char err[256];
+            ccf_http1_result r = c->in_len > 0
+                                     ? ccf_http1_parse_request(c->in, c->in_len, &c->req, err, sizeof err)
+                                     : CCF_HTTP1_INCOMPLETE;
+            if (r == CCF_HTTP1_INCOMPLETE && c->in_len == sizeof c->in) {
+                r = CCF_HTTP1_INVALID; /* the parser's own limit; kept here as a guard */
+                c->req.status = 431;
+                snprintf(err, sizeof err, "request head longer than %d bytes", CCF_HTTP1_HEAD_MAX);
+            }
+            if (r == CCF_HTTP1_INCOMPLETE) {
+                if ((w = read_in(c, &moved)) < 0)
+                    return conn_close(c);
+                if (w == 0)
+                    goto wait;
+                break;
+            }
+            if (r == CCF_HTTP1_INVALID) {
+                snprintf(c->req.path, sizeof c->req.path, "(malformed)");
+                snprintf(c->req.method_name, sizeof c->req.method_name, "-");
+                c->close_after = true;
+                c->linger = true;
+                reply_error(c, c->req.status, head_error_code(c->req.status), err);
+                c->state = CONN_SEND;
+                break;
+            }
+            memmove(c->in, c->in + c->req.size, c->in_len - c->req.size);
+            c->in_len -= c->req.size;
+            start_request(c);
+            break;
+        }
+        case CONN_BODY: {
+            bool refused;
+            if (c->out.len > c->out_off) { /* 100 Continue first */
+                ret = SSL_write(c->ssl, c->out.p + c->out_off, (int)(c->out.len - c->out_off));
+                if (ret <= 0) {
+                    if (ssl_wait(c, ret) < 0)
+                        return conn_close(c);
+                    goto wait;
+                }
+                c->out_off += (size_t)ret;
+                if (c->out_off == c->out.len) {
+                    ccf_dynbuf_free(&c->out);
+                    c->out_off = 0;
+                }
+                break;
+            }
+            if (body_from_buffer(c, &refused)) {
+                finish_request(c);
+                c->state = CONN_SEND;
+                break;
+            }
+            if (refused) {
+                c->state = CONN_SEND;
+                break;
+            }
+            if (!c->req.chunked && c->sink == BODY_FILE) {
+                /* straight into the file's buffer: no staging copy */
+                size_t n = 0;
+                ret = SSL_read_ex(c->ssl, c->body + c->body_got, (size_t)(c->body_len - c->body_got), &n);
+                if (ret <= 0) {
+                    if (ssl_wait(c, ret) < 0)
+                        return conn_close(c);
+                    goto wait;
+                }
+                c->body_got += n;
+                moved += n;
+                break;
+            }
+            if ((w = read_in(c, &moved)) < 0)
+                return conn_close(c);
+            if (w == 0)
+                goto wait;
+            break;
+        }
+        case CONN_SEND:
+            if (c->out_off < c->out.len) {
+                size_t left = c->out.len - c->out_off;
+                ret = SSL_write(c->ssl, c->out.p + c->out_off, (int)(left < WRITE_STEP ? left : WRITE_STEP));
+            } else if (c->node_off < c->node_len) {
+                uint64_t size, left = c->node_len - c->node_off;
+                const uint8_t *bytes = ccf_vfs_node_bytes(c->node, &size);
+                if (ccf_vfs_node_generation(c->node) != c->node_gen || size != c->node_len) {
+                    /* replaced while being sent: end the connection, the client sees a short body */
+                    fprintf(stderr, "ccfaas-runtime: %s changed during its download: connection closed\n",
+                            c->req.path);
+                    return conn_close(c);
+                }
+                ret = SSL_write(c->ssl, bytes + c->node_off, (int)(left < WRITE_STEP ? left : WRITE_STEP));
+            } else {
+                log_request(c);
+                if (c->shutdown_after) {
+                    on_shutdown_sent(c->dp);
+                    return conn_close(c);
+                }
+                if (c->linger) {
+                    SSL_shutdown(c->ssl);
+                    ERR_clear_error();
+                    shutdown(c->fd, SHUT_WR);
+                    c->state = CONN_LINGER;
+                    event_del(c->wr);
+                    event_add(c->rd, NULL);
+                    struct timeval tv = {LINGER_SECONDS, 0};
+                    evtimer_add(c->timer, &tv);
+                    return;
+                }
+                if (c->close_after)
+                    return conn_close(c);
+                reset_request(c);
+                break;
+            }
+            if (ret <= 0) {
+                if (ssl_wait(c, ret) < 0)
+                    return conn_close(c);
+                goto wait;
+            }
+            moved += (size_t)ret;
+            if (c->out_off < c->out.len)
+                c->out_off += (size_t)ret;
+            else
+                c->node_off += (uint64_t)ret;
+            break;
+        case CONN_LINGER: {
+            char sink[16384];
+            ssize_t n = recv(c->fd, sink, sizeof sink, 0);
+            if (n > 0 && c->linger_bytes + (uint64_t)n < LINGER_BYTES) {
+                c->linger_bytes += (uint64_t)n;
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                event_add(c->rd, NULL);
+                return;
+            }
+            return conn_close(c);
+        }
+        }
+    }
+    /* moved its share: let other connections run, then continue */
+    event_active(c->rd, EV_READ, 1);
+wait:
+    {
+        struct timeval tv = {IDLE_SECONDS, 0};
+        evtimer_add(c->timer, &tv);
+    }
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr, int len,
+                      void *arg)
+{
+    ccf_dataplane *dp = arg;
+    conn *c = NULL;
+    (void)l;
+    (void)addr;
+    (void)len;
+    if (dp->conn_count >= MAX_CONNECTIONS || (c = calloc(1, sizeof *c)) == NULL) {
+        fprintf(stderr, "ccfaas-runtime: %s: connection refused\n",
+                c == NULL && dp->conn_count >= MAX_CONNECTIONS ? "too many connections" : "out of memory");
+        close(fd);
+        return;
+    }
+    c->dp = dp;
+    c->fd = fd;
+    c->who = -1;
+    ccf_dynbuf_init(&c->out, SIZE_MAX - 1);
+    ccf_dynbuf_init(&c->chunks, (size_t)dp->max_body);
+    c->next = dp->conns;
+    if (dp->conns != NULL)
+        dp->conns->prev = c;
+    dp->conns = c;
+    dp->conn_count++;
+    if ((c->ssl = SSL_new(dp->ctx)) == NULL || SSL_set_fd(c->ssl, fd) != 1 ||
+        (c->rd = event_new(dp->base, fd, EV_READ, on_io, c)) == NULL ||
+        (c->wr = event_new(dp->base, fd, EV_WRITE, on_io, c)) == NULL ||
+        (c->timer = evtimer_new(dp->base, on_timer, c)) == NULL) {
+        fprintf(stderr, "ccfaas-runtime: out of memory: connection refused\n");
+        return conn_close(c);
+    }
+    conn_drive(c);
 }
 
 /* ---- lifecycle --------------------------------------------------------------- */
 
-static ccf_err split_listen(const char *listen, char *host, size_t host_size, uint16_t *port,
-                            char *err, size_t err_size)
+static ccf_err split_listen(const char *listen, char *host, size_t host_size, char *port,
+                            size_t port_size, char *err, size_t err_size)
 {
     const char *colon = strrchr(listen, ':');
     char *end = NULL;
@@ -326,7 +792,46 @@ static ccf_err split_listen(const char *listen, char *host, size_t host_size, ui
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "bad port in \"%s\"", listen);
     memcpy(host, listen, (size_t)(colon - listen));
     host[colon - listen] = '\0';
-    *port = (uint16_t)p;
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') { /* [::1]:443 */
+        memmove(host, host + 1, strlen(host) - 2);
+        host[strlen(host) - 2] = '\0';
+    }
+    snprintf(port, port_size, "%ld", p);
+    return CCF_OK;
+}
+
+/* A listening socket on host:port (TCP_NODELAY is inherited by accepted
+ * sockets on Linux: a reply written as several TLS records must not wait for
+ * the peer's delayed ACK, 40 ms each). */
+static ccf_err listen_on(const char *addr, int *out, char *err, size_t err_size)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    char host[256], port[8];
+    int fd = -1, one = 1, gai;
+    ccf_err rc;
+
+    *out = -1;
+    if ((rc = split_listen(addr, host, sizeof host, port, sizeof port, err, err_size)) != CCF_OK)
+        return rc;
+    if ((gai = getaddrinfo(host, port, &hints, &res)) != 0)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "cannot listen on %s: %s", addr,
+                        gai_strerror(gai));
+    for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+            bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return ccf_errf(err, err_size, CCF_ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
+    *out = fd;
     return CCF_OK;
 }
 
@@ -334,39 +839,29 @@ ccf_err ccf_dataplane_new(ccf_instance *inst, const ccf_dataplane_config *cfg, c
                           char *err, size_t err_size)
 {
     ccf_dataplane *dp = calloc(1, sizeof *dp);
-    struct evhttp_bound_socket *bound;
     struct sockaddr_storage ss;
     socklen_t slen = sizeof ss;
-    char host[256];
-    uint16_t port = 0;
+    int fd = -1;
     ccf_err rc;
 
     *out = NULL;
     if (dp == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     dp->inst = inst;
-    if ((rc = split_listen(cfg->listen, host, sizeof host, &port, err, err_size)) != CCF_OK ||
-        (rc = ccf_dataplane_tls_ctx(inst, cfg->cert_pem, cfg->key, &dp->ctx, err, err_size)) != CCF_OK)
+    dp->max_body = cfg->max_body_bytes ? cfg->max_body_bytes : UINT64_C(1) << 30;
+    if (dp->max_body > SIZE_MAX / 2)
+        dp->max_body = SIZE_MAX / 2;
+    if ((rc = ccf_dataplane_tls_ctx(inst, cfg->cert_pem, cfg->key, &dp->ctx, err, err_size)) != CCF_OK ||
+        (rc = listen_on(cfg->listen, &fd, err, err_size)) != CCF_OK)
         goto fail;
-    if ((dp->base = event_base_new()) == NULL || (dp->http = evhttp_new(dp->base)) == NULL) {
+    if ((dp->base = event_base_new()) == NULL ||
+        (dp->listener = evconnlistener_new(dp->base, on_accept, dp, LEV_OPT_CLOSE_ON_FREE, -1, fd)) ==
+            NULL) {
+        close(fd);
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    evhttp_set_bevcb(dp->http, make_tls_bev, dp->ctx);
-    evhttp_set_gencb(dp->http, handle, dp);
-    evhttp_set_allowed_methods(dp->http, EVHTTP_REQ_GET | EVHTTP_REQ_PUT | EVHTTP_REQ_POST);
-    evhttp_set_max_body_size(dp->http, cfg->max_body_bytes ? (ev_ssize_t)cfg->max_body_bytes
-                                                            : (ev_ssize_t)1 << 30);
-    evhttp_set_timeout(dp->http, 120);
-    if ((bound = evhttp_bind_socket_with_handle(dp->http, host, port)) == NULL) {
-        rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot listen on %s", cfg->listen);
-        goto fail;
-    }
-    /* Accepted sockets inherit TCP_NODELAY (Linux): a reply written as several
-     * TLS records must not wait for the peer's delayed ACK (40 ms each). */
-    int one = 1;
-    setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &slen) == 0)
+    if (getsockname(fd, (struct sockaddr *)&ss, &slen) == 0)
         dp->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                   : ((struct sockaddr_in *)&ss)->sin_port);
     *out = dp;
@@ -389,8 +884,10 @@ void ccf_dataplane_free(ccf_dataplane *dp)
 {
     if (dp == NULL)
         return;
-    if (dp->http != NULL)
-        evhttp_free(dp->http);
+    while (dp->conns != NULL)
+        conn_close(dp->conns);
+    if (dp->listener != NULL)
+        evconnlistener_free(dp->listener);
     if (dp->base != NULL)
         event_base_free(dp->base);
     SSL_CTX_free(dp->ctx);

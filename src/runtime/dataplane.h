@@ -1,5 +1,6 @@
 /* The instance's data plane (DESIGN §4): HTTPS with client certificates,
- * terminated inside the runtime (libevent evhttp + bufferevent_openssl).
+ * terminated inside the runtime (OpenSSL on libevent; own HTTP/1.1 framing
+ * in http1.h, so bodies stream instead of being buffered whole).
  * The handshake refuses any client certificate that is not byte for byte one
  * of the policy's identities; requests map onto instance.h operations.
  *

@@ -266,16 +266,10 @@ static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name
     return CCF_INST_OK;
 }
 
-ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
-                                 size_t len, bool append, char *msg, size_t msg_size)
+/* The outcome of a put (or of its checks) as a status and message. */
+static ccf_inst_status put_status(ccf_wasi_errno e, int who, const char *path, bool append,
+                                  char *msg, size_t msg_size)
 {
-    char path[CCF_VFS_PATH_MAX];
-    ccf_inst_status st = put_allowed(inst, who, name, data, len, append, path, msg, msg_size);
-    if (st != CCF_INST_OK) {
-        free(data);
-        return st;
-    }
-    ccf_wasi_errno e = ccf_vfs_put_owned(inst->vfs, rights_of(inst, who), path, data, len, append);
     switch (e) {
     case WASI_ESUCCESS: return CCF_INST_OK;
     case WASI_ENOTCAPABLE:
@@ -294,19 +288,58 @@ ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, 
     }
 }
 
-ccf_inst_status ccf_instance_get(ccf_instance *inst, int who, const char *name, uint8_t **data,
-                                 size_t *len, char *msg, size_t msg_size)
+ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
+                                 size_t len, bool append, char *msg, size_t msg_size)
+{
+    char path[CCF_VFS_PATH_MAX];
+    ccf_inst_status st = put_allowed(inst, who, name, data, len, append, path, msg, msg_size);
+    if (st != CCF_INST_OK) {
+        free(data);
+        return st;
+    }
+    return put_status(ccf_vfs_put_owned(inst->vfs, rights_of(inst, who), path, data, len, append),
+                      who, path, append, msg, msg_size);
+}
+
+ccf_inst_status ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
+                                       bool append, char *msg, size_t msg_size)
+{
+    char path[CCF_VFS_PATH_MAX];
+    uint32_t r;
+    ccf_wasi_errno e;
+
+    if (who < 0 || (size_t)who >= inst->policy->identity_count)
+        return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
+    e = file_name(inst, name, path, msg, msg_size);
+    if (e == WASI_ENOENT && plain_name(name) && strlen(name) < sizeof path) {
+        /* directories still missing: the put makes them if it may create the file */
+        memcpy(path, name, strlen(name) + 1);
+        if (ccf_vfs_rights(rights_of(inst, who), path, false) & CCF_PATH_CREATE_FILE)
+            e = WASI_ESUCCESS;
+    }
+    if (e != WASI_ESUCCESS)
+        return missing_or_forbidden(inst, who, name, e, msg, msg_size);
+    r = ccf_vfs_rights(rights_of(inst, who), path, false);
+    if ((r & (CCF_PATH_OPEN | CCF_FD_WRITE)) != (CCF_PATH_OPEN | CCF_FD_WRITE))
+        return put_status(WASI_ENOTCAPABLE, who, path, append, msg, msg_size);
+    if (append && pinned(inst, path) != NULL)
+        return snprintf(msg, msg_size, "%s is a program pinned to its pi_hash: it cannot be appended to",
+                        path), CCF_INST_CONFLICT;
+    return put_status(ccf_vfs_room(inst->vfs, path, len, append), who, path, append, msg, msg_size);
+}
+
+ccf_inst_status ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
+                                       ccf_vfs_node **node, char *msg, size_t msg_size)
 {
     char path[CCF_VFS_PATH_MAX];
     ccf_wasi_errno e;
 
-    *data = NULL;
-    *len = 0;
+    *node = NULL;
     if (who < 0 || (size_t)who >= inst->policy->identity_count)
         return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
     if ((e = file_name(inst, name, path, msg, msg_size)) != WASI_ESUCCESS)
         return missing_or_forbidden(inst, who, name, e, msg, msg_size);
-    e = ccf_vfs_get(inst->vfs, rights_of(inst, who), path, data, len);
+    e = ccf_vfs_open_read(inst->vfs, rights_of(inst, who), path, node);
     /* File names are no secret from identities (they can read the policy):
      * lacking the right is 403, a file not there (yet) 404. */
     if (e == WASI_ENOTCAPABLE ||

@@ -60,13 +60,21 @@ int ccf_instance_identity_by_der(const ccf_instance *inst, const uint8_t *der, s
  * with append, extends); a program file or hash-pinned data must hash to its
  * pi_hash (else CONFLICT, old content kept) and cannot be appended to.
  * put takes data (malloc'd; NULL when len is 0): the file keeps the buffer
- * or the call frees it. get returns a copy the caller frees. msg gets a
- * human-readable reason. */
+ * or the call frees it. msg gets a human-readable reason. */
 ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
                                  size_t len, bool append, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
-ccf_inst_status ccf_instance_get(ccf_instance *inst, int who, const char *name, uint8_t **data,
-                                 size_t *len, char *msg, size_t msg_size)
+/* The checks of a put that need no content (identity, name, write right,
+ * appending to a pinned file, the size limits for len bytes), so a server can
+ * refuse a body before receiving it. OK does not promise the put succeeds. */
+ccf_inst_status ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
+                                       bool append, char *msg, size_t msg_size)
+    __attribute__((warn_unused_result));
+/* Opens a file for reading as `who` without copying it: *node is retained
+ * (release with ccf_vfs_release on ccf_instance_vfs); its bytes are read in
+ * place with ccf_vfs_node_bytes while ccf_vfs_node_generation is unchanged. */
+ccf_inst_status ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
+                                       ccf_vfs_node **node, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
 
 typedef struct {

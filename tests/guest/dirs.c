@@ -39,9 +39,11 @@ static void walk(const char *dir, int depth)
 		qsort(names, n, sizeof *names, cmp);
 	for (size_t i = 0; i < n; i++) {
 		char p[1024];
-		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		int plen = snprintf(p, sizeof p, "%s/%s", dir, names[i]);
 		struct stat st;
-		if (stat(p, &st) != 0) {
+		if (plen < 0 || (size_t)plen >= sizeof p) {
+			printf("%s/%s: path too long\n", dir, names[i]);
+		} else if (stat(p, &st) != 0) {
 			printf("stat %s: %s\n", p, guest_errname(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			printf("%*s%s/\n", 2 * depth, "", names[i]);
