@@ -155,6 +155,7 @@ struct conn {
     ccf_http1_request req;
     char in[CCF_HTTP1_HEAD_MAX]; /* received, not yet consumed: heads, chunk framing */
     size_t in_len;
+    bool in_lf; /* in holds a line end the head parser has not seen (parse only then) */
     /* the request body: into a file buffer (uploads) or dropped */
     body_sink sink;
     bool append;
@@ -560,6 +561,7 @@ static int read_in(conn *c, size_t *moved)
     ret = SSL_read_ex(c->ssl, c->in + c->in_len, sizeof c->in - c->in_len, &n);
     if (ret <= 0)
         return ssl_wait(c, ret);
+    c->in_lf = c->in_lf || memchr(c->in + c->in_len, '\n', n) != NULL;
     c->in_len += n;
     *moved += n;
     return 1;
@@ -577,6 +579,7 @@ static void reset_request(conn *c)
     ccf_dynbuf_free(&c->out);
     c->out_off = 0;
     c->status = 0;
+    c->in_lf = memchr(c->in, '\n', c->in_len) != NULL; /* a pipelined request waits there */
     c->state = CONN_HEAD;
 }
 
@@ -599,9 +602,11 @@ static void conn_drive(conn *c)
             break;
         case CONN_HEAD: {
             char err[256];
-            ccf_http1_result r = c->in_len > 0
-                                     ? ccf_http1_parse_request(c->in, c->in_len, &c->req, err, sizeof err)
-                                     : CCF_HTTP1_INCOMPLETE;
+            /* a head ends in a line end: a client trickling bytes is not re-parsed per byte */
+            ccf_http1_result r = c->in_lf ? ccf_http1_parse_request(c->in, c->in_len, &c->req, err,
+                                                                    sizeof err)
+                                          : CCF_HTTP1_INCOMPLETE;
+            c->in_lf = false;
             if (r == CCF_HTTP1_INCOMPLETE && c->in_len == sizeof c->in) {
                 r = CCF_HTTP1_INVALID; /* the parser's own limit; kept here as a guard */
                 c->req.status = 431;
@@ -626,6 +631,7 @@ static void conn_drive(conn *c)
             memmove(c->in, c->in + c->req.size, c->in_len - c->req.size);
             c->in_len -= c->req.size;
             start_request(c);
+            c->in_lf = memchr(c->in, '\n', c->in_len) != NULL;
             break;
         }
         case CONN_BODY: {
