@@ -157,10 +157,10 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     rc = 1;
-    /* Uploads arrive as many TLS-record-sized chunks, then become one file
-     * buffer: with glibc's defaults the freed chunks go back to the kernel and
-     * the next ones fault in fresh zeroed pages again (half the CPU time of a
-     * large upload). Keep freed memory for reuse instead. */
+    /* Keep freed memory for reuse instead of giving it back to the kernel at
+     * once: fresh pages must be faulted in and zeroed again, which costs more
+     * than the copying here (request JSON, WASI buffers, program memories).
+     * File buffers over 32 MiB are mapped on their own and returned on free. */
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
     mallopt(M_TOP_PAD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
