@@ -169,6 +169,7 @@ struct conn {
     ccf_vfs_node *node;
     uint64_t node_gen, node_off, node_len;
     bool close_after, linger, shutdown_after;
+    bool tls_failed; /* a fatal TLS error: no close_notify may follow */
     int status;
     uint64_t linger_bytes;
 };
@@ -190,7 +191,7 @@ static void conn_drive(conn *c);
 static void conn_close(conn *c)
 {
     ccf_dataplane *dp = c->dp;
-    if (c->ssl != NULL && c->state != CONN_HANDSHAKE && c->state != CONN_LINGER)
+    if (c->ssl != NULL && !c->tls_failed && c->state != CONN_HANDSHAKE && c->state != CONN_LINGER)
         SSL_shutdown(c->ssl); /* close_notify, best effort (non-blocking) */
     ERR_clear_error();
     if (c->node != NULL)
@@ -248,6 +249,7 @@ static int ssl_wait(conn *c, int ret)
         return 0;
     default:
         ERR_clear_error();
+        c->tls_failed = true;
         return -1;
     }
 }
@@ -272,7 +274,8 @@ static const char *reason(int status)
     }
 }
 
-/* Queues a reply head (and body, unless the body comes from c->node). */
+/* Queues a reply head (and body, unless the body comes from c->node). Out of
+ * memory: nothing is queued and the connection closes (false). */
 static bool reply_raw(conn *c, int status, const char *type, const void *body, uint64_t len,
                       const char *extra_header)
 {
@@ -282,15 +285,22 @@ static bool reply_raw(conn *c, int status, const char *type, const void *body, u
                      status, reason(status), type, (unsigned long long)len,
                      extra_header ? extra_header : "", c->close_after ? "Connection: close\r\n" : "");
     c->status = status;
-    return n > 0 && (size_t)n < sizeof head && ccf_dynbuf_add(&c->out, head, (size_t)n) == CCF_OK &&
-           (body == NULL || len == 0 || ccf_dynbuf_add(&c->out, body, (size_t)len) == CCF_OK);
+    if (n > 0 && (size_t)n < sizeof head && ccf_dynbuf_add(&c->out, head, (size_t)n) == CCF_OK &&
+        (body == NULL || len == 0 || ccf_dynbuf_add(&c->out, body, (size_t)len) == CCF_OK))
+        return true;
+    ccf_dynbuf_free(&c->out);
+    c->close_after = true;
+    c->status = 500;
+    return false;
 }
 
 static void reply_json(conn *c, int status, json_t *obj)
 {
     char *s = obj ? json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-    if (s == NULL || !reply_raw(c, status, "application/json", s, strlen(s), NULL)) {
-        c->close_after = true; /* out of memory: nothing sensible to send */
+    if (s != NULL) {
+        (void)reply_raw(c, status, "application/json", s, strlen(s), NULL);
+    } else { /* out of memory: nothing sensible to send */
+        c->close_after = true;
         c->status = 500;
     }
     free(s);
@@ -354,10 +364,8 @@ static void start_download(conn *c, const char *name)
     c->node_gen = ccf_vfs_node_generation(c->node);
     (void)ccf_vfs_node_bytes(c->node, &c->node_len);
     c->node_off = 0;
-    if (!reply_raw(c, 200, "application/octet-stream", NULL, c->node_len, NULL)) {
-        c->close_after = true;
+    if (!reply_raw(c, 200, "application/octet-stream", NULL, c->node_len, NULL))
         c->node_len = 0;
-    }
 }
 
 /* A PUT or POST to /files/NAME: checked before any body byte is read. */
@@ -420,9 +428,8 @@ static void finish_request(conn *c)
         if (c->req.method != CCF_HTTP1_GET)
             return reply_error(c, 405, "method_not_allowed", "the policy is read with GET");
         snprintf(header, sizeof header, "X-Policy-Hash: %s\r\n", hash);
-        if (!reply_raw(c, 200, whole ? "application/json" : "text/plain", whole ? text : hash,
-                       whole ? len : strlen(hash), header))
-            c->close_after = true;
+        (void)reply_raw(c, 200, whole ? "application/json" : "text/plain", whole ? text : hash,
+                        whole ? len : strlen(hash), header);
     } else if (strncmp(path, "/files/", 7) == 0) {
         if (c->req.method != CCF_HTTP1_GET)
             return reply_error(c, 405, "method_not_allowed",
@@ -489,7 +496,6 @@ static bool take_body(conn *c, const uint8_t *in, size_t n)
     if (c->sink == BODY_DROP) {
         if (c->body_got + n > SMALL_BODY) {
             refuse_early(c, 413, "too_large", "this route takes no request body");
-            c->linger = true;
             return false;
         }
         c->body_got += n;
@@ -498,7 +504,6 @@ static bool take_body(conn *c, const uint8_t *in, size_t n)
     if (c->req.chunked) {
         if (c->body_got + n > c->dp->max_body || ccf_dynbuf_add(&c->chunks, in, n) != CCF_OK) {
             refuse_early(c, 413, "too_large", "the body exceeds the data plane's limit");
-            c->linger = true;
             return false;
         }
     } else {
@@ -528,7 +533,6 @@ static bool body_from_buffer(conn *c, bool *refused)
                                                         sizeof err);
             if (r == CCF_HTTP1_INVALID) {
                 refuse_early(c, 400, "bad_request", err);
-                c->linger = true;
                 return *refused = true, false;
             }
             if (dlen > 0 && !take_body(c, (const uint8_t *)c->in + used + off, dlen))
