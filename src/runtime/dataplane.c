@@ -126,7 +126,7 @@ fail:
 /* ---- connections ------------------------------------------------------------- */
 
 #define MAX_CONNECTIONS 256
-#define IDLE_SECONDS 120       /* no byte moved for this long: the connection is closed */
+#define IDLE_SECONDS 120       /* a body or reply moving no byte this long: the connection is closed */
 #define LINGER_SECONDS 2       /* after a refusal, unread request bytes are drained this long */
 #define LINGER_BYTES (64u << 20)
 #define TURN_BYTES (8u << 20)  /* bytes one connection moves before others get a turn */
@@ -180,6 +180,7 @@ struct ccf_dataplane {
     struct event_base *base;
     struct evconnlistener *listener;
     uint64_t max_body;
+    unsigned request_timeout_s;
     uint16_t port;
     bool stopping;
     conn *conns;
@@ -229,9 +230,19 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     conn *c = arg;
     (void)fd;
     (void)what;
-    if (c->state != CONN_LINGER)
-        fprintf(stderr, "ccfaas-runtime: connection idle for %d s: closed\n", IDLE_SECONDS);
+    if (c->state == CONN_HANDSHAKE || (c->state == CONN_HEAD && c->in_len > 0))
+        fprintf(stderr, "ccfaas-runtime: %s not complete within %u s: connection closed\n",
+                c->state == CONN_HANDSHAKE ? "TLS handshake" : "request head",
+                c->dp->request_timeout_s);
+    else if (c->state == CONN_BODY || c->state == CONN_SEND)
+        fprintf(stderr, "ccfaas-runtime: no progress for %d s: connection closed\n", IDLE_SECONDS);
     conn_close(c);
+}
+
+static void arm_timer(conn *c, unsigned seconds)
+{
+    struct timeval tv = {(time_t)seconds, 0};
+    evtimer_add(c->timer, &tv);
 }
 
 /* After an SSL call returned ret <= 0: waits for the socket (0) or reports
@@ -585,6 +596,7 @@ static void reset_request(conn *c)
     c->status = 0;
     c->in_lf = memchr(c->in, '\n', c->in_len) != NULL; /* a pipelined request waits there */
     c->state = CONN_HEAD;
+    arm_timer(c, c->dp->request_timeout_s); /* the next head's deadline */
 }
 
 /* Advances the connection as far as it can without blocking. */
@@ -603,6 +615,7 @@ static void conn_drive(conn *c)
             }
             c->who = (int)(intptr_t)SSL_get_ex_data(c->ssl, identity_slot) - 1;
             c->state = CONN_HEAD;
+            arm_timer(c, c->dp->request_timeout_s);
             break;
         case CONN_HEAD: {
             char err[256];
@@ -630,12 +643,14 @@ static void conn_drive(conn *c)
                 c->linger = true;
                 reply_error(c, c->req.status, head_error_code(c->req.status), err);
                 c->state = CONN_SEND;
+                arm_timer(c, IDLE_SECONDS);
                 break;
             }
             memmove(c->in, c->in + c->req.size, c->in_len - c->req.size);
             c->in_len -= c->req.size;
             start_request(c);
             c->in_lf = memchr(c->in, '\n', c->in_len) != NULL;
+            arm_timer(c, IDLE_SECONDS);
             break;
         }
         case CONN_BODY: {
@@ -709,8 +724,7 @@ static void conn_drive(conn *c)
                     c->state = CONN_LINGER;
                     event_del(c->wr);
                     event_add(c->rd, NULL);
-                    struct timeval tv = {LINGER_SECONDS, 0};
-                    evtimer_add(c->timer, &tv);
+                    arm_timer(c, LINGER_SECONDS);
                     return;
                 }
                 if (c->close_after)
@@ -747,10 +761,10 @@ static void conn_drive(conn *c)
     /* moved its share: let other connections run, then continue */
     event_active(c->rd, EV_READ, 1);
 wait:
-    {
-        struct timeval tv = {IDLE_SECONDS, 0};
-        evtimer_add(c->timer, &tv);
-    }
+    /* heads and handshakes have a deadline (armed when they began); a body or
+     * a reply only needs to keep moving */
+    if (moved > 0 && (c->state == CONN_BODY || c->state == CONN_SEND))
+        arm_timer(c, IDLE_SECONDS);
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr, int len,
@@ -784,6 +798,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         fprintf(stderr, "ccfaas-runtime: out of memory: connection refused\n");
         return conn_close(c);
     }
+    arm_timer(c, dp->request_timeout_s); /* the handshake's deadline */
     conn_drive(c);
 }
 
@@ -859,6 +874,7 @@ ccf_err ccf_dataplane_new(ccf_instance *inst, const ccf_dataplane_config *cfg, c
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     dp->inst = inst;
     dp->max_body = cfg->max_body_bytes ? cfg->max_body_bytes : UINT64_C(1) << 30;
+    dp->request_timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s : 30;
     if (dp->max_body > SIZE_MAX / 2)
         dp->max_body = SIZE_MAX / 2;
     if ((rc = ccf_dataplane_tls_ctx(inst, cfg->cert_pem, cfg->key, &dp->ctx, err, err_size)) != CCF_OK ||

@@ -30,6 +30,10 @@ typedef struct {
     const char *cert_pem;     /* the server certificate (the attested one) */
     EVP_PKEY *key;            /* its private key (not taken over) */
     uint64_t max_body_bytes;  /* larger request bodies are refused with 413; 0 = 1 GiB */
+    /* A TLS handshake, and each request head, must arrive complete within this
+     * many seconds (also the idle time between requests); 0 = 30. Bodies and
+     * replies are cut off after 120 s without progress instead. */
+    unsigned request_timeout_s;
 } ccf_dataplane_config;
 
 /* A server TLS context for the instance: the policy's ciphersuite (TLS 1.3

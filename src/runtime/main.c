@@ -25,7 +25,7 @@ static const char usage[] =
     "usage: ccfaas-runtime --policy FILE [--listen ADDR:PORT] [--proxy URL]\n"
     "                      [--platform linux] --platform-key-fd N [--ready-fd N]\n"
     "                      [--max-file-mib N] [--fuel N] [--max-exec-seconds N]\n"
-    "                      [--no-sandbox]\n"
+    "                      [--request-timeout N] [--no-sandbox]\n"
     "\n"
     "The trusted instance: loads a full policy, gets its fresh key certified by the\n"
     "proxy attestation service, then serves the policy's data plane (HTTPS with client\n"
@@ -38,12 +38,14 @@ static const char usage[] =
     "  --max-file-mib N     largest file or request body (default: the instance limit)\n"
     "  --fuel N             instruction budget per execution (default: unlimited)\n"
     "  --max-exec-seconds N wall-clock limit per execution (default 600; 0 = none)\n"
+    "  --request-timeout N  seconds for a TLS handshake, and for each request head, to\n"
+    "                       arrive complete (also the keep-alive idle time; default 30)\n"
     "  --no-sandbox         do not install the seccomp filter (debugging only)\n";
 
 struct args {
     const char *policy, *listen, *proxy, *platform;
     int key_fd, ready_fd;
-    uint64_t max_file_mib, fuel, max_exec_s;
+    uint64_t max_file_mib, fuel, max_exec_s, request_timeout_s;
     bool sandbox, test_violation;
 };
 
@@ -65,6 +67,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     a->platform = "linux";
     a->sandbox = true;
     a->max_exec_s = 600;
+    a->request_timeout_s = 30;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t n;
@@ -101,6 +104,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->fuel = n;
         } else if (strcmp(s, "--max-exec-seconds") == 0 && parse_num(v, 4000000, &n)) {
             a->max_exec_s = n;
+        } else if (strcmp(s, "--request-timeout") == 0 && parse_num(v, 86400, &n) && n > 0) {
+            a->request_timeout_s = n;
         } else {
             fprintf(stderr, "ccfaas-runtime: bad option or value: %s %s (see --help)\n", s, v);
             return 2;
@@ -237,7 +242,8 @@ int main(int argc, char **argv)
         goto out;
     }
     ccf_dataplane_config dcfg = {.listen = a.listen, .cert_pem = cert_pem, .key = key,
-                                 .max_body_bytes = limits.max_file_bytes};
+                                 .max_body_bytes = limits.max_file_bytes,
+                                 .request_timeout_s = (unsigned)a.request_timeout_s};
     if (ccf_dataplane_new(inst, &dcfg, &dp, err, sizeof err) != CCF_OK) {
         fail("data plane", err);
         goto out;
