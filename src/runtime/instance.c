@@ -229,6 +229,12 @@ static ccf_inst_status missing_or_forbidden(ccf_instance *inst, int who, const c
     return CCF_INST_NOT_FOUND;
 }
 
+static ccf_inst_status pinned_append(const char *path, char *msg, size_t msg_size)
+{
+    snprintf(msg, msg_size, "%s is a program pinned to its pi_hash: it cannot be appended to", path);
+    return CCF_INST_CONFLICT;
+}
+
 /* Every check of a put before the file system's own: names, identity,
  * pinning. path receives the file's path. */
 static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name,
@@ -250,11 +256,8 @@ static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name
     if (e != WASI_ESUCCESS)
         return missing_or_forbidden(inst, who, name, e, msg, msg_size);
     if ((pin = pinned(inst, path)) != NULL) {
-        if (append) {
-            snprintf(msg, msg_size, "%s is a program pinned to its pi_hash: it cannot be appended to",
-                     path);
-            return CCF_INST_CONFLICT;
-        }
+        if (append)
+            return pinned_append(path, msg, msg_size);
         if (!hash_matches(data, len, pin->pi_hash)) {
             if (!ccf_sha256_hex(data, len, hex))
                 hex[0] = '\0';
@@ -323,8 +326,7 @@ ccf_inst_status ccf_instance_put_check(ccf_instance *inst, int who, const char *
     if ((r & (CCF_PATH_OPEN | CCF_FD_WRITE)) != (CCF_PATH_OPEN | CCF_FD_WRITE))
         return put_status(WASI_ENOTCAPABLE, who, path, append, msg, msg_size);
     if (append && pinned(inst, path) != NULL)
-        return snprintf(msg, msg_size, "%s is a program pinned to its pi_hash: it cannot be appended to",
-                        path), CCF_INST_CONFLICT;
+        return pinned_append(path, msg, msg_size);
     return put_status(ccf_vfs_room(inst->vfs, path, len, append), who, path, append, msg, msg_size);
 }
 
