@@ -43,6 +43,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "runtime/dataplane.h"
+
 #define MIB ((size_t)1 << 20)
 #define CHUNK MIB /* bytes per SSL_write / SSL_read call */
 #define MAX_MIB 65536u
@@ -61,20 +63,6 @@ static const char usage[] =
     "The last line is machine-readable:\n"
     "  ceiling upload_warm_mibs=.. download_warm_mibs=.. upload_cold_mibs=.. download_cold_mibs=..\n"
     "(warm: best of the K runs).\n";
-
-/* TLS 1.2 suites an ECDSA P-256 server can offer, IANA name -> OpenSSL name */
-static const struct {
-    const char *iana, *openssl;
-} tls12_suites[] = {
-    {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
-    {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
-    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
-};
-static const char *const tls13_suites[] = {
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_CHACHA20_POLY1305_SHA256",
-};
 
 /* One request from the client, sent over TLS. Both ends are this binary. */
 enum { OP_UPLOAD = 'U', OP_DOWNLOAD = 'D', OP_VERIFY = 'V', OP_QUIT = 'Q' };
@@ -287,26 +275,15 @@ fail:
     return NULL;
 }
 
-/* Restricts ctx to the one suite; *tls13 tells which protocol version that is. */
+/* Restricts ctx to the one suite exactly as the runtime does; *tls13 tells
+ * which protocol version that is. */
 static bool set_suite(SSL_CTX *ctx, const char *iana, bool *tls13)
 {
-    for (size_t i = 0; i < sizeof tls13_suites / sizeof tls13_suites[0]; i++) {
-        if (strcmp(iana, tls13_suites[i]) == 0) {
-            *tls13 = true;
-            return SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) == 1 &&
-                   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
-                   SSL_CTX_set_ciphersuites(ctx, iana) == 1;
-        }
-    }
-    for (size_t i = 0; i < sizeof tls12_suites / sizeof tls12_suites[0]; i++) {
-        if (strcmp(iana, tls12_suites[i].iana) == 0) {
-            *tls13 = false;
-            return SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-                   SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-                   SSL_CTX_set_cipher_list(ctx, tls12_suites[i].openssl) == 1;
-        }
-    }
-    return false;
+    char err[256];
+    if (ccf_dataplane_set_ciphersuite(ctx, iana, err, sizeof err) != CCF_OK)
+        return false;
+    *tls13 = SSL_CTX_get_min_proto_version(ctx) == TLS1_3_VERSION;
+    return true;
 }
 
 static bool suite_known(const char *iana)

@@ -55,7 +55,7 @@ static const struct {
     {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
 };
 
-static ccf_err set_ciphersuite(SSL_CTX *ctx, const char *name, char *err, size_t err_size)
+ccf_err ccf_dataplane_set_ciphersuite(SSL_CTX *ctx, const char *name, char *err, size_t err_size)
 {
     if (strncmp(name, "TLS_AES_", 8) == 0 || strncmp(name, "TLS_CHACHA20_", 13) == 0) {
         if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
@@ -93,7 +93,8 @@ ccf_err ccf_dataplane_tls_ctx(ccf_instance *inst, const char *cert_pem, EVP_PKEY
         SSL_CTX_free(ctx);
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     }
-    if ((rc = set_ciphersuite(ctx, ccf_instance_policy(inst)->ciphersuite, err, err_size)) != CCF_OK)
+    if ((rc = ccf_dataplane_set_ciphersuite(ctx, ccf_instance_policy(inst)->ciphersuite, err, err_size)) !=
+        CCF_OK)
         goto fail;
     if ((bio = BIO_new_mem_buf(cert_pem, -1)) == NULL ||
         (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||

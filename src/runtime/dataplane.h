@@ -36,6 +36,13 @@ typedef struct {
     unsigned request_timeout_s;
 } ccf_dataplane_config;
 
+/* Restricts ctx (server or client) to the policy cipher suite `name`: a TLS
+ * 1.3 name (TLS_AES_*, TLS_CHACHA20_*) pins TLS 1.3, one of the
+ * TLS_ECDHE_ECDSA_* names pins TLS 1.2 and that suite; others are an error
+ * saying what is supported. */
+ccf_err ccf_dataplane_set_ciphersuite(SSL_CTX *ctx, const char *name, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
 /* A server TLS context for the instance: the policy's ciphersuite (TLS 1.3
  * names pin TLS 1.3, TLS 1.2 names pin TLS 1.2 and that suite; others are an
  * error), client certificates required and accepted only when equal to one
