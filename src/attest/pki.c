@@ -262,54 +262,75 @@ ccf_err ccf_pki_pub_write(const char *path, const EVP_PKEY *key, char *err, size
     return rc;
 }
 
+/* Contents of a memory BIO as a new NUL-terminated string. */
+static ccf_err bio_strdup(BIO *b, char **out)
+{
+    const char *p = NULL;
+    size_t n = bio_data(b, &p);
+    if ((*out = malloc(n + 1)) == NULL)
+        return CCF_ERR_NOMEM;
+    memcpy(*out, p, n);
+    (*out)[n] = '\0';
+    return CCF_OK;
+}
+
+/* The DER of the single PEM block of type pem_type in pem: none, or a
+ * second one, is an error that names what was expected. The caller frees
+ * *der with OPENSSL_free. */
+static ccf_err pem_single_block(const char *pem, size_t len, const char *pem_type,
+                                const char *what, unsigned char **der, long *der_len, char *err,
+                                size_t err_size)
+{
+    unsigned char *extra = NULL;
+    long extra_len = 0;
+    ccf_err rc = CCF_OK;
+    *der = NULL;
+    if (len > CCF_PKI_MAX_PEM)
+        return ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "%s larger than %u bytes", what,
+                        CCF_PKI_MAX_PEM);
+    BIO *b = BIO_new_mem_buf(pem, (int)len);
+    if (b == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    if (PEM_bytes_read_bio(der, der_len, NULL, pem_type, b, no_passphrase, NULL) != 1) {
+        *der = NULL;
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "not a PEM %s", what);
+    } else if (PEM_bytes_read_bio(&extra, &extra_len, NULL, pem_type, b, no_passphrase, NULL) ==
+               1) {
+        OPENSSL_free(*der);
+        *der = NULL;
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "more than one %s", what);
+    }
+    OPENSSL_free(extra);
+    ERR_clear_error();
+    BIO_free(b);
+    return rc;
+}
+
 ccf_err ccf_pki_cert_from_pem(const char *pem, size_t len, X509 **out, char *err,
                               size_t err_size)
 {
-    BIO *b = NULL;
-    X509 *cert = NULL, *extra = NULL;
-    ccf_err rc = CCF_OK;
+    unsigned char *der = NULL;
+    long der_len = 0;
     *out = NULL;
-    if (len > CCF_PKI_MAX_PEM)
-        return ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "certificate larger than %u bytes",
-                        CCF_PKI_MAX_PEM);
-    if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL)
-        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
-    if ((cert = PEM_read_bio_X509(b, NULL, no_passphrase, NULL)) == NULL) {
+    ccf_err rc = pem_single_block(pem, len, PEM_STRING_X509, "certificate", &der, &der_len, err,
+                                  err_size);
+    if (rc != CCF_OK)
+        return rc;
+    const unsigned char *p = der;
+    if ((*out = d2i_X509(NULL, &p, der_len)) == NULL)
         rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "not a PEM X.509 certificate");
-        goto out;
-    }
-    if ((extra = PEM_read_bio_X509(b, NULL, no_passphrase, NULL)) != NULL) {
-        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "more than one certificate");
-        goto out;
-    }
-    *out = cert;
-    cert = NULL;
-out:
+    OPENSSL_free(der);
     ERR_clear_error();
-    X509_free(cert);
-    X509_free(extra);
-    BIO_free(b);
     return rc;
 }
 
 ccf_err ccf_pki_cert_to_pem(X509 *cert, char **pem)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    ccf_err rc = CCF_ERR_CRYPTO;
+    ccf_err rc = CCF_ERR_NOMEM;
     *pem = NULL;
-    if (b == NULL)
-        return CCF_ERR_NOMEM;
-    if (PEM_write_bio_X509(b, cert) == 1) {
-        const char *p = NULL;
-        size_t n = bio_data(b, &p);
-        if ((*pem = malloc(n + 1)) == NULL) {
-            rc = CCF_ERR_NOMEM;
-        } else {
-            memcpy(*pem, p, n);
-            (*pem)[n] = '\0';
-            rc = CCF_OK;
-        }
-    }
+    if (b != NULL)
+        rc = PEM_write_bio_X509(b, cert) == 1 ? bio_strdup(b, pem) : CCF_ERR_CRYPTO;
     BIO_free(b);
     return rc;
 }
@@ -515,21 +536,10 @@ out:
 ccf_err ccf_pki_csr_to_pem(X509_REQ *req, char **pem)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    ccf_err rc = CCF_ERR_CRYPTO;
+    ccf_err rc = CCF_ERR_NOMEM;
     *pem = NULL;
-    if (b == NULL)
-        return CCF_ERR_NOMEM;
-    if (PEM_write_bio_X509_REQ(b, req) == 1) {
-        const char *p = NULL;
-        size_t n = bio_data(b, &p);
-        if ((*pem = malloc(n + 1)) == NULL) {
-            rc = CCF_ERR_NOMEM;
-        } else {
-            memcpy(*pem, p, n);
-            (*pem)[n] = '\0';
-            rc = CCF_OK;
-        }
-    }
+    if (b != NULL)
+        rc = PEM_write_bio_X509_REQ(b, req) == 1 ? bio_strdup(b, pem) : CCF_ERR_CRYPTO;
     BIO_free(b);
     return rc;
 }
@@ -537,29 +547,17 @@ ccf_err ccf_pki_csr_to_pem(X509_REQ *req, char **pem)
 ccf_err ccf_pki_csr_from_pem(const char *pem, size_t len, X509_REQ **out, char *err,
                              size_t err_size)
 {
-    BIO *b = NULL;
-    X509_REQ *req = NULL, *extra = NULL;
-    ccf_err rc = CCF_OK;
+    unsigned char *der = NULL;
+    long der_len = 0;
     *out = NULL;
-    if (len > CCF_PKI_MAX_PEM)
-        return ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "request larger than %u bytes",
-                        CCF_PKI_MAX_PEM);
-    if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL)
-        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
-    if ((req = PEM_read_bio_X509_REQ(b, NULL, no_passphrase, NULL)) == NULL) {
+    ccf_err rc = pem_single_block(pem, len, PEM_STRING_X509_REQ, "certificate request", &der,
+                                  &der_len, err, err_size);
+    if (rc != CCF_OK)
+        return rc;
+    const unsigned char *p = der;
+    if ((*out = d2i_X509_REQ(NULL, &p, der_len)) == NULL)
         rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "not a PEM certificate request");
-        goto out;
-    }
-    if ((extra = PEM_read_bio_X509_REQ(b, NULL, no_passphrase, NULL)) != NULL) {
-        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "more than one certificate request");
-        goto out;
-    }
-    *out = req;
-    req = NULL;
-out:
+    OPENSSL_free(der);
     ERR_clear_error();
-    X509_REQ_free(req);
-    X509_REQ_free(extra);
-    BIO_free(b);
     return rc;
 }
