@@ -29,6 +29,10 @@ struct ccf_client {
     struct curl_slist *headers; /* "Expect:" (no 100-continue round trip) */
     ccf_verify_tls vt;
     bool verified; /* the kept-alive connection passed verification */
+    struct progress {
+        const char *name; /* the request's path */
+        int shown;        /* percentage last printed, -1 = none yet */
+    } progress;
 };
 
 static CURLcode ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *arg)
@@ -119,14 +123,21 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     return ccf_dynbuf_add(&s->mem, data, len) == CCF_OK ? len : 0; /* 0 aborts */
 }
 
+/* One line on stderr, rewritten in place, whenever the percentage of a
+ * transfer over 1 MiB changes (libcurl calls this many times a second). */
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
-    const char *name = arg;
-    curl_off_t total = dltotal > ultotal ? dltotal : ultotal, now = dltotal > ultotal ? dlnow : ulnow;
-    if (total > (1 << 20))
-        fprintf(stderr, "\r%s: %3d%% of %lld MiB", name, (int)(100 * now / total),
-                (long long)(total >> 20));
+    struct progress *p = arg;
+    bool down = dltotal > ultotal;
+    curl_off_t total = down ? dltotal : ultotal, now = down ? dlnow : ulnow;
+    if (total <= (1 << 20))
+        return 0;
+    int pct = (int)(100 * now / total);
+    if (pct != p->shown) {
+        fprintf(stderr, "\r%s: %3d%% of %lld MiB", p->name, pct, (long long)(total >> 20));
+        p->shown = pct;
+    }
     return 0;
 }
 
@@ -186,7 +197,8 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
     if (c->cfg.progress) {
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)path);
+        c->progress = (struct progress){.name = path, .shown = -1};
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, &c->progress);
     }
     if (upload != NULL) {
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -199,8 +211,8 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
     c->vt.ran = false;
     cc = curl_easy_perform(h);
-    if (c->cfg.progress)
-        fprintf(stderr, "\r\033[K");
+    if (c->cfg.progress && c->progress.shown >= 0)
+        fprintf(stderr, "\r\033[K"); /* clear the progress line */
     if (c->vt.ran && c->vt.result.failed != CCF_VERIFY_OK)
         return ccf_errf(err, err_size, CCF_ERR_DENIED, "instance refused: %s check failed: %s",
                         ccf_verify_check_name(c->vt.result.failed), c->vt.result.detail);
