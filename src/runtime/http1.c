@@ -24,6 +24,15 @@ static bool is_tchar(unsigned char c)
     return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+/* A character of uri-host [":" port] (RFC 3986: unreserved, sub-delims,
+ * "%" of pct-encoded, "[" "]" of IP literals, ":"). */
+static bool is_host_char(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    return c != '\0' && strchr("-._~!$&'()*+,;=:[]%", c) != NULL;
+}
+
 static int hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9')
@@ -116,6 +125,7 @@ typedef struct {
     size_t err_size;
     bool conn_close;      /* Connection: close seen */
     bool conn_keep_alive; /* Connection: keep-alive seen */
+    bool host_seen;       /* a Host field seen */
     size_t path_len;      /* bytes of req->path written */
 } head_parser;
 
@@ -395,6 +405,25 @@ static ccf_http1_result field_connection(head_parser *hp, unsigned line, const c
     return CCF_HTTP1_INCOMPLETE;
 }
 
+/* RFC 9112 3.2: exactly one Host field whose value is uri-host [":" port]
+ * (empty allowed). Only its shape is checked: the data plane serves a single
+ * origin, so the name itself is not compared with anything. */
+static ccf_http1_result field_host(head_parser *hp, unsigned line, const char *v, size_t n)
+{
+    char shown[SHOW_BUF];
+    if (hp->host_seen)
+        return fail(hp, 400, "header line %u: a second Host field (exactly one is allowed)",
+                    line);
+    hp->host_seen = true;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)v[k];
+        if (!is_host_char(c))
+            return fail(hp, 400, "header line %u: Host \"%s\" is not a host[:port]", line,
+                        show(shown, sizeof shown, v, n));
+    }
+    return CCF_HTTP1_INCOMPLETE;
+}
+
 static ccf_http1_result field_expect(head_parser *hp, unsigned line, const char *v, size_t n)
 {
     char shown[SHOW_BUF];
@@ -459,6 +488,8 @@ static ccf_http1_result parse_field_line(head_parser *hp, unsigned line, const c
         return field_connection(hp, line, p + a, b - a);
     if (ci_equal(name, name_len, "expect"))
         return field_expect(hp, line, p + a, b - a);
+    if (ci_equal(name, name_len, "host"))
+        return field_host(hp, line, p + a, b - a);
     return CCF_HTTP1_INCOMPLETE;
 }
 
@@ -521,6 +552,8 @@ ccf_http1_result ccf_http1_parse_request(const char *buf, size_t len, ccf_http1_
         pos = next;
     }
 
+    if (req->minor == 1 && !hp.host_seen)
+        return fail(&hp, 400, "request head: no Host field (required in HTTP/1.1)");
     req->keep_alive = req->minor == 1 ? !hp.conn_close : (hp.conn_keep_alive && !hp.conn_close);
     /* RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request means faulty
      * framing; the connection is closed after this request. */

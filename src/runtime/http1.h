@@ -70,6 +70,8 @@ typedef struct {
  *    for HTTP/1.0 (default: keep_alive for 1.1, not for 1.0);
  *  - Expect: "100-continue" (case-insensitive) sets expect_continue; any other
  *    expectation -> 417;
+ *  - Host: required in HTTP/1.1 (RFC 9112 3.2), at most one, its value
+ *    uri-host [":" port] characters only (may be empty); otherwise -> 400;
  *  - no blank line within CCF_HTTP1_HEAD_MAX bytes -> 431. */
 ccf_http1_result ccf_http1_parse_request(const char *buf, size_t len, ccf_http1_request *req,
                                          char *err, size_t err_size)

@@ -62,23 +62,23 @@ static void test_simple_get(void **state)
     assert_false(req.has_length);
     assert_false(req.chunked);
     assert_false(req.expect_continue);
-    expect_complete("GET / HTTP/1.1\r\n\r\n"); /* no fields at all */
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); /* no fields at all */
     assert_string_equal(req.path, "/");
 }
 
 static void test_methods(void **state)
 {
     (void)state;
-    expect_complete("PUT / HTTP/1.1\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_int_equal(req.method, CCF_HTTP1_PUT);
-    expect_complete("POST / HTTP/1.1\r\n\r\n");
+    expect_complete("POST / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_int_equal(req.method, CCF_HTTP1_POST);
-    expect_complete("DELETE / HTTP/1.1\r\n\r\n");
+    expect_complete("DELETE / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_int_equal(req.method, CCF_HTTP1_OTHER);
     assert_string_equal(req.method_name, "DELETE");
-    expect_complete("get / HTTP/1.1\r\n\r\n"); /* methods are case-sensitive */
+    expect_complete("get / HTTP/1.1\r\nHost: x\r\n\r\n"); /* methods are case-sensitive */
     assert_int_equal(req.method, CCF_HTTP1_OTHER);
-    expect_complete("X-!#$%&'*+.^_`| / HTTP/1.1\r\n\r\n"); /* 15 tchars */
+    expect_complete("X-!#$%&'*+.^_`| / HTTP/1.1\r\nHost: x\r\n\r\n"); /* 15 tchars */
     assert_int_equal(req.method, CCF_HTTP1_OTHER);
     assert_string_equal(req.method_name, "X-!#$%&'*+.^_`|");
     expect_invalid("ABCDEFGHIJKLMNOP / HTTP/1.1\r\n\r\n", 501); /* 16 */
@@ -94,9 +94,9 @@ static void test_line_endings(void **state)
     (void)state;
     expect_complete("GET / HTTP/1.1\nHost: x\n\n");
     expect_complete("GET / HTTP/1.1\r\nHost: x\n\r\n");
-    expect_complete("\r\nGET / HTTP/1.1\r\n\r\n"); /* one leading empty line */
+    expect_complete("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"); /* one leading empty line */
     assert_string_equal(req.method_name, "GET");
-    expect_complete("\nGET / HTTP/1.1\r\n\r\n");
+    expect_complete("\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
     expect_invalid("\r\n\r\nGET / HTTP/1.1\r\n\r\n", 400); /* only one */
     expect_invalid("\r\r\nGET / HTTP/1.1\r\n\r\n", 400);
     expect_invalid("GET / HTTP/1.1\rHost: x\r\n\r\n", 400);
@@ -128,7 +128,7 @@ static void test_field_syntax(void **state)
     assert_int_equal(parse_n(nul, sizeof nul - 1), CCF_HTTP1_INVALID);
     assert_int_equal(req.status, 400);
     /* Accepted: empty values, tabs and obs-text in values, OWS anywhere around. */
-    expect_complete("GET / HTTP/1.1\r\nX:\r\nY: \t\r\nZ: a\tb \xff\r\nW:v\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\nX:\r\nY: \t\r\nZ: a\tb \xff\r\nW:v\r\n\r\n");
 }
 
 static void test_request_line(void **state)
@@ -160,7 +160,7 @@ static void test_versions(void **state)
     (void)state;
     expect_complete("GET / HTTP/1.0\r\n\r\n");
     assert_int_equal(req.minor, 0);
-    expect_complete("GET / HTTP/1.1\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_int_equal(req.minor, 1);
     expect_invalid("GET / HTTP/2.0\r\n\r\n", 505);
     expect_invalid("GET / HTTP/1.2\r\n\r\n", 505);
@@ -178,22 +178,22 @@ static void test_versions(void **state)
 static void test_percent_decoding(void **state)
 {
     (void)state;
-    expect_complete("GET /a%2Fb HTTP/1.1\r\n\r\n");
+    expect_complete("GET /a%2Fb HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_string_equal(req.path, "/a/b");
-    expect_complete("GET /a%2fb HTTP/1.1\r\n\r\n");
+    expect_complete("GET /a%2fb HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_string_equal(req.path, "/a/b");
-    expect_complete("GET /a+b%20c%7e%FF HTTP/1.1\r\n\r\n");
+    expect_complete("GET /a+b%20c%7e%FF HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_string_equal(req.path, "/a+b c~\xff");
 }
 
 static void test_percent_decoding_query(void **state)
 {
     (void)state;
-    expect_complete("GET /p?x=%2F&y=+/? HTTP/1.1\r\n\r\n");
+    expect_complete("GET /p?x=%2F&y=+/? HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_string_equal(req.path, "/p");
-    expect_complete("GET /p? HTTP/1.1\r\n\r\n");
+    expect_complete("GET /p? HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_string_equal(req.path, "/p");
-    expect_complete("GET /%3F?a HTTP/1.1\r\n\r\n"); /* an escaped "?" is path */
+    expect_complete("GET /%3F?a HTTP/1.1\r\nHost: x\r\n\r\n"); /* an escaped "?" is path */
     assert_string_equal(req.path, "/?");
     expect_invalid("GET /a%00b HTTP/1.1\r\n\r\n", 400);
     expect_err_contains("%00");
@@ -216,7 +216,7 @@ static void test_path_max(void **state)
     size_t n = (size_t)snprintf(buf, sizeof buf, "GET /");
     memset(buf + n, 'a', CCF_HTTP1_PATH_MAX - 2);
     n += CCF_HTTP1_PATH_MAX - 2;
-    n += (size_t)snprintf(buf + n, sizeof buf - n, "?%s HTTP/1.1\r\n\r\n", "qqqqqqqqqqqqqqqqqqqq");
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "?%s HTTP/1.1\r\nHost: x\r\n\r\n", "qqqqqqqqqqqqqqqqqqqq");
     expect_complete(buf);
     assert_int_equal(strlen(req.path), CCF_HTTP1_PATH_MAX - 1);
     /* One more decoded byte does not. */
@@ -230,7 +230,7 @@ static void test_path_max(void **state)
     n = (size_t)snprintf(buf, sizeof buf, "GET /");
     for (size_t i = 0; i < CCF_HTTP1_PATH_MAX - 2; i++, n += 3)
         memcpy(buf + n, "%41", 3);
-    snprintf(buf + n, sizeof buf - n, " HTTP/1.1\r\n\r\n");
+    snprintf(buf + n, sizeof buf - n, " HTTP/1.1\r\nHost: x\r\n\r\n");
     expect_complete(buf);
     assert_int_equal(strlen(req.path), CCF_HTTP1_PATH_MAX - 1);
     assert_int_equal(req.path[1], 'A');
@@ -239,19 +239,19 @@ static void test_path_max(void **state)
 static void test_content_length(void **state)
 {
     (void)state;
-    expect_complete("PUT / HTTP/1.1\r\nContent-Length: 42\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 42\r\n\r\n");
     assert_true(req.has_length);
     assert_int_equal(req.length, 42);
-    expect_complete("PUT / HTTP/1.1\r\ncontent-length:0\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\ncontent-length:0\r\n\r\n");
     assert_true(req.has_length);
     assert_int_equal(req.length, 0);
-    expect_complete("PUT / HTTP/1.1\r\nCONTENT-LENGTH: \t7 \t\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\nCONTENT-LENGTH: \t7 \t\r\n\r\n");
     assert_int_equal(req.length, 7);
-    expect_complete("PUT / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n");
     assert_int_equal(req.length, 5);
-    expect_complete("PUT / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 005\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 005\r\n\r\n");
     assert_int_equal(req.length, 5);
-    expect_complete("PUT / HTTP/1.1\r\nContent-Length: 9223372036854775807\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 9223372036854775807\r\n\r\n");
     assert_int_equal(req.length, UINT64_C(9223372036854775807));
     expect_invalid("PUT / HTTP/1.1\r\nContent-Length: 9223372036854775808\r\n\r\n", 400);
     expect_invalid("PUT / HTTP/1.1\r\nContent-Length: 18446744073709551616\r\n\r\n", 400);
@@ -272,10 +272,10 @@ static void test_content_length(void **state)
 static void test_transfer_encoding(void **state)
 {
     (void)state;
-    expect_complete("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     assert_true(req.chunked);
     assert_false(req.has_length);
-    expect_complete("PUT / HTTP/1.1\r\ntransfer-encoding:\t CHUNKED \r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\ntransfer-encoding:\t CHUNKED \r\n\r\n");
     assert_true(req.chunked);
     expect_invalid("PUT / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501);
     expect_err_contains("gzip");
@@ -307,23 +307,23 @@ static void test_transfer_encoding(void **state)
 static void test_keep_alive(void **state)
 {
     (void)state;
-    expect_complete("GET / HTTP/1.1\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_true(req.keep_alive);
     expect_complete("GET / HTTP/1.0\r\n\r\n");
     assert_false(req.keep_alive);
-    expect_complete("GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert_false(req.keep_alive);
-    expect_complete("GET / HTTP/1.1\r\nConnection: CLOSE\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\nConnection: CLOSE\r\n\r\n");
     assert_false(req.keep_alive);
-    expect_complete("GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
     assert_true(req.keep_alive);
     expect_complete("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     assert_true(req.keep_alive);
     expect_complete("GET / HTTP/1.0\r\nconnection: Keep-Alive\r\n\r\n");
     assert_true(req.keep_alive);
-    expect_complete("GET / HTTP/1.1\r\nConnection: upgrade, close\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade, close\r\n\r\n");
     assert_false(req.keep_alive);
-    expect_complete("GET / HTTP/1.1\r\nConnection: ,te ,\t close\t,,\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\nConnection: ,te ,\t close\t,,\r\n\r\n");
     assert_false(req.keep_alive);
     expect_complete("GET / HTTP/1.0\r\nConnection: foo, keep-alive\r\n\r\n");
     assert_true(req.keep_alive);
@@ -331,9 +331,9 @@ static void test_keep_alive(void **state)
     assert_false(req.keep_alive); /* close wins, in either order */
     expect_complete("GET / HTTP/1.0\r\nConnection: close, keep-alive\r\n\r\n");
     assert_false(req.keep_alive);
-    expect_complete("GET / HTTP/1.1\r\nConnection: closed\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\nConnection: closed\r\n\r\n");
     assert_true(req.keep_alive);
-    expect_complete("GET / HTTP/1.1\r\nConnection:\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost: x\r\nConnection:\r\n\r\n");
     assert_true(req.keep_alive);
     expect_invalid("GET / HTTP/1.1\r\nConnection: keep alive\r\n\r\n", 400);
 }
@@ -341,9 +341,9 @@ static void test_keep_alive(void **state)
 static void test_expect(void **state)
 {
     (void)state;
-    expect_complete("PUT / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n");
     assert_true(req.expect_continue);
-    expect_complete("PUT / HTTP/1.1\r\nexpect:  100-Continue \r\n\r\n");
+    expect_complete("PUT / HTTP/1.1\r\nHost: x\r\nexpect:  100-Continue \r\n\r\n");
     assert_true(req.expect_continue);
     expect_complete("PUT / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n");
     assert_false(req.expect_continue); /* ignored in HTTP/1.0 (RFC 9110 10.1.1) */
@@ -354,11 +354,34 @@ static void test_expect(void **state)
     expect_invalid("PUT / HTTP/1.0\r\nExpect: foo\r\n\r\n", 417);
 }
 
+static void test_host(void **state)
+{
+    (void)state;
+    expect_complete("GET / HTTP/1.1\r\nHost: instance.example:3014\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHOST:[::1]:3014\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
+    expect_complete("GET / HTTP/1.1\r\nHost:\r\n\r\n"); /* empty: allowed */
+    expect_complete("GET / HTTP/1.1\r\nX: 1\r\nHost: a%2Db\r\n\r\n");
+    expect_complete("GET / HTTP/1.0\r\n\r\n"); /* required in HTTP/1.1 only */
+    expect_invalid("GET / HTTP/1.1\r\n\r\n", 400);
+    expect_err_contains("no Host");
+    expect_invalid("PUT / HTTP/1.1\r\nContent-Length: 1\r\nX-Host: x\r\n\r\n", 400);
+    expect_err_contains("no Host");
+    expect_invalid("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400);
+    expect_err_contains("header line 2: a second Host");
+    expect_invalid("GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n", 400);
+    expect_invalid("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
+    expect_err_contains("Host \"a b\" is not a host[:port]");
+    expect_invalid("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400);
+    expect_invalid("GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400);
+    expect_invalid("GET / HTTP/1.1\r\nHost: a\xff\r\n\r\n", 400);
+}
+
 static const char *const valid_heads[] = {
     "GET /v1/fn?x=1 HTTP/1.1\r\nHost: example\r\nConnection: close\r\n\r\n",
     "\r\nPUT /a%2Fb HTTP/1.0\r\nContent-Length: 12\r\nExpect: 100-continue\r\n\r\n",
-    "\nPOST / HTTP/1.1\nTransfer-Encoding: chunked\nX:\n\n",
-    "DELETE /%41 HTTP/1.1\r\nX: a\tb\r\n\r\n",
+    "\nPOST / HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\nX:\n\n",
+    "DELETE /%41 HTTP/1.1\r\nHost: [::1]:8443\r\nX: a\tb\r\n\r\n",
 };
 
 static void test_every_prefix_incomplete(void **state)
@@ -399,7 +422,7 @@ static void test_partial_malformed_early(void **state)
 /* A head of exactly `size` bytes: request line, one filler field, blank line. */
 static char *head_of_size(size_t size, bool blank_line)
 {
-    static const char line[] = "GET / HTTP/1.1\r\nX: ";
+    static const char line[] = "GET / HTTP/1.1\r\nHost: x\r\nX: ";
     char *buf = malloc(size + 1);
     assert_non_null(buf);
     size_t n = sizeof line - 1;
@@ -443,15 +466,15 @@ static void test_head_max(void **state)
 static void test_size_with_followers(void **state)
 {
     (void)state;
-    const char *head = "PUT /f HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+    const char *head = "PUT /f HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n";
     char buf[256];
     snprintf(buf, sizeof buf, "%shello", head);
     assert_int_equal(parse(buf), CCF_HTTP1_COMPLETE);
     assert_int_equal(req.size, strlen(head));
     assert_memory_equal(buf + req.size, "hello", 5);
 
-    const char *first = "GET /one HTTP/1.1\r\n\r\n";
-    snprintf(buf, sizeof buf, "%sGET /two HTTP/1.1\r\nConnection: close\r\n\r\n", first);
+    const char *first = "GET /one HTTP/1.1\r\nHost: x\r\n\r\n";
+    snprintf(buf, sizeof buf, "%sGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", first);
     assert_int_equal(parse(buf), CCF_HTTP1_COMPLETE);
     assert_int_equal(req.size, strlen(first));
     assert_string_equal(req.path, "/one");
@@ -462,9 +485,9 @@ static void test_size_with_followers(void **state)
     assert_string_equal(req.path, "/two");
     assert_false(req.keep_alive);
     /* bytes after the blank line are not the parser's business */
-    snprintf(buf, sizeof buf, "GET / HTTP/1.1\r\n\r\n\r\x01\xff garbage");
+    snprintf(buf, sizeof buf, "GET / HTTP/1.1\r\nHost: x\r\n\r\n\r\x01\xff garbage");
     assert_int_equal(parse(buf), CCF_HTTP1_COMPLETE);
-    assert_int_equal(req.size, 18);
+    assert_int_equal(req.size, 27);
 }
 
 static void test_err_buffers(void **state)
@@ -764,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_transfer_encoding),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_expect),
+        cmocka_unit_test(test_host),
         cmocka_unit_test(test_every_prefix_incomplete),
         cmocka_unit_test(test_partial_malformed_early),
         cmocka_unit_test(test_head_max),
