@@ -137,7 +137,7 @@ static const struct field top_fields[] = {
     {"instance_id", K_VAAS | K_FULL, 0},
     {"execution_strategy", K_PROGRAM | K_VAAS | K_FULL, K_PROGRAM | K_VAAS | K_FULL},
     {"programs", K_PROGRAM | K_VAAS | K_FULL, K_PROGRAM | K_VAAS | K_FULL},
-    {"data_files", K_PROGRAM, 0},
+    {"data_files", K_PROGRAM | K_VAAS | K_FULL, 0}, /* extension in vaas, full */
     {"identities", K_USER | K_VAAS | K_FULL, K_USER | K_VAAS | K_FULL},
     {"ciphersuite", K_VAAS | K_FULL, K_VAAS | K_FULL},
     {"debug", K_VAAS | K_FULL, K_VAAS | K_FULL},
@@ -760,7 +760,7 @@ static void parse_top(pctx *c, json_t *root, ccf_policy *p)
     });
     WITH_KEY(c, root, "identities", v, parse_identities(c, v, p));
     WITH_KEY(c, root, "programs", v, parse_programs(c, v, p));
-    if (c->kind == CCF_POLICY_PROGRAM)
+    if (c->kind != CCF_POLICY_USER)
         WITH_KEY(c, root, "data_files", v, parse_data_files(c, v, p));
 
     if (c->kind != CCF_POLICY_FULL)

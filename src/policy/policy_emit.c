@@ -131,7 +131,7 @@ static json_t *policy_json(const ccf_policy *p)
         ok = put(o, "identities", identities_json(p));
     if (ok && p->kind != CCF_POLICY_USER)
         ok = put(o, "programs", programs_json(p));
-    if (ok && p->kind == CCF_POLICY_PROGRAM && p->data_file_count > 0)
+    if (ok && p->kind != CCF_POLICY_USER && p->data_file_count > 0)
         ok = put(o, "data_files", data_files_json(p));
     if (ok && full) {
         ok = put(o, "enclave_cert_expiry", expiry_json(&p->enclave_cert_expiry)) &&

@@ -180,12 +180,17 @@ static bool plain_name(const char *name)
     }
 }
 
-/* The pi_hash a file is pinned to (a program's), or NULL. */
-static const ccf_program *pinned(const ccf_instance *inst, const char *path)
+/* The pi_hash a file is pinned to (a program's or a listed data file's), or NULL. */
+static const char *pinned(const ccf_instance *inst, const char *path)
 {
-    for (size_t i = 0; i < inst->policy->program_count; i++) {
-        if (strcmp(inst->policy->programs[i].program_file_name, path) == 0)
-            return &inst->policy->programs[i];
+    const ccf_policy *p = inst->policy;
+    for (size_t i = 0; i < p->program_count; i++) {
+        if (strcmp(p->programs[i].program_file_name, path) == 0)
+            return p->programs[i].pi_hash;
+    }
+    for (size_t i = 0; i < p->data_file_count; i++) {
+        if (strcmp(p->data_files[i].data_file, path) == 0)
+            return p->data_files[i].pi_hash;
     }
     return NULL;
 }
@@ -231,7 +236,8 @@ static ccf_inst_status missing_or_forbidden(ccf_instance *inst, int who, const c
 
 static ccf_inst_status pinned_append(const char *path, char *msg, size_t msg_size)
 {
-    snprintf(msg, msg_size, "%s is a program pinned to its pi_hash: it cannot be appended to", path);
+    snprintf(msg, msg_size, "%s is pinned to its pi_hash by the policy: it cannot be appended to",
+             path);
     return CCF_INST_CONFLICT;
 }
 
@@ -242,7 +248,7 @@ static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name
                                    char path[CCF_VFS_PATH_MAX], char *msg, size_t msg_size)
 {
     char hex[CCF_SHA256_HEX_LEN + 1];
-    const ccf_program *pin;
+    const char *pin;
     ccf_wasi_errno e;
 
     if (who < 0 || (size_t)who >= inst->policy->identity_count)
@@ -258,11 +264,11 @@ static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name
     if ((pin = pinned(inst, path)) != NULL) {
         if (append)
             return pinned_append(path, msg, msg_size);
-        if (!hash_matches(data, len, pin->pi_hash)) {
+        if (!hash_matches(data, len, pin)) {
             if (!ccf_sha256_hex(data, len, hex))
                 hex[0] = '\0';
             snprintf(msg, msg_size, "%s: content hashes to %s, the policy pins %s; not stored", path,
-                     hex, pin->pi_hash);
+                     hex, pin);
             return CCF_INST_CONFLICT;
         }
     }

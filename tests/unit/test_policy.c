@@ -190,6 +190,49 @@ static void test_emission_round_trip(void **state)
     }
 }
 
+/* data_files (an extension beyond program policies) survive into vaas and
+ * full policies: the runtime pins them by their pi_hash. */
+static void test_data_files_in_full_policies(void **state)
+{
+    (void)state;
+    static const char df[] = "{\"data_files\":[{\"data_file\":\"input-0\",\"pi_hash\":\""
+                             "abababababababababababababababababababababababababababababababab\","
+                             "\"priority\":2}],";
+    const char *files[] = {"spec-vaas.json", "spec-full.json"};
+    const ccf_policy_kind kinds[] = {CCF_POLICY_VAAS, CCF_POLICY_FULL};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        char *text = load(files[i], &len), *with = NULL, *out = NULL;
+        const char *brace = strchr(text, '{');
+        assert_non_null(brace);
+        with = malloc(len + sizeof df);
+        assert_non_null(with);
+        snprintf(with, len + sizeof df, "%s%s", df, brace + 1);
+        ccf_policy *p = parse_ok(with, kinds[i]);
+        assert_int_equal(p->data_file_count, 1);
+        assert_string_equal(p->data_files[0].data_file, "input-0");
+        assert_int_equal(p->data_files[0].priority, 2);
+        assert_int_equal(ccf_policy_emit(p, &out), CCF_OK);
+        ccf_policy *q = parse_ok(out, kinds[i]);
+        assert_int_equal(q->data_file_count, 1);
+        assert_string_equal(q->data_files[0].pi_hash, p->data_files[0].pi_hash);
+        ccf_policy_free(p);
+        ccf_policy_free(q);
+        free(out);
+        free(with);
+        free(text);
+    }
+    /* ...never into user policies */
+    size_t len;
+    char *text = load("spec-user.json", &len), *with = malloc(len + sizeof df);
+    assert_non_null(with);
+    snprintf(with, len + sizeof df, "%s%s", df, strchr(text, '{') + 1);
+    ccf_policy_errors e = parse_bad(with, CCF_POLICY_USER);
+    assert_true(has_error(&e, "data_files", "not allowed"));
+    free(with);
+    free(text);
+}
+
 static void test_hash_is_of_exact_bytes(void **state)
 {
     (void)state;
@@ -334,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_wrong_kind_is_rejected),
         cmocka_unit_test(test_canonical_emission),
         cmocka_unit_test(test_emission_round_trip),
+        cmocka_unit_test(test_data_files_in_full_policies),
         cmocka_unit_test(test_hash_is_of_exact_bytes),
         cmocka_unit_test(test_json_syntax_error_has_line_and_column),
         cmocka_unit_test(test_duplicate_keys_rejected),
