@@ -47,7 +47,15 @@ start_runtime() {
     for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; kill -0 $rpid 2>/dev/null || break; sleep 0.05; done
     port=$(sed -n 's/^ready .*:\([0-9]*\)$/\1/p' "$tmp/ready")
 }
-free_port() { echo $((20000 + RANDOM % 30000)); }
+# Listening ports are drawn below the kernel's ephemeral range: an outgoing connection (or
+# its TIME_WAIT) never holds one there, which made a bind fail now and then.
+# free_port [N]: a random port p with p..p+N-1 (default N=1) all below that range.
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+free_port() {
+    local span=$((ephemeral_low - 10000 - ${1:-1}))
+    [ "$span" -gt 1000 ] || span=1000
+    echo $((10000 + RANDOM % span))
+}
 
 as() { # IDENTITY CURL-ARGS...: curl as an identity, prints the body, then the status
     local who=$1
