@@ -139,7 +139,8 @@ void ccf_ccfaas_recover(ccf_ccfaas *svc)
 
 /* The VaaS policy text (canonical JSON): loader identity 0 with write rights
  * on every program and data file, the user's identities 1..n, the function's
- * programs and data files (their pi_hash pins them in the runtime too). Borrowed strings only; the arrays made here are freed here. */
+ * programs and data files (their pi_hash pins them in the runtime too).
+ * Borrowed strings only; the arrays made here are freed here. */
 static ccf_err build_vaas_policy(const ccf_ccfaas *svc, const ccf_policy *fn,
                                  const ccf_policy *user, char **out)
 {
