@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -171,6 +172,9 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     rc = 1;
+    /* A client that goes away while its reply is being written must cost that
+     * connection (EPIPE), never the instance (SIGPIPE's default is to end it). */
+    signal(SIGPIPE, SIG_IGN);
     /* Keep freed memory for reuse instead of giving it back to the kernel at
      * once: fresh pages must be faulted in and zeroed again, which costs more
      * than the copying here (request JSON, WASI buffers, program memories).
