@@ -11,9 +11,10 @@
  * instance. Crashes, sanitizer reports and hangs are the findings; after
  * every input the server must still answer a fresh connection. */
 #include <arpa/inet.h>
-#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -189,7 +190,8 @@ static SSL *connect_as(int who, int *fd_out)
             int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
             struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
             sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            CHECK(fd >= 0);
+            int one = 1; /* as curl: no Nagle delay behind the handshake's last flight */
+            CHECK(fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
             if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
                 SSL *ssl = SSL_new(fx.client[who]);
                 CHECK(ssl != NULL && SSL_set_fd(ssl, fd) == 1);
@@ -208,17 +210,21 @@ static SSL *connect_as(int who, int *fd_out)
     abort();
 }
 
-/* Reads until the server closes or is quiet for QUIET_MS. */
+/* Reads until the server closes or is quiet for QUIET_MS. Non-blocking: a
+ * readable socket may hold only part of a record, or a record that is not
+ * application data, and a blocking SSL_read would then wait for more. */
 static void drain(SSL *ssl, int fd)
 {
     char buf[16384];
+    CHECK(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
     for (;;) {
-        if (SSL_pending(ssl) == 0) {
-            struct pollfd p = {.fd = fd, .events = POLLIN};
-            if (poll(&p, 1, QUIET_MS) <= 0)
-                return;
-        }
-        if (SSL_read(ssl, buf, sizeof buf) <= 0)
+        int n = SSL_read(ssl, buf, sizeof buf);
+        if (n > 0)
+            continue;
+        if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ)
+            return; /* closed */
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, QUIET_MS) <= 0)
             return;
     }
 }
