@@ -109,9 +109,13 @@ ccf_err ccf_dataplane_tls_ctx(ccf_instance *inst, const char *cert_pem, EVP_PKEY
      * idle connections give their record buffers back. */
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                               SSL_MODE_RELEASE_BUFFERS);
-    /* No resumption: every connection presents its identity afresh. */
+    /* No resumption: every connection presents its identity afresh. So no
+     * session cache, no TLS 1.2 tickets, and no TLS 1.3 tickets either
+     * (SSL_OP_NO_TICKET alone still sends two stateful ones per connection,
+     * which nothing could use). */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx, 0);
     X509_free(cert);
     BIO_free(bio);
     *out = ctx;
