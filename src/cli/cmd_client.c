@@ -211,6 +211,9 @@ int ccf_cmd_client(int argc, char **argv)
             fprintf(a.verify_only ? stdout : stderr, "WARNING: %s\n", CCF_VERIFY_DEV_NOTICE);
     }
     if (a.verify_only) {
+        /* what the verified policy lets happen to the data: the programs (by hash) and rights */
+        printf("\nThe instance enforces this policy:\n");
+        ccf_cli_policy_show(a.policy, p, ccf_client_policy_hash(c));
         rc = CCF_EXIT_OK;
         goto out;
     }

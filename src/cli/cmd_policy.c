@@ -295,7 +295,7 @@ static bool expiry_passed(const ccf_cert_expiry *e)
     return strcmp(then, stamp) < 0;
 }
 
-static void show_policy(const char *file, const ccf_policy *p, const char *hash)
+void ccf_cli_policy_show(const char *file, const ccf_policy *p, const char *hash)
 {
     static const char *const stream_names[] = {"stdin", "stdout", "stderr"};
     char label[128];
@@ -328,6 +328,9 @@ static void show_policy(const char *file, const ccf_policy *p, const char *hash)
                                               : "");
         }
     }
+    for (size_t i = 0; i < p->program_count; i++)
+        printf("  program             %s (sha256 %s)\n", p->programs[i].program_file_name,
+               p->programs[i].pi_hash);
     for (size_t i = 0; i < p->data_file_count; i++)
         printf("  data file           %s (sha256 %s, priority %lld)\n", p->data_files[i].data_file,
                p->data_files[i].pi_hash, (long long)p->data_files[i].priority);
@@ -413,7 +416,7 @@ static int cmd_one_policy(const char *sub, int argc, char **argv, bool canonical
     } else {
         if (!ccf_policy_hash(text, len, hash))
             goto out;
-        show_policy(o.files[0], p, hash);
+        ccf_cli_policy_show(o.files[0], p, hash);
     }
     rc = CCF_EXIT_OK;
 out:

@@ -28,6 +28,10 @@ int ccf_serve_ccfaas(int argc, char **argv); /* `ccfaas serve ccfaas` */
 #include <stdint.h>
 /* Strict decimal in [lo, hi] (no sign, no spaces). */
 bool ccf_cli_parse_num(const char *s, long lo, long hi, long *out);
+/* `ccfaas policy show`'s listing of a valid policy on stdout: its settings,
+ * programs and data files with their hashes, who may do what to which file. */
+struct ccf_policy;
+void ccf_cli_policy_show(const char *file, const struct ccf_policy *p, const char *hash);
 /* The directory of this executable (from /proc/self/exe). */
 bool ccf_cli_self_dir(char *out, size_t size);
 /* The ccfaas-runtime beside this executable (an installation) or in the
