@@ -362,14 +362,15 @@ static ccf_wasi_errno reserve(ccf_vfs *vfs, ccf_vfs_node *n, uint64_t size)
     return WASI_ESUCCESS;
 }
 
-/* Whether a file may grow from its size to `size`. */
-static ccf_wasi_errno check_growth(const ccf_vfs *vfs, const ccf_vfs_node *n, uint64_t size)
+/* Whether a file may grow from `old` to `size` bytes: the per-file (EFBIG)
+ * and total (ENOSPC) limits. Shrinking always may. */
+static ccf_wasi_errno check_growth(const ccf_vfs *vfs, uint64_t old, uint64_t size)
 {
-    if (size <= n->size)
+    if (size <= old)
         return WASI_ESUCCESS;
     if (size > vfs->limits.max_file_bytes)
         return WASI_EFBIG;
-    if (size - n->size > vfs->limits.max_total_bytes - vfs->bytes)
+    if (size - old > vfs->limits.max_total_bytes - vfs->bytes)
         return WASI_ENOSPC;
     return WASI_ESUCCESS;
 }
@@ -377,7 +378,7 @@ static ccf_wasi_errno check_growth(const ccf_vfs *vfs, const ccf_vfs_node *n, ui
 /* Sets the size, zero-filling growth. */
 static ccf_wasi_errno resize(ccf_vfs *vfs, ccf_vfs_node *n, uint64_t size)
 {
-    ccf_wasi_errno e = check_growth(vfs, n, size);
+    ccf_wasi_errno e = check_growth(vfs, n->size, size);
     if (e == WASI_ESUCCESS)
         e = reserve(vfs, n, size);
     if (e != WASI_ESUCCESS)
@@ -854,12 +855,9 @@ static ccf_wasi_errno put(ccf_vfs *vfs, const ccf_file_rights *p, const char *pa
     if (n == NULL) {
         if (lookup(vfs, path) != NULL || !has(r, CCF_PATH_OPEN | CCF_FD_WRITE | CCF_PATH_CREATE_FILE))
             return WASI_ENOTCAPABLE;
-        if ((e = new_entry_parent(vfs, path, &parent, &name)) != WASI_ESUCCESS)
+        if ((e = new_entry_parent(vfs, path, &parent, &name)) != WASI_ESUCCESS ||
+            (e = check_growth(vfs, 0, len)) != WASI_ESUCCESS)
             return e;
-        if (len > vfs->limits.max_file_bytes)
-            return WASI_EFBIG;
-        if (len > vfs->limits.max_total_bytes - vfs->bytes)
-            return WASI_ENOSPC;
         if ((n = node_new(vfs, WASI_FILETYPE_REGULAR_FILE)) == NULL)
             return WASI_ENOSPC;
         if ((e = dir_add(parent, name, n)) != WASI_ESUCCESS) {
@@ -885,10 +883,8 @@ static ccf_wasi_errno put(ccf_vfs *vfs, const ccf_file_rights *p, const char *pa
     if (!has(r, CCF_PATH_OPEN | CCF_FD_WRITE | CCF_PATH_FILESTAT_SET_SIZE))
         return WASI_ENOTCAPABLE;
     /* Replace: build the new content aside so a failure leaves the old one. */
-    if (len > vfs->limits.max_file_bytes)
-        return WASI_EFBIG;
-    if (len > n->size && len - n->size > vfs->limits.max_total_bytes - vfs->bytes)
-        return WASI_ENOSPC;
+    if ((e = check_growth(vfs, n->size, len)) != WASI_ESUCCESS)
+        return e;
     if (*owned != NULL) {
         fresh = *owned;
         *owned = NULL;
@@ -921,12 +917,9 @@ ccf_wasi_errno ccf_vfs_room(const ccf_vfs *vfs, const char *path, uint64_t size,
 {
     const ccf_vfs_node *n = lookup(vfs, path);
     uint64_t old = n != NULL && n->type == WASI_FILETYPE_REGULAR_FILE ? n->size : 0;
-    uint64_t after = append ? old + size : size;
-    if (size > vfs->limits.max_file_bytes || after > vfs->limits.max_file_bytes)
+    if (append && size > UINT64_MAX - old)
         return WASI_EFBIG;
-    if (after > old && after - old > vfs->limits.max_total_bytes - vfs->bytes)
-        return WASI_ENOSPC;
-    return WASI_ESUCCESS;
+    return check_growth(vfs, old, append ? old + size : size);
 }
 
 ccf_wasi_errno ccf_vfs_open_read(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
