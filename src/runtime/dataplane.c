@@ -194,17 +194,27 @@ struct ccf_dataplane {
 
 static void conn_drive(conn *c);
 
+/* Frees what one request holds: its body, its reply, the file being sent. */
+static void request_free(conn *c)
+{
+    if (c->node != NULL)
+        ccf_vfs_release(ccf_instance_vfs(c->dp->inst), c->node);
+    c->node = NULL;
+    c->node_len = c->node_off = 0;
+    free(c->body);
+    c->body = NULL;
+    ccf_dynbuf_free(&c->chunks);
+    ccf_dynbuf_free(&c->out);
+    c->out_off = 0;
+}
+
 static void conn_close(conn *c)
 {
     ccf_dataplane *dp = c->dp;
     if (c->ssl != NULL && !c->tls_failed && c->state != CONN_HANDSHAKE && c->state != CONN_LINGER)
         SSL_shutdown(c->ssl); /* close_notify, best effort (non-blocking) */
     ERR_clear_error();
-    if (c->node != NULL)
-        ccf_vfs_release(ccf_instance_vfs(dp->inst), c->node);
-    free(c->body);
-    ccf_dynbuf_free(&c->chunks);
-    ccf_dynbuf_free(&c->out);
+    request_free(c);
     SSL_free(c->ssl);
     if (c->rd != NULL)
         event_free(c->rd);
@@ -268,6 +278,14 @@ static int ssl_wait(conn *c, int ret)
         c->tls_failed = true;
         return -1;
     }
+}
+
+/* Writes up to WRITE_STEP bytes of p[0..left): how many (> 0), or as
+ * ssl_wait (0: wait for the socket, -1: the connection is over). */
+static int write_step(conn *c, const void *p, size_t left)
+{
+    int ret = SSL_write(c->ssl, p, (int)(left < WRITE_STEP ? left : WRITE_STEP));
+    return ret > 0 ? ret : ssl_wait(c, ret);
 }
 
 /* ---- replies ------------------------------------------------------------- */
@@ -533,6 +551,7 @@ static bool take_body(conn *c, const uint8_t *in, size_t n)
 static bool body_from_buffer(conn *c, bool *refused)
 {
     size_t used = 0;
+    bool complete = false;
     *refused = false;
     if (!c->req.chunked) {
         size_t n = (size_t)(c->body_len - c->body_got) < c->in_len ? (size_t)(c->body_len - c->body_got)
@@ -556,9 +575,8 @@ static bool body_from_buffer(conn *c, bool *refused)
             used += step;
             if (r == CCF_HTTP1_COMPLETE) {
                 c->body_len = c->body_got;
-                memmove(c->in, c->in + used, c->in_len - used);
-                c->in_len -= used;
-                return true;
+                complete = true;
+                break;
             }
             if (step == 0)
                 break;
@@ -566,7 +584,7 @@ static bool body_from_buffer(conn *c, bool *refused)
     }
     memmove(c->in, c->in + used, c->in_len - used);
     c->in_len -= used;
-    return !c->req.chunked && c->body_got == c->body_len;
+    return complete || (!c->req.chunked && c->body_got == c->body_len);
 }
 
 /* ---- the connection's state machine ---------------------------------------- */
@@ -589,15 +607,7 @@ static int read_in(conn *c, size_t *moved)
 
 static void reset_request(conn *c)
 {
-    if (c->node != NULL)
-        ccf_vfs_release(ccf_instance_vfs(c->dp->inst), c->node);
-    c->node = NULL;
-    c->node_len = c->node_off = 0;
-    free(c->body);
-    c->body = NULL;
-    ccf_dynbuf_free(&c->chunks);
-    ccf_dynbuf_free(&c->out);
-    c->out_off = 0;
+    request_free(c);
     c->status = 0;
     c->in_lf = memchr(c->in, '\n', c->in_len) != NULL; /* a pipelined request waits there */
     c->state = CONN_HEAD;
@@ -624,16 +634,13 @@ static void conn_drive(conn *c)
             break;
         case CONN_HEAD: {
             char err[256];
-            /* a head ends in a line end: a client trickling bytes is not re-parsed per byte */
-            ccf_http1_result r = c->in_lf ? ccf_http1_parse_request(c->in, c->in_len, &c->req, err,
-                                                                    sizeof err)
-                                          : CCF_HTTP1_INCOMPLETE;
+            /* a head ends in a line end: a client trickling bytes is not re-parsed per
+             * byte; a full buffer is parsed too (the parser refuses it: 431) */
+            ccf_http1_result r = c->in_lf || c->in_len == sizeof c->in
+                                     ? ccf_http1_parse_request(c->in, c->in_len, &c->req, err,
+                                                               sizeof err)
+                                     : CCF_HTTP1_INCOMPLETE;
             c->in_lf = false;
-            if (r == CCF_HTTP1_INCOMPLETE && c->in_len == sizeof c->in) {
-                r = CCF_HTTP1_INVALID; /* the parser's own limit; kept here as a guard */
-                c->req.status = 431;
-                snprintf(err, sizeof err, "request head longer than %d bytes", CCF_HTTP1_HEAD_MAX);
-            }
             if (r == CCF_HTTP1_INCOMPLETE) {
                 if ((w = read_in(c, &moved)) < 0)
                     return conn_close(c);
@@ -661,13 +668,11 @@ static void conn_drive(conn *c)
         case CONN_BODY: {
             bool refused;
             if (c->out.len > c->out_off) { /* 100 Continue first */
-                ret = SSL_write(c->ssl, c->out.p + c->out_off, (int)(c->out.len - c->out_off));
-                if (ret <= 0) {
-                    if (ssl_wait(c, ret) < 0)
-                        return conn_close(c);
+                if ((w = write_step(c, c->out.p + c->out_off, c->out.len - c->out_off)) < 0)
+                    return conn_close(c);
+                if (w == 0)
                     goto wait;
-                }
-                c->out_off += (size_t)ret;
+                c->out_off += (size_t)w;
                 if (c->out_off == c->out.len) {
                     ccf_dynbuf_free(&c->out);
                     c->out_off = 0;
@@ -704,8 +709,7 @@ static void conn_drive(conn *c)
         }
         case CONN_SEND:
             if (c->out_off < c->out.len) {
-                size_t left = c->out.len - c->out_off;
-                ret = SSL_write(c->ssl, c->out.p + c->out_off, (int)(left < WRITE_STEP ? left : WRITE_STEP));
+                w = write_step(c, c->out.p + c->out_off, c->out.len - c->out_off);
             } else if (c->node_off < c->node_len) {
                 uint64_t size, left = c->node_len - c->node_off;
                 const uint8_t *bytes = ccf_vfs_node_bytes(c->node, &size);
@@ -715,7 +719,7 @@ static void conn_drive(conn *c)
                             c->req.path);
                     return conn_close(c);
                 }
-                ret = SSL_write(c->ssl, bytes + c->node_off, (int)(left < WRITE_STEP ? left : WRITE_STEP));
+                w = write_step(c, bytes + c->node_off, (size_t)left); /* an in-memory file: fits */
             } else {
                 log_request(c);
                 if (c->shutdown_after) {
@@ -737,16 +741,15 @@ static void conn_drive(conn *c)
                 reset_request(c);
                 break;
             }
-            if (ret <= 0) {
-                if (ssl_wait(c, ret) < 0)
-                    return conn_close(c);
+            if (w < 0)
+                return conn_close(c);
+            if (w == 0)
                 goto wait;
-            }
-            moved += (size_t)ret;
+            moved += (size_t)w;
             if (c->out_off < c->out.len)
-                c->out_off += (size_t)ret;
+                c->out_off += (size_t)w;
             else
-                c->node_off += (uint64_t)ret;
+                c->node_off += (uint64_t)w;
             break;
         case CONN_LINGER: {
             char sink[16384];
