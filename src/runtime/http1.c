@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define LINE_MAX_CHUNKED 4096                    /* a chunk size or trailer line, CRLF excluded */
 #define CHUNK_SIZE_MAX (UINT64_C(1) << 60)       /* largest chunk size accepted */
@@ -49,21 +50,35 @@ static bool is_ows(unsigned char c)
     return c == ' ' || c == '\t';
 }
 
-static unsigned char lower(unsigned char c)
+/* Narrows v[*a..*b) to exclude leading and trailing OWS. */
+static void trim_ows(const char *v, size_t *a, size_t *b)
 {
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+    while (*a < *b && is_ows((unsigned char)v[*a]))
+        (*a)++;
+    while (*b > *a && is_ows((unsigned char)v[*b - 1]))
+        (*b)--;
 }
 
-/* p[0..n) equals the NUL-terminated lowercase word, ignoring ASCII case. */
+/* The next element of the comma-separated list v[0..n) from *i on, OWS
+ * trimmed, as v[*a..*b) (possibly empty); false once the list is done. */
+static bool list_next(const char *v, size_t n, size_t *i, size_t *a, size_t *b)
+{
+    if (*i > n)
+        return false;
+    *a = *i;
+    while (*i < n && v[*i] != ',')
+        (*i)++;
+    *b = *i;
+    (*i)++; /* past the comma (or past the end, which ends the list) */
+    trim_ows(v, a, b);
+    return true;
+}
+
+/* p[0..n) equals the NUL-terminated word, ignoring ASCII case (the C
+ * locale's rules: nothing here sets another). */
 static bool ci_equal(const char *p, size_t n, const char *word)
 {
-    size_t wn = strlen(word);
-    if (n != wn)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)p[i]) != (unsigned char)word[i])
-            return false;
-    return true;
+    return strlen(word) == n && strncasecmp(p, word, n) == 0;
 }
 
 /* Writes p[0..n) into out as a printable quoted excerpt (no quotes added):
@@ -346,16 +361,8 @@ static ccf_http1_result field_transfer_encoding(head_parser *hp, unsigned line, 
 {
     ccf_http1_request *req = hp->req;
     char shown[SHOW_BUF];
-    size_t i = 0;
-    while (i <= n) {
-        size_t a = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t b = i;
-        while (a < b && is_ows((unsigned char)v[a]))
-            a++;
-        while (b > a && is_ows((unsigned char)v[b - 1]))
-            b--;
+    size_t i = 0, a, b;
+    while (list_next(v, n, &i, &a, &b)) {
         if (a == b)
             return fail(hp, 400, "header line %u: empty Transfer-Encoding element in \"%s\"", line,
                         show(shown, sizeof shown, v, n));
@@ -369,7 +376,6 @@ static ccf_http1_result field_transfer_encoding(head_parser *hp, unsigned line, 
                         "header line %u: Transfer-Encoding chunked more than once (applied twice)",
                         line);
         req->chunked = true;
-        i++; /* past the comma (or past the end, which ends the loop) */
     }
     if (req->has_length)
         return fail(hp, 400,
@@ -382,16 +388,8 @@ static ccf_http1_result field_transfer_encoding(head_parser *hp, unsigned line, 
 static ccf_http1_result field_connection(head_parser *hp, unsigned line, const char *v, size_t n)
 {
     char shown[SHOW_BUF];
-    size_t i = 0;
-    while (i <= n) {
-        size_t start = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t a = start, b = i;
-        while (a < b && is_ows((unsigned char)v[a]))
-            a++;
-        while (b > a && is_ows((unsigned char)v[b - 1]))
-            b--;
+    size_t i = 0, a, b;
+    while (list_next(v, n, &i, &a, &b)) {
         for (size_t k = a; k < b; k++)
             if (!is_tchar((unsigned char)v[k]))
                 return fail(hp, 400, "header line %u: Connection option \"%s\" is not a token",
@@ -400,7 +398,6 @@ static ccf_http1_result field_connection(head_parser *hp, unsigned line, const c
             hp->conn_close = true;
         else if (ci_equal(v + a, b - a, "keep-alive"))
             hp->conn_keep_alive = true;
-        i++; /* past the comma (or past the end, which ends the loop) */
     }
     return CCF_HTTP1_INCOMPLETE;
 }
@@ -476,10 +473,7 @@ static ccf_http1_result parse_field_line(head_parser *hp, unsigned line, const c
     if (!complete)
         return CCF_HTTP1_INCOMPLETE;
     size_t a = i, b = n;
-    while (a < b && is_ows((unsigned char)p[a]))
-        a++;
-    while (b > a && is_ows((unsigned char)p[b - 1]))
-        b--;
+    trim_ows(p, &a, &b);
     if (ci_equal(name, name_len, "content-length"))
         return field_content_length(hp, line, p + a, b - a);
     if (ci_equal(name, name_len, "transfer-encoding"))
