@@ -16,7 +16,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -73,30 +72,24 @@ static char *self_signed(EVP_PKEY *key, const char *cn)
 
 static SSL_CTX *client_ctx(const char *cert_pem, EVP_PKEY *key)
 {
+    char err[256];
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    BIO *b = BIO_new_mem_buf(cert_pem, -1);
-    X509 *cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-    CHECK(ctx != NULL && cert != NULL);
+    X509 *cert = NULL;
+    CHECK(ctx != NULL &&
+          ccf_pki_cert_from_pem(cert_pem, strlen(cert_pem), &cert, err, sizeof err) == CCF_OK);
     CHECK(SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* the server's attestation is not under test */
     X509_free(cert);
-    BIO_free(b);
     return ctx;
-}
-
-static char *sha256_hex(const void *data, size_t len)
-{
-    static char hex[2][CCF_SHA256_HEX_LEN + 1];
-    static int next;
-    char *out = hex[next++ % 2];
-    CHECK(ccf_sha256_hex(data, len, out));
-    return out;
 }
 
 /* A full policy: identity 0 reads and writes every file, identity 1 reads
  * `output`; program p.wasm and data file d pinned by hash. */
 static char *policy_text(const char *id0, const char *id1, const char *ca)
 {
+    char program_hash[CCF_SHA256_HEX_LEN + 1], data_hash[CCF_SHA256_HEX_LEN + 1];
+    CHECK(ccf_sha256_hex(program, sizeof program, program_hash) &&
+          ccf_sha256_hex(pinned_data, sizeof pinned_data - 1, data_hash));
     json_t *root = json_pack(
         "{s:s, s:s, s:b, s:b, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
         " s:{s:i, s:i, s:i, s:i, s:i},"
@@ -114,9 +107,9 @@ static char *policy_text(const char *id0, const char *id1, const char *ca)
         2099, "month", 1, "day", 1, "hour", 0, "minute", 0, "identities", "id", 0, "certificate",
         id0, "file_rights", "file_name", "/", "rights", 533574, "id", 1, "certificate", id1,
         "file_rights", "file_name", "output", "rights", 8198, "programs", "id", 0, "pi_hash",
-        sha256_hex(program, sizeof program), "program_file_name", "p.wasm", "file_rights",
+        program_hash, "program_file_name", "p.wasm", "file_rights",
         "file_name", "/", "rights", 533574, "data_files", "data_file", "d", "pi_hash",
-        sha256_hex(pinned_data, sizeof pinned_data - 1), "std_streams_table", "Stdin",
+        data_hash, "std_streams_table", "Stdin",
         "file_name", "stdin", "rights", 8198, "Stdout", "file_name", "stdout", "rights", 533572,
         "Stderr", "file_name", "stderr", "rights", 533572);
     CHECK(root != NULL);
