@@ -241,6 +241,28 @@ static ccf_inst_status pinned_append(const char *path, char *msg, size_t msg_siz
     return CCF_INST_CONFLICT;
 }
 
+/* The identity and the file a put names, into path. A file whose
+ * directories are missing is fine when `who` may create it: they come with
+ * it (made now when make_dirs, else only the check). */
+static ccf_inst_status put_target(ccf_instance *inst, int who, const char *name, bool make_dirs,
+                                  char path[CCF_VFS_PATH_MAX], char *msg, size_t msg_size)
+{
+    ccf_wasi_errno e;
+    if (who < 0 || (size_t)who >= inst->policy->identity_count)
+        return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
+    if ((e = file_name(inst, name, path, msg, msg_size)) == WASI_ENOENT && plain_name(name) &&
+        strlen(name) < CCF_VFS_PATH_MAX &&
+        (ccf_vfs_rights(rights_of(inst, who), name, false) & CCF_PATH_CREATE_FILE)) {
+        if (!make_dirs) {
+            memcpy(path, name, strlen(name) + 1);
+            e = WASI_ESUCCESS;
+        } else if (ccf_vfs_make_parents(inst->vfs, name) == WASI_ESUCCESS) {
+            e = file_name(inst, name, path, msg, msg_size);
+        }
+    }
+    return e == WASI_ESUCCESS ? CCF_INST_OK : missing_or_forbidden(inst, who, name, e, msg, msg_size);
+}
+
 /* Every check of a put before the file system's own: names, identity,
  * pinning. path receives the file's path. */
 static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name,
@@ -249,18 +271,10 @@ static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name
 {
     char hex[CCF_SHA256_HEX_LEN + 1];
     const char *pin;
-    ccf_wasi_errno e;
+    ccf_inst_status st = put_target(inst, who, name, true, path, msg, msg_size);
 
-    if (who < 0 || (size_t)who >= inst->policy->identity_count)
-        return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
-    if ((e = file_name(inst, name, path, msg, msg_size)) == WASI_ENOENT && plain_name(name) &&
-        (ccf_vfs_rights(rights_of(inst, who), name, false) & CCF_PATH_CREATE_FILE)) {
-        /* may create the file: its directories come with it */
-        if (ccf_vfs_make_parents(inst->vfs, name) == WASI_ESUCCESS)
-            e = file_name(inst, name, path, msg, msg_size);
-    }
-    if (e != WASI_ESUCCESS)
-        return missing_or_forbidden(inst, who, name, e, msg, msg_size);
+    if (st != CCF_INST_OK)
+        return st;
     if ((pin = pinned(inst, path)) != NULL) {
         if (append)
             return pinned_append(path, msg, msg_size);
@@ -315,19 +329,10 @@ ccf_inst_status ccf_instance_put_check(ccf_instance *inst, int who, const char *
 {
     char path[CCF_VFS_PATH_MAX];
     uint32_t r;
-    ccf_wasi_errno e;
+    ccf_inst_status st = put_target(inst, who, name, false, path, msg, msg_size);
 
-    if (who < 0 || (size_t)who >= inst->policy->identity_count)
-        return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
-    e = file_name(inst, name, path, msg, msg_size);
-    if (e == WASI_ENOENT && plain_name(name) && strlen(name) < sizeof path) {
-        /* directories still missing: the put makes them if it may create the file */
-        memcpy(path, name, strlen(name) + 1);
-        if (ccf_vfs_rights(rights_of(inst, who), path, false) & CCF_PATH_CREATE_FILE)
-            e = WASI_ESUCCESS;
-    }
-    if (e != WASI_ESUCCESS)
-        return missing_or_forbidden(inst, who, name, e, msg, msg_size);
+    if (st != CCF_INST_OK)
+        return st;
     r = ccf_vfs_rights(rights_of(inst, who), path, false);
     if ((r & (CCF_PATH_OPEN | CCF_FD_WRITE)) != (CCF_PATH_OPEN | CCF_FD_WRITE))
         return put_status(WASI_ENOTCAPABLE, who, path, append, msg, msg_size);
