@@ -299,18 +299,13 @@ static ccf_http1_result parse_request_line(head_parser *hp, const char *p, size_
     size_t vlen = n - i;
     if (vlen > 0 && v[0] == ' ')
         return fail(hp, 400, "request line: more than one space after the target");
-    for (size_t k = 0; k < vlen && k < plen; k++) {
-        bool ok = pattern[k] == 'd' ? (v[k] >= '0' && v[k] <= '9') : v[k] == pattern[k];
-        if (!ok)
-            return fail(hp, 400, "request line: \"%s\" is not an HTTP version (expected HTTP/1.1)",
-                        show(shown, sizeof shown, v, vlen));
-    }
-    if (vlen > plen)
-        return fail(hp, 400, "request line: \"%s\" is not an HTTP version (expected HTTP/1.1)",
-                    show(shown, sizeof shown, v, vlen));
-    if (!complete)
+    /* what is there must fit the pattern; once complete, all of it must be there */
+    bool fits = vlen <= plen;
+    for (size_t k = 0; fits && k < vlen; k++)
+        fits = pattern[k] == 'd' ? (v[k] >= '0' && v[k] <= '9') : v[k] == pattern[k];
+    if (fits && !complete)
         return CCF_HTTP1_INCOMPLETE;
-    if (vlen < plen)
+    if (!fits || vlen < plen)
         return fail(hp, 400, "request line: \"%s\" is not an HTTP version (expected HTTP/1.1)",
                     show(shown, sizeof shown, v, vlen));
     if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
