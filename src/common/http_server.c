@@ -91,7 +91,7 @@ struct sbuf {
     bool failed;
 };
 
-static void sb_vadd(struct sbuf *b, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static void sb_vadd(struct sbuf *b, const char *fmt, va_list args)
 {
     if (b->failed)
         return;

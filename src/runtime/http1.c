@@ -123,7 +123,7 @@ static const char *show(char *out, size_t out_size, const char *p, size_t n)
 
 #define SHOW_BUF (SHOW_MAX * 4 + 4)
 
-static void set_err(char *err, size_t err_size, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void set_err(char *err, size_t err_size, const char *fmt, va_list ap)
 {
     if (err == NULL || err_size == 0)
         return;

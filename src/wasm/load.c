@@ -21,7 +21,7 @@ struct rd {
     size_t errsz;
 };
 
-static ccf_err failv(struct rd *r, const uint8_t *at, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static ccf_err failv(struct rd *r, const uint8_t *at, const char *fmt, va_list ap)
 {
     if (r->err != NULL && r->errsz > 0) {
         int n = snprintf(r->err, r->errsz, "%s section, offset 0x%zx: ", r->sec,

@@ -176,7 +176,7 @@ static void custom_metrics(ccf_http_metrics *m, void *ctx)
 
 static ccf_http_server *srv;
 static uint16_t port;
-static FILE *logf;
+static FILE *log_file;
 static char logbuf[1 << 16];
 
 static int setup(void **state)
@@ -185,8 +185,8 @@ static int setup(void **state)
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     memset(logbuf, 0, sizeof logbuf);
-    logf = fmemopen(logbuf, sizeof logbuf - 1, "w");
-    ccf_http_config cfg = {.listen = "127.0.0.1:0", .service = "test", .threads = 2, .log = logf};
+    log_file = fmemopen(logbuf, sizeof logbuf - 1, "w");
+    ccf_http_config cfg = {.listen = "127.0.0.1:0", .service = "test", .threads = 2, .log = log_file};
     if (ccf_http_server_new(&cfg, &srv, err, sizeof err) != CCF_OK)
         return -1;
     if (ccf_http_server_route(srv, "GET", "/item/<a>/sub/<b>", echo, NULL, 0) != CCF_OK ||
@@ -207,7 +207,7 @@ static int teardown(void **state)
 {
     (void)state;
     ccf_http_server_free(srv);
-    fclose(logf);
+    fclose(log_file);
     curl_global_cleanup();
     return 0;
 }
@@ -340,7 +340,7 @@ static void test_healthz_metrics_log(void **state)
     assert_non_null(strstr(r.body, "# TYPE ccfaas_http_requests_total counter"));
     assert_non_null(strstr(r.body, "\ntest_custom{x=\"y\"} 42\n"));
     free(r.body);
-    fflush(logf);
+    fflush(log_file);
     /* one JSON line per request: each line parses, and the 413 carries its error code */
     size_t lines = 0;
     bool saw_413 = false;
@@ -415,9 +415,9 @@ static void *stop_thread(void *arg)
 }
 
 /* Whether a TCP connection to 127.0.0.1:port is refused. */
-static bool refused(uint16_t port)
+static bool refused(uint16_t at)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(at)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
