@@ -259,6 +259,8 @@ static bool probe(void)
     return false;
 }
 
+/* libFuzzer's entry point (declared here: libFuzzer ships no header for it). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static bool ready;

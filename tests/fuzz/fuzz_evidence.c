@@ -48,6 +48,8 @@ static ccf_proxy *get_proxy(void)
     return proxy;
 }
 
+/* libFuzzer's entry point (declared here: libFuzzer ships no header for it). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ccf_evidence ev, back;

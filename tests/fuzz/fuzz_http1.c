@@ -136,6 +136,8 @@ static void decode(const uint8_t *in, size_t len, size_t piece, decoded *d)
     }
 }
 
+/* libFuzzer's entry point (declared here: libFuzzer ships no header for it). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)

@@ -21,6 +21,8 @@ static void check_round_trip(const ccf_policy *p)
     free(twice);
 }
 
+/* libFuzzer's entry point (declared here: libFuzzer ships no header for it). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ccf_policy_errors errors;

@@ -28,6 +28,8 @@ static uint8_t next(struct input *in)
     return *in->p++;
 }
 
+/* libFuzzer's entry point (declared here: libFuzzer ships no header for it). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ccf_vfs_limits limits = {.max_total_bytes = 1 << 16, .max_file_bytes = 1 << 14, .max_nodes = 64};

@@ -120,6 +120,8 @@ out:
     ccf_wasm_store_free(s);
 }
 
+/* libFuzzer's entry point (declared here: libFuzzer ships no header for it). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ccf_wasm_module *m = NULL;
