@@ -19,7 +19,7 @@
 #include "client/identity.h"
 #include "common/crypto.h"
 #include "common/file.h"
-#include "common/http_client.h"
+#include "net/http_client.h"
 #include "policy/policy.h"
 
 #define DEFAULT_URL "http://127.0.0.1:5010"

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "attest/evidence.h"
-#include "attest/proxy.h"
+#include "proxy/proxy.h"
 #include "cli/commands.h"
 #include "common/http_server.h"
 

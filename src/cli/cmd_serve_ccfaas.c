@@ -10,7 +10,7 @@
 
 #include "ccfaas/ccfaas.h"
 #include "cli/commands.h"
-#include "common/http_server.h"
+#include "net/http_server.h"
 
 static const char ccfaas_usage[] =
     "usage: ccfaas serve ccfaas [--listen ADDR:PORT] [--data-dir DIR] [--db FILE]\n"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "attest/evidence.h"
-#include "attest/proxy.h"
+#include "proxy/proxy.h"
 #include "cli/commands.h"
 #include "common/file.h"
 #include "common/http_client.h"

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #include "attest/evidence.h"
-#include "attest/proxy.h"
+#include "proxy/proxy.h"
 #include "ccfaas/ccfaas.h"
 #include "cli/commands.h"
 #include "common/crypto.h"

@@ -39,7 +39,7 @@ bool ccf_cli_self_dir(char *out, size_t size);
 bool ccf_cli_default_runtime(char *path, size_t size, uint8_t measurement[32]);
 
 #include "common/error.h"
-#include "common/http_server.h"
+#include "net/http_server.h"
 /* `ccfaas serve SERVICE`: a server on listen with the service's routes
  * (mount(svc, srv)), stop signals blocked, started. Errors are printed;
  * returns an exit code (CCF_EXIT_OK when serving). *srv is freed by the caller

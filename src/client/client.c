@@ -2,7 +2,7 @@
 #include "client/client.h"
 
 #include "common/dynbuf.h"
-#include "common/http_client.h"
+#include "net/http_client.h"
 
 #include <curl/curl.h>
 #include <errno.h>

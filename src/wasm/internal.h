@@ -1,5 +1,5 @@
 /* Engine internals shared by load.c (decoder, validator, code generator),
- * interp.c (interpreter) and runtime.c (store, instances, API). Not installed. */
+ * interp.c (interpreter) and store.c (the store: instances, memories, tables; API). Not installed. */
 #ifndef CCF_WASM_INTERNAL_H
 #define CCF_WASM_INTERNAL_H
 

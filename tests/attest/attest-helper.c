@@ -18,7 +18,7 @@
 
 #include "attest/evidence.h"
 #include "attest/pki.h"
-#include "attest/proxy.h"
+#include "attest/proxy_client.h"
 
 static int die(const char *msg, const char *detail)
 {

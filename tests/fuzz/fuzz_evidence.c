@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "attest/evidence.h"
-#include "attest/proxy.h"
+#include "proxy/proxy.h"
 
 static char dir[] = "/tmp/ccf-fuzz-proxy-XXXXXX";
 static ccf_proxy *proxy;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/http1.h"
+#include "net/http1.h"
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \

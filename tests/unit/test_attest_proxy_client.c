@@ -17,7 +17,7 @@
 
 #include "attest/evidence.h"
 #include "attest/pki.h"
-#include "attest/proxy.h"
+#include "proxy/proxy.h"
 #include "attest/proxy_client.h"
 #include "attest/verify.h"
 #include "common/file.h"

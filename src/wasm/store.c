@@ -1,4 +1,5 @@
-/* Stores, host objects, linking and instantiation, calls from the host,
+/* The store: what instances own (functions, memories, tables, globals), host
+ * objects, linking and instantiation, calls from the host,
  * host access to linear memory. */
 #include <stdlib.h>
 #include <string.h>
