@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/file.h"
+
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
     (void)buf;
@@ -44,50 +46,6 @@ bool ccf_pki_key_is_p256(const EVP_PKEY *key)
     return strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0;
 }
 
-/* Writes data to path via a temporary file in the same directory: with
- * no_replace the final name is created with link() (fails if it exists),
- * otherwise with rename(). */
-static ccf_err write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                                 bool no_replace, char *err, size_t err_size)
-{
-    char tmp[4096];
-    int fd = -1;
-    ccf_err rc = CCF_OK;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: path too long", path);
-    if ((fd = mkstemp(tmp)) < 0)
-        return ccf_errf(err, err_size, CCF_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-    if (fchmod(fd, mode) != 0) {
-        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: chmod: %s", path, strerror(errno));
-        goto out;
-    }
-    for (size_t done = 0; done < len;) {
-        ssize_t n = write(fd, (const char *)data + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: write: %s", path, strerror(errno));
-            goto out;
-        }
-        done += (size_t)n;
-    }
-    if (fsync(fd) != 0) {
-        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: fsync: %s", path, strerror(errno));
-        goto out;
-    }
-    if (no_replace) {
-        if (link(tmp, path) != 0)
-            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path,
-                          errno == EEXIST ? "exists already (not overwritten)" : strerror(errno));
-    } else if (rename(tmp, path) != 0) {
-        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: rename: %s", path, strerror(errno));
-    }
-out:
-    close(fd);
-    unlink(tmp); /* after link() or a failure; after rename() it is gone already */
-    return rc;
-}
-
 /* Contents of a memory BIO (not copied). */
 static size_t bio_data(BIO *b, const char **p)
 {
@@ -109,7 +67,7 @@ ccf_err ccf_pki_key_write(const char *path, const EVP_PKEY *key, char *err, size
     }
     const char *p = NULL;
     size_t n = bio_data(b, &p);
-    rc = write_file_atomic(path, p, n, 0600, true, err, err_size);
+    rc = ccf_file_write_atomic(path, p, n, 0600, true, err, err_size);
 out:
     BIO_free(b); /* secure-heap BIO: wiped on free */
     return rc;
@@ -256,7 +214,7 @@ ccf_err ccf_pki_pub_write(const char *path, const EVP_PKEY *key, char *err, size
     } else {
         const char *p = NULL;
         size_t n = bio_data(b, &p);
-        rc = write_file_atomic(path, p, n, 0644, false, err, err_size);
+        rc = ccf_file_write_atomic(path, p, n, 0644, false, err, err_size);
     }
     BIO_free(b);
     return rc;
@@ -364,7 +322,7 @@ ccf_err ccf_pki_cert_write(const char *path, X509 *cert, char *err, size_t err_s
     char *pem = NULL;
     if (ccf_pki_cert_to_pem(cert, &pem) != CCF_OK)
         return ccf_errf(err, err_size, CCF_ERR_CRYPTO, "cannot encode the certificate");
-    ccf_err rc = write_file_atomic(path, pem, strlen(pem), 0644, false, err, err_size);
+    ccf_err rc = ccf_file_write_atomic(path, pem, strlen(pem), 0644, false, err, err_size);
     free(pem);
     return rc;
 }

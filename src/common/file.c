@@ -1,6 +1,9 @@
 #include "common/file.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,5 +60,46 @@ out:
     free(buf);
     if (f != NULL && f != stdin)
         fclose(f);
+    return rc;
+}
+
+ccf_err ccf_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                              bool no_replace, char *err, size_t err_size)
+{
+    char tmp[4096];
+    int fd = -1;
+    ccf_err rc = CCF_OK;
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: path too long", path);
+    if ((fd = mkstemp(tmp)) < 0)
+        return ccf_errf(err, err_size, CCF_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    if (fchmod(fd, mode) != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: chmod: %s", path, strerror(errno));
+        goto out;
+    }
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(fd, (const char *)data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: write: %s", path, strerror(errno));
+            goto out;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: fsync: %s", path, strerror(errno));
+        goto out;
+    }
+    if (no_replace) {
+        if (link(tmp, path) != 0)
+            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path,
+                          errno == EEXIST ? "exists already (not overwritten)" : strerror(errno));
+    } else if (rename(tmp, path) != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: rename: %s", path, strerror(errno));
+    }
+out:
+    close(fd);
+    unlink(tmp); /* after link() or a failure; after rename() it is gone already */
     return rc;
 }

@@ -2,7 +2,9 @@
 #ifndef CCF_COMMON_FILE_H
 #define CCF_COMMON_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -11,5 +13,13 @@
  * (detail in err) when the file cannot be read. *out is NULL on failure. */
 ccf_err ccf_file_read(const char *path, size_t max_bytes, char **out, size_t *len,
                       char *err, size_t err_size) __attribute__((warn_unused_result));
+
+/* Writes data to path via a temporary file in the same directory (mode, then
+ * fsync): with no_replace the final name is created with link() and an
+ * existing file is never overwritten; otherwise rename() replaces it. A
+ * reader sees the old file or the whole new one, never a part. */
+ccf_err ccf_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                              bool no_replace, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 
 #endif
