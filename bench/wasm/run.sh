@@ -6,15 +6,23 @@
 #   native, `ccfaas wasm invoke X.wasm run`, and (unless NO_WABT=1)
 #   wabt's `wasm-interp --run-all-exports X.wasm`.
 # Prints CPU times (user+sys), ratios to native, geometric means and the checksums (which
-# must agree). usage: bench/wasm/run.sh [CCFAAS]  (default build/src/cli/ccfaas)
+# must agree). usage: bench/wasm/run.sh [--quick] [CCFAAS]  (default build/src/cli/ccfaas)
 # env: BENCH_SRC, RUNS (default 3), NO_WABT=1, PROGRAMS="matmul sha256 ..."
+# --quick: RUNS=1 NO_WABT=1 PROGRAMS=csvreg unless set (seconds; bench/test-cleanup uses it).
+# It runs everything in the foreground, one process at a time: nothing is left running when
+# it exits, Ctrl-C included.
 set -euo pipefail
+quick=0
+if [ "${1:-}" = --quick ]; then quick=1; shift; fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 ccfaas=${1:-$root/build/src/cli/ccfaas}
 src=${BENCH_SRC:-$root/../shared/bench-wasm}
-runs=${RUNS:-3}
-programs=${PROGRAMS:-matmul sha256 nbody sort csvreg}
+if [ "$quick" = 1 ]; then
+    runs=${RUNS:-1} programs=${PROGRAMS:-csvreg} NO_WABT=${NO_WABT:-1}
+else
+    runs=${RUNS:-3} programs=${PROGRAMS:-matmul sha256 nbody sort csvreg}
+fi
 out=${BENCH_OUT:-/tmp/ccfaas-bench-wasm}
 mkdir -p "$out"
 [ -x "$ccfaas" ] || { echo "no ccfaas at $ccfaas (build first)"; exit 2; }
@@ -28,8 +36,10 @@ for p in $programs; do
         -o "$out/$p.wasm" "$src/$p.c"
 done
 
+calc() { awk "BEGIN { print $1 }"; } # floating-point arithmetic (log, exp) without bc
+
 # median CPU time in seconds (perf's task-clock when perf works, else
-# user+sys from time(1); robust against other load on the machine) of $runs runs of "$@"; output of the last run in $out/last
+# user+sys from bash's time; robust against other load on the machine) of $runs runs of "$@"; output of the last run in $out/last
 median() {
     local ts=()
     for _ in $(seq "$runs"); do
@@ -37,7 +47,8 @@ median() {
             perf stat -x, -e task-clock -o "$out/time" "$@" >"$out/last" 2>&1
             ts+=("$(awk -F, '/task-clock/ {print $1 / 1000}' "$out/time")")
         else
-            /usr/bin/time -f "%U %S" -o "$out/time" "$@" >"$out/last" 2>&1
+            local TIMEFORMAT='%U %S'
+            { time "$@" >"$out/last" 2>&1; } 2>"$out/time"
             ts+=("$(awk '{print $1 + $2}' "$out/time")")
         fi
     done
@@ -54,20 +65,20 @@ for p in $programs; do
         tw=$(runs=1 median wasm-interp --run-all-exports "$out/$p.wasm")
         cw=$(sed -n 's/.*i64:\([0-9]*\).*/\1/p' "$out/last"); cw=$(printf '%016x' "$cw")
     else tw=nan; cw=$co; fi
-    ro=$(echo "$to / $tn" | bc -l)
+    ro=$(calc "$to / $tn")
     same=ok; [ "$cn" = "$co" ] && [ "$cn" = "$cw" ] || same="MISMATCH native=$cn ours=$co wabt=$cw"
     if [ "$tw" != nan ]; then
-        rw=$(echo "$tw / $tn" | bc -l); rwo=$(echo "$tw / $to" | bc -l)
+        rw=$(calc "$tw / $tn"); rwo=$(calc "$tw / $to")
         printf '%-8s %8.3fs %8.3fs %8.2fs %8.1f %8.1f %8.1f  %s %s\n' "$p" "$tn" "$to" "$tw" "$ro" \
             "$rw" "$rwo" "$cn" "$same"
     else
         printf '%-8s %8.3fs %8.3fs %9s %8.1f %8s %8s  %s %s\n' "$p" "$tn" "$to" - "$ro" - - "$cn" "$same"
     fi
-    lg_o=$(echo "$lg_o + l($ro)" | bc -l)
-    [ "$tw" != nan ] && { lg_w=$(echo "$lg_w + l($rw)" | bc -l); lg_ow=$(echo "$lg_ow + l($rwo)" | bc -l); }
+    lg_o=$(calc "$lg_o + log($ro)")
+    [ "$tw" != nan ] && { lg_w=$(calc "$lg_w + log($rw)"); lg_ow=$(calc "$lg_ow + log($rwo)"); }
     n=$((n + 1))
 done
-printf 'geomean ours/native %.1fx' "$(echo "e($lg_o / $n)" | bc -l)"
+printf 'geomean ours/native %.1fx' "$(calc "exp($lg_o / $n)")"
 [ "${NO_WABT:-0}" != 1 ] && printf ', wabt/native %.1fx, wabt/ours %.1fx' \
-    "$(echo "e($lg_w / $n)" | bc -l)" "$(echo "e($lg_ow / $n)" | bc -l)"
+    "$(calc "exp($lg_w / $n)")" "$(calc "exp($lg_ow / $n)")"
 echo
