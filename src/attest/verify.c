@@ -11,7 +11,7 @@
 
 #include "attest/evidence.h"
 #include "attest/pki.h"
-#include "attest/proxy.h"
+#include "attest/proxy_client.h"
 
 const char *ccf_verify_check_name(ccf_verify_check c)
 {
@@ -25,6 +25,8 @@ const char *ccf_verify_check_name(ccf_verify_check c)
     case CCF_VERIFY_NOT_YET_VALID: return "not_yet_valid";
     case CCF_VERIFY_EXPIRED: return "expired";
     case CCF_VERIFY_BEYOND_POLICY_EXPIRY: return "beyond_policy_expiry";
+    case CCF_VERIFY_TRUST: return "trust";
+    case CCF_VERIFY_LAUNCH: return "launch";
     }
     return "input";
 }
@@ -71,9 +73,59 @@ out:
     return rc;
 }
 
+/* 6. launch configuration: present (required with a trust configuration),
+ * consistent with the certificate and policy, accepted by the trust. */
+static ccf_err check_launch(X509 *leaf, const ccf_policy *policy, const ccf_trust *trust,
+                            ccf_verify_result *res)
+{
+    const uint8_t *v = NULL;
+    size_t vlen = 0;
+    char detail[200];
+    ccf_err rc = ccf_pki_cert_get_raw_ext(leaf, CCF_OID_LAUNCH, &v, &vlen);
+    if (rc == CCF_ERR_NOT_FOUND && trust == NULL)
+        return CCF_OK;
+    if (rc != CCF_OK)
+        return refuse(res, CCF_VERIFY_LAUNCH, CCF_ERR_DENIED,
+                      "the certificate carries no launch configuration (extension %s)",
+                      CCF_OID_LAUNCH);
+    if (ccf_launch_parse((const char *)v, vlen, &res->launch, detail, sizeof detail) != CCF_OK)
+        return refuse(res, CCF_VERIFY_LAUNCH, CCF_ERR_DENIED, "%s", detail);
+    res->has_launch = true;
+    const ccf_launch *l = &res->launch;
+    if (l->platform != res->platform)
+        return refuse(res, CCF_VERIFY_LAUNCH, CCF_ERR_DENIED,
+                      "the launch configuration names another platform than the certificate");
+    if (!l->clean_environment)
+        return refuse(res, CCF_VERIFY_LAUNCH, CCF_ERR_DENIED,
+                      "the runtime was started with loader variables in its environment");
+    if (l->debug != policy->debug)
+        return refuse(res, CCF_VERIFY_LAUNCH, CCF_ERR_DENIED,
+                      "the runtime's debug mode (%s) is not the policy's debug (%s)",
+                      l->debug ? "on" : "off", policy->debug ? "true" : "false");
+    if (trust == NULL)
+        return CCF_OK;
+    if (l->debug && !trust->allow_debug)
+        return refuse(res, CCF_VERIFY_LAUNCH, CCF_ERR_DENIED,
+                      "the instance runs in debug mode (the host may see the program's stderr); "
+                      "the trust configuration does not allow debug instances (allow_debug)");
+    if (!l->sandbox && !trust->allow_unsandboxed)
+        return refuse(res, CCF_VERIFY_LAUNCH, CCF_ERR_DENIED,
+                      "the runtime runs without its seccomp sandbox; the trust configuration "
+                      "does not allow unsandboxed instances (allow_unsandboxed)");
+    return CCF_OK;
+}
+
 ccf_err ccf_verify_instance_cert(X509 *leaf, STACK_OF(X509) *chain, const char *policy_text,
                                  size_t policy_len, const ccf_policy *policy, time_t now,
                                  ccf_verify_result *res)
+{
+    return ccf_verify_instance_trusted(leaf, chain, policy_text, policy_len, policy, NULL, now,
+                                       res);
+}
+
+ccf_err ccf_verify_instance_trusted(X509 *leaf, STACK_OF(X509) *chain, const char *policy_text,
+                                    size_t policy_len, const ccf_policy *policy,
+                                    const ccf_trust *trust, time_t now, ccf_verify_result *res)
 {
     ccf_policy *parsed = NULL;
     X509 *anchor = NULL;
@@ -104,6 +156,14 @@ ccf_err ccf_verify_instance_cert(X509 *leaf, STACK_OF(X509) *chain, const char *
         goto out;
     }
 
+    /* 0. trust: the policy's anchors must be the verifier's own */
+    if (trust != NULL && ccf_trust_check_policy(trust, policy, res->detail, sizeof res->detail) !=
+                             CCF_OK) {
+        res->failed = CCF_VERIFY_TRUST;
+        rc = CCF_ERR_DENIED;
+        goto out;
+    }
+
     /* 1. chain */
     if ((rc = check_chain(leaf, chain, anchor, res)) != CCF_OK)
         goto out;
@@ -127,6 +187,13 @@ ccf_err ccf_verify_instance_cert(X509 *leaf, STACK_OF(X509) *chain, const char *
     }
     const char *pname = ccf_runtime_platform_name(res->platform);
     res->development_platform = res->platform == CCF_RUNTIME_LINUX;
+    if (res->development_platform && trust != NULL && !trust->allow_development_platform) {
+        rc = refuse(res, CCF_VERIFY_PLATFORM, CCF_ERR_DENIED,
+                    "the instance runs on the development platform 'linux' (no TEE: the host can "
+                    "read its memory); the trust configuration does not allow it "
+                    "(allow_development_platform)");
+        goto out;
+    }
     const char *hash = policy->runtime_hash[res->platform];
     if (hash == NULL || hash[0] == '\0' || !ccf_attest_hex_decode(hash, want, sizeof want)) {
         rc = refuse(res, CCF_VERIFY_PLATFORM, CCF_ERR_DENIED,
@@ -206,11 +273,16 @@ ccf_err ccf_verify_instance_cert(X509 *leaf, STACK_OF(X509) *chain, const char *
                     e->year, e->month, e->day, e->hour, e->minute);
         goto out;
     }
+
+    /* 6. launch */
+    if ((rc = check_launch(leaf, policy, trust, res)) != CCF_OK)
+        goto out;
     res->failed = CCF_VERIFY_OK;
     snprintf(res->detail, sizeof res->detail,
-             "chain to proxy_service_cert, measurement = runtime_manager_hash_%s, policy hash, "
-             "validity: all checked%s%s",
-             pname, res->development_platform ? "; " : "",
+             "%schain to proxy_service_cert, measurement = runtime_manager_hash_%s, policy hash, "
+             "validity%s: all checked%s%s",
+             trust ? "trusted anchors, " : "", pname, res->has_launch ? ", launch" : "",
+             res->development_platform ? "; " : "",
              res->development_platform ? CCF_VERIFY_DEV_NOTICE : "");
     rc = CCF_OK;
 out:
@@ -239,8 +311,8 @@ static int tls_verify_cb(X509_STORE_CTX *x, void *arg)
     X509 *leaf = X509_STORE_CTX_get0_cert(x);
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_untrusted(x);
     vt->ran = true;
-    ccf_err rc = ccf_verify_instance_cert(leaf, chain, vt->policy_text, vt->policy_len,
-                                          vt->policy, time(NULL), &vt->result);
+    ccf_err rc = ccf_verify_instance_trusted(leaf, chain, vt->policy_text, vt->policy_len,
+                                             vt->policy, vt->trust, time(NULL), &vt->result);
     if (rc != CCF_OK) {
         X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
         return 0;

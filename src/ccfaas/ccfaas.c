@@ -1,5 +1,5 @@
 /* CCFaaS service: configuration, loader identity, the function, program and
- * data_file routes (instances are in instance.c). docs/ccfaas.md. */
+ * data_file routes (instances are in orchestrate.c). docs/ccfaas.md. */
 #include "ccfaas/ccfaas.h"
 
 #include <errno.h>

@@ -45,7 +45,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
-#include "common/http_server.h"
+#include "net/http_server.h"
 
 #define CCF_CCFAAS_DEFAULT_PORT 5010
 

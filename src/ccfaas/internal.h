@@ -9,7 +9,7 @@
 
 #include "ccfaas/ccfaas.h"
 #include "ccfaas/store.h"
-#include "common/http_server.h"
+#include "net/http_server.h"
 #include "policy/policy.h"
 
 #define CCF_CCFAAS_LOADER_NAME "ccfaas-loader"
@@ -57,7 +57,7 @@ void ccf_ccfaas_respond_policy_errors(ccf_http_response *resp, ccf_err rc, const
 /* 404 / 409 / 500 for a store outcome, message from err. */
 void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const char *err);
 
-/* Instance routes (instance.c). */
+/* Instance routes (orchestrate.c). */
 ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv);
 /* Asks VaaS about the ready instances of `function` (NULL = all) named
  * `name` (NULL = all) and removes those whose runtime died; how many it removed. */

@@ -15,7 +15,7 @@
 #include "client/client.h"
 #include "common/utc.h"
 #include "common/crypto.h"
-#include "common/http_client.h"
+#include "net/http_client.h"
 
 /* Best-effort calls (cleanup after a failure, recovery at start) do not wait long. */
 #define CLEANUP_TIMEOUT_MS 5000

@@ -8,6 +8,7 @@
 #ifndef CCF_COMMON_DYNBUF_H
 #define CCF_COMMON_DYNBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -26,6 +27,14 @@ void ccf_dynbuf_init(ccf_dynbuf *b, size_t max);
  * when memory runs out; in both cases the buffer is unchanged. */
 ccf_err ccf_dynbuf_add(ccf_dynbuf *b, const void *data, size_t n)
     __attribute__((warn_unused_result));
+
+/* Appends printf-formatted text (without its NUL; the buffer stays
+ * NUL-terminated). Same failures as ccf_dynbuf_add, and CCF_ERR_INVALID for
+ * a format error; in every failure the buffer is unchanged. */
+ccf_err ccf_dynbuf_vaddf(ccf_dynbuf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0), warn_unused_result));
+ccf_err ccf_dynbuf_addf(ccf_dynbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), warn_unused_result));
 
 /* Releases the bytes: the buffer is empty again, with the same max. */
 void ccf_dynbuf_free(ccf_dynbuf *b);

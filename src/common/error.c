@@ -16,6 +16,10 @@ const char *ccf_strerror(ccf_err err)
     case CCF_ERR_CRYPTO: return "cryptographic operation failed";
     case CCF_ERR_UNSUPPORTED: return "not supported";
     case CCF_ERR_INTERNAL: return "internal error";
+    case CCF_ERR_CONFLICT: return "conflict";
+    case CCF_ERR_BUSY: return "busy";
+    case CCF_ERR_EXHAUSTED: return "resource exhausted";
+    case CCF_ERR_UPSTREAM: return "upstream service failed";
     }
     return "unknown error";
 }

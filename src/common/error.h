@@ -15,8 +15,15 @@ typedef enum {
     CCF_ERR_DENIED,       /* a right or identity check refused */
     CCF_ERR_CRYPTO,       /* OpenSSL reported a failure */
     CCF_ERR_UNSUPPORTED,  /* valid request, not offered (yet) */
-    CCF_ERR_INTERNAL      /* a bug: an invariant did not hold */
+    CCF_ERR_INTERNAL,     /* a bug: an invariant did not hold */
+    CCF_ERR_CONFLICT,     /* valid, but clashes with the current state (exists, pinned hash) */
+    CCF_ERR_BUSY,         /* out of a short-lived resource: retry later */
+    CCF_ERR_EXHAUSTED,    /* out of a lasting resource (ports, instance slots) */
+    CCF_ERR_UPSTREAM      /* a service this one relies on failed or refused */
 } ccf_err;
+
+/* Over the wire each error is one HTTP status and error code: the table is in
+ * net/status.h (ccf_http_status_of, ccf_http_code_of). */
 
 /* Static, never NULL. */
 const char *ccf_strerror(ccf_err err);

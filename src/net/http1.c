@@ -4,7 +4,7 @@
  * CCF_HTTP1_HEAD_MAX bytes and writes only into the caller's struct; the
  * chunked decoder keeps its whole state in ccf_http1_chunked and looks at
  * each input byte once. Nothing here allocates. */
-#include "runtime/http1.h"
+#include "net/http1.h"
 
 #include <stdarg.h>
 #include <stdio.h>

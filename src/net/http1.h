@@ -8,8 +8,8 @@
  *  - ccf_http1_chunked_feed: a "Transfer-Encoding: chunked" body, fed in any
  *    pieces, yielding the body bytes in place.
  * Neither allocates; all state lives in the caller's structs. */
-#ifndef CCF_RUNTIME_HTTP1_H
-#define CCF_RUNTIME_HTTP1_H
+#ifndef CCF_NET_HTTP1_H
+#define CCF_NET_HTTP1_H
 
 #include <stdbool.h>
 #include <stddef.h>

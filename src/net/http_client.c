@@ -1,5 +1,5 @@
 /* Control-plane HTTP client over libcurl (see http_client.h). */
-#include "common/http_client.h"
+#include "net/http_client.h"
 
 #include "common/dynbuf.h"
 

@@ -6,8 +6,8 @@
  *
  * Ownership: ccf_http_call() fills a response whose body the caller frees
  * with ccf_http_reply_free() (or free(reply.body)). */
-#ifndef CCF_COMMON_HTTP_CLIENT_H
-#define CCF_COMMON_HTTP_CLIENT_H
+#ifndef CCF_NET_HTTP_CLIENT_H
+#define CCF_NET_HTTP_CLIENT_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
 /* Control-plane HTTP server: libmicrohttpd + our router (see http_server.h). */
-#include "common/http_server.h"
+#include "net/http_server.h"
 
 #include "common/dynbuf.h"
+#include "net/addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +38,7 @@ struct metric {
 
 #define MAX_METRIC_HOOKS 8
 #define DISCARD_MAX (4u * 1024u * 1024u) /* body bytes dropped before closing */
+#define METRICS_MAX (4u * 1024u * 1024u)  /* GET /metrics text */
 
 struct ccf_http_server {
     struct {
@@ -45,8 +47,7 @@ struct ccf_http_server {
     } hooks[MAX_METRIC_HOOKS];
     size_t nhooks;
     char *service;
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
+    ccf_addr addr;
     unsigned threads;
     unsigned timeout_s;
     FILE *log;
@@ -83,64 +84,20 @@ struct ccf_http_request {
 };
 
 /* ------------------------------------------------------------------ */
-/* small growable string for metrics */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-__attribute__((format(printf, 2, 0))) static void sb_vadd(struct sbuf *b, const char *fmt, va_list args)
-{
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        size_t room = b->cap - b->len;
-        va_copy(ap, args);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = true;
-            return;
-        }
-        if (b->p != NULL && (size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t want = b->len + (size_t)n + 1;
-        size_t ncap = b->cap ? b->cap : 256;
-        while (ncap < want)
-            ncap *= 2;
-        char *np = realloc(b->p, ncap);
-        if (np == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-}
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sb_vadd(b, fmt, ap);
-    va_end(ap);
-}
+/* metrics text: capped, and a failure sticks so the page is refused whole */
 
 struct ccf_http_metrics {
-    struct sbuf *b;
+    ccf_dynbuf *b;
+    ccf_err rc;
 };
 
 void ccf_http_metrics_printf(ccf_http_metrics *m, const char *fmt, ...)
 {
     va_list ap;
+    if (m->rc != CCF_OK)
+        return;
     va_start(ap, fmt);
-    sb_vadd(m->b, fmt, ap);
+    m->rc = ccf_dynbuf_vaddf(m->b, fmt, ap);
     va_end(ap);
 }
 
@@ -165,6 +122,7 @@ static void resp_reset(ccf_http_response *resp)
     resp->body = NULL;
     resp->body_len = 0;
     resp->content_type = NULL;
+    resp->error_code[0] = '\0';
 }
 
 void ccf_http_respond_bytes(ccf_http_response *resp, int status, const char *content_type,
@@ -210,11 +168,6 @@ void ccf_http_respond_json(ccf_http_response *resp, int status, json_t *value)
     resp->content_type = "application/json";
 }
 
-/* The error code of a response, for the request log: handlers only see
- * ccf_http_response, so ccf_http_respond_error() leaves the code in this
- * thread-local slot and the dispatcher (same thread) picks it up. */
-static _Thread_local char tl_error_code[48];
-
 void ccf_http_respond_error(ccf_http_response *resp, int status, const char *code,
                             const char *fmt, ...)
 {
@@ -223,9 +176,22 @@ void ccf_http_respond_error(ccf_http_response *resp, int status, const char *cod
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(tl_error_code, sizeof tl_error_code, "%s", code);
     json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
     ccf_http_respond_json(resp, status, v);
+    /* after respond_json, which clears it: the code travels with the response */
+    snprintf(resp->error_code, sizeof resp->error_code, "%s", code);
+}
+
+void ccf_http_respond_err(ccf_http_response *resp, ccf_err err, const char *code,
+                          const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ccf_http_respond_error(resp, ccf_http_status_of(err), code ? code : ccf_http_code_of(err),
+                           "%s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -362,11 +328,15 @@ static bool route_match(const struct route *rt, char **segs, size_t nseg, ccf_ht
         char *name = strndup(rt->segs[i] + 1, nlen);
         char *value = NULL;
         if (r) {
-            /* the rest of the path, joined back with '/' */
-            struct sbuf b = {0};
-            for (size_t k = i; k < nseg; k++)
-                sb_add(&b, "%s%s", k > i ? "/" : "", segs[k]);
-            value = b.failed ? (free(b.p), NULL) : b.p;
+            /* the rest of the path, joined back with '/' (no longer than it) */
+            ccf_dynbuf b;
+            ccf_err rc = CCF_OK;
+            ccf_dynbuf_init(&b, CCF_HTTP_PATH_MAX);
+            for (size_t k = i; k < nseg && rc == CCF_OK; k++)
+                rc = ccf_dynbuf_addf(&b, "%s%s", k > i ? "/" : "", segs[k]);
+            if (rc == CCF_OK && b.p == NULL)
+                rc = ccf_dynbuf_add(&b, "", 0);
+            value = rc == CCF_OK ? b.p : (ccf_dynbuf_free(&b), NULL);
         } else {
             value = strdup(segs[i]);
         }
@@ -432,28 +402,29 @@ static void healthz(const ccf_http_request *req, ccf_http_response *resp, void *
 static void metrics(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
 {
     ccf_http_server *srv = ctx;
-    struct sbuf b = {0};
+    ccf_dynbuf b;
+    ccf_http_metrics m = {&b, CCF_OK};
     (void)req;
-    sb_add(&b, "# HELP ccfaas_http_requests_total HTTP requests answered, by route and status.\n"
+    ccf_dynbuf_init(&b, METRICS_MAX);
+    ccf_http_metrics_printf(&m, "# HELP ccfaas_http_requests_total HTTP requests answered, by route and status.\n"
                "# TYPE ccfaas_http_requests_total counter\n");
     pthread_mutex_lock(&srv->mu);
     for (size_t i = 0; i < srv->nmetrics; i++) {
         const struct metric *x = &srv->metrics[i];
         /* patterns are ours ([A-Za-z0-9/<>._-]); no label escaping needed */
-        sb_add(&b,
-               "ccfaas_http_requests_total{service=\"%s\",route=\"%s\",method=\"%s\","
-               "status=\"%d\"} %llu\n",
-               srv->service, x->route >= 0 ? srv->routes[x->route].pattern : "unmatched",
-               x->method, x->status, x->count);
+        ccf_http_metrics_printf(
+            &m,
+            "ccfaas_http_requests_total{service=\"%s\",route=\"%s\",method=\"%s\","
+            "status=\"%d\"} %llu\n",
+            srv->service, x->route >= 0 ? srv->routes[x->route].pattern : "unmatched", x->method,
+            x->status, x->count);
     }
     pthread_mutex_unlock(&srv->mu);
-    for (size_t i = 0; i < srv->nhooks; i++) {
-        ccf_http_metrics m = {&b};
+    for (size_t i = 0; i < srv->nhooks; i++)
         srv->hooks[i].fn(&m, srv->hooks[i].ctx);
-    }
-    if (b.failed) {
-        free(b.p);
-        ccf_http_respond_error(resp, 500, "internal", "out of memory");
+    if (m.rc != CCF_OK) {
+        ccf_dynbuf_free(&b);
+        ccf_http_respond_error(resp, 500, "internal", "metrics: %s", ccf_strerror(m.rc));
         return;
     }
     resp_reset(resp);
@@ -558,7 +529,7 @@ static enum MHD_Result send_response(ccf_http_request *req, ccf_http_response *r
     req->responded = true;
     req->status = resp->status;
     req->bytes_out = resp->body_len;
-    snprintf(req->error_code, sizeof req->error_code, "%s", tl_error_code);
+    snprintf(req->error_code, sizeof req->error_code, "%s", resp->error_code);
     count_request(req->srv, req->route, req->method, resp->status);
     resp_reset(resp);
     free(resp->location);
@@ -570,7 +541,6 @@ static enum MHD_Result respond_error_now(ccf_http_request *req, int status, cons
                                          const char *msg, const char *allow)
 {
     ccf_http_response resp = {0};
-    tl_error_code[0] = '\0';
     ccf_http_respond_error(&resp, status, code, "%s", msg);
     return send_response(req, &resp, allow);
 }
@@ -689,7 +659,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     ccf_http_response resp = {0};
     const struct route *rt = &srv->routes[req->route];
-    tl_error_code[0] = '\0';
     rt->fn(req, &resp, rt->ctx);
     return send_response(req, &resp, NULL);
 }
@@ -714,57 +683,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 /* ------------------------------------------------------------------ */
 /* lifecycle */
 
-static ccf_err parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
-                            char *err, size_t err_size)
-{
-    char host[256];
-    const char *port_s = NULL;
-    memset(ss, 0, sizeof *ss);
-    if (listen == NULL || listen[0] == '\0')
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "empty listen address");
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-        if (close == NULL || close[1] != ':' || (size_t)(close - listen - 1) >= sizeof host)
-            goto bad;
-        memcpy(host, listen + 1, (size_t)(close - listen - 1));
-        host[close - listen - 1] = '\0';
-        port_s = close + 2;
-    } else {
-        const char *colon = strrchr(listen, ':');
-        if (colon == NULL || (size_t)(colon - listen) >= sizeof host)
-            goto bad;
-        memcpy(host, listen, (size_t)(colon - listen));
-        host[colon - listen] = '\0';
-        port_s = colon + 1;
-    }
-    if (port_s[0] == '\0' || strlen(port_s) > 5 || strspn(port_s, "0123456789") != strlen(port_s))
-        goto bad;
-    unsigned long port = strtoul(port_s, NULL, 10);
-    if (port > 65535)
-        goto bad;
-    if (strcmp(host, "localhost") == 0 || host[0] == '\0')
-        snprintf(host, sizeof host, "%s", host[0] == '\0' ? "0.0.0.0" : "127.0.0.1");
-    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)port);
-        *len = sizeof *v4;
-        return CCF_OK;
-    }
-    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)port);
-        *len = sizeof *v6;
-        return CCF_OK;
-    }
-bad:
-    return ccf_errf(err, err_size, CCF_ERR_INVALID,
-                    "listen address '%s' is not ADDR:PORT (an IP address, [IPv6] or localhost, "
-                    "and a port 0-65535)",
-                    listen);
-}
-
 void ccf_http_server_each_route(const ccf_http_server *srv, ccf_http_route_fn fn, void *ctx)
 {
     for (size_t i = 0; i < srv->nroutes; i++)
@@ -785,7 +703,7 @@ ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, c
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((rc = parse_listen(cfg->listen, &srv->addr, &srv->addr_len, err, err_size)) != CCF_OK)
+    if ((rc = ccf_addr_parse(cfg->listen, &srv->addr, err, err_size)) != CCF_OK)
         goto fail;
     srv->threads = cfg->threads ? cfg->threads : 4;
     srv->timeout_s = cfg->connection_timeout_s ? cfg->connection_timeout_s : 30;
@@ -808,10 +726,10 @@ ccf_err ccf_http_server_start(ccf_http_server *srv, char *err, size_t err_size)
     if (srv->started)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "server already started");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL;
-    if (srv->addr.ss_family == AF_INET6)
+    if (srv->addr.ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr,
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr.ss,
         MHD_OPTION_THREAD_POOL_SIZE, srv->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         srv->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_END);

@@ -21,8 +21,8 @@
  * ccf_http_server_start() -> (serve) -> ccf_http_server_stop() ->
  * ccf_http_server_free(). Routes are added before start only. The server
  * does not own handler contexts. */
-#ifndef CCF_COMMON_HTTP_SERVER_H
-#define CCF_COMMON_HTTP_SERVER_H
+#ifndef CCF_NET_HTTP_SERVER_H
+#define CCF_NET_HTTP_SERVER_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -31,12 +31,15 @@
 #include <stdio.h>
 
 #include "common/error.h"
+#include "net/status.h"
 
 /* Default request body cap when a route does not set one. */
 #define CCF_HTTP_DEFAULT_MAX_BODY (1024u * 1024u)
 /* Most routes and path parameters the router keeps. */
 #define CCF_HTTP_MAX_ROUTES 64
 #define CCF_HTTP_MAX_PARAMS 8
+/* Longest `<name...>` path parameter. */
+#define CCF_HTTP_PATH_MAX 4096
 
 typedef struct ccf_http_server ccf_http_server;
 /* One request, valid only during the handler call. */
@@ -50,6 +53,7 @@ typedef struct {
     size_t body_len;
     const char *content_type;
     char *location; /* optional Location header value, freed by the server */
+    char error_code[48]; /* set by the respond_error helpers, for the request log */
 } ccf_http_response;
 
 /* A handler must set a response (status 0 means the handler forgot: the
@@ -57,7 +61,7 @@ typedef struct {
 typedef void (*ccf_http_handler)(const ccf_http_request *req, ccf_http_response *resp, void *ctx);
 
 typedef struct {
-    const char *listen;  /* "ADDR:PORT" (IPv4 or [IPv6]); port 0 = any free port */
+    const char *listen;  /* ADDR:PORT by the rule of net/addr.h; port 0 = any free port */
     const char *service; /* name in logs and metrics, e.g. "proxy" */
     unsigned threads;    /* thread pool size; 0 = 4 */
     unsigned connection_timeout_s; /* idle connections closed after; 0 = 30 */
@@ -141,6 +145,10 @@ void ccf_http_respond_json(ccf_http_response *resp, int status, json_t *value);
 /* {"error":{"code":code,"message":...}} with status. */
 void ccf_http_respond_error(ccf_http_response *resp, int status, const char *code,
                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same for a ccfaas error: status from the table in net/status.h, code
+ * the table's unless `code` (a more precise one) is given. */
+void ccf_http_respond_err(ccf_http_response *resp, ccf_err err, const char *code,
+                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Body copied from data. content_type is a static string. */
 void ccf_http_respond_bytes(ccf_http_response *resp, int status, const char *content_type,
                             const void *data, size_t len);

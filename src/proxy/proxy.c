@@ -1,5 +1,5 @@
 /* Proxy attestation service (see proxy.h). */
-#include "attest/proxy.h"
+#include "proxy/proxy.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>

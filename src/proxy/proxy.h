@@ -26,8 +26,8 @@
  * CCF_OID_PLATFORM = platform name bytes ("linux"); SAN; CA:FALSE;
  * digitalSignature; serverAuth + clientAuth; notAfter = min(requested expiry,
  * now + max_cert_days). */
-#ifndef CCF_ATTEST_PROXY_H
-#define CCF_ATTEST_PROXY_H
+#ifndef CCF_PROXY_PROXY_H
+#define CCF_PROXY_PROXY_H
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -35,19 +35,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attest/proxy_client.h" /* the protocol: OIDs, request parameters */
 #include "common/crypto.h"
 #include "common/error.h"
-#include "common/http_server.h"
-
-/* Extension OIDs of issued certificates. */
-#define CCF_OID_MEASUREMENT "2.5.30.1" /* as Veracruz: raw runtime measurement */
-#define CCF_OID_POLICY_HASH "2.25.263896573802196653808936386768084793383"
-#define CCF_OID_PLATFORM "2.25.248842239132943578355131296550726950752"
+#include "net/http_server.h"
 
 #define CCF_PROXY_CA_KEY_FILE "proxy-ca.key"
 #define CCF_PROXY_CA_CERT_FILE "proxy-ca.crt"
 #define CCF_PROXY_DEFAULT_PORT 3010
-#define CCF_PROXY_MAX_SANS 8
 
 /* Why an attestation was refused; each has a wire code and an HTTP status. */
 typedef enum {
@@ -105,22 +100,5 @@ ccf_proxy_result ccf_proxy_nonce_new(ccf_proxy *proxy, char hex[2 * 32 + 1]);
 ccf_proxy_result ccf_proxy_attest(ccf_proxy *proxy, const char *platform, const json_t *request,
                                   json_t **response, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
-
-/* --- the runtime's side of the protocol --- */
-
-typedef struct {
-    EVP_PKEY *platform_key;   /* platform private key (linux) */
-    const uint8_t *measurement; /* 32 bytes */
-    EVP_PKEY *instance_key;   /* the instance's fresh key pair */
-    const uint8_t *policy_hash; /* 32 bytes */
-    const char *nonce_hex;    /* from /attest/start */
-    const char *const *sans;  /* DNS names / IPs; may be NULL */
-    size_t san_count;
-    const int *expiry;        /* {year, month, day, hour, minute} or NULL */
-} ccf_proxy_request_params;
-
-/* Builds the POST /attest/linux request body (caller decrefs). */
-ccf_err ccf_proxy_request_build(const ccf_proxy_request_params *p, json_t **out, char *err,
-                                size_t err_size) __attribute__((warn_unused_result));
 
 #endif

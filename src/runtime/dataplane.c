@@ -10,7 +10,6 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <jansson.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -22,7 +21,9 @@
 #include <unistd.h>
 
 #include "common/dynbuf.h"
-#include "runtime/http1.h"
+#include "net/addr.h"
+#include "net/http1.h"
+#include "net/status.h"
 
 /* ---- TLS ------------------------------------------------------------------ */
 
@@ -346,9 +347,9 @@ static void reply_error(conn *c, int status, const char *code, const char *msg)
     reply_json(c, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
 }
 
-static void reply_status(conn *c, ccf_inst_status st, const char *msg)
+static void reply_status(conn *c, ccf_err st, const char *msg)
 {
-    reply_error(c, ccf_inst_http_status(st), ccf_inst_code(st), msg);
+    reply_error(c, ccf_http_status_of(st), ccf_http_code_of(st), msg);
 }
 
 /* A refusal before the request body was read: the connection cannot carry
@@ -392,8 +393,8 @@ static void on_shutdown_sent(ccf_dataplane *dp)
 static void start_download(conn *c, const char *name)
 {
     char msg[512];
-    ccf_inst_status st = ccf_instance_open_read(c->dp->inst, c->who, name, &c->node, msg, sizeof msg);
-    if (st != CCF_INST_OK)
+    ccf_err st = ccf_instance_open_read(c->dp->inst, c->who, name, &c->node, msg, sizeof msg);
+    if (st != CCF_OK)
         return reply_status(c, st, msg);
     c->node_gen = ccf_vfs_node_generation(c->node);
     (void)ccf_vfs_node_bytes(c->node, &c->node_len);
@@ -408,12 +409,12 @@ static bool start_upload(conn *c, const char *name)
     char msg[512];
     ccf_http1_request *r = &c->req;
     uint64_t len = r->has_length ? r->length : 0;
-    ccf_inst_status st;
+    ccf_err st;
 
     c->append = r->method == CCF_HTTP1_POST;
     if ((st = ccf_instance_put_check(c->dp->inst, c->who, name, len, c->append, msg, sizeof msg)) !=
-        CCF_INST_OK) {
-        refuse_early(c, ccf_inst_http_status(st), ccf_inst_code(st), msg);
+        CCF_OK) {
+        refuse_early(c, ccf_http_status_of(st), ccf_http_code_of(st), msg);
         return false;
     }
     if (r->has_length && len > c->dp->max_body) {
@@ -437,7 +438,7 @@ static void finish_request(conn *c)
     ccf_dataplane *dp = c->dp;
     const char *path = c->req.path;
     char msg[512];
-    ccf_inst_status st;
+    ccf_err st;
 
     if (c->sink == BODY_FILE) {
         uint8_t *data = c->body;
@@ -449,7 +450,7 @@ static void finish_request(conn *c)
         }
         c->body = NULL;
         st = ccf_instance_put(dp->inst, c->who, path + 7, data, len, c->append, msg, sizeof msg);
-        if (st != CCF_INST_OK)
+        if (st != CCF_OK)
             return reply_status(c, st, msg);
         return reply_json(c, 200, json_pack("{s:s, s:I}", "file", path + 7, "bytes", (json_int_t)len));
     }
@@ -473,7 +474,7 @@ static void finish_request(conn *c)
         ccf_exec_result res;
         if (c->req.method != CCF_HTTP1_POST)
             return reply_error(c, 405, "method_not_allowed", "execute takes POST");
-        if ((st = ccf_instance_execute(dp->inst, c->who, path + 9, &res, msg, sizeof msg)) != CCF_INST_OK)
+        if ((st = ccf_instance_execute(dp->inst, c->who, path + 9, &res, msg, sizeof msg)) != CCF_OK)
             return reply_status(c, st, msg);
         reply_json(c, 200,
                    json_pack("{s:s, s:o, s:o, s:f}", "program", path + 9, "exit_code",
@@ -812,58 +813,27 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 /* ---- lifecycle --------------------------------------------------------------- */
 
-static ccf_err split_listen(const char *listen, char *host, size_t host_size, char *port,
-                            size_t port_size, char *err, size_t err_size)
-{
-    const char *colon = strrchr(listen, ':');
-    char *end = NULL;
-    long p;
-    if (colon == NULL || colon == listen || (size_t)(colon - listen) >= host_size)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "--listen needs ADDR:PORT, got \"%s\"", listen);
-    p = strtol(colon + 1, &end, 10);
-    if (*end != '\0' || colon[1] == '\0' || p < 0 || p > 65535)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "bad port in \"%s\"", listen);
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') { /* [::1]:443 */
-        memmove(host, host + 1, strlen(host) - 2);
-        host[strlen(host) - 2] = '\0';
-    }
-    snprintf(port, port_size, "%ld", p);
-    return CCF_OK;
-}
-
 /* A listening socket on host:port (TCP_NODELAY is inherited by accepted
  * sockets on Linux: a reply written as several TLS records must not wait for
  * the peer's delayed ACK, 40 ms each). */
 static ccf_err listen_on(const char *addr, int *out, char *err, size_t err_size)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
-    struct addrinfo *res = NULL;
-    char host[256], port[8];
-    int fd = -1, one = 1, gai;
+    ccf_addr a;
+    int fd = -1, one = 1;
     ccf_err rc;
 
     *out = -1;
-    if ((rc = split_listen(addr, host, sizeof host, port, sizeof port, err, err_size)) != CCF_OK)
+    if ((rc = ccf_addr_parse(addr, &a, err, err_size)) != CCF_OK)
         return rc;
-    if ((gai = getaddrinfo(host, port, &hints, &res)) != 0)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "cannot listen on %s: %s", addr,
-                        gai_strerror(gai));
-    for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0)
-            continue;
-        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
-            bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+    fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&a.ss, a.len) != 0 || listen(fd, 128) != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
+        if (fd >= 0)
             close(fd);
-            fd = -1;
-        }
+        return rc;
     }
-    freeaddrinfo(res);
-    if (fd < 0)
-        return ccf_errf(err, err_size, CCF_ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
     *out = fd;
     return CCF_OK;
 }
@@ -896,8 +866,7 @@ ccf_err ccf_dataplane_new(ccf_instance *inst, const ccf_dataplane_config *cfg, c
         goto fail;
     }
     if (getsockname(fd, (struct sockaddr *)&ss, &slen) == 0)
-        dp->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                  : ((struct sockaddr_in *)&ss)->sin_port);
+        dp->port = ccf_addr_port(&ss);
     *out = dp;
     return CCF_OK;
 fail:

@@ -24,19 +24,6 @@ struct ccf_instance {
     ccf_instance_limits limits;
 };
 
-int ccf_inst_http_status(ccf_inst_status s)
-{
-    static const int status[] = {200, 400, 403, 404, 409, 413, 500, 501};
-    return (unsigned)s < sizeof status / sizeof status[0] ? status[s] : 500;
-}
-
-const char *ccf_inst_code(ccf_inst_status s)
-{
-    static const char *const codes[] = {"ok",       "bad_request", "forbidden", "not_found",
-                                        "conflict", "too_large",   "internal",  "unsupported"};
-    return (unsigned)s < sizeof codes / sizeof codes[0] ? codes[s] : "internal";
-}
-
 static ccf_err cert_der(const char *pem, uint8_t **der, size_t *len)
 {
     BIO *bio = BIO_new_mem_buf(pem, -1);
@@ -195,16 +182,16 @@ static const char *pinned(const ccf_instance *inst, const char *path)
     return NULL;
 }
 
-static ccf_inst_status from_errno(ccf_wasi_errno e)
+static ccf_err from_errno(ccf_wasi_errno e)
 {
     switch (e) {
-    case WASI_ESUCCESS: return CCF_INST_OK;
-    case WASI_ENOTCAPABLE: return CCF_INST_FORBIDDEN;
-    case WASI_ENOENT: return CCF_INST_NOT_FOUND;
+    case WASI_ESUCCESS: return CCF_OK;
+    case WASI_ENOTCAPABLE: return CCF_ERR_DENIED;
+    case WASI_ENOENT: return CCF_ERR_NOT_FOUND;
     case WASI_EFBIG:
-    case WASI_ENOSPC: return CCF_INST_TOO_LARGE;
-    case WASI_ENOMEM: return CCF_INST_FAILED;
-    default: return CCF_INST_BAD_REQUEST;
+    case WASI_ENOSPC: return CCF_ERR_TOO_LARGE;
+    case WASI_ENOMEM: return CCF_ERR_INTERNAL;
+    default: return CCF_ERR_INVALID;
     }
 }
 
@@ -222,34 +209,34 @@ static const ccf_file_rights *rights_of(const ccf_instance *inst, int who)
 /* A name that cannot be resolved: file names are no secret from identities
  * (they can read the policy), so one without any right on it gets 403, one
  * with rights 404 (its directory does not exist yet); a malformed name 400. */
-static ccf_inst_status missing_or_forbidden(ccf_instance *inst, int who, const char *name,
+static ccf_err missing_or_forbidden(ccf_instance *inst, int who, const char *name,
                                             ccf_wasi_errno e, char *msg, size_t msg_size)
 {
     if (e != WASI_ENOENT)
-        return CCF_INST_BAD_REQUEST;
+        return CCF_ERR_INVALID;
     if (ccf_vfs_rights(rights_of(inst, who), name, false) == 0) {
         snprintf(msg, msg_size, "identity %d has no rights on %.100s", who, name);
-        return CCF_INST_FORBIDDEN;
+        return CCF_ERR_DENIED;
     }
-    return CCF_INST_NOT_FOUND;
+    return CCF_ERR_NOT_FOUND;
 }
 
-static ccf_inst_status pinned_append(const char *path, char *msg, size_t msg_size)
+static ccf_err pinned_append(const char *path, char *msg, size_t msg_size)
 {
     snprintf(msg, msg_size, "%s is pinned to its pi_hash by the policy: it cannot be appended to",
              path);
-    return CCF_INST_CONFLICT;
+    return CCF_ERR_CONFLICT;
 }
 
 /* The identity and the file a put names, into path. A file whose
  * directories are missing is fine when `who` may create it: they come with
  * it (made now when make_dirs, else only the check). */
-static ccf_inst_status put_target(ccf_instance *inst, int who, const char *name, bool make_dirs,
+static ccf_err put_target(ccf_instance *inst, int who, const char *name, bool make_dirs,
                                   char path[CCF_VFS_PATH_MAX], char *msg, size_t msg_size)
 {
     ccf_wasi_errno e;
     if (who < 0 || (size_t)who >= inst->policy->identity_count)
-        return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
+        return snprintf(msg, msg_size, "unknown identity"), CCF_ERR_DENIED;
     if ((e = file_name(inst, name, path, msg, msg_size)) == WASI_ENOENT && plain_name(name) &&
         strlen(name) < CCF_VFS_PATH_MAX &&
         (ccf_vfs_rights(rights_of(inst, who), name, false) & CCF_PATH_CREATE_FILE)) {
@@ -260,20 +247,20 @@ static ccf_inst_status put_target(ccf_instance *inst, int who, const char *name,
             e = file_name(inst, name, path, msg, msg_size);
         }
     }
-    return e == WASI_ESUCCESS ? CCF_INST_OK : missing_or_forbidden(inst, who, name, e, msg, msg_size);
+    return e == WASI_ESUCCESS ? CCF_OK : missing_or_forbidden(inst, who, name, e, msg, msg_size);
 }
 
 /* Every check of a put before the file system's own: names, identity,
  * pinning. path receives the file's path. */
-static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name,
+static ccf_err put_allowed(ccf_instance *inst, int who, const char *name,
                                    const uint8_t *data, size_t len, bool append,
                                    char path[CCF_VFS_PATH_MAX], char *msg, size_t msg_size)
 {
     char hex[CCF_SHA256_HEX_LEN + 1];
     const char *pin;
-    ccf_inst_status st = put_target(inst, who, name, true, path, msg, msg_size);
+    ccf_err st = put_target(inst, who, name, true, path, msg, msg_size);
 
-    if (st != CCF_INST_OK)
+    if (st != CCF_OK)
         return st;
     if ((pin = pinned(inst, path)) != NULL) {
         if (append)
@@ -283,40 +270,40 @@ static ccf_inst_status put_allowed(ccf_instance *inst, int who, const char *name
                 hex[0] = '\0';
             snprintf(msg, msg_size, "%s: content hashes to %s, the policy pins %s; not stored", path,
                      hex, pin);
-            return CCF_INST_CONFLICT;
+            return CCF_ERR_CONFLICT;
         }
     }
-    return CCF_INST_OK;
+    return CCF_OK;
 }
 
 /* The outcome of a put (or of its checks) as a status and message. */
-static ccf_inst_status put_status(ccf_wasi_errno e, int who, const char *path, bool append,
+static ccf_err put_status(ccf_wasi_errno e, int who, const char *path, bool append,
                                   char *msg, size_t msg_size)
 {
     switch (e) {
-    case WASI_ESUCCESS: return CCF_INST_OK;
+    case WASI_ESUCCESS: return CCF_OK;
     case WASI_ENOTCAPABLE:
         snprintf(msg, msg_size, "identity %d may not %s %s", who, append ? "append to" : "write",
                  path);
-        return CCF_INST_FORBIDDEN;
+        return CCF_ERR_DENIED;
     case WASI_EFBIG:
         snprintf(msg, msg_size, "%s would exceed the per-file limit", path);
-        return CCF_INST_TOO_LARGE;
+        return CCF_ERR_TOO_LARGE;
     case WASI_ENOSPC:
         snprintf(msg, msg_size, "%s would exceed the instance's storage limit", path);
-        return CCF_INST_TOO_LARGE;
+        return CCF_ERR_TOO_LARGE;
     default:
         snprintf(msg, msg_size, "%s: %s", path, ccf_wasi_errno_name(e));
         return from_errno(e);
     }
 }
 
-ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
+ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
                                  size_t len, bool append, char *msg, size_t msg_size)
 {
     char path[CCF_VFS_PATH_MAX];
-    ccf_inst_status st = put_allowed(inst, who, name, data, len, append, path, msg, msg_size);
-    if (st != CCF_INST_OK) {
+    ccf_err st = put_allowed(inst, who, name, data, len, append, path, msg, msg_size);
+    if (st != CCF_OK) {
         free(data);
         return st;
     }
@@ -324,14 +311,14 @@ ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, 
                       who, path, append, msg, msg_size);
 }
 
-ccf_inst_status ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
+ccf_err ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
                                        bool append, char *msg, size_t msg_size)
 {
     char path[CCF_VFS_PATH_MAX];
     uint32_t r;
-    ccf_inst_status st = put_target(inst, who, name, false, path, msg, msg_size);
+    ccf_err st = put_target(inst, who, name, false, path, msg, msg_size);
 
-    if (st != CCF_INST_OK)
+    if (st != CCF_OK)
         return st;
     r = ccf_vfs_rights(rights_of(inst, who), path, false);
     if ((r & (CCF_PATH_OPEN | CCF_FD_WRITE)) != (CCF_PATH_OPEN | CCF_FD_WRITE))
@@ -341,7 +328,7 @@ ccf_inst_status ccf_instance_put_check(ccf_instance *inst, int who, const char *
     return put_status(ccf_vfs_room(inst->vfs, path, len, append), who, path, append, msg, msg_size);
 }
 
-ccf_inst_status ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
+ccf_err ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
                                        ccf_vfs_node **node, char *msg, size_t msg_size)
 {
     char path[CCF_VFS_PATH_MAX];
@@ -349,7 +336,7 @@ ccf_inst_status ccf_instance_open_read(ccf_instance *inst, int who, const char *
 
     *node = NULL;
     if (who < 0 || (size_t)who >= inst->policy->identity_count)
-        return snprintf(msg, msg_size, "unknown identity"), CCF_INST_FORBIDDEN;
+        return snprintf(msg, msg_size, "unknown identity"), CCF_ERR_DENIED;
     if ((e = file_name(inst, name, path, msg, msg_size)) != WASI_ESUCCESS)
         return missing_or_forbidden(inst, who, name, e, msg, msg_size);
     e = ccf_vfs_open_read(inst->vfs, rights_of(inst, who), path, node);
@@ -358,11 +345,11 @@ ccf_inst_status ccf_instance_open_read(ccf_instance *inst, int who, const char *
     if (e == WASI_ENOTCAPABLE ||
         (e == WASI_ENOENT && ccf_vfs_rights(rights_of(inst, who), path, false) == 0)) {
         snprintf(msg, msg_size, "identity %d may not read %s", who, path);
-        return CCF_INST_FORBIDDEN;
+        return CCF_ERR_DENIED;
     }
     if (e == WASI_ENOENT) {
         snprintf(msg, msg_size, "%s does not exist (yet)", path);
-        return CCF_INST_NOT_FOUND;
+        return CCF_ERR_NOT_FOUND;
     }
     if (e != WASI_ESUCCESS)
         snprintf(msg, msg_size, "%s: %s", path, ccf_wasi_errno_name(e));
@@ -376,7 +363,7 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-ccf_inst_status ccf_instance_execute(ccf_instance *inst, int who, const char *program,
+ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
                                      ccf_exec_result *res, char *msg, size_t msg_size)
 {
     const ccf_policy *p = inst->policy;
@@ -387,7 +374,7 @@ ccf_inst_status ccf_instance_execute(ccf_instance *inst, int who, const char *pr
     ccf_wasm_module *module = NULL;
     ccf_wasi_config cfg;
     ccf_wasi_result wr;
-    ccf_inst_status st = CCF_INST_OK;
+    ccf_err st = CCF_OK;
     const char *argv[1];
     char err[256];
     uint64_t start = now_us();
@@ -401,30 +388,30 @@ ccf_inst_status ccf_instance_execute(ccf_instance *inst, int who, const char *pr
     }
     if (prog == NULL) {
         snprintf(msg, msg_size, "the policy has no program \"%.100s\"", program);
-        return CCF_INST_NOT_FOUND;
+        return CCF_ERR_NOT_FOUND;
     }
     if (who < 0 || !ccf_policy_may_execute(p, (size_t)who, index)) {
         snprintf(msg, msg_size, "identity %d may not execute %s", who, program);
-        return CCF_INST_FORBIDDEN;
+        return CCF_ERR_DENIED;
     }
     if (strcmp(p->execution_strategy, "Interpretation") != 0) {
         snprintf(msg, msg_size, "execution strategy %s is not supported yet (only Interpretation)",
                  p->execution_strategy);
-        return CCF_INST_UNSUPPORTED;
+        return CCF_ERR_UNSUPPORTED;
     }
     if (ccf_vfs_get(inst->vfs, NULL, program, &bytes, &len) != WASI_ESUCCESS) {
         snprintf(msg, msg_size, "%s has not been uploaded", program);
-        return CCF_INST_NOT_FOUND;
+        return CCF_ERR_NOT_FOUND;
     }
     /* Checked at upload; checked again, as a program may have rewritten it. */
     if (!hash_matches(bytes, len, prog->pi_hash)) {
         snprintf(msg, msg_size, "%s no longer matches its pi_hash", program);
-        st = CCF_INST_CONFLICT;
+        st = CCF_ERR_CONFLICT;
         goto out;
     }
     if (ccf_wasm_load(bytes, len, &module, err, sizeof err) != CCF_OK) {
         snprintf(msg, msg_size, "%s is not a valid WebAssembly module: %s", program, err);
-        st = CCF_INST_BAD_REQUEST;
+        st = CCF_ERR_INVALID;
         goto out;
     }
     memset(&cfg, 0, sizeof cfg);
@@ -445,7 +432,7 @@ ccf_inst_status ccf_instance_execute(ccf_instance *inst, int who, const char *pr
         cfg.limits.max_memory_pages = (uint32_t)(p->max_memory_mib * 16);
     if (ccf_wasi_run(module, &cfg, &wr, err, sizeof err) != CCF_OK) {
         snprintf(msg, msg_size, "%s cannot run: %s", program, err);
-        st = CCF_INST_BAD_REQUEST;
+        st = CCF_ERR_INVALID;
         goto out;
     }
     res->trapped = !wr.exited;

@@ -26,20 +26,13 @@ typedef struct {
     uint32_t deadline_ms;        /* wall-clock limit per execution; 0 = none */
 } ccf_instance_limits;
 
-/* Outcome of an operation, mapped to HTTP by the data plane. */
-typedef enum {
-    CCF_INST_OK = 0,
-    CCF_INST_BAD_REQUEST, /* 400: malformed name or request */
-    CCF_INST_FORBIDDEN,   /* 403: the identity lacks the right */
-    CCF_INST_NOT_FOUND,   /* 404: no such file or program */
-    CCF_INST_CONFLICT,    /* 409: hash of a pinned file differs, or appending to one */
-    CCF_INST_TOO_LARGE,   /* 413: beyond the file or instance limit */
-    CCF_INST_FAILED,      /* 500: an internal failure */
-    CCF_INST_UNSUPPORTED, /* 501: e.g. an execution strategy not offered yet */
-} ccf_inst_status;
-
-int ccf_inst_http_status(ccf_inst_status s);
-const char *ccf_inst_code(ccf_inst_status s); /* "forbidden", "conflict", ... */
+/* Operations return a ccf_err; the data plane answers it through the one
+ * table of net/status.h. What each means here: CCF_ERR_INVALID a malformed
+ * name or request, CCF_ERR_DENIED the identity lacks the right,
+ * CCF_ERR_NOT_FOUND no such file or program, CCF_ERR_CONFLICT the hash of a
+ * pinned file differs or it is appended to, CCF_ERR_TOO_LARGE beyond the file
+ * or instance limit, CCF_ERR_UNSUPPORTED e.g. an execution strategy not
+ * offered yet, CCF_ERR_INTERNAL an internal failure. */
 
 /* Parses `text` as a full policy; on failure err names the first problem. */
 ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits *limits,
@@ -58,22 +51,22 @@ int ccf_instance_identity_by_der(const ccf_instance *inst, const uint8_t *der, s
 
 /* File operations on behalf of identity `who` (an index). put replaces (or
  * with append, extends); a program file or hash-pinned data must hash to its
- * pi_hash (else CONFLICT, old content kept) and cannot be appended to.
+ * pi_hash (else CCF_ERR_CONFLICT, old content kept) and cannot be appended to.
  * put takes data (malloc'd; NULL when len is 0): the file keeps the buffer
  * or the call frees it. msg gets a human-readable reason. */
-ccf_inst_status ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
+ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
                                  size_t len, bool append, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
 /* The checks of a put that need no content (identity, name, write right,
  * appending to a pinned file, the size limits for len bytes), so a server can
- * refuse a body before receiving it. OK does not promise the put succeeds. */
-ccf_inst_status ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
+ * refuse a body before receiving it. CCF_OK does not promise the put succeeds. */
+ccf_err ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
                                        bool append, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
 /* Opens a file for reading as `who` without copying it: *node is retained
  * (release with ccf_vfs_release on ccf_instance_vfs); its bytes are read in
  * place with ccf_vfs_node_bytes while ccf_vfs_node_generation is unchanged. */
-ccf_inst_status ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
+ccf_err ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
                                        ccf_vfs_node **node, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
 
@@ -87,7 +80,7 @@ typedef struct {
 /* Runs program `program` (its program_file_name) for identity `who`: with the
  * program's own file rights, the policy's enable_clock and std streams. A trap
  * or a non-zero exit is a result, not an error. */
-ccf_inst_status ccf_instance_execute(ccf_instance *inst, int who, const char *program,
+ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
                                      ccf_exec_result *res, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
 

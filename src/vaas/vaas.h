@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "common/http_server.h"
+#include "net/http_server.h"
 
 #define CCF_VAAS_DEFAULT_PORT 5000
 #define CCF_VAAS_FIRST_INSTANCE_PORT 3014

@@ -1,4 +1,4 @@
-/* libFuzzer target for the HTTP/1.1 framing parsers (runtime/http1.h).
+/* libFuzzer target for the HTTP/1.1 framing parsers (net/http1.h).
  *
  * Input: one mode byte, then bytes. The head parser reads the bytes; the
  * chunked decoder reads them from where the head ends (mode < 128) or from

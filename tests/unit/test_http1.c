@@ -1,4 +1,4 @@
-/* Unit tests for src/runtime/http1: the request head parser (every rule in
+/* Unit tests for src/net/http1: the request head parser (every rule in
  * http1.h, accepted and refused, with the status answered) and the chunked
  * body decoder (whole, byte by byte, random splits). */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/http1.h"
+#include "net/http1.h"
 
 static ccf_http1_request req;
 static char err[256];

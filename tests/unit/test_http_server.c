@@ -1,4 +1,4 @@
-/* Tests for src/common/http_server: a real server on 127.0.0.1 (port 0 = any
+/* Tests for src/net/http_server: a real server on 127.0.0.1 (port 0 = any
  * free port) driven with libcurl: routing, path parameters, query, 404, 405,
  * 413 (by Content-Length and chunked), JSON error bodies, /healthz, /metrics. */
 #include <setjmp.h>
@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/http_server.h"
+#include "net/http_server.h"
 
 struct reply {
     long status;
