@@ -102,6 +102,33 @@ static void test_strerror_and_errf(void **state)
 
 /* The capped buffer: bytes kept with a NUL after them, growth, the cap
  * refused without changing what is held, reuse after free. */
+static void test_dynbuf_addf(void **state)
+{
+    (void)state;
+    ccf_dynbuf b;
+    char long_text[600];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    ccf_dynbuf_init(&b, 1000);
+    assert_int_equal(ccf_dynbuf_addf(&b, "%s=%d;", "a", 42), CCF_OK);
+    assert_string_equal(b.p, "a=42;");
+    /* longer than the formatting stack buffer */
+    assert_int_equal(ccf_dynbuf_addf(&b, "%s", long_text), CCF_OK);
+    assert_int_equal(b.len, 5 + 599);
+    assert_int_equal(b.p[b.len], '\0');
+    /* past the cap, short and long: refused, buffer unchanged */
+    assert_int_equal(ccf_dynbuf_addf(&b, "%s", long_text), CCF_ERR_TOO_LARGE);
+    assert_int_equal(b.len, 604);
+    for (int i = 0; i < 396; i++)
+        assert_int_equal(ccf_dynbuf_addf(&b, "%c", 'y'), CCF_OK);
+    assert_int_equal(b.len, 1000);
+    assert_int_equal(ccf_dynbuf_addf(&b, "%c", 'z'), CCF_ERR_TOO_LARGE);
+    assert_int_equal(ccf_dynbuf_addf(&b, "%s", ""), CCF_OK); /* nothing added fits */
+    assert_int_equal(b.len, 1000);
+    assert_int_equal(b.p[999], 'y');
+    ccf_dynbuf_free(&b);
+}
+
 static void test_dynbuf(void **state)
 {
     (void)state;
@@ -135,7 +162,7 @@ int main(void)
         cmocka_unit_test(test_file_read_exact_bytes), cmocka_unit_test(test_file_read_cap),
         cmocka_unit_test(test_file_read_missing),     cmocka_unit_test(test_sha256_known_vector),
         cmocka_unit_test(test_hex_checks),            cmocka_unit_test(test_strerror_and_errf),
-        cmocka_unit_test(test_dynbuf),
+        cmocka_unit_test(test_dynbuf),                cmocka_unit_test(test_dynbuf_addf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "net/addr.h"
 #include "net/http1.h"
+#include "net/status.h"
 
 static ccf_http1_request req;
 static char err[256];
@@ -771,9 +776,95 @@ static void test_chunked_after_invalid(void **state)
     assert_int_equal(len, 0);
 }
 
+/* ---- ADDR:PORT (net/addr.h): one rule for control and data plane ---- */
+
+static void test_addr_good(void **state)
+{
+    (void)state;
+    char msg[256];
+    ccf_addr a;
+    char text[INET6_ADDRSTRLEN];
+    assert_int_equal(ccf_addr_parse("127.0.0.1:8080", &a, msg, sizeof msg), CCF_OK);
+    assert_int_equal(a.ss.ss_family, AF_INET);
+    assert_int_equal(a.len, sizeof(struct sockaddr_in));
+    assert_int_equal(ccf_addr_port(&a.ss), 8080);
+    assert_int_equal(ccf_addr_parse("0.0.0.0:0", &a, msg, sizeof msg), CCF_OK);
+    assert_int_equal(ccf_addr_port(&a.ss), 0);
+    assert_int_equal(ccf_addr_parse("localhost:65535", &a, msg, sizeof msg), CCF_OK);
+    inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&a.ss)->sin_addr, text, sizeof text);
+    assert_string_equal(text, "127.0.0.1");
+    assert_int_equal(ccf_addr_port(&a.ss), 65535);
+    assert_int_equal(ccf_addr_parse("[::1]:443", &a, msg, sizeof msg), CCF_OK);
+    assert_int_equal(a.ss.ss_family, AF_INET6);
+    assert_int_equal(a.len, sizeof(struct sockaddr_in6));
+    assert_int_equal(ccf_addr_port(&a.ss), 443);
+    assert_int_equal(ccf_addr_parse("[::]:00080", &a, msg, sizeof msg), CCF_OK);
+    assert_int_equal(ccf_addr_port(&a.ss), 80);
+}
+
+static void test_addr_bad(void **state)
+{
+    (void)state;
+    char msg[256];
+    ccf_addr a;
+    static const char *const bad[] = {
+        "", ":8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
+        "127.0.0.1:+80", "127.0.0.1: 80", "127.0.0.1:80 ", "127.0.0.1:123456", "127.0.0.1:0x50",
+        "1.2.3:80", "1.2.3.4.5:80", "256.0.0.1:80", "01.2.3.4:80", "[::1]80", "[::1]:",
+        "[::1", "::1:80", "[]:80", "[127.0.0.1]:80", "[::1]:80:80", "host:x", "example.com:80",
+        "localhost", "LOCALHOST:80", " 127.0.0.1:80", "127.0.0.1::80",
+        "[0000000000000000000000000000000000000000000000000000000000:1]:80",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&a, 0xa5, sizeof a);
+        msg[0] = '\0';
+        if (ccf_addr_parse(bad[i], &a, msg, sizeof msg) != CCF_ERR_INVALID)
+            fail_msg("accepted \"%s\"", bad[i]);
+        assert_non_null(strstr(msg, "ADDR:PORT"));
+        assert_int_equal(a.len, 0); /* cleared on failure */
+    }
+    assert_int_equal(ccf_addr_parse(NULL, &a, msg, sizeof msg), CCF_ERR_INVALID);
+    assert_int_equal(ccf_addr_parse(":80", &a, NULL, 0), CCF_ERR_INVALID);
+}
+
+/* ---- the error table (net/status.h) ---- */
+
+static void test_status_table(void **state)
+{
+    (void)state;
+    static const struct {
+        ccf_err e;
+        int status;
+        const char *code;
+    } want[] = {
+        {CCF_OK, 200, "ok"},
+        {CCF_ERR_INVALID, 400, "bad_request"},
+        {CCF_ERR_DENIED, 403, "forbidden"},
+        {CCF_ERR_NOT_FOUND, 404, "not_found"},
+        {CCF_ERR_CONFLICT, 409, "conflict"},
+        {CCF_ERR_TOO_LARGE, 413, "too_large"},
+        {CCF_ERR_NOMEM, 500, "internal"},
+        {CCF_ERR_IO, 500, "internal"},
+        {CCF_ERR_CRYPTO, 500, "internal"},
+        {CCF_ERR_INTERNAL, 500, "internal"},
+        {CCF_ERR_UNSUPPORTED, 501, "unsupported"},
+        {CCF_ERR_UPSTREAM, 502, "upstream_failed"},
+        {CCF_ERR_BUSY, 503, "busy"},
+        {CCF_ERR_EXHAUSTED, 507, "no_capacity"},
+        {(ccf_err)999, 500, "internal"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(ccf_http_status_of(want[i].e), want[i].status);
+        assert_string_equal(ccf_http_code_of(want[i].e), want[i].code);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_addr_good),
+        cmocka_unit_test(test_addr_bad),
+        cmocka_unit_test(test_status_table),
         cmocka_unit_test(test_simple_get),
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_line_endings),

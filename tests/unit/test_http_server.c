@@ -366,7 +366,7 @@ static void test_bad_config(void **state)
     (void)state;
     char err[256];
     ccf_http_server *s = NULL;
-    const char *bad[] = {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "1.2.3:80", "[::1]80",
+    const char *bad[] = {"", ":8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "1.2.3:80", "[::1]80",
                          "host:x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ccf_http_config cfg = {.listen = bad[i], .quiet = true};
