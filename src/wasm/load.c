@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wasm/internal.h"
+#include "wasm/opcodes.h"
 
 #define MAX_LOCALS 50000u
 #define MAX_FUNC_SLOTS (1u << 20)
@@ -17,6 +18,7 @@
 struct rd {
     const uint8_t *start, *p, *end;
     const char *sec;
+    const char *insn; /* instruction being validated (code section), or NULL */
     char *err;
     size_t errsz;
 };
@@ -28,6 +30,9 @@ __attribute__((format(printf, 3, 0))) static ccf_err failv(struct rd *r, const u
                          (size_t)(at - r->start));
         if (n >= 0 && (size_t)n < r->errsz)
             vsnprintf(r->err + n, r->errsz - (size_t)n, fmt, ap);
+        size_t len = strlen(r->err);
+        if (r->insn != NULL && len < r->errsz)
+            snprintf(r->err + len, r->errsz - len, " (in %s)", r->insn);
     }
     return CCF_ERR_INVALID;
 }
@@ -501,6 +506,7 @@ struct fc {
     int64_t last_dst; /* cell holding the result slot of the last instruction, -1 none */
     int64_t last_copy; /* start of the last instruction if it is a COPY, -1 none */
     const uint8_t *at; /* current instruction, for error offsets */
+    const uint8_t *end; /* end of the function body */
     uint8_t *ltypes; /* local types, params first */
     uint32_t nlt;
     uint32_t max_height;
@@ -515,6 +521,37 @@ struct fc {
 
 static const uint8_t vt_bytes[256] = {
     [0x7f] = 0x7f, [0x7e] = 0x7e, [0x7d] = 0x7d, [0x7c] = 0x7c, [0x70] = 0x70, [0x6f] = 0x6f,
+};
+
+/* The opcode table (opcodes.h) by position: one-byte opcodes at their byte,
+ * 0xfc sub-opcodes from 0x100 (SIMD's 0xfd will take the next 0x200).
+ * Empty positions (name NULL) are illegal opcodes. */
+struct opinfo {
+    const char *name;   /* the spec's name */
+    uint32_t code;      /* enum ccf_wasm_opcode */
+    uint8_t cls, imm;   /* enum ccf_wasm_opclass, enum ccf_wasm_immkind */
+    const char *sig;    /* "params:results", "-" when the handler decides */
+    int op;             /* enum op, or OP_NONE */
+};
+
+#define OP_NONE (-1)
+#define OPSLOT(prefix, code) ((prefix) == 0 ? (code) : 0x100 + (code))
+
+static const struct opinfo optable[0x200] = {
+#define ROW(name_, prefix, code_, text, cls_, imm_, sig_, op_) \
+    [OPSLOT(prefix, code_)] = {.name = text, .code = CCF_WASM_##name_, .cls = CLS_##cls_, \
+                               .imm = IMM_##imm_, .sig = sig_, .op = OP_##op_},
+    CCF_WASM_OPCODES(ROW)
+#undef ROW
+};
+
+/* Decoded immediates of one instruction (which fields: its IMM_* kind). */
+struct imm {
+    uint32_t a, b;    /* indices in immediate order; memarg: a = align, b = offset */
+    uint64_t v;       /* t.const: the bits */
+    uint8_t t;        /* ref.null, select t: the type */
+    const uint8_t *pt, *rt; /* block type: params, results */
+    uint32_t np, nr;
 };
 
 static ccf_err emit_cell(struct fc *c, cell v)
@@ -830,26 +867,21 @@ static ccf_err emit_br(struct fc *c, uint32_t depth, bool is_cond, uint64_t cond
     return emit_u(c, n);
 }
 
-static ccf_err rd_blocktype(struct fc *c, const uint8_t **pt, uint32_t *np, const uint8_t **rt,
-                            uint32_t *nr)
+static ccf_err rd_blocktype(struct fc *c, struct imm *im)
 {
     struct rd *r = c->r;
     const uint8_t *at = r->p;
-    *pt = NULL;
-    *np = 0;
-    *rt = NULL;
-    *nr = 0;
     if (r->p >= r->end)
         return fail(r, "unexpected end");
     uint8_t b = *r->p;
-    if (b == 0x40) {
+    if (b == 0x40) { /* empty */
         r->p++;
         return CCF_OK;
     }
     if (is_valtype(b)) {
         r->p++;
-        *rt = &vt_bytes[b];
-        *nr = 1;
+        im->rt = &vt_bytes[b];
+        im->nr = 1;
         return CCF_OK;
     }
     uint64_t v;
@@ -859,51 +891,98 @@ static ccf_err rd_blocktype(struct fc *c, const uint8_t **pt, uint32_t *np, cons
     if (v >= c->L->m->ntypes)
         return fail_at(r, at, "unknown type %llu", (unsigned long long)v);
     struct functype *ft = &c->L->m->types[v];
-    *pt = ft->t;
-    *np = ft->np;
-    *rt = ft->t + ft->np;
-    *nr = ft->nr;
+    im->pt = ft->t;
+    im->np = ft->np;
+    im->rt = ft->t + ft->np;
+    im->nr = ft->nr;
     return CCF_OK;
 }
 
-static ccf_err rd_memarg(struct fc *c, unsigned natural_log2, uint32_t *offset)
+static ccf_err rd_zero_byte(struct rd *r, const uint8_t *at)
 {
-    uint32_t align;
-    const uint8_t *at = c->r->p;
-    TRY(rd_u32(c->r, &align));
-    TRY(rd_u32(c->r, offset));
-    if (c->L->m->nmems == 0)
-        return fail_at(c->r, at, "unknown memory 0");
-    if (align > natural_log2)
-        return fail_at(c->r, at, "alignment must not be larger than natural");
+    uint8_t z;
+    TRY(rd_byte(r, &z));
+    if (z != 0)
+        return fail_at(r, at, "zero byte expected");
     return CCF_OK;
 }
 
-/* Simple numeric opcodes 0x45..0xc4: operand/result types. */
-static const char *numeric_sig(uint8_t op)
+/* Reads the immediates of instruction o (its IMM_* kind) into *im. Only what
+ * the immediate itself implies is checked here (LEB128 ranges, zero bytes,
+ * memarg alignment); index spaces are the handlers' business. */
+static ccf_err rd_imm(struct fc *c, const struct opinfo *o, struct imm *im)
 {
-    if (op == 0x45) return "i:i";
-    if (op <= 0x4f) return "ii:i";
-    if (op == 0x50) return "I:i";
-    if (op <= 0x5a) return "II:i";
-    if (op <= 0x60) return "ff:i";
-    if (op <= 0x66) return "FF:i";
-    if (op <= 0x69) return "i:i";
-    if (op <= 0x78) return "ii:i";
-    if (op <= 0x7b) return "I:I";
-    if (op <= 0x8a) return "II:I";
-    if (op <= 0x91) return "f:f";
-    if (op <= 0x98) return "ff:f";
-    if (op <= 0x9f) return "F:F";
-    if (op <= 0xa6) return "FF:F";
-    static const char *const conv[] = {
-        "I:i", "f:i", "f:i", "F:i", "F:i", "i:I", "i:I", "f:I", "f:I", "F:I", "F:I",
-        "i:f", "i:f", "I:f", "I:f", "F:f", "i:F", "i:F", "I:F", "I:F", "f:F",
-        "f:i", "F:I", "i:f", "I:F", "i:i", "i:i", "I:I", "I:I", "I:I",
-    };
-    return conv[op - 0xa7];
+    struct rd *r = c->r;
+    const uint8_t *at = r->p;
+    memset(im, 0, sizeof *im);
+    switch ((enum ccf_wasm_immkind)o->imm) {
+    case IMM_NONE:
+    case IMM_BR_TABLE: /* a vector: the handler reads it */
+        return CCF_OK;
+    case IMM_BLOCKTYPE:
+        return rd_blocktype(c, im);
+    case IMM_LABEL:
+    case IMM_FUNC:
+    case IMM_LOCAL:
+    case IMM_GLOBAL:
+    case IMM_TABLE:
+    case IMM_ELEM:
+    case IMM_DATA:
+        return rd_u32(r, &im->a);
+    case IMM_TYPE_TABLE:
+    case IMM_ELEM_TABLE:
+    case IMM_TABLE_TABLE:
+        TRY(rd_u32(r, &im->a));
+        return rd_u32(r, &im->b);
+    case IMM_REFTYPE:
+        return rd_reftype(r, &im->t);
+    case IMM_VALTYPES: {
+        uint32_t n;
+        TRY(rd_count(r, &n, 1));
+        if (n != 1)
+            return fail_at(r, c->at, "invalid result arity for select");
+        return rd_valtype(r, &im->t);
+    }
+    case IMM_MEMARG8:
+    case IMM_MEMARG16:
+    case IMM_MEMARG32:
+    case IMM_MEMARG64:
+        TRY(rd_u32(r, &im->a));
+        TRY(rd_u32(r, &im->b));
+        if (c->L->m->nmems == 0)
+            return fail_at(r, at, "unknown memory 0");
+        if (im->a > (uint32_t)(o->imm - IMM_MEMARG8))
+            return fail_at(r, at, "alignment must not be larger than natural");
+        return CCF_OK;
+    case IMM_MEM:
+        return rd_zero_byte(r, c->at);
+    case IMM_MEM_MEM:
+        TRY(rd_zero_byte(r, c->at));
+        return rd_zero_byte(r, c->at);
+    case IMM_DATA_MEM:
+        TRY(rd_u32(r, &im->a));
+        return rd_zero_byte(r, c->at);
+    case IMM_I32:
+        TRY(rd_leb(r, 32, true, &im->v));
+        im->v = (uint32_t)im->v;
+        return CCF_OK;
+    case IMM_I64:
+        return rd_leb(r, 64, true, &im->v);
+    case IMM_F32:
+    case IMM_F64: {
+        unsigned n = o->imm == IMM_F32 ? 4 : 8;
+        if ((size_t)(c->end - r->p) < n)
+            return fail(r, "unexpected end");
+        for (unsigned i = n; i-- > 0;)
+            im->v = (im->v << 8) | r->p[i];
+        r->p += n;
+        return CCF_OK;
+    }
+    }
+    return fail_at(r, at, "no decoder for the immediates of %s", o->name);
 }
 
+/* Value type of a signature letter (opcodes.h). */
 static uint8_t letter_type(char ch)
 {
     switch (ch) {
@@ -915,8 +994,7 @@ static uint8_t letter_type(char ch)
     return 0;
 }
 
-/* Validates a simple instruction's operand/result types; *base = stack index
- * of its first operand afterwards. */
+/* Validates an instruction against its "params:results" signature. */
 static ccf_err check_sig(struct fc *c, const char *sig)
 {
     const char *colon = strchr(sig, ':');
@@ -926,7 +1004,6 @@ static ccf_err check_sig(struct fc *c, const char *sig)
         TRY(push(c, letter_type(*p)));
     return CCF_OK;
 }
-
 
 /* A numeric instruction with nin operands (1 or 2) and one result. */
 static ccf_err numeric(struct fc *c, const char *sig, enum op op)
@@ -975,26 +1052,47 @@ static ccf_err numeric(struct fc *c, const char *sig, enum op op)
     return CCF_OK;
 }
 
-static ccf_err check_table(struct fc *c, uint32_t t, const uint8_t *at)
+static ccf_err check_table(struct fc *c, uint32_t t)
 {
     if (t >= c->L->m->ntables)
-        return fail_at(c->r, at, "unknown table %u", t);
+        return fail_at(c->r, c->at, "unknown table %u", t);
     return CCF_OK;
 }
 
-static ccf_err check_elem(struct fc *c, uint32_t e, const uint8_t *at)
+static ccf_err check_elem(struct fc *c, uint32_t e)
 {
     if (e >= c->L->m->nelems)
-        return fail_at(c->r, at, "unknown elem segment %u", e);
+        return fail_at(c->r, c->at, "unknown elem segment %u", e);
     return CCF_OK;
 }
 
-static ccf_err check_data(struct fc *c, uint32_t d, const uint8_t *at)
+static ccf_err check_data(struct fc *c, uint32_t d)
 {
     if (!c->L->has_datacount)
-        return fail_at(c->r, at, "data count section required");
+        return fail_at(c->r, c->at, "data count section required");
     if (d >= c->L->datacount)
-        return fail_at(c->r, at, "unknown data segment %u", d);
+        return fail_at(c->r, c->at, "unknown data segment %u", d);
+    return CCF_OK;
+}
+
+static ccf_err check_func(struct fc *c, uint32_t f)
+{
+    if (f >= c->L->m->nfuncs)
+        return fail_at(c->r, c->at, "unknown function %u", f);
+    return CCF_OK;
+}
+
+static ccf_err check_label(struct fc *c, uint32_t depth)
+{
+    if (depth >= c->ncs)
+        return fail_at(c->r, c->at, "unknown label %u", depth);
+    return CCF_OK;
+}
+
+static ccf_err check_local(struct fc *c, uint32_t l)
+{
+    if (l >= c->nlt)
+        return fail_at(c->r, c->at, "unknown local %u", l);
     return CCF_OK;
 }
 
@@ -1011,115 +1109,18 @@ static ccf_err emit_based(struct fc *c, enum op op, int nimm, uint64_t i1, uint6
     return emit_u(c, nat(c, base));
 }
 
-static ccf_err op_fc(struct fc *c, const uint8_t *at)
-{
-    struct rd *r = c->r;
-    ccf_wasm_module *m = c->L->m;
-    uint32_t sub, a, b;
-    uint8_t z;
-    TRY(rd_u32(r, &sub));
-    if (sub <= 7) {
-        static const char *const sigs[] = {"f:i", "f:i", "F:i", "F:i", "f:I", "f:I", "F:I", "F:I"};
-        return numeric(c, sigs[sub], (enum op)(OP_I32_TRUNC_SAT_F32_S + sub));
-    }
-    TRY(flush_all(c));
-    uint32_t h0 = c->nvs;
-    switch (sub) {
-    case 8: /* memory.init */
-        TRY(rd_u32(r, &a));
-        TRY(rd_byte(r, &z));
-        if (z != 0)
-            return fail_at(r, at, "zero byte expected");
-        if (m->nmems == 0)
-            return fail_at(r, at, "unknown memory 0");
-        TRY(check_data(c, a, at));
-        TRY(check_sig(c, "iii:"));
-        return emit_based(c, OP_MEMORY_INIT, 1, a, 0, c->nvs);
-    case 9:
-        TRY(rd_u32(r, &a));
-        TRY(check_data(c, a, at));
-        if (dead(c))
-            return CCF_OK;
-        TRY(emit_op(c, OP_DATA_DROP));
-        return emit_u(c, a);
-    case 10:
-        TRY(rd_byte(r, &z));
-        if (z != 0)
-            return fail_at(r, at, "zero byte expected");
-        TRY(rd_byte(r, &z));
-        if (z != 0)
-            return fail_at(r, at, "zero byte expected");
-        if (m->nmems == 0)
-            return fail_at(r, at, "unknown memory 0");
-        TRY(check_sig(c, "iii:"));
-        return emit_based(c, OP_MEMORY_COPY, 0, 0, 0, c->nvs);
-    case 11:
-        TRY(rd_byte(r, &z));
-        if (z != 0)
-            return fail_at(r, at, "zero byte expected");
-        if (m->nmems == 0)
-            return fail_at(r, at, "unknown memory 0");
-        TRY(check_sig(c, "iii:"));
-        return emit_based(c, OP_MEMORY_FILL, 0, 0, 0, c->nvs);
-    case 12: /* table.init e t */
-        TRY(rd_u32(r, &a));
-        TRY(rd_u32(r, &b));
-        TRY(check_elem(c, a, at));
-        TRY(check_table(c, b, at));
-        if (m->elems[a].type != m->tables[b].type)
-            return fail_at(r, at, "type mismatch: elem segment and table types differ");
-        TRY(check_sig(c, "iii:"));
-        return emit_based(c, OP_TABLE_INIT, 2, b, a, c->nvs);
-    case 13:
-        TRY(rd_u32(r, &a));
-        TRY(check_elem(c, a, at));
-        if (dead(c))
-            return CCF_OK;
-        TRY(emit_op(c, OP_ELEM_DROP));
-        return emit_u(c, a);
-    case 14: /* table.copy dst src */
-        TRY(rd_u32(r, &a));
-        TRY(rd_u32(r, &b));
-        TRY(check_table(c, a, at));
-        TRY(check_table(c, b, at));
-        if (m->tables[a].type != m->tables[b].type)
-            return fail_at(r, at, "type mismatch: table types differ");
-        TRY(check_sig(c, "iii:"));
-        return emit_based(c, OP_TABLE_COPY, 2, a, b, c->nvs);
-    case 15: /* table.grow: ref n -> i32 */
-        TRY(rd_u32(r, &a));
-        TRY(check_table(c, a, at));
-        TRY(pop_expect(c, 0x7f, NULL));
-        TRY(pop_expect(c, m->tables[a].type, NULL));
-        h0 = c->nvs;
-        TRY(push(c, 0x7f));
-        return emit_based(c, OP_TABLE_GROW, 1, a, 0, h0);
-    case 16:
-        TRY(rd_u32(r, &a));
-        TRY(check_table(c, a, at));
-        TRY(push(c, 0x7f));
-        return emit_based(c, OP_TABLE_SIZE, 1, a, 0, h0);
-    case 17: /* table.fill: i ref n */
-        TRY(rd_u32(r, &a));
-        TRY(check_table(c, a, at));
-        TRY(pop_expect(c, 0x7f, NULL));
-        TRY(pop_expect(c, m->tables[a].type, NULL));
-        TRY(pop_expect(c, 0x7f, NULL));
-        return emit_based(c, OP_TABLE_FILL, 1, a, 0, c->nvs);
-    }
-    return fail_at(r, at, "illegal opcode 0xfc %u", sub);
-}
+/* ---- control instructions (§3.3.8) ---- */
 
-static ccf_err end_block(struct fc *c, const uint8_t *at)
+static ccf_err end_block(struct fc *c)
 {
     struct ctrl *f = &c->cs[c->ncs - 1];
     TRY(pop_types(c, f->rt, f->nr));
     if (c->nvs != f->height)
-        return fail_at(c->r, at, "type mismatch: values remaining on the stack at end of block");
+        return fail_at(c->r, c->at, "type mismatch: values remaining on the stack at end of block");
     if (f->kind == K_IF) {
         /* if without else: params must equal results */
         if (f->np != f->nr || (f->np && memcmp(f->pt, f->rt, f->np) != 0))
-            return fail_at(c->r, at, "type mismatch: if without else must not change the types");
+            return fail_at(c->r, c->at, "type mismatch: if without else must not change the types");
         if (f->else_fix >= 0)
             c->code[f->else_fix].i = (int64_t)c->ncode - f->else_fix;
     }
@@ -1130,11 +1131,644 @@ static ccf_err end_block(struct fc *c, const uint8_t *at)
     return push_types(c, rt, nr);
 }
 
+static ccf_err end_func(struct fc *c)
+{
+    struct ctrl *f = &c->cs[c->ncs - 1];
+    TRY(pop_types(c, f->rt, f->nr));
+    if (c->nvs != f->height)
+        return fail_at(c->r, c->at, "type mismatch: values remaining on the stack at end of function");
+    patch_list(c, f->fix, c->ncode);
+    TRY(emit_op(c, OP_RETURN));
+    TRY(emit_u(c, f->nr));
+    TRY(emit_u(c, nat(c, 0)));
+    c->ncs--;
+    return CCF_OK;
+}
+
+/* block, loop, if: prev_dst is the result cell of the instruction before
+ * (an if folds a comparison computing its condition). */
+static ccf_err begin_block(struct fc *c, const struct opinfo *o, const struct imm *im, int64_t prev_dst)
+{
+    int64_t else_fix = -1;
+    if (o->code == CCF_WASM_IF) {
+        TRY(pop_expect(c, 0x7f, NULL));
+        if (!dead(c)) {
+            /* branch to else when the condition is false */
+            TRY(emit_cond_branch(c, prev_dst, nat(c, c->nvs), false));
+            else_fix = (int64_t)c->ncode;
+            TRY(emit_u(c, 0));
+        }
+    }
+    TRY(pop_types(c, im->pt, im->np));
+    size_t loop_pc = c->ncode;
+    uint8_t kind = o->code == CCF_WASM_BLOCK ? K_BLOCK : o->code == CCF_WASM_LOOP ? K_LOOP : K_IF;
+    TRY(push_ctrl(c, kind, im->pt, im->np, im->rt, im->nr));
+    c->cs[c->ncs - 1].loop_pc = loop_pc;
+    c->cs[c->ncs - 1].else_fix = else_fix;
+    return CCF_OK;
+}
+
+static ccf_err else_block(struct fc *c)
+{
+    struct ctrl *f = &c->cs[c->ncs - 1];
+    if (f->kind != K_IF)
+        return fail_at(c->r, c->at, "else without matching if");
+    TRY(pop_types(c, f->rt, f->nr));
+    if (c->nvs != f->height)
+        return fail_at(c->r, c->at, "type mismatch: values remaining on the stack at else");
+    if (!f->unreachable) {
+        TRY(emit_op(c, OP_JMP));
+        TRY(emit_target(c, f));
+    }
+    if (f->else_fix >= 0)
+        c->code[f->else_fix].i = (int64_t)c->ncode - f->else_fix;
+    f->else_fix = -1;
+    f->kind = K_ELSE;
+    f->unreachable = false;
+    return push_types(c, f->pt, f->np);
+}
+
+/* br, br_if */
+static ccf_err branch(struct fc *c, const struct opinfo *o, const struct imm *im, int64_t prev_dst)
+{
+    bool is_cond = o->code == CCF_WASM_BR_IF;
+    TRY(check_label(c, im->a));
+    uint64_t cond = 0;
+    if (is_cond) {
+        TRY(pop_expect(c, 0x7f, NULL));
+        cond = nat(c, c->nvs);
+    }
+    const uint8_t *t;
+    uint32_t n;
+    label_types(&c->cs[c->ncs - 1 - im->a], &t, &n);
+    TRY(pop_types(c, t, n));
+    if (!dead(c))
+        TRY(emit_br(c, im->a, is_cond, cond, prev_dst));
+    if (!is_cond) {
+        set_unreachable(c);
+        return CCF_OK;
+    }
+    return push_types(c, t, n);
+}
+
+/* Checks the operands against label depth's types without popping them. */
+static ccf_err br_table_check(struct fc *c, uint32_t depth)
+{
+    const uint8_t *lt;
+    uint32_t ln;
+    label_types(&c->cs[c->ncs - 1 - depth], &lt, &ln);
+    struct ctrl *f = &c->cs[c->ncs - 1];
+    for (uint32_t k = 0; k < ln; k++) {
+        uint32_t d = ln - 1 - k;
+        uint8_t have;
+        if (c->nvs - f->height > d)
+            have = c->vs[c->nvs - 1 - d];
+        else if (f->unreachable)
+            have = 0;
+        else
+            return fail_at(c->r, c->at, "type mismatch: operand stack too small for br_table");
+        if (have != 0 && have != lt[k])
+            return fail_at(c->r, c->at, "type mismatch: br_table operand %s, label wants %s",
+                           tname(have), tname(lt[k]));
+    }
+    return CCF_OK;
+}
+
+static ccf_err br_table(struct fc *c)
+{
+    uint32_t *labels = NULL;
+    uint32_t n;
+    ccf_err e;
+    if ((e = rd_count(c->r, &n, 1)) != CCF_OK)
+        goto out;
+    labels = malloc(((size_t)n + 1) * sizeof *labels);
+    if (labels == NULL) {
+        e = CCF_ERR_NOMEM;
+        goto out;
+    }
+    for (uint32_t i = 0; i <= n; i++)
+        if ((e = rd_u32(c->r, &labels[i])) != CCF_OK || (e = check_label(c, labels[i])) != CCF_OK)
+            goto out;
+    if ((e = pop_expect(c, 0x7f, NULL)) != CCF_OK)
+        goto out;
+    uint64_t idx_slot = nat(c, c->nvs);
+    const uint8_t *dt;
+    uint32_t dn;
+    label_types(&c->cs[c->ncs - 1 - labels[n]], &dt, &dn);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *lt;
+        uint32_t ln;
+        label_types(&c->cs[c->ncs - 1 - labels[i]], &lt, &ln);
+        if (ln != dn) {
+            e = fail_at(c->r, c->at, "type mismatch: br_table labels of different arity");
+            goto out;
+        }
+        if ((e = br_table_check(c, labels[i])) != CCF_OK)
+            goto out;
+    }
+    if ((e = pop_types(c, dt, dn)) != CCF_OK)
+        goto out;
+    if (!dead(c)) {
+        if ((e = emit_op(c, OP_BR_TABLE)) != CCF_OK || (e = emit_u(c, idx_slot)) != CCF_OK ||
+            (e = emit_u(c, n)) != CCF_OK || (e = emit_u(c, dn)) != CCF_OK ||
+            (e = emit_u(c, nat(c, c->nvs))) != CCF_OK)
+            goto out;
+        for (uint32_t i = 0; i <= n; i++) {
+            struct ctrl *f = &c->cs[c->ncs - 1 - labels[i]];
+            if ((e = emit_target(c, f)) != CCF_OK || (e = emit_u(c, nat(c, f->height))) != CCF_OK)
+                goto out;
+        }
+    }
+    set_unreachable(c);
+out:
+    free(labels);
+    return e;
+}
+
+/* call, call_indirect: operands from base = nvs after popping the params. */
+static ccf_err call(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    ccf_wasm_module *m = c->L->m;
+    const struct functype *cf;
+    uint64_t islot = 0;
+    if (o->code == CCF_WASM_CALL) {
+        TRY(check_func(c, im->a));
+        cf = &m->types[m->func_types[im->a]];
+    } else {
+        TRY(check_table(c, im->b));
+        if (im->a >= m->ntypes)
+            return fail_at(c->r, c->at, "unknown type %u", im->a);
+        if (m->tables[im->b].type != 0x70)
+            return fail_at(c->r, c->at, "type mismatch: call_indirect on a table of %s",
+                           tname(m->tables[im->b].type));
+        cf = &m->types[im->a];
+        TRY(pop_expect(c, 0x7f, NULL));
+        islot = nat(c, c->nvs);
+    }
+    TRY(pop_types(c, cf->t, cf->np));
+    if (!dead(c)) {
+        TRY(emit_op(c, (enum op)o->op));
+        TRY(emit_u(c, im->a));
+        if (o->code == CCF_WASM_CALL_INDIRECT) {
+            TRY(emit_u(c, im->b));
+            TRY(emit_u(c, islot));
+        }
+        TRY(emit_u(c, nat(c, c->nvs)));
+    }
+    return push_types(c, cf->t + cf->np, cf->nr);
+}
+
+static ccf_err control(struct fc *c, const struct opinfo *o, const struct imm *im, int64_t prev_dst)
+{
+    switch ((enum ccf_wasm_opcode)o->code) {
+    case CCF_WASM_UNREACHABLE:
+        if (!dead(c))
+            TRY(emit_op(c, OP_UNREACHABLE));
+        set_unreachable(c);
+        return CCF_OK;
+    case CCF_WASM_NOP:
+        return CCF_OK;
+    case CCF_WASM_BLOCK:
+    case CCF_WASM_LOOP:
+    case CCF_WASM_IF:
+        return begin_block(c, o, im, prev_dst);
+    case CCF_WASM_ELSE:
+        return else_block(c);
+    case CCF_WASM_END:
+        return c->cs[c->ncs - 1].kind == K_FUNC ? end_func(c) : end_block(c);
+    case CCF_WASM_BR:
+    case CCF_WASM_BR_IF:
+        return branch(c, o, im, prev_dst);
+    case CCF_WASM_BR_TABLE:
+        return br_table(c);
+    case CCF_WASM_RETURN: {
+        struct ctrl *f = &c->cs[0];
+        TRY(pop_types(c, f->rt, f->nr));
+        if (!dead(c)) {
+            TRY(emit_op(c, OP_RETURN));
+            TRY(emit_u(c, f->nr));
+            TRY(emit_u(c, nat(c, c->nvs)));
+        }
+        set_unreachable(c);
+        return CCF_OK;
+    }
+    case CCF_WASM_CALL:
+    case CCF_WASM_CALL_INDIRECT:
+        return call(c, o, im);
+    default:
+        break;
+    }
+    return fail_at(c->r, c->at, "no control handler for %s", o->name);
+}
+
+/* ---- reference instructions (§3.3.2) ---- */
+
+static ccf_err reference(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    switch ((enum ccf_wasm_opcode)o->code) {
+    case CCF_WASM_REF_NULL:
+        TRY(push(c, im->t));
+        c->loc[c->nvs - 1] = LOC_CONST;
+        c->cval[c->nvs - 1] = 0;
+        return CCF_OK;
+    case CCF_WASM_REF_IS_NULL: {
+        uint8_t t;
+        uint64_t s = 0;
+        TRY(pop_any(c, &t));
+        if (t != 0 && !is_reftype(t))
+            return fail_at(c->r, c->at, "type mismatch: ref.is_null on %s", tname(t));
+        uint32_t base = c->nvs;
+        bool live = !dead(c);
+        if (live)
+            TRY(src_slot(c, base, &s));
+        TRY(push(c, 0x7f));
+        if (!live)
+            return CCF_OK;
+        TRY(emit_op(c, OP_REF_IS_NULL));
+        TRY(emit_dst(c, nat(c, base)));
+        return emit_u(c, s);
+    }
+    case CCF_WASM_REF_FUNC:
+        TRY(check_func(c, im->a));
+        if (!c->L->declared[im->a])
+            return fail_at(c->r, c->at, "undeclared function reference %u", im->a);
+        TRY(push(c, 0x70));
+        if (dead(c))
+            return CCF_OK;
+        TRY(emit_op(c, OP_REF_FUNC));
+        TRY(emit_dst(c, nat(c, c->nvs - 1)));
+        return emit_u(c, im->a);
+    default:
+        break;
+    }
+    return fail_at(c->r, c->at, "no reference handler for %s", o->name);
+}
+
+/* ---- parametric instructions (§3.3.4) ---- */
+
+static ccf_err parametric(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    uint8_t t1, t2;
+    if (o->code == CCF_WASM_DROP)
+        return pop_any(c, &t1);
+    /* select, select t */
+    uint8_t rtype = im->t;
+    TRY(pop_expect(c, 0x7f, NULL));
+    if (o->code == CCF_WASM_SELECT_T) {
+        TRY(pop_expect(c, rtype, NULL));
+        TRY(pop_expect(c, rtype, NULL));
+    } else {
+        TRY(pop_any(c, &t1));
+        TRY(pop_any(c, &t2));
+        if (is_reftype(t1) || is_reftype(t2))
+            return fail_at(c->r, c->at, "type mismatch: select without type on reference operands");
+        if (t1 != 0 && t2 != 0 && t1 != t2)
+            return fail_at(c->r, c->at, "type mismatch: select operands %s and %s", tname(t1), tname(t2));
+        rtype = t1 ? t1 : t2;
+    }
+    uint32_t base = c->nvs;
+    bool live = !dead(c);
+    uint64_t s1 = 0, s2 = 0, s3 = 0;
+    if (live) {
+        TRY(src_slot(c, base, &s1));
+        TRY(src_slot(c, base + 1, &s2));
+        TRY(src_slot(c, base + 2, &s3));
+    }
+    TRY(push(c, rtype));
+    if (!live)
+        return CCF_OK;
+    TRY(emit_op(c, OP_SELECT));
+    TRY(emit_dst(c, nat(c, base)));
+    TRY(emit_u(c, s1));
+    TRY(emit_u(c, s2));
+    return emit_u(c, s3);
+}
+
+/* ---- variable instructions (§3.3.5) ---- */
+
+/* local.set, local.tee: the value goes to local a; the producer of the value
+ * writes the local directly when nothing else still refers to the old one. */
+static ccf_err local_set(struct fc *c, bool tee, uint32_t a)
+{
+    TRY(pop_expect(c, c->ltypes[a], NULL));
+    if (dead(c))
+        return tee ? push(c, c->ltypes[a]) : CCF_OK;
+    uint32_t p = c->nvs;
+    bool refs;
+    int64_t ld = c->last_dst;
+    TRY(flush_local(c, a, p, &refs));
+    if (!refs && c->loc[p] == LOC_SLOT && ld >= 0 && c->code[ld].u == nat(c, p)) {
+        c->code[ld].u = a;
+        c->last_dst = -1;
+    } else if (c->loc[p] == LOC_CONST) {
+        TRY(emit_op(c, OP_CONST));
+        TRY(emit_u(c, a));
+        TRY(emit_u(c, c->cval[p]));
+    } else if (c->loc[p] != (int32_t)a) {
+        uint64_t s;
+        TRY(src_slot(c, p, &s));
+        TRY(emit_copy(c, a, s));
+    }
+    if (tee) {
+        TRY(push(c, c->ltypes[a]));
+        c->loc[c->nvs - 1] = (int32_t)a;
+    }
+    return CCF_OK;
+}
+
+static ccf_err variable(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    ccf_wasm_module *m = c->L->m;
+    uint32_t a = im->a;
+    switch ((enum ccf_wasm_opcode)o->code) {
+    case CCF_WASM_LOCAL_GET:
+        TRY(check_local(c, a));
+        TRY(push(c, c->ltypes[a]));
+        c->loc[c->nvs - 1] = (int32_t)a; /* read lazily, see LOC_SLOT */
+        return CCF_OK;
+    case CCF_WASM_LOCAL_SET:
+    case CCF_WASM_LOCAL_TEE:
+        TRY(check_local(c, a));
+        return local_set(c, o->code == CCF_WASM_LOCAL_TEE, a);
+    case CCF_WASM_GLOBAL_GET:
+    case CCF_WASM_GLOBAL_SET:
+        if (a >= m->nglobals)
+            return fail_at(c->r, c->at, "unknown global %u", a);
+        if (o->code == CCF_WASM_GLOBAL_GET) {
+            TRY(push(c, m->globals[a].type));
+            if (dead(c))
+                return CCF_OK;
+            TRY(emit_op(c, OP_GLOBAL_GET));
+            TRY(emit_dst(c, nat(c, c->nvs - 1)));
+            return emit_u(c, a);
+        }
+        if (!m->globals[a].mut)
+            return fail_at(c->r, c->at, "global is immutable");
+        TRY(pop_expect(c, m->globals[a].type, NULL));
+        if (dead(c))
+            return CCF_OK;
+        uint64_t s;
+        TRY(src_slot(c, c->nvs, &s));
+        TRY(emit_op(c, OP_GLOBAL_SET));
+        TRY(emit_u(c, a));
+        return emit_u(c, s);
+    default:
+        break;
+    }
+    return fail_at(c->r, c->at, "no variable handler for %s", o->name);
+}
+
+/* ---- table instructions (§3.3.6): rare, operands materialised ---- */
+
+static ccf_err table(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    ccf_wasm_module *m = c->L->m;
+    enum op op = (enum op)o->op;
+    TRY(flush_all(c));
+    switch ((enum ccf_wasm_opcode)o->code) {
+    case CCF_WASM_TABLE_GET:
+        TRY(check_table(c, im->a));
+        TRY(pop_expect(c, 0x7f, NULL));
+        TRY(push(c, m->tables[im->a].type));
+        return emit_based(c, op, 1, im->a, 0, c->nvs - 1);
+    case CCF_WASM_TABLE_SET:
+        TRY(check_table(c, im->a));
+        TRY(pop_expect(c, m->tables[im->a].type, NULL));
+        TRY(pop_expect(c, 0x7f, NULL));
+        return emit_based(c, op, 1, im->a, 0, c->nvs);
+    case CCF_WASM_TABLE_INIT: /* elem a, table b */
+        TRY(check_elem(c, im->a));
+        TRY(check_table(c, im->b));
+        if (m->elems[im->a].type != m->tables[im->b].type)
+            return fail_at(c->r, c->at, "type mismatch: elem segment and table types differ");
+        TRY(check_sig(c, o->sig));
+        return emit_based(c, op, 2, im->b, im->a, c->nvs);
+    case CCF_WASM_ELEM_DROP:
+        TRY(check_elem(c, im->a));
+        if (dead(c))
+            return CCF_OK;
+        TRY(emit_op(c, op));
+        return emit_u(c, im->a);
+    case CCF_WASM_TABLE_COPY: /* destination a, source b */
+        TRY(check_table(c, im->a));
+        TRY(check_table(c, im->b));
+        if (m->tables[im->a].type != m->tables[im->b].type)
+            return fail_at(c->r, c->at, "type mismatch: table types differ");
+        TRY(check_sig(c, o->sig));
+        return emit_based(c, op, 2, im->a, im->b, c->nvs);
+    case CCF_WASM_TABLE_GROW: { /* ref n -> i32 */
+        TRY(check_table(c, im->a));
+        TRY(pop_expect(c, 0x7f, NULL));
+        TRY(pop_expect(c, m->tables[im->a].type, NULL));
+        uint32_t base = c->nvs;
+        TRY(push(c, 0x7f));
+        return emit_based(c, op, 1, im->a, 0, base);
+    }
+    case CCF_WASM_TABLE_SIZE: {
+        TRY(check_table(c, im->a));
+        uint32_t base = c->nvs;
+        TRY(check_sig(c, o->sig));
+        return emit_based(c, op, 1, im->a, 0, base);
+    }
+    case CCF_WASM_TABLE_FILL: /* i ref n */
+        TRY(check_table(c, im->a));
+        TRY(pop_expect(c, 0x7f, NULL));
+        TRY(pop_expect(c, m->tables[im->a].type, NULL));
+        TRY(pop_expect(c, 0x7f, NULL));
+        return emit_based(c, op, 1, im->a, 0, c->nvs);
+    default:
+        break;
+    }
+    return fail_at(c->r, c->at, "no table handler for %s", o->name);
+}
+
+/* ---- memory instructions (§3.3.7) ---- */
+
+/* t.load*: memarg in im (a = align, b = offset). An i32.add computing the
+ * address just before is folded into the load. */
+static ccf_err load(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    uint64_t s = 0;
+    uint32_t off = im->b;
+    TRY(pop_expect(c, letter_type(o->sig[0]), NULL));
+    uint32_t base = c->nvs;
+    bool live = !dead(c);
+    if (live)
+        TRY(src_slot(c, base, &s));
+    TRY(push(c, letter_type(o->sig[2])));
+    if (!live)
+        return CCF_OK;
+    int64_t ld = c->last_dst;
+    enum op op = (enum op)o->op;
+    if (c->loc[base] == LOC_SLOT && ld >= 1 && (size_t)ld + 3 == c->ncode && c->code[ld].u == nat(c, base) &&
+        (c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD) ||
+         c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD_I))) {
+        bool rr = c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD);
+        uint64_t a1 = c->code[ld + 1].u, a2 = c->code[ld + 2].u;
+        c->ncode = (size_t)ld - 1;
+        TRY(emit_op(c, (enum op)((rr ? OP_LOAD32_RR : OP_LOAD32_RI) + (op - OP_LOAD32))));
+        TRY(emit_dst(c, nat(c, base)));
+        TRY(emit_u(c, a1));
+        TRY(emit_u(c, a2));
+        return emit_u(c, off);
+    }
+    TRY(emit_op(c, op));
+    TRY(emit_dst(c, nat(c, base)));
+    TRY(emit_u(c, s));
+    return emit_u(c, off);
+}
+
+/* t.store*: a constant value becomes an immediate. */
+static ccf_err store(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    uint64_t s1, s2;
+    TRY(check_sig(c, o->sig));
+    if (dead(c))
+        return CCF_OK;
+    uint32_t base = c->nvs;
+    enum op op = (enum op)o->op;
+    TRY(src_slot(c, base, &s1));
+    if (c->loc[base + 1] == LOC_CONST) {
+        op = (enum op)(OP_STORE8_I + (op - OP_STORE8));
+        s2 = c->cval[base + 1];
+    } else {
+        TRY(src_slot(c, base + 1, &s2));
+    }
+    TRY(emit_op(c, op));
+    TRY(emit_u(c, s1));
+    TRY(emit_u(c, s2));
+    return emit_u(c, im->b);
+}
+
+/* memory.size, memory.grow */
+static ccf_err memory(struct fc *c, const struct opinfo *o)
+{
+    uint64_t s = 0;
+    bool grow = o->code == CCF_WASM_MEMORY_GROW;
+    if (c->L->m->nmems == 0)
+        return fail_at(c->r, c->at, "unknown memory 0");
+    if (grow)
+        TRY(pop_expect(c, 0x7f, NULL));
+    uint32_t base = c->nvs;
+    bool live = !dead(c);
+    if (live && grow)
+        TRY(src_slot(c, base, &s));
+    TRY(push(c, 0x7f));
+    if (!live)
+        return CCF_OK;
+    TRY(emit_op(c, (enum op)o->op));
+    TRY(emit_dst(c, nat(c, base)));
+    return grow ? emit_u(c, s) : CCF_OK;
+}
+
+/* memory.init, data.drop, memory.copy, memory.fill: rare, operands materialised */
+static ccf_err bulk(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    enum op op = (enum op)o->op;
+    TRY(flush_all(c));
+    if (o->code == CCF_WASM_DATA_DROP) {
+        TRY(check_data(c, im->a));
+        if (dead(c))
+            return CCF_OK;
+        TRY(emit_op(c, op));
+        return emit_u(c, im->a);
+    }
+    if (c->L->m->nmems == 0)
+        return fail_at(c->r, c->at, "unknown memory 0");
+    if (o->code == CCF_WASM_MEMORY_INIT)
+        TRY(check_data(c, im->a));
+    TRY(check_sig(c, o->sig));
+    return emit_based(c, op, o->code == CCF_WASM_MEMORY_INIT ? 1 : 0, im->a, 0, c->nvs);
+}
+
+/* ---- numeric instructions (§3.3.1) ---- */
+
+/* t.const: not emitted; a constant operand until something needs it in a slot */
+static ccf_err constant(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    TRY(push(c, letter_type(o->sig[1])));
+    c->loc[c->nvs - 1] = LOC_CONST;
+    c->cval[c->nvs - 1] = im->v;
+    return CCF_OK;
+}
+
+/* Everything else numeric, from its row: signature and internal op. */
+static ccf_err numeric_row(struct fc *c, const struct opinfo *o)
+{
+    if (o->op != OP_NONE)
+        return numeric(c, o->sig, (enum op)o->op);
+    /* reinterpretations: same bits, only the type changes */
+    uint32_t save_nvs = c->nvs;
+    int32_t l = save_nvs > 0 ? c->loc[save_nvs - 1] : LOC_SLOT;
+    uint64_t cv = save_nvs > 0 ? c->cval[save_nvs - 1] : 0;
+    TRY(check_sig(c, o->sig));
+    if (c->nvs == save_nvs && save_nvs > 0) {
+        c->loc[c->nvs - 1] = l;
+        c->cval[c->nvs - 1] = cv;
+    }
+    return CCF_OK;
+}
+
+/* Reads an opcode (prefixed ones: prefix byte, u32 sub-opcode) and finds its row. */
+static ccf_err rd_opcode(struct fc *c, const struct opinfo **out)
+{
+    uint8_t b;
+    uint32_t sub;
+    TRY(rd_byte(c->r, &b));
+    if (b != 0xfc) {
+        *out = &optable[b];
+        if ((*out)->name == NULL)
+            return fail_at(c->r, c->at, "illegal opcode 0x%02x", b);
+        return CCF_OK;
+    }
+    TRY(rd_u32(c->r, &sub));
+    if (sub >= 0x100 || optable[OPSLOT(0xfc, sub)].name == NULL)
+        return fail_at(c->r, c->at, "illegal opcode 0xfc %u", sub);
+    *out = &optable[OPSLOT(0xfc, sub)];
+    return CCF_OK;
+}
+
+/* Validates and translates one instruction whose row is o. */
+static ccf_err instruction(struct fc *c, const struct opinfo *o)
+{
+    struct imm im;
+    TRY(rd_imm(c, o, &im));
+    switch ((enum ccf_wasm_opclass)o->cls) {
+    case CLS_CONTROL: {
+        /* control flow merges here: no retargeting across, no lazy operands */
+        int64_t prev_dst = -1;
+        if (o->code != CCF_WASM_NOP) {
+            size_t before = c->ncode;
+            prev_dst = c->last_dst;
+            c->last_dst = -1;
+            c->last_copy = -1;
+            TRY(flush_all(c));
+            if (c->ncode != before)
+                prev_dst = -1;
+        }
+        TRY(control(c, o, &im, prev_dst));
+        c->last_copy = -1; /* a label may follow: nothing may merge across it */
+        return CCF_OK;
+    }
+    case CLS_REFERENCE: return reference(c, o, &im);
+    case CLS_PARAMETRIC: return parametric(c, o, &im);
+    case CLS_VARIABLE: return variable(c, o, &im);
+    case CLS_TABLE: return table(c, o, &im);
+    case CLS_LOAD: return load(c, o, &im);
+    case CLS_STORE: return store(c, o, &im);
+    case CLS_MEMORY: return memory(c, o);
+    case CLS_BULK: return bulk(c, o, &im);
+    case CLS_CONST: return constant(c, o, &im);
+    case CLS_NUMERIC: return numeric_row(c, o);
+    }
+    return fail_at(c->r, c->at, "no handler for %s", o->name);
+}
+
 static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, const uint8_t *body_end)
 {
     ccf_wasm_module *m = L->m;
     struct rd *r = &L->r;
-    struct fc cc = {.L = L, .r = r, .last_dst = -1, .last_copy = -1};
+    struct fc cc = {.L = L, .r = r, .end = body_end, .last_dst = -1, .last_copy = -1};
     struct fc *c = &cc;
     ccf_err e = CCF_OK;
     const struct functype *ft = &m->types[m->func_types[fidx]];
@@ -1184,584 +1818,19 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
         goto out;
 
     while (c->ncs > 0) {
-        const uint8_t *at = r->p;
-        uint8_t op;
-        uint32_t a, b;
-        uint64_t v, s1 = 0, s2 = 0, s3 = 0;
-        uint8_t t1, t2;
+        const struct opinfo *o = NULL;
         if (r->p >= body_end) {
             e = fail(r, "unexpected end of section or function");
             goto out;
         }
-        c->at = at;
-        op = *r->p++;
-#define CK(x)                        \
-    do {                             \
-        if ((e = (x)) != CCF_OK)     \
-            goto out;                \
-    } while (0)
-        /* control flow merges here: no retargeting across, no lazy operands */
-        int64_t prev_dst = -1;
-        bool control = (op >= 0x02 && op <= 0x11) || op == 0x00;
-        if (control) {
-            size_t before = c->ncode;
-            prev_dst = c->last_dst;
-            c->last_dst = -1;
-            c->last_copy = -1;
-            CK(flush_all(c));
-            if (c->ncode != before)
-                prev_dst = -1;
-        }
-        switch (op) {
-        case 0x00:
-            if (!dead(c))
-                CK(emit_op(c, OP_UNREACHABLE));
-            set_unreachable(c);
-            break;
-        case 0x01:
-            break;
-        case 0x02:
-        case 0x03:
-        case 0x04: {
-            const uint8_t *pt, *rt;
-            uint32_t np, nr;
-            CK(rd_blocktype(c, &pt, &np, &rt, &nr));
-            int64_t else_fix = -1;
-            if (op == 0x04) {
-                CK(pop_expect(c, 0x7f, NULL));
-                if (!dead(c)) {
-                    /* branch to else when the condition is false */
-                    CK(emit_cond_branch(c, prev_dst, nat(c, c->nvs), false));
-                    else_fix = (int64_t)c->ncode;
-                    CK(emit_u(c, 0));
-                }
-            }
-            CK(pop_types(c, pt, np));
-            size_t loop_pc = c->ncode;
-            CK(push_ctrl(c, op == 0x02 ? K_BLOCK : op == 0x03 ? K_LOOP : K_IF, pt, np, rt, nr));
-            c->cs[c->ncs - 1].loop_pc = loop_pc;
-            c->cs[c->ncs - 1].else_fix = else_fix;
-            break;
-        }
-        case 0x05: {
-            struct ctrl *f = &c->cs[c->ncs - 1];
-            if (f->kind != K_IF) {
-                e = fail_at(r, at, "else without matching if");
-                goto out;
-            }
-            CK(pop_types(c, f->rt, f->nr));
-            if (c->nvs != f->height) {
-                e = fail_at(r, at, "type mismatch: values remaining on the stack at else");
-                goto out;
-            }
-            if (!f->unreachable) {
-                CK(emit_op(c, OP_JMP));
-                CK(emit_target(c, f));
-            }
-            if (f->else_fix >= 0)
-                c->code[f->else_fix].i = (int64_t)c->ncode - f->else_fix;
-            f->else_fix = -1;
-            f->kind = K_ELSE;
-            f->unreachable = false;
-            CK(push_types(c, f->pt, f->np));
-            break;
-        }
-        case 0x0b: {
-            struct ctrl *f = &c->cs[c->ncs - 1];
-            if (f->kind == K_FUNC) {
-                CK(pop_types(c, f->rt, f->nr));
-                if (c->nvs != f->height) {
-                    e = fail_at(r, at, "type mismatch: values remaining on the stack at end of function");
-                    goto out;
-                }
-                patch_list(c, f->fix, c->ncode);
-                CK(emit_op(c, OP_RETURN));
-                CK(emit_u(c, f->nr));
-                CK(emit_u(c, nat(c, 0)));
-                c->ncs--;
-            } else {
-                CK(end_block(c, at));
-            }
-            break;
-        }
-        case 0x0c:
-        case 0x0d: {
-            CK(rd_u32(r, &a));
-            if (a >= c->ncs) {
-                e = fail_at(r, at, "unknown label %u", a);
-                goto out;
-            }
-            uint64_t cond = 0;
-            if (op == 0x0d) {
-                CK(pop_expect(c, 0x7f, NULL));
-                cond = nat(c, c->nvs);
-            }
-            const uint8_t *t;
-            uint32_t n;
-            label_types(&c->cs[c->ncs - 1 - a], &t, &n);
-            CK(pop_types(c, t, n));
-            if (!dead(c))
-                CK(emit_br(c, a, op == 0x0d, cond, prev_dst));
-            if (op == 0x0c)
-                set_unreachable(c);
-            else
-                CK(push_types(c, t, n));
-            break;
-        }
-        case 0x0e: {
-            uint32_t n;
-            CK(rd_count(r, &n, 1));
-            uint32_t *labels = malloc(((size_t)n + 1) * sizeof *labels);
-            if (labels == NULL) {
-                e = CCF_ERR_NOMEM;
-                goto out;
-            }
-            for (uint32_t i = 0; i <= n && e == CCF_OK; i++) {
-                e = rd_u32(r, &labels[i]);
-                if (e == CCF_OK && labels[i] >= c->ncs)
-                    e = fail_at(r, at, "unknown label %u", labels[i]);
-            }
-            if (e == CCF_OK)
-                e = pop_expect(c, 0x7f, NULL);
-            uint64_t idx_slot = nat(c, c->nvs);
-            const uint8_t *dt;
-            uint32_t dn = 0;
-            if (e == CCF_OK) {
-                label_types(&c->cs[c->ncs - 1 - labels[n]], &dt, &dn);
-                for (uint32_t i = 0; i < n && e == CCF_OK; i++) {
-                    const uint8_t *lt;
-                    uint32_t ln;
-                    label_types(&c->cs[c->ncs - 1 - labels[i]], &lt, &ln);
-                    if (ln != dn) {
-                        e = fail_at(r, at, "type mismatch: br_table labels of different arity");
-                        break;
-                    }
-                    /* check the operands against each label without popping */
-                    struct ctrl *f = &c->cs[c->ncs - 1];
-                    for (uint32_t k = 0; k < ln; k++) {
-                        uint32_t depth = ln - 1 - k;
-                        uint8_t have;
-                        if (c->nvs - f->height > depth)
-                            have = c->vs[c->nvs - 1 - depth];
-                        else if (f->unreachable)
-                            have = 0;
-                        else {
-                            e = fail_at(r, at, "type mismatch: operand stack too small for br_table");
-                            break;
-                        }
-                        if (have != 0 && have != lt[k]) {
-                            e = fail_at(r, at, "type mismatch: br_table operand %s, label wants %s",
-                                        tname(have), tname(lt[k]));
-                            break;
-                        }
-                    }
-                }
-            }
-            if (e == CCF_OK)
-                e = pop_types(c, dt, dn);
-            if (e == CCF_OK && !dead(c)) {
-                e = emit_op(c, OP_BR_TABLE);
-                if (e == CCF_OK)
-                    e = emit_u(c, idx_slot);
-                if (e == CCF_OK)
-                    e = emit_u(c, n);
-                if (e == CCF_OK)
-                    e = emit_u(c, dn);
-                if (e == CCF_OK)
-                    e = emit_u(c, nat(c, c->nvs));
-                for (uint32_t i = 0; i <= n && e == CCF_OK; i++) {
-                    struct ctrl *f = &c->cs[c->ncs - 1 - labels[i]];
-                    e = emit_target(c, f);
-                    if (e == CCF_OK)
-                        e = emit_u(c, nat(c, f->height));
-                }
-            }
-            free(labels);
-            if (e != CCF_OK)
-                goto out;
-            set_unreachable(c);
-            break;
-        }
-        case 0x0f: {
-            struct ctrl *f = &c->cs[0];
-            CK(pop_types(c, f->rt, f->nr));
-            if (!dead(c)) {
-                CK(emit_op(c, OP_RETURN));
-                CK(emit_u(c, f->nr));
-                CK(emit_u(c, nat(c, c->nvs)));
-            }
-            set_unreachable(c);
-            break;
-        }
-        case 0x10: {
-            CK(rd_u32(r, &a));
-            if (a >= m->nfuncs) {
-                e = fail_at(r, at, "unknown function %u", a);
-                goto out;
-            }
-            const struct functype *cf = &m->types[m->func_types[a]];
-            CK(pop_types(c, cf->t, cf->np));
-            if (!dead(c)) {
-                CK(emit_op(c, OP_CALL));
-                CK(emit_u(c, a));
-                CK(emit_u(c, nat(c, c->nvs)));
-            }
-            CK(push_types(c, cf->t + cf->np, cf->nr));
-            break;
-        }
-        case 0x11: {
-            CK(rd_u32(r, &a));
-            CK(rd_u32(r, &b));
-            if (b >= m->ntables) {
-                e = fail_at(r, at, "unknown table %u", b);
-                goto out;
-            }
-            if (a >= m->ntypes) {
-                e = fail_at(r, at, "unknown type %u", a);
-                goto out;
-            }
-            if (m->tables[b].type != 0x70) {
-                e = fail_at(r, at, "type mismatch: call_indirect on a table of %s",
-                            tname(m->tables[b].type));
-                goto out;
-            }
-            const struct functype *cf = &m->types[a];
-            CK(pop_expect(c, 0x7f, NULL));
-            uint64_t islot = nat(c, c->nvs);
-            CK(pop_types(c, cf->t, cf->np));
-            if (!dead(c)) {
-                CK(emit_op(c, OP_CALL_INDIRECT));
-                CK(emit_u(c, a));
-                CK(emit_u(c, b));
-                CK(emit_u(c, islot));
-                CK(emit_u(c, nat(c, c->nvs)));
-            }
-            CK(push_types(c, cf->t + cf->np, cf->nr));
-            break;
-        }
-        case 0x1a:
-            CK(pop_any(c, &t1));
-            break;
-        case 0x1b:
-        case 0x1c: {
-            uint8_t want = 0;
-            if (op == 0x1c) {
-                uint32_t n;
-                CK(rd_count(r, &n, 1));
-                if (n != 1) {
-                    e = fail_at(r, at, "invalid result arity for select");
-                    goto out;
-                }
-                CK(rd_valtype(r, &want));
-            }
-            CK(pop_expect(c, 0x7f, NULL));
-            uint8_t rtype = want;
-            if (op == 0x1c) {
-                CK(pop_expect(c, want, NULL));
-                CK(pop_expect(c, want, NULL));
-            } else {
-                CK(pop_any(c, &t1));
-                CK(pop_any(c, &t2));
-                if (is_reftype(t1) || is_reftype(t2)) {
-                    e = fail_at(r, at, "type mismatch: select without type on reference operands");
-                    goto out;
-                }
-                if (t1 != 0 && t2 != 0 && t1 != t2) {
-                    e = fail_at(r, at, "type mismatch: select operands %s and %s", tname(t1), tname(t2));
-                    goto out;
-                }
-                rtype = t1 ? t1 : t2;
-            }
-            uint32_t base = c->nvs;
-            bool live = !dead(c);
-            if (live) {
-                CK(src_slot(c, base, &s1));
-                CK(src_slot(c, base + 1, &s2));
-                CK(src_slot(c, base + 2, &s3));
-            }
-            CK(push(c, rtype));
-            if (live) {
-                CK(emit_op(c, OP_SELECT));
-                CK(emit_dst(c, nat(c, base)));
-                CK(emit_u(c, s1));
-                CK(emit_u(c, s2));
-                CK(emit_u(c, s3));
-            }
-            break;
-        }
-        case 0x20:
-            CK(rd_u32(r, &a));
-            if (a >= c->nlt) {
-                e = fail_at(r, at, "unknown local %u", a);
-                goto out;
-            }
-            CK(push(c, c->ltypes[a]));
-            c->loc[c->nvs - 1] = (int32_t)a;
-            break;
-        case 0x21:
-        case 0x22: {
-            CK(rd_u32(r, &a));
-            if (a >= c->nlt) {
-                e = fail_at(r, at, "unknown local %u", a);
-                goto out;
-            }
-            CK(pop_expect(c, c->ltypes[a], NULL));
-            if (dead(c)) {
-                if (op == 0x22)
-                    CK(push(c, c->ltypes[a]));
-                break;
-            }
-            uint32_t p = c->nvs;
-            bool refs;
-            int64_t ld = c->last_dst;
-            CK(flush_local(c, a, p, &refs));
-            if (!refs && c->loc[p] == LOC_SLOT && ld >= 0 && c->code[ld].u == nat(c, p)) {
-                c->code[ld].u = a; /* the producer writes the local directly */
-                c->last_dst = -1;
-            } else if (c->loc[p] == LOC_CONST) {
-                CK(emit_op(c, OP_CONST));
-                CK(emit_u(c, a));
-                CK(emit_u(c, c->cval[p]));
-            } else if (c->loc[p] != (int32_t)a) {
-                CK(src_slot(c, p, &s1));
-                CK(emit_copy(c, a, s1));
-            }
-            if (op == 0x22) {
-                CK(push(c, c->ltypes[a]));
-                c->loc[c->nvs - 1] = (int32_t)a;
-            }
-            break;
-        }
-        case 0x23:
-        case 0x24:
-            CK(rd_u32(r, &a));
-            if (a >= m->nglobals) {
-                e = fail_at(r, at, "unknown global %u", a);
-                goto out;
-            }
-            if (op == 0x23) {
-                CK(push(c, m->globals[a].type));
-                if (!dead(c)) {
-                    CK(emit_op(c, OP_GLOBAL_GET));
-                    CK(emit_dst(c, nat(c, c->nvs - 1)));
-                    CK(emit_u(c, a));
-                }
-            } else {
-                if (!m->globals[a].mut) {
-                    e = fail_at(r, at, "global is immutable");
-                    goto out;
-                }
-                CK(pop_expect(c, m->globals[a].type, NULL));
-                if (!dead(c)) {
-                    CK(src_slot(c, c->nvs, &s1));
-                    CK(emit_op(c, OP_GLOBAL_SET));
-                    CK(emit_u(c, a));
-                    CK(emit_u(c, s1));
-                }
-            }
-            break;
-        case 0x25:
-        case 0x26:
-            CK(rd_u32(r, &a));
-            CK(check_table(c, a, at));
-            CK(flush_all(c));
-            if (op == 0x25) {
-                CK(pop_expect(c, 0x7f, NULL));
-                CK(push(c, m->tables[a].type));
-                CK(emit_based(c, OP_TABLE_GET, 1, a, 0, c->nvs - 1));
-            } else {
-                CK(pop_expect(c, m->tables[a].type, NULL));
-                CK(pop_expect(c, 0x7f, NULL));
-                CK(emit_based(c, OP_TABLE_SET, 1, a, 0, c->nvs));
-            }
-            break;
-        case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e: case 0x2f:
-        case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
-            static const uint8_t natl[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2};
-            static const char *const sig[] = {"i:i", "i:I", "i:f", "i:F", "i:i", "i:i", "i:i",
-                                              "i:i", "i:I", "i:I", "i:I", "i:I", "i:I", "i:I"};
-            static const enum op iop[] = {OP_LOAD32, OP_LOAD64, OP_LOAD32, OP_LOAD64, OP_LOAD8_S,
-                                          OP_LOAD8_U, OP_LOAD16_S, OP_LOAD16_U, OP_LOAD8_S, OP_LOAD8_U,
-                                          OP_LOAD16_S, OP_LOAD16_U, OP_LOAD32_S, OP_LOAD32};
-            uint32_t off;
-            CK(rd_memarg(c, natl[op - 0x28], &off));
-            CK(pop_expect(c, 0x7f, NULL));
-            uint32_t base = c->nvs;
-            bool live = !dead(c);
-            if (live)
-                CK(src_slot(c, base, &s1));
-            CK(push(c, letter_type(sig[op - 0x28][2])));
-            if (live) {
-                /* fold an i32.add computing the address just before */
-                int64_t ld = c->last_dst;
-                enum op o = iop[op - 0x28];
-                if (c->loc[base] == LOC_SLOT && ld >= 1 && (size_t)ld + 3 == c->ncode &&
-                    c->code[ld].u == nat(c, base) &&
-                    (c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD) ||
-                     c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD_I))) {
-                    bool rr = c->code[ld - 1].op == ccf_wasm_internal_label(OP_I32_ADD);
-                    uint64_t a1 = c->code[ld + 1].u, a2 = c->code[ld + 2].u;
-                    c->ncode = (size_t)ld - 1;
-                    CK(emit_op(c, (enum op)((rr ? OP_LOAD32_RR : OP_LOAD32_RI) + (o - OP_LOAD32))));
-                    CK(emit_dst(c, nat(c, base)));
-                    CK(emit_u(c, a1));
-                    CK(emit_u(c, a2));
-                    CK(emit_u(c, off));
-                } else {
-                    CK(emit_op(c, o));
-                    CK(emit_dst(c, nat(c, base)));
-                    CK(emit_u(c, s1));
-                    CK(emit_u(c, off));
-                }
-            }
-            break;
-        }
-        case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c: case 0x3d:
-        case 0x3e: {
-            static const uint8_t natl[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
-            static const char *const sig[] = {"ii:", "iI:", "if:", "iF:", "ii:", "ii:", "iI:", "iI:", "iI:"};
-            static const enum op iop[] = {OP_STORE32, OP_STORE64, OP_STORE32, OP_STORE64, OP_STORE8,
-                                          OP_STORE16, OP_STORE8, OP_STORE16, OP_STORE32};
-            uint32_t off;
-            CK(rd_memarg(c, natl[op - 0x36], &off));
-            CK(check_sig(c, sig[op - 0x36]));
-            if (!dead(c)) {
-                uint32_t base = c->nvs;
-                enum op o = iop[op - 0x36];
-                CK(src_slot(c, base, &s1));
-                if (c->loc[base + 1] == LOC_CONST) {
-                    o = (enum op)(OP_STORE8_I + (o - OP_STORE8));
-                    s2 = c->cval[base + 1];
-                } else {
-                    CK(src_slot(c, base + 1, &s2));
-                }
-                CK(emit_op(c, o));
-                CK(emit_u(c, s1));
-                CK(emit_u(c, s2));
-                CK(emit_u(c, off));
-            }
-            break;
-        }
-        case 0x3f:
-        case 0x40: {
-            uint8_t z;
-            CK(rd_byte(r, &z));
-            if (z != 0) {
-                e = fail_at(r, at, "zero byte expected");
-                goto out;
-            }
-            if (m->nmems == 0) {
-                e = fail_at(r, at, "unknown memory 0");
-                goto out;
-            }
-            if (op == 0x40)
-                CK(pop_expect(c, 0x7f, NULL));
-            uint32_t base = c->nvs;
-            bool live = !dead(c);
-            if (live && op == 0x40)
-                CK(src_slot(c, base, &s1));
-            CK(push(c, 0x7f));
-            if (live) {
-                CK(emit_op(c, op == 0x3f ? OP_MEMORY_SIZE : OP_MEMORY_GROW));
-                CK(emit_dst(c, nat(c, base)));
-                if (op == 0x40)
-                    CK(emit_u(c, s1));
-            }
-            break;
-        }
-        case 0x41:
-        case 0x42:
-        case 0x43:
-        case 0x44:
-            if (op == 0x41) {
-                CK(rd_leb(r, 32, true, &v));
-                v = (uint32_t)v;
-            } else if (op == 0x42) {
-                CK(rd_leb(r, 64, true, &v));
-            } else {
-                unsigned n = op == 0x43 ? 4 : 8;
-                if ((size_t)(body_end - r->p) < n) {
-                    e = fail(r, "unexpected end");
-                    goto out;
-                }
-                v = 0;
-                for (unsigned i = n; i-- > 0;)
-                    v = (v << 8) | r->p[i];
-                r->p += n;
-            }
-            CK(push(c, op == 0x41 ? 0x7f : op == 0x42 ? 0x7e : op == 0x43 ? 0x7d : 0x7c));
-            c->loc[c->nvs - 1] = LOC_CONST;
-            c->cval[c->nvs - 1] = v;
-            break;
-        case 0xd0:
-            CK(rd_reftype(r, &t1));
-            CK(push(c, t1));
-            c->loc[c->nvs - 1] = LOC_CONST;
-            c->cval[c->nvs - 1] = 0;
-            break;
-        case 0xd1: {
-            CK(pop_any(c, &t1));
-            if (t1 != 0 && !is_reftype(t1)) {
-                e = fail_at(r, at, "type mismatch: ref.is_null on %s", tname(t1));
-                goto out;
-            }
-            uint32_t base = c->nvs;
-            bool live = !dead(c);
-            if (live)
-                CK(src_slot(c, base, &s1));
-            CK(push(c, 0x7f));
-            if (live) {
-                CK(emit_op(c, OP_REF_IS_NULL));
-                CK(emit_dst(c, nat(c, base)));
-                CK(emit_u(c, s1));
-            }
-            break;
-        }
-        case 0xd2:
-            CK(rd_u32(r, &a));
-            if (a >= m->nfuncs) {
-                e = fail_at(r, at, "unknown function %u", a);
-                goto out;
-            }
-            if (!L->declared[a]) {
-                e = fail_at(r, at, "undeclared function reference %u", a);
-                goto out;
-            }
-            CK(push(c, 0x70));
-            if (!dead(c)) {
-                CK(emit_op(c, OP_REF_FUNC));
-                CK(emit_dst(c, nat(c, c->nvs - 1)));
-                CK(emit_u(c, a));
-            }
-            break;
-        case 0xfc:
-            CK(op_fc(c, at));
-            break;
-        default:
-            if (op >= 0x45 && op <= 0xc4) {
-                if (op >= 0xbc && op <= 0xbf) {
-                    /* reinterpretations: same bits, only the type changes */
-                    uint32_t save_nvs = c->nvs;
-                    int32_t l = save_nvs > 0 ? c->loc[save_nvs - 1] : LOC_SLOT;
-                    uint64_t cv = save_nvs > 0 ? c->cval[save_nvs - 1] : 0;
-                    CK(check_sig(c, numeric_sig(op)));
-                    if (c->nvs == save_nvs && save_nvs > 0) {
-                        c->loc[c->nvs - 1] = l;
-                        c->cval[c->nvs - 1] = cv;
-                    }
-                    break;
-                }
-                enum op iop = op >= 0xc0 ? (enum op)(OP_I32_EXTEND8_S + (op - 0xc0))
-                                         : (enum op)(OP_I32_EQZ + (op - 0x45));
-                CK(numeric(c, numeric_sig(op), iop));
-                break;
-            }
-            e = fail_at(r, at, "illegal opcode 0x%02x", op);
+        c->at = r->p;
+        if ((e = rd_opcode(c, &o)) != CCF_OK)
             goto out;
-        }
-        if (control) /* a label may follow: nothing may merge across it */
-            c->last_copy = -1;
-#undef CK
+        r->insn = o->name; /* errors from here on name the instruction */
+        e = instruction(c, o);
+        r->insn = NULL;
+        if (e != CCF_OK)
+            goto out;
     }
     if (r->p != body_end) {
         e = fail(r, "section size mismatch: code after the end of the function");
