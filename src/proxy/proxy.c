@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "attest/evidence.h"
+#include "attest/launch.h"
 #include "attest/pki.h"
 #include "common/utc.h"
 
@@ -46,48 +47,37 @@ struct ccf_proxy {
     unsigned long long results[CCF_PROXY_INTERNAL + 1]; /* under mu */
 };
 
+/* Each refusal's wire code and the error class whose HTTP status it gets from
+ * the one table (net/status.h); indexed by ccf_proxy_result. */
+static const struct {
+    const char *code;
+    ccf_err err;
+} results_table[] = {
+    [CCF_PROXY_OK] = {"ok", CCF_OK},
+    [CCF_PROXY_BAD_REQUEST] = {"bad_request", CCF_ERR_INVALID},
+    [CCF_PROXY_UNSUPPORTED_PLATFORM] = {"unsupported_platform", CCF_ERR_INVALID},
+    [CCF_PROXY_UNKNOWN_NONCE] = {"unknown_nonce", CCF_ERR_DENIED},
+    [CCF_PROXY_NONCE_REUSED] = {"nonce_reused", CCF_ERR_DENIED},
+    [CCF_PROXY_NONCE_EXPIRED] = {"nonce_expired", CCF_ERR_DENIED},
+    [CCF_PROXY_BAD_EVIDENCE] = {"bad_evidence", CCF_ERR_INVALID},
+    [CCF_PROXY_BAD_CSR] = {"bad_csr", CCF_ERR_INVALID},
+    [CCF_PROXY_BAD_SIGNATURE] = {"bad_signature", CCF_ERR_DENIED},
+    [CCF_PROXY_REPORT_DATA_MISMATCH] = {"report_data_mismatch", CCF_ERR_DENIED},
+    [CCF_PROXY_NO_MEASUREMENT_ALLOWED] = {"no_measurement_allowed", CCF_ERR_DENIED},
+    [CCF_PROXY_MEASUREMENT_NOT_ALLOWED] = {"measurement_not_allowed", CCF_ERR_DENIED},
+    [CCF_PROXY_BAD_EXPIRY] = {"bad_expiry", CCF_ERR_INVALID},
+    [CCF_PROXY_BUSY] = {"busy", CCF_ERR_BUSY},
+    [CCF_PROXY_INTERNAL] = {"internal", CCF_ERR_INTERNAL},
+};
+
 const char *ccf_proxy_result_code(ccf_proxy_result r)
 {
-    switch (r) {
-    case CCF_PROXY_OK: return "ok";
-    case CCF_PROXY_BAD_REQUEST: return "bad_request";
-    case CCF_PROXY_UNSUPPORTED_PLATFORM: return "unsupported_platform";
-    case CCF_PROXY_UNKNOWN_NONCE: return "unknown_nonce";
-    case CCF_PROXY_NONCE_REUSED: return "nonce_reused";
-    case CCF_PROXY_NONCE_EXPIRED: return "nonce_expired";
-    case CCF_PROXY_BAD_EVIDENCE: return "bad_evidence";
-    case CCF_PROXY_BAD_CSR: return "bad_csr";
-    case CCF_PROXY_BAD_SIGNATURE: return "bad_signature";
-    case CCF_PROXY_REPORT_DATA_MISMATCH: return "report_data_mismatch";
-    case CCF_PROXY_NO_MEASUREMENT_ALLOWED: return "no_measurement_allowed";
-    case CCF_PROXY_MEASUREMENT_NOT_ALLOWED: return "measurement_not_allowed";
-    case CCF_PROXY_BAD_EXPIRY: return "bad_expiry";
-    case CCF_PROXY_BUSY: return "busy";
-    case CCF_PROXY_INTERNAL: return "internal";
-    }
-    return "internal";
+    return (unsigned)r <= CCF_PROXY_INTERNAL ? results_table[r].code : "internal";
 }
 
-int ccf_proxy_result_status(ccf_proxy_result r)
+ccf_err ccf_proxy_result_err(ccf_proxy_result r)
 {
-    switch (r) {
-    case CCF_PROXY_OK: return 200;
-    case CCF_PROXY_BAD_REQUEST:
-    case CCF_PROXY_UNSUPPORTED_PLATFORM:
-    case CCF_PROXY_BAD_EVIDENCE:
-    case CCF_PROXY_BAD_CSR:
-    case CCF_PROXY_BAD_EXPIRY: return 400;
-    case CCF_PROXY_UNKNOWN_NONCE:
-    case CCF_PROXY_NONCE_REUSED:
-    case CCF_PROXY_NONCE_EXPIRED:
-    case CCF_PROXY_BAD_SIGNATURE:
-    case CCF_PROXY_REPORT_DATA_MISMATCH:
-    case CCF_PROXY_NO_MEASUREMENT_ALLOWED:
-    case CCF_PROXY_MEASUREMENT_NOT_ALLOWED: return 403;
-    case CCF_PROXY_BUSY: return 503;
-    case CCF_PROXY_INTERNAL: return 500;
-    }
-    return 500;
+    return (unsigned)r <= CCF_PROXY_INTERNAL ? results_table[r].err : CCF_ERR_INTERNAL;
 }
 
 static int64_t mono_ns(void)
@@ -376,8 +366,8 @@ static const char *str_member(const json_t *req, const char *key)
 /* Issues the certificate. */
 static ccf_proxy_result issue(ccf_proxy *p, EVP_PKEY *pub, const ccf_evidence *ev,
                               const uint8_t policy_hash[32], const char *platform,
-                              const json_t *sans, time_t not_after, X509 **out, char *msg,
-                              size_t msg_size)
+                              const char *launch, const json_t *sans, time_t not_after,
+                              X509 **out, char *msg, size_t msg_size)
 {
     X509 *cert = NULL;
     char san_conf[CCF_PROXY_MAX_SANS * 270] = "";
@@ -418,6 +408,8 @@ static ccf_proxy_result issue(ccf_proxy *p, EVP_PKEY *pub, const ccf_evidence *e
         ccf_pki_cert_add_raw_ext(cert, CCF_OID_POLICY_HASH, policy_hash, 32) != CCF_OK ||
         ccf_pki_cert_add_raw_ext(cert, CCF_OID_PLATFORM, (const uint8_t *)platform,
                                  strlen(platform)) != CCF_OK ||
+        ccf_pki_cert_add_raw_ext(cert, CCF_OID_LAUNCH, (const uint8_t *)launch, strlen(launch)) !=
+            CCF_OK ||
         ccf_pki_cert_sign(cert, p->ca_key) != CCF_OK) {
         snprintf(msg, msg_size, "cannot build the certificate");
         goto out;
@@ -435,7 +427,7 @@ out:
 static ccf_proxy_result attest(ccf_proxy *p, const char *platform, const json_t *req,
                                json_t **response, char *msg, size_t msg_size)
 {
-    static const char *const members[] = {"nonce", "policy_hash", "evidence", "csr",
+    static const char *const members[] = {"nonce", "policy_hash", "evidence", "csr", "launch",
                                           "enclave_cert_expiry", "subject_alt_names"};
     X509_REQ *csr = NULL;
     EVP_PKEY *pub = NULL;
@@ -543,6 +535,29 @@ static ccf_proxy_result attest(ccf_proxy *p, const char *platform, const json_t 
                  "csr: its self-signature does not verify (the requester does not hold the key)");
         goto out;
     }
+    /* the runtime's own statement of how it was started, bound by report_data */
+    const char *launch = str_member(req, "launch");
+    ccf_launch lc;
+    uint8_t launch_hash[CCF_SHA256_LEN];
+    if (launch == NULL) {
+        r = fail(msg, msg_size, CCF_PROXY_BAD_REQUEST,
+                 "launch: expected the runtime's launch configuration (a JSON text)");
+        goto out;
+    }
+    if (ccf_launch_parse(launch, strlen(launch), &lc, detail, sizeof detail) != CCF_OK) {
+        r = fail(msg, msg_size, CCF_PROXY_BAD_REQUEST, "launch: %s", detail);
+        goto out;
+    }
+    if (strcmp(ccf_runtime_platform_name(lc.platform), platform) != 0) {
+        r = fail(msg, msg_size, CCF_PROXY_BAD_REQUEST,
+                 "launch: names platform %s, the request is for %s",
+                 ccf_runtime_platform_name(lc.platform), platform);
+        goto out;
+    }
+    if (!ccf_launch_hash(launch, strlen(launch), launch_hash)) {
+        r = fail(msg, msg_size, CCF_PROXY_INTERNAL, "SHA-256 failed");
+        goto out;
+    }
     if (ccf_evidence_verify(&ev, p->platform_pub, detail, sizeof detail) != CCF_OK) {
         r = fail(msg, msg_size, CCF_PROXY_BAD_SIGNATURE, "%s", detail);
         goto out;
@@ -551,11 +566,13 @@ static ccf_proxy_result attest(ccf_proxy *p, const char *platform, const json_t 
         r = fail(msg, msg_size, CCF_PROXY_INTERNAL, "cannot encode the CSR key");
         goto out;
     }
-    ccf_err b = ccf_evidence_check_binding(&ev, der, der_len, policy_hash, nonce, sizeof nonce);
+    ccf_err b = ccf_evidence_check_binding(&ev, der, der_len, policy_hash, nonce, sizeof nonce,
+                                           launch_hash);
     if (b != CCF_OK) {
         r = fail(msg, msg_size, b == CCF_ERR_DENIED ? CCF_PROXY_REPORT_DATA_MISMATCH
                                                     : CCF_PROXY_INTERNAL,
-                 "report_data is not SHA-256(CSR public key DER || policy_hash || nonce)");
+                 "report_data is not SHA-256(CSR public key DER || policy_hash || nonce || "
+                 "SHA-256(launch))");
         goto out;
     }
     if (p->allow_count == 0) {
@@ -574,7 +591,8 @@ static ccf_proxy_result attest(ccf_proxy *p, const char *platform, const json_t 
                  "measurement %s is not in the allow-list", hex);
         goto out;
     }
-    if ((r = issue(p, pub, &ev, policy_hash, platform, sans, not_after, &cert, msg, msg_size)) !=
+    if ((r = issue(p, pub, &ev, policy_hash, platform, launch, sans, not_after, &cert, msg,
+                   msg_size)) !=
         CCF_PROXY_OK)
         goto out;
     if (ccf_pki_cert_to_pem(cert, &cert_pem) != CCF_OK) {
@@ -651,9 +669,9 @@ static void h_start(const ccf_http_request *req, ccf_http_response *resp, void *
     (void)req;
     ccf_proxy_result r = ccf_proxy_nonce_new(p, hex);
     if (r != CCF_PROXY_OK) {
-        ccf_http_respond_error(resp, ccf_proxy_result_status(r), ccf_proxy_result_code(r), "%s",
-                               r == CCF_PROXY_BUSY ? "too many outstanding nonces; retry later"
-                                                   : "cannot make a nonce");
+        ccf_http_respond_err(resp, ccf_proxy_result_err(r), ccf_proxy_result_code(r), "%s",
+                             r == CCF_PROXY_BUSY ? "too many outstanding nonces; retry later"
+                                                 : "cannot make a nonce");
         return;
     }
     ccf_http_respond_json(resp, 200,
@@ -674,8 +692,7 @@ static void h_attest(const ccf_http_request *req, ccf_http_response *resp, void 
         ccf_proxy_attest(p, ccf_http_request_param(req, "platform"), body, &out, msg, sizeof msg);
     json_decref(body);
     if (r != CCF_PROXY_OK) {
-        ccf_http_respond_error(resp, ccf_proxy_result_status(r), ccf_proxy_result_code(r), "%s",
-                               msg);
+        ccf_http_respond_err(resp, ccf_proxy_result_err(r), ccf_proxy_result_code(r), "%s", msg);
         return;
     }
     ccf_http_respond_json(resp, 200, out);

@@ -15,6 +15,8 @@
  *   "nonce"        64 hex: a nonce from /attest/start (single use)
  *   "evidence"     the platform's evidence (linux: see evidence.h)
  *   "csr"          PEM PKCS#10 request for the instance key (P-256), self-signed
+ *   "launch"       the runtime's launch configuration text (attest/launch.h),
+ *                  bound by the evidence's report_data, copied into the certificate
  *   "policy_hash"  64 hex: SHA-256 of the instance's policy bytes
  *   "enclave_cert_expiry" optional {"year","month","day","hour","minute"} (UTC)
  *   "subject_alt_names"   optional array of DNS names / IP addresses (<= 8)
@@ -23,7 +25,8 @@
  *
  * Certificate profile (docs/attestation.md): extension 2.5.30.1 = raw 32-byte
  * measurement; CCF_OID_POLICY_HASH = raw 32-byte policy hash;
- * CCF_OID_PLATFORM = platform name bytes ("linux"); SAN; CA:FALSE;
+ * CCF_OID_PLATFORM = platform name bytes ("linux"); CCF_OID_LAUNCH = the
+ * launch configuration text; SAN; CA:FALSE;
  * digitalSignature; serverAuth + clientAuth; notAfter = min(requested expiry,
  * now + max_cert_days). */
 #ifndef CCF_PROXY_PROXY_H
@@ -44,7 +47,9 @@
 #define CCF_PROXY_CA_CERT_FILE "proxy-ca.crt"
 #define CCF_PROXY_DEFAULT_PORT 3010
 
-/* Why an attestation was refused; each has a wire code and an HTTP status. */
+/* Why an attestation was refused: each has a wire code and an error class,
+ * whose HTTP status comes from the one table in net/status.h (INVALID 400,
+ * DENIED 403, BUSY 503, INTERNAL 500). */
 typedef enum {
     CCF_PROXY_OK = 0,
     CCF_PROXY_BAD_REQUEST,           /* 400 bad_request: malformed JSON / members */
@@ -64,7 +69,7 @@ typedef enum {
 } ccf_proxy_result;
 
 const char *ccf_proxy_result_code(ccf_proxy_result r); /* "nonce_reused", ... */
-int ccf_proxy_result_status(ccf_proxy_result r);       /* 200, 400, 403, ... */
+ccf_err ccf_proxy_result_err(ccf_proxy_result r);      /* CCF_ERR_DENIED, ... */
 
 typedef struct {
     const char *data_dir;            /* required: CA key/cert (and platform key) live here */
