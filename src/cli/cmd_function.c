@@ -1,8 +1,8 @@
 /* `ccfaas function …` and `ccfaas instance …`: the CCFaaS REST API from the
  * shell (the spec's register-function-example and user-app scripts as
- * commands). The service URL comes from --url, else CCFAAS_URL, else
- * http://127.0.0.1:5010. A refusal by the service is printed as
- * "ccfaas: CODE: message" with exit status 1. */
+ * commands), over the REST client in client/ccfaas_api.h. The service URL
+ * comes from --url, else CCFAAS_URL, else http://127.0.0.1:5010. A refusal by
+ * the service is printed as "ccfaas: CODE: message" with exit status 1. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,18 +16,16 @@
 #include <jansson.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "client/ccfaas_api.h"
 #include "client/identity.h"
 #include "common/crypto.h"
 #include "common/file.h"
-#include "net/http_client.h"
 #include "policy/policy.h"
 
-#define DEFAULT_URL "http://127.0.0.1:5010"
+#define DEFAULT_URL CCF_CCFAAS_API_DEFAULT_URL
 #define MAX_POLICY (1024u * 1024u)
 #define MAX_UPLOAD (256u * 1024u * 1024u)
-/* POST /instance starts and attests a runtime and uploads the programs. */
-#define CREATE_TIMEOUT_MS 180000L
-#define UPLOAD_TIMEOUT_MS 300000L
 
 static const char function_usage[] =
     "usage: ccfaas function register POLICY --program NAME=PATH... [--data-file NAME=PATH]...\n"
@@ -39,35 +37,6 @@ static const char function_usage[] =
     "Functions registered at CCFaaS: a program policy (docs/policy.md) and its WebAssembly\n"
     "programs and data files. Run `ccfaas function SUBCOMMAND --help` for details.\n";
 
-static const char register_usage[] =
-    "usage: ccfaas function register POLICY --program NAME=PATH... [--data-file NAME=PATH]...\n"
-    "                                [--url URL]\n"
-    "\n"
-    "Registers the program policy POLICY (POST /function), then uploads each program\n"
-    "(POST /function/F/program/NAME) and data file (POST /function/F/data_file/NAME).\n"
-    "Every file is checked against its pi_hash in POLICY before anything is sent.\n"
-    "Re-runnable: when the function is already registered with the same policy, it goes on\n"
-    "with the uploads and skips programs and data files already registered.\n"
-    "\n"
-    "  --program NAME=PATH    a program of POLICY (its program_file_name) and its file\n"
-    "  --data-file NAME=PATH  a data file of POLICY (its data_file) and its file\n"
-    "  --url URL              CCFaaS (default $CCFAAS_URL, else " DEFAULT_URL ")\n"
-    "Exit status: 0 registered, 1 refused or unreachable, 2 usage error.\n";
-
-static const char list_usage[] =
-    "usage: ccfaas function list [--json] [--url URL]\n"
-    "\n"
-    "The registered functions (GET /function), one per line; --json prints the reply.\n";
-static const char show_usage[] =
-    "usage: ccfaas function show NAME [--url URL]\n"
-    "\n"
-    "The program policy of function NAME exactly as registered (GET /function/NAME).\n";
-static const char delete_usage[] =
-    "usage: ccfaas function delete NAME [--url URL]\n"
-    "\n"
-    "Deletes function NAME, its programs and data files (DELETE /function/NAME); refused\n"
-    "while instances of it exist.\n";
-
 static const char instance_usage[] =
     "usage: ccfaas instance create USER_POLICY [-o POLICY_OUT]\n"
     "       ccfaas instance list [--json]\n"
@@ -78,212 +47,77 @@ static const char instance_usage[] =
     "Instances of registered functions: attested ccfaas-runtime processes started by VaaS.\n"
     "Run `ccfaas instance SUBCOMMAND --help` for details.\n";
 
-static const char create_usage[] =
-    "usage: ccfaas instance create USER_POLICY [-o POLICY_OUT] [--url URL]\n"
-    "\n"
-    "Asks CCFaaS for an instance of the function USER_POLICY names (POST /instance).\n"
-    "CCFaaS has VaaS start an attested runtime, loads the function's programs into it and\n"
-    "returns the full policy, which is written byte for byte to POLICY_OUT (default\n"
-    "INSTANCEID.policy.json): the file `ccfaas client` verifies the instance against.\n"
-    "\n"
-    "  -o, --output FILE  where to write the full policy (replaced if it exists)\n"
-    "  --url URL          CCFaaS (default $CCFAAS_URL, else " DEFAULT_URL ")\n"
-    "Next: ccfaas client POLICY_OUT --identity CERT --key KEY --data input-0=FILE ...\n";
-static const char ilist_usage[] =
-    "usage: ccfaas instance list [--json] [--url URL]\n"
-    "\n"
-    "The instances CCFaaS knows (GET /instance), one per line; --json prints the reply.\n";
-static const char ishow_usage[] =
-    "usage: ccfaas instance show NAME [--url URL]\n"
-    "\n"
-    "The status of instance NAME, including its runtime's (GET /instance/NAME), as JSON.\n";
-static const char idelete_usage[] =
-    "usage: ccfaas instance delete NAME [--url URL]\n"
-    "\n"
-    "Ends instance NAME: VaaS stops its runtime, CCFaaS forgets it (DELETE /instance/NAME).\n";
+#define URL_HELP "CCFaaS (default $CCFAAS_URL, else " DEFAULT_URL ")"
 
-struct pair {
-    char *name;
-    const char *path;
-};
-
-/* Arguments of one subcommand; arrays sized argc. */
+/* Options and arguments of one subcommand. */
 struct args {
-    const char *cmd;     /* "function register" ... for messages */
-    const char *usage;
-    const char *url;
-    const char *output;
-    const char *pos;     /* the one positional argument */
-    struct pair *programs, *data;
-    size_t nprograms, ndata;
+    const char *url, *output;
     bool json;
+    ccf_opt_list programs, data;
+    ccf_opt_args pos;
+    ccf_ccfaas_api *api;
 };
 
-static void args_free(struct args *a)
+static void args_free(struct args *a, const ccf_opt *opts)
 {
-    for (size_t i = 0; i < a->nprograms; i++)
-        free(a->programs[i].name);
-    for (size_t i = 0; i < a->ndata; i++)
-        free(a->data[i].name);
-    free(a->programs);
-    free(a->data);
+    ccf_opt_lists_free(opts);
+    ccf_opt_args_free(&a->pos);
+    ccf_ccfaas_api_free(a->api);
 }
 
-static int usage_error(const struct args *a, const char *what, const char *arg)
+/* Parses, then resolves the URL (--url, else CCFAAS_URL, else the default)
+ * into a->api. -1: go on; otherwise the exit status. */
+static int parse(const ccf_opt_cmd *cmd, const ccf_opt *opts, int argc, char **argv,
+                 struct args *a)
 {
-    fprintf(stderr, "ccfaas %s: %s%s (see `ccfaas %s --help`)\n", a->cmd, what, arg, a->cmd);
-    return CCF_EXIT_USAGE;
-}
-
-/* Which flags a subcommand takes. */
-enum { F_FILES = 1, F_OUTPUT = 2, F_JSON = 4, F_POS = 8 };
-
-/* -1: parsed, go on; otherwise the exit status. */
-static int parse(int argc, char **argv, unsigned flags, struct args *a)
-{
-    a->programs = calloc((size_t)argc + 1, sizeof *a->programs);
-    a->data = calloc((size_t)argc + 1, sizeof *a->data);
-    if (a->programs == NULL || a->data == NULL) {
-        fprintf(stderr, "ccfaas %s: out of memory\n", a->cmd);
-        return CCF_EXIT_FAIL;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            fputs(a->usage, stdout);
-            return CCF_EXIT_OK;
-        } else if ((flags & F_JSON) && strcmp(s, "--json") == 0) {
-            a->json = true;
-        } else if (s[0] != '-' || strcmp(s, "-") == 0) {
-            if (!(flags & F_POS) || a->pos != NULL)
-                return usage_error(a, "unexpected argument ", s);
-            a->pos = s;
-        } else if (strcmp(s, "--url") != 0 && strcmp(s, "--program") != 0 &&
-                   strcmp(s, "--data-file") != 0 && strcmp(s, "-o") != 0 &&
-                   strcmp(s, "--output") != 0) {
-            return usage_error(a, "unknown option ", s);
-        } else if (v == NULL) {
-            return usage_error(a, "a value is missing after ", s);
-        } else if (strcmp(s, "--url") == 0) {
-            a->url = v;
-            i++;
-        } else if ((flags & F_OUTPUT) && (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0)) {
-            a->output = v;
-            i++;
-        } else if ((flags & F_FILES) &&
-                   (strcmp(s, "--program") == 0 || strcmp(s, "--data-file") == 0)) {
-            const char *eq = strchr(v, '=');
-            if (eq == NULL || eq == v || eq[1] == '\0')
-                return usage_error(a, "expected NAME=PATH after ", s);
-            struct pair *p = s[2] == 'p' ? &a->programs[a->nprograms++] : &a->data[a->ndata++];
-            if ((p->name = strndup(v, (size_t)(eq - v))) == NULL) {
-                fprintf(stderr, "ccfaas %s: out of memory\n", a->cmd);
-                return CCF_EXIT_FAIL;
-            }
-            p->path = eq + 1;
-            i++;
-        } else {
-            return usage_error(a, "unknown option ", s);
-        }
-    }
-    if ((flags & F_POS) && a->pos == NULL)
-        return usage_error(a, "missing argument", "");
+    char err[600];
+    int rc = ccf_opt_run(cmd, opts, argc, argv, &a->pos);
+    if (rc >= 0)
+        return rc;
     if (a->url == NULL)
         a->url = getenv("CCFAAS_URL");
     if (a->url == NULL || a->url[0] == '\0')
         a->url = DEFAULT_URL;
     if (strncmp(a->url, "http://", 7) != 0)
-        return usage_error(a, "--url / CCFAAS_URL must start with http://, got ", a->url);
+        return ccf_opt_error(cmd, "--url / CCFAAS_URL must start with http://, got %s", a->url);
+    if (ccf_ccfaas_api_new(a->url, &a->api, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd->cmd, err);
+        return CCF_EXIT_FAIL;
+    }
     return -1;
 }
 
-/* base + "/" + path segments, each percent-encoded except A-Z a-z 0-9 - . _ ~ */
-static char *make_url(const char *base, const char *const *segs, size_t n)
+/* A failed call: unreachable, the service's refusal ("ccfaas: CODE:
+ * message"), or an unexpected reply. */
+static int failed(const char *cmd, const struct args *a, const char *err)
 {
-    size_t blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
-    size_t cap = blen + 1;
-    for (size_t i = 0; i < n; i++)
-        cap += 1 + 3 * strlen(segs[i]);
-    char *u = malloc(cap);
-    if (u == NULL)
-        return NULL;
-    memcpy(u, base, blen);
-    size_t o = blen;
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        u[o++] = '/';
-        for (const unsigned char *c = (const unsigned char *)segs[i]; *c; c++) {
-            if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-                *c == '-' || *c == '.' || *c == '_' || *c == '~') {
-                u[o++] = (char)*c;
-            } else {
-                u[o++] = '%';
-                u[o++] = hex[*c >> 4];
-                u[o++] = hex[*c & 15];
-            }
-        }
-    }
-    u[o] = '\0';
-    return u;
-}
-
-/* One CCFaaS request. Returns CCF_EXIT_OK with *reply filled (any status), or
- * CCF_EXIT_FAIL after saying why the service could not be reached. */
-static int call(const struct args *a, const char *method, const char *const *segs, size_t nseg,
-                const void *body, size_t len, const char *ctype, long timeout_ms,
-                ccf_http_reply *reply)
-{
-    char err[600];
-    char *url = make_url(a->url, segs, nseg);
-    if (url == NULL) {
-        fprintf(stderr, "ccfaas %s: out of memory\n", a->cmd);
-        return CCF_EXIT_FAIL;
-    }
-    ccf_http_call_req req = {.method = method, .url = url, .body = body, .body_len = len,
-                             .content_type = ctype, .timeout_ms = timeout_ms};
-    memset(reply, 0, sizeof *reply);
-    ccf_err rc = ccf_http_call(&req, reply, err, sizeof err);
-    free(url);
-    if (rc != CCF_OK) {
+    long st = ccf_ccfaas_api_status(a->api);
+    if (st == 0)
         fprintf(stderr, "ccfaas %s: cannot reach CCFaaS: %s (is `ccfaas up` running? set --url "
-                        "or CCFAAS_URL)\n", a->cmd, err);
-        return CCF_EXIT_FAIL;
-    }
-    return CCF_EXIT_OK;
-}
-
-/* The service's refusal as "ccfaas: CODE: message". */
-static int refused(const ccf_http_reply *reply)
-{
-    char msg[1024];
-    ccf_http_reply_error(reply->body, reply->len, msg, sizeof msg);
-    fprintf(stderr, "ccfaas: %s\n", msg);
+                        "or CCFAAS_URL)\n", cmd, err);
+    else if (st >= 200 && st < 300)
+        fprintf(stderr, "ccfaas %s: %s\n", cmd, err);
+    else
+        fprintf(stderr, "ccfaas: %s\n", err);
     return CCF_EXIT_FAIL;
-}
-
-static bool ok_status(long s)
-{
-    return s >= 200 && s < 300;
 }
 
 /* --- function register ------------------------------------------------------------ */
 
 /* A file to upload: its bytes, checked against the policy's pi_hash. */
 struct upload {
-    const char *kind; /* "program" or "data_file" */
-    const char *name;
+    ccf_ccfaas_file_kind kind;
+    const char *name; /* NAME of NAME=PATH (owned) */
     const char *path;
     char *bytes;
     size_t len;
 };
 
-static int load_upload(const struct args *a, const ccf_policy *pol, struct upload *u)
+static int load_upload(const char *cmd, const ccf_policy *pol, struct upload *u)
 {
     char err[600], hash[CCF_SHA256_HEX_LEN + 1];
-    const char *want = NULL;
-    bool program = strcmp(u->kind, "program") == 0;
+    const char *want = NULL, *kind = u->kind == CCF_CCFAAS_PROGRAM ? "program" : "data_file";
+    bool program = u->kind == CCF_CCFAAS_PROGRAM;
     for (size_t i = 0; program && i < pol->program_count; i++)
         if (strcmp(pol->programs[i].program_file_name, u->name) == 0)
             want = pol->programs[i].pi_hash;
@@ -291,166 +125,137 @@ static int load_upload(const struct args *a, const ccf_policy *pol, struct uploa
         if (strcmp(pol->data_files[i].data_file, u->name) == 0)
             want = pol->data_files[i].pi_hash;
     if (want == NULL) {
-        fprintf(stderr, "ccfaas %s: %s: the policy has no %s of that name\n", a->cmd, u->name,
+        fprintf(stderr, "ccfaas %s: %s: the policy has no %s of that name\n", cmd, u->name,
                 program ? "program (programs[].program_file_name)" : "data file (data_files[].data_file)");
         return CCF_EXIT_FAIL;
     }
     if (ccf_file_read(u->path, MAX_UPLOAD, &u->bytes, &u->len, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s %s: %s: %s\n", a->cmd, u->kind, u->name, u->path, err);
+        fprintf(stderr, "ccfaas %s: %s %s: %s: %s\n", cmd, kind, u->name, u->path, err);
         return CCF_EXIT_FAIL;
     }
     if (!ccf_sha256_hex(u->bytes, u->len, hash)) {
-        fprintf(stderr, "ccfaas %s: cannot hash %s\n", a->cmd, u->path);
+        fprintf(stderr, "ccfaas %s: cannot hash %s\n", cmd, u->path);
         return CCF_EXIT_FAIL;
     }
     if (strcasecmp(hash, want) != 0) {
         fprintf(stderr, "ccfaas %s: %s: SHA-256 is %s but the policy's pi_hash for %s is %s\n",
-                a->cmd, u->path, hash, u->name, want);
+                cmd, u->path, hash, u->name, want);
         return CCF_EXIT_FAIL;
     }
     return CCF_EXIT_OK;
 }
 
-/* Whether two policy texts are the same bytes, or the same JSON. */
-static bool same_policy(const char *x, size_t xlen, const char *y, size_t ylen)
-{
-    if (xlen == ylen && memcmp(x, y, xlen) == 0)
-        return true;
-    json_t *jx = json_loadb(x, xlen, 0, NULL), *jy = json_loadb(y, ylen, 0, NULL);
-    bool same = jx != NULL && jy != NULL && json_equal(jx, jy);
-    json_decref(jx);
-    json_decref(jy);
-    return same;
-}
-
-/* POST one file; when the function pre-existed, a 409 on a file the service
- * already has is "already registered" (write-once, and bytes must hash to the
- * same pi_hash, so it holds these very bytes). */
-static int upload(const struct args *a, const char *fn, const struct upload *u, bool existed)
-{
-    ccf_http_reply r = {0};
-    const char *segs[] = {"function", fn, u->kind, u->name};
-    int rc = call(a, "POST", segs, 4, u->bytes, u->len, "application/octet-stream",
-                  UPLOAD_TIMEOUT_MS, &r);
-    if (rc != CCF_EXIT_OK)
-        goto out;
-    if (ok_status(r.status)) {
-        printf("uploaded %s %s (%zu bytes)\n", strcmp(u->kind, "program") == 0 ? "program" : "data file",
-               u->name, u->len);
-    } else if (r.status == 409 && existed) {
-        ccf_http_reply st = {0};
-        if ((rc = call(a, "GET", segs, 4, NULL, 0, NULL, 0, &st)) != CCF_EXIT_OK)
-            goto out;
-        json_t *j = json_loadb(st.body, st.len, 0, NULL);
-        /* a status that says it is not uploaded yet means the 409 was something else */
-        bool missing = !ok_status(st.status) || json_is_false(json_object_get(j, "uploaded"));
-        json_decref(j);
-        ccf_http_reply_free(&st);
-        if (missing)
-            rc = refused(&r);
-        else
-            printf("%s %s already registered: skipped\n",
-                   strcmp(u->kind, "program") == 0 ? "program" : "data file", u->name);
-    } else {
-        rc = refused(&r);
-    }
-out:
-    ccf_http_reply_free(&r);
-    return rc;
-}
-
 static int function_register(int argc, char **argv)
 {
-    struct args a = {.cmd = "function register", .usage = register_usage};
+    struct args a = {0};
+    const ccf_opt_cmd cmd = {
+        .cmd = "function register", .args = "POLICY", .min_args = 1, .max_args = 1,
+        .about = "Registers the program policy POLICY (POST /function), then uploads each program\n"
+                 "(POST /function/F/program/NAME) and data file (POST /function/F/data_file/NAME).\n"
+                 "Every file is checked against its pi_hash in POLICY before anything is sent.\n"
+                 "Re-runnable: when the function is already registered with the same policy, it goes on\n"
+                 "with the uploads and skips programs and data files already registered.\n",
+        .epilog = "Exit status: 0 registered, 1 refused or unreachable, 2 usage error.\n",
+        .bare_names = true};
+    const ccf_opt opts[] = {
+        {.name = "program", .kind = CCF_OPT_PAIR, .dest = &a.programs, .value = "NAME=PATH", .help = "a program of POLICY (its program_file_name) and its file"},
+        {.name = "data-file", .kind = CCF_OPT_PAIR, .dest = &a.data, .value = "NAME=PATH", .help = "a data file of POLICY (its data_file) and its file"},
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP},
+        {0}};
     struct upload *ups = NULL;
     size_t nups = 0;
     char *text = NULL;
     size_t len = 0;
     ccf_policy *pol = NULL;
     ccf_policy_errors perr;
-    ccf_http_reply r = {0}, cur = {0};
-    char err[600];
-    int rc = parse(argc, argv, F_FILES | F_POS, &a);
+    char err[1200];
+    int rc = parse(&cmd, opts, argc, argv, &a);
     if (rc >= 0)
         goto out;
+    const char *file = a.pos.items[0];
     rc = CCF_EXIT_FAIL;
-    if (a.nprograms == 0) {
-        rc = usage_error(&a, "at least one --program NAME=PATH is needed", "");
+    if (a.programs.count == 0) {
+        rc = ccf_opt_error(&cmd, "at least one --program NAME=PATH is needed");
         goto out;
     }
-    if (ccf_file_read(a.pos, MAX_POLICY, &text, &len, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s: %s\n", a.cmd, a.pos, err);
+    if (ccf_file_read(file, MAX_POLICY, &text, &len, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd.cmd, file, err);
         goto out;
     }
     /* validated here too: errors name their JSON path before anything is sent */
     if (ccf_policy_parse(text, len, CCF_POLICY_PROGRAM, &pol, &perr) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s is not a valid program policy:\n", a.cmd, a.pos);
+        fprintf(stderr, "ccfaas %s: %s is not a valid program policy:\n", cmd.cmd, file);
         for (size_t i = 0; i < perr.count; i++)
             fprintf(stderr, "  %s: %s\n", perr.items[i].path[0] ? perr.items[i].path : "(document)",
                     perr.items[i].message);
         goto out;
     }
-    if ((ups = calloc(a.nprograms + a.ndata + 1, sizeof *ups)) == NULL)
+    size_t total = a.programs.count + a.data.count;
+    if ((ups = calloc(total + 1, sizeof *ups)) == NULL)
         goto out;
-    for (size_t i = 0; i < a.nprograms + a.ndata; i++) {
-        bool prog = i < a.nprograms;
-        const struct pair *p = prog ? &a.programs[i] : &a.data[i - a.nprograms];
-        ups[nups] = (struct upload){.kind = prog ? "program" : "data_file", .name = p->name,
-                                    .path = p->path};
-        if (load_upload(&a, pol, &ups[nups++]) != CCF_EXIT_OK)
+    for (size_t i = 0; i < total; i++) {
+        bool prog = i < a.programs.count;
+        const char *v = prog ? a.programs.items[i] : a.data.items[i - a.programs.count];
+        const char *eq = strchr(v, '=');
+        struct upload *u = &ups[nups++];
+        *u = (struct upload){.kind = prog ? CCF_CCFAAS_PROGRAM : CCF_CCFAAS_DATA_FILE,
+                             .name = strndup(v, (size_t)(eq - v)), .path = eq + 1};
+        if (u->name == NULL || load_upload(cmd.cmd, pol, u) != CCF_EXIT_OK)
             goto out;
     }
     printf("CCFaaS at %s: function %s\n", a.url, pol->function);
-    const char *fsegs[] = {"function", pol->function};
-    if (call(&a, "POST", fsegs, 1, text, len, "application/json", 0, &r) != CCF_EXIT_OK)
-        goto out;
     bool existed = false;
-    if (ok_status(r.status)) {
-        printf("registered function %s (policy %s)\n", pol->function, a.pos);
-    } else if (r.status == 409) {
-        if (call(&a, "GET", fsegs, 2, NULL, 0, NULL, 0, &cur) != CCF_EXIT_OK)
-            goto out;
-        if (!ok_status(cur.status) || !same_policy(cur.body, cur.len, text, len)) {
-            refused(&r);
+    if (ccf_ccfaas_api_function_register(a.api, text, len, &existed, err, sizeof err) != CCF_OK) {
+        failed(cmd.cmd, &a, err);
+        if (ccf_ccfaas_api_status(a.api) == 409)
             fprintf(stderr, "ccfaas %s: function %s is registered with another policy (`ccfaas "
                             "function show %s`; delete it first to replace it)\n",
-                    a.cmd, pol->function, pol->function);
-            goto out;
-        }
-        existed = true;
-        printf("function %s already registered with this policy: continuing\n", pol->function);
-    } else {
-        rc = refused(&r);
+                    cmd.cmd, pol->function, pol->function);
         goto out;
     }
-    for (size_t i = 0; i < nups; i++)
-        if (upload(&a, pol->function, &ups[i], existed) != CCF_EXIT_OK)
+    if (existed)
+        printf("function %s already registered with this policy: continuing\n", pol->function);
+    else
+        printf("registered function %s (policy %s)\n", pol->function, file);
+    for (size_t i = 0; i < nups; i++) {
+        bool skipped = false;
+        const char *what = ups[i].kind == CCF_CCFAAS_PROGRAM ? "program" : "data file";
+        if (ccf_ccfaas_api_file_upload(a.api, pol->function, ups[i].kind, ups[i].name, ups[i].bytes,
+                                       ups[i].len, existed, &skipped, err, sizeof err) != CCF_OK) {
+            failed(cmd.cmd, &a, err);
             goto out;
+        }
+        if (skipped)
+            printf("%s %s already registered: skipped\n", what, ups[i].name);
+        else
+            printf("uploaded %s %s (%zu bytes)\n", what, ups[i].name, ups[i].len);
+    }
     for (size_t i = 0; i < pol->program_count; i++) {
         bool given = false;
-        for (size_t k = 0; k < a.nprograms; k++)
-            given = given || strcmp(a.programs[k].name, pol->programs[i].program_file_name) == 0;
+        for (size_t k = 0; k < nups; k++)
+            given = given || (ups[k].kind == CCF_CCFAAS_PROGRAM &&
+                              strcmp(ups[k].name, pol->programs[i].program_file_name) == 0);
         if (!given && !existed)
             printf("note: program %s was not uploaded (no --program %s=PATH): instances need it\n",
                    pol->programs[i].program_file_name, pol->programs[i].program_file_name);
     }
     rc = CCF_EXIT_OK;
 out:
-    for (size_t i = 0; i < nups; i++)
+    for (size_t i = 0; i < nups; i++) {
+        free((char *)ups[i].name);
         free(ups[i].bytes);
+    }
     free(ups);
-    ccf_http_reply_free(&r);
-    ccf_http_reply_free(&cur);
     ccf_policy_free(pol);
     free(text);
-    args_free(&a);
+    args_free(&a, opts);
     return rc;
 }
 
 /* --- list / show / delete (functions and instances) --------------------------------- */
 
-/* One line per item of reply[key]: a string as is, an object by its name
- * member and then its other scalar members. */
+/* One line per item: a string as is, an object by its name member and then
+ * its other scalar members. */
 static void print_list(const json_t *items, const char *const *name_keys)
 {
     size_t i;
@@ -479,65 +284,85 @@ static void print_list(const json_t *items, const char *const *name_keys)
     }
 }
 
-static int do_list(int argc, char **argv, const char *cmd, const char *usage, const char *coll,
-                   const char *key, const char *const *name_keys)
+static const char *const function_names[] = {"function", "name", NULL};
+static const char *const instance_names[] = {"instance", "instance_id", "name", "id", NULL};
+
+/* `function list` and `instance list`. */
+static int do_list(int argc, char **argv, bool instances)
 {
-    struct args a = {.cmd = cmd, .usage = usage};
-    ccf_http_reply r = {0};
-    json_t *j = NULL;
-    int rc = parse(argc, argv, F_JSON, &a);
+    struct args a = {0};
+    const ccf_opt_cmd cmd = {
+        .cmd = instances ? "instance list" : "function list",
+        .about = instances ? "The instances CCFaaS knows (GET /instance), one per line; --json prints the reply.\n"
+                           : "The registered functions (GET /function), one per line; --json prints the reply.\n",
+        .bare_names = true};
+    const ccf_opt opts[] = {{.name = "json", .kind = CCF_OPT_FLAG, .dest = &a.json, .help = "print the reply as JSON"},
+                            {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP},
+                            {0}};
+    ccf_ccfaas_api_reply r = {0};
+    char err[1200];
+    int rc = parse(&cmd, opts, argc, argv, &a);
     if (rc >= 0)
         goto out;
-    const char *segs[] = {coll};
-    if ((rc = call(&a, "GET", segs, 1, NULL, 0, NULL, 0, &r)) != CCF_EXIT_OK)
-        goto out;
-    if (!ok_status(r.status)) {
-        rc = refused(&r);
-        goto out;
-    }
-    j = json_loadb(r.body, r.len, 0, NULL);
-    if (!json_is_array(json_object_get(j, key))) {
-        fprintf(stderr, "ccfaas %s: unexpected reply (no \"%s\" array): %.200s\n", cmd, key, r.body);
-        rc = CCF_EXIT_FAIL;
+    ccf_err e = instances ? ccf_ccfaas_api_instance_list(a.api, &r, err, sizeof err)
+                          : ccf_ccfaas_api_function_list(a.api, &r, err, sizeof err);
+    if (e != CCF_OK) {
+        rc = failed(cmd.cmd, &a, err);
         goto out;
     }
     if (a.json)
         printf("%s\n", r.body);
     else
-        print_list(json_object_get(j, key), name_keys);
+        print_list(json_object_get(r.json, instances ? "instances" : "functions"),
+                   instances ? instance_names : function_names);
     rc = CCF_EXIT_OK;
 out:
-    json_decref(j);
-    ccf_http_reply_free(&r);
-    args_free(&a);
+    ccf_ccfaas_api_reply_free(&r);
+    args_free(&a, opts);
     return rc;
 }
 
-/* GET or DELETE /COLL/NAME. GET prints the body (pretty JSON when `pretty`,
- * exact bytes otherwise); DELETE prints `done`. */
-static int do_one(int argc, char **argv, const char *cmd, const char *usage, const char *method,
-                  const char *coll, bool pretty, const char *done)
+enum one_op { FUNCTION_SHOW, FUNCTION_DELETE, INSTANCE_SHOW, INSTANCE_DELETE };
+
+/* show: the function's policy as exact bytes, an instance's status as
+ * pretty JSON; delete prints "deleted ...". */
+static int do_one(int argc, char **argv, enum one_op op)
 {
-    struct args a = {.cmd = cmd, .usage = usage};
-    ccf_http_reply r = {0};
-    int rc = parse(argc, argv, F_POS, &a);
+    static const char *const names[] = {"function show", "function delete", "instance show",
+                                        "instance delete"};
+    static const char *const abouts[] = {
+        "The program policy of function NAME exactly as registered (GET /function/NAME).\n",
+        "Deletes function NAME, its programs and data files (DELETE /function/NAME); refused\n"
+        "while instances of it exist.\n",
+        "The status of instance NAME, including its runtime's (GET /instance/NAME), as JSON.\n",
+        "Ends instance NAME: VaaS stops its runtime, CCFaaS forgets it (DELETE /instance/NAME).\n"};
+    struct args a = {0};
+    const ccf_opt_cmd cmd = {.cmd = names[op], .args = "NAME", .min_args = 1, .max_args = 1,
+                             .about = abouts[op], .bare_names = true};
+    const ccf_opt opts[] = {{.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP}, {0}};
+    ccf_ccfaas_api_reply r = {0};
+    char err[1200];
+    ccf_err e = CCF_OK;
+    int rc = parse(&cmd, opts, argc, argv, &a);
     if (rc >= 0)
         goto out;
-    const char *segs[] = {coll, a.pos};
-    if ((rc = call(&a, method, segs, 2, NULL, 0, NULL, 0, &r)) != CCF_EXIT_OK)
-        goto out;
-    if (!ok_status(r.status)) {
-        rc = refused(&r);
+    const char *name = a.pos.items[0];
+    switch (op) {
+    case FUNCTION_SHOW: e = ccf_ccfaas_api_function_show(a.api, name, &r, err, sizeof err); break;
+    case FUNCTION_DELETE: e = ccf_ccfaas_api_function_delete(a.api, name, err, sizeof err); break;
+    case INSTANCE_SHOW: e = ccf_ccfaas_api_instance_show(a.api, name, &r, err, sizeof err); break;
+    case INSTANCE_DELETE: e = ccf_ccfaas_api_instance_delete(a.api, name, err, sizeof err); break;
+    }
+    if (e != CCF_OK) {
+        rc = failed(cmd.cmd, &a, err);
         goto out;
     }
-    if (done != NULL) {
-        printf("%s %s\n", done, a.pos);
-    } else if (pretty) {
-        json_t *j = json_loadb(r.body, r.len, 0, NULL);
-        char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    if (op == FUNCTION_DELETE || op == INSTANCE_DELETE) {
+        printf("deleted %s %s\n", op == FUNCTION_DELETE ? "function" : "instance", name);
+    } else if (op == INSTANCE_SHOW) {
+        char *s = r.json ? json_dumps(r.json, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
         printf("%s\n", s ? s : r.body);
         free(s);
-        json_decref(j);
     } else {
         /* exact bytes (redirect into a file to get the registered policy back);
          * a newline is added only for a terminal */
@@ -547,8 +372,8 @@ static int do_one(int argc, char **argv, const char *cmd, const char *usage, con
     }
     rc = CCF_EXIT_OK;
 out:
-    ccf_http_reply_free(&r);
-    args_free(&a);
+    ccf_ccfaas_api_reply_free(&r);
+    args_free(&a, opts);
     return rc;
 }
 
@@ -565,7 +390,7 @@ static int dispatch(int argc, char **argv, const char *cmd, const char *usage,
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? CCF_EXIT_USAGE : CCF_EXIT_OK;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* reference-counted: fine inside `ccfaas demo` */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     for (size_t i = 0; i < n; i++) {
         if (strcmp(argv[1], subs[i].name) == 0) {
             rc = subs[i].run(argc - 1, argv + 1);
@@ -580,23 +405,9 @@ out:
     return rc;
 }
 
-static const char *const function_names[] = {"function", "name", NULL};
-static const char *const instance_names[] = {"instance", "instance_id", "name", "id", NULL};
-
-static int function_list(int argc, char **argv)
-{
-    return do_list(argc, argv, "function list", list_usage, "function", "functions",
-                   function_names);
-}
-static int function_show(int argc, char **argv)
-{
-    return do_one(argc, argv, "function show", show_usage, "GET", "function", false, NULL);
-}
-static int function_delete(int argc, char **argv)
-{
-    return do_one(argc, argv, "function delete", delete_usage, "DELETE", "function", false,
-                  "deleted function");
-}
+static int function_list(int argc, char **argv) { return do_list(argc, argv, false); }
+static int function_show(int argc, char **argv) { return do_one(argc, argv, FUNCTION_SHOW); }
+static int function_delete(int argc, char **argv) { return do_one(argc, argv, FUNCTION_DELETE); }
 
 int ccf_cmd_function(int argc, char **argv)
 {
@@ -655,44 +466,44 @@ out:
 
 static int instance_create(int argc, char **argv)
 {
-    struct args a = {.cmd = "instance create", .usage = create_usage};
+    struct args a = {0};
+    const ccf_opt_cmd cmd = {
+        .cmd = "instance create", .args = "USER_POLICY", .min_args = 1, .max_args = 1,
+        .about = "Asks CCFaaS for an instance of the function USER_POLICY names (POST /instance).\n"
+                 "CCFaaS has VaaS start an attested runtime, loads the function's programs into it and\n"
+                 "returns the full policy, which is written byte for byte to POLICY_OUT (default\n"
+                 "INSTANCEID.policy.json): the file `ccfaas client` verifies the instance against.\n",
+        .epilog = "Next: ccfaas client POLICY_OUT --identity CERT --key KEY --data input-0=FILE ...\n",
+        .bare_names = true};
+    const ccf_opt opts[] = {
+        {.name = "output", .short_name = 'o', .kind = CCF_OPT_STRING, .dest = &a.output, .value = "POLICY_OUT", .help = "where to write the full policy (replaced if it exists)"},
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP},
+        {0}};
     char *text = NULL, *path = NULL;
-    size_t len = 0;
-    ccf_http_reply r = {0};
-    json_t *j = NULL;
-    char err[600], hash[CCF_SHA256_HEX_LEN + 1];
-    int rc = parse(argc, argv, F_OUTPUT | F_POS, &a);
+    size_t len = 0, plen = 0;
+    ccf_ccfaas_api_reply r = {0};
+    const char *id = NULL, *policy = NULL;
+    char err[1200], hash[CCF_SHA256_HEX_LEN + 1];
+    int rc = parse(&cmd, opts, argc, argv, &a);
     if (rc >= 0)
         goto out;
+    const char *file = a.pos.items[0];
     rc = CCF_EXIT_FAIL;
-    if (ccf_file_read(a.pos, MAX_POLICY, &text, &len, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s: %s\n", a.cmd, a.pos, err);
+    if (ccf_file_read(file, MAX_POLICY, &text, &len, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd.cmd, file, err);
         goto out;
     }
-    const char *segs[] = {"instance"};
-    if (call(&a, "POST", segs, 1, text, len, "application/json", CREATE_TIMEOUT_MS, &r) !=
-        CCF_EXIT_OK)
-        goto out;
-    if (!ok_status(r.status)) {
-        rc = refused(&r);
+    if (ccf_ccfaas_api_instance_create(a.api, text, len, &r, &id, &policy, &plen, err,
+                                       sizeof err) != CCF_OK) {
+        rc = failed(cmd.cmd, &a, err);
         goto out;
     }
-    j = json_loadb(r.body, r.len, 0, NULL);
-    const char *id = json_string_value(json_object_get(j, "instance"));
-    json_t *pj = json_object_get(j, "policy");
-    if (id == NULL || !json_is_string(pj)) {
-        fprintf(stderr, "ccfaas %s: unexpected reply (needs \"instance\" and \"policy\" "
-                        "strings): %.200s\n", a.cmd, r.body);
-        goto out;
-    }
-    const char *policy = json_string_value(pj);
-    size_t plen = json_string_length(pj);
     if (a.output == NULL) {
         /* the id becomes a file name: only a plain one */
         if (!ccf_identity_name_ok(id)) {
             fprintf(stderr, "ccfaas %s: instance '%s' was created but its id is not a plain file "
                             "name: give -o FILE (then `ccfaas instance delete` it or retry)\n",
-                    a.cmd, id);
+                    cmd.cmd, id);
             goto out;
         }
         size_t n = strlen(id) + sizeof ".policy.json";
@@ -703,7 +514,7 @@ static int instance_create(int argc, char **argv)
     const char *dest = a.output ? a.output : path;
     if (!write_exact(dest, policy, plen, err, sizeof err)) {
         fprintf(stderr, "ccfaas %s: instance %s created, but writing its policy failed: %s\n",
-                a.cmd, id, err);
+                cmd.cmd, id, err);
         goto out;
     }
     if (!ccf_policy_hash(policy, plen, hash))
@@ -712,28 +523,16 @@ static int instance_create(int argc, char **argv)
     printf("  policy: %s (policy hash %s)\n", dest, hash);
     rc = CCF_EXIT_OK;
 out:
-    json_decref(j);
-    ccf_http_reply_free(&r);
+    ccf_ccfaas_api_reply_free(&r);
     free(text);
     free(path);
-    args_free(&a);
+    args_free(&a, opts);
     return rc;
 }
 
-static int instance_list(int argc, char **argv)
-{
-    return do_list(argc, argv, "instance list", ilist_usage, "instance", "instances",
-                   instance_names);
-}
-static int instance_show(int argc, char **argv)
-{
-    return do_one(argc, argv, "instance show", ishow_usage, "GET", "instance", true, NULL);
-}
-static int instance_delete(int argc, char **argv)
-{
-    return do_one(argc, argv, "instance delete", idelete_usage, "DELETE", "instance", false,
-                  "deleted instance");
-}
+static int instance_list(int argc, char **argv) { return do_list(argc, argv, true); }
+static int instance_show(int argc, char **argv) { return do_one(argc, argv, INSTANCE_SHOW); }
+static int instance_delete(int argc, char **argv) { return do_one(argc, argv, INSTANCE_DELETE); }
 
 int ccf_cmd_instance(int argc, char **argv)
 {

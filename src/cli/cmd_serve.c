@@ -11,7 +11,7 @@
 #include "attest/evidence.h"
 #include "proxy/proxy.h"
 #include "cli/commands.h"
-#include "common/http_server.h"
+#include "net/http_server.h"
 
 static const char proxy_usage[] =
     "usage: ccfaas serve proxy [--listen ADDR:PORT] [--data-dir DIR]\n"

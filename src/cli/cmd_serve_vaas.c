@@ -11,8 +11,8 @@
 #include "proxy/proxy.h"
 #include "cli/commands.h"
 #include "common/file.h"
-#include "common/http_client.h"
-#include "common/http_server.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
 #include "vaas/vaas.h"
 
 static const char usage[] =

@@ -12,7 +12,7 @@ struct command {
 
 static const struct command commands[] = {
     {"policy", ccf_cmd_policy, "validate, hash and explain policies"},
-    {"wasm", ccf_cmd_wasm, "validate, invoke and spec-test WebAssembly modules"},
+    {"wasm", ccf_cmd_wasm, "validate, invoke and run WebAssembly modules"},
     {"up", ccf_cmd_up, "run proxy attestation, VaaS and CCFaaS in one process"},
     {"demo", ccf_cmd_demo, "the spec's example end to end: register, instance, compute"},
     {"function", ccf_cmd_function, "register, list, show and delete functions (CCFaaS)"},

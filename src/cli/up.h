@@ -1,0 +1,56 @@
+/* The three services of `ccfaas up` (proxy attestation, VaaS, CCFaaS) in this
+ * process: what `ccfaas up` (cmd_up.c) and `ccfaas demo` (cmd_demo.c) share.
+ * Internal to src/cli. */
+#ifndef CCF_CLI_UP_H
+#define CCF_CLI_UP_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "ccfaas/ccfaas.h"
+#include "common/error.h"
+#include "net/http_server.h"
+#include "proxy/proxy.h"
+#include "vaas/vaas.h"
+
+enum { SVC_PROXY, SVC_VAAS, SVC_CCFAAS, SVC_COUNT };
+
+struct up_opts {
+    const char *data_dir;
+    const char *host;
+    long port[SVC_COUNT];
+    long first, last; /* instance ports */
+    bool no_sandbox, quiet;
+};
+
+/* The three services and their servers; owned by ccf_cli_up_start's caller
+ * until ccf_cli_up_stop. */
+struct up {
+    ccf_proxy *proxy;
+    ccf_vaas *vaas;
+    ccf_ccfaas *ccfaas;
+    ccf_http_server *srv[SVC_COUNT];
+    char url[SVC_COUNT][320]; /* http://HOST:PORT */
+    char hostport[SVC_COUNT][300];
+    char runtime[PATH_MAX + 64];
+    char key_path[PATH_MAX + 64];
+};
+
+/* `ccfaas up`'s defaults: ./ccfaas-data, 127.0.0.1, ports 3010/5000/5010,
+ * instance ports 3014-3113. */
+void ccf_cli_up_defaults(struct up_opts *o);
+/* Creates, mounts and (when `listen`) starts the three services in order:
+ * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL. On failure
+ * everything made so far is stopped and freed. CCF_ERR_UNSUPPORTED when
+ * bubblewrap cannot make a sandbox here. */
+ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, char *err,
+                         size_t err_size);
+/* Stops the servers (CCFaaS first), then frees the services; VaaS stops
+ * every instance it still runs. */
+void ccf_cli_up_stop(struct up *u);
+/* The services' URLs, CA, runtime and platform, one per line. */
+void ccf_cli_up_print_urls(const struct up_opts *o, const struct up *u, const char *indent);
+/* rm -rf dir (never follows symbolic links). */
+void ccf_cli_remove_tree(const char *dir);
+
+#endif
