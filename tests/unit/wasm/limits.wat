@@ -1,0 +1,20 @@
+;; Limits (call depth, instruction budget, memory pages), traps, floats and
+;; isolation of instances.
+(module
+  (memory (export "mem") 1)
+  (global $g (mut i32) (i32.const 0))
+  (func $rec (export "rec") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))))
+  (func (export "spin") (loop (br 0)))
+  (func (export "count") (param i32) (result i32) (local i32)
+    (block (loop (br_if 1 (i32.eqz (local.get 0)))
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br 0)))
+    (local.get 1))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "incr") (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "fmin") (param f64 f64) (result f64) (f64.min (local.get 0) (local.get 1))))
