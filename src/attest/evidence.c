@@ -33,7 +33,8 @@ bool ccf_attest_hex_decode(const char *hex, uint8_t *out, size_t n)
 
 bool ccf_evidence_report_data(const uint8_t *pub_der, size_t pub_len,
                               const uint8_t policy_hash[CCF_SHA256_LEN], const uint8_t *nonce,
-                              size_t nonce_len, uint8_t out[CCF_SHA256_LEN])
+                              size_t nonce_len, const uint8_t launch_hash[CCF_SHA256_LEN],
+                              uint8_t out[CCF_SHA256_LEN])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int n = 0;
@@ -41,6 +42,7 @@ bool ccf_evidence_report_data(const uint8_t *pub_der, size_t pub_len,
               EVP_DigestUpdate(ctx, pub_der, pub_len) == 1 &&
               EVP_DigestUpdate(ctx, policy_hash, CCF_SHA256_LEN) == 1 &&
               EVP_DigestUpdate(ctx, nonce, nonce_len) == 1 &&
+              EVP_DigestUpdate(ctx, launch_hash, CCF_SHA256_LEN) == 1 &&
               EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == CCF_SHA256_LEN;
     EVP_MD_CTX_free(ctx);
     return ok;
@@ -69,7 +71,8 @@ static void tbs(const ccf_evidence *ev, uint8_t out[TBS_LEN])
 ccf_err ccf_evidence_create(EVP_PKEY *platform_key, const uint8_t measurement[CCF_SHA256_LEN],
                             const uint8_t *pub_der, size_t pub_len,
                             const uint8_t policy_hash[CCF_SHA256_LEN], const uint8_t *nonce,
-                            size_t nonce_len, ccf_evidence *out, char *err, size_t err_size)
+                            size_t nonce_len, const uint8_t launch_hash[CCF_SHA256_LEN],
+                            ccf_evidence *out, char *err, size_t err_size)
 {
     EVP_MD_CTX *ctx = NULL;
     uint8_t msg[TBS_LEN];
@@ -78,7 +81,7 @@ ccf_err ccf_evidence_create(EVP_PKEY *platform_key, const uint8_t measurement[CC
     if (!ccf_pki_key_is_p256(platform_key))
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "the platform key must be a P-256 key");
     memcpy(out->measurement, measurement, CCF_SHA256_LEN);
-    if (!ccf_evidence_report_data(pub_der, pub_len, policy_hash, nonce, nonce_len,
+    if (!ccf_evidence_report_data(pub_der, pub_len, policy_hash, nonce, nonce_len, launch_hash,
                                   out->report_data) ||
         !ccf_evidence_key_id(platform_key, out->platform_key_id))
         return ccf_errf(err, err_size, CCF_ERR_CRYPTO, "hashing failed");
@@ -298,10 +301,12 @@ out:
 
 ccf_err ccf_evidence_check_binding(const ccf_evidence *ev, const uint8_t *pub_der, size_t pub_len,
                                    const uint8_t policy_hash[CCF_SHA256_LEN],
-                                   const uint8_t *nonce, size_t nonce_len)
+                                   const uint8_t *nonce, size_t nonce_len,
+                                   const uint8_t launch_hash[CCF_SHA256_LEN])
 {
     uint8_t expect[CCF_SHA256_LEN];
-    if (!ccf_evidence_report_data(pub_der, pub_len, policy_hash, nonce, nonce_len, expect))
+    if (!ccf_evidence_report_data(pub_der, pub_len, policy_hash, nonce, nonce_len, launch_hash,
+                                  expect))
         return CCF_ERR_CRYPTO;
     return ccf_ct_equal(expect, ev->report_data, sizeof expect) ? CCF_OK : CCF_ERR_DENIED;
 }

@@ -7,7 +7,10 @@
  * forge evidence; it protects nothing against the host.
  *
  * Evidence binds report_data = SHA-256(enclave public key DER || policy hash
- * (32 raw bytes) || nonce) to the measurement. Wire form (docs/attestation.md):
+ * (32 raw bytes) || nonce || launch hash (32 raw bytes: SHA-256 of the launch
+ * configuration text, attest/launch.h)) to the measurement, so a runtime's
+ * settings are as much part of what is attested as its binary. Wire form
+ * (docs/attestation.md):
  *
  *   {"format":"ccfaas-linux-evidence-v1", "measurement":"<64 hex>",
  *    "report_data":"<64 hex>", "platform_key_id":"<64 hex>",
@@ -46,10 +49,11 @@ typedef struct {
     size_t signature_len;
 } ccf_evidence;
 
-/* report_data = SHA-256(pub_der || policy_hash || nonce). */
+/* report_data = SHA-256(pub_der || policy_hash || nonce || launch_hash). */
 bool ccf_evidence_report_data(const uint8_t *pub_der, size_t pub_len,
                               const uint8_t policy_hash[CCF_SHA256_LEN], const uint8_t *nonce,
-                              size_t nonce_len, uint8_t out[CCF_SHA256_LEN])
+                              size_t nonce_len, const uint8_t launch_hash[CCF_SHA256_LEN],
+                              uint8_t out[CCF_SHA256_LEN])
     __attribute__((warn_unused_result));
 
 /* platform_key_id of a (public or private) platform key. */
@@ -60,7 +64,8 @@ bool ccf_evidence_key_id(const EVP_PKEY *platform_key, uint8_t out[CCF_SHA256_LE
 ccf_err ccf_evidence_create(EVP_PKEY *platform_key, const uint8_t measurement[CCF_SHA256_LEN],
                             const uint8_t *pub_der, size_t pub_len,
                             const uint8_t policy_hash[CCF_SHA256_LEN], const uint8_t *nonce,
-                            size_t nonce_len, ccf_evidence *out, char *err, size_t err_size)
+                            size_t nonce_len, const uint8_t launch_hash[CCF_SHA256_LEN],
+                            ccf_evidence *out, char *err, size_t err_size)
     __attribute__((warn_unused_result));
 
 /* Wire form. to_json returns a new object (caller decrefs); encode returns a
@@ -81,11 +86,12 @@ ccf_err ccf_evidence_parse(const char *text, size_t len, ccf_evidence *out, char
 ccf_err ccf_evidence_verify(const ccf_evidence *ev, EVP_PKEY *platform_pub, char *err,
                             size_t err_size) __attribute__((warn_unused_result));
 
-/* Checks report_data = SHA-256(pub_der || policy_hash || nonce), in constant
- * time. CCF_OK or CCF_ERR_DENIED. */
+/* Checks report_data = SHA-256(pub_der || policy_hash || nonce ||
+ * launch_hash), in constant time. CCF_OK or CCF_ERR_DENIED. */
 ccf_err ccf_evidence_check_binding(const ccf_evidence *ev, const uint8_t *pub_der, size_t pub_len,
                                    const uint8_t policy_hash[CCF_SHA256_LEN],
-                                   const uint8_t *nonce, size_t nonce_len)
+                                   const uint8_t *nonce, size_t nonce_len,
+                                   const uint8_t launch_hash[CCF_SHA256_LEN])
     __attribute__((warn_unused_result));
 
 /* Measurement of the `linux` platform: SHA-256 of an executable file /

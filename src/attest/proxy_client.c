@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "attest/evidence.h"
+#include "attest/launch.h"
 #include "attest/pki.h"
 #include "common/crypto.h"
 
@@ -151,9 +152,14 @@ ccf_err ccf_proxy_request_build(const ccf_proxy_request_params *prm, json_t **ou
         ccf_errf(err, err_size, rc, "cannot encode the instance key");
         goto out;
     }
+    uint8_t launch_hash[CCF_SHA256_LEN];
+    if (prm->launch == NULL || !ccf_launch_hash(prm->launch, strlen(prm->launch), launch_hash)) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "no launch configuration");
+        goto out;
+    }
     if ((rc = ccf_evidence_create(prm->platform_key, prm->measurement, der, der_len,
-                                  prm->policy_hash, nonce, sizeof nonce, &ev, err, err_size)) !=
-        CCF_OK)
+                                  prm->policy_hash, nonce, sizeof nonce, launch_hash, &ev, err,
+                                  err_size)) != CCF_OK)
         goto out;
     if ((rc = ccf_pki_csr_new(prm->instance_key, "ccfaas runtime instance", &csr)) != CCF_OK ||
         (rc = ccf_pki_csr_to_pem(csr, &csr_pem)) != CCF_OK) {
@@ -163,8 +169,8 @@ ccf_err ccf_proxy_request_build(const ccf_proxy_request_params *prm, json_t **ou
     ccf_hex_encode(prm->policy_hash, CCF_SHA256_LEN, ph);
     rc = CCF_ERR_NOMEM;
     if ((evj = ccf_evidence_to_json(&ev)) == NULL ||
-        (req = json_pack("{s:s,s:s,s:O,s:s}", "nonce", prm->nonce_hex, "policy_hash", ph,
-                         "evidence", evj, "csr", csr_pem)) == NULL)
+        (req = json_pack("{s:s,s:s,s:O,s:s,s:s}", "nonce", prm->nonce_hex, "policy_hash", ph,
+                         "evidence", evj, "csr", csr_pem, "launch", prm->launch)) == NULL)
         goto out_nomem;
     if (prm->san_count > 0) {
         if ((sans = json_array()) == NULL)

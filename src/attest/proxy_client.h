@@ -36,9 +36,12 @@ typedef struct {
     const char *const *sans;  /* DNS names / IPs; may be NULL */
     size_t san_count;
     const int *expiry;        /* {year, month, day, hour, minute} or NULL */
+    const char *launch;       /* launch configuration text (attest/launch.h) */
 } ccf_proxy_request_params;
 
-/* Builds the POST /attest/linux request body (caller decrefs). */
+/* Builds the POST /attest/linux request body (caller decrefs): members
+ * nonce, policy_hash, evidence, csr, launch, and optionally
+ * subject_alt_names and enclave_cert_expiry. */
 ccf_err ccf_proxy_request_build(const ccf_proxy_request_params *p, json_t **out, char *err,
                                 size_t err_size) __attribute__((warn_unused_result));
 

@@ -77,6 +77,9 @@ ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *er
         rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "cannot hash the policy");
         goto fail;
     }
+    if (cfg->trust != NULL && (rc = ccf_trust_check_policy(cfg->trust, c->policy, err,
+                                                           err_size)) != CCF_OK)
+        goto fail;
     if (access(cfg->cert_path, R_OK) != 0 || access(cfg->key_path, R_OK) != 0) {
         rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot read the identity %s / %s: %s",
                       cfg->cert_path, cfg->key_path, strerror(errno));
@@ -94,6 +97,7 @@ ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *er
     c->vt.policy_text = c->text;
     c->vt.policy_len = c->len;
     c->vt.policy = c->policy;
+    c->vt.trust = cfg->trust;
     *out = c;
     return CCF_OK;
 fail:

@@ -24,9 +24,16 @@ typedef struct {
     const char *url;         /* NULL = https://<the policy's veracruz_server_url> */
     bool progress;           /* progress on stderr for transfers over 1 MiB */
     long timeout_s;          /* per request; 0 = none (executions can be long) */
+    /* The user's own anchors (client/trust_file.h), not copied: the policy's
+     * proxy_service_cert and runtime_manager_hash_* must be in it, checked
+     * before connecting and again in the handshake. NULL only for the
+     * platform's own loader, which verifies a policy its platform wrote. */
+    const ccf_trust *trust;
 } ccf_client_config;
 
-/* Loads and validates the policy and the identity files. */
+/* Loads and validates the policy and the identity files; with a trust
+ * configuration, refuses (CCF_ERR_DENIED, naming the field) a policy whose
+ * anchors it does not hold, before any connection. */
 ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *err, size_t err_size)
     __attribute__((warn_unused_result));
 void ccf_client_free(ccf_client *c);

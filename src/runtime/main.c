@@ -1,6 +1,7 @@
 /* ccfaas-runtime: the trusted instance (DESIGN §1 step 4-5, §4, §5).
  * Loads a full policy (its exact bytes), makes a fresh key, has the proxy
  * attestation service certify it, then serves the data plane in a sandbox. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "attest/evidence.h"
+#include "attest/launch.h"
 #include "attest/pki.h"
 #include "attest/proxy_client.h"
 #include "attest/verify.h"
@@ -33,7 +35,8 @@ static const char usage[] =
     "certificates). Prints `ready ADDR:PORT` (on the ready fd, else stdout) once\n"
     "clients may connect.\n"
     "  --listen ADDR:PORT   default 127.0.0.1 and the port of veracruz_server_url\n"
-    "  --proxy URL          default the policy's proxy_attestation_server_url\n"
+    "  --proxy URL          default the policy's proxy_attestation_server_url (IP:PORT\n"
+    "                       or localhost:PORT: no name resolution)\n"
     "  --platform linux     the development platform (no TEE; the only one so far)\n"
     "  --platform-key-fd N  read the platform key (PEM) from descriptor N (never argv)\n"
     "  --max-file-mib N     largest file or request body (default: the instance limit)\n"
@@ -41,7 +44,11 @@ static const char usage[] =
     "  --max-exec-seconds N wall-clock limit per execution (default 600; 0 = none)\n"
     "  --request-timeout N  seconds for a TLS handshake, and for each request head, to\n"
     "                       arrive complete (also the keep-alive idle time; default 30)\n"
-    "  --no-sandbox         do not install the seccomp filter (debugging only)\n";
+    "  --no-sandbox         do not install the seccomp filter (debugging only)\n"
+    "\n"
+    "These settings, the policy's debug flag and the platform are the launch\n"
+    "configuration: bound into the evidence and certificate, checked by clients.\n"
+    "Any environment variable makes the runtime start itself again without it.\n";
 
 struct args {
     const char *policy, *listen, *proxy, *platform;
@@ -101,7 +108,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->ready_fd = (int)n;
         } else if (strcmp(s, "--max-file-mib") == 0 && parse_num(v, 1 << 20, &n)) {
             a->max_file_mib = n;
-        } else if (strcmp(s, "--fuel") == 0 && parse_num(v, UINT64_MAX, &n)) {
+        } else if (strcmp(s, "--fuel") == 0 && parse_num(v, INT64_MAX, &n)) {
             a->fuel = n;
         } else if (strcmp(s, "--max-exec-seconds") == 0 && parse_num(v, 4000000, &n)) {
             a->max_exec_s = n;
@@ -126,6 +133,87 @@ static int parse_args(int argc, char **argv, struct args *a)
         return 2;
     }
     return -1;
+}
+
+extern char **environ;
+
+/* Whether an environment entry may reach the runtime. Nothing but the
+ * sanitizers' own options (in sanitizer builds only): loader, libc and
+ * OpenSSL variables (LD_PRELOAD, GLIBC_TUNABLES, MALLOC_*, OPENSSL_CONF, ...)
+ * change what runs or how, and none of them is part of the measurement. */
+static bool env_allowed(const char *entry)
+{
+#if defined(__SANITIZE_ADDRESS__)
+#define CCF_SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CCF_SANITIZER_BUILD 1
+#endif
+#endif
+#ifdef CCF_SANITIZER_BUILD
+    static const char *const sanitizer[] = {"ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS="};
+    for (size_t i = 0; i < sizeof sanitizer / sizeof sanitizer[0]; i++) {
+        if (strncmp(entry, sanitizer[i], strlen(sanitizer[i])) == 0)
+            return true;
+    }
+#endif
+    (void)entry;
+    return false;
+}
+
+/* Starts this runtime again with only the allowed environment when anything
+ * else was given (a launcher's LD_PRELOAD, say). The release runtime is
+ * statically linked, so no loader variable could run code before this; the
+ * re-execution makes sure none reaches OpenSSL or libc later either. The
+ * environment is clean once this returns. */
+static int clean_environment(char **argv)
+{
+    size_t n = 0, dirty = 0;
+    for (char **e = environ; *e != NULL; e++, n++)
+        dirty += !env_allowed(*e);
+    if (dirty == 0)
+        return 0;
+    char **clean = calloc(n + 1, sizeof *clean);
+    if (clean == NULL)
+        return 1;
+    size_t k = 0;
+    for (char **e = environ; *e != NULL; e++) {
+        if (env_allowed(*e))
+            clean[k++] = *e;
+    }
+    fprintf(stderr, "ccfaas-runtime: removing %zu environment variable(s) and starting again\n",
+            dirty);
+    execve("/proc/self/exe", argv, clean);
+    fprintf(stderr, "ccfaas-runtime: cannot start again with a clean environment: %s\n",
+            strerror(errno));
+    free(clean);
+    return 1;
+}
+
+/* The proxy must be named by an IP address ("localhost" is 127.0.0.1): name
+ * resolution through glibc's NSS would load shared objects that are not
+ * part of the runtime's measurement. Rewrites url into buf. */
+static bool proxy_address(const char *url, char *buf, size_t size)
+{
+    const char *hp = strncmp(url, "http://", 7) == 0 ? url + 7 : url;
+    const char *colon = strrchr(hp, ':');
+    char host[256];
+    unsigned char addr[16];
+    if (colon == NULL || (size_t)(colon - hp) >= sizeof host)
+        return false;
+    memcpy(host, hp, (size_t)(colon - hp));
+    host[colon - hp] = '\0';
+    if (strcmp(host, "localhost") == 0)
+        return snprintf(buf, size, "127.0.0.1%s", colon) < (int)size;
+    size_t hl = strlen(host);
+    if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        if (inet_pton(AF_INET6, host + 1, addr) != 1)
+            return false;
+    } else if (inet_pton(AF_INET, host, addr) != 1) {
+        return false;
+    }
+    return snprintf(buf, size, "%s", url) < (int)size;
 }
 
 /* "host" of a HOST:PORT string into buf. */
@@ -156,8 +244,8 @@ static double now_ms(void)
 int main(int argc, char **argv)
 {
     struct args a;
-    char err[512], *text = NULL, *cert_pem = NULL, *ca_pem = NULL, listen[300], host[256],
-                   server_host[256];
+    char err[512], *text = NULL, *cert_pem = NULL, *ca_pem = NULL, *launch_text = NULL,
+         listen[300], host[256], server_host[256];
     size_t len;
     ccf_instance *inst = NULL;
     ccf_dataplane *dp = NULL;
@@ -167,8 +255,10 @@ int main(int argc, char **argv)
     ccf_verify_result vr;
     bool sandboxed = false;
     double t_start = now_ms(), t_attest = 0, t_certified = 0; /* for the log */
-    int rc = parse_args(argc, argv, &a);
-
+    int rc = clean_environment(argv);
+    if (rc != 0)
+        return rc;
+    rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
     rc = 1;
@@ -241,13 +331,31 @@ int main(int argc, char **argv)
         .policy_hash = policy_hash, .sans = sans, .san_count = strcmp(server_host, host) ? 2 : 1,
         .expiry = expiry,
     };
-    const char *proxy = a.proxy ? a.proxy : p->proxy_attestation_server_url;
+    ccf_launch launch = {.platform = CCF_RUNTIME_LINUX, .sandbox = a.sandbox, .debug = p->debug,
+                         .clean_environment = true, .fuel = a.fuel,
+                         .max_exec_seconds = a.max_exec_s, .max_file_mib = a.max_file_mib};
+    if (ccf_launch_encode(&launch, &launch_text) != CCF_OK) {
+        fail("launch configuration", "out of memory");
+        goto out;
+    }
+    params.launch = launch_text;
+    char proxy[300];
+    if (!proxy_address(a.proxy ? a.proxy : p->proxy_attestation_server_url, proxy, sizeof proxy)) {
+        fail("attestation", "the proxy must be given as IP:PORT or localhost:PORT (name "
+                            "resolution would load code outside the runtime's measurement)");
+        goto out;
+    }
     t_attest = now_ms();
     if (ccf_proxy_client_certify(proxy, &params, 0, &cert_pem, &ca_pem, err, sizeof err) != CCF_OK) {
         fail("attestation", err);
         goto out;
     }
     t_certified = now_ms();
+    /* The platform key stands in for a TEE's hardware key: once the
+     * certificate is issued the instance has no use for it. OpenSSL clears
+     * private key memory on free (and it sits in the secure heap). */
+    EVP_PKEY_free(platform_key);
+    platform_key = NULL;
     /* Serve only with a certificate that clients will accept. */
     if (ccf_verify_instance_pem(cert_pem, strlen(cert_pem), text, len, p, time(NULL), &vr) !=
         CCF_OK) {
@@ -300,6 +408,7 @@ out:
     EVP_PKEY_free(platform_key);
     free(cert_pem);
     free(ca_pem);
+    free(launch_text);
     free(text);
     /* Under the seccomp filter exit handlers cannot run (LeakSanitizer's
      * check, for one, needs ptrace): end at once; everything is freed above. */

@@ -20,6 +20,10 @@
 #include "attest/pki.h"
 #include "attest/proxy_client.h"
 
+/* A launch configuration as a sandboxed release runtime states it (attest/launch.h). */
+#define TEST_LAUNCH \
+    "{\"clean_environment\":true,\"debug\":false,\"fuel\":0,\"max_exec_seconds\":600,\"max_file_mib\":0,\"platform\":\"linux\",\"sandbox\":true}"
+
 static int die(const char *msg, const char *detail)
 {
     fprintf(stderr, "attest-helper: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
@@ -87,7 +91,7 @@ static int cmd_request(int argc, char **argv)
     if (ccf_pki_key_new(&key, err, sizeof err) != CCF_OK ||
         ccf_pki_key_new(&other, err, sizeof err) != CCF_OK)
         return die("keygen", err);
-    ccf_proxy_request_params prm = {.platform_key = platform,
+    ccf_proxy_request_params prm = {.launch = TEST_LAUNCH,.platform_key = platform,
                                     .measurement = measurement,
                                     .instance_key = bind_other ? other : key,
                                     .policy_hash = policy_hash,

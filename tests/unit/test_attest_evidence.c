@@ -23,7 +23,7 @@ struct fixture {
     EVP_PKEY *platform, *other_platform, *enclave;
     uint8_t *pub_der;
     size_t pub_len;
-    uint8_t measurement[32], policy_hash[32], nonce[32];
+    uint8_t measurement[32], policy_hash[32], nonce[32], launch[32];
     ccf_evidence ev;
 };
 
@@ -40,9 +40,10 @@ static int setup(void **state)
         f->measurement[i] = (uint8_t)i;
         f->policy_hash[i] = (uint8_t)(0xa0 + i);
         f->nonce[i] = (uint8_t)(0x55 ^ i);
+        f->launch[i] = (uint8_t)(0x3c + i);
     }
     if (ccf_evidence_create(f->platform, f->measurement, f->pub_der, f->pub_len, f->policy_hash,
-                            f->nonce, 32, &f->ev, err, sizeof err) != CCF_OK)
+                            f->nonce, 32, f->launch, &f->ev, err, sizeof err) != CCF_OK)
         return -1;
     *state = f;
     return 0;
@@ -66,15 +67,16 @@ static void test_good_evidence(void **state)
     uint8_t rd[32];
     assert_int_equal(ccf_evidence_verify(&f->ev, f->platform, err, sizeof err), CCF_OK);
     assert_int_equal(ccf_evidence_check_binding(&f->ev, f->pub_der, f->pub_len, f->policy_hash,
-                                                f->nonce, 32),
+                                                f->nonce, 32, f->launch),
                      CCF_OK);
     assert_memory_equal(f->ev.measurement, f->measurement, 32);
-    /* report_data is SHA-256(pub || policy hash || nonce), computed independently */
-    uint8_t *cat = malloc(f->pub_len + 64);
+    /* report_data is SHA-256(pub || policy hash || nonce || launch hash), computed independently */
+    uint8_t *cat = malloc(f->pub_len + 96);
     memcpy(cat, f->pub_der, f->pub_len);
     memcpy(cat + f->pub_len, f->policy_hash, 32);
     memcpy(cat + f->pub_len + 32, f->nonce, 32);
-    assert_true(ccf_sha256(cat, f->pub_len + 64, rd));
+    memcpy(cat + f->pub_len + 64, f->launch, 32);
+    assert_true(ccf_sha256(cat, f->pub_len + 96, rd));
     free(cat);
     assert_memory_equal(f->ev.report_data, rd, 32);
 }
@@ -127,8 +129,8 @@ static void test_other_platform_key_refused(void **state)
     assert_non_null(strstr(err, "another platform key"));
     /* evidence signed by the other key but claiming the trusted key's id */
     assert_int_equal(ccf_evidence_create(f->other_platform, f->measurement, f->pub_der,
-                                         f->pub_len, f->policy_hash, f->nonce, 32, &forged, err,
-                                         sizeof err),
+                                         f->pub_len, f->policy_hash, f->nonce, 32, f->launch,
+                                         &forged, err, sizeof err),
                      CCF_OK);
     memcpy(forged.platform_key_id, f->ev.platform_key_id, 32);
     assert_int_equal(ccf_evidence_verify(&forged, f->platform, err, sizeof err), CCF_ERR_DENIED);
@@ -141,15 +143,23 @@ static void test_binding_mismatch(void **state)
     uint8_t h[32], n[32];
     memcpy(h, f->policy_hash, 32);
     h[7] ^= 1;
-    assert_int_equal(ccf_evidence_check_binding(&f->ev, f->pub_der, f->pub_len, h, f->nonce, 32),
-                     CCF_ERR_DENIED);
+    assert_int_equal(
+        ccf_evidence_check_binding(&f->ev, f->pub_der, f->pub_len, h, f->nonce, 32, f->launch),
+        CCF_ERR_DENIED);
     memcpy(n, f->nonce, 32);
     n[31] ^= 0x80;
     assert_int_equal(ccf_evidence_check_binding(&f->ev, f->pub_der, f->pub_len, f->policy_hash,
-                                                n, 32),
+                                                n, 32, f->launch),
                      CCF_ERR_DENIED);
     assert_int_equal(ccf_evidence_check_binding(&f->ev, f->pub_der, f->pub_len - 1,
-                                                f->policy_hash, f->nonce, 32),
+                                                f->policy_hash, f->nonce, 32, f->launch),
+                     CCF_ERR_DENIED);
+    /* another launch configuration (say, sandbox off) is another binding */
+    uint8_t l[32];
+    memcpy(l, f->launch, 32);
+    l[0] ^= 1;
+    assert_int_equal(ccf_evidence_check_binding(&f->ev, f->pub_der, f->pub_len, f->policy_hash,
+                                                f->nonce, 32, l),
                      CCF_ERR_DENIED);
 }
 

@@ -22,6 +22,10 @@
 #include "attest/verify.h"
 #include "common/file.h"
 
+/* A launch configuration as a sandboxed release runtime states it (attest/launch.h). */
+#define TEST_LAUNCH \
+    "{\"clean_environment\":true,\"debug\":false,\"fuel\":0,\"max_exec_seconds\":600,\"max_file_mib\":0,\"platform\":\"linux\",\"sandbox\":true}"
+
 static char dir[] = "/tmp/ccf-pclient-XXXXXX";
 static ccf_proxy *proxy;
 static ccf_http_server *srv;
@@ -107,7 +111,7 @@ static void test_certify_and_verify(void **state)
     assert_true(ccf_sha256(policy, strlen(policy), ph));
     assert_int_equal(ccf_pki_key_new(&key, err, sizeof err), CCF_OK);
     const char *sans[] = {"127.0.0.1", "localhost"};
-    ccf_proxy_request_params p = {.platform_key = platform, .measurement = measurement,
+    ccf_proxy_request_params p = {.launch = TEST_LAUNCH,.platform_key = platform, .measurement = measurement,
                                   .instance_key = key, .policy_hash = ph, .sans = sans,
                                   .san_count = 2};
     assert_int_equal(ccf_proxy_client_certify(url, &p, 0, &cert, &ca, err, sizeof err), CCF_OK);
@@ -148,7 +152,7 @@ static void test_refusal_reported(void **state)
     EVP_PKEY *key = NULL;
     memset(other, 0x43, sizeof other);
     assert_int_equal(ccf_pki_key_new(&key, err, sizeof err), CCF_OK);
-    ccf_proxy_request_params p = {.platform_key = platform, .measurement = other,
+    ccf_proxy_request_params p = {.launch = TEST_LAUNCH,.platform_key = platform, .measurement = other,
                                   .instance_key = key, .policy_hash = ph};
     assert_int_equal(ccf_proxy_client_certify(url, &p, 0, &cert, NULL, err, sizeof err),
                      CCF_ERR_DENIED);
@@ -173,7 +177,7 @@ static void test_unreachable(void **state)
     uint8_t ph[32] = {0};
     EVP_PKEY *key = NULL;
     assert_int_equal(ccf_pki_key_new(&key, err, sizeof err), CCF_OK);
-    ccf_proxy_request_params p = {.platform_key = platform, .measurement = measurement,
+    ccf_proxy_request_params p = {.launch = TEST_LAUNCH,.platform_key = platform, .measurement = measurement,
                                   .instance_key = key, .policy_hash = ph};
     /* port 1: nothing listens there, and unprivileged tests cannot bind it */
     assert_int_equal(ccf_proxy_client_certify("127.0.0.1:1", &p, 2000, &cert, NULL, err, sizeof err),

@@ -24,6 +24,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+/* A launch configuration as a sandboxed release runtime states it (attest/launch.h). */
+#define TEST_LAUNCH \
+    "{\"clean_environment\":true,\"debug\":false,\"fuel\":0,\"max_exec_seconds\":600,\"max_file_mib\":0,\"platform\":\"linux\",\"sandbox\":true}"
+
 static char dir[] = "/tmp/ccf-verify-XXXXXX";
 static ccf_proxy *proxy;
 static EVP_PKEY *platform;
@@ -118,7 +122,7 @@ static char *attest_key(const char *text, const int *expiry, EVP_PKEY **key_out)
     assert_true(ccf_sha256(text, strlen(text), ph));
     assert_int_equal(ccf_pki_key_new(&key, err, sizeof err), CCF_OK);
     const char *sans[] = {"127.0.0.1"};
-    ccf_proxy_request_params p = {.platform_key = platform,
+    ccf_proxy_request_params p = {.launch = TEST_LAUNCH,.platform_key = platform,
                                   .measurement = measurement,
                                   .instance_key = key,
                                   .policy_hash = ph,
