@@ -24,16 +24,19 @@
 
 /* ---- responses --------------------------------------------------------------- */
 
-void ccf_ccfaas_respond_error(ccf_http_response *resp, int status, const char *code,
+void ccf_ccfaas_respond_error(ccf_http_response *resp, ccf_err err, const char *code,
                               const char *step, const ccf_policy_errors *errors,
                               const char *fmt, ...)
-{
+                              {
+                              int status = ccf_http_status_of(err);
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
 
+    if (code == NULL)
+        code = ccf_http_code_of(err);
     json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
     if (e != NULL && step != NULL)
         json_object_set_new(e, "step", json_string(step));
@@ -58,24 +61,26 @@ void ccf_ccfaas_respond_error(ccf_http_response *resp, int status, const char *c
         return;
     }
     ccf_http_respond_json(resp, status, body);
+    snprintf(resp->error_code, sizeof resp->error_code, "%s", code); /* for the request log */
 }
 
 void ccf_ccfaas_respond_policy_errors(ccf_http_response *resp, ccf_err rc, const char *what,
                                       const ccf_policy_errors *errors)
 {
     if (rc == CCF_ERR_TOO_LARGE) {
-        ccf_ccfaas_respond_error(resp, 413, "too_large", NULL, NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_TOO_LARGE, NULL, NULL, NULL,
                                  "the %s exceeds %u bytes", what, CCF_POLICY_MAX_BYTES);
         return;
     }
     if (rc != CCF_ERR_INVALID || errors->count == 0) {
-        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "cannot parse the %s: %s",
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INTERNAL, NULL, NULL, NULL,
+                                 "cannot parse the %s: %s",
                                  what, ccf_strerror(rc));
         return;
     }
     const ccf_policy_error *first = &errors->items[0];
     if (first->line > 0) {
-        ccf_ccfaas_respond_error(resp, 400, "invalid_json", NULL, errors,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_json", NULL, errors,
                                  "the %s is not valid JSON: line %d column %d: %s", what,
                                  first->line, first->column, first->message);
         return;
@@ -91,7 +96,8 @@ void ccf_ccfaas_respond_policy_errors(ccf_http_response *resp, ccf_err rc, const
             break;
         off += (size_t)n;
     }
-    ccf_ccfaas_respond_error(resp, 400, "invalid_policy", NULL, errors, "invalid %s: %s%s", what,
+    ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_policy", NULL, errors,
+                             "invalid %s: %s%s", what,
                              msg, errors->truncated ? " (more errors not shown)" : "");
 }
 
@@ -99,13 +105,13 @@ void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const ch
 {
     switch (rc) {
     case CCF_STORE_NOT_FOUND:
-        ccf_ccfaas_respond_error(resp, 404, "not_found", NULL, NULL, "%s", err);
+        ccf_ccfaas_respond_error(resp, CCF_ERR_NOT_FOUND, NULL, NULL, NULL, "%s", err);
         break;
     case CCF_STORE_CONFLICT:
-        ccf_ccfaas_respond_error(resp, 409, "conflict", NULL, NULL, "%s", err);
+        ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, NULL, NULL, NULL, "%s", err);
         break;
     default:
-        ccf_ccfaas_respond_error(resp, 500, "store_failed", NULL, NULL, "%s", err);
+        ccf_ccfaas_respond_error(resp, CCF_ERR_IO, "store_failed", NULL, NULL, "%s", err);
         break;
     }
 }
@@ -126,7 +132,8 @@ static void h_function_post(const ccf_http_request *req, ccf_http_response *resp
         goto out;
     }
     if (!ccf_policy_hash(body, len, hash)) {
-        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "cannot hash the policy");
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INTERNAL, NULL, NULL, NULL,
+                                 "cannot hash the policy");
         goto out;
     }
     ccf_store_rc src = ccf_ccfaas_store_function_add(svc->store, p->function, body, len, hash,
@@ -220,7 +227,7 @@ static ccf_policy *load_function(ccf_ccfaas *svc, const char *name, char hash[65
         !ccf_policy_hash(text, len, hash)) {
         ccf_policy_free(p);
         p = NULL;
-        ccf_ccfaas_respond_error(resp, 500, "store_failed", NULL, NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_IO, "store_failed", NULL, NULL,
                                  "the stored policy of function \"%s\" does not parse", name);
     }
     free(text);
@@ -264,7 +271,7 @@ static void respond_no_file(ccf_http_response *resp, const ccf_policy *p, ccf_st
             break;
         off += (size_t)k;
     }
-    ccf_ccfaas_respond_error(resp, 404, "not_found", NULL, NULL,
+    ccf_ccfaas_respond_error(resp, CCF_ERR_NOT_FOUND, NULL, NULL, NULL,
                              "function \"%s\" has no %s \"%s\" (its %ss: %s)", p->function,
                              kind_what[kind], name, kind_what[kind], n ? names : "none");
 }
@@ -321,11 +328,12 @@ static void h_file_post(const ccf_http_request *req, ccf_http_response *resp, vo
         goto out;
     }
     if (!ccf_sha256_hex(body, len, sha)) {
-        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "cannot hash the upload");
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INTERNAL, NULL, NULL, NULL,
+                                 "cannot hash the upload");
         goto out;
     }
     if (strcasecmp(sha, file_hash(p, kind, (size_t)i)) != 0) {
-        ccf_ccfaas_respond_error(resp, 409, "hash_mismatch", NULL, NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, "hash_mismatch", NULL, NULL,
                                  "the %zu bytes received hash to %s; the policy of function "
                                  "\"%s\" says pi_hash %s for %s \"%s\"",
                                  len, sha, fn, file_hash(p, kind, (size_t)i), kind_what[kind], name);

@@ -43,8 +43,9 @@ struct ccf_ccfaas {
     atomic_ulong instances_ok, instances_failed;
 };
 
-/* {"error":{"code","message"[,"step"][,"errors":[{"path","message"[,"line","column"]}]]}} */
-void ccf_ccfaas_respond_error(ccf_http_response *resp, int status, const char *code,
+/* {"error":{"code","message"[,"step"][,"errors":[{"path","message"[,"line","column"]}]]}}
+ * with the status of err (net/status.h); code NULL = the table's code for err. */
+void ccf_ccfaas_respond_error(ccf_http_response *resp, ccf_err err, const char *code,
                               const char *step, const ccf_policy_errors *errors,
                               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 

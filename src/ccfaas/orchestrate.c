@@ -226,7 +226,7 @@ static bool vaas_create(struct creation *c, ccf_http_response *resp)
      * that is not ours, which must not be deleted. */
     c->at_vaas = true;
     if (ccf_http_call(&req, &reply, err, sizeof err) != CCF_OK) {
-        ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "vaas_failed", step, NULL,
                                  "step '%s' failed: VaaS unreachable: %s", step, err);
         goto out;
     }
@@ -235,11 +235,11 @@ static bool vaas_create(struct creation *c, ccf_http_response *resp)
     if (reply.status != 200) {
         ccf_http_reply_error(reply.body, reply.len, detail, sizeof detail);
         if (reply.status == 409)
-            ccf_ccfaas_respond_error(resp, 409, "conflict", step, NULL,
+            ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, NULL, step, NULL,
                                      "step '%s' failed: VaaS already has an instance \"%s\": %s",
                                      step, c->name, detail);
         else
-            ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
+            ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "vaas_failed", step, NULL,
                                      "step '%s' failed: VaaS answered %ld: %s", step, reply.status,
                                      detail);
         goto out;
@@ -252,20 +252,20 @@ static bool vaas_create(struct creation *c, ccf_http_response *resp)
     if (ih != NULL && strlen(ih) == CCF_SHA256_HEX_LEN)
         snprintf(c->instance_hash, sizeof c->instance_hash, "%s", ih);
     if (policy == NULL || ih == NULL || iid == NULL || strcmp(iid, c->name) != 0) {
-        ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "vaas_failed", step, NULL,
                                  "step '%s' failed: VaaS answered 200 without "
                                  "instance_id \"%s\", instance_hash and policy", step, c->name);
         goto out;
     }
     c->policy_len = json_string_length(json_object_get(j, "policy"));
     if (!ccf_policy_hash(policy, c->policy_len, hash) || strcmp(hash, ih) != 0) {
-        ccf_ccfaas_respond_error(resp, 502, "vaas_failed", step, NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "vaas_failed", step, NULL,
                                  "step '%s' failed: the policy VaaS returned hashes to %s, not "
                                  "its instance_hash %s", step, hash, ih);
         goto out;
     }
     if ((c->policy = malloc(c->policy_len + 1)) == NULL) {
-        ccf_ccfaas_respond_error(resp, 500, "internal", step, NULL, "out of memory");
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INTERNAL, NULL, step, NULL, "out of memory");
         goto out;
     }
     memcpy(c->policy, policy, c->policy_len);
@@ -359,7 +359,8 @@ static bool load_instance(struct creation *c, ccf_http_response *resp)
     ok = true;
     goto out;
 fail:
-    ccf_ccfaas_respond_error(resp, 502, "instance_failed", step, NULL, "step '%s' failed: %s",
+    ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "instance_failed", step, NULL,
+                             "step '%s' failed: %s",
                              step, err);
 out:
     unlink(part);
@@ -411,7 +412,7 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     }
     if (ccf_policy_parse(fn_text, fn_len, CCF_POLICY_PROGRAM, &fn, NULL) != CCF_OK ||
         !ccf_policy_hash(fn_text, fn_len, fn_hash)) {
-        ccf_ccfaas_respond_error(resp, 500, "store_failed", "function", NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_IO, "store_failed", "function", NULL,
                                  "the stored policy of function \"%s\" does not parse",
                                  user->function);
         goto out;
@@ -420,7 +421,7 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     progs = calloc(fn->program_count + 1, sizeof *progs);
     dfs = calloc(fn->data_file_count + 1, sizeof *dfs);
     if (progs == NULL || dfs == NULL) {
-        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "out of memory");
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INTERNAL, NULL, NULL, NULL, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < fn->program_count; i++)
@@ -442,13 +443,14 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     }
     c.reserved = true;
     if (build_vaas_policy(svc, fn, user, &c.vaas_policy) != CCF_OK) {
-        ccf_ccfaas_respond_error(resp, 500, "internal", "build VaaS policy", NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INTERNAL, NULL, "build VaaS policy", NULL,
                                  "cannot build the VaaS policy");
         goto out;
     }
     rc = ccf_policy_parse(c.vaas_policy, strlen(c.vaas_policy), CCF_POLICY_VAAS, &check, &errors);
     if (rc != CCF_OK) {
-        ccf_ccfaas_respond_error(resp, 400, "invalid_policy", "build VaaS policy", &errors,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_policy", "build VaaS policy",
+                                 &errors,
                                  "step 'build VaaS policy' failed: the VaaS policy made from "
                                  "function \"%s\" and this user policy is invalid: %s: %s",
                                  user->function, errors.count ? errors.items[0].path : "",
@@ -461,7 +463,7 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
         (src = ccf_ccfaas_store_instance_set_vaas(svc->store, c.name, c.instance_hash, c.policy,
                                                   c.policy_len, policy_hash, err, sizeof err)) !=
             CCF_STORE_OK) {
-        ccf_ccfaas_respond_error(resp, 500, "store_failed", "store", NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_IO, "store_failed", "store", NULL,
                                  "step 'store' failed: %s", err);
         goto out;
     }
@@ -469,14 +471,14 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
         goto out;
     if ((src = ccf_ccfaas_store_instance_set_ready(svc->store, c.name, err, sizeof err)) !=
         CCF_STORE_OK) {
-        ccf_ccfaas_respond_error(resp, 500, "store_failed", "store", NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_IO, "store_failed", "store", NULL,
                                  "step 'store' failed: %s", err);
         goto out;
     }
     /* the full policy exactly as VaaS produced it: users hash these bytes */
     json_t *ans = json_pack("{s:s, s:s%}", "instance", c.name, "policy", c.policy, c.policy_len);
     if (ans == NULL) {
-        ccf_ccfaas_respond_error(resp, 500, "internal", NULL, NULL, "out of memory");
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INTERNAL, NULL, NULL, NULL, "out of memory");
         goto out;
     }
     ccf_http_respond_json(resp, 200, ans);
@@ -650,12 +652,12 @@ static void h_instance_delete(const ccf_http_request *req, ccf_http_response *re
         return;
     }
     if (strcmp(row.state, "ready") != 0) {
-        ccf_ccfaas_respond_error(resp, 409, "conflict", NULL, NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, NULL, NULL, NULL,
                                  "instance \"%s\" is being created; delete it when its creation "
                                  "has finished or failed", row.name);
     } else if ((vst = vaas_delete(svc, row.name, row.instance_hash, STATUS_TIMEOUT_MS, err,
                                   sizeof err)) != 200 && vst != 404) {
-        ccf_ccfaas_respond_error(resp, 502, "vaas_failed", "VaaS delete", NULL,
+        ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "vaas_failed", "VaaS delete", NULL,
                                  "step 'VaaS delete' failed: %s", err);
     } else {
         forget(svc, row.name, NULL, false);

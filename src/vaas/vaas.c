@@ -385,7 +385,7 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     if (ccf_policy_parse(text, len, CCF_POLICY_VAAS, &vp, &errors) != CCF_OK) {
         json_t *body = ccf_policy_errors_response(&errors, "VaaS policy");
         if (body == NULL)
-            ccf_http_respond_error(resp, 500, "internal", "out of memory");
+            ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "out of memory");
         else
             ccf_http_respond_json(resp, 400, body);
         return;
@@ -396,7 +396,7 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
         id = generated;
     }
     if ((in = calloc(1, sizeof *in)) == NULL) {
-        ccf_http_respond_error(resp, 500, "internal", "out of memory");
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "out of memory");
         goto out;
     }
     snprintf(in->id, sizeof in->id, "%s", id);
@@ -408,20 +408,20 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
         drop(v, old); /* an ended instance's name may be reused */
     else if (old != NULL) {
         pthread_mutex_unlock(&v->lock);
-        ccf_http_respond_error(resp, 409, "conflict", "instance '%s' exists (%s)", id,
-                               state_names[old->state]);
+        ccf_http_respond_err(resp, CCF_ERR_CONFLICT, NULL, "instance '%s' exists (%s)", id,
+                             state_names[old->state]);
         goto out;
     }
     if (!make_room(v)) {
         pthread_mutex_unlock(&v->lock);
-        ccf_http_respond_error(resp, 507, "no_capacity", "too many instances (%d)", MAX_RECORDS);
+        ccf_http_respond_err(resp, CCF_ERR_EXHAUSTED, NULL, "too many instances (%d)", MAX_RECORDS);
         goto out;
     }
     if ((in->port = port_take(v)) == 0) {
         pthread_mutex_unlock(&v->lock);
-        ccf_http_respond_error(resp, 507, "no_free_port",
-                               "no free port in %u-%u for a new instance", v->port_first,
-                               v->port_last);
+        ccf_http_respond_err(resp, CCF_ERR_EXHAUSTED, "no_free_port",
+                             "no free port in %u-%u for a new instance", v->port_first,
+                             v->port_last);
         goto out;
     }
     in->port_held = true;
@@ -435,24 +435,24 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     /* Policy, files, runtime: outside the lock. */
     if (complete_policy(v, text, len, id, in->port, &full, err, sizeof err) != CCF_OK) {
         /* the VaaS policy was valid: a completion that is not is our fault */
-        ccf_http_respond_error(resp, 500, "internal", "%s", err);
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "%s", err);
         goto fail;
     }
     char hash[CCF_SHA256_HEX_LEN + 1];
     if (!ccf_policy_hash(full, strlen(full), hash)) {
-        ccf_http_respond_error(resp, 500, "internal", "cannot hash the policy");
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "cannot hash the policy");
         goto fail;
     }
     if (snprintf(in->dir, sizeof in->dir, "%s/%s", v->vaas_dir, id) >= (int)sizeof in->dir ||
         mkdir(in->dir, 0700) != 0) {
-        ccf_http_respond_error(resp, 500, "internal", "cannot create %s: %s", in->dir,
-                               strerror(errno));
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "cannot create %s: %s", in->dir,
+                             strerror(errno));
         in->dir[0] = '\0';
         goto fail;
     }
     snprintf(path, sizeof path, "%s/policy.json", in->dir);
     if (write_file(path, full, err, sizeof err) != CCF_OK) {
-        ccf_http_respond_error(resp, 500, "internal", "%s", err);
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "%s", err);
         goto fail;
     }
     snprintf(listen, sizeof listen, "%s:%u", v->bind_addr, in->port);
@@ -461,7 +461,8 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     ccf_vaas_proc *proc = NULL;
     if (v->backend->start(&v->bcfg, &l, &proc, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "vaas: instance %s failed to start: %s\n", id, err);
-        ccf_http_respond_error(resp, 502, "runtime_failed", "instance '%s': %s", id, err);
+        ccf_http_respond_err(resp, CCF_ERR_UPSTREAM, "runtime_failed", "instance '%s': %s", id,
+                             err);
         goto fail;
     }
 
@@ -477,7 +478,7 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
                              "policy", in->policy);
     pthread_mutex_unlock(&v->lock);
     if (body == NULL)
-        ccf_http_respond_error(resp, 500, "internal", "out of memory");
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "out of memory");
     else
         ccf_http_respond_json(resp, 200, body);
     in = NULL;
@@ -510,7 +511,7 @@ static void handle_list(const ccf_http_request *req, ccf_http_response *resp, vo
     pthread_mutex_unlock(&v->lock);
     json_t *body = arr ? json_pack("{s:o}", "instances", arr) : NULL;
     if (body == NULL)
-        ccf_http_respond_error(resp, 500, "internal", "out of memory");
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "out of memory");
     else
         ccf_http_respond_json(resp, 200, body);
 }
@@ -525,9 +526,9 @@ static void handle_get(const ccf_http_request *req, ccf_http_response *resp, voi
     json_t *body = in != NULL ? status_json(v, in) : NULL;
     pthread_mutex_unlock(&v->lock);
     if (in == NULL)
-        ccf_http_respond_error(resp, 404, "not_found", "no instance '%s'", name);
+        ccf_http_respond_err(resp, CCF_ERR_NOT_FOUND, NULL, "no instance '%s'", name);
     else if (body == NULL)
-        ccf_http_respond_error(resp, 500, "internal", "out of memory");
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "out of memory");
     else
         ccf_http_respond_json(resp, 200, body);
 }
@@ -539,9 +540,9 @@ static void handle_delete(const ccf_http_request *req, ccf_http_response *resp, 
     const char *id = ccf_http_request_query(req, "instance_id");
     const char *hash = ccf_http_request_query(req, "instance_hash");
     if (id == NULL || hash == NULL) {
-        ccf_http_respond_error(resp, 400, "bad_request",
-                               "DELETE /veracruz/%s needs the query parameters instance_id and "
-                               "instance_hash", name);
+        ccf_http_respond_err(resp, CCF_ERR_INVALID, NULL,
+                             "DELETE /veracruz/%s needs the query parameters instance_id and "
+                             "instance_hash", name);
         return;
     }
     pthread_mutex_lock(&v->lock);
@@ -549,20 +550,20 @@ static void handle_delete(const ccf_http_request *req, ccf_http_response *resp, 
     struct instance *in = find(v, name);
     if (in == NULL) {
         pthread_mutex_unlock(&v->lock);
-        ccf_http_respond_error(resp, 404, "not_found", "no instance '%s'", name);
+        ccf_http_respond_err(resp, CCF_ERR_NOT_FOUND, NULL, "no instance '%s'", name);
         return;
     }
     if (strcmp(id, in->id) != 0 || strcmp(hash, in->hash) != 0) {
         pthread_mutex_unlock(&v->lock);
-        ccf_http_respond_error(resp, 403, "mismatch",
-                               "instance_id and instance_hash must both match instance '%s'",
-                               name);
+        ccf_http_respond_err(resp, CCF_ERR_DENIED, "mismatch",
+                             "instance_id and instance_hash must both match instance '%s'",
+                             name);
         return;
     }
     if (in->state == ST_STARTING || in->state == ST_STOPPING) {
         pthread_mutex_unlock(&v->lock);
-        ccf_http_respond_error(resp, 409, "conflict", "instance '%s' is %s; try again", name,
-                               state_names[in->state]);
+        ccf_http_respond_err(resp, CCF_ERR_CONFLICT, NULL, "instance '%s' is %s; try again", name,
+                             state_names[in->state]);
         return;
     }
     ccf_vaas_proc *proc = in->proc;
