@@ -18,6 +18,10 @@ static bool platform_of(const char *name, ccf_runtime_platform *out)
 
 ccf_err ccf_launch_encode(const ccf_launch *l, char **out)
 {
+    *out = NULL;
+    /* JSON integers here are signed 64-bit: larger values could not be read back */
+    if (l->fuel > INT64_MAX || l->max_exec_seconds > INT64_MAX || l->max_file_mib > INT64_MAX)
+        return CCF_ERR_INVALID;
     json_t *o = json_pack("{s:b,s:b,s:I,s:I,s:I,s:s,s:b}", "clean_environment",
                           l->clean_environment, "debug", l->debug, "fuel", (json_int_t)l->fuel,
                           "max_exec_seconds", (json_int_t)l->max_exec_seconds, "max_file_mib",

@@ -35,7 +35,8 @@ typedef struct {
     uint64_t max_file_mib;
 } ccf_launch;
 
-/* The wire form (NUL-terminated; the caller frees). */
+/* The wire form (NUL-terminated; the caller frees). CCF_ERR_INVALID when a
+ * number exceeds INT64_MAX (JSON integers are read back as signed 64-bit). */
 ccf_err ccf_launch_encode(const ccf_launch *l, char **out) __attribute__((warn_unused_result));
 /* Parses the wire form strictly (untrusted: bounded, every member required,
  * no others). */

@@ -1,121 +1,146 @@
 /* `ccfaas client`: the data owner's and result reader's tool (veracruz-client
  * flags). Verifies the instance before sending anything. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/x509.h>
 
+#include "attest/pki.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "client/client.h"
+#include "client/expect.h"
+#include "client/trust_file.h"
+#include "common/file.h"
+#include "policy/rights.h"
 
-static const char client_usage[] =
-    "usage: ccfaas client POLICY --identity CERT --key KEY [--program NAME=PATH]...\n"
-    "                     [--data NAME=PATH]... [--compute PROGRAM]... [--result NAME=PATH]...\n"
-    "                     [--shutdown | --no-shutdown] [--quiet]\n"
-    "       ccfaas client verify POLICY --identity CERT --key KEY\n"
-    "\n"
-    "Talks to the instance of a full POLICY (at its veracruz_server_url) as one identity.\n"
-    "Before sending anything it verifies the instance: certificate chain to the policy's\n"
-    "proxy_service_cert, runtime measurement = runtime_manager_hash_*, policy hash =\n"
-    "SHA-256 of POLICY, certificate unexpired. Then, in this order:\n"
-    "  --program NAME=PATH   upload a program (must hash to its pi_hash)\n"
-    "  --data NAME=PATH      upload a data file (PATH - = stdin)\n"
-    "  --compute PROGRAM     execute a program\n"
-    "  --result NAME=PATH    save file NAME to PATH (- = stdout); when NAME is a program\n"
-    "                        of the policy: execute it, then save its `output`\n"
-    "  --shutdown            end the instance afterwards (default: --no-shutdown)\n"
-    "  --quiet               no progress messages\n"
-    "  --url URL             connect here instead of the policy's veracruz_server_url\n"
-    "Exit status: 0 success, 1 a check, transfer or computation failed, 2 usage error.\n";
-
-struct pair {
-    const char *name, *path;
-};
+#define CLIENT_ABOUT                                                                          \
+    "Talks to the instance of a full POLICY (at its veracruz_server_url) as one identity.\n"     \
+    "Before sending anything it verifies the instance against YOUR trust configuration\n"       \
+    "(--trust, docs/trust.md), never against anchors the policy names: the policy's\n"          \
+    "proxy_service_cert and runtime_manager_hash_* must be trusted, the certificate chain\n"     \
+    "ends at that CA, the runtime measurement and the launch configuration (sandbox, debug,\n"  \
+    "platform) are acceptable, policy hash = SHA-256 of POLICY, certificate unexpired. With\n"  \
+    "--expect it also checks that POLICY grants exactly what your user policy asked and that\n" \
+    "the function's programs are the ones you know. Then, in this order: programs, data,\n"    \
+    "computations, results. `ccfaas client verify POLICY ...` only verifies and shows who\n"   \
+    "can read what you write.\n"
 
 struct client_args {
-    const char *policy, *cert, *key, *url;
-    struct pair *programs, *data, *results;
-    const char **computes;
-    size_t nprograms, ndata, nresults, ncomputes;
+    const char *policy, *cert, *key, *url, *trust, *expect, *function_policy;
+    ccf_opt_list programs, data, results, computes;
+    ccf_opt_args pos;
     bool shutdown, quiet, verify_only;
 };
 
-static int usage_error(const char *msg, const char *arg)
+static int parse_args(int argc, char **argv, struct client_args *a, ccf_opt *opts)
 {
-    fprintf(stderr, "ccfaas client: %s%s (see `ccfaas client --help`)\n", msg, arg);
-    return CCF_EXIT_USAGE;
-}
-
-static int parse_pair(const char *flag, const char *v, struct pair *out)
-{
-    const char *eq = strchr(v, '=');
-    if (eq == NULL || eq == v || eq[1] == '\0')
-        return usage_error("needs NAME=PATH: ", flag);
-    out->name = strndup(v, (size_t)(eq - v));
-    out->path = eq + 1;
-    return out->name ? -1 : CCF_EXIT_FAIL;
-}
-
-static int parse_args(int argc, char **argv, struct client_args *a)
-{
-    int rc;
-    memset(a, 0, sizeof *a);
-    a->programs = calloc((size_t)argc, sizeof *a->programs);
-    a->data = calloc((size_t)argc, sizeof *a->data);
-    a->results = calloc((size_t)argc, sizeof *a->results);
-    a->computes = calloc((size_t)argc, sizeof *a->computes);
-    if (!a->programs || !a->data || !a->results || !a->computes)
-        return CCF_EXIT_FAIL;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            fputs(client_usage, stdout);
-            return CCF_EXIT_OK;
-        } else if (strcmp(s, "verify") == 0 && a->policy == NULL && !a->verify_only) {
-            a->verify_only = true; /* the subcommand: the first word that is not an option */
-        } else if (strcmp(s, "--shutdown") == 0) {
-            a->shutdown = true;
-        } else if (strcmp(s, "--no-shutdown") == 0) {
-            a->shutdown = false;
-        } else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) {
-            a->quiet = true;
-        } else if (s[0] != '-') {
-            if (a->policy != NULL)
-                return usage_error("more than one POLICY: ", s);
-            a->policy = s;
-        } else if (v == NULL) {
-            return usage_error("a value is missing after ", s);
-        } else {
-            i++;
-            if (strcmp(s, "--identity") == 0)
-                a->cert = v;
-            else if (strcmp(s, "--key") == 0)
-                a->key = v;
-            else if (strcmp(s, "--url") == 0)
-                a->url = v;
-            else if (strcmp(s, "--program") == 0) {
-                if ((rc = parse_pair(s, v, &a->programs[a->nprograms++])) >= 0)
-                    return rc;
-            } else if (strcmp(s, "--data") == 0) {
-                if ((rc = parse_pair(s, v, &a->data[a->ndata++])) >= 0)
-                    return rc;
-            } else if (strcmp(s, "--result") == 0) {
-                if ((rc = parse_pair(s, v, &a->results[a->nresults++])) >= 0)
-                    return rc;
-            } else if (strcmp(s, "--compute") == 0) {
-                a->computes[a->ncomputes++] = v;
-            } else {
-                return usage_error("unknown option ", s);
-            }
-        }
-    }
-    if (a->policy == NULL)
-        return usage_error("no POLICY given", "");
+    static const ccf_opt_cmd cmd = {
+        .cmd = "client", .args = "[verify] POLICY", .min_args = 1, .max_args = 2,
+        .about = CLIENT_ABOUT,
+        .epilog = "Exit status: 0 success, 1 a check, transfer or computation failed, 2 usage "
+                  "error.\n",
+        .bare_names = true};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, &a->pos);
+    if (rc >= 0)
+        return rc;
+    if (a->pos.count == 2 && strcmp(a->pos.items[0], "verify") != 0)
+        return ccf_opt_error(&cmd, "more than one POLICY: %s", a->pos.items[1]);
+    a->verify_only = a->pos.count == 2;
+    a->policy = a->pos.items[a->pos.count - 1];
     if (a->cert == NULL || a->key == NULL)
-        return usage_error("--identity CERT and --key KEY are required", "");
+        return ccf_opt_error(&cmd, "--identity CERT and --key KEY are required");
+    if (a->function_policy != NULL && a->expect == NULL)
+        return ccf_opt_error(&cmd, "--function-policy needs --expect USER_POLICY");
     return -1;
+}
+
+/* NAME=PATH of a pair list item (checked by the parser) into its parts;
+ * name is written into buf. */
+static const char *pair(const char *item, char *buf, size_t size)
+{
+    const char *eq = strchr(item, '=');
+    snprintf(buf, size, "%.*s", (int)(eq - item), item);
+    return eq + 1;
+}
+
+/* Reads and parses a policy file of a kind; prints what is wrong. */
+static ccf_policy *load_policy(const char *path, ccf_policy_kind kind, const char *flag)
+{
+    char *text = NULL, err[600];
+    size_t len = 0;
+    ccf_policy *p = NULL;
+    ccf_policy_errors pe;
+    if (ccf_file_read(path, CCF_POLICY_MAX_BYTES, &text, &len, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas client: %s %s: %s\n", flag, path, err);
+        return NULL;
+    }
+    if (ccf_policy_parse(text, len, kind, &p, &pe) != CCF_OK)
+        fprintf(stderr, "ccfaas client: %s %s is not a valid %s policy: %s%s%s\n", flag, path,
+                ccf_policy_kind_name(kind), pe.count ? pe.items[0].path : "",
+                pe.count ? ": " : "", pe.count ? pe.items[0].message : "");
+    free(text);
+    return p;
+}
+
+/* The policy identity whose certificate is the file cert_path, or -1. */
+static long own_identity(const ccf_policy *p, const char *cert_path)
+{
+    X509 *mine = NULL;
+    char err[200];
+    long found = -1;
+    if (ccf_pki_cert_read(cert_path, &mine, err, sizeof err) != CCF_OK)
+        return -1;
+    for (size_t i = 0; i < p->identity_count && found < 0; i++) {
+        X509 *x = NULL;
+        const char *pem = p->identities[i].certificate;
+        if (ccf_pki_cert_from_pem(pem, strlen(pem), &x, err, sizeof err) == CCF_OK &&
+            X509_cmp(x, mine) == 0)
+            found = (long)i;
+        X509_free(x);
+    }
+    X509_free(mine);
+    return found;
+}
+
+/* For every file this identity may write: every identity and program that can
+ * read it (what the data owner must agree to before uploading). */
+static void show_readers(const ccf_policy *p, long me)
+{
+    const uint32_t rd = CCF_FD_READ;
+    printf("\nWho can read what you can write:\n");
+    if (me < 0) {
+        printf("  (your certificate is not one of the policy's identities)\n");
+        return;
+    }
+    const ccf_file_rights *mine = &p->identities[me].rights;
+    size_t shown = 0;
+    for (size_t f = 0; f < mine->count; f++) {
+        const char *name = mine->items[f].file_name;
+        if (!(mine->items[f].rights & CCF_FD_WRITE))
+            continue;
+        shown++;
+        printf("  %s:", name);
+        size_t n = 0;
+        for (size_t i = 0; i < p->identity_count; i++) {
+            if (ccf_file_rights_lookup(&p->identities[i].rights, name) & rd)
+                printf("%s identity %" PRId64 " (%s)%s", n++ ? "," : "", p->identities[i].id,
+                       p->identities[i].subject ? p->identities[i].subject : "?",
+                       (long)i == me ? " = you" : "");
+        }
+        for (size_t i = 0; i < p->program_count; i++) {
+            if (ccf_file_rights_lookup(&p->programs[i].rights, name) & rd)
+                printf("%s program %s", n++ ? "," : "", p->programs[i].program_file_name);
+        }
+        printf("%s\n", n ? "" : " nobody");
+    }
+    if (shown == 0)
+        printf("  (you may write no file)\n");
 }
 
 static bool is_program(const ccf_policy *p, const char *name)
@@ -147,15 +172,15 @@ static int run_compute(ccf_client *c, const char *program, bool quiet)
     return CCF_EXIT_OK;
 }
 
-static int upload_all(ccf_client *c, const char *what, const struct pair *files, size_t n,
-                      bool quiet)
+static int upload_all(ccf_client *c, const char *what, const ccf_opt_list *files, bool quiet)
 {
-    char err[600];
-    for (size_t i = 0; i < n; i++) {
+    char err[600], name[256];
+    for (size_t i = 0; i < files->count; i++) {
+        const char *path = pair(files->items[i], name, sizeof name);
         if (!quiet)
-            fprintf(stderr, "Uploading %s%s from %s\n", what, files[i].name, files[i].path);
-        if (ccf_client_put(c, files[i].name, files[i].path, false, err, sizeof err) != CCF_OK) {
-            fprintf(stderr, "ccfaas client: upload %s: %s\n", files[i].name, err);
+            fprintf(stderr, "Uploading %s%s from %s\n", what, name, path);
+        if (ccf_client_put(c, name, path, false, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas client: upload %s: %s\n", name, err);
             return CCF_EXIT_FAIL;
         }
     }
@@ -164,23 +189,81 @@ static int upload_all(ccf_client *c, const char *what, const struct pair *files,
 
 int ccf_cmd_client(int argc, char **argv)
 {
-    struct client_args a;
+    struct client_args a = {0};
+    ccf_opt opts[] = {
+        {.name = "identity", .kind = CCF_OPT_STRING, .dest = &a.cert, .value = "CERT",
+         .help = "your identity's certificate (PEM), one of the policy's identities"},
+        {.name = "key", .kind = CCF_OPT_STRING, .dest = &a.key, .value = "KEY",
+         .help = "its private key (PEM)"},
+        {.name = "program", .kind = CCF_OPT_PAIR, .dest = &a.programs, .value = "NAME=PATH",
+         .help = "upload a program (must hash to its pi_hash)"},
+        {.name = "data", .kind = CCF_OPT_PAIR, .dest = &a.data, .value = "NAME=PATH",
+         .help = "upload a data file (PATH - = stdin)"},
+        {.name = "compute", .kind = CCF_OPT_LIST, .dest = &a.computes, .value = "PROGRAM",
+         .help = "execute a program"},
+        {.name = "result", .kind = CCF_OPT_PAIR, .dest = &a.results, .value = "NAME=PATH",
+         .help = "save file NAME to PATH (- = stdout); when NAME is a program\nof the policy: "
+                 "execute it, then save its `output`"},
+        {.name = "shutdown", .kind = CCF_OPT_FLAG, .dest = &a.shutdown,
+         .help = "end the instance afterwards"},
+        {.name = "no-shutdown", .kind = CCF_OPT_FLAG, .dest = &a.shutdown, .clear = true,
+         .help = "leave the instance running (the default)"},
+        {.name = "quiet", .short_name = 'q', .kind = CCF_OPT_FLAG, .dest = &a.quiet,
+         .help = "no progress messages"},
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL",
+         .help = "connect here instead of the policy's veracruz_server_url"},
+        {.name = "trust", .kind = CCF_OPT_STRING, .dest = &a.trust, .value = "FILE",
+         .help = "your trust configuration (default $CCFAAS_TRUST, else\n"
+                 "~/.config/ccfaas/trust.json; `ccfaas trust --help`)"},
+        {.name = "expect", .kind = CCF_OPT_STRING, .dest = &a.expect, .value = "USER_POLICY",
+         .help = "refuse unless POLICY grants exactly what this user policy asked\n(plus a "
+                 "write-only loader) and runs the function's known programs"},
+        {.name = "function-policy", .kind = CCF_OPT_STRING, .dest = &a.function_policy,
+         .value = "FILE", .help = "with --expect: the function's programs must be this program "
+                                  "policy's\n(default: as first seen, in known_functions.json)"},
+        {0}};
     ccf_client *c = NULL;
+    ccf_trust *trust = NULL;
+    ccf_policy *user = NULL, *fnp = NULL;
     ccf_verify_result vr;
-    char err[600];
-    int rc = parse_args(argc, argv, &a);
+    char err[1200], trust_path[4096], name[256];
+    int rc = parse_args(argc, argv, &a, opts);
 
     if (rc >= 0)
         goto out;
     rc = CCF_EXIT_FAIL;
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* the user's own anchors, never the policy's */
+    if (ccf_trust_file_path(a.trust, trust_path, sizeof trust_path, err, sizeof err) != CCF_OK ||
+        ccf_trust_file_load(trust_path, &trust, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas client: %s\n", err);
+        goto out;
+    }
     ccf_client_config cfg = {.policy_path = a.policy, .cert_path = a.cert, .key_path = a.key,
-                             .url = a.url, .progress = !a.quiet && isatty(STDERR_FILENO)};
+                             .url = a.url, .progress = !a.quiet && isatty(STDERR_FILENO),
+                             .trust = trust};
     if (ccf_client_open(&cfg, &c, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas client: %s\n", err);
         goto out;
     }
     const ccf_policy *p = ccf_client_policy(c);
+    if (a.expect != NULL) {
+        char known[4200];
+        bool first = false;
+        if ((user = load_policy(a.expect, CCF_POLICY_USER, "--expect")) == NULL ||
+            (a.function_policy != NULL &&
+             (fnp = load_policy(a.function_policy, CCF_POLICY_PROGRAM, "--function-policy")) ==
+                 NULL))
+            goto out;
+        if (ccf_expect_known_path(trust_path, known, sizeof known) != CCF_OK ||
+            ccf_expect_check(p, user, fnp, known, &first, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas client: %s\n", err);
+            goto out;
+        }
+        if (first && !a.quiet)
+            fprintf(stderr, "First use of function %s: its programs are recorded in %s\n",
+                    user->function, known);
+    }
     if (!a.quiet)
         fprintf(stderr, "Loaded policy %s %s\nConnecting to %s\n", a.policy,
                 ccf_client_policy_hash(c), a.url ? a.url : p->veracruz_server_url);
@@ -194,19 +277,29 @@ int ccf_cmd_client(int argc, char **argv)
         struct tm tm;
         ccf_hex_encode(vr.measurement, sizeof vr.measurement, mhex);
         strftime(until, sizeof until, "%Y-%m-%d %H:%M UTC", gmtime_r(&vr.not_after, &tm));
-        if (a.verify_only)
-            printf("Verified the instance:\n"
-                   "  certificate chain  ends at the policy's proxy_service_cert\n"
-                   "  runtime            %s, measurement %s = runtime_manager_hash_%s\n"
+        if (a.verify_only) {
+            printf("Verified the instance against your trust configuration %s:\n"
+                   "  certificate chain  ends at the policy's proxy_service_cert, a CA you trust\n"
+                   "  runtime            %s, measurement %s = runtime_manager_hash_%s, trusted\n"
                    "  policy hash        %s = SHA-256 of %s\n"
                    "  certificate        valid until %s\n",
-                   ccf_runtime_platform_name(vr.platform), mhex,
+                   trust_path, ccf_runtime_platform_name(vr.platform), mhex,
                    ccf_runtime_platform_name(vr.platform), ccf_client_policy_hash(c), a.policy,
                    until);
-        else
+            if (vr.has_launch)
+                printf("  launch             sandbox %s, debug %s, fuel %s, execution deadline "
+                       "%" PRIu64 " s%s\n",
+                       vr.launch.sandbox ? "on" : "OFF", vr.launch.debug ? "ON" : "off",
+                       vr.launch.fuel ? "limited" : "unlimited", vr.launch.max_exec_seconds,
+                       vr.launch.max_exec_seconds ? "" : " (none)");
+            if (a.expect != NULL)
+                printf("  expectations       the policy grants what %s asked; the function's "
+                       "programs are the known ones\n", a.expect);
+        } else {
             fprintf(stderr, "Verified the instance: %s runtime %.12s..., policy hash matches, "
                             "certificate valid until %s\n",
                     ccf_runtime_platform_name(vr.platform), mhex, until);
+        }
         if (vr.development_platform)
             fprintf(a.verify_only ? stdout : stderr, "WARNING: %s\n", CCF_VERIFY_DEV_NOTICE);
     }
@@ -214,27 +307,29 @@ int ccf_cmd_client(int argc, char **argv)
         /* what the verified policy lets happen to the data: the programs (by hash) and rights */
         printf("\nThe instance enforces this policy:\n");
         ccf_cli_policy_show(a.policy, p, ccf_client_policy_hash(c));
+        show_readers(p, own_identity(p, a.cert));
         rc = CCF_EXIT_OK;
         goto out;
     }
-    if (upload_all(c, "program ", a.programs, a.nprograms, a.quiet) != CCF_EXIT_OK ||
-        upload_all(c, "", a.data, a.ndata, a.quiet) != CCF_EXIT_OK)
+    if (upload_all(c, "program ", &a.programs, a.quiet) != CCF_EXIT_OK ||
+        upload_all(c, "", &a.data, a.quiet) != CCF_EXIT_OK)
         goto out;
-    for (size_t i = 0; i < a.ncomputes; i++) {
-        if (run_compute(c, a.computes[i], a.quiet) != CCF_EXIT_OK)
+    for (size_t i = 0; i < a.computes.count; i++) {
+        if (run_compute(c, a.computes.items[i], a.quiet) != CCF_EXIT_OK)
             goto out;
     }
-    for (size_t i = 0; i < a.nresults; i++) {
-        const char *name = a.results[i].name;
+    for (size_t i = 0; i < a.results.count; i++) {
+        const char *path = pair(a.results.items[i], name, sizeof name);
+        const char *file = name;
         if (is_program(p, name)) { /* the spec's usage: run it, then read `output` */
             if (run_compute(c, name, a.quiet) != CCF_EXIT_OK)
                 goto out;
-            name = "output";
+            file = "output";
         }
         if (!a.quiet)
-            fprintf(stderr, "Reading <instance>/%s into %s\n", name, a.results[i].path);
-        if (ccf_client_get(c, name, a.results[i].path, err, sizeof err) != CCF_OK) {
-            fprintf(stderr, "ccfaas client: read %s: %s\n", name, err);
+            fprintf(stderr, "Reading <instance>/%s into %s\n", file, path);
+        if (ccf_client_get(c, file, path, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas client: read %s: %s\n", file, err);
             goto out;
         }
     }
@@ -249,16 +344,11 @@ int ccf_cmd_client(int argc, char **argv)
     rc = CCF_EXIT_OK;
 out:
     ccf_client_free(c);
-    for (size_t i = 0; i < a.nprograms; i++)
-        free((char *)a.programs[i].name);
-    for (size_t i = 0; i < a.ndata; i++)
-        free((char *)a.data[i].name);
-    for (size_t i = 0; i < a.nresults; i++)
-        free((char *)a.results[i].name);
-    free(a.programs);
-    free(a.data);
-    free(a.results);
-    free(a.computes);
+    ccf_trust_free(trust);
+    ccf_policy_free(user);
+    ccf_policy_free(fnp);
+    ccf_opt_args_free(&a.pos);
+    ccf_opt_lists_free(opts);
     curl_global_cleanup();
     return rc;
 }

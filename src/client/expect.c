@@ -270,7 +270,8 @@ static void diff_list(struct findings *f, json_t *known, json_t *seen, const cha
         const char *h1 = json_string_value(json_object_get(s, "pi_hash"));
         if (strcmp(h0, h1) != 0)
             add(f, "%s %s: pi_hash was %.16s..., is %.16s...", what, name, h0, h1);
-        if (!json_equal(json_object_get(e, "file_rights"), json_object_get(s, "file_rights")))
+        json_t *r0 = json_object_get(e, "file_rights"), *r1 = json_object_get(s, "file_rights");
+        if ((r0 != NULL || r1 != NULL) && !json_equal(r0, r1))
             add(f, "%s %s: its file rights changed", what, name);
     }
     json_array_foreach(seen, i, e) {
@@ -280,6 +281,30 @@ static void diff_list(struct findings *f, json_t *known, json_t *seen, const cha
     }
 }
 
+/* A pin's shape: {"programs":[{program_file_name, pi_hash, ...}],
+ * "data_files":[{data_file, pi_hash}]} with string names and hashes (a known
+ * pin comes from a file the user may have edited). */
+static bool entries_ok(json_t *a, const char *key)
+{
+    size_t i;
+    json_t *e;
+    if (!json_is_array(a))
+        return false;
+    json_array_foreach(a, i, e) {
+        if (!json_is_string(json_object_get(e, key)) ||
+            !json_is_string(json_object_get(e, "pi_hash")))
+            return false;
+    }
+    return true;
+}
+
+static bool pin_ok(json_t *pin)
+{
+    return json_is_object(pin) &&
+           entries_ok(json_object_get(pin, "programs"), "program_file_name") &&
+           entries_ok(json_object_get(pin, "data_files"), "data_file");
+}
+
 ccf_err ccf_expect_pin_compare(const char *known, const char *seen, char *err, size_t err_size)
 {
     struct findings f = {err, err_size, 0, 0};
@@ -287,8 +312,10 @@ ccf_err ccf_expect_pin_compare(const char *known, const char *seen, char *err, s
     ccf_err rc;
     if (err_size > 0)
         err[0] = '\0';
-    if (!json_is_object(k) || !json_is_object(s)) {
-        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "unreadable function pin");
+    if (!pin_ok(k) || !pin_ok(s)) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID,
+                      "unreadable function pin (expected programs and data_files with names and "
+                      "pi_hash)");
         goto out;
     }
     diff_list(&f, json_object_get(k, "programs"), json_object_get(s, "programs"),

@@ -15,6 +15,11 @@ e2e_setup() {
     proxy=$(grep -o 'http://[0-9.:]*' "$tmp/proxy.out" | head -1)
     [ -n "$proxy" ] || { echo "FAIL: proxy did not start"; cat "$tmp/proxy.err"; exit 1; }
     ca=$tmp/px/proxy-ca.crt
+    # the clients' own anchors (docs/trust.md): this proxy's CA and this runtime, on the
+    # development platform; tests that need another trust pass --trust
+    "$ccfaas" trust add --trust "$tmp/trust.json" --ca "$ca" --runtime "$runtime" \
+        --allow development-platform >/dev/null || { echo "FAIL: ccfaas trust add"; exit 1; }
+    export CCFAAS_TRUST=$tmp/trust.json
 }
 e2e_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 check() { # NAME CONDITION-EXIT-STATUS DETAIL
