@@ -474,15 +474,20 @@ int ccf_cmd_demo(int argc, char **argv)
            DEMO_SLOPE, DEMO_INTERCEPT, DEMO_NOISE, DEMO_NOISE);
     char data_arg[64];
     snprintf(data_arg, sizeof data_arg, "input-0=%s", csv);
+    /* the client trusts what `up` wrote for this host (data/trust.json), not the policy;
+     * the data owner also checks the policy grants what user-policy.json asked */
     if (run(ccf_cmd_client, (const char *const[]){"client", "instance-policy.json", "--identity",
                                                   "data-owner.crt", "--key", "data-owner.key",
-                                                  "--data", data_arg, NULL}) != 0)
+                                                  "--trust", "data/trust.json", "--expect",
+                                                  "user-policy.json", "--data", data_arg,
+                                                  NULL}) != 0)
         goto out;
 
     step("6. The result reader runs the function and reads `output`");
     if (run(ccf_cmd_client, (const char *const[]){"client", "instance-policy.json", "--identity",
                                                   "result-reader.crt", "--key",
-                                                  "result-reader.key", "--result",
+                                                  "result-reader.key", "--trust",
+                                                  "data/trust.json", "--result",
                                                   "linear-regression.wasm=result.json",
                                                   NULL}) != 0)
         goto out;

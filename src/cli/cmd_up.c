@@ -13,7 +13,11 @@
 
 #include <curl/curl.h>
 
+#include <openssl/x509.h>
+
 #include "attest/evidence.h"
+#include "attest/pki.h"
+#include "client/trust_file.h"
 #include "proxy/proxy.h"
 #include "ccfaas/ccfaas.h"
 #include "cli/commands.h"
@@ -90,6 +94,43 @@ void ccf_cli_up_stop(struct up *u)
     memset(u, 0, sizeof *u);
 }
 
+/* DATA_DIR/trust.json: what a client must trust to use this host's instances.
+ * Added to, never narrowed: a user may have added their own entries. */
+static ccf_err write_trust(const struct up_opts *o, struct up *u,
+                           const uint8_t measurement[CCF_SHA256_LEN], char *err, size_t err_size)
+{
+    const char *ca_pem = ccf_proxy_ca_pem(u->proxy);
+    X509 *ca = NULL;
+    ccf_trust *t = NULL;
+    uint8_t h[CCF_SHA256_LEN];
+    unsigned int n = 0;
+    bool added;
+    char detail[300];
+    ccf_err rc;
+    if (snprintf(u->trust_path, sizeof u->trust_path, "%s/trust.json", o->data_dir) >=
+        (int)sizeof u->trust_path)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "data directory path too long");
+    if ((rc = ccf_pki_cert_from_pem(ca_pem, strlen(ca_pem), &ca, detail, sizeof detail)) != CCF_OK ||
+        X509_digest(ca, EVP_sha256(), h, &n) != 1 || n != CCF_SHA256_LEN) {
+        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "trust file: the proxy CA: %s", detail);
+        goto out;
+    }
+    if ((rc = ccf_trust_file_load_or_new(u->trust_path, &t, err, err_size)) != CCF_OK)
+        goto out;
+    if ((rc = ccf_trust_add_ca(t, h, "ccfaas up: proxy attestation CA", &added)) != CCF_OK ||
+        (rc = ccf_trust_add_measurement(t, CCF_RUNTIME_LINUX, measurement, u->runtime, &added)) !=
+            CCF_OK) {
+        ccf_errf(err, err_size, rc, "trust file: cannot add entries");
+        goto out;
+    }
+    t->allow_development_platform = true; /* this host has no TEE: say so, once, here */
+    rc = ccf_trust_file_save(u->trust_path, t, err, err_size);
+out:
+    ccf_trust_free(t);
+    X509_free(ca);
+    return rc;
+}
+
 /* Creates, mounts and (when `listen`) starts the three services in order:
  * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL. On failure
  * everything made so far is stopped and freed. */
@@ -116,7 +157,8 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
         ccf_errf(err, err_size, rc, "proxy: cannot add routes");
         goto fail;
     }
-    if ((rc = start_server(o, u, SVC_PROXY, listen, err, err_size)) != CCF_OK)
+    if ((rc = start_server(o, u, SVC_PROXY, listen, err, err_size)) != CCF_OK ||
+        (rc = write_trust(o, u, measurement, err, err_size)) != CCF_OK)
         goto fail;
 
     snprintf(u->key_path, sizeof u->key_path, "%s/%s", o->data_dir, CCF_PLATFORM_KEY_FILE);
@@ -278,6 +320,8 @@ void ccf_cli_up_print_urls(const struct up_opts *o, const struct up *u, const ch
     char real[PATH_MAX];
     printf("%sruntime: %s\n", indent, realpath(u->runtime, real) ? real : u->runtime);
     printf("%splatform: linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n", indent);
+    printf("%strust:   %s   (the CA and runtime a client must trust here: export "
+           "CCFAAS_TRUST=%s, or ccfaas client --trust)\n", indent, u->trust_path, u->trust_path);
 }
 
 int ccf_cmd_up(int argc, char **argv)

@@ -34,13 +34,16 @@ struct up {
     char hostport[SVC_COUNT][300];
     char runtime[PATH_MAX + 64];
     char key_path[PATH_MAX + 64];
+    char trust_path[PATH_MAX + 64]; /* DATA_DIR/trust.json for this local platform */
 };
 
 /* `ccfaas up`'s defaults: ./ccfaas-data, 127.0.0.1, ports 3010/5000/5010,
  * instance ports 3014-3113. */
 void ccf_cli_up_defaults(struct up_opts *o);
 /* Creates, mounts and (when `listen`) starts the three services in order:
- * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL. On failure
+ * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL; writes (or adds
+ * to) DATA_DIR/trust.json: the proxy's CA, the runtime's measurement and the
+ * development platform, the anchors a client of this host needs. On failure
  * everything made so far is stopped and freed. CCF_ERR_UNSUPPORTED when
  * bubblewrap cannot make a sandbox here. */
 ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, char *err,
