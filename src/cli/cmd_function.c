@@ -332,8 +332,8 @@ static int do_one(int argc, char **argv, enum one_op op)
                                         "instance delete"};
     static const char *const abouts[] = {
         "The program policy of function NAME exactly as registered (GET /function/NAME).\n",
-        "Deletes function NAME, its programs and data files (DELETE /function/NAME); refused\n"
-        "while instances of it exist.\n",
+        ("Deletes function NAME, its programs and data files (DELETE /function/NAME); refused\n"
+         "while instances of it exist.\n"),
         "The status of instance NAME, including its runtime's (GET /instance/NAME), as JSON.\n",
         "Ends instance NAME: VaaS stops its runtime, CCFaaS forgets it (DELETE /instance/NAME).\n"};
     struct args a = {0};
