@@ -19,7 +19,8 @@ static const char usage[] =
     "usage: ccfaas serve vaas [--listen ADDR:PORT] [--data-dir DIR] [--proxy HOST:PORT]\n"
     "                         [--proxy-ca FILE] [--runtime PATH] [--platform-key FILE]\n"
     "                         [--host H] [--ports FIRST-LAST] [--cert-days N]\n"
-    "                         [--backend process] [--no-sandbox] [--ready-timeout SECONDS]\n"
+    "                         [--backend process] [--no-sandbox] [--allow-debug]\n"
+    "                         [--ready-timeout SECONDS]\n"
     "                         [--threads N] [--quiet]\n"
     "\n"
     "VaaS: completes VaaS policies into full policies and starts an attested\n"
@@ -41,6 +42,8 @@ static const char usage[] =
     "  --cert-days N         instance certificates live N days (default 1)\n"
     "  --backend NAME        process (default; kubernetes is not supported yet)\n"
     "  --no-sandbox          run runtimes without bubblewrap (development only)\n"
+    "  --allow-debug         accept VaaS policies with \"debug\": true (403 otherwise; clients\n"
+    "                        refuse debug instances unless their trust allows them)\n"
     "  --ready-timeout SECS  start-to-ready limit per instance (default 15)\n"
     "  --threads N           HTTP worker threads (default 8)\n"
     "  --quiet               no request log on stderr\n";
@@ -87,7 +90,7 @@ int ccf_serve_vaas(int argc, char **argv)
     const char *runtime = NULL, *key = NULL, *host = NULL, *backend = NULL;
     const char *proxy = getenv("PROXY_URL");
     long first = 0, last = 0, cert_days = 1, ready_s = 15, threads = 8;
-    bool quiet = false, no_sandbox = false;
+    bool quiet = false, no_sandbox = false, allow_debug = false;
     char *ca = NULL, err[1024], key_path[PATH_MAX], rt_path[PATH_MAX];
     ccf_vaas *vaas = NULL;
     ccf_http_server *srv = NULL;
@@ -105,6 +108,9 @@ int ccf_serve_vaas(int argc, char **argv)
             continue;
         } else if (strcmp(a, "--no-sandbox") == 0) {
             no_sandbox = true;
+            continue;
+        } else if (strcmp(a, "--allow-debug") == 0) {
+            allow_debug = true;
             continue;
         } else if (v == NULL || strncmp(a, "--", 2) != 0) {
             fprintf(stderr, "ccfaas serve vaas: %s: unknown option or missing value (see "
@@ -173,7 +179,8 @@ int ccf_serve_vaas(int argc, char **argv)
                           .proxy_url = proxy, .proxy_ca_pem = ca, .host = host,
                           .port_first = (uint16_t)first, .port_last = (uint16_t)last,
                           .cert_days = (unsigned)cert_days, .backend = backend,
-                          .no_sandbox = no_sandbox, .ready_timeout_ms = (unsigned)ready_s * 1000};
+                          .no_sandbox = no_sandbox, .allow_debug = allow_debug,
+                          .ready_timeout_ms = (unsigned)ready_s * 1000};
     if (ccf_vaas_new(&vc, &vaas, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas serve vaas: %s\n", err);
         goto out;

@@ -154,6 +154,7 @@ static const struct field top_fields[] = {
     {"runtime_manager_hash_tdx", K_FULL, 0},
     {"std_streams_table", K_FULL, K_FULL},
     {"veracruz_server_url", K_FULL, K_FULL},
+    {"instance_nonce", K_FULL, 0}, /* extension: fresh per instance (docs/policy.md) */
 };
 
 static const struct field identity_fields[] = {
@@ -357,6 +358,7 @@ void ccf_policy_free(ccf_policy *p)
         return;
     free(p->function);
     free(p->instance_id);
+    free(p->instance_nonce);
     free(p->execution_strategy);
     free(p->ciphersuite);
     for (size_t i = 0; i < p->identity_count; i++) {
@@ -765,6 +767,10 @@ static void parse_top(pctx *c, json_t *root, ccf_policy *p)
 
     if (c->kind != CCF_POLICY_FULL)
         return;
+    WITH_KEY(c, root, "instance_nonce", v, {
+        if (want_string(c, v, &p->instance_nonce))
+            check_sha256_hex(c, p->instance_nonce, false);
+    });
     WITH_KEY(c, root, "enclave_cert_expiry", v, parse_expiry(c, v, &p->enclave_cert_expiry));
     WITH_KEY(c, root, "proxy_attestation_server_url", v, {
         if (want_string(c, v, &p->proxy_attestation_server_url))

@@ -93,6 +93,8 @@ typedef struct ccf_policy {
     ccf_policy_kind kind;
     char *function;           /* program, user */
     char *instance_id;        /* user ("instanceid"); vaas, full ("instance_id", optional) */
+    char *instance_nonce;     /* full, optional extension: 64 hex, fresh per instance, so a
+                                 re-created instance never has an old policy's hash */
     char *execution_strategy; /* program, vaas, full */
     char *ciphersuite;        /* vaas, full */
     bool debug;               /* vaas, full */

@@ -3,6 +3,7 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,6 +427,12 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
         cfg.std[s->stream] = (ccf_wasi_stream){
             .kind = CCF_WASI_STREAM_FILE, .file_name = s->file_name, .rights = s->rights};
     }
+    /* What debug mode adds (docs/attestation.md): the program's stderr goes to
+     * the runtime's own log, which the host reads. Bound into the evidence, so
+     * clients know, and refuse it unless they trust debug instances. */
+    if (p->debug)
+        cfg.std[CCF_STDERR] = (ccf_wasi_stream){.kind = CCF_WASI_STREAM_HOST,
+                                                .host_fd = STDERR_FILENO};
     cfg.limits.fuel = inst->limits.fuel;
     cfg.deadline_ms = inst->limits.deadline_ms;
     if (p->has_max_memory_mib)

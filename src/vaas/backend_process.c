@@ -164,6 +164,22 @@ static int wait_ready(int fd, unsigned timeout_ms)
     }
 }
 
+/* The runtime's environment: empty, but for the sanitizers' options (the
+ * runtime accepts those in sanitizer builds only). env has room for 4. */
+static void minimal_env(char *env[4])
+{
+    static const char *const keep[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+    size_t n = 0;
+    for (char **e = environ; *e != NULL && n < 3; e++) {
+        for (size_t k = 0; k < 3; k++) {
+            size_t l = strlen(keep[k]);
+            if (strncmp(*e, keep[k], l) == 0 && (*e)[l] == '=')
+                env[n++] = *e;
+        }
+    }
+    env[n] = NULL;
+}
+
 static ccf_err process_start(const ccf_vaas_backend_config *cfg, const ccf_vaas_launch *l,
                              ccf_vaas_proc **out, char *err, size_t err_size)
 {
@@ -212,8 +228,12 @@ static ccf_err process_start(const ccf_vaas_backend_config *cfg, const ccf_vaas_
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot prepare the runtime's start");
         goto out;
     }
-    int sp = cfg->sandbox ? posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ)
-                          : posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+    /* An explicit minimal environment, never VaaS's own (LD_PRELOAD and the
+     * like would reach the runtime; it would start itself again without them) */
+    char *env[4];
+    minimal_env(env);
+    int sp = cfg->sandbox ? posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, env)
+                          : posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, env);
     if (sp != 0) {
         pid = -1;
         rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot start %s: %s", argv[0], strerror(sp));

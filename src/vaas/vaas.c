@@ -5,6 +5,7 @@
 #include "vaas/vaas.h"
 
 #include <arpa/inet.h>
+#include <openssl/rand.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +58,7 @@ struct ccf_vaas {
     uint16_t port_first, port_last;
     bool *port_used;
     unsigned cert_days, ready_timeout_ms;
+    bool allow_debug;
     const ccf_vaas_backend *backend;
     ccf_vaas_backend_config bcfg;
 
@@ -300,6 +302,16 @@ static ccf_err complete_policy(ccf_vaas *v, const char *text, size_t len, const 
                                          tm.tm_hour, "minute", tm.tm_min));
     set |= json_object_set_new(root, "std_streams_table", std_streams_default());
     set |= json_object_set_new(root, "veracruz_server_url", json_string(url));
+    /* a fresh value per instance: a re-created instance (same name, port and
+     * expiry minute) never has an old policy's bytes, so never its hash */
+    uint8_t nonce[CCF_SHA256_LEN];
+    char nonce_hex[CCF_SHA256_HEX_LEN + 1];
+    if (RAND_bytes(nonce, sizeof nonce) != 1) {
+        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "no random bytes for the instance nonce");
+        goto out;
+    }
+    ccf_hex_encode(nonce, sizeof nonce, nonce_hex);
+    set |= json_object_set_new(root, "instance_nonce", json_string(nonce_hex));
     char *draft = set == 0 ? json_dumps(root, JSON_COMPACT) : NULL;
     if (draft == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
@@ -389,6 +401,13 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
         else
             ccf_http_respond_json(resp, 400, body);
         return;
+    }
+    if (vp->debug && !v->allow_debug) {
+        ccf_http_respond_err(resp, CCF_ERR_DENIED, "debug_not_allowed",
+                             "debug instances are not allowed by this VaaS (its operator starts "
+                             "it with --allow-debug); clients refuse them unless they trust "
+                             "debug instances");
+        goto out;
     }
     const char *id = vp->instance_id;
     if (id == NULL) {
@@ -675,6 +694,7 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
                       strerror(errno));
         goto out;
     }
+    v->allow_debug = cfg->allow_debug;
     remove_stale(v->vaas_dir);
     v->bcfg = (ccf_vaas_backend_config){.runtime_path = v->runtime_path,
                                         .platform_key_path = v->platform_key_path,

@@ -5,7 +5,8 @@
  * Routes:
  *   POST   /veracruz          VaaS policy (JSON text) -> 200
  *                             {"instance_id","instance_hash","policy":"<full policy text>"}
- *                             400 invalid policy (errors with JSON paths), 409 instance_id in
+ *                             400 invalid policy (errors with JSON paths), 403
+ *                             debug_not_allowed ("debug": true without --allow-debug), 409 instance_id in
  *                             use, 507 no free port, 502 runtime failed to start (stderr tail)
  *   GET    /veracruz          [?instance_id=..&instance_hash=..] -> {"instances":[status...]}
  *   GET    /veracruz/<name>   -> status {"instance_id","instance_hash","status":
@@ -19,7 +20,8 @@
  * sevsnp,tdx} = "" (not offered), enclave_cert_expiry = now + cert_days,
  * std_streams_table default (stdin/stdout/stderr files) when absent,
  * veracruz_server_url = host:port with a port from the configured range,
- * instance_id (generated when the VaaS policy has none). Emitted canonically;
+ * instance_id (generated when the VaaS policy has none), instance_nonce (32
+ * random bytes, hex: no two instances share a policy hash). Emitted canonically;
  * instance_hash = SHA-256 of exactly that text.
  *
  * Lifetime: ccf_vaas_new -> ccf_vaas_mount -> (server runs) -> stop the
@@ -50,6 +52,7 @@ typedef struct {
     unsigned cert_days;            /* enclave_cert_expiry = now + N days; 0 = 1 */
     const char *backend;           /* "process" (NULL = process); "kubernetes" later */
     bool no_sandbox;               /* process backend without bubblewrap (debugging) */
+    bool allow_debug;              /* accept VaaS policies with "debug": true (403 otherwise) */
     unsigned ready_timeout_ms;     /* runtime start-to-ready limit; 0 = 15000 */
     const char *const *runtime_args; /* extra ccfaas-runtime arguments (NULL-terminated) or NULL */
 } ccf_vaas_config;
