@@ -18,7 +18,9 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "client/ccfaas_api.h"
+#include "client/expect.h"
 #include "client/identity.h"
+#include "client/trust_file.h"
 #include "common/crypto.h"
 #include "common/file.h"
 #include "policy/policy.h"
@@ -464,20 +466,74 @@ out:
     return ok;
 }
 
+/* What the user's own trust and expectations say of the full policy CCFaaS
+ * returned (docs/trust.md): its anchors are trusted, it grants what the user
+ * policy asked (plus a write-only loader), and the function's programs are
+ * the known ones (or those of function_policy). The host wrote that policy:
+ * nothing in it is taken on trust. */
+static bool instance_acceptable(const char *cmd, const char *policy, size_t plen,
+                                const char *user_text, size_t ulen, const char *trust_opt,
+                                const char *fn_path)
+{
+    ccf_policy *full = NULL, *user = NULL, *fnp = NULL;
+    ccf_trust *trust = NULL;
+    char *fn_text = NULL, err[1200], trust_path[4096], known[4200];
+    size_t fn_len = 0;
+    bool first = false, ok = false;
+    if (ccf_policy_parse(policy, plen, CCF_POLICY_FULL, &full, NULL) != CCF_OK ||
+        ccf_policy_parse(user_text, ulen, CCF_POLICY_USER, &user, NULL) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: CCFaaS returned a policy that is not a valid full policy\n",
+                cmd);
+        goto out;
+    }
+    if (fn_path != NULL &&
+        (ccf_file_read(fn_path, MAX_POLICY, &fn_text, &fn_len, err, sizeof err) != CCF_OK ||
+         ccf_policy_parse(fn_text, fn_len, CCF_POLICY_PROGRAM, &fnp, NULL) != CCF_OK)) {
+        fprintf(stderr, "ccfaas %s: --function-policy %s: not a readable program policy\n", cmd,
+                fn_path);
+        goto out;
+    }
+    if (ccf_trust_file_path(trust_opt, trust_path, sizeof trust_path, err, sizeof err) != CCF_OK ||
+        ccf_trust_file_load(trust_path, &trust, err, sizeof err) != CCF_OK ||
+        ccf_trust_check_policy(trust, full, err, sizeof err) != CCF_OK ||
+        ccf_expect_known_path(trust_path, known, sizeof known) != CCF_OK ||
+        ccf_expect_check(full, user, fnp, known, &first, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd, err);
+        goto out;
+    }
+    if (first)
+        printf("  first use of function %s: its programs are recorded in %s\n", user->function,
+               known);
+    ok = true;
+out:
+    ccf_policy_free(full);
+    ccf_policy_free(user);
+    ccf_policy_free(fnp);
+    ccf_trust_free(trust);
+    free(fn_text);
+    return ok;
+}
+
 static int instance_create(int argc, char **argv)
 {
     struct args a = {0};
+    const char *trust_opt = NULL, *fn_path = NULL;
     const ccf_opt_cmd cmd = {
         .cmd = "instance create", .args = "USER_POLICY", .min_args = 1, .max_args = 1,
         .about = "Asks CCFaaS for an instance of the function USER_POLICY names (POST /instance).\n"
                  "CCFaaS has VaaS start an attested runtime, loads the function's programs into it and\n"
                  "returns the full policy, which is written byte for byte to POLICY_OUT (default\n"
-                 "INSTANCEID.policy.json): the file `ccfaas client` verifies the instance against.\n",
+                 "INSTANCEID.policy.json): the file `ccfaas client` verifies the instance against.\n"
+                 "Before writing it, the policy is checked against your trust configuration, against\n"
+                 "USER_POLICY (same identities and rights, plus only a write-only loader) and against\n"
+                 "the function's programs as you first saw them (docs/trust.md).\n",
         .epilog = "Next: ccfaas client POLICY_OUT --identity CERT --key KEY --data input-0=FILE ...\n",
         .bare_names = true};
     const ccf_opt opts[] = {
         {.name = "output", .short_name = 'o', .kind = CCF_OPT_STRING, .dest = &a.output, .value = "POLICY_OUT", .help = "where to write the full policy (replaced if it exists)"},
         {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP},
+        {.name = "trust", .kind = CCF_OPT_STRING, .dest = &trust_opt, .value = "FILE", .help = "your trust configuration (default $CCFAAS_TRUST, else\n~/.config/ccfaas/trust.json)"},
+        {.name = "function-policy", .kind = CCF_OPT_STRING, .dest = &fn_path, .value = "FILE", .help = "the function's programs must be this program policy's\n(default: as first seen, in known_functions.json beside the trust file)"},
         {0}};
     char *text = NULL, *path = NULL;
     size_t len = 0, plen = 0;
@@ -496,6 +552,12 @@ static int instance_create(int argc, char **argv)
     if (ccf_ccfaas_api_instance_create(a.api, text, len, &r, &id, &policy, &plen, err,
                                        sizeof err) != CCF_OK) {
         rc = failed(cmd.cmd, &a, err);
+        goto out;
+    }
+    /* the full policy is checked before it is written where a client would use it */
+    if (!instance_acceptable(cmd.cmd, policy, plen, text, len, trust_opt, fn_path)) {
+        fprintf(stderr, "ccfaas %s: instance %s was created but is NOT what you asked for: do not "
+                        "use it (ccfaas instance delete %s)\n", cmd.cmd, id, id);
         goto out;
     }
     if (a.output == NULL) {
