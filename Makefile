@@ -7,7 +7,7 @@ FUZZBUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 CCFAAS    := $(BUILD)/src/cli/ccfaas
 
-.PHONY: all deps build build-asan test test-fast demo fuzz clean
+.PHONY: all deps build build-asan test test-fast demo fuzz reproducible-check clean
 
 all: build
 
@@ -43,6 +43,11 @@ fuzz: deps
 	    -DCCF_SANITIZE=ON -DCCF_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZBUILD) -j $(JOBS)
 	@tests/fuzz/run-all $(FUZZBUILD)/tests/fuzz $(FUZZ_SECONDS)
+
+# Two builds of ccfaas-runtime from HEAD in different directories must be
+# bit-identical: the measurement users trust is reproducible (CI runs it).
+reproducible-check: deps
+	@scripts/reproducible-check $(JOBS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZBUILD)
