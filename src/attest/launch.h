@@ -21,7 +21,7 @@
 #include "policy/policy.h"
 
 /* Certificate extension holding the launch text (raw bytes). */
-#define CCF_OID_LAUNCH "2.25.215836512330371393946370386400563497735"
+#define CCF_OID_LAUNCH "2.25.177017044025858951851601782016859815042"
 /* Largest launch text accepted. */
 #define CCF_LAUNCH_MAX_TEXT 512
 
