@@ -14,6 +14,7 @@
 typedef struct {
     char *name;
     ccf_vfs_node *node;
+    uint64_t seq; /* insertion number in its directory: the readdir cookie is seq + 2 */
 } dir_entry;
 
 struct ccf_vfs_node {
@@ -25,8 +26,9 @@ struct ccf_vfs_node {
     uint8_t *data; /* regular file */
     uint64_t size, cap;
     uint64_t generation; /* bumped on every change of data or size */
-    dir_entry *entries; /* directory */
+    dir_entry *entries; /* directory, in insertion order (seq ascending) */
     size_t count, entries_cap;
+    uint64_t next_seq; /* directory: seq of the next entry inserted */
     char *target; /* symbolic link */
 };
 
@@ -143,6 +145,8 @@ static ccf_vfs_node *lookup(const ccf_vfs *vfs, const char *path)
     }
     return n;
 }
+
+ccf_vfs_node *ccf_vfs_lookup(const ccf_vfs *vfs, const char *path) { return lookup(vfs, path); }
 
 /* Splits a normalised non-root path into its parent node and last name. */
 static ccf_vfs_node *parent_of(const ccf_vfs *vfs, const char *path, const char **name)
@@ -461,6 +465,7 @@ static void dir_insert(ccf_vfs_node *dir, char *name, ccf_vfs_node *node)
 {
     dir->entries[dir->count].name = name;
     dir->entries[dir->count].node = node;
+    dir->entries[dir->count].seq = dir->next_seq++;
     dir->count++;
     node->nlink++;
     dir->mtim = dir->ctim = now_ns();
@@ -475,8 +480,8 @@ static ccf_wasi_errno dir_add(ccf_vfs_node *dir, const char *name, ccf_vfs_node 
     return WASI_ESUCCESS;
 }
 
-/* Removes the entry (keeping the order of the others, so readdir cookies of
- * later entries shift by one at most). Returns the node, not yet freed. */
+/* Removes the entry, keeping the order of the others (their seq, hence their
+ * readdir cookies, do not change). Returns the node, not yet freed. */
 static ccf_vfs_node *dir_remove(ccf_vfs_node *dir, dir_entry *e)
 {
     ccf_vfs_node *n = e->node;
@@ -553,6 +558,8 @@ ccf_wasi_errno ccf_vfs_open(ccf_vfs *vfs, const ccf_file_rights *p, const char *
             return WASI_ENOTCAPABLE;
         if (n->type == WASI_FILETYPE_SYMBOLIC_LINK)
             return WASI_ELOOP;
+        if ((oflags & WASI_O_CREAT) && n->type == WASI_FILETYPE_DIRECTORY)
+            return WASI_EISDIR; /* as open(2): O_CREAT names a file */
         if ((oflags & WASI_O_DIRECTORY) && n->type != WASI_FILETYPE_DIRECTORY)
             return WASI_ENOTDIR;
         if (oflags & WASI_O_TRUNC) {
@@ -570,6 +577,20 @@ ccf_wasi_errno ccf_vfs_open(ccf_vfs *vfs, const ccf_file_rights *p, const char *
     return WASI_ESUCCESS;
 }
 
+/* Index of the first entry whose cookie (seq + 2) is at least `cookie`. */
+static size_t dir_first_from(const ccf_vfs_node *dir, uint64_t cookie)
+{
+    size_t lo = 0, hi = dir->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dir->entries[mid].seq + 2 < cookie)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 ccf_wasi_errno ccf_vfs_readdir(ccf_vfs *vfs, const ccf_file_rights *p, const char *path,
                                uint64_t start, ccf_vfs_dirent_fn fn, void *user)
 {
@@ -584,24 +605,22 @@ ccf_wasi_errno ccf_vfs_readdir(ccf_vfs *vfs, const ccf_file_rights *p, const cha
     parent = path[0] == '\0' ? dir : parent_of(vfs, path, &name);
     if (parent == NULL)
         parent = dir;
-    for (uint64_t i = start; i < dir->count + 2; i++) {
-        bool go;
-        if (i == 0) {
-            go = fn(user, 1, dir->ino, WASI_FILETYPE_DIRECTORY, ".", 1);
-        } else if (i == 1) {
-            go = fn(user, 2, parent->ino, WASI_FILETYPE_DIRECTORY, "..", 2);
-        } else {
-            const dir_entry *e = &dir->entries[i - 2];
-            int len = snprintf(child, sizeof child, "%s%s%s", path, path[0] ? "/" : "", e->name);
-            if (len < 0 || (size_t)len >= sizeof child ||
-                !ccf_vfs_visible(p, child, e->node->type == WASI_FILETYPE_DIRECTORY))
-                continue;
-            go = fn(user, i + 1, e->node->ino, e->node->type, e->name, strlen(e->name));
-        }
-        if (!go)
+    dir->atim = now_ns();
+    if (start == 0 && !fn(user, 1, dir->ino, WASI_FILETYPE_DIRECTORY, ".", 1))
+        return WASI_ESUCCESS;
+    if (start <= 1 && !fn(user, 2, parent->ino, WASI_FILETYPE_DIRECTORY, "..", 2))
+        return WASI_ESUCCESS;
+    /* Cookies of entries are seq + 2 and never change while the entry exists,
+     * so removing entries during a listing skips nothing. */
+    for (size_t i = dir_first_from(dir, start); i < dir->count; i++) {
+        const dir_entry *e = &dir->entries[i];
+        int len = snprintf(child, sizeof child, "%s%s%s", path, path[0] ? "/" : "", e->name);
+        if (len < 0 || (size_t)len >= sizeof child ||
+            !ccf_vfs_visible(p, child, e->node->type == WASI_FILETYPE_DIRECTORY))
+            continue;
+        if (!fn(user, e->seq + 3, e->node->ino, e->node->type, e->name, strlen(e->name)))
             break;
     }
-    dir->atim = now_ns();
     return WASI_ESUCCESS;
 }
 

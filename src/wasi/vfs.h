@@ -54,6 +54,11 @@ void ccf_vfs_free(ccf_vfs *vfs);
 ccf_wasi_errno ccf_vfs_resolve(const ccf_vfs *vfs, const char *base, const char *rel,
                                size_t rel_len, bool follow_last, char out[CCF_VFS_PATH_MAX]);
 
+/* The node at a normalised path (no symlink followed), or NULL; not retained,
+ * no rights checked. Lets a descriptor holder check that its path still names
+ * its node. */
+ccf_vfs_node *ccf_vfs_lookup(const ccf_vfs *vfs, const char *path);
+
 /* The rights `principal` holds on `path` (normalised; directories without a
  * trailing '/'); CCF_RIGHTS_ALL for the host (NULL). The root holds the union
  * of all entries. */
@@ -95,8 +100,12 @@ ccf_wasi_errno ccf_vfs_node_set_times(ccf_vfs_node *node, uint64_t atim, uint64_
                                       uint16_t fst_flags);
 
 /* Directory listing of `path` as the principal sees it (FD_READDIR checked by
- * the caller on the descriptor). Calls fn for each visible entry from index
- * `start` (0 = ".", 1 = "..", then children); fn returns false to stop. */
+ * the caller on the descriptor). Calls fn for each visible entry whose cookie
+ * is at least `start` (0 = ".", 1 = "..", then children in creation order);
+ * fn gets the cookie that continues after that entry and returns false to
+ * stop. A child's cookie stays the same for as long as the entry exists, so a
+ * listing resumed after entries were removed (or added) skips nothing that
+ * remained; an entry renamed within the listing may appear twice (POSIX). */
 typedef bool (*ccf_vfs_dirent_fn)(void *user, uint64_t next_cookie, uint64_t ino,
                                   uint8_t filetype, const char *name, size_t name_len);
 ccf_wasi_errno ccf_vfs_readdir(ccf_vfs *vfs, const ccf_file_rights *principal, const char *path,

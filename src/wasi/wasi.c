@@ -17,6 +17,19 @@
 #define MAX_FDS 1024
 #define WASI_RIGHTS_MASK ((UINT64_C(1) << 29) - 1) /* bit 29 is ccfaas's FD_EXECUTE */
 
+/* The rights a directory descriptor can hold (docs/rights.md, "Directory
+ * descriptors"): asking for others (FD_READ, FD_SEEK, ...) when opening a
+ * directory is not an error, they are masked. The same set as the reference
+ * runtimes' directory base rights; what a directory yields (inheriting) is
+ * not masked. */
+#define DIR_RIGHTS                                                                                 \
+    (CCF_FD_FDSTAT_SET_FLAGS | CCF_FD_SYNC | CCF_FD_ADVISE | CCF_PATH_CREATE_DIRECTORY |           \
+     CCF_PATH_CREATE_FILE | CCF_PATH_LINK_SOURCE | CCF_PATH_LINK_TARGET | CCF_PATH_OPEN |          \
+     CCF_FD_READDIR | CCF_PATH_READLINK | CCF_PATH_RENAME_SOURCE | CCF_PATH_RENAME_TARGET |        \
+     CCF_PATH_FILESTAT_GET | CCF_PATH_FILESTAT_SET_SIZE | CCF_PATH_FILESTAT_SET_TIMES |            \
+     CCF_FD_FILESTAT_GET | CCF_FD_FILESTAT_SET_TIMES | CCF_PATH_SYMLINK |                          \
+     CCF_PATH_REMOVE_DIRECTORY | CCF_PATH_UNLINK_FILE | CCF_POLL_FD_READWRITE)
+
 typedef enum { FD_FREE = 0, FD_HOST, FD_NODE, FD_NULL } fd_kind;
 
 typedef struct {
@@ -129,28 +142,69 @@ static int free_slot(ccf_wasi *w)
     return -1;
 }
 
-/* The directory a path argument is relative to. */
-static ccf_wasi_errno dir_fd(ccf_wasi *w, uint32_t fd, wasi_fd **out)
+static bool is_dir_fd(const wasi_fd *f)
+{
+    return f->kind == FD_NODE && f->filetype == WASI_FILETYPE_DIRECTORY;
+}
+
+/* The directory a path argument is relative to, holding the rights `need`
+ * (preview1: each path_* call needs its right on the directory descriptor, as
+ * well as on the entry it touches). EBADF: no such descriptor; ENOTDIR: not a
+ * directory; ENOTCAPABLE: a right missing; ENOENT: the directory was removed
+ * since it was opened (its path names another node, or none). */
+static ccf_wasi_errno dir_fd(ccf_wasi *w, uint32_t fd, uint32_t need, wasi_fd **out)
 {
     wasi_fd *f = get_fd(w, fd);
     if (f == NULL)
         return WASI_EBADF;
-    if (f->kind != FD_NODE || f->filetype != WASI_FILETYPE_DIRECTORY)
+    if (!is_dir_fd(f))
         return WASI_ENOTDIR;
+    if (!fd_has(f, need))
+        return WASI_ENOTCAPABLE;
+    if (ccf_vfs_lookup(w->cfg->vfs, f->path) != f->node)
+        return WASI_ENOENT;
     *out = f;
     return WASI_ESUCCESS;
 }
 
-/* Resolves a guest path (ptr, len) relative to directory fd into out. */
-static ccf_wasi_errno guest_path(ccf_wasi *w, ccf_wasm_instance *inst, uint32_t fd, uint32_t ptr,
-                                 uint32_t len, bool follow, char out[CCF_VFS_PATH_MAX])
+/* Resolves a guest path (ptr, len) relative to directory fd (which must hold
+ * `need`) into out. *slash (may be NULL) tells whether the guest's path ended
+ * in '/': the trailing-slash rules of the calls need it (resolve drops it). */
+static ccf_wasi_errno guest_path(ccf_wasi *w, ccf_wasm_instance *inst, uint32_t fd, uint32_t need,
+                                 uint32_t ptr, uint32_t len, bool follow,
+                                 char out[CCF_VFS_PATH_MAX], bool *slash)
 {
     wasi_fd *d;
-    ccf_wasi_errno e = dir_fd(w, fd, &d);
+    ccf_wasi_errno e = dir_fd(w, fd, need, &d);
     if (e != WASI_ESUCCESS)
         return e;
     MEM_OR_FAULT(p, inst, ptr, len);
+    if (slash != NULL)
+        *slash = len > 0 && p[len - 1] == '/';
     return ccf_vfs_resolve(w->cfg->vfs, d->path, (const char *)p, len, follow, out);
+}
+
+/* After `from` was renamed to `to`, the descriptors opened at or beneath
+ * `from` follow it. A path that would grow too long is left as it was: the
+ * descriptor then names nothing (ENOENT from dir_fd), it is never cut. */
+static void follow_rename(ccf_wasi *w, const char *from, const char *to)
+{
+    size_t flen = strlen(from), tlen = strlen(to);
+    for (int i = 0; i < MAX_FDS; i++) {
+        wasi_fd *f = &w->fds[i];
+        char *moved;
+        size_t rest;
+        if (f->kind != FD_NODE || f->path == NULL || strncmp(f->path, from, flen) != 0 ||
+            (f->path[flen] != '\0' && f->path[flen] != '/'))
+            continue;
+        rest = strlen(f->path + flen);
+        if (tlen + rest >= CCF_VFS_PATH_MAX || (moved = malloc(tlen + rest + 1)) == NULL)
+            continue;
+        memcpy(moved, to, tlen);
+        memcpy(moved + tlen, f->path + flen, rest + 1);
+        free(f->path);
+        f->path = moved;
+    }
 }
 
 /* ---- args, environment, clocks, random ----------------------------------- */
@@ -392,6 +446,8 @@ CALL(fd_filestat_set_size)
     wasi_fd *f = get_fd(w, I(0));
     if (f == NULL)
         return WASI_EBADF;
+    if (is_dir_fd(f))
+        return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_FILESTAT_SET_SIZE))
         return WASI_ENOTCAPABLE;
     if (f->kind != FD_NODE)
@@ -457,6 +513,8 @@ CALL(fd_allocate)
     uint64_t off = L(1), len = L(2);
     if (f == NULL)
         return WASI_EBADF;
+    if (is_dir_fd(f))
+        return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_ALLOCATE))
         return WASI_ENOTCAPABLE;
     if (f->kind != FD_NODE || f->filetype != WASI_FILETYPE_REGULAR_FILE)
@@ -579,10 +637,10 @@ CALL(fd_read)
     wasi_fd *f = get_fd(w, I(0));
     if (f == NULL)
         return WASI_EBADF;
+    if (is_dir_fd(f))
+        return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_READ))
         return WASI_ENOTCAPABLE;
-    if (f->filetype == WASI_FILETYPE_DIRECTORY)
-        return WASI_EISDIR;
     return for_iovs(w, inst, f, I(1), I(2), &f->offset, read_chunk, I(3));
 }
 
@@ -592,12 +650,12 @@ CALL(fd_pread)
     uint64_t off = L(3);
     if (f == NULL)
         return WASI_EBADF;
+    if (is_dir_fd(f))
+        return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_READ))
         return WASI_ENOTCAPABLE;
     if (f->kind != FD_NODE)
         return WASI_ESPIPE;
-    if (f->filetype == WASI_FILETYPE_DIRECTORY)
-        return WASI_EISDIR;
     return for_iovs(w, inst, f, I(1), I(2), &off, read_chunk, I(4));
 }
 
@@ -606,10 +664,10 @@ CALL(fd_write)
     wasi_fd *f = get_fd(w, I(0));
     if (f == NULL)
         return WASI_EBADF;
+    if (is_dir_fd(f))
+        return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_WRITE))
         return WASI_ENOTCAPABLE;
-    if (f->filetype == WASI_FILETYPE_DIRECTORY)
-        return WASI_EISDIR;
     if (f->kind == FD_NODE && (f->flags & WASI_FDFLAG_APPEND))
         f->offset = ccf_vfs_node_size(f->node);
     return for_iovs(w, inst, f, I(1), I(2), &f->offset, write_chunk, I(3));
@@ -621,12 +679,12 @@ CALL(fd_pwrite)
     uint64_t off = L(3);
     if (f == NULL)
         return WASI_EBADF;
+    if (is_dir_fd(f))
+        return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_WRITE))
         return WASI_ENOTCAPABLE;
     if (f->kind != FD_NODE)
         return WASI_ESPIPE;
-    if (f->filetype == WASI_FILETYPE_DIRECTORY)
-        return WASI_EISDIR;
     return for_iovs(w, inst, f, I(1), I(2), &off, write_chunk, I(4));
 }
 
@@ -638,13 +696,13 @@ CALL(fd_seek)
     int64_t base;
     if (f == NULL)
         return WASI_EBADF;
+    if (is_dir_fd(f))
+        return WASI_EISDIR; /* a directory has no offset (docs/rights.md) */
     if (!(fd_has(f, CCF_FD_SEEK) ||
           (fd_has(f, CCF_FD_TELL) && whence == WASI_WHENCE_CUR && delta == 0)))
         return WASI_ENOTCAPABLE;
     if (f->kind != FD_NODE)
         return WASI_ESPIPE;
-    if (f->filetype == WASI_FILETYPE_DIRECTORY)
-        return WASI_EISDIR;
     switch (whence) {
     case WASI_WHENCE_SET: base = 0; break;
     case WASI_WHENCE_CUR: base = (int64_t)f->offset; break;
@@ -664,6 +722,8 @@ CALL(fd_tell)
     wasi_fd *f = get_fd(w, I(0));
     if (f == NULL)
         return WASI_EBADF;
+    if (is_dir_fd(f))
+        return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_TELL) && !fd_has(f, CCF_FD_SEEK))
         return WASI_ENOTCAPABLE;
     if (f->kind != FD_NODE)
@@ -699,17 +759,18 @@ CALL(fd_readdir)
     ccf_wasi_errno e;
     if (f == NULL)
         return WASI_EBADF;
+    if (!is_dir_fd(f))
+        return WASI_ENOTDIR;
     if (!fd_has(f, CCF_FD_READDIR))
         return WASI_ENOTCAPABLE;
-    if (f->kind != FD_NODE || f->filetype != WASI_FILETYPE_DIRECTORY)
-        return WASI_ENOTDIR;
     MEM_OR_FAULT(p, inst, I(1), I(2));
     if (mem(inst, I(4), 4) == NULL)
         return WASI_EFAULT;
     r.buf = p;
     r.cap = I(2);
     r.used = 0;
-    if (r.cap > 0 &&
+    /* A directory removed since it was opened lists nothing, as on Linux. */
+    if (r.cap > 0 && ccf_vfs_lookup(w->cfg->vfs, f->path) == f->node &&
         (e = ccf_vfs_readdir(w->cfg->vfs, w->cfg->rights, f->path, L(3), put_dirent, &r)) !=
             WASI_ESUCCESS)
         return e;
@@ -721,66 +782,96 @@ CALL(fd_readdir)
 CALL(path_open)
 {
     char path[CCF_VFS_PATH_MAX];
-    uint32_t oflags = I(4), fdflags = I(7), rights = 0;
+    uint32_t oflags = I(4), fdflags = I(7), rights = 0, need;
     uint64_t want_base = L(5), want_inh = L(6);
     ccf_vfs_node *node = NULL;
     wasi_fd *d, *f;
     ccf_wasi_errno e;
+    bool slash = false;
     int slot;
 
-    if ((e = dir_fd(w, I(0), &d)) != WASI_ESUCCESS)
+    if ((e = dir_fd(w, I(0), 0, &d)) != WASI_ESUCCESS)
         return e;
     if (oflags > 15 || fdflags > 31)
         return WASI_EINVAL;
+    /* O_DIRECTORY with O_CREAT: as Linux since 6.4 (a directory cannot be
+     * made by open) */
+    if ((oflags & WASI_O_DIRECTORY) && (oflags & WASI_O_CREAT))
+        return WASI_EINVAL;
     if (mem(inst, I(8), 4) == NULL)
         return WASI_EFAULT;
-    if ((e = guest_path(w, inst, I(0), I(2), I(3), I(1) & WASI_LOOKUP_SYMLINK_FOLLOW, path)) !=
-        WASI_ESUCCESS)
+    if ((e = guest_path(w, inst, I(0), CCF_PATH_OPEN, I(2), I(3), I(1) & WASI_LOOKUP_SYMLINK_FOLLOW,
+                        path, &slash)) != WASI_ESUCCESS)
         return e;
+    /* creating needs PATH_CREATE_FILE, truncating PATH_FILESTAT_SET_SIZE on
+     * the directory descriptor too; O_CREAT on an existing file creates
+     * nothing, O_TRUNC on a missing one truncates nothing (docs/rights.md) */
+    if (ccf_vfs_lookup(w->cfg->vfs, path) == NULL)
+        need = (oflags & WASI_O_CREAT) ? CCF_PATH_CREATE_FILE : 0;
+    else
+        need = (oflags & WASI_O_TRUNC) ? CCF_PATH_FILESTAT_SET_SIZE : 0;
+    if (!fd_has(d, need))
+        return WASI_ENOTCAPABLE;
+    /* "new/" with O_CREAT: a trailing slash names a directory, open cannot
+     * create one (EISDIR, as open(2)); without the right to create it, the
+     * usual refusal */
+    if (slash && (oflags & WASI_O_CREAT) && ccf_vfs_lookup(w->cfg->vfs, path) == NULL)
+        return (ccf_vfs_rights(w->cfg->rights, path, false) & CCF_PATH_CREATE_FILE)
+                   ? WASI_EISDIR
+                   : WASI_ENOTCAPABLE;
     if ((slot = free_slot(w)) < 0)
         return WASI_EMFILE;
     if ((e = ccf_vfs_open(w->cfg->vfs, w->cfg->rights, path, (uint16_t)oflags, &node, &rights)) !=
         WASI_ESUCCESS)
         return e;
-    /* as POSIX: a directory cannot be opened for writing */
-    if (ccf_vfs_node_type(node) == WASI_FILETYPE_DIRECTORY &&
-        ((fdflags & WASI_FDFLAG_APPEND) || (want_base & CCF_FD_WRITE))) {
-        ccf_vfs_release(w->cfg->vfs, node);
-        return WASI_EISDIR;
-    }
     f = &w->fds[slot];
+    if (ccf_vfs_node_type(node) == WASI_FILETYPE_DIRECTORY) {
+        /* as POSIX: a directory cannot be opened for writing; every other
+         * right that makes no sense for a directory is masked */
+        if ((fdflags & WASI_FDFLAG_APPEND) || (want_base & CCF_FD_WRITE)) {
+            ccf_vfs_release(w->cfg->vfs, node);
+            return WASI_EISDIR;
+        }
+        f->base = want_base & rights & d->inheriting & DIR_RIGHTS;
+        f->inheriting = want_inh & d->inheriting;
+    } else {
+        /* a descriptor holds what was asked, within what the entry grants */
+        f->base = want_base & rights & d->inheriting;
+        f->inheriting = want_inh & rights & d->inheriting;
+    }
     if ((f->path = strdup(path)) == NULL) {
         ccf_vfs_release(w->cfg->vfs, node);
+        memset(f, 0, sizeof *f);
         return WASI_ENOMEM;
     }
     f->kind = FD_NODE;
     f->node = node;
     f->filetype = ccf_vfs_node_type(node);
     f->flags = (uint16_t)fdflags;
-    /* a descriptor holds what was asked, within what the entry grants */
-    f->base = want_base & rights & d->inheriting;
-    f->inheriting = want_inh & rights & d->inheriting;
     return store32(inst, I(8), (uint32_t)slot);
 }
 
 CALL(path_create_directory)
 {
     char path[CCF_VFS_PATH_MAX];
-    ccf_wasi_errno e = guest_path(w, inst, I(0), I(1), I(2), false, path);
+    ccf_wasi_errno e =
+        guest_path(w, inst, I(0), CCF_PATH_CREATE_DIRECTORY, I(1), I(2), false, path, NULL);
     return e != WASI_ESUCCESS ? e : ccf_vfs_mkdir(w->cfg->vfs, w->cfg->rights, path);
 }
 
 CALL(path_remove_directory)
 {
     char path[CCF_VFS_PATH_MAX];
-    ccf_wasi_errno e = guest_path(w, inst, I(0), I(1), I(2), false, path);
+    ccf_wasi_errno e =
+        guest_path(w, inst, I(0), CCF_PATH_REMOVE_DIRECTORY, I(1), I(2), false, path, NULL);
     return e != WASI_ESUCCESS ? e : ccf_vfs_rmdir(w->cfg->vfs, w->cfg->rights, path);
 }
 
 CALL(path_unlink_file)
 {
     char path[CCF_VFS_PATH_MAX];
-    ccf_wasi_errno e = guest_path(w, inst, I(0), I(1), I(2), false, path);
+    ccf_wasi_errno e =
+        guest_path(w, inst, I(0), CCF_PATH_UNLINK_FILE, I(1), I(2), false, path, NULL);
     return e != WASI_ESUCCESS ? e : ccf_vfs_unlink(w->cfg->vfs, w->cfg->rights, path);
 }
 
@@ -788,7 +879,8 @@ CALL(path_filestat_get)
 {
     char path[CCF_VFS_PATH_MAX];
     ccf_vfs_stat st;
-    ccf_wasi_errno e = guest_path(w, inst, I(0), I(2), I(3), I(1) & WASI_LOOKUP_SYMLINK_FOLLOW, path);
+    ccf_wasi_errno e = guest_path(w, inst, I(0), CCF_PATH_FILESTAT_GET, I(2), I(3),
+                                  I(1) & WASI_LOOKUP_SYMLINK_FOLLOW, path, NULL);
     if (e != WASI_ESUCCESS)
         return e;
     MEM_OR_FAULT(p, inst, I(4), 64);
@@ -801,35 +893,61 @@ CALL(path_filestat_get)
 CALL(path_filestat_set_times)
 {
     char path[CCF_VFS_PATH_MAX];
-    ccf_wasi_errno e = guest_path(w, inst, I(0), I(2), I(3), I(1) & WASI_LOOKUP_SYMLINK_FOLLOW, path);
+    ccf_wasi_errno e = guest_path(w, inst, I(0), CCF_PATH_FILESTAT_SET_TIMES, I(2), I(3),
+                                  I(1) & WASI_LOOKUP_SYMLINK_FOLLOW, path, NULL);
     if (e != WASI_ESUCCESS)
         return e;
     return ccf_vfs_set_times_path(w->cfg->vfs, w->cfg->rights, path, L(4), L(5), (uint16_t)I(6));
 }
 
+/* Whether the principal sees a node at path that is not a directory. */
+static bool visible_non_dir(ccf_wasi *w, const char *path)
+{
+    ccf_vfs_node *n = ccf_vfs_lookup(w->cfg->vfs, path);
+    return n != NULL && ccf_vfs_node_type(n) != WASI_FILETYPE_DIRECTORY &&
+           ccf_vfs_visible(w->cfg->rights, path, false);
+}
+
 CALL(path_rename)
 {
     char from[CCF_VFS_PATH_MAX], to[CCF_VFS_PATH_MAX];
-    ccf_wasi_errno e = guest_path(w, inst, I(0), I(1), I(2), false, from);
+    bool from_slash = false, to_slash = false;
+    ccf_wasi_errno e = guest_path(w, inst, I(0), CCF_PATH_RENAME_SOURCE, I(1), I(2), false, from,
+                                  &from_slash);
     if (e == WASI_ESUCCESS)
-        e = guest_path(w, inst, I(3), I(4), I(5), false, to);
-    return e != WASI_ESUCCESS ? e : ccf_vfs_rename(w->cfg->vfs, w->cfg->rights, from, to);
+        e = guest_path(w, inst, I(3), CCF_PATH_RENAME_TARGET, I(4), I(5), false, to, &to_slash);
+    if (e != WASI_ESUCCESS)
+        return e;
+    /* a trailing slash on either name says "directory": renaming a file so
+     * is ENOTDIR (a slash on an existing file's name was refused by resolve) */
+    if ((from_slash || to_slash) && visible_non_dir(w, from))
+        return WASI_ENOTDIR;
+    if ((e = ccf_vfs_rename(w->cfg->vfs, w->cfg->rights, from, to)) == WASI_ESUCCESS)
+        follow_rename(w, from, to);
+    return e;
 }
 
 CALL(path_link)
 {
     char from[CCF_VFS_PATH_MAX], to[CCF_VFS_PATH_MAX];
-    ccf_wasi_errno e =
-        guest_path(w, inst, I(0), I(2), I(3), I(1) & WASI_LOOKUP_SYMLINK_FOLLOW, from);
+    bool to_slash = false;
+    ccf_wasi_errno e = guest_path(w, inst, I(0), CCF_PATH_LINK_SOURCE, I(2), I(3),
+                                  I(1) & WASI_LOOKUP_SYMLINK_FOLLOW, from, NULL);
     if (e == WASI_ESUCCESS)
-        e = guest_path(w, inst, I(4), I(5), I(6), false, to);
-    return e != WASI_ESUCCESS ? e : ccf_vfs_link(w->cfg->vfs, w->cfg->rights, from, to);
+        e = guest_path(w, inst, I(4), CCF_PATH_LINK_TARGET, I(5), I(6), false, to, &to_slash);
+    if (e != WASI_ESUCCESS)
+        return e;
+    /* "new/": a hard link is never a directory (ENOENT as linkat(2)) */
+    if (to_slash && ccf_vfs_lookup(w->cfg->vfs, to) == NULL)
+        return WASI_ENOENT;
+    return ccf_vfs_link(w->cfg->vfs, w->cfg->rights, from, to);
 }
 
 CALL(path_symlink)
 {
     char target[CCF_VFS_PATH_MAX], path[CCF_VFS_PATH_MAX];
     uint32_t tlen = I(1);
+    bool slash = false;
     ccf_wasi_errno e;
     MEM_OR_FAULT(t, inst, I(0), tlen);
     if (tlen >= sizeof target)
@@ -838,8 +956,12 @@ CALL(path_symlink)
         return WASI_EINVAL;
     memcpy(target, t, tlen);
     target[tlen] = '\0';
-    if ((e = guest_path(w, inst, I(2), I(3), I(4), false, path)) != WASI_ESUCCESS)
+    if ((e = guest_path(w, inst, I(2), CCF_PATH_SYMLINK, I(3), I(4), false, path, &slash)) !=
+        WASI_ESUCCESS)
         return e;
+    /* "new/": a symbolic link is never a directory (ENOENT as symlinkat(2)) */
+    if (slash && ccf_vfs_lookup(w->cfg->vfs, path) == NULL)
+        return WASI_ENOENT;
     return ccf_vfs_symlink(w->cfg->vfs, w->cfg->rights, target, path);
 }
 
@@ -847,7 +969,8 @@ CALL(path_readlink)
 {
     char path[CCF_VFS_PATH_MAX];
     size_t n;
-    ccf_wasi_errno e = guest_path(w, inst, I(0), I(1), I(2), false, path);
+    ccf_wasi_errno e =
+        guest_path(w, inst, I(0), CCF_PATH_READLINK, I(1), I(2), false, path, NULL);
     if (e != WASI_ESUCCESS)
         return e;
     MEM_OR_FAULT(buf, inst, I(3), I(4));
@@ -1095,8 +1218,9 @@ static ccf_err open_preopen(ccf_wasi *w, int fd, const char *guest, char *err, s
     f->filetype = WASI_FILETYPE_DIRECTORY;
     if ((f->path = strdup(path)) == NULL || (f->preopen = strdup(guest)) == NULL)
         return ccf_errf(err, errsz, CCF_ERR_NOMEM, "out of memory");
-    f->base = f->inheriting = ccf_vfs_rights(w->cfg->rights, path, true) |
-                              ccf_vfs_rights(w->cfg->rights, "", true);
+    f->inheriting = ccf_vfs_rights(w->cfg->rights, path, true) |
+                    ccf_vfs_rights(w->cfg->rights, "", true);
+    f->base = f->inheriting & DIR_RIGHTS;
     return CCF_OK;
 }
 
