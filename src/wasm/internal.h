@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "wasm/wasm.h"
 
@@ -81,7 +82,65 @@ typedef union cell {
     X(BRC_GE_S) X(BRC_GE_U) \
     /* the same with b an immediate: a imm t */ \
     X(BRC_EQ_I) X(BRC_NE_I) X(BRC_LT_S_I) X(BRC_LT_U_I) X(BRC_GT_S_I) X(BRC_GT_U_I) X(BRC_LE_S_I) \
-    X(BRC_LE_U_I) X(BRC_GE_S_I) X(BRC_GE_U_I)
+    X(BRC_LE_U_I) X(BRC_GE_S_I) X(BRC_GE_U_I) \
+    /* v128 values take two slots (low half first) */ \
+    X(SELECT128) /* dst a b c */ \
+    X(GLOBAL_GET128) /* dst idx */ X(GLOBAL_SET128) /* idx src */ \
+    CCF_WASM_SIMD_OPS(X)
+
+/* One internal op per vector instruction (opcodes.h, same names): operands
+ * and result slots as its signature says (dst first, then the operands),
+ * then its immediates: memarg offset, lane index, v128.const/shuffle bytes as
+ * two cells (low, high). */
+#define CCF_WASM_SIMD_OPS(X) \
+    X(V128_LOAD) X(V128_LOAD8X8_S) X(V128_LOAD8X8_U) X(V128_LOAD16X4_S) X(V128_LOAD16X4_U) \
+    X(V128_LOAD32X2_S) X(V128_LOAD32X2_U) X(V128_LOAD8_SPLAT) X(V128_LOAD16_SPLAT) \
+    X(V128_LOAD32_SPLAT) X(V128_LOAD64_SPLAT) X(V128_STORE) X(V128_CONST) X(I8X16_SHUFFLE) \
+    X(I8X16_SWIZZLE) X(I8X16_SPLAT) X(I16X8_SPLAT) X(I32X4_SPLAT) X(I64X2_SPLAT) X(F32X4_SPLAT) \
+    X(F64X2_SPLAT) X(I8X16_EXTRACT_LANE_S) X(I8X16_EXTRACT_LANE_U) X(I8X16_REPLACE_LANE) \
+    X(I16X8_EXTRACT_LANE_S) X(I16X8_EXTRACT_LANE_U) X(I16X8_REPLACE_LANE) X(I32X4_EXTRACT_LANE) \
+    X(I32X4_REPLACE_LANE) X(I64X2_EXTRACT_LANE) X(I64X2_REPLACE_LANE) X(F32X4_EXTRACT_LANE) \
+    X(F32X4_REPLACE_LANE) X(F64X2_EXTRACT_LANE) X(F64X2_REPLACE_LANE) X(I8X16_EQ) X(I8X16_NE) \
+    X(I8X16_LT_S) X(I8X16_LT_U) X(I8X16_GT_S) X(I8X16_GT_U) X(I8X16_LE_S) X(I8X16_LE_U) \
+    X(I8X16_GE_S) X(I8X16_GE_U) X(I16X8_EQ) X(I16X8_NE) X(I16X8_LT_S) X(I16X8_LT_U) X(I16X8_GT_S) \
+    X(I16X8_GT_U) X(I16X8_LE_S) X(I16X8_LE_U) X(I16X8_GE_S) X(I16X8_GE_U) X(I32X4_EQ) X(I32X4_NE) \
+    X(I32X4_LT_S) X(I32X4_LT_U) X(I32X4_GT_S) X(I32X4_GT_U) X(I32X4_LE_S) X(I32X4_LE_U) \
+    X(I32X4_GE_S) X(I32X4_GE_U) X(F32X4_EQ) X(F32X4_NE) X(F32X4_LT) X(F32X4_GT) X(F32X4_LE) \
+    X(F32X4_GE) X(F64X2_EQ) X(F64X2_NE) X(F64X2_LT) X(F64X2_GT) X(F64X2_LE) X(F64X2_GE) X(V128_NOT) \
+    X(V128_AND) X(V128_ANDNOT) X(V128_OR) X(V128_XOR) X(V128_BITSELECT) X(V128_ANY_TRUE) \
+    X(V128_LOAD8_LANE) X(V128_LOAD16_LANE) X(V128_LOAD32_LANE) X(V128_LOAD64_LANE) \
+    X(V128_STORE8_LANE) X(V128_STORE16_LANE) X(V128_STORE32_LANE) X(V128_STORE64_LANE) \
+    X(V128_LOAD32_ZERO) X(V128_LOAD64_ZERO) X(F32X4_DEMOTE_F64X2_ZERO) X(F64X2_PROMOTE_LOW_F32X4) \
+    X(I8X16_ABS) X(I8X16_NEG) X(I8X16_POPCNT) X(I8X16_ALL_TRUE) X(I8X16_BITMASK) \
+    X(I8X16_NARROW_I16X8_S) X(I8X16_NARROW_I16X8_U) X(F32X4_CEIL) X(F32X4_FLOOR) X(F32X4_TRUNC) \
+    X(F32X4_NEAREST) X(I8X16_SHL) X(I8X16_SHR_S) X(I8X16_SHR_U) X(I8X16_ADD) X(I8X16_ADD_SAT_S) \
+    X(I8X16_ADD_SAT_U) X(I8X16_SUB) X(I8X16_SUB_SAT_S) X(I8X16_SUB_SAT_U) X(F64X2_CEIL) \
+    X(F64X2_FLOOR) X(I8X16_MIN_S) X(I8X16_MIN_U) X(I8X16_MAX_S) X(I8X16_MAX_U) X(F64X2_TRUNC) \
+    X(I8X16_AVGR_U) X(I16X8_EXTADD_PAIRWISE_I8X16_S) X(I16X8_EXTADD_PAIRWISE_I8X16_U) \
+    X(I32X4_EXTADD_PAIRWISE_I16X8_S) X(I32X4_EXTADD_PAIRWISE_I16X8_U) X(I16X8_ABS) X(I16X8_NEG) \
+    X(I16X8_Q15MULR_SAT_S) X(I16X8_ALL_TRUE) X(I16X8_BITMASK) X(I16X8_NARROW_I32X4_S) \
+    X(I16X8_NARROW_I32X4_U) X(I16X8_EXTEND_LOW_I8X16_S) X(I16X8_EXTEND_HIGH_I8X16_S) \
+    X(I16X8_EXTEND_LOW_I8X16_U) X(I16X8_EXTEND_HIGH_I8X16_U) X(I16X8_SHL) X(I16X8_SHR_S) \
+    X(I16X8_SHR_U) X(I16X8_ADD) X(I16X8_ADD_SAT_S) X(I16X8_ADD_SAT_U) X(I16X8_SUB) \
+    X(I16X8_SUB_SAT_S) X(I16X8_SUB_SAT_U) X(F64X2_NEAREST) X(I16X8_MUL) X(I16X8_MIN_S) \
+    X(I16X8_MIN_U) X(I16X8_MAX_S) X(I16X8_MAX_U) X(I16X8_AVGR_U) X(I16X8_EXTMUL_LOW_I8X16_S) \
+    X(I16X8_EXTMUL_HIGH_I8X16_S) X(I16X8_EXTMUL_LOW_I8X16_U) X(I16X8_EXTMUL_HIGH_I8X16_U) \
+    X(I32X4_ABS) X(I32X4_NEG) X(I32X4_ALL_TRUE) X(I32X4_BITMASK) X(I32X4_EXTEND_LOW_I16X8_S) \
+    X(I32X4_EXTEND_HIGH_I16X8_S) X(I32X4_EXTEND_LOW_I16X8_U) X(I32X4_EXTEND_HIGH_I16X8_U) \
+    X(I32X4_SHL) X(I32X4_SHR_S) X(I32X4_SHR_U) X(I32X4_ADD) X(I32X4_SUB) X(I32X4_MUL) X(I32X4_MIN_S) \
+    X(I32X4_MIN_U) X(I32X4_MAX_S) X(I32X4_MAX_U) X(I32X4_DOT_I16X8_S) X(I32X4_EXTMUL_LOW_I16X8_S) \
+    X(I32X4_EXTMUL_HIGH_I16X8_S) X(I32X4_EXTMUL_LOW_I16X8_U) X(I32X4_EXTMUL_HIGH_I16X8_U) \
+    X(I64X2_ABS) X(I64X2_NEG) X(I64X2_ALL_TRUE) X(I64X2_BITMASK) X(I64X2_EXTEND_LOW_I32X4_S) \
+    X(I64X2_EXTEND_HIGH_I32X4_S) X(I64X2_EXTEND_LOW_I32X4_U) X(I64X2_EXTEND_HIGH_I32X4_U) \
+    X(I64X2_SHL) X(I64X2_SHR_S) X(I64X2_SHR_U) X(I64X2_ADD) X(I64X2_SUB) X(I64X2_MUL) X(I64X2_EQ) \
+    X(I64X2_NE) X(I64X2_LT_S) X(I64X2_GT_S) X(I64X2_LE_S) X(I64X2_GE_S) X(I64X2_EXTMUL_LOW_I32X4_S) \
+    X(I64X2_EXTMUL_HIGH_I32X4_S) X(I64X2_EXTMUL_LOW_I32X4_U) X(I64X2_EXTMUL_HIGH_I32X4_U) \
+    X(F32X4_ABS) X(F32X4_NEG) X(F32X4_SQRT) X(F32X4_ADD) X(F32X4_SUB) X(F32X4_MUL) X(F32X4_DIV) \
+    X(F32X4_MIN) X(F32X4_MAX) X(F32X4_PMIN) X(F32X4_PMAX) X(F64X2_ABS) X(F64X2_NEG) X(F64X2_SQRT) \
+    X(F64X2_ADD) X(F64X2_SUB) X(F64X2_MUL) X(F64X2_DIV) X(F64X2_MIN) X(F64X2_MAX) X(F64X2_PMIN) \
+    X(F64X2_PMAX) X(I32X4_TRUNC_SAT_F32X4_S) X(I32X4_TRUNC_SAT_F32X4_U) X(F32X4_CONVERT_I32X4_S) \
+    X(F32X4_CONVERT_I32X4_U) X(I32X4_TRUNC_SAT_F64X2_S_ZERO) X(I32X4_TRUNC_SAT_F64X2_U_ZERO) \
+    X(F64X2_CONVERT_LOW_I32X4_S) X(F64X2_CONVERT_LOW_I32X4_U)
 
 /* Binary operators that also exist as OP_<name>_I: dst a imm (the
  * second operand is a constant from the instruction stream). */
@@ -114,15 +173,29 @@ struct limits {
 };
 
 struct constexpr_ {
-    uint8_t op; /* 0x41 i32.const 0x42 0x43 0x44, 0xd0 ref.null, 0xd2 ref.func, 0x23 global.get */
-    uint64_t val; /* constant bits, or index */
+    uint8_t op; /* 0x41 i32.const 0x42 0x43 0x44, 0xd0 ref.null, 0xd2 ref.func, 0x23 global.get,
+                 * 0xfd v128.const */
+    uint64_t val; /* constant bits (v128: low half), or index */
+    uint64_t hi;  /* v128.const: high half */
 };
+
+#define WASM_V128 0x7b
+
+/* Frame slots a value of type t takes: v128 two, everything else one. */
+static inline uint32_t ccf_wasm_internal_width(uint8_t t) { return t == WASM_V128 ? 2u : 1u; }
+static inline uint64_t ccf_wasm_internal_slots(const uint8_t *t, uint32_t n)
+{
+    uint64_t s = 0;
+    for (uint32_t i = 0; i < n; i++)
+        s += ccf_wasm_internal_width(t[i]);
+    return s;
+}
 
 struct func {
     uint32_t type;
-    uint32_t nlocals;      /* declared locals, excluding params */
+    uint32_t nlocals;      /* slots of the declared locals, excluding params */
     uint32_t max_height;   /* slots: params + locals + max operand stack */
-    uint32_t nparams;
+    uint32_t nparams;      /* slots of the params */
     cell *code;
     size_t code_len;
 };
@@ -209,6 +282,7 @@ struct funcinst {
 
 struct globalinst {
     uint64_t val;
+    uint64_t hi; /* v128: high half */
     uint8_t type, mut;
     struct globalinst *next_owned;
 };
@@ -262,6 +336,30 @@ struct ccf_wasm_store {
     struct meminst *mems;
     struct ccf_wasm_instance *instances;
 };
+
+/* A value to its frame slots (1 or 2, ccf_wasm_internal_width) and back. */
+static inline void ccf_wasm_internal_to_slots(const ccf_wasm_val *v, uint64_t *s)
+{
+    switch (v->type) {
+    case CCF_WASM_I32: case CCF_WASM_F32: s[0] = v->of.i32; break;
+    case CCF_WASM_FUNCREF: case CCF_WASM_EXTERNREF: s[0] = (uint64_t)(uintptr_t)v->of.ref; break;
+    case CCF_WASM_V128: memcpy(s, v->of.v128, 16); break;
+    default: s[0] = v->of.i64; break;
+    }
+}
+static inline ccf_wasm_val ccf_wasm_internal_from_slots(uint8_t t, const uint64_t *s)
+{
+    ccf_wasm_val v;
+    memset(&v, 0, sizeof v);
+    v.type = (ccf_wasm_valtype)t;
+    switch (t) {
+    case 0x7f: case 0x7d: v.of.i32 = (uint32_t)s[0]; break;
+    case 0x70: case 0x6f: v.of.ref = (void *)(uintptr_t)s[0]; break;
+    case WASM_V128: memcpy(v.of.v128, s, 16); break;
+    default: v.of.i64 = s[0]; break;
+    }
+    return v;
+}
 
 /* load.c: the interpreter's handler address for op. */
 const void *ccf_wasm_internal_label(enum op op);

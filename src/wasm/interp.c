@@ -81,44 +81,57 @@ static double fmax64(double a, double b)
     return a > b ? a : b;
 }
 
+/* A v128 value by lanes (little endian: lane 0 is the lowest address). */
+typedef union {
+    uint8_t u8[16];
+    int8_t i8[16];
+    uint16_t u16[8];
+    int16_t i16[8];
+    uint32_t u32[4];
+    int32_t i32[4];
+    uint64_t u64[2];
+    int64_t i64[2];
+    float f32[4];
+    double f64[2];
+} v128;
+
+/* Saturating float -> i32/u32 (the trunc_sat rules; a float widens exactly). */
+static inline uint32_t sat_s32(double x)
+{
+    if (isnan(x))
+        return 0;
+    if (!(x > -2147483649.0))
+        return 0x80000000u;
+    if (!(x < 2147483648.0))
+        return 0x7fffffffu;
+    return (uint32_t)(int32_t)x;
+}
+static inline uint32_t sat_u32(double x)
+{
+    if (isnan(x) || !(x > -1.0))
+        return 0;
+    if (!(x < 4294967296.0))
+        return 0xffffffffu;
+    return (uint32_t)x;
+}
+
 bool ccf_wasm_internal_functype_eq(const struct functype *a, const struct functype *b)
 {
     return a == b || (a->np == b->np && a->nr == b->nr &&
                       (a->np + a->nr == 0 || memcmp(a->t, b->t, a->np + a->nr) == 0));
 }
 
-static ccf_wasm_val to_val(uint8_t t, uint64_t s)
-{
-    ccf_wasm_val v;
-    v.type = (ccf_wasm_valtype)t;
-    switch (t) {
-    case 0x7f: case 0x7d: v.of.i32 = (uint32_t)s; break;
-    case 0x70: case 0x6f: v.of.ref = (void *)(uintptr_t)s; break;
-    default: v.of.i64 = s; break;
-    }
-    return v;
-}
-
-static uint64_t from_val(const ccf_wasm_val *v)
-{
-    switch (v->type) {
-    case CCF_WASM_I32: case CCF_WASM_F32: return v->of.i32;
-    case CCF_WASM_FUNCREF: case CCF_WASM_EXTERNREF: return (uint64_t)(uintptr_t)v->of.ref;
-    default: return v->of.i64;
-    }
-}
-
-/* Calls a host function with args at sp[0..np); results written from sp[0]. */
+/* Calls a host function with args at sp[0..) (v128: two slots); results written from sp[0]. */
 static ccf_wasm_trap call_host(struct ccf_wasm_instance *caller, struct funcinst *fi, uint64_t *sp,
                                char *err, size_t errsz)
 {
     ccf_wasm_val args[32], res[32];
     const struct functype *ft = fi->type;
-    for (uint32_t i = 0; i < ft->np; i++)
-        args[i] = to_val(ft->t[i], sp[i]);
-    for (uint32_t i = 0; i < ft->nr; i++) {
-        res[i] = to_val(ft->t[ft->np + i], 0);
-    }
+    static const uint64_t zero[2];
+    for (uint32_t i = 0, k = 0; i < ft->np; k += ccf_wasm_internal_width(ft->t[i]), i++)
+        args[i] = ccf_wasm_internal_from_slots(ft->t[i], sp + k);
+    for (uint32_t i = 0; i < ft->nr; i++)
+        res[i] = ccf_wasm_internal_from_slots(ft->t[ft->np + i], zero);
     char msg[256] = "";
     ccf_err e = fi->host(caller, fi->user, args, res, msg, sizeof msg);
     if (e != CCF_OK) {
@@ -126,8 +139,13 @@ static ccf_wasm_trap call_host(struct ccf_wasm_instance *caller, struct funcinst
             snprintf(err, errsz, "%s", msg[0] ? msg : ccf_strerror(e));
         return CCF_WASM_TRAP_HOST;
     }
-    for (uint32_t i = 0; i < ft->nr; i++)
-        sp[i] = from_val(&res[i]);
+    for (uint32_t i = 0, k = 0; i < ft->nr; k += ccf_wasm_internal_width(ft->t[ft->np + i]), i++) {
+        uint64_t b[2] = {0, 0};
+        ccf_wasm_internal_to_slots(&res[i], b);
+        sp[k] = b[0];
+        if (ft->t[ft->np + i] == WASM_V128)
+            sp[k + 1] = b[1];
+    }
     return CCF_WASM_TRAP_NONE;
 }
 
@@ -235,7 +253,7 @@ static ccf_wasm_trap interp(struct ccf_wasm_store *S, struct funcinst *fi, const
 
     const cell *pc = NULL;
     uint64_t *fp = NULL;
-    uint64_t *nfp = S->sp - fi->type->np; /* the entry function's arguments */
+    uint64_t *nfp = S->sp - ccf_wasm_internal_slots(fi->type->t, fi->type->np); /* the entry function's arguments */
     struct ccf_wasm_instance *inst = NULL;
     uint8_t *mem = NULL;
     uint64_t memsz = 0;
@@ -275,7 +293,10 @@ do_call: {
     const struct func *def = fi->def;
     if (def == NULL) {
         const struct functype *ft = fi->type;
-        uint32_t top = ft->np > ft->nr ? ft->np : ft->nr;
+        uint64_t pn = ccf_wasm_internal_slots(ft->t, ft->np), rn = ccf_wasm_internal_slots(ft->t + ft->np, ft->nr);
+        uint64_t top = pn > rn ? pn : rn;
+        if ((size_t)(stack_end - nfp) < top)
+            TRAP(CCF_WASM_TRAP_STACK_EXHAUSTED);
         S->sp = nfp + top;
         S->depth = depth;
         S->fuel += fuel; /* a nested run may use it */
@@ -459,6 +480,28 @@ L_GLOBAL_SET:
     inst->globals[pc[1].u]->val = R(2);
     pc += 3;
     NEXT();
+L_SELECT128: {
+    uint64_t *src = (uint32_t)R(4) ? &fp[pc[2].u] : &fp[pc[3].u];
+    uint64_t lo = src[0], hi = src[1];
+    fp[pc[1].u] = lo;
+    fp[pc[1].u + 1] = hi;
+    pc += 5;
+    NEXT();
+}
+L_GLOBAL_GET128: {
+    const struct globalinst *g = inst->globals[pc[2].u];
+    fp[pc[1].u] = g->val;
+    fp[pc[1].u + 1] = g->hi;
+    pc += 3;
+    NEXT();
+}
+L_GLOBAL_SET128: {
+    struct globalinst *g = inst->globals[pc[1].u];
+    g->val = fp[pc[2].u];
+    g->hi = fp[pc[2].u + 1];
+    pc += 3;
+    NEXT();
+}
 
     /* table and bulk ops: operands at fp[base..], result at fp[base] */
 L_TABLE_GET: {
@@ -898,6 +941,8 @@ L_I64_REM_U: {
     SAT(I64_TRUNC_SAT_F64_S, double, F64, -9223372036854777856.0, 9223372036854775808.0,
         0x8000000000000000ull, 0x7fffffffffffffffull, (uint64_t)(int64_t)x_)
     SAT(I64_TRUNC_SAT_F64_U, double, F64, -1.0, 18446744073709551616.0, 0u, ~0ull, (uint64_t)x_)
+
+#include "wasm/interp_simd.h"
 
 done:
     S->depth = depth_base;

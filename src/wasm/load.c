@@ -188,7 +188,7 @@ static ccf_err rd_name(struct rd *r, char **out, uint32_t *len)
 
 static bool is_valtype(uint8_t t)
 {
-    return t == 0x7f || t == 0x7e || t == 0x7d || t == 0x7c || t == 0x70 || t == 0x6f;
+    return t == 0x7f || t == 0x7e || t == 0x7d || t == 0x7c || t == WASM_V128 || t == 0x70 || t == 0x6f;
 }
 static bool is_reftype(uint8_t t) { return t == 0x70 || t == 0x6f; }
 
@@ -199,6 +199,7 @@ static const char *tname(uint8_t t)
     case 0x7e: return "i64";
     case 0x7d: return "f32";
     case 0x7c: return "f64";
+    case WASM_V128: return "v128";
     case 0x70: return "funcref";
     case 0x6f: return "externref";
     case 0: return "unknown";
@@ -292,6 +293,19 @@ static ccf_err rd_constexpr(struct loader *L, uint8_t want, struct constexpr_ *c
         r->p += 8;
         got = 0x7c;
         break;
+    case 0xfd: { /* v128.const */
+        uint32_t sub;
+        TRY(rd_u32(r, &sub));
+        if (sub != 12)
+            return fail_at(r, at, "constant expression required (opcode 0xfd %u)", sub);
+        if (r->end - r->p < 16)
+            return fail(r, "unexpected end");
+        memcpy(&ce->val, r->p, 8);
+        memcpy(&ce->hi, r->p + 8, 8);
+        r->p += 16;
+        got = WASM_V128;
+        break;
+    }
     case 0xd0: {
         uint8_t t;
         TRY(rd_reftype(r, &t));
@@ -330,7 +344,7 @@ static ccf_err rd_constexpr(struct loader *L, uint8_t want, struct constexpr_ *c
     TRY(rd_byte(r, &op));
     if (op != 0x0b) {
         if (op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0xd0 || op == 0xd2 ||
-            op == 0x23)
+            op == 0x23 || op == 0xfd)
             return fail_at(r, at, "type mismatch: constant expression has extra values");
         return fail_at(r, at, "constant expression required (opcode 0x%02x)", op);
     }
@@ -496,6 +510,7 @@ struct fc {
     struct loader *L;
     struct rd *r;
     uint8_t *vs;      /* operand types (0 = unknown, in unreachable code) */
+    uint32_t *sslot;  /* per operand (and one past the top): its slot above the locals */
     int32_t *loc;     /* where each operand lives: LOC_SLOT, LOC_CONST or a local index */
     uint64_t *cval;   /* LOC_CONST: the value */
     uint32_t nvs, capvs;
@@ -508,23 +523,24 @@ struct fc {
     const uint8_t *at; /* current instruction, for error offsets */
     const uint8_t *end; /* end of the function body */
     uint8_t *ltypes; /* local types, params first */
-    uint32_t nlt;
+    uint32_t *lslot; /* slot of each local (v128 takes two) */
+    uint32_t nlt, nls; /* locals, their slots */
     uint32_t max_height;
 };
 
 /* Operand locations. An operand is materialised in its natural slot
- * (nlt + stack index) or, until something forces it, still a reference to a
+ * (nat(): above the locals, v128 taking two slots) or, until something forces it, still a reference to a
  * local or a constant: consumers then read the local directly or use an
  * immediate form. Everything is materialised at every control instruction. */
 #define LOC_SLOT (-1)
 #define LOC_CONST (-2)
 
 static const uint8_t vt_bytes[256] = {
-    [0x7f] = 0x7f, [0x7e] = 0x7e, [0x7d] = 0x7d, [0x7c] = 0x7c, [0x70] = 0x70, [0x6f] = 0x6f,
+    [0x7f] = 0x7f, [0x7e] = 0x7e, [0x7d] = 0x7d, [0x7c] = 0x7c, [0x7b] = 0x7b, [0x70] = 0x70, [0x6f] = 0x6f,
 };
 
 /* The opcode table (opcodes.h) by position: one-byte opcodes at their byte,
- * 0xfc sub-opcodes from 0x100 (SIMD's 0xfd will take the next 0x200).
+ * 0xfc sub-opcodes from 0x100, 0xfd (vector) sub-opcodes from 0x200.
  * Empty positions (name NULL) are illegal opcodes. */
 struct opinfo {
     const char *name;   /* the spec's name */
@@ -535,9 +551,9 @@ struct opinfo {
 };
 
 #define OP_NONE (-1)
-#define OPSLOT(prefix, code) ((prefix) == 0 ? (code) : 0x100 + (code))
+#define OPSLOT(prefix, code) ((prefix) == 0 ? (code) : (prefix) == 0xfc ? 0x100 + (code) : 0x200 + (code))
 
-static const struct opinfo optable[0x200] = {
+static const struct opinfo optable[0x300] = {
 #define ROW(name_, prefix, code_, text, cls_, imm_, sig_, op_) \
     [OPSLOT(prefix, code_)] = {.name = text, .code = CCF_WASM_##name_, .cls = CLS_##cls_, \
                                .imm = IMM_##imm_, .sig = sig_, .op = OP_##op_},
@@ -548,7 +564,9 @@ static const struct opinfo optable[0x200] = {
 /* Decoded immediates of one instruction (which fields: its IMM_* kind). */
 struct imm {
     uint32_t a, b;    /* indices in immediate order; memarg: a = align, b = offset */
-    uint64_t v;       /* t.const: the bits */
+    uint64_t v;       /* t.const: the bits; v128.const, i8x16.shuffle: the low half */
+    uint64_t v2;      /* v128.const, i8x16.shuffle: the high half */
+    uint32_t lane;    /* lane index */
     uint8_t t;        /* ref.null, select t: the type */
     const uint8_t *pt, *rt; /* block type: params, results */
     uint32_t np, nr;
@@ -627,11 +645,18 @@ static ccf_err push(struct fc *c, uint8_t t)
         if (cv == NULL)
             return CCF_ERR_NOMEM;
         c->cval = cv;
+        uint32_t *ss = realloc(c->sslot, (nc + 1) * sizeof *ss);
+        if (ss == NULL)
+            return CCF_ERR_NOMEM;
+        if (c->sslot == NULL)
+            ss[0] = 0;
+        c->sslot = ss;
         c->capvs = nc;
     }
     c->loc[c->nvs] = LOC_SLOT;
+    c->sslot[c->nvs + 1] = c->sslot[c->nvs] + ccf_wasm_internal_width(t);
     c->vs[c->nvs++] = t;
-    uint64_t h = (uint64_t)c->nlt + c->nvs;
+    uint64_t h = (uint64_t)c->nls + c->sslot[c->nvs];
     if (h > MAX_FUNC_SLOTS)
         return fail_at(c->r, c->at, "function needs too much stack");
     if (h > c->max_height)
@@ -681,7 +706,10 @@ static ccf_err push_types(struct fc *c, const uint8_t *t, uint32_t n)
 
 static bool dead(struct fc *c) { return c->cs[c->ncs - 1].unreachable; }
 
-static uint64_t nat(const struct fc *c, uint32_t i) { return (uint64_t)c->nlt + i; }
+/* Natural slot of operand i (i <= nvs). */
+static uint64_t nat(const struct fc *c, uint32_t i) { return (uint64_t)c->nls + (c->sslot ? c->sslot[i] : 0); }
+
+static bool wide(const struct fc *c, uint32_t i) { return c->vs[i] == WASM_V128; }
 
 /* Materialises operand i in its natural slot. */
 static ccf_err flush_entry(struct fc *c, uint32_t i)
@@ -693,7 +721,10 @@ static ccf_err flush_entry(struct fc *c, uint32_t i)
         TRY(emit_u(c, nat(c, i)));
         TRY(emit_u(c, c->cval[i]));
     } else {
-        TRY(emit_copy(c, nat(c, i), (uint64_t)c->loc[i]));
+        uint64_t s = c->lslot[c->loc[i]];
+        TRY(emit_copy(c, nat(c, i), s));
+        if (wide(c, i))
+            TRY(emit_copy(c, nat(c, i) + 1, s + 1));
     }
     c->loc[i] = LOC_SLOT;
     return CCF_OK;
@@ -726,7 +757,7 @@ static ccf_err src_slot(struct fc *c, uint32_t i, uint64_t *slot)
 {
     if (c->loc[i] == LOC_CONST)
         TRY(flush_entry(c, i));
-    *slot = c->loc[i] >= 0 ? (uint64_t)c->loc[i] : nat(c, i);
+    *slot = c->loc[i] >= 0 ? (uint64_t)c->lslot[c->loc[i]] : nat(c, i);
     return CCF_OK;
 }
 
@@ -864,7 +895,7 @@ static ccf_err emit_br(struct fc *c, uint32_t depth, bool is_cond, uint64_t cond
     TRY(emit_target(c, f));
     TRY(emit_u(c, h));
     TRY(emit_u(c, src));
-    return emit_u(c, n);
+    return emit_u(c, ccf_wasm_internal_slots(t, n));
 }
 
 static ccf_err rd_blocktype(struct fc *c, struct imm *im)
@@ -947,6 +978,7 @@ static ccf_err rd_imm(struct fc *c, const struct opinfo *o, struct imm *im)
     case IMM_MEMARG16:
     case IMM_MEMARG32:
     case IMM_MEMARG64:
+    case IMM_MEMARG128:
         TRY(rd_u32(r, &im->a));
         TRY(rd_u32(r, &im->b));
         if (c->L->m->nmems == 0)
@@ -978,6 +1010,42 @@ static ccf_err rd_imm(struct fc *c, const struct opinfo *o, struct imm *im)
         r->p += n;
         return CCF_OK;
     }
+    case IMM_V128:
+    case IMM_SHUFFLE:
+        if ((size_t)(c->end - r->p) < 16)
+            return fail(r, "unexpected end");
+        if (o->imm == IMM_SHUFFLE)
+            for (unsigned i = 0; i < 16; i++)
+                if (r->p[i] >= 32)
+                    return fail_at(r, r->p + i, "invalid lane index %u", r->p[i]);
+        memcpy(&im->v, r->p, 8);
+        memcpy(&im->v2, r->p + 8, 8);
+        r->p += 16;
+        return CCF_OK;
+    case IMM_MEMLANE8:
+    case IMM_MEMLANE16:
+    case IMM_MEMLANE32:
+    case IMM_MEMLANE64:
+        TRY(rd_u32(r, &im->a));
+        TRY(rd_u32(r, &im->b));
+        if (c->L->m->nmems == 0)
+            return fail_at(r, at, "unknown memory 0");
+        if (im->a > (uint32_t)(o->imm - IMM_MEMLANE8))
+            return fail_at(r, at, "alignment must not be larger than natural");
+        /* FALLTHROUGH */
+    case IMM_LANE2:
+    case IMM_LANE4:
+    case IMM_LANE8:
+    case IMM_LANE16: {
+        uint8_t lane;
+        unsigned lanes = o->imm >= IMM_MEMLANE8 ? 16u >> (o->imm - IMM_MEMLANE8) : 2u << (o->imm - IMM_LANE2);
+        const uint8_t *lat = r->p;
+        TRY(rd_byte(r, &lane));
+        if (lane >= lanes)
+            return fail_at(r, lat, "invalid lane index %u", lane);
+        im->lane = lane;
+        return CCF_OK;
+    }
     }
     return fail_at(r, at, "no decoder for the immediates of %s", o->name);
 }
@@ -990,6 +1058,7 @@ static uint8_t letter_type(char ch)
     case 'I': return 0x7e;
     case 'f': return 0x7d;
     case 'F': return 0x7c;
+    case 'V': return WASM_V128;
     }
     return 0;
 }
@@ -1139,7 +1208,7 @@ static ccf_err end_func(struct fc *c)
         return fail_at(c->r, c->at, "type mismatch: values remaining on the stack at end of function");
     patch_list(c, f->fix, c->ncode);
     TRY(emit_op(c, OP_RETURN));
-    TRY(emit_u(c, f->nr));
+    TRY(emit_u(c, ccf_wasm_internal_slots(f->rt, f->nr)));
     TRY(emit_u(c, nat(c, 0)));
     c->ncs--;
     return CCF_OK;
@@ -1270,7 +1339,7 @@ static ccf_err br_table(struct fc *c)
         goto out;
     if (!dead(c)) {
         if ((e = emit_op(c, OP_BR_TABLE)) != CCF_OK || (e = emit_u(c, idx_slot)) != CCF_OK ||
-            (e = emit_u(c, n)) != CCF_OK || (e = emit_u(c, dn)) != CCF_OK ||
+            (e = emit_u(c, n)) != CCF_OK || (e = emit_u(c, ccf_wasm_internal_slots(dt, dn))) != CCF_OK ||
             (e = emit_u(c, nat(c, c->nvs))) != CCF_OK)
             goto out;
         for (uint32_t i = 0; i <= n; i++) {
@@ -1346,7 +1415,7 @@ static ccf_err control(struct fc *c, const struct opinfo *o, const struct imm *i
         TRY(pop_types(c, f->rt, f->nr));
         if (!dead(c)) {
             TRY(emit_op(c, OP_RETURN));
-            TRY(emit_u(c, f->nr));
+            TRY(emit_u(c, ccf_wasm_internal_slots(f->rt, f->nr)));
             TRY(emit_u(c, nat(c, c->nvs)));
         }
         set_unreachable(c);
@@ -1437,7 +1506,7 @@ static ccf_err parametric(struct fc *c, const struct opinfo *o, const struct imm
     TRY(push(c, rtype));
     if (!live)
         return CCF_OK;
-    TRY(emit_op(c, OP_SELECT));
+    TRY(emit_op(c, rtype == WASM_V128 ? OP_SELECT128 : OP_SELECT));
     TRY(emit_dst(c, nat(c, base)));
     TRY(emit_u(c, s1));
     TRY(emit_u(c, s2));
@@ -1457,17 +1526,20 @@ static ccf_err local_set(struct fc *c, bool tee, uint32_t a)
     bool refs;
     int64_t ld = c->last_dst;
     TRY(flush_local(c, a, p, &refs));
+    uint64_t ls = c->lslot[a];
     if (!refs && c->loc[p] == LOC_SLOT && ld >= 0 && c->code[ld].u == nat(c, p)) {
-        c->code[ld].u = a;
+        c->code[ld].u = ls;
         c->last_dst = -1;
     } else if (c->loc[p] == LOC_CONST) {
         TRY(emit_op(c, OP_CONST));
-        TRY(emit_u(c, a));
+        TRY(emit_u(c, ls));
         TRY(emit_u(c, c->cval[p]));
     } else if (c->loc[p] != (int32_t)a) {
         uint64_t s;
         TRY(src_slot(c, p, &s));
-        TRY(emit_copy(c, a, s));
+        TRY(emit_copy(c, ls, s));
+        if (c->ltypes[a] == WASM_V128)
+            TRY(emit_copy(c, ls + 1, s + 1));
     }
     if (tee) {
         TRY(push(c, c->ltypes[a]));
@@ -1498,7 +1570,7 @@ static ccf_err variable(struct fc *c, const struct opinfo *o, const struct imm *
             TRY(push(c, m->globals[a].type));
             if (dead(c))
                 return CCF_OK;
-            TRY(emit_op(c, OP_GLOBAL_GET));
+            TRY(emit_op(c, m->globals[a].type == WASM_V128 ? OP_GLOBAL_GET128 : OP_GLOBAL_GET));
             TRY(emit_dst(c, nat(c, c->nvs - 1)));
             return emit_u(c, a);
         }
@@ -1509,7 +1581,7 @@ static ccf_err variable(struct fc *c, const struct opinfo *o, const struct imm *
             return CCF_OK;
         uint64_t s;
         TRY(src_slot(c, c->nvs, &s));
-        TRY(emit_op(c, OP_GLOBAL_SET));
+        TRY(emit_op(c, m->globals[a].type == WASM_V128 ? OP_GLOBAL_SET128 : OP_GLOBAL_SET));
         TRY(emit_u(c, a));
         return emit_u(c, s);
     default:
@@ -1709,12 +1781,59 @@ static ccf_err numeric_row(struct fc *c, const struct opinfo *o)
     return CCF_OK;
 }
 
+/* ---- vector instructions (§3.3.3): every row from its signature ---- */
+
+/* Operands popped per "sig", result (if any) at the first operand's slot;
+ * emitted as op [dst] operands... immediates... (internal.h). */
+static ccf_err vector(struct fc *c, const struct opinfo *o, const struct imm *im)
+{
+    const char *sig = o->sig, *colon = strchr(sig, ':');
+    uint32_t nin = (uint32_t)(colon - sig);
+    uint64_t src[3] = {0, 0, 0};
+    for (const char *p = colon; p-- > sig;)
+        TRY(pop_expect(c, letter_type(*p), NULL));
+    uint32_t base = c->nvs;
+    bool live = !dead(c);
+    for (uint32_t i = 0; live && i < nin; i++)
+        TRY(src_slot(c, base + i, &src[i]));
+    if (colon[1])
+        TRY(push(c, letter_type(colon[1])));
+    if (!live)
+        return CCF_OK;
+    TRY(emit_op(c, (enum op)o->op));
+    if (colon[1])
+        TRY(emit_dst(c, nat(c, base)));
+    for (uint32_t i = 0; i < nin; i++)
+        TRY(emit_u(c, src[i]));
+    switch ((enum ccf_wasm_immkind)o->imm) {
+    case IMM_MEMARG8: case IMM_MEMARG16: case IMM_MEMARG32: case IMM_MEMARG64: case IMM_MEMARG128:
+        return emit_u(c, im->b);
+    case IMM_MEMLANE8: case IMM_MEMLANE16: case IMM_MEMLANE32: case IMM_MEMLANE64:
+        TRY(emit_u(c, im->b));
+        return emit_u(c, im->lane);
+    case IMM_LANE2: case IMM_LANE4: case IMM_LANE8: case IMM_LANE16:
+        return emit_u(c, im->lane);
+    case IMM_V128: case IMM_SHUFFLE:
+        TRY(emit_u(c, im->v));
+        return emit_u(c, im->v2);
+    default:
+        return CCF_OK;
+    }
+}
+
 /* Reads an opcode (prefixed ones: prefix byte, u32 sub-opcode) and finds its row. */
 static ccf_err rd_opcode(struct fc *c, const struct opinfo **out)
 {
     uint8_t b;
     uint32_t sub;
     TRY(rd_byte(c->r, &b));
+    if (b == 0xfd) {
+        TRY(rd_u32(c->r, &sub));
+        if (sub >= 0x100 || optable[OPSLOT(0xfd, sub)].name == NULL)
+            return fail_at(c->r, c->at, "illegal opcode 0xfd %u", sub);
+        *out = &optable[OPSLOT(0xfd, sub)];
+        return CCF_OK;
+    }
     if (b != 0xfc) {
         *out = &optable[b];
         if ((*out)->name == NULL)
@@ -1760,6 +1879,7 @@ static ccf_err instruction(struct fc *c, const struct opinfo *o)
     case CLS_BULK: return bulk(c, o, &im);
     case CLS_CONST: return constant(c, o, &im);
     case CLS_NUMERIC: return numeric_row(c, o);
+    case CLS_VECTOR: return vector(c, o, &im);
     }
     return fail_at(c->r, c->at, "no handler for %s", o->name);
 }
@@ -1811,9 +1931,18 @@ static ccf_err compile_body(struct loader *L, uint32_t fidx, struct func *fn, co
             k += cnt;
         }
     }
-    fn->nlocals = c->nlt - ft->np;
-    fn->nparams = ft->np;
-    c->max_height = c->nlt;
+    c->lslot = malloc(((size_t)total + 1) * sizeof *c->lslot);
+    if (c->lslot == NULL) {
+        e = CCF_ERR_NOMEM;
+        goto out;
+    }
+    for (uint32_t k = 0; k < c->nlt; k++) {
+        c->lslot[k] = c->nls;
+        c->nls += ccf_wasm_internal_width(c->ltypes[k]);
+    }
+    fn->nparams = (uint32_t)ccf_wasm_internal_slots(ft->t, ft->np);
+    fn->nlocals = c->nls - fn->nparams;
+    c->max_height = c->nls;
     if ((e = push_ctrl(c, K_FUNC, NULL, 0, ft->t + ft->np, ft->nr)) != CCF_OK)
         goto out;
 
@@ -1845,8 +1974,10 @@ out:
     free(c->vs);
     free(c->loc);
     free(c->cval);
+    free(c->sslot);
     free(c->cs);
     free(c->ltypes);
+    free(c->lslot);
     return e;
 }
 

@@ -221,6 +221,7 @@ static int letter_type(char c)
     case 'I': return 0x7e;
     case 'f': return 0x7d;
     case 'F': return 0x7c;
+    case 'V': return 0x7b;
     case 'r': return 0x70;
     case 'x': return 0x6f;
     }
@@ -234,6 +235,7 @@ static char type_letter(uint8_t t)
     case 0x7e: return 'I';
     case 0x7d: return 'f';
     case 0x7c: return 'F';
+    case 0x7b: return 'V';
     case 0x70: return 'r';
     case 0x6f: return 'x';
     }
@@ -304,7 +306,7 @@ static ccf_wasm_val bits_val(uint8_t t, uint64_t b)
 
 static bool valid_type(int t)
 {
-    return t == 0x7f || t == 0x7e || t == 0x7d || t == 0x7c || t == 0x70 || t == 0x6f;
+    return t == 0x7f || t == 0x7e || t == 0x7d || t == 0x7c || t == 0x7b || t == 0x70 || t == 0x6f;
 }
 
 ccf_err ccf_wasm_host_global(ccf_wasm_store *s, ccf_wasm_val init, bool mutable_,
@@ -315,6 +317,12 @@ ccf_err ccf_wasm_host_global(ccf_wasm_store *s, ccf_wasm_val init, bool mutable_
     struct globalinst *g = new_global(s, (uint8_t)init.type, mutable_, val_bits(init));
     if (g == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    if (init.type == CCF_WASM_V128) {
+        uint64_t b[2];
+        ccf_wasm_internal_to_slots(&init, b);
+        g->val = b[0];
+        g->hi = b[1];
+    }
     out->kind = CCF_WASM_EXTERN_GLOBAL;
     out->ptr = g;
     return CCF_OK;
@@ -355,6 +363,12 @@ static bool limits_match(uint32_t amin, uint32_t amax, const struct limits *want
     if (want->max != UINT32_MAX && (amax == UINT32_MAX || amax > want->max))
         return false;
     return true;
+}
+
+/* The high half of a v128 constant expression (v128.const or global.get). */
+static uint64_t eval_const_hi(const struct ccf_wasm_instance *in, const struct constexpr_ *ce)
+{
+    return ce->op == 0x23 ? in->globals[ce->val]->hi : ce->hi;
 }
 
 static uint64_t eval_const(const struct ccf_wasm_instance *in, const struct constexpr_ *ce)
@@ -513,6 +527,8 @@ ccf_err ccf_wasm_instantiate(ccf_wasm_store *s, const ccf_wasm_module *m,
             e = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
             goto out;
         }
+        if (m->globals[i].type == WASM_V128)
+            in->globals[i]->hi = eval_const_hi(in, &m->globals[i].init);
     }
     for (uint32_t i = 0; i < m->nelems; i++) {
         const struct elem_seg *sg = &m->elems[i];
@@ -650,14 +666,15 @@ ccf_err ccf_wasm_call(ccf_wasm_store *s, ccf_wasm_extern func, const ccf_wasm_va
         if ((uint8_t)args[i].type != ft->t[i])
             return ccf_errf(err, err_size, CCF_ERR_INVALID, "argument %u has the wrong type", i);
     uint64_t *base = s->sp;
-    size_t need = ft->np > ft->nr ? ft->np : ft->nr;
+    uint64_t pslots = ccf_wasm_internal_slots(ft->t, ft->np), rslots = ccf_wasm_internal_slots(ft->t + ft->np, ft->nr);
+    size_t need = (size_t)(pslots > rslots ? pslots : rslots);
     if ((size_t)(s->stack_end - base) < need + 1) {
         if (trap)
             *trap = CCF_WASM_TRAP_STACK_EXHAUSTED;
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s", ccf_wasm_trap_string(CCF_WASM_TRAP_STACK_EXHAUSTED));
     }
-    for (uint32_t i = 0; i < ft->np; i++)
-        base[i] = val_bits(args[i]);
+    for (uint32_t i = 0, k = 0; i < ft->np; k += ccf_wasm_internal_width(ft->t[i]), i++)
+        ccf_wasm_internal_to_slots(&args[i], base + k);
     ccf_wasm_trap tr;
     if (f->def == NULL) {
         ccf_wasm_val a[32], r[32];
@@ -672,21 +689,25 @@ ccf_err ccf_wasm_call(ccf_wasm_store *s, ccf_wasm_extern func, const ccf_wasm_va
                 *trap = CCF_WASM_TRAP_HOST;
             return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s", msg[0] ? msg : ccf_strerror(he));
         }
-        for (uint32_t i = 0; i < ft->nr; i++)
-            base[i] = val_bits(r[i]);
-        tr = CCF_WASM_TRAP_NONE;
-    } else {
-        s->sp = base + ft->np;
-        tr = ccf_wasm_internal_run(s, f, err, err_size);
-        s->sp = base;
+        for (uint32_t i = 0; i < ft->nr; i++) {
+            uint64_t b[2] = {0, 0};
+            ccf_wasm_internal_to_slots(&r[i], b);
+            results[i] = ccf_wasm_internal_from_slots(ft->t[ft->np + i], b);
+        }
+        if (n_results)
+            *n_results = ft->nr;
+        return CCF_OK;
     }
+    s->sp = base + pslots;
+    tr = ccf_wasm_internal_run(s, f, err, err_size);
+    s->sp = base;
     if (tr != CCF_WASM_TRAP_NONE) {
         if (trap)
             *trap = tr;
         return CCF_ERR_INVALID;
     }
-    for (uint32_t i = 0; i < ft->nr; i++)
-        results[i] = bits_val(ft->t[ft->np + i], base[i]);
+    for (uint32_t i = 0, k = 0; i < ft->nr; k += ccf_wasm_internal_width(ft->t[ft->np + i]), i++)
+        results[i] = ccf_wasm_internal_from_slots(ft->t[ft->np + i], base + k);
     if (n_results)
         *n_results = ft->nr;
     return CCF_OK;
@@ -712,7 +733,8 @@ ccf_err ccf_wasm_global_get(ccf_wasm_extern global, ccf_wasm_val *out)
     if (global.kind != CCF_WASM_EXTERN_GLOBAL || global.ptr == NULL)
         return CCF_ERR_INVALID;
     struct globalinst *g = global.ptr;
-    *out = bits_val(g->type, g->val);
+    uint64_t b[2] = {g->val, g->hi};
+    *out = ccf_wasm_internal_from_slots(g->type, b);
     return CCF_OK;
 }
 
@@ -723,7 +745,10 @@ ccf_err ccf_wasm_global_set(ccf_wasm_extern global, ccf_wasm_val val)
     struct globalinst *g = global.ptr;
     if (!g->mut || (uint8_t)val.type != g->type)
         return CCF_ERR_INVALID;
-    g->val = val_bits(val);
+    uint64_t b[2] = {0, 0};
+    ccf_wasm_internal_to_slots(&val, b);
+    g->val = b[0];
+    g->hi = b[1];
     return CCF_OK;
 }
 

@@ -45,6 +45,7 @@ typedef enum {
     CCF_WASM_I64 = 0x7e,
     CCF_WASM_F32 = 0x7d,
     CCF_WASM_F64 = 0x7c,
+    CCF_WASM_V128 = 0x7b,
     CCF_WASM_FUNCREF = 0x70,
     CCF_WASM_EXTERNREF = 0x6f,
 } ccf_wasm_valtype;
@@ -60,6 +61,7 @@ typedef struct {
         uint64_t i64;
         uint32_t f32; /* bits */
         uint64_t f64; /* bits */
+        uint8_t v128[16]; /* little endian: lane 0 first */
         void *ref;
     } of;
 } ccf_wasm_val;
@@ -177,7 +179,7 @@ typedef ccf_err (*ccf_wasm_host_fn)(ccf_wasm_instance *caller, void *user,
                                     const ccf_wasm_val *args, ccf_wasm_val *results,
                                     char *err, size_t err_size);
 
-/* Signatures are strings of type letters: 'i' i32, 'I' i64, 'f' f32, 'F' f64,
+/* Signatures are strings of type letters: 'i' i32, 'I' i64, 'f' f32, 'F' f64, 'V' v128,
  * 'r' funcref, 'x' externref; e.g. params "iI", results "" or "i". At most 32
  * of each. The store owns the result. */
 ccf_err ccf_wasm_host_func(ccf_wasm_store *store, const char *params, const char *results,

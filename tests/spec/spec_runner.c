@@ -230,6 +230,69 @@ static ccf_wasm_instance *find_instance(struct st *st, const char *name)
     return NULL;
 }
 
+/* v128 NaN patterns: *nan_kind = V128_NAN | (V128_F64 for f64 lanes) | two
+ * bits per lane (0 exact, 1 nan:canonical, 2 nan:arithmetic) from bit 0. */
+#define V128_NAN 0x1000
+#define V128_F64 0x2000
+
+/* {"type": "v128", "lane_type": "i8|i16|i32|i64|f32|f64", "value": [lanes...]} */
+static bool parse_v128(json_t *j, ccf_wasm_val *v, int *nan_kind)
+{
+    const char *lt = jstr(j, "lane_type");
+    json_t *lanes = json_object_get(j, "value");
+    unsigned bits;
+    if (lt == NULL || !json_is_array(lanes) || sscanf(lt + 1, "%u", &bits) != 1 ||
+        (bits != 8 && bits != 16 && bits != 32 && bits != 64))
+        return false;
+    unsigned n = 128 / bits, bytes = bits / 8;
+    if (json_array_size(lanes) != n)
+        return false;
+    v->type = CCF_WASM_V128;
+    memset(v->of.v128, 0, sizeof v->of.v128);
+    for (unsigned i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(lanes, i));
+        uint64_t u = 0;
+        if (s == NULL)
+            return false;
+        if (lt[0] == 'f' && strncmp(s, "nan:", 4) == 0) {
+            int k = strcmp(s, "nan:canonical") == 0 ? 1 : strcmp(s, "nan:arithmetic") == 0 ? 2 : 0;
+            if (k == 0)
+                return false;
+            *nan_kind |= V128_NAN | (bits == 64 ? V128_F64 : 0) | k << (2 * i);
+            continue;
+        }
+        if (!parse_u64(s, &u))
+            return false;
+        for (unsigned b = 0; b < bytes; b++)
+            v->of.v128[i * bytes + b] = (uint8_t)(u >> (8 * b));
+    }
+    return true;
+}
+
+/* Lane i of a v128 (f32 or f64 lanes) against its NaN pattern or its bits. */
+static bool v128_lane_matches(const ccf_wasm_val *got, const ccf_wasm_val *want, int nan_kind, unsigned i)
+{
+    int k = (nan_kind >> (2 * i)) & 3;
+    if (nan_kind & V128_F64) {
+        uint64_t g, w;
+        memcpy(&g, got->of.v128 + 8 * i, 8);
+        memcpy(&w, want->of.v128 + 8 * i, 8);
+        if (k == 1)
+            return (g & 0x7fffffffffffffffull) == 0x7ff8000000000000ull;
+        if (k == 2)
+            return (g & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+        return g == w;
+    }
+    uint32_t g, w;
+    memcpy(&g, got->of.v128 + 4 * i, 4);
+    memcpy(&w, want->of.v128 + 4 * i, 4);
+    if (k == 1)
+        return (g & 0x7fffffffu) == 0x7fc00000u;
+    if (k == 2)
+        return (g & 0x7fc00000u) == 0x7fc00000u;
+    return g == w;
+}
+
 static bool parse_value(json_t *j, ccf_wasm_val *v, int *nan_kind)
 {
     const char *t = jstr(j, "type"), *s = jstr(j, "value");
@@ -253,6 +316,8 @@ static bool parse_value(json_t *j, ccf_wasm_val *v, int *nan_kind)
         v->of.ref = (void *)(uintptr_t)(u + 1); /* keep ref.extern 0 distinct from null */
         return true;
     }
+    if (strcmp(t, "v128") == 0)
+        return parse_v128(j, v, nan_kind);
     if (s == NULL)
         return false;
     if (strcmp(s, "nan:canonical") == 0)
@@ -299,6 +364,14 @@ static bool value_matches(const ccf_wasm_val *got, const ccf_wasm_val *want, int
         if (nan_kind == 2)
             return (got->of.f64 & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
         return got->of.f64 == want->of.f64;
+    case CCF_WASM_V128:
+        if (nan_kind & V128_NAN) {
+            for (unsigned i = 0; i < (nan_kind & V128_F64 ? 2u : 4u); i++)
+                if (!v128_lane_matches(got, want, nan_kind, i))
+                    return false;
+            return true;
+        }
+        return memcmp(got->of.v128, want->of.v128, 16) == 0;
     default:
         if (nan_kind == 3)
             return got->of.ref != NULL;
@@ -313,6 +386,13 @@ static void fmt_val(const ccf_wasm_val *v, char *buf, size_t n)
     case CCF_WASM_I64: snprintf(buf, n, "i64:%" PRIu64, v->of.i64); break;
     case CCF_WASM_F32: snprintf(buf, n, "f32:0x%08" PRIx32, v->of.f32); break;
     case CCF_WASM_F64: snprintf(buf, n, "f64:0x%016" PRIx64, v->of.f64); break;
+    case CCF_WASM_V128: {
+        uint64_t lo, hi;
+        memcpy(&lo, v->of.v128, 8);
+        memcpy(&hi, v->of.v128 + 8, 8);
+        snprintf(buf, n, "v128:0x%016" PRIx64 "%016" PRIx64, hi, lo);
+        break;
+    }
     default: snprintf(buf, n, "ref:%p", v->of.ref); break;
     }
 }
@@ -499,6 +579,8 @@ static void run_command(struct st *st, json_t *cmd)
             }
             if (!value_matches(&res[i], &want, nk)) {
                 char g[64], w[64];
+                if (nk & V128_NAN)
+                    nk = 0; /* show the bits (NaN lanes as 0) */
                 fmt_val(&res[i], g, sizeof g);
                 fmt_val(&want, w, sizeof w);
                 report_fail(st, line, type, "result %zu: got %s, expected %s%s", i, g,
