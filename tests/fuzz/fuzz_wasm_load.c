@@ -2,12 +2,189 @@
  * when valid, satisfy its imports with host objects of the expected types
  * (functions returning zeros), instantiate it under tight limits and call
  * every exported function with zero arguments. Any crash, leak, hang or sanitizer
- * report is a bug: untrusted modules must only ever produce errors or traps. */
+ * report is a bug: untrusted modules must only ever produce errors or traps.
+ *
+ * Inputs starting with 0xfd are not modules but recipes for one (SIMD mode):
+ * the rest of the bytes choose vector instructions (rows of the engine's
+ * opcode table, opcodes.h) and their immediates; operands they need are
+ * provided from parameters, locals and constants, so the generated function
+ * is valid by construction and its instructions really run (interpreter
+ * lanes, memory bounds, lane indices). The module is then loaded and run as
+ * above; mutations of the recipe (e.g. out-of-range lanes, taken as bytes)
+ * also reach the validator. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "wasm/opcodes.h"
 #include "wasm/wasm.h"
+
+/* The vector rows of the opcode table: sub-opcode, immediates, signature. */
+static const struct vrow {
+    unsigned code, imm;
+    const char *sig;
+} vrows[] = {
+#define VROW(name, prefix, code, text, cls, imm, sig, op) {(prefix) == 0xfd ? (code) : 0x100u, IMM_##imm, sig},
+    CCF_WASM_OPCODES(VROW)
+#undef VROW
+};
+
+struct gen {
+    uint8_t *out;
+    size_t n, cap;
+    const uint8_t *in;
+    size_t left;
+};
+
+static void put(struct gen *g, uint8_t b)
+{
+    if (g->n < g->cap)
+        g->out[g->n++] = b;
+}
+
+static void put_u32(struct gen *g, uint32_t v)
+{
+    do {
+        uint8_t b = v & 0x7f;
+        v >>= 7;
+        put(g, (uint8_t)(b | (v ? 0x80 : 0)));
+    } while (v);
+}
+
+static uint8_t take(struct gen *g)
+{
+    if (g->left == 0)
+        return 0;
+    g->left--;
+    return *g->in++;
+}
+
+/* Pushes one operand of type letter t: a parameter/local or a constant. */
+static void operand(struct gen *g, char t)
+{
+    uint8_t k = take(g);
+    switch (t) {
+    case 'V': /* params 0, 1 and local 3: v128 */
+        if (k & 0x80) {
+            put(g, 0xfd);
+            put_u32(g, 12);
+            for (int i = 0; i < 16; i++)
+                put(g, take(g));
+        } else {
+            put(g, 0x20);
+            put(g, (uint8_t)(k % 3 == 2 ? 3 : k % 3));
+        }
+        break;
+    case 'i': /* memory addresses near the end of the 1-page memory too */
+        put(g, 0x41);
+        put_u32(g, k & 1 ? 65536u - (k >> 1) : (uint32_t)k);
+        if ((k & 1) == 0 && (k & 0x40))
+            put(g, 0x41), put_u32(g, 0), put(g, 0x6a); /* i32.add, for the folded forms */
+        break;
+    case 'I':
+        put(g, 0x42);
+        put(g, (uint8_t)(k & 0x7f));
+        break;
+    case 'f':
+        put(g, 0x43);
+        for (int i = 0; i < 4; i++)
+            put(g, i == 3 ? k : take(g));
+        break;
+    default: /* 'F' */
+        put(g, 0x44);
+        for (int i = 0; i < 8; i++)
+            put(g, i == 7 ? k : take(g));
+        break;
+    }
+}
+
+/* Function body: up to 64 vector instructions, each with its operands; every
+ * result goes to local 3 (v128) or is dropped; returns local 3. */
+static void body(struct gen *g)
+{
+    static uint16_t vec[256];
+    static size_t nvec;
+    if (nvec == 0)
+        for (size_t i = 0; i < sizeof vrows / sizeof vrows[0] && nvec < 256; i++)
+            if (vrows[i].code <= 0xff)
+                vec[nvec++] = (uint16_t)i;
+    put(g, 1);                 /* one local group: */
+    put(g, 1), put(g, 0x7b);   /* local 3: v128 */
+    for (int k = 0; k < 64 && g->left > 0; k++) {
+        const struct vrow *r = &vrows[vec[take(g) % nvec]];
+        const char *colon = strchr(r->sig, ':');
+        for (const char *p = r->sig; p < colon; p++)
+            operand(g, *p);
+        put(g, 0xfd);
+        put_u32(g, r->code);
+        uint8_t b = take(g);
+        switch (r->imm) {
+        case IMM_MEMARG8: case IMM_MEMARG16: case IMM_MEMARG32: case IMM_MEMARG64: case IMM_MEMARG128:
+            put(g, (uint8_t)(b % (r->imm - IMM_MEMARG8 + 1)));
+            put_u32(g, take(g));
+            break;
+        case IMM_MEMLANE8: case IMM_MEMLANE16: case IMM_MEMLANE32: case IMM_MEMLANE64:
+            put(g, (uint8_t)(b % (r->imm - IMM_MEMLANE8 + 1)));
+            put_u32(g, take(g));
+            put(g, (uint8_t)(take(g) % (16u >> (r->imm - IMM_MEMLANE8))));
+            break;
+        case IMM_LANE2: case IMM_LANE4: case IMM_LANE8: case IMM_LANE16:
+            put(g, (uint8_t)(b % (2u << (r->imm - IMM_LANE2))));
+            break;
+        case IMM_V128:
+        case IMM_SHUFFLE:
+            for (int i = 0; i < 16; i++)
+                put(g, (uint8_t)(r->imm == IMM_SHUFFLE ? (i ? take(g) : b) % 32 : (i ? take(g) : b)));
+            break;
+        default:
+            break;
+        }
+        if (colon[1] == 'V')
+            put(g, 0x21), put(g, 3); /* local.set 3 */
+        else if (colon[1])
+            put(g, 0x1a);            /* drop */
+    }
+    put(g, 0x20), put(g, 3); /* local.get 3 */
+    put(g, 0x0b);
+}
+
+/* A module: memory 1 page with a data segment, func (v128 v128 i32) -> v128
+ * exported as "f", its body from the recipe. */
+static size_t simd_module(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+    static const uint8_t head[] = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7f, 0x01, 0x7b, /* type */
+        0x03, 0x02, 0x01, 0x00,                                     /* func */
+        0x05, 0x03, 0x01, 0x00, 0x01,                               /* memory 1 */
+        0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00,                    /* export "f" */
+    };
+    uint8_t code[16384];
+    struct gen b = {.out = code, .cap = sizeof code, .in = in, .left = len};
+    body(&b);
+    if (b.n == b.cap || cap < sizeof head + b.n + 64)
+        return 0;
+    struct gen g = {.out = out, .cap = cap};
+    for (size_t i = 0; i < sizeof head; i++)
+        put(&g, head[i]);
+    /* code section: one body */
+    uint8_t sz[5];
+    struct gen s1 = {.out = sz, .cap = sizeof sz};
+    put_u32(&s1, (uint32_t)b.n);
+    put(&g, 0x0a);
+    put_u32(&g, (uint32_t)(1 + s1.n + b.n));
+    put(&g, 1);
+    put_u32(&g, (uint32_t)b.n);
+    for (size_t i = 0; i < b.n; i++)
+        put(&g, code[i]);
+    /* data: 16 bytes at 0 and at 65520 so loads see something */
+    static const uint8_t data[] = {0x0b, 0x2d, 0x02,
+        0x00, 0x41, 0x00, 0x0b, 0x10, 1, 0x80, 0xff, 0x7f, 2, 0xfe, 0x81, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+        0x00, 0x41, 0xf0, 0xff, 0x03, 0x0b, 0x10, 0xff, 0x7f, 0x80, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    for (size_t i = 0; i < sizeof data; i++)
+        put(&g, data[i]);
+    return g.n;
+}
 
 #define MAX_IMPORTS 64
 
@@ -109,6 +286,7 @@ static void run_exports(const ccf_wasm_module *m)
             case 'I': args[k].type = CCF_WASM_I64; break;
             case 'f': args[k].type = CCF_WASM_F32; break;
             case 'F': args[k].type = CCF_WASM_F64; break;
+            case 'V': args[k].type = CCF_WASM_V128; break;
             case 'r': args[k].type = CCF_WASM_FUNCREF; break;
             default: args[k].type = CCF_WASM_EXTERNREF; break;
             }
@@ -126,6 +304,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ccf_wasm_module *m = NULL;
     char err[256];
+    static uint8_t built[32768];
+    if (size > 0 && data[0] == 0xfd) {
+        size = simd_module(data + 1, size - 1, built, sizeof built);
+        data = built;
+    }
     if (ccf_wasm_load(data, size, &m, err, sizeof err) != CCF_OK)
         return 0;
     run_exports(m);

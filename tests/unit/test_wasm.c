@@ -503,6 +503,135 @@ static void expect_load_error(const uint8_t *b, size_t n, const char *want)
         fail_msg("error \"%s\" does not contain \"%s\"", err, want);
 }
 
+/* ---- v128 (SIMD) through the API ---- */
+
+static ccf_wasm_val v128_i32x4(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+    ccf_wasm_val x;
+    uint32_t l[4] = {a, b, c, d};
+    x.type = CCF_WASM_V128;
+    memcpy(x.of.v128, l, 16);
+    return x;
+}
+
+static void assert_i32x4(const ccf_wasm_val *v, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+    uint32_t l[4];
+    assert_int_equal(v->type, CCF_WASM_V128);
+    memcpy(l, v->of.v128, 16);
+    assert_int_equal(l[0], a);
+    assert_int_equal(l[1], b);
+    assert_int_equal(l[2], c);
+    assert_int_equal(l[3], d);
+}
+
+/* (i, v, j) -> (v with lanes reversed and i added to lane 0, j - i) */
+static ccf_err host_swap(ccf_wasm_instance *caller, void *user, const ccf_wasm_val *args,
+                         ccf_wasm_val *results, char *err, size_t err_size)
+{
+    (void)caller;
+    (void)user;
+    (void)err;
+    (void)err_size;
+    uint32_t l[4], r[4];
+    if (args[1].type != CCF_WASM_V128 || results[0].type != CCF_WASM_V128)
+        return CCF_ERR_INVALID;
+    memcpy(l, args[1].of.v128, 16);
+    r[0] = l[3] + args[0].of.i32;
+    r[1] = l[2];
+    r[2] = l[1];
+    r[3] = l[0];
+    memcpy(results[0].of.v128, r, 16);
+    results[1].of.i32 = args[2].of.i32 - args[0].of.i32;
+    return CCF_OK;
+}
+
+static void test_simd_values(void **state)
+{
+    (void)state;
+    ccf_wasm_module *m = load_ok("simd");
+    ccf_wasm_store *s = NULL;
+    ccf_wasm_instance *in = NULL;
+    ccf_wasm_import imp[1];
+    char err[256];
+    assert_int_equal(ccf_wasm_store_new(NULL, &s, err, sizeof err), CCF_OK);
+    imp[0].module = "env";
+    imp[0].name = "swap";
+    assert_int_equal(ccf_wasm_host_func(s, "iVi", "Vi", host_swap, NULL, &imp[0].ext, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_instantiate(s, m, imp, 1, &in, NULL, err, sizeof err), CCF_OK);
+
+    /* mixed params and results: (7, [1 2 3 4], 5) -> ([13 14 15 16], 35) */
+    ccf_wasm_val args[3] = {i32v(7), v128_i32x4(1, 2, 3, 4), i32v(5)}, res[4];
+    size_t nres = 0;
+    ccf_wasm_trap trap;
+    assert_int_equal(ccf_wasm_invoke(in, "mix", args, 3, res, 4, &nres, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(nres, 2);
+    assert_i32x4(&res[0], 13, 14, 15, 16);
+    assert_int_equal(res[1].type, CCF_WASM_I32);
+    assert_int_equal(res[1].of.i32, 35);
+
+    /* chain(1): mix(2, g, 3) = ([15 25 35 45], 6); swap(6, that, 1) = ([51 35 25 15], -5); taken */
+    ccf_wasm_val one = i32v(1);
+    assert_int_equal(ccf_wasm_invoke(in, "chain", &one, 1, res, 4, &nres, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(nres, 2);
+    assert_i32x4(&res[0], 51, 35, 25, 15);
+    assert_int_equal(res[1].of.i32, (uint32_t)-5);
+    /* chain(0): not taken, the block's own values */
+    ccf_wasm_val zero = i32v(0);
+    assert_int_equal(ccf_wasm_invoke(in, "chain", &zero, 1, res, 4, &nres, &trap, err, sizeof err), CCF_OK);
+    assert_i32x4(&res[0], ~0u, ~0u, ~0u, ~0u);
+    assert_int_equal(res[1].of.i32, 99);
+
+    /* globals: select keeps g (10+40), then takes the constant (1+4); read and write from the host */
+    assert_int_equal(ccf_wasm_invoke(in, "pick", &zero, 1, res, 4, &nres, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(res[0].of.i32, 50);
+    assert_int_equal(ccf_wasm_invoke(in, "pick", &one, 1, res, 4, &nres, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(res[0].of.i32, 5);
+    ccf_wasm_extern g;
+    assert_int_equal(ccf_wasm_export(in, "g", &g, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_global_get(g, &res[0]), CCF_OK);
+    assert_i32x4(&res[0], 1, 2, 3, 4);
+    assert_int_equal(ccf_wasm_global_set(g, v128_i32x4(100, 0, 0, 200)), CCF_OK);
+    assert_int_equal(ccf_wasm_invoke(in, "pick", &zero, 1, res, 4, &nres, &trap, err, sizeof err), CCF_OK);
+    assert_int_equal(res[0].of.i32, 300);
+    char ps[8], rs[8];
+    assert_int_equal(ccf_wasm_export(in, "mix", &g, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_wasm_func_signature(g, ps, sizeof ps, rs, sizeof rs), CCF_OK);
+    assert_string_equal(ps, "iVi");
+    assert_string_equal(rs, "Vi");
+    ccf_wasm_store_free(s);
+    ccf_wasm_module_free(m);
+}
+
+/* Invalid vector immediates name the instruction and the byte. */
+static void test_simd_load_errors(void **state)
+{
+    (void)state;
+    /* (func (result i32) v128.const 0 ; i32x4.extract_lane 4) and a shuffle lane 32 */
+    static const uint8_t head[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01,
+                                   0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00};
+    uint8_t b[128];
+    ccf_wasm_module *m = NULL;
+    char err[256];
+    size_t n = sizeof head;
+    memcpy(b, head, n);
+    static const uint8_t code[] = {0x0a, 0x19, 0x01, 0x17, 0x00, 0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0,
+                                   0, 0, 0, 0, 0, 0, 0, 0, 0xfd, 0x1b, 0x04, 0x0b};
+    memcpy(b + n, code, sizeof code);
+    assert_int_equal(ccf_wasm_load(b, n + sizeof code, &m, err, sizeof err), CCF_ERR_INVALID);
+    assert_non_null(strstr(err, "invalid lane index 4"));
+    assert_non_null(strstr(err, "(in i32x4.extract_lane)"));
+    assert_non_null(strstr(err, "offset 0x2c"));
+    /* a 0xfd sub-opcode past the table (u32 256) */
+    uint8_t bad[sizeof code];
+    memcpy(bad, code, sizeof code);
+    bad[24] = 0x80;
+    bad[25] = 0x02;
+    memcpy(b + n, bad, sizeof bad);
+    assert_int_equal(ccf_wasm_load(b, n + sizeof bad, &m, err, sizeof err), CCF_ERR_INVALID);
+    assert_non_null(strstr(err, "illegal opcode 0xfd 256"));
+}
+
 static void test_load_errors_name_section_offset(void **state)
 {
     (void)state;
@@ -562,6 +691,8 @@ int main(void)
         cmocka_unit_test(test_instances_isolated),
         cmocka_unit_test(test_fused_forms),
         cmocka_unit_test(test_load_errors_name_section_offset),
+        cmocka_unit_test(test_simd_values),
+        cmocka_unit_test(test_simd_load_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
