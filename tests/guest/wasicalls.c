@@ -11,7 +11,13 @@
  *   bounds         calls given pointers and lengths outside linear memory: each must fail
  *                  with EFAULT (the host checks them; nothing is written, nothing traps);
  *                  needs a readable file "a"
- *   yield          sched_yield */
+ *   yield          sched_yield
+ *   dirfd          directory descriptors as Rust's std and wasi-libc open them: "." and a
+ *                  subdirectory with OFLAGS_DIRECTORY and the root's own rights (masked, not
+ *                  refused), FD_WRITE on a directory (EISDIR), data calls on a directory,
+ *                  fd_readdir with cookies, *at calls relative to the new descriptor and the
+ *                  rights it holds (dropped rights refuse them), renumbering a directory over a
+ *                  file, closing the preopen; run in an empty root with every right */
 #include <stdlib.h>
 
 #include "guest.h"
@@ -132,6 +138,118 @@ static void fds(void)
 	printf("fd_fdstat_get 3: %s\n", en(__wasi_fd_fdstat_get(3, &st)));
 }
 
+static __wasi_errno_t open_at(__wasi_fd_t dir, const char *path, __wasi_oflags_t oflags,
+			      __wasi_rights_t base, __wasi_rights_t inh, __wasi_fd_t *fd)
+{
+	return __wasi_path_open(dir, 0, path, oflags, base, inh, 0, fd);
+}
+
+/* The names fd_readdir gives from `cookie` on (one call, a small buffer), with the cookie of
+ * the last whole entry in *last. */
+static void readdir_from(__wasi_fd_t fd, __wasi_dircookie_t cookie, __wasi_dircookie_t *last)
+{
+	uint8_t buf[64];
+	__wasi_size_t used = 0, at = 0;
+	__wasi_errno_t e = __wasi_fd_readdir(fd, buf, sizeof buf, cookie, &used);
+	printf("fd_readdir from %llu: %s", (unsigned long long)cookie, en(e));
+	while (e == 0 && at + sizeof(__wasi_dirent_t) <= used) {
+		__wasi_dirent_t d;
+		memcpy(&d, buf + at, sizeof d);
+		if (at + sizeof d + d.d_namlen > used)
+			break; /* cut short: the buffer was full */
+		printf(" %.*s", (int)d.d_namlen, (const char *)buf + at + sizeof d);
+		*last = d.d_next;
+		at += sizeof d + d.d_namlen;
+	}
+	printf("%s\n", used == sizeof buf ? " (full)" : "");
+}
+
+static void dirfd(void)
+{
+	__wasi_fdstat_t root, st;
+	__wasi_fd_t dot, sub, f;
+	__wasi_filesize_t pos;
+	__wasi_dircookie_t last = 0;
+	char buf[8];
+	__wasi_iovec_t iov = {(uint8_t *)buf, sizeof buf};
+	__wasi_size_t n;
+
+	if (__wasi_fd_fdstat_get(3, &root) != 0)
+		return;
+	printf("mkdir sub, create sub/x, sub/y: %s", en(__wasi_path_create_directory(3, "sub")));
+	printf(" %s", en(open_at(3, "sub/x", __WASI_OFLAGS_CREAT, 0, 0, &f)));
+	printf(" %s\n", en(open_at(3, "sub/y", __WASI_OFLAGS_CREAT, 0, 0, &f)));
+	/* Rust's std opens the preopen itself with the rights it reports */
+	printf("open . DIRECTORY with the root's rights: %s\n",
+	       en(open_at(3, ".", __WASI_OFLAGS_DIRECTORY, root.fs_rights_base,
+			  root.fs_rights_inheriting, &dot)));
+	printf("open . asking every right but FD_WRITE: %s\n",
+	       en(open_at(3, ".", 0, ALL_RIGHTS & ~__WASI_RIGHTS_FD_WRITE, ALL_RIGHTS, &f)));
+	show_rights(". (masked)", f);
+	printf("open . DIRECTORY with FD_READ|FD_WRITE: %s\n",
+	       en(open_at(3, ".", __WASI_OFLAGS_DIRECTORY,
+			  __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE, 0, &f)));
+	printf("open sub/x DIRECTORY: %s\n", en(open_at(3, "sub/x", __WASI_OFLAGS_DIRECTORY, 0, 0, &f)));
+	printf("open sub/x/ (trailing slash): %s\n", en(open_at(3, "sub/x/", 0, 0, 0, &f)));
+	printf("open new/ CREAT: %s\n", en(open_at(3, "new/", __WASI_OFLAGS_CREAT, 0, 0, &f)));
+	printf("open sub CREAT|DIRECTORY: %s\n",
+	       en(open_at(3, "sub", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_DIRECTORY, 0, 0, &f)));
+	printf("open sub/ (a directory without OFLAGS_DIRECTORY): %s\n",
+	       en(open_at(dot, "sub/", 0, ALL_RIGHTS & ~__WASI_RIGHTS_FD_WRITE, ALL_RIGHTS, &sub)));
+	if (__wasi_fd_fdstat_get(sub, &st) == 0)
+		printf("fdstat sub: filetype=%u FD_SEEK=%d FD_READ=%d FD_READDIR=%d\n",
+		       (unsigned)st.fs_filetype, !!(st.fs_rights_base & __WASI_RIGHTS_FD_SEEK),
+		       !!(st.fs_rights_base & __WASI_RIGHTS_FD_READ),
+		       !!(st.fs_rights_base & __WASI_RIGHTS_FD_READDIR));
+	printf("fd_seek sub: %s\n", en(__wasi_fd_seek(sub, 0, __WASI_WHENCE_CUR, &pos)));
+	printf("fd_tell sub: %s\n", en(__wasi_fd_tell(sub, &pos)));
+	printf("fd_read sub: %s\n", en(__wasi_fd_read(sub, &iov, 1, &n)));
+	printf("fd_filestat_set_size sub: %s\n", en(__wasi_fd_filestat_set_size(sub, 0)));
+	/* readdir with cookies, resumed after the entry before it was removed */
+	readdir_from(sub, 0, &last);
+	readdir_from(sub, 2, &last);
+	printf("unlink x through sub: %s\n", en(__wasi_path_unlink_file(sub, "x")));
+	readdir_from(sub, 3, &last);
+	/* *at calls relative to sub */
+	printf("create z through sub: %s\n",
+	       en(open_at(sub, "z", __WASI_OFLAGS_CREAT, __WASI_RIGHTS_FD_WRITE, 0, &f)));
+	printf("fd_close z: %s\n", en(__wasi_fd_close(f)));
+	printf("mkdir d through sub: %s\n", en(__wasi_path_create_directory(sub, "d")));
+	printf("rename z d/z2 through sub: %s\n", en(__wasi_path_rename(sub, "z", sub, "d/z2")));
+	printf("rename y y2/ (a file with a slash): %s\n", en(__wasi_path_rename(sub, "y", sub, "y2/")));
+	printf("symlink to new/: %s\n", en(__wasi_path_symlink("y", sub, "ln/")));
+	/* the descriptor follows its directory's rename; *at calls on it still work */
+	printf("rename sub moved: %s\n", en(__wasi_path_rename(3, "sub", 3, "moved")));
+	__wasi_filestat_t fst;
+	printf("stat d/z2 through the renamed sub: %s\n",
+	       en(__wasi_path_filestat_get(sub, 0, "d/z2", &fst)));
+	/* dropped rights on a directory descriptor refuse the calls that need them */
+	printf("set_rights sub: drop PATH_CREATE_DIRECTORY, PATH_OPEN: %s\n",
+	       en(__wasi_fd_fdstat_set_rights(sub, st.fs_rights_base & ~(__WASI_RIGHTS_PATH_CREATE_DIRECTORY |
+									    __WASI_RIGHTS_PATH_OPEN),
+					      st.fs_rights_inheriting)));
+	printf("mkdir e through sub: %s\n", en(__wasi_path_create_directory(sub, "e")));
+	printf("open y through sub: %s\n", en(open_at(sub, "y", 0, 0, 0, &f)));
+	printf("set_rights sub: add them back: %s\n",
+	       en(__wasi_fd_fdstat_set_rights(sub, st.fs_rights_base, st.fs_rights_inheriting)));
+	/* a directory descriptor renumbered over a file one, then the preopen closed */
+	printf("open moved/y: %s\n", en(open_at(dot, "moved/y", 0, __WASI_RIGHTS_FD_READ, 0, &f)));
+	printf("fd_renumber sub -> y's fd: %s\n", en(__wasi_fd_renumber(sub, f)));
+	printf("path_filestat_get d through it: %s\n", en(__wasi_path_filestat_get(f, 0, "d", &fst)));
+	printf("fd_close the preopen: %s\n", en(__wasi_fd_close(3)));
+	printf("fd_fdstat_get 3: %s\n", en(__wasi_fd_fdstat_get(3, &st)));
+	printf("stat moved/d through the . descriptor: %s\n",
+	       en(__wasi_path_filestat_get(dot, 0, "moved/d", &fst)));
+	/* *at calls relative to a removed directory */
+	printf("unlink moved/d/z2, rmdir moved/d: %s %s\n", en(__wasi_path_unlink_file(dot, "moved/d/z2")),
+	       en(__wasi_path_remove_directory(dot, "moved/d")));
+	printf("open moved, unlink moved/y: %s",
+	       en(open_at(dot, "moved", 0, __WASI_RIGHTS_PATH_CREATE_DIRECTORY, 0, &sub)));
+	printf(" %s\n", en(__wasi_path_unlink_file(dot, "moved/y")));
+	printf("rmdir moved: %s\n", en(__wasi_path_remove_directory(dot, "moved")));
+	printf("mkdir in the removed directory: %s\n", en(__wasi_path_create_directory(sub, "q")));
+}
+
 static void poll(const char *path)
 {
 	__wasi_fd_t fd = open_path(path, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_POLL_FD_READWRITE);
@@ -223,7 +341,7 @@ static void bounds(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: wasicalls prestat|rights PATH|fds|poll PATH|bounds|yield\n");
+		fprintf(stderr, "usage: wasicalls prestat|rights PATH|fds|poll PATH|bounds|yield|dirfd\n");
 		return 2;
 	}
 	const char *m = argv[1];
@@ -237,6 +355,8 @@ int main(int argc, char **argv)
 		poll(argv[2]);
 	else if (strcmp(m, "bounds") == 0)
 		bounds();
+	else if (strcmp(m, "dirfd") == 0)
+		dirfd();
 	else if (strcmp(m, "yield") == 0)
 		printf("sched_yield: %s\n", en(__wasi_sched_yield()));
 	else {

@@ -229,6 +229,88 @@ static void test_readdir_shows_only_visible(void **state)
     ccf_vfs_free(vfs);
 }
 
+/* Stops after the first entry, keeping its name and continuation cookie. */
+struct first_entry {
+    char name[64];
+    uint64_t next;
+};
+
+static bool take_first(void *user, uint64_t next, uint64_t ino, uint8_t type, const char *name,
+                       size_t len)
+{
+    struct first_entry *f = user;
+    (void)ino;
+    (void)type;
+    snprintf(f->name, sizeof f->name, "%.*s", (int)len, name);
+    f->next = next;
+    return false;
+}
+
+/* A listing read one entry at a time, removing each entry it was given (as
+ * Rust's remove_dir_all does): every entry is seen, none twice. Entries created
+ * meanwhile come after the old ones; a renamed entry comes again at the end. */
+static void test_readdir_cookies_survive_changes(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = ccf_vfs_new(NULL);
+    char name[32], seen[256] = "";
+    struct first_entry f = {"", 0};
+    uint64_t cookie = 2;
+    assert_non_null(vfs);
+    assert_int_equal(ccf_vfs_mkdir(vfs, NULL, "d"), 0);
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof name, "d/f%d", i);
+        assert_int_equal(ccf_vfs_put(vfs, NULL, name, "x", 1, false), 0);
+    }
+    assert_int_equal(ccf_vfs_readdir(vfs, NULL, "d", 0, take_first, &f), 0);
+    assert_string_equal(f.name, ".");
+    assert_int_equal(f.next, 1);
+    for (;;) {
+        f.name[0] = '\0';
+        assert_int_equal(ccf_vfs_readdir(vfs, NULL, "d", cookie, take_first, &f), 0);
+        if (f.name[0] == '\0')
+            break;
+        strcat(seen, f.name);
+        strcat(seen, " ");
+        snprintf(name, sizeof name, "d/%s", f.name);
+        assert_int_equal(ccf_vfs_unlink(vfs, NULL, name), 0);
+        cookie = f.next;
+        if (strcmp(f.name, "f1") == 0) /* created during the listing: listed at the end */
+            assert_int_equal(ccf_vfs_put(vfs, NULL, "d/late", "y", 1, false), 0);
+    }
+    assert_string_equal(seen, "f0 f1 f2 f3 f4 late ");
+    assert_int_equal(ccf_vfs_rmdir(vfs, NULL, "d"), 0);
+    ccf_vfs_free(vfs);
+}
+
+/* ccf_vfs_lookup names the node at a path, and nothing once it is removed or
+ * replaced: how a directory descriptor knows its directory is gone. */
+static void test_lookup_follows_the_tree(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = ccf_vfs_new(NULL);
+    ccf_vfs_node *d, *open_d;
+    uint32_t r;
+    assert_non_null(vfs);
+    assert_int_equal(ccf_vfs_mkdir(vfs, NULL, "d"), 0);
+    assert_int_equal(ccf_vfs_open(vfs, NULL, "d", WASI_O_DIRECTORY, &open_d, &r), 0);
+    d = ccf_vfs_lookup(vfs, "d");
+    assert_ptr_equal(d, open_d);
+    assert_null(ccf_vfs_lookup(vfs, "missing"));
+    assert_int_equal(ccf_vfs_rename(vfs, NULL, "d", "e"), 0);
+    assert_null(ccf_vfs_lookup(vfs, "d"));
+    assert_ptr_equal(ccf_vfs_lookup(vfs, "e"), open_d);
+    assert_int_equal(ccf_vfs_rmdir(vfs, NULL, "e"), 0);
+    assert_int_equal(ccf_vfs_mkdir(vfs, NULL, "e"), 0);
+    assert_ptr_not_equal(ccf_vfs_lookup(vfs, "e"), open_d); /* a new directory, same name */
+    /* O_CREAT names a file: on a directory it is EISDIR, not an open */
+    ccf_vfs_node *n = NULL;
+    assert_int_equal(ccf_vfs_open(vfs, NULL, "e", WASI_O_CREAT, &n, &r), WASI_EISDIR);
+    assert_null(n);
+    ccf_vfs_release(vfs, open_d);
+    ccf_vfs_free(vfs);
+}
+
 static void test_path_operations_need_their_bits(void **state)
 {
     (void)state;
@@ -402,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_read_write_grow),
         cmocka_unit_test(test_quotas),
         cmocka_unit_test(test_readdir_shows_only_visible),
+        cmocka_unit_test(test_readdir_cookies_survive_changes),
+        cmocka_unit_test(test_lookup_follows_the_tree),
         cmocka_unit_test(test_path_operations_need_their_bits),
         cmocka_unit_test(test_unlinked_file_lives_while_open),
         cmocka_unit_test(test_put_get_rules),
