@@ -78,17 +78,17 @@ ccf_err ccf_trust_add_measurement(ccf_trust *t, ccf_runtime_platform platform,
 void ccf_trust_remove(ccf_trust *t, const uint8_t sha256[CCF_SHA256_LEN], size_t *removed);
 
 /* Whether the certificate (its DER's SHA-256) is an accepted attestation CA. */
-bool ccf_trust_has_ca(const ccf_trust *t, X509 *ca) __attribute__((warn_unused_result));
+bool ccf_trust_has_ca(const ccf_trust *t, X509 *ca) __attribute__((warn_unused_result, nonnull(1)));
 /* Whether this measurement is accepted for this platform. */
 bool ccf_trust_has_measurement(const ccf_trust *t, ccf_runtime_platform platform,
                                const uint8_t sha256[CCF_SHA256_LEN])
-    __attribute__((warn_unused_result));
+    __attribute__((warn_unused_result, nonnull));
 
 /* Checks a full policy's claims before anything is sent: its
  * proxy_service_cert is a trusted CA, and every runtime_manager_hash_<p> it
  * offers (non-empty) is a trusted measurement for <p>. CCF_ERR_DENIED names
  * the field and the fix in err. */
 ccf_err ccf_trust_check_policy(const ccf_trust *t, const ccf_policy *policy, char *err,
-                               size_t err_size) __attribute__((warn_unused_result));
+                               size_t err_size) __attribute__((warn_unused_result, nonnull(1, 2)));
 
 #endif

@@ -32,7 +32,7 @@
  * difference found (up to err_size) in err: "identity CN=x is not in your
  * user policy and may read input-0", ... */
 ccf_err ccf_expect_user_policy(const ccf_policy *full, const ccf_policy *user, char *err,
-                               size_t err_size) __attribute__((warn_unused_result));
+                               size_t err_size) __attribute__((warn_unused_result, nonnull(1, 2)));
 
 /* The pin of a function: canonical JSON of its programs (program_file_name,
  * pi_hash, file_rights sorted) and data files (data_file, pi_hash), from a

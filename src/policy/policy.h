@@ -27,7 +27,8 @@ typedef enum {
 /* "program", "user", "vaas", "full" ("auto" for CCF_POLICY_AUTO). */
 const char *ccf_policy_kind_name(ccf_policy_kind kind);
 /* Parses one of the names above; false when unknown. */
-bool ccf_policy_kind_parse(const char *name, ccf_policy_kind *out);
+bool ccf_policy_kind_parse(const char *name, ccf_policy_kind *out)
+    __attribute__((warn_unused_result, nonnull));
 
 /* Largest policy text accepted (certificates make policies a few KiB each). */
 #define CCF_POLICY_MAX_BYTES (4u * 1024u * 1024u)
@@ -164,12 +165,14 @@ bool ccf_policy_hash(const char *text, size_t len, char out[CCF_SHA256_HEX_LEN +
 /* Whether identity `identity` may run program `program` (indices): with bit 29
  * (FD_EXECUTE) on the program's file; in a policy that uses bit 29 nowhere
  * (the spec's own format), any identity that may read some file may execute. */
-bool ccf_policy_may_execute(const ccf_policy *policy, size_t identity, size_t program);
+bool ccf_policy_may_execute(const ccf_policy *policy, size_t identity, size_t program)
+    __attribute__((warn_unused_result, nonnull));
 
 /* The rights a rights list grants on `file_name`: its exact entry, else the
  * longest directory entry ("dir/", or "/" for the whole root) that contains
  * it; 0 when none. */
-uint32_t ccf_file_rights_lookup(const ccf_file_rights *rights, const char *file_name);
+uint32_t ccf_file_rights_lookup(const ccf_file_rights *rights, const char *file_name)
+    __attribute__((warn_unused_result, nonnull));
 
 /* Known TLS cipher suite names (TLS 1.3 and 1.2 ECDHE AEAD suites). */
 bool ccf_policy_ciphersuite_known(const char *name);
