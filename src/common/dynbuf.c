@@ -1,6 +1,7 @@
 /* Growable byte buffer with a cap (see dynbuf.h). */
 #include "common/dynbuf.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,15 @@ ccf_err ccf_dynbuf_add(ccf_dynbuf *b, const void *data, size_t n)
             cap *= 2;
         if (cap > b->max + 1) /* never more than the cap allows */
             cap = b->max + 1;
-        char *p = realloc(b->p, cap);
+        /* not realloc: the old block is wiped before it is freed */
+        char *p = malloc(cap);
         if (p == NULL)
             return CCF_ERR_NOMEM;
+        if (b->len > 0)
+            memcpy(p, b->p, b->len);
+        if (b->p != NULL)
+            OPENSSL_cleanse(b->p, b->cap);
+        free(b->p);
         b->p = p;
         b->cap = cap;
     }
@@ -69,6 +76,9 @@ ccf_err ccf_dynbuf_addf(ccf_dynbuf *b, const char *fmt, ...)
 
 void ccf_dynbuf_free(ccf_dynbuf *b)
 {
+    /* request bodies and replies carry user data: wiped before they are freed */
+    if (b->p != NULL)
+        OPENSSL_cleanse(b->p, b->cap);
     free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;

@@ -37,6 +37,8 @@ ccf_err ccf_dynbuf_addf(ccf_dynbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), warn_unused_result));
 
 /* Releases the bytes: the buffer is empty again, with the same max. */
+/* Wipes the contents (they may be user data: request bodies, replies) and
+ * frees them; growing wipes the old block the same way. */
 void ccf_dynbuf_free(ccf_dynbuf *b);
 
 #endif

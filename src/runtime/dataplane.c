@@ -202,6 +202,8 @@ static void request_free(conn *c)
         ccf_vfs_release(ccf_instance_vfs(c->dp->inst), c->node);
     c->node = NULL;
     c->node_len = c->node_off = 0;
+    if (c->body != NULL) /* an upload not adopted by the file system: user data */
+        OPENSSL_cleanse(c->body, (size_t)c->body_got);
     free(c->body);
     c->body = NULL;
     ccf_dynbuf_free(&c->chunks);

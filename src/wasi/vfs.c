@@ -1,6 +1,7 @@
 /* In-memory file system with per-principal capability checks (docs/rights.md). */
 #include "wasi/vfs.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,15 @@ static ccf_vfs_node *node_new(ccf_vfs *vfs, uint8_t type)
     return n;
 }
 
+/* File contents are user data: wiped before their memory goes back to the
+ * allocator (as OpenSSH's sshbuf does), whatever the file's size then. */
+static void data_free(uint8_t *data, uint64_t cap)
+{
+    if (data != NULL)
+        OPENSSL_cleanse(data, (size_t)cap);
+    free(data);
+}
+
 static void node_destroy(ccf_vfs *vfs, ccf_vfs_node *n)
 {
     for (size_t i = 0; i < n->count; i++) {
@@ -70,7 +80,7 @@ static void node_destroy(ccf_vfs *vfs, ccf_vfs_node *n)
     vfs->bytes -= n->size;
     vfs->nodes--;
     free(n->entries);
-    free(n->data);
+    data_free(n->data, n->cap);
     free(n->target);
     free(n);
 }
@@ -359,8 +369,12 @@ static ccf_wasi_errno reserve(ccf_vfs *vfs, ccf_vfs_node *n, uint64_t size)
         cap = size;
     if (cap > vfs->limits.max_file_bytes)
         cap = size;
-    if (cap > SIZE_MAX || (p = realloc(n->data, (size_t)cap)) == NULL)
+    /* not realloc: it would free the old block unwiped */
+    if (cap > SIZE_MAX || (p = malloc((size_t)cap)) == NULL)
         return WASI_ENOMEM;
+    if (n->size > 0)
+        memcpy(p, n->data, (size_t)n->size);
+    data_free(n->data, n->cap);
     n->data = p;
     n->cap = cap;
     return WASI_ESUCCESS;
@@ -849,7 +863,7 @@ ccf_wasi_errno ccf_vfs_make_parents(ccf_vfs *vfs, const char *path)
 /* Sets a regular file's content to buf (len bytes, malloc'd: the file owns it now). */
 static void adopt(ccf_vfs *vfs, ccf_vfs_node *n, uint8_t *buf, size_t len)
 {
-    free(n->data);
+    data_free(n->data, n->cap);
     vfs->bytes = vfs->bytes - n->size + len;
     n->data = buf;
     n->size = n->cap = len;
@@ -928,7 +942,7 @@ ccf_wasi_errno ccf_vfs_put_owned(ccf_vfs *vfs, const ccf_file_rights *p, const c
 {
     uint8_t *owned = data;
     ccf_wasi_errno e = put(vfs, p, path, data, len, append, &owned);
-    free(owned); /* not adopted: appended (copied) or refused */
+    data_free(owned, len); /* not adopted: appended (copied) or refused */
     return e;
 }
 
