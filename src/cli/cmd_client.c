@@ -69,25 +69,6 @@ static const char *pair(const char *item, char *buf, size_t size)
     return eq + 1;
 }
 
-/* Reads and parses a policy file of a kind; prints what is wrong. */
-static ccf_policy *load_policy(const char *path, ccf_policy_kind kind, const char *flag)
-{
-    char *text = NULL, err[600];
-    size_t len = 0;
-    ccf_policy *p = NULL;
-    ccf_policy_errors pe;
-    if (ccf_file_read(path, CCF_POLICY_MAX_BYTES, &text, &len, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas client: %s %s: %s\n", flag, path, err);
-        return NULL;
-    }
-    if (ccf_policy_parse(text, len, kind, &p, &pe) != CCF_OK)
-        fprintf(stderr, "ccfaas client: %s %s is not a valid %s policy: %s%s%s\n", flag, path,
-                ccf_policy_kind_name(kind), pe.count ? pe.items[0].path : "",
-                pe.count ? ": " : "", pe.count ? pe.items[0].message : "");
-    free(text);
-    return p;
-}
-
 /* The policy identity whose certificate is the file cert_path, or -1. */
 static long own_identity(const ccf_policy *p, const char *cert_path)
 {
@@ -224,7 +205,7 @@ int ccf_cmd_client(int argc, char **argv)
         {0}};
     ccf_client *c = NULL;
     ccf_trust *trust = NULL;
-    ccf_policy *user = NULL, *fnp = NULL;
+    char *user_text = NULL;
     ccf_verify_result vr;
     char err[1200], trust_path[4096], name[256];
     int rc = parse_args(argc, argv, &a, opts);
@@ -248,21 +229,23 @@ int ccf_cmd_client(int argc, char **argv)
     }
     const ccf_policy *p = ccf_client_policy(c);
     if (a.expect != NULL) {
-        char known[4200];
+        char known[4200], function[256];
+        size_t ulen = 0;
         bool first = false;
-        if ((user = load_policy(a.expect, CCF_POLICY_USER, "--expect")) == NULL ||
-            (a.function_policy != NULL &&
-             (fnp = load_policy(a.function_policy, CCF_POLICY_PROGRAM, "--function-policy")) ==
-                 NULL))
+        if (ccf_file_read(a.expect, CCF_POLICY_MAX_BYTES, &user_text, &ulen, err, sizeof err) !=
+            CCF_OK) {
+            fprintf(stderr, "ccfaas client: --expect %s: %s\n", a.expect, err);
             goto out;
-        if (ccf_expect_known_path(trust_path, known, sizeof known) != CCF_OK ||
-            ccf_expect_check(p, user, fnp, known, &first, err, sizeof err) != CCF_OK) {
-            fprintf(stderr, "ccfaas client: %s\n", err);
+        }
+        if (ccf_expect_check_user_text(p, user_text, ulen, a.function_policy, trust_path, &first,
+                                       known, sizeof known, function, sizeof function, err,
+                                       sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas client: --expect %s: %s\n", a.expect, err);
             goto out;
         }
         if (first && !a.quiet)
             fprintf(stderr, "First use of function %s: its programs are recorded in %s\n",
-                    user->function, known);
+                    function, known);
     }
     if (!a.quiet)
         fprintf(stderr, "Loaded policy %s %s\nConnecting to %s\n", a.policy,
@@ -345,8 +328,7 @@ int ccf_cmd_client(int argc, char **argv)
 out:
     ccf_client_free(c);
     ccf_trust_free(trust);
-    ccf_policy_free(user);
-    ccf_policy_free(fnp);
+    free(user_text);
     ccf_opt_args_free(&a.pos);
     ccf_opt_lists_free(opts);
     curl_global_cleanup();

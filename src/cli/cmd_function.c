@@ -475,42 +475,30 @@ static bool instance_acceptable(const char *cmd, const char *policy, size_t plen
                                 const char *user_text, size_t ulen, const char *trust_opt,
                                 const char *fn_path)
 {
-    ccf_policy *full = NULL, *user = NULL, *fnp = NULL;
+    ccf_policy *full = NULL;
     ccf_trust *trust = NULL;
-    char *fn_text = NULL, err[1200], trust_path[4096], known[4200];
-    size_t fn_len = 0;
+    char err[1200], trust_path[4096], known[4200], function[256];
     bool first = false, ok = false;
-    if (ccf_policy_parse(policy, plen, CCF_POLICY_FULL, &full, NULL) != CCF_OK ||
-        ccf_policy_parse(user_text, ulen, CCF_POLICY_USER, &user, NULL) != CCF_OK) {
+    if (ccf_policy_parse(policy, plen, CCF_POLICY_FULL, &full, NULL) != CCF_OK) {
         fprintf(stderr, "ccfaas %s: CCFaaS returned a policy that is not a valid full policy\n",
                 cmd);
-        goto out;
-    }
-    if (fn_path != NULL &&
-        (ccf_file_read(fn_path, MAX_POLICY, &fn_text, &fn_len, err, sizeof err) != CCF_OK ||
-         ccf_policy_parse(fn_text, fn_len, CCF_POLICY_PROGRAM, &fnp, NULL) != CCF_OK)) {
-        fprintf(stderr, "ccfaas %s: --function-policy %s: not a readable program policy\n", cmd,
-                fn_path);
         goto out;
     }
     if (ccf_trust_file_path(trust_opt, trust_path, sizeof trust_path, err, sizeof err) != CCF_OK ||
         ccf_trust_file_load(trust_path, &trust, err, sizeof err) != CCF_OK ||
         ccf_trust_check_policy(trust, full, err, sizeof err) != CCF_OK ||
-        ccf_expect_known_path(trust_path, known, sizeof known) != CCF_OK ||
-        ccf_expect_check(full, user, fnp, known, &first, err, sizeof err) != CCF_OK) {
+        ccf_expect_check_user_text(full, user_text, ulen, fn_path, trust_path, &first, known,
+                                   sizeof known, function, sizeof function, err,
+                                   sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas %s: %s\n", cmd, err);
         goto out;
     }
     if (first)
-        printf("  first use of function %s: its programs are recorded in %s\n", user->function,
-               known);
+        printf("  first use of function %s: its programs are recorded in %s\n", function, known);
     ok = true;
 out:
     ccf_policy_free(full);
-    ccf_policy_free(user);
-    ccf_policy_free(fnp);
     ccf_trust_free(trust);
-    free(fn_text);
     return ok;
 }
 

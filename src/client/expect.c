@@ -472,3 +472,48 @@ out:
     free(pinned);
     return rc;
 }
+
+ccf_err ccf_expect_check_user_text(const ccf_policy *full, const char *user_text, size_t user_len,
+                                   const char *function_policy_path, const char *trust_path,
+                                   bool *first_seen, char *known, size_t known_size,
+                                   char *function, size_t function_size, char *err,
+                                   size_t err_size)
+{
+    ccf_policy *user = NULL, *fnp = NULL;
+    ccf_policy_errors pe;
+    char *fn_text = NULL, detail[300];
+    size_t fn_len = 0;
+    ccf_err rc;
+
+    *first_seen = false;
+    if ((rc = ccf_policy_parse(user_text, user_len, CCF_POLICY_USER, &user, &pe)) != CCF_OK) {
+        ccf_errf(err, err_size, rc, "the user policy is not valid: %s%s%s",
+                 pe.count ? pe.items[0].path : "", pe.count ? ": " : "",
+                 pe.count ? pe.items[0].message : ccf_strerror(rc));
+        goto out;
+    }
+    if (function_policy_path != NULL) {
+        if ((rc = ccf_file_read(function_policy_path, CCF_POLICY_MAX_BYTES, &fn_text, &fn_len,
+                                detail, sizeof detail)) != CCF_OK) {
+            ccf_errf(err, err_size, rc, "--function-policy %s: %s", function_policy_path, detail);
+            goto out;
+        }
+        if ((rc = ccf_policy_parse(fn_text, fn_len, CCF_POLICY_PROGRAM, &fnp, &pe)) != CCF_OK) {
+            ccf_errf(err, err_size, rc, "--function-policy %s is not a valid program policy: %s%s%s",
+                     function_policy_path, pe.count ? pe.items[0].path : "", pe.count ? ": " : "",
+                     pe.count ? pe.items[0].message : ccf_strerror(rc));
+            goto out;
+        }
+    }
+    if ((rc = ccf_expect_known_path(trust_path, known, known_size)) != CCF_OK) {
+        ccf_errf(err, err_size, rc, "%s: path too long", trust_path);
+        goto out;
+    }
+    snprintf(function, function_size, "%s", user->function ? user->function : "");
+    rc = ccf_expect_check(full, user, fnp, known, first_seen, err, err_size);
+out:
+    ccf_policy_free(user);
+    ccf_policy_free(fnp);
+    free(fn_text);
+    return rc;
+}

@@ -68,6 +68,18 @@ ccf_err ccf_expect_check(const ccf_policy *full, const ccf_policy *user,
                          bool *first_seen, char *err, size_t err_size)
     __attribute__((warn_unused_result));
 
+/* What `ccfaas client --expect` and `ccfaas instance create` run: reads the
+ * user policy (user_text, the exact bytes) and, when function_policy_path is
+ * not NULL, a program policy from that file, then ccf_expect_check with the
+ * known-functions file beside trust_path. On success *first_seen says whether
+ * the function was recorded now; known (known_size bytes) receives that
+ * file's path and function (function_size bytes) the function's name. */
+ccf_err ccf_expect_check_user_text(const ccf_policy *full, const char *user_text, size_t user_len,
+                                   const char *function_policy_path, const char *trust_path,
+                                   bool *first_seen, char *known, size_t known_size,
+                                   char *function, size_t function_size, char *err,
+                                   size_t err_size) __attribute__((warn_unused_result));
+
 /* known_functions.json beside a trust file path, into buf. */
 ccf_err ccf_expect_known_path(const char *trust_path, char *buf, size_t size)
     __attribute__((warn_unused_result));
