@@ -9,27 +9,26 @@
 
 #include "attest/tee.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/crypto.h"
 #include "common/file.h"
 #include "common/utc.h"
 
 #define ATTEST_MAX_FILE (4u << 20)
 
-static const char attest_usage[] =
-    "usage: ccfaas attest verify --platform snp|tdx|nitro|sgx EVIDENCE [--vcek FILE]\n"
-    "         [--roots FILE] [--collateral FILE] [--at YYYY-MM-DDTHH:MM:SSZ] [--json]\n"
-    "\n"
-    "Verifies TEE evidence (binary, hex or base64; '-' = stdin) against pinned trust\n"
-    "anchors and prints the verdict and the claims:\n"
-    "  snp    AMD SEV-SNP report (1184 bytes, or the KBS JSON form with its cert_chain);\n"
-    "         --vcek the VCEK/VLEK certificate (default: the one in the JSON);\n"
-    "         --roots the AMD ASK/ARK/ASVK bundle of the product (e.g. Milan)\n"
-    "  tdx    Intel TDX DCAP quote v4/v5; --roots the Intel SGX Root CA;\n"
-    "         --collateral JSON (tcb_info, qe_identity, signatures, issuer chains)\n"
-    "  nitro  AWS Nitro Enclaves attestation document; --roots the AWS Nitro root\n"
+#define ATTEST_ABOUT                                                                      \
+    "Verifies TEE evidence (binary, hex or base64; '-' = stdin) against pinned trust\n"      \
+    "anchors and prints the verdict and the claims:\n"                                      \
+    "  snp    AMD SEV-SNP report (1184 bytes, or the KBS JSON form with its cert_chain);\n" \
+    "         --vcek the VCEK/VLEK certificate (default: the one in the JSON);\n"          \
+    "         --roots the AMD ASK/ARK/ASVK bundle of the product (e.g. Milan)\n"           \
+    "  tdx    Intel TDX DCAP quote v4/v5; --roots the Intel SGX Root CA;\n"                \
+    "         --collateral JSON (tcb_info, qe_identity, signatures, issuer chains)\n"      \
+    "  nitro  AWS Nitro Enclaves attestation document; --roots the AWS Nitro root\n"       \
     "  sgx    Intel SGX DCAP quote v3; --roots and --collateral as for tdx\n"
-    "--at verifies as of that time instead of now. Exit 0 accepted, 1 refused, 2 usage.\n"
-    "Nothing in ccfaas produces such evidence yet: these are verifiers only.\n";
+#define ATTEST_EPILOG                                                                     \
+    "\nExit 0 accepted, 1 refused (or a file cannot be read), 2 usage.\n"                   \
+    "Nothing in ccfaas produces such evidence yet: these are verifiers only.\n"
 
 static bool read_opt(const char *path, char **buf, size_t *len, const char *what)
 {
@@ -37,7 +36,7 @@ static bool read_opt(const char *path, char **buf, size_t *len, const char *what
     if (path == NULL)
         return true;
     if (ccf_file_read(path, ATTEST_MAX_FILE, buf, len, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas attest verify: %s: %s\n", what, err);
+        fprintf(stderr, "ccfaas attest verify: %s %s: %s\n", what, path, err);
         return false;
     }
     return true;
@@ -139,64 +138,60 @@ int ccf_cmd_attest(int argc, char **argv)
     int rc = CCF_EXIT_USAGE;
     ccf_err e;
 
+    const char *at = NULL;
+    ccf_opt_args args = {0};
+    const ccf_opt_cmd cmd = {.cmd = "attest verify", .args = "EVIDENCE", .min_args = 1,
+                             .max_args = 1, .about = ATTEST_ABOUT, .epilog = ATTEST_EPILOG};
+    const ccf_opt opts[] = {
+        {.name = "platform", .kind = CCF_OPT_STRING, .dest = &platform, .value = "snp|tdx|nitro|sgx",
+         .help = "the evidence's platform (required)"},
+        {.name = "roots", .kind = CCF_OPT_STRING, .dest = &roots, .value = "FILE",
+         .help = "the pinned trust anchors (PEM; required)"},
+        {.name = "vcek", .kind = CCF_OPT_STRING, .dest = &vcek, .value = "FILE",
+         .help = "snp: the VCEK/VLEK certificate"},
+        {.name = "collateral", .kind = CCF_OPT_STRING, .dest = &coll, .value = "FILE",
+         .help = "tdx, sgx: the collateral JSON"},
+        {.name = "at", .kind = CCF_OPT_STRING, .dest = &at, .value = "YYYY-MM-DDTHH:MM:SSZ",
+         .help = "verify as of that time instead of now"},
+        {.name = "json", .kind = CCF_OPT_FLAG, .dest = &json,
+         .help = "the verdict and claims as one JSON object"},
+        {0}};
+
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(attest_usage, stdout);
+        ccf_opt_usage(&cmd, opts, stdout);
         return CCF_EXIT_OK;
     }
     if (argc < 2 || strcmp(argv[1], "verify") != 0) {
-        fputs(attest_usage, stderr);
+        if (argc >= 2)
+            fprintf(stderr, "ccfaas attest: unknown subcommand '%s'; the one subcommand is "
+                            "verify\n", argv[1]);
+        ccf_opt_usage(&cmd, opts, stderr);
         return CCF_EXIT_USAGE;
     }
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool has = i + 1 < argc;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(attest_usage, stdout);
-            return CCF_EXIT_OK;
-        } else if (strcmp(a, "--platform") == 0 && has) {
-            platform = argv[++i];
-        } else if (strcmp(a, "--vcek") == 0 && has) {
-            vcek = argv[++i];
-        } else if (strcmp(a, "--roots") == 0 && has) {
-            roots = argv[++i];
-        } else if (strcmp(a, "--collateral") == 0 && has) {
-            coll = argv[++i];
-        } else if (strcmp(a, "--at") == 0 && has) {
-            if (!ccf_utc_parse(argv[++i], &o.at)) {
-                fprintf(stderr, "ccfaas attest verify: --at: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'\n",
-                        argv[i]);
-                return CCF_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--json") == 0) {
-            json = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "ccfaas attest verify: unknown option or missing value '%s'\n", a);
-            return CCF_EXIT_USAGE;
-        } else if (evpath == NULL) {
-            evpath = a;
-        } else {
-            fprintf(stderr, "ccfaas attest verify: one EVIDENCE only ('%s' is extra)\n", a);
-            return CCF_EXIT_USAGE;
-        }
+    if ((rc = ccf_opt_run(&cmd, opts, argc - 1, argv + 1, &args)) >= 0)
+        goto out;
+    rc = CCF_EXIT_USAGE;
+    evpath = args.items[0];
+    if (at != NULL && !ccf_utc_parse(at, &o.at)) {
+        rc = ccf_opt_error(&cmd, "--at: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", at);
+        goto out;
     }
     platform_ok = ccf_tee_platform_parse(platform, &p);
-    if (!platform_ok || evpath == NULL || roots == NULL) {
-        fprintf(stderr, "ccfaas attest verify: %s\n%s",
-                !platform_ok ? "--platform snp|tdx|nitro|sgx is required"
-                : evpath == NULL ? "EVIDENCE is required"
-                                 : "--roots FILE (the pinned trust anchors) is required",
-                attest_usage);
-        return CCF_EXIT_USAGE;
+    if (!platform_ok || roots == NULL) {
+        rc = ccf_opt_error(&cmd, "%s", !platform_ok
+                                           ? "--platform snp|tdx|nitro|sgx is required"
+                                           : "--roots FILE (the pinned trust anchors) is required");
+        goto out;
     }
     if ((vcek != NULL && p != CCF_TEE_SNP) ||
         (coll != NULL && p != CCF_TEE_TDX && p != CCF_TEE_SGX)) {
-        fprintf(stderr, "ccfaas attest verify: %s applies to %s only\n",
-                vcek != NULL && p != CCF_TEE_SNP ? "--vcek" : "--collateral",
-                vcek != NULL && p != CCF_TEE_SNP ? "snp" : "tdx and sgx");
-        return CCF_EXIT_USAGE;
+        rc = ccf_opt_error(&cmd, "%s applies to %s only",
+                           vcek != NULL && p != CCF_TEE_SNP ? "--vcek" : "--collateral",
+                           vcek != NULL && p != CCF_TEE_SNP ? "snp" : "tdx and sgx");
+        goto out;
     }
     rc = CCF_EXIT_FAIL;
-    if (!read_opt(evpath, &evtext, &evtext_len, "evidence") || !read_opt(vcek, &vbuf, &vlen, "--vcek") ||
+    if (!read_opt(evpath, &evtext, &evtext_len, "EVIDENCE") || !read_opt(vcek, &vbuf, &vlen, "--vcek") ||
         !read_opt(roots, &rbuf, &rlen, "--roots") || !read_opt(coll, &cbuf, &clen, "--collateral"))
         goto out;
     if (p == CCF_TEE_SNP && evtext_len > 0 && evtext[strspn(evtext, " \t\r\n")] == '{') {
@@ -217,7 +212,7 @@ int ccf_cmd_attest(int argc, char **argv)
         }
     } else if (ccf_tee_evidence_decode((const uint8_t *)evtext, evtext_len, &ev, &ev_len, err,
                                        sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas attest verify: %s\n", err);
+        fprintf(stderr, "ccfaas attest verify: EVIDENCE %s: %s\n", evpath, err);
         goto out;
     }
     o.roots = (const uint8_t *)rbuf;
@@ -259,5 +254,6 @@ out:
     free(vbuf);
     free(rbuf);
     free(cbuf);
+    ccf_opt_args_free(&args);
     return rc;
 }

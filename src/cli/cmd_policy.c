@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/file.h"
 #include "policy/policy.h"
 #include "policy/rights.h"
@@ -32,56 +33,29 @@ static const char policy_usage[] =
     "K is one of: program, user, vaas, full (default: detected from the fields present).\n"
     "Exit status: 0 success, 1 invalid policy or unreadable file, 2 usage error.\n";
 
+#define KIND_HELP "program, user, vaas or full (default: detected from the fields)"
+
+/* Options and arguments of one `ccfaas policy` subcommand. */
 struct opts {
+    const char *kind_name;
     ccf_policy_kind kind;
     bool json;
     bool quiet;
     bool list;
-    char **files;
-    int nfiles;
+    ccf_opt_args args;
 };
 
-/* Parses the options of `ccfaas policy <sub>`: accepted is a string of the
- * flags this subcommand takes ("kjql"). Returns -1 on success or an exit code. */
-static int parse_opts(const char *sub, int argc, char **argv, const char *accepted,
+/* Parses a subcommand's argv with its table; checks --kind. Returns -1 to go
+ * on, or an exit code. o->args is freed by the caller (NULL-safe). */
+static int parse_opts(const ccf_opt_cmd *cmd, const ccf_opt *table, int argc, char **argv,
                       struct opts *o)
 {
-    bool only_files = false;
-    memset(o, 0, sizeof *o);
-    if ((o->files = calloc((size_t)argc + 1, sizeof *o->files)) == NULL) {
-        fprintf(stderr, "ccfaas policy %s: out of memory\n", sub);
-        return CCF_EXIT_FAIL;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
-            o->files[o->nfiles++] = argv[i];
-        } else if (strcmp(a, "--") == 0) {
-            only_files = true;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(policy_usage, stdout);
-            return CCF_EXIT_OK;
-        } else if (strchr(accepted, 'k') && (strcmp(a, "--kind") == 0 || strncmp(a, "--kind=", 7) == 0)) {
-            const char *v = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
-            if (v == NULL || !ccf_policy_kind_parse(v, &o->kind)) {
-                fprintf(stderr, "ccfaas policy %s: --kind needs one of program, user, vaas, full%s%s\n",
-                        sub, v ? ", got " : "", v ? v : "");
-                return CCF_EXIT_USAGE;
-            }
-        } else if (strchr(accepted, 'j') && strcmp(a, "--json") == 0) {
-            o->json = true;
-        } else if (strchr(accepted, 'q') && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) {
-            o->quiet = true;
-        } else if (strchr(accepted, 'l') && strcmp(a, "--list") == 0) {
-            o->list = true;
-        } else if (strchr(accepted, 'n') && a[1] >= '0' && a[1] <= '9') {
-            o->files[o->nfiles++] = argv[i]; /* a negative number for `rights` */
-        } else {
-            fprintf(stderr, "ccfaas policy %s: unknown option '%s' (see `ccfaas policy --help`)\n",
-                    sub, a);
-            return CCF_EXIT_USAGE;
-        }
-    }
+    int rc = ccf_opt_run(cmd, table, argc, argv, &o->args);
+    if (rc >= 0)
+        return rc;
+    if (o->kind_name != NULL && !ccf_policy_kind_parse(o->kind_name, &o->kind))
+        return ccf_opt_error(cmd, "--kind: expected one of program, user, vaas, full, got '%s'",
+                             o->kind_name);
     return -1;
 }
 
@@ -120,34 +94,42 @@ static void print_errors(FILE *out, const char *file, const ccf_policy_errors *e
 
 static int cmd_validate(int argc, char **argv)
 {
-    struct opts o;
-    int rc = parse_opts("validate", argc, argv, "kj", &o);
+    struct opts o = {0};
+    const ccf_opt_cmd cmd = {
+        .cmd = "policy validate", .args = "FILE...", .min_args = 1, .max_args = (size_t)-1,
+        .about = "Checks policies against the spec's schemas and ccfaas's rules; prints\n"
+                 "`FILE: valid KIND policy (hash H)` or `FILE: PATH: message` per error (all of\n"
+                 "them, up to 20). FILE - is stdin.\n",
+        .epilog = "\nExit status: 0 all valid, 1 an invalid policy or unreadable file, 2 usage "
+                  "error.\n"};
+    const ccf_opt table[] = {
+        {.name = "kind", .kind = CCF_OPT_STRING, .dest = &o.kind_name, .value = "K",
+         .help = KIND_HELP},
+        {.name = "json", .kind = CCF_OPT_FLAG, .dest = &o.json,
+         .help = "one JSON report: file, valid, kind, hash, errors, truncated"},
+        {0}};
+    int rc = parse_opts(&cmd, table, argc, argv, &o);
     json_t *report = NULL;
     if (rc >= 0)
         goto out;
     rc = CCF_EXIT_OK;
-    if (o.nfiles == 0) {
-        fprintf(stderr, "ccfaas policy validate: no FILE given (see `ccfaas policy --help`)\n");
-        rc = CCF_EXIT_USAGE;
-        goto out;
-    }
     if (o.json && (report = json_array()) == NULL) {
         rc = CCF_EXIT_FAIL;
         goto out;
     }
-    for (int i = 0; i < o.nfiles; i++) {
+    for (size_t i = 0; i < o.args.count; i++) {
         ccf_policy *p = NULL;
         ccf_policy_errors errors;
         char *text = NULL, hash[CCF_SHA256_HEX_LEN + 1] = "";
         size_t len = 0;
-        ccf_err err = load_policy(o.files[i], o.kind, &p, &text, &len, &errors);
+        ccf_err err = load_policy(o.args.items[i], o.kind, &p, &text, &len, &errors);
         bool ok = err == CCF_OK;
         if (ok && !ccf_policy_hash(text, len, hash))
             hash[0] = '\0';
         if (!ok)
             rc = CCF_EXIT_FAIL;
         if (o.json) {
-            json_t *entry = json_pack("{s:s, s:b, s:s}", "file", o.files[i], "valid", ok, "kind",
+            json_t *entry = json_pack("{s:s, s:b, s:s}", "file", o.args.items[i], "valid", ok, "kind",
                                       ccf_policy_kind_name(ok ? p->kind : o.kind));
             if (entry != NULL) {
                 if (ok)
@@ -157,10 +139,10 @@ static int cmd_validate(int argc, char **argv)
                 json_array_append_new(report, entry);
             }
         } else if (ok) {
-            printf("%s: valid %s policy (hash %s)\n", o.files[i], ccf_policy_kind_name(p->kind),
+            printf("%s: valid %s policy (hash %s)\n", o.args.items[i], ccf_policy_kind_name(p->kind),
                    hash);
         } else {
-            print_errors(stdout, o.files[i], &errors);
+            print_errors(stdout, o.args.items[i], &errors);
         }
         ccf_policy_free(p);
         free(text);
@@ -176,40 +158,44 @@ static int cmd_validate(int argc, char **argv)
     }
 out:
     json_decref(report);
-    free(o.files);
+    ccf_opt_args_free(&o.args);
     return rc;
 }
 
 static int cmd_hash(int argc, char **argv)
 {
-    struct opts o;
-    int rc = parse_opts("hash", argc, argv, "q", &o);
+    struct opts o = {0};
+    const ccf_opt_cmd cmd = {
+        .cmd = "policy hash", .args = "FILE...", .min_args = 1, .max_args = (size_t)-1,
+        .about = "The policy hash: SHA-256 of the exact bytes, printed as sha256sum prints it.\n"
+                 "Any file is hashed; it need not be a valid policy. FILE - is stdin.\n"};
+    const ccf_opt table[] = {
+        {.name = "quiet", .short_name = 'q', .kind = CCF_OPT_FLAG, .dest = &o.quiet,
+         .help = "print the hash alone"},
+        {0}};
+    int rc = parse_opts(&cmd, table, argc, argv, &o);
     if (rc >= 0)
         goto out;
     rc = CCF_EXIT_OK;
-    if (o.nfiles == 0) {
-        fprintf(stderr, "ccfaas policy hash: no FILE given (see `ccfaas policy --help`)\n");
-        rc = CCF_EXIT_USAGE;
-        goto out;
-    }
-    for (int i = 0; i < o.nfiles; i++) {
+    for (size_t i = 0; i < o.args.count; i++) {
+        const char *file = o.args.items[i];
         char *text = NULL, err[256], hash[CCF_SHA256_HEX_LEN + 1];
         size_t len = 0;
-        if (ccf_file_read(o.files[i], CCF_POLICY_MAX_BYTES, &text, &len, err, sizeof err) != CCF_OK) {
-            fprintf(stderr, "%s: %s\n", o.files[i], err);
+        if (ccf_file_read(file, CCF_POLICY_MAX_BYTES, &text, &len, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "%s: %s\n", file, err);
             rc = CCF_EXIT_FAIL;
         } else if (!ccf_policy_hash(text, len, hash)) {
-            fprintf(stderr, "%s: hashing failed\n", o.files[i]);
+            fprintf(stderr, "%s: hashing failed\n", file);
             rc = CCF_EXIT_FAIL;
         } else if (o.quiet) {
             printf("%s\n", hash);
         } else {
-            printf("%s  %s\n", hash, o.files[i]);
+            printf("%s  %s\n", hash, file);
         }
         free(text);
     }
 out:
-    free(o.files);
+    ccf_opt_args_free(&o.args);
     return rc;
 }
 
@@ -225,8 +211,18 @@ static void list_rights(void)
 
 static int cmd_rights(int argc, char **argv)
 {
-    struct opts o;
-    int rc = parse_opts("rights", argc, argv, "ln", &o);
+    struct opts o = {0};
+    const ccf_opt_cmd cmd = {
+        .cmd = "policy rights", .args = "VALUE...", .max_args = (size_t)-1,
+        .negative_args = true,
+        .about = "A number -> its bit names; bit names -> the number (`ccfaas policy rights 8198`,\n"
+                 "`ccfaas policy rights FD_READ,PATH_OPEN`).\n",
+        .epilog = "\nExit status: 0 success, 2 a VALUE that is not rights (usage error).\n"};
+    const ccf_opt table[] = {
+        {.name = "list", .kind = CCF_OPT_FLAG, .dest = &o.list,
+         .help = "every right: bit, value, name, what it allows"},
+        {0}};
+    int rc = parse_opts(&cmd, table, argc, argv, &o);
     if (rc >= 0)
         goto out;
     rc = CCF_EXIT_OK;
@@ -234,19 +230,17 @@ static int cmd_rights(int argc, char **argv)
         list_rights();
         goto out;
     }
-    if (o.nfiles == 0) {
-        fprintf(stderr, "ccfaas policy rights: no VALUE given (a number or bit names; "
-                        "`--list` shows them)\n");
-        rc = CCF_EXIT_USAGE;
+    if (o.args.count == 0) {
+        rc = ccf_opt_error(&cmd, "no VALUE given (a number or bit names; `--list` shows them)");
         goto out;
     }
-    for (int i = 0; i < o.nfiles; i++) {
-        const char *v = o.files[i];
+    for (size_t i = 0; i < o.args.count; i++) {
+        const char *v = o.args.items[i];
         char err[160], names[1024];
         uint32_t rights;
         if (ccf_rights_parse(v, &rights, err, sizeof err) != CCF_OK) {
-            fprintf(stderr, "ccfaas policy rights: %s\n", err);
-            rc = CCF_EXIT_FAIL;
+            fprintf(stderr, "ccfaas policy rights: %s\n", err); /* err says where to look */
+            rc = CCF_EXIT_USAGE;
         } else if (v[0] >= '0' && v[0] <= '9') {
             if (!ccf_rights_format(rights, ",", names, sizeof names)) {
                 rc = CCF_EXIT_FAIL;
@@ -258,7 +252,7 @@ static int cmd_rights(int argc, char **argv)
         }
     }
 out:
-    free(o.files);
+    ccf_opt_args_free(&o.args);
     return rc;
 }
 
@@ -388,42 +382,48 @@ void ccf_cli_policy_show(const char *file, const ccf_policy *p, const char *hash
 /* show and canonical: load one valid policy, then print it one way or the other. */
 static int cmd_one_policy(const char *sub, int argc, char **argv, bool canonical)
 {
-    struct opts o;
+    struct opts o = {0};
     ccf_policy *p = NULL;
     ccf_policy_errors errors;
-    char *text = NULL, *emitted = NULL, hash[CCF_SHA256_HEX_LEN + 1];
+    char *text = NULL, *emitted = NULL, hash[CCF_SHA256_HEX_LEN + 1], name[32];
     size_t len = 0;
-    int rc = parse_opts(sub, argc, argv, "k", &o);
+    snprintf(name, sizeof name, "policy %s", sub);
+    const ccf_opt_cmd cmd = {
+        .cmd = name, .args = "FILE", .min_args = 1, .max_args = 1,
+        .about = canonical ? "The policy re-emitted in canonical form (sorted keys, 2-space indent);\n"
+                             "note: its hash differs from the original's.\n"
+                           : "A table of each identity and program and what it may do to which "
+                             "file,\nwith the policy's settings and hash.\n"};
+    const ccf_opt table[] = {
+        {.name = "kind", .kind = CCF_OPT_STRING, .dest = &o.kind_name, .value = "K",
+         .help = KIND_HELP},
+        {0}};
+    int rc = parse_opts(&cmd, table, argc, argv, &o);
     if (rc >= 0)
         goto out;
-    if (o.nfiles != 1) {
-        fprintf(stderr, "ccfaas policy %s: expected exactly one FILE (see `ccfaas policy --help`)\n",
-                sub);
-        rc = CCF_EXIT_USAGE;
-        goto out;
-    }
     rc = CCF_EXIT_FAIL;
-    if (load_policy(o.files[0], o.kind, &p, &text, &len, &errors) != CCF_OK) {
-        print_errors(stderr, o.files[0], &errors);
+    const char *file = o.args.items[0];
+    if (load_policy(file, o.kind, &p, &text, &len, &errors) != CCF_OK) {
+        print_errors(stderr, file, &errors);
         goto out;
     }
     if (canonical) {
         if (ccf_policy_emit(p, &emitted) != CCF_OK) {
-            fprintf(stderr, "%s: cannot emit the policy: out of memory\n", o.files[0]);
+            fprintf(stderr, "%s: cannot emit the policy: out of memory\n", file);
             goto out;
         }
         printf("%s\n", emitted);
     } else {
         if (!ccf_policy_hash(text, len, hash))
             goto out;
-        ccf_cli_policy_show(o.files[0], p, hash);
+        ccf_cli_policy_show(file, p, hash);
     }
     rc = CCF_EXIT_OK;
 out:
     free(emitted);
     free(text);
     ccf_policy_free(p);
-    free(o.files);
+    ccf_opt_args_free(&o.args);
     return rc;
 }
 

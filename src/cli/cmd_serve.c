@@ -11,46 +11,8 @@
 #include "attest/evidence.h"
 #include "proxy/proxy.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "net/http_server.h"
-
-static const char proxy_usage[] =
-    "usage: ccfaas serve proxy [--listen ADDR:PORT] [--data-dir DIR]\n"
-    "                          [--allow-measurement HEX]... [--no-default-allow]\n"
-    "                          [--platform-key-pub FILE] [--max-cert-days N]\n"
-    "                          [--nonce-lifetime SECONDS] [--threads N] [--quiet]\n"
-    "\n"
-    "The proxy attestation service: certifies the keys of runtime instances whose\n"
-    "evidence checks out (docs/attestation.md).\n"
-    "\n"
-    "  --listen ADDR:PORT        default 127.0.0.1:3010 (port 0: any free port; the bound\n"
-    "                            address is printed as `listening: http://ADDR:PORT`)\n"
-    "  --data-dir DIR            CA key and certificate (created on first start, reused\n"
-    "                            after) and the platform key; default ./ccfaas-data\n"
-    "  --allow-measurement HEX   a runtime measurement (SHA-256, 64 hex) to certify;\n"
-    "                            repeatable. Default: the hash of the ccfaas-runtime\n"
-    "                            installed next to ccfaas, if there is one\n"
-    "  --no-default-allow        no default measurement\n"
-    "  --platform-key-pub FILE   trusted platform public key (PEM); default: the public\n"
-    "                            half of DIR/platform-key.pem (created when missing)\n"
-    "  --max-cert-days N         certificates live at most N days (default 1)\n"
-    "  --nonce-lifetime SECONDS  default 60\n"
-    "  --threads N               HTTP worker threads (default 4)\n"
-    "  --quiet                   no request log on stderr\n"
-    "\n"
-    "Platform `linux` is for DEVELOPMENT ONLY: no TEE, no hardware protection.\n";
-
-bool ccf_cli_parse_num(const char *s, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    if (s == NULL || s[0] == '\0' || strspn(s, "0123456789") != strlen(s))
-        return false;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
 
 bool ccf_cli_self_dir(char *out, size_t size)
 {
@@ -124,77 +86,61 @@ static int serve_proxy(int argc, char **argv)
     const char *listen = "127.0.0.1:3010", *data_dir = "ccfaas-data", *pub = NULL;
     long max_days = 1, lifetime = 60, threads = 4;
     bool quiet = false, no_default = false;
+    ccf_opt_list allow_hex = {0};
     uint8_t(*allow)[CCF_SHA256_LEN] = NULL;
     size_t nallow = 0;
-    char **allow_src = NULL;
+    const char **allow_src = NULL;
     ccf_proxy *proxy = NULL;
     ccf_http_server *srv = NULL;
     char err[512];
-    int rc = CCF_EXIT_FAIL;
+    const ccf_opt_cmd cmd = {
+        .cmd = "serve proxy",
+        .about = "The proxy attestation service: certifies the keys of runtime instances whose\n"
+                 "evidence checks out (docs/attestation.md).\n",
+        .epilog = "\nPlatform `linux` is for DEVELOPMENT ONLY: no TEE, no hardware protection.\n"};
+    const ccf_opt opts[] = {
+        {.name = "listen", .kind = CCF_OPT_STRING, .dest = &listen, .value = "ADDR:PORT",
+         .nonempty = true,
+         .help = "default 127.0.0.1:3010 (port 0: any free port; the bound\naddress is printed "
+                 "as `listening: http://ADDR:PORT`)"},
+        {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &data_dir, .value = "DIR",
+         .nonempty = true,
+         .help = "CA key and certificate (created on first start, reused\nafter) and the "
+                 "platform key; default ./ccfaas-data"},
+        {.name = "allow-measurement", .kind = CCF_OPT_LIST, .dest = &allow_hex, .value = "HEX",
+         .help = "a runtime measurement (SHA-256, 64 hex) to certify;\nrepeatable. Default: the "
+                 "hash of the ccfaas-runtime\ninstalled next to ccfaas, if there is one"},
+        {.name = "no-default-allow", .kind = CCF_OPT_FLAG, .dest = &no_default,
+         .help = "no default measurement"},
+        {.name = "platform-key-pub", .kind = CCF_OPT_STRING, .dest = &pub, .value = "FILE",
+         .nonempty = true,
+         .help = "trusted platform public key (PEM); default: the public\nhalf of "
+                 "DIR/platform-key.pem (created when missing)"},
+        {.name = "max-cert-days", .kind = CCF_OPT_NUM, .dest = &max_days, .value = "N",
+         .help = "certificates live at most N days (default 1)", .min = 1, .max = 3650},
+        {.name = "nonce-lifetime", .kind = CCF_OPT_NUM, .dest = &lifetime, .value = "SECONDS",
+         .help = "default 60", .min = 0, .max = 86400},
+        {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
+         .help = "HTTP worker threads (default 4)", .min = 1, .max = 256},
+        {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
+        {0}};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, NULL);
 
-    if ((allow = calloc((size_t)argc + 1, sizeof *allow)) == NULL ||
-        (allow_src = calloc((size_t)argc + 1, sizeof *allow_src)) == NULL) {
+    if (rc >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
+    if ((allow = calloc(allow_hex.count + 1, sizeof *allow)) == NULL ||
+        (allow_src = calloc(allow_hex.count + 1, sizeof *allow_src)) == NULL) {
         fprintf(stderr, "ccfaas serve proxy: out of memory\n");
         goto out;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = true;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(proxy_usage, stdout);
-            rc = CCF_EXIT_OK;
-            goto out;
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = true;
-            takes = false;
-        } else if (strcmp(a, "--no-default-allow") == 0) {
-            no_default = true;
-            takes = false;
-        } else if (v == NULL) {
-            fprintf(stderr, "ccfaas serve proxy: %s: unknown option or missing value "
-                            "(see --help)\n", a);
-            rc = CCF_EXIT_USAGE;
-            goto out;
-        } else if (strcmp(a, "--listen") == 0) {
-            listen = v;
-        } else if (strcmp(a, "--data-dir") == 0) {
-            data_dir = v;
-        } else if (strcmp(a, "--platform-key-pub") == 0) {
-            pub = v;
-        } else if (strcmp(a, "--allow-measurement") == 0) {
-            if (strlen(v) != CCF_SHA256_HEX_LEN || !ccf_attest_hex_decode(v, allow[nallow], 32)) {
-                fprintf(stderr, "ccfaas serve proxy: --allow-measurement: expected 64 hex "
-                                "digits, got '%s'\n", v);
-                rc = CCF_EXIT_USAGE;
-                goto out;
-            }
-            allow_src[nallow++] = "--allow-measurement";
-        } else if (strcmp(a, "--max-cert-days") == 0) {
-            if (!ccf_cli_parse_num(v, 1, 3650, &max_days)) {
-                fprintf(stderr, "ccfaas serve proxy: --max-cert-days: expected 1-3650\n");
-                rc = CCF_EXIT_USAGE;
-                goto out;
-            }
-        } else if (strcmp(a, "--nonce-lifetime") == 0) {
-            if (!ccf_cli_parse_num(v, 0, 86400, &lifetime)) {
-                fprintf(stderr, "ccfaas serve proxy: --nonce-lifetime: expected 0-86400\n");
-                rc = CCF_EXIT_USAGE;
-                goto out;
-            }
-        } else if (strcmp(a, "--threads") == 0) {
-            if (!ccf_cli_parse_num(v, 1, 256, &threads)) {
-                fprintf(stderr, "ccfaas serve proxy: --threads: expected 1-256\n");
-                rc = CCF_EXIT_USAGE;
-                goto out;
-            }
-        } else {
-            fprintf(stderr, "ccfaas serve proxy: unknown option '%s' (see --help)\n", a);
-            rc = CCF_EXIT_USAGE;
+    for (size_t i = 0; i < allow_hex.count; i++) {
+        const char *v = allow_hex.items[i];
+        if (strlen(v) != CCF_SHA256_HEX_LEN || !ccf_attest_hex_decode(v, allow[nallow], 32)) {
+            rc = ccf_opt_error(&cmd, "--allow-measurement: expected 64 hex digits, got '%s'", v);
             goto out;
         }
-        if (takes)
-            i++;
+        allow_src[nallow++] = "--allow-measurement";
     }
     char runtime_path[PATH_MAX + 64];
     if (nallow == 0 && !no_default &&
@@ -241,6 +187,7 @@ out:
     ccf_proxy_free(proxy);
     free(allow);
     free(allow_src);
+    ccf_opt_lists_free(opts);
     return rc;
 }
 

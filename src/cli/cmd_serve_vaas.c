@@ -10,43 +10,11 @@
 #include "attest/evidence.h"
 #include "proxy/proxy.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/file.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "vaas/vaas.h"
-
-static const char usage[] =
-    "usage: ccfaas serve vaas [--listen ADDR:PORT] [--data-dir DIR] [--proxy HOST:PORT]\n"
-    "                         [--proxy-ca FILE] [--runtime PATH] [--platform-key FILE]\n"
-    "                         [--host H] [--ports FIRST-LAST] [--cert-days N]\n"
-    "                         [--backend process] [--no-sandbox] [--allow-debug]\n"
-    "                         [--ready-timeout SECONDS]\n"
-    "                         [--threads N] [--quiet]\n"
-    "\n"
-    "VaaS: completes VaaS policies into full policies and starts an attested\n"
-    "ccfaas-runtime for each (POST/GET /veracruz, GET/DELETE /veracruz/NAME; docs/vaas.md).\n"
-    "\n"
-    "  --listen ADDR:PORT    default 127.0.0.1:5000 (port 0: any free port; printed as\n"
-    "                        `listening: http://ADDR:PORT`)\n"
-    "  --data-dir DIR        instance directories (DIR/vaas/NAME); default ./ccfaas-data\n"
-    "  --proxy HOST:PORT     the proxy attestation service written into policies; default\n"
-    "                        $PROXY_URL, else 127.0.0.1:3010\n"
-    "  --proxy-ca FILE       its CA certificate (the policies' proxy_service_cert); default\n"
-    "                        DIR/proxy-ca.crt when it exists, else fetched from GET /ca\n"
-    "  --runtime PATH        ccfaas-runtime; default the one beside ccfaas\n"
-    "  --platform-key FILE   development platform key handed to runtimes; default\n"
-    "                        DIR/platform-key.pem (the proxy creates it)\n"
-    "  --host H              host in the policies' veracruz_server_url and the address\n"
-    "                        runtimes listen on; default 127.0.0.1\n"
-    "  --ports FIRST-LAST    instance ports; default 3014-3113\n"
-    "  --cert-days N         instance certificates live N days (default 1)\n"
-    "  --backend NAME        process (default; kubernetes is not supported yet)\n"
-    "  --no-sandbox          run runtimes without bubblewrap (development only)\n"
-    "  --allow-debug         accept VaaS policies with \"debug\": true (403 otherwise; clients\n"
-    "                        refuse debug instances unless their trust allows them)\n"
-    "  --ready-timeout SECS  start-to-ready limit per instance (default 15)\n"
-    "  --threads N           HTTP worker threads (default 8)\n"
-    "  --quiet               no request log on stderr\n";
 
 static bool parse_range(const char *s, long *lo, long *hi)
 {
@@ -56,7 +24,7 @@ static bool parse_range(const char *s, long *lo, long *hi)
         return false;
     memcpy(buf, s, (size_t)(dash - s));
     buf[dash - s] = '\0';
-    return ccf_cli_parse_num(buf, 1, 65535, lo) && ccf_cli_parse_num(dash + 1, 1, 65535, hi) &&
+    return ccf_opt_parse_num(buf, 1, 65535, lo) && ccf_opt_parse_num(dash + 1, 1, 65535, hi) &&
            *lo <= *hi;
 }
 
@@ -94,64 +62,63 @@ int ccf_serve_vaas(int argc, char **argv)
     char *ca = NULL, err[1024], key_path[PATH_MAX], rt_path[PATH_MAX];
     ccf_vaas *vaas = NULL;
     ccf_http_server *srv = NULL;
+    const char *ports = NULL;
     int rc = CCF_EXIT_FAIL;
     if (proxy == NULL || proxy[0] == '\0')
         proxy = "127.0.0.1:3010";
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            return CCF_EXIT_OK;
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = true;
-            continue;
-        } else if (strcmp(a, "--no-sandbox") == 0) {
-            no_sandbox = true;
-            continue;
-        } else if (strcmp(a, "--allow-debug") == 0) {
-            allow_debug = true;
-            continue;
-        } else if (v == NULL || strncmp(a, "--", 2) != 0) {
-            fprintf(stderr, "ccfaas serve vaas: %s: unknown option or missing value (see "
-                            "--help)\n", a);
-            return CCF_EXIT_USAGE;
-        }
-        i++;
-        bool ok = true;
-        if (strcmp(a, "--listen") == 0)
-            listen = v;
-        else if (strcmp(a, "--data-dir") == 0)
-            data_dir = v;
-        else if (strcmp(a, "--proxy") == 0)
-            proxy = v;
-        else if (strcmp(a, "--proxy-ca") == 0)
-            ca_file = v;
-        else if (strcmp(a, "--runtime") == 0)
-            runtime = v;
-        else if (strcmp(a, "--platform-key") == 0)
-            key = v;
-        else if (strcmp(a, "--host") == 0)
-            host = v;
-        else if (strcmp(a, "--backend") == 0)
-            backend = v;
-        else if (strcmp(a, "--ports") == 0)
-            ok = parse_range(v, &first, &last);
-        else if (strcmp(a, "--cert-days") == 0)
-            ok = ccf_cli_parse_num(v, 1, 3650, &cert_days);
-        else if (strcmp(a, "--ready-timeout") == 0)
-            ok = ccf_cli_parse_num(v, 1, 600, &ready_s);
-        else if (strcmp(a, "--threads") == 0)
-            ok = ccf_cli_parse_num(v, 1, 256, &threads);
-        else {
-            fprintf(stderr, "ccfaas serve vaas: unknown option '%s' (see --help)\n", a);
-            return CCF_EXIT_USAGE;
-        }
-        if (!ok) {
-            fprintf(stderr, "ccfaas serve vaas: %s: invalid value '%s' (see --help)\n", a, v);
-            return CCF_EXIT_USAGE;
-        }
-    }
+    const ccf_opt_cmd cmd = {
+        .cmd = "serve vaas",
+        .about = "VaaS: completes VaaS policies into full policies and starts an attested\n"
+                 "ccfaas-runtime for each (POST/GET /veracruz, GET/DELETE /veracruz/NAME; "
+                 "docs/vaas.md).\n"};
+    const ccf_opt opts[] = {
+        {.name = "listen", .kind = CCF_OPT_STRING, .dest = &listen, .value = "ADDR:PORT",
+         .nonempty = true,
+         .help = "default 127.0.0.1:5000 (port 0: any free port; printed as\n"
+                 "`listening: http://ADDR:PORT`)"},
+        {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &data_dir, .value = "DIR",
+         .nonempty = true, .help = "instance directories (DIR/vaas/NAME); default ./ccfaas-data"},
+        {.name = "proxy", .kind = CCF_OPT_STRING, .dest = &proxy, .value = "HOST:PORT",
+         .nonempty = true,
+         .help = "the proxy attestation service written into policies; default\n$PROXY_URL, "
+                 "else 127.0.0.1:3010"},
+        {.name = "proxy-ca", .kind = CCF_OPT_STRING, .dest = &ca_file, .value = "FILE",
+         .nonempty = true,
+         .help = "its CA certificate (the policies' proxy_service_cert); default\nDIR/proxy-ca.crt "
+                 "when it exists, else fetched from GET /ca"},
+        {.name = "runtime", .kind = CCF_OPT_STRING, .dest = &runtime, .value = "PATH",
+         .nonempty = true, .help = "ccfaas-runtime; default the one beside ccfaas"},
+        {.name = "platform-key", .kind = CCF_OPT_STRING, .dest = &key, .value = "FILE",
+         .nonempty = true,
+         .help = "development platform key handed to runtimes; default\nDIR/platform-key.pem (the "
+                 "proxy creates it)"},
+        {.name = "host", .kind = CCF_OPT_STRING, .dest = &host, .value = "H", .nonempty = true,
+         .help = "host in the policies' veracruz_server_url and the address\nruntimes listen on; "
+                 "default 127.0.0.1"},
+        {.name = "ports", .kind = CCF_OPT_STRING, .dest = &ports, .value = "FIRST-LAST",
+         .help = "instance ports; default 3014-3113"},
+        {.name = "cert-days", .kind = CCF_OPT_NUM, .dest = &cert_days, .value = "N",
+         .help = "instance certificates live N days (default 1)", .min = 1, .max = 3650},
+        {.name = "backend", .kind = CCF_OPT_STRING, .dest = &backend, .value = "NAME",
+         .help = "process (default; kubernetes is not supported yet)"},
+        {.name = "no-sandbox", .kind = CCF_OPT_FLAG, .dest = &no_sandbox,
+         .help = "run runtimes without bubblewrap (development only)"},
+        {.name = "allow-debug", .kind = CCF_OPT_FLAG, .dest = &allow_debug,
+         .help = "accept VaaS policies with \"debug\": true (403 otherwise; clients\nrefuse debug "
+                 "instances unless their trust allows them)"},
+        {.name = "ready-timeout", .kind = CCF_OPT_NUM, .dest = &ready_s, .value = "SECONDS",
+         .help = "start-to-ready limit per instance (default 15)", .min = 1, .max = 600},
+        {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
+         .help = "HTTP worker threads (default 8)", .min = 1, .max = 256},
+        {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
+        {0}};
+    if ((rc = ccf_opt_run(&cmd, opts, argc, argv, NULL)) >= 0)
+        return rc;
+    rc = CCF_EXIT_FAIL;
+    if (ports != NULL && !parse_range(ports, &first, &last))
+        return ccf_opt_error(&cmd, "--ports: expected FIRST-LAST with 1 <= FIRST <= LAST <= "
+                                   "65535, got '%s'", ports);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     uint8_t m[32];
     if (runtime == NULL) {

@@ -2,11 +2,13 @@
  * runner lives with the spec tests: tests/spec/spec_runner.c). */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/file.h"
 #include "wasm/wasm.h"
 
@@ -25,26 +27,6 @@ static void usage_main(FILE *out)
             "Run `ccfaas wasm SUBCOMMAND --help` for a subcommand's options.\n");
 }
 
-static void usage_validate(FILE *out)
-{
-    fprintf(out, "usage: ccfaas wasm validate [--help] FILE.wasm\n"
-                 "Decodes and validates the module; prints \"valid\" or the error (section,\n"
-                 "byte offset, reason). Exit 0 valid, 1 invalid, 2 usage.\n");
-}
-
-static void usage_invoke(FILE *out)
-{
-    fprintf(out,
-            "usage: ccfaas wasm invoke [--help] [--fuel N] [--max-pages N] [--max-depth N]\n"
-            "                          FILE.wasm FUNC [ARGS...]\n"
-            "Instantiates the module (it must not have imports) and calls export FUNC with\n"
-            "numeric ARGS (i32/i64 as decimal or 0x hex, f32/f64 as decimal floats, inf, nan).\n"
-            "Prints one result per line as TYPE:VALUE. A trap prints its reason, exit 1.\n"
-            "  --fuel N        instruction budget (function entries + loop iterations)\n"
-            "  --max-pages N   cap on linear memory pages (64 KiB)\n"
-            "  --max-depth N   cap on nested calls\n");
-}
-
 static bool is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
 
 static ccf_err read_module(const char *path, ccf_wasm_module **out, char *err, size_t errsz)
@@ -61,27 +43,17 @@ static ccf_err read_module(const char *path, ccf_wasm_module **out, char *err, s
 
 static int cmd_validate(int argc, char **argv)
 {
-    const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            usage_validate(stdout);
-            return CCF_EXIT_OK;
-        }
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "ccfaas wasm validate: unknown option '%s'\n", argv[i]);
-            usage_validate(stderr);
-            return CCF_EXIT_USAGE;
-        }
-        if (file != NULL) {
-            fprintf(stderr, "ccfaas wasm validate: one file expected\n");
-            return CCF_EXIT_USAGE;
-        }
-        file = argv[i];
-    }
-    if (file == NULL) {
-        usage_validate(stderr);
-        return CCF_EXIT_USAGE;
-    }
+    const ccf_opt_cmd cmd = {
+        .cmd = "wasm validate", .args = "FILE.wasm", .min_args = 1, .max_args = 1,
+        .about = "Decodes and validates the module; prints \"valid\" or the error (section,\n"
+                 "byte offset, reason). Exit 0 valid, 1 invalid, 2 usage.\n"};
+    const ccf_opt table[] = {{0}};
+    ccf_opt_args args = {0};
+    int rc = ccf_opt_run(&cmd, table, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    const char *file = args.items[0];
+    ccf_opt_args_free(&args); /* file points into argv */
     char err[512];
     ccf_wasm_module *m = NULL;
     if (read_module(file, &m, err, sizeof err) != CCF_OK) {
@@ -169,87 +141,73 @@ static void print_val(const ccf_wasm_val *v)
     }
 }
 
-static bool parse_num_opt(const char *name, const char *s, uint64_t max, uint64_t *out)
-{
-    if (s == NULL || !parse_u64(s, out) || *out > max || s[0] == '-') {
-        fprintf(stderr, "ccfaas wasm invoke: %s needs a number up to %" PRIu64 "\n", name, max);
-        return false;
-    }
-    return true;
-}
-
 static int cmd_invoke(int argc, char **argv)
 {
     ccf_wasm_limits lim = {0};
-    const char *pos[2] = {NULL, NULL};
-    int npos = 0, i;
-    uint64_t n;
-    for (i = 1; i < argc && npos < 2; i++) {
-        const char *a = argv[i];
-        if (is_help(a)) {
-            usage_invoke(stdout);
-            return CCF_EXIT_OK;
-        }
-        if (strcmp(a, "--fuel") == 0) {
-            if (!parse_num_opt(a, i + 1 < argc ? argv[++i] : NULL, UINT64_MAX, &n))
-                return CCF_EXIT_USAGE;
-            lim.fuel = n;
-        } else if (strcmp(a, "--max-pages") == 0) {
-            if (!parse_num_opt(a, i + 1 < argc ? argv[++i] : NULL, 65536, &n))
-                return CCF_EXIT_USAGE;
-            lim.max_memory_pages = (uint32_t)n;
-        } else if (strcmp(a, "--max-depth") == 0) {
-            if (!parse_num_opt(a, i + 1 < argc ? argv[++i] : NULL, 1000000, &n))
-                return CCF_EXIT_USAGE;
-            lim.max_call_depth = (uint32_t)n;
-        } else if (a[0] == '-' && a[1] == '-') {
-            fprintf(stderr, "ccfaas wasm invoke: unknown option '%s'\n", a);
-            usage_invoke(stderr);
-            return CCF_EXIT_USAGE;
-        } else {
-            pos[npos++] = a;
-        }
-    }
-    if (npos < 2) {
-        usage_invoke(stderr);
-        return CCF_EXIT_USAGE;
-    }
-    int nargs = argc - i;
-    char **args = argv + i;
+    long fuel = 0, pages = 0, depth = 0;
+    const ccf_opt_cmd cmd = {
+        .cmd = "wasm invoke", .args = "FILE.wasm FUNC [ARGS...]", .min_args = 2,
+        .max_args = (size_t)-1, .stop_after = 2, /* FUNC's arguments may be negative */
+        .about = "Instantiates the module (it must not have imports) and calls export FUNC with\n"
+                 "numeric ARGS (i32/i64 as decimal or 0x hex, f32/f64 as decimal floats, inf, "
+                 "nan).\nPrints one result per line as TYPE:VALUE. A trap prints its reason, "
+                 "exit 1.\n"};
+    const ccf_opt table[] = {
+        {.name = "fuel", .kind = CCF_OPT_NUM, .dest = &fuel, .value = "N",
+         .help = "instruction budget (function entries + loop iterations)", .max = LONG_MAX},
+        {.name = "max-pages", .kind = CCF_OPT_NUM, .dest = &pages, .value = "N",
+         .help = "cap on linear memory pages (64 KiB)", .max = 65536},
+        {.name = "max-depth", .kind = CCF_OPT_NUM, .dest = &depth, .value = "N",
+         .help = "cap on nested calls", .max = 1000000},
+        {0}};
+    ccf_opt_args pos = {0};
+    int rc = ccf_opt_run(&cmd, table, argc, argv, &pos);
+    if (rc >= 0)
+        return rc;
+    lim.fuel = (uint64_t)fuel;
+    lim.max_memory_pages = (uint32_t)pages;
+    lim.max_call_depth = (uint32_t)depth;
+    int nargs = (int)pos.count - 2;
+    char **args = pos.items + 2;
 
     char err[512];
     ccf_wasm_module *m = NULL;
     ccf_wasm_store *s = NULL;
     ccf_wasm_instance *inst = NULL;
-    int rc = CCF_EXIT_FAIL;
     ccf_wasm_extern f;
     char ps[40], rs[40];
     ccf_wasm_val vargs[32], res[32];
     size_t nres = 0;
     ccf_wasm_trap trap;
 
-    if (read_module(pos[0], &m, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "%s: %s\n", pos[0], err);
+    rc = CCF_EXIT_FAIL;
+    if (nargs > 32) {
+        fprintf(stderr, "%s: %d arguments given, at most 32 are supported\n", pos.items[0], nargs);
+        rc = CCF_EXIT_USAGE;
+        goto out;
+    }
+    if (read_module(pos.items[0], &m, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "%s: %s\n", pos.items[0], err);
         goto out;
     }
     if (ccf_wasm_store_new(&lim, &s, err, sizeof err) != CCF_OK ||
         ccf_wasm_instantiate(s, m, NULL, 0, &inst, &trap, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "%s: instantiation failed: %s\n", pos[0], err);
+        fprintf(stderr, "%s: instantiation failed: %s\n", pos.items[0], err);
         goto out;
     }
-    if (ccf_wasm_export(inst, pos[1], &f, err, sizeof err) != CCF_OK || f.kind != CCF_WASM_EXTERN_FUNC ||
+    if (ccf_wasm_export(inst, pos.items[1], &f, err, sizeof err) != CCF_OK || f.kind != CCF_WASM_EXTERN_FUNC ||
         ccf_wasm_func_signature(f, ps, sizeof ps, rs, sizeof rs) != CCF_OK) {
-        fprintf(stderr, "%s: no exported function \"%s\"\n", pos[0], pos[1]);
+        fprintf(stderr, "%s: no exported function \"%s\"\n", pos.items[0], pos.items[1]);
         goto out;
     }
     if ((size_t)nargs != strlen(ps)) {
-        fprintf(stderr, "%s: \"%s\" takes %zu arguments, %d given\n", pos[0], pos[1], strlen(ps), nargs);
+        fprintf(stderr, "%s: \"%s\" takes %zu arguments, %d given\n", pos.items[0], pos.items[1], strlen(ps), nargs);
         rc = CCF_EXIT_USAGE;
         goto out;
     }
     for (int k = 0; k < nargs; k++) {
         if (!parse_arg(ps[k], args[k], &vargs[k])) {
-            fprintf(stderr, "%s: argument %d '%s' is not a valid %s\n", pos[0], k + 1, args[k],
+            fprintf(stderr, "%s: argument %d '%s' is not a valid %s\n", pos.items[0], k + 1, args[k],
                     ps[k] == 'i' ? "i32" : ps[k] == 'I' ? "i64" : ps[k] == 'f' ? "f32" :
                     ps[k] == 'F' ? "f64" : "numeric value (reference parameters are not supported)");
             rc = CCF_EXIT_USAGE;
@@ -257,7 +215,7 @@ static int cmd_invoke(int argc, char **argv)
         }
     }
     if (ccf_wasm_call(s, f, vargs, (size_t)nargs, res, 32, &nres, &trap, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "%s: %s: %s\n", pos[0], trap != CCF_WASM_TRAP_NONE ? "trap" : "error", err);
+        fprintf(stderr, "%s: %s: %s\n", pos.items[0], trap != CCF_WASM_TRAP_NONE ? "trap" : "error", err);
         goto out;
     }
     for (size_t k = 0; k < nres; k++)
@@ -266,6 +224,7 @@ static int cmd_invoke(int argc, char **argv)
 out:
     ccf_wasm_store_free(s);
     ccf_wasm_module_free(m);
+    ccf_opt_args_free(&pos);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/file.h"
 #include "policy/rights.h"
 #include "wasi/wasi.h"
@@ -24,26 +25,16 @@
 #define DEFAULT_OUT_RIGHTS 533572u /* write */
 #define EXIT_TRAP 134
 
-static const char run_usage[] =
-    "usage: ccfaas wasm run [OPTIONS] MODULE.wasm [-- ARGS...]\n"
-    "\n"
-    "Runs a WASI (wasi_snapshot_preview1) command in an in-memory file system that\n"
-    "holds only the files given, with exactly the rights given (docs/rights.md).\n"
-    "\n"
-    "  --file NAME=HOSTPATH[:RIGHTS]  copy a host file in as NAME (default rights 8198: read)\n"
-    "  --out NAME=HOSTPATH            the program may write NAME (533572); copied out after\n"
-    "  --dir GUEST=HOSTDIR[:RIGHTS]   copy a host directory in under GUEST and preopen it\n"
-    "                                 (default rights: all); GUEST / is the root\n"
-    "  --env K=V                      an environment variable\n"
-    "  --clock                        allow clock calls (default: they fail with EACCES)\n"
-    "  --stdin PATH                   the program's stdin (default: empty)\n"
-    "  --fuel N                       instruction budget (function entries + loop iterations)\n"
-    "  --timeout SECONDS              wall-clock limit of the run (a trap when exceeded)\n"
-    "  --max-memory-mib N             cap on the program's linear memory\n"
-    "RIGHTS: a number (8198) or names (FD_READ,FD_SEEK,PATH_OPEN).\n"
-    "\n"
-    "Exit status: the program's exit code; 134 when it traps; 1 when it cannot run\n"
-    "or an --out file was not written; 2 for usage errors.\n";
+#define RUN_ABOUT                                                                          \
+    "Runs a WASI (wasi_snapshot_preview1) command in an in-memory file system that\n"        \
+    "holds only the files given, with exactly the rights given (docs/rights.md). ARGS\n"     \
+    "after MODULE.wasm (or after --) are the program's.\n"
+#define RUN_EPILOG                                                                         \
+    "\nRIGHTS: a number (8198) or names (FD_READ,FD_SEEK,PATH_OPEN); `ccfaas policy rights\n" \
+    "--list` shows them. HOSTPATH - is stdin (--file) or stdout (--out).\n"                 \
+    "\n"                                                                                    \
+    "Exit status: the program's exit code; 134 when it traps; 1 when it cannot run\n"      \
+    "or an --out file was not written; 2 for usage errors.\n"
 
 struct entry {
     char *name; /* guest file name (owned) */
@@ -66,19 +57,20 @@ struct run_args {
     size_t argc;
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
+static const ccf_opt_cmd run_cmd = {
+    .cmd = "wasm run", .args = "MODULE.wasm [ARGS...]", .min_args = 1, .max_args = (size_t)-1,
+    .stop_after = 2, /* after the module and the program's first argument, all is the program's */
+    .about = RUN_ABOUT, .epilog = RUN_EPILOG};
+
+/* Whether s looks like a RIGHTS value (a number or upper-case bit names). */
+static bool looks_like_rights(const char *s)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "ccfaas wasm run: ");
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see `ccfaas wasm run --help`)\n");
-    return CCF_EXIT_USAGE;
+    return s[0] != '\0' && strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_,") == strlen(s);
 }
 
-/* NAME=HOSTPATH[:RIGHTS] into e; guest names are normalised to be relative. */
+/* NAME=HOSTPATH[:RIGHTS] into e; guest names are normalised to be relative.
+ * A :RIGHTS suffix that looks like rights but does not parse is an error
+ * naming it, unless HOSTPATH with it is an existing file. */
 static int parse_mapping(const char *flag, const char *arg, bool allow_rights, uint32_t def_rights,
                          struct entry *e)
 {
@@ -86,7 +78,7 @@ static int parse_mapping(const char *flag, const char *arg, bool allow_rights, u
     const char *colon;
     char err[160];
     if (eq == NULL || eq == arg || eq[1] == '\0')
-        return usage_error("%s needs NAME=HOSTPATH", flag);
+        return ccf_opt_error(&run_cmd, "%s: expected NAME=HOSTPATH, got '%s'", flag, arg);
     const char *name = arg;
     size_t name_len = (size_t)(eq - arg);
     while (name_len > 0 && *name == '/') {
@@ -100,93 +92,94 @@ static int parse_mapping(const char *flag, const char *arg, bool allow_rights, u
     colon = strrchr(eq + 1, ':');
     e->rights = def_rights;
     if (allow_rights && colon != NULL && colon[1] != '\0' &&
-        ccf_rights_parse(colon + 1, &e->rights, err, sizeof err) == CCF_OK)
+        ccf_rights_parse(colon + 1, &e->rights, err, sizeof err) == CCF_OK) {
         e->host = strndup(eq + 1, (size_t)(colon - eq - 1));
-    else
+    } else {
+        if (allow_rights && colon != NULL && looks_like_rights(colon + 1) &&
+            access(eq + 1, F_OK) != 0) {
+            /* err already says where to look up the names */
+            fprintf(stderr, "ccfaas wasm run: %s %s: %s\n", flag, arg, err);
+            return CCF_EXIT_USAGE;
+        }
         e->host = strdup(eq + 1);
+    }
     return e->host != NULL ? -1 : CCF_EXIT_FAIL;
 }
 
-static int parse_u64(const char *flag, const char *v, uint64_t max, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long x = v ? strtoull(v, &end, 10) : 0;
-    if (v == NULL || *v == '\0' || *end != '\0' || errno != 0 || x > max || v[0] == '-')
-        return usage_error("%s needs a number", flag);
-    *out = x;
-    return -1;
-}
-
+/* The table's values into a (mappings parsed, checked). */
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
+    ccf_opt_list files = {0}, dirs = {0}, outs = {0}, env = {0};
+    long fuel = 0, timeout = 0, mib = 0;
+    ccf_opt_args pos = {0};
+    const ccf_opt table[] = {
+        {.name = "file", .kind = CCF_OPT_PAIR, .dest = &files, .value = "NAME=HOSTPATH[:RIGHTS]",
+         .help = "copy a host file in as NAME (default rights 8198: read)"},
+        {.name = "out", .kind = CCF_OPT_PAIR, .dest = &outs, .value = "NAME=HOSTPATH",
+         .help = "the program may write NAME (533572); copied out after"},
+        {.name = "dir", .kind = CCF_OPT_PAIR, .dest = &dirs, .value = "GUEST=HOSTDIR[:RIGHTS]",
+         .help = "copy a host directory in under GUEST and preopen it\n(default rights: all); "
+                 "GUEST / is the root"},
+        {.name = "env", .kind = CCF_OPT_LIST, .dest = &env, .value = "K=V",
+         .help = "an environment variable"},
+        {.name = "clock", .kind = CCF_OPT_FLAG, .dest = &a->clock,
+         .help = "allow clock calls (default: they fail with EACCES)"},
+        {.name = "stdin", .kind = CCF_OPT_STRING, .dest = &a->stdin_path, .value = "PATH",
+         .help = "the program's stdin (default: empty)", .nonempty = true},
+        {.name = "fuel", .kind = CCF_OPT_NUM, .dest = &fuel, .value = "N",
+         .help = "instruction budget (function entries + loop iterations)", .max = LONG_MAX},
+        {.name = "timeout", .kind = CCF_OPT_NUM, .dest = &timeout, .value = "SECONDS",
+         .help = "wall-clock limit of the run (a trap when exceeded)", .max = 4000000},
+        {.name = "max-memory-mib", .kind = CCF_OPT_NUM, .dest = &mib, .value = "N",
+         .help = "cap on the program's linear memory", .max = 4096},
+        {0}};
     int rc;
+
     memset(a, 0, sizeof *a);
-    a->files = calloc((size_t)argc, sizeof *a->files);
-    a->outs = calloc((size_t)argc, sizeof *a->outs);
-    a->env = calloc((size_t)argc, sizeof *a->env);
-    a->argv = calloc((size_t)argc + 1, sizeof *a->argv);
+    if ((rc = ccf_opt_run(&run_cmd, table, argc, argv, &pos)) >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
+    a->files = calloc(files.count + dirs.count + 1, sizeof *a->files);
+    a->outs = calloc(outs.count + 1, sizeof *a->outs);
+    a->env = calloc(env.count + 1, sizeof *a->env);
+    a->argv = calloc(pos.count + 1, sizeof *a->argv);
     if (!a->files || !a->outs || !a->env || !a->argv)
-        return CCF_EXIT_FAIL;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
-            fputs(run_usage, stdout);
-            return CCF_EXIT_OK;
-        } else if (strcmp(s, "--") == 0) {
-            for (i++; i < argc; i++)
-                a->argv[a->argc++] = argv[i];
-            break;
-        } else if (strcmp(s, "--clock") == 0) {
-            a->clock = true;
-            continue;
-        } else if (s[0] != '-' || strcmp(s, "-") == 0) {
-            if (a->module != NULL) {
-                /* arguments after the module belong to the program */
-                for (; i < argc; i++)
-                    a->argv[a->argc++] = argv[i];
-                break;
-            }
-            a->module = s;
-            continue;
-        }
-        if (v == NULL)
-            return usage_error("%s needs a value", s);
-        i++;
-        if (strcmp(s, "--file") == 0 || strcmp(s, "--dir") == 0) {
-            struct entry *e = &a->files[a->nfiles++];
-            e->is_dir = s[2] == 'd';
-            if ((rc = parse_mapping(s, v, true, e->is_dir ? CCF_RIGHTS_ALL & ~CCF_FD_EXECUTE
-                                                          : DEFAULT_FILE_RIGHTS, e)) >= 0)
-                return rc;
-        } else if (strcmp(s, "--out") == 0) {
-            if ((rc = parse_mapping(s, v, false, DEFAULT_OUT_RIGHTS, &a->outs[a->nouts++])) >= 0)
-                return rc;
-        } else if (strcmp(s, "--env") == 0) {
-            if (strchr(v, '=') == NULL)
-                return usage_error("--env needs K=V, got '%s'", v);
-            a->env[a->nenv++] = v;
-        } else if (strcmp(s, "--stdin") == 0) {
-            a->stdin_path = v;
-        } else if (strcmp(s, "--fuel") == 0) {
-            if ((rc = parse_u64(s, v, UINT64_MAX, &a->fuel)) >= 0)
-                return rc;
-        } else if (strcmp(s, "--timeout") == 0) {
-            if ((rc = parse_u64(s, v, 4000000, &a->timeout_s)) >= 0)
-                return rc;
-        } else if (strcmp(s, "--max-memory-mib") == 0) {
-            uint64_t mib;
-            if ((rc = parse_u64(s, v, 4096, &mib)) >= 0)
-                return rc;
-            a->max_pages = (uint32_t)(mib * 16);
-        } else {
-            return usage_error("unknown option '%s'", s);
-        }
+        goto out;
+    for (size_t i = 0; i < files.count; i++) {
+        struct entry *e = &a->files[a->nfiles++];
+        if ((rc = parse_mapping("--file", files.items[i], true, DEFAULT_FILE_RIGHTS, e)) >= 0)
+            goto out;
     }
-    if (a->module == NULL)
-        return usage_error("%sno MODULE.wasm given", "");
-    return -1;
+    for (size_t i = 0; i < dirs.count; i++) {
+        struct entry *e = &a->files[a->nfiles++];
+        e->is_dir = true;
+        if ((rc = parse_mapping("--dir", dirs.items[i], true, CCF_RIGHTS_ALL & ~CCF_FD_EXECUTE,
+                                e)) >= 0)
+            goto out;
+    }
+    for (size_t i = 0; i < outs.count; i++) {
+        if ((rc = parse_mapping("--out", outs.items[i], false, DEFAULT_OUT_RIGHTS,
+                                &a->outs[a->nouts++])) >= 0)
+            goto out;
+    }
+    for (size_t i = 0; i < env.count; i++) {
+        if (strchr(env.items[i], '=') == NULL) {
+            rc = ccf_opt_error(&run_cmd, "--env: expected K=V, got '%s'", env.items[i]);
+            goto out;
+        }
+        a->env[a->nenv++] = env.items[i];
+    }
+    a->fuel = (uint64_t)fuel;
+    a->timeout_s = (uint64_t)timeout;
+    a->max_pages = (uint32_t)(mib * 16);
+    a->module = pos.items[0];
+    for (size_t i = 1; i < pos.count; i++)
+        a->argv[a->argc++] = pos.items[i];
+    rc = -1;
+out:
+    ccf_opt_lists_free(table);
+    ccf_opt_args_free(&pos);
+    return rc;
 }
 
 /* Copies a host directory tree into the vfs under `guest`. */
@@ -242,11 +235,14 @@ static int copy_dir_in(ccf_vfs *vfs, const char *host, const char *guest)
     return rc;
 }
 
-/* Writes data to path through a temporary file, so a failure leaves no half file. */
+/* Writes data to path through a temporary file, so a failure leaves no half
+ * file; path "-" is stdout. */
 static int write_out(const char *path, const uint8_t *data, size_t len)
 {
     char tmp[PATH_MAX];
     FILE *f;
+    if (strcmp(path, "-") == 0)
+        return fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 : -1;
     if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp ||
         (f = fopen(tmp, "wb")) == NULL)
         return -1;
@@ -275,6 +271,24 @@ int ccf_cmd_wasm_run(int argc, char **argv)
     if (rc >= 0)
         goto out;
     rc = CCF_EXIT_FAIL;
+    /* every named file checked before anything runs */
+    for (size_t i = 0; i < a.nfiles; i++) {
+        char flag[300];
+        snprintf(flag, sizeof flag, "%s %.200s", a.files[i].is_dir ? "--dir" : "--file",
+                 a.files[i].name);
+        if (!a.files[i].is_dir && !ccf_opt_input_ok(flag, a.files[i].host, err, sizeof err)) {
+            fprintf(stderr, "ccfaas wasm run: %s\n", err);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < a.nouts; i++) {
+        char flag[300];
+        snprintf(flag, sizeof flag, "--out %.200s", a.outs[i].name);
+        if (!ccf_opt_output_ok(flag, a.outs[i].host, err, sizeof err)) {
+            fprintf(stderr, "ccfaas wasm run: %s\n", err);
+            goto out;
+        }
+    }
     if (ccf_file_read(a.module, MAX_MODULE_BYTES, &bytes, &len, err, sizeof err) != CCF_OK ||
         ccf_wasm_load((const uint8_t *)bytes, len, &module, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas wasm run: %s: %s\n", a.module, err);

@@ -1,9 +1,12 @@
 /* The option-table parser of every `ccfaas` command (options.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -115,6 +118,7 @@ ccf_opt_result ccf_opt_parse(const ccf_opt_cmd *cmd, const ccf_opt *opts, int ar
         const ccf_opt *o = NULL;
         const char *v = NULL;
         if (only_args || a[0] != '-' || a[1] == '\0' ||
+            (cmd->negative_args && a[1] >= '0' && a[1] <= '9') ||
             (cmd->stop_after > 0 && pos->count >= cmd->stop_after)) {
             if (pos->count >= cmd->max_args) {
                 snprintf(err, err_size, "unexpected argument '%s'", a);
@@ -284,4 +288,63 @@ void ccf_opt_lists_free(const ccf_opt *opts)
             l->count = 0;
         }
     }
+}
+
+/* --- host paths given as option values, checked before a command acts --- */
+
+bool ccf_opt_input_ok(const char *flag, const char *path, char *err, size_t err_size)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return true;
+    if (stat(path, &st) != 0) {
+        snprintf(err, err_size, "%s: cannot read %s: %s", flag, path, strerror(errno));
+        return false;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "%s: %s is a directory; give a file", flag, path);
+        return false;
+    }
+    if (access(path, R_OK) != 0) {
+        snprintf(err, err_size, "%s: cannot read %s: %s", flag, path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool ccf_opt_output_ok(const char *flag, const char *path, char *err, size_t err_size)
+{
+    char dir[PATH_MAX];
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return true;
+    if (path[0] == '\0') {
+        snprintf(err, err_size, "%s: an empty path; give a file name or - (stdout)", flag);
+        return false;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "%s: %s is a directory; give a file name in it", flag, path);
+        return false;
+    }
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) >= sizeof dir) {
+        snprintf(err, err_size, "%s: path too long: %.200s...", flag, path);
+        return false;
+    } else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "%s: cannot write %s: directory %s does not exist (create it "
+                                "first)", flag, path, dir);
+        return false;
+    }
+    if (access(dir, W_OK) != 0) {
+        snprintf(err, err_size, "%s: cannot write %s: directory %s is not writable (%s)", flag,
+                 path, dir, strerror(errno));
+        return false;
+    }
+    return true;
 }

@@ -59,6 +59,8 @@ typedef struct {
     const char *about;    /* after the synopsis; may be NULL */
     const char *epilog;   /* after the option list; may be NULL */
     bool bare_names;      /* errors print the option unquoted ("unknown option --x") */
+    bool negative_args;   /* a dash and a digit ("-5") is an argument, not an option
+                             (`policy rights -5` is then refused as a value) */
 } ccf_opt_cmd;
 
 /* Positional arguments, in order (pointers into argv). */
@@ -96,5 +98,19 @@ void ccf_opt_lists_free(const ccf_opt *opts);
 
 /* Strict decimal in [lo, hi] (no sign, no spaces). */
 bool ccf_opt_parse_num(const char *s, long lo, long hi, long *out);
+
+/* Checks of the host paths a command is given, made before it does anything
+ * (connects, creates, executes), so a mistake is named with the file and the
+ * flag rather than surfacing later as a remote or internal error (issue 25).
+ * "-" is stdin (inputs) or stdout (outputs) everywhere and always passes.
+ *
+ * The messages are complete sentences for "ccfaas CMD: MESSAGE", naming the
+ * flag and the path and saying what to do; err is the caller's buffer. */
+/* An input: an existing file that is not a directory (a FIFO or device is
+ * fine). flag is how the user gave it, e.g. "--data input-0". */
+bool ccf_opt_input_ok(const char *flag, const char *path, char *err, size_t err_size);
+
+/* An output: not a directory, in an existing directory this process may write. */
+bool ccf_opt_output_ok(const char *flag, const char *path, char *err, size_t err_size);
 
 #endif
