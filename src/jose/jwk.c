@@ -130,7 +130,8 @@ static ccf_err jwk_from_params(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY *
         goto out;
     }
     if (EVP_PKEY_fromdata(ctx, key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-        e = ccf_errf(err, errsz, CCF_ERR_INVALID, "JWK: not a valid %s public key", type);
+        e = ccf_errf(err, errsz, CCF_ERR_INVALID, "JWK: not a valid %s public key (point not on the curve, or bad "
+                     "parameters)", type);
         goto out;
     }
     if ((check = EVP_PKEY_CTX_new_from_pkey(NULL, *key, NULL)) == NULL ||
