@@ -134,8 +134,11 @@ ccf_err ccf_jwe_encrypt_to_jwk(const json_t *jwk, const void *plaintext, size_t 
                                json_t **out, char *err, size_t errsz) CCF_JOSE_WUR;
 
 /* Decrypts a flattened JWE with the private key priv. Members: exactly
- * protected, encrypted_key, iv, ciphertext, tag (an "aad", "header",
- * "unprotected" or "recipients" member is refused, as is any unknown one).
+ * protected, encrypted_key, iv, ciphertext, tag and optionally header (an
+ * "aad", "unprotected" or "recipients" member is refused, as is any unknown
+ * one).
+ * An unprotected per-recipient "header" may carry epk, apu, apv and kid
+ * only (jwcrypto writes epk there), disjoint from the protected header.
  * The protected header must name alg (matching priv's type) and enc A256GCM,
  * and carry no crit and no zip; ECDH-ES+A256KW needs an EC P-256 "epk" and
  * honours "apu"/"apv". Any change to the header, iv, tag, ciphertext or

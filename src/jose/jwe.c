@@ -360,6 +360,38 @@ static ccf_err check_header(const json_t *hdr, EVP_PKEY *priv, ccf_jwe_alg *alg,
     return CCF_OK;
 }
 
+/* The per-recipient unprotected "header" of the flattened form (jwcrypto
+ * puts epk there; Trustee puts everything in the protected header): only epk,
+ * apu, apv and kid may appear in it — alg, enc and the rest must be
+ * integrity-protected — and never a name the protected header has (RFC 7516
+ * §7.2.1). They join hdr, the protected header already decoded. A changed
+ * epk/apu/apv changes the KEK, so the key unwrap refuses it. */
+static ccf_err merge_unprotected(json_t *hdr, const json_t *unprot, char *err, size_t errsz)
+{
+    static const char *const allowed[] = {"epk", "apu", "apv", "kid"};
+    if (unprot == NULL)
+        return CCF_OK;
+    if (!json_is_object(unprot))
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "JWE: \"header\" is not an object");
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)unprot, key, val) {
+        size_t i = 0;
+        while (i < 4 && strcmp(key, allowed[i]) != 0)
+            i++;
+        if (i == 4)
+            return ccf_errf(err, errsz, CCF_ERR_UNSUPPORTED,
+                            "JWE: \"%.40s\" in the unprotected header (only epk, apu, apv, kid "
+                            "may be unprotected)", key);
+        if (json_object_get(hdr, key) != NULL)
+            return ccf_errf(err, errsz, CCF_ERR_INVALID,
+                            "JWE: \"%.40s\" in both the protected and the unprotected header", key);
+        if (json_object_set(hdr, key, val) != 0)
+            return ccf_errf(err, errsz, CCF_ERR_NOMEM, "JWE: out of memory");
+    }
+    return CCF_OK;
+}
+
 /* The optional apu/apv member: absent → empty. */
 static ccf_err party_info(const json_t *hdr, const char *name, uint8_t **out, size_t *len,
                           char *err, size_t errsz)
@@ -376,7 +408,7 @@ ccf_err ccf_jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, uint8_t **plaintext, 
                         char *err, size_t errsz)
 {
     static const char *const members[] = {"protected", "encrypted_key", "iv", "ciphertext",
-                                          "tag"};
+                                          "tag", "header"};
     ccf_err e = CCF_OK;
     json_t *hdr = NULL;
     EVP_PKEY *epk = NULL;
@@ -398,11 +430,11 @@ ccf_err ccf_jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, uint8_t **plaintext, 
         while (i < sizeof members / sizeof members[0] && strcmp(key, members[i]) != 0)
             i++;
         if (i == sizeof members / sizeof members[0]) {
-            if (strcmp(key, "aad") == 0 || strcmp(key, "header") == 0 ||
-                strcmp(key, "unprotected") == 0 || strcmp(key, "recipients") == 0)
+            if (strcmp(key, "aad") == 0 || strcmp(key, "unprotected") == 0 ||
+                strcmp(key, "recipients") == 0)
                 return ccf_errf(err, errsz, CCF_ERR_UNSUPPORTED,
                                 "JWE: member \"%s\" not supported (flattened JSON with only a "
-                                "protected header, as Trustee sends)", key);
+                                "protected header and an optional per-recipient header)", key);
             return ccf_errf(err, errsz, CCF_ERR_INVALID, "JWE: unknown member \"%.60s\"", key);
         }
     }
@@ -413,6 +445,7 @@ ccf_err ccf_jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, uint8_t **plaintext, 
                              errsz)) != CCF_OK ||
         (e = jose_parse_object((const char *)hdr_raw, hdr_len, "JWE protected header", &hdr, err,
                                errsz)) != CCF_OK ||
+        (e = merge_unprotected(hdr, json_object_get(jwe, "header"), err, errsz)) != CCF_OK ||
         (e = check_header(hdr, priv, &alg, err, errsz)) != CCF_OK)
         goto out;
     if ((e = jose_b64_member(jwe, "iv", "JWE", IV_LEN, &iv, &ivlen, err, errsz)) != CCF_OK ||

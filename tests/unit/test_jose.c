@@ -493,8 +493,20 @@ static void tamper_all(EVP_PKEY *priv, ccf_jwe_alg alg)
     json_object_set_new(t, "aad", json_string("eA"));
     expect_refused(t, priv, CCF_ERR_UNSUPPORTED, "aad");
     json_object_del(t, "aad");
-    json_object_set_new(t, "header", json_object());
-    expect_refused(t, priv, CCF_ERR_UNSUPPORTED, "header");
+    json_object_set_new(t, "header", json_pack("{s:s}", "alg", "dir"));
+    expect_refused(t, priv, CCF_ERR_UNSUPPORTED, "unprotected");
+    json_object_set_new(t, "header", json_pack("{s:s}", "enc", "A256GCM"));
+    expect_refused(t, priv, CCF_ERR_UNSUPPORTED, "unprotected");
+    if (alg == CCF_JWE_ECDH_ES_A256KW) {
+        json_object_set_new(t, "header", json_pack("{s:s}", "apu", "QWxpY2U"));
+        expect_refused(t, priv, CCF_ERR_DENIED, "unwrap"); /* KDF input changed */
+        json_t *h3 = decode_header(jwe);
+        json_object_set_new(t, "header", json_pack("{s:O}", "epk", json_object_get(h3, "epk")));
+        expect_refused(t, priv, CCF_ERR_INVALID, "both");
+        json_decref(h3);
+    }
+    json_object_set_new(t, "header", json_string("x"));
+    expect_refused(t, priv, CCF_ERR_INVALID, "not an object");
     json_object_del(t, "header");
     json_object_set_new(t, "extra", json_true());
     expect_refused(t, priv, CCF_ERR_INVALID, "unknown member");
