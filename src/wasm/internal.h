@@ -86,12 +86,15 @@ typedef union cell {
     /* v128 values take two slots (low half first) */ \
     X(SELECT128) /* dst a b c */ \
     X(GLOBAL_GET128) /* dst idx */ X(GLOBAL_SET128) /* idx src */ \
-    CCF_WASM_SIMD_OPS(X)
+    X(SIMD) /* vector instruction: simd-op, then its operands (below) */
 
-/* One internal op per vector instruction (opcodes.h, same names): operands
- * and result slots as its signature says (dst first, then the operands),
- * then its immediates: memarg offset, lane index, v128.const/shuffle bytes as
- * two cells (low, high). */
+/* One internal op per vector instruction (opcodes.h, same names). They are
+ * not handlers of the interpreter's own: every vector instruction is the
+ * handler SIMD followed by its op (OP_<name> - OP_SIMD_BASE_) in the cell
+ * after, which an out-of-line function in interp.c executes, so the scalar
+ * handlers keep their registers. From that cell on: the result slot (dst)
+ * if the signature has one, the operand slots, then the immediates: memarg
+ * offset, lane index, v128.const/shuffle bytes as two cells (low, high). */
 #define CCF_WASM_SIMD_OPS(X) \
     X(V128_LOAD) X(V128_LOAD8X8_S) X(V128_LOAD8X8_U) X(V128_LOAD16X4_S) X(V128_LOAD16X4_U) \
     X(V128_LOAD32X2_S) X(V128_LOAD32X2_U) X(V128_LOAD8_SPLAT) X(V128_LOAD16_SPLAT) \
@@ -160,7 +163,12 @@ enum op {
 #define X(name) OP_##name##_I,
     CCF_WASM_IMM_OPS(X)
 #undef X
-    OP_COUNT_
+    OP_COUNT_, /* the interpreter's handlers */
+    OP_SIMD_BASE_ = OP_COUNT_,
+#define X(name) OP_##name,
+    CCF_WASM_SIMD_OPS(X)
+#undef X
+    OP_SIMD_END_
 };
 
 struct functype {

@@ -115,6 +115,31 @@ static inline uint32_t sat_u32(double x)
     return (uint32_t)x;
 }
 
+/* Executes the vector instruction whose op cell is pc[0] (see OP_SIMD in
+ * internal.h): the handlers of interp_simd.h, addressed from pc like the
+ * interpreter's own (pc[1] = dst, ...). Returns the next instruction, or NULL
+ * on an out-of-bounds memory access (the only trap a vector instruction has).
+ * Out of line so the scalar interpreter's register allocation is untouched. */
+static const cell *simd_step(const cell *pc, uint64_t *fp, uint8_t *mem, uint64_t memsz)
+{
+    static const void *const labels[OP_SIMD_END_ - OP_SIMD_BASE_] = {
+#define X(name) [OP_##name - OP_SIMD_BASE_] = &&L_##name,
+        CCF_WASM_SIMD_OPS(X)
+#undef X
+    };
+#define R(k) fp[pc[k].u]
+#define NEXT() return pc
+#define TRAP(k) return NULL
+    uint64_t op = pc[0].u;
+    if (op >= OP_SIMD_END_ - OP_SIMD_BASE_)
+        return NULL; /* never produced by load.c */
+    goto *labels[op];
+#include "wasm/interp_simd.h"
+#undef R
+#undef NEXT
+#undef TRAP
+}
+
 bool ccf_wasm_internal_functype_eq(const struct functype *a, const struct functype *b)
 {
     return a == b || (a->np == b->np && a->nr == b->nr &&
@@ -941,8 +966,13 @@ L_I64_REM_U: {
     SAT(I64_TRUNC_SAT_F64_S, double, F64, -9223372036854777856.0, 9223372036854775808.0,
         0x8000000000000000ull, 0x7fffffffffffffffull, (uint64_t)(int64_t)x_)
     SAT(I64_TRUNC_SAT_F64_U, double, F64, -1.0, 18446744073709551616.0, 0u, ~0ull, (uint64_t)x_)
-
-#include "wasm/interp_simd.h"
+L_SIMD: {
+    const cell *next = simd_step(pc + 1, fp, mem, memsz);
+    if (next == NULL)
+        TRAP(CCF_WASM_TRAP_MEMORY_OOB);
+    pc = next;
+    NEXT();
+}
 
 done:
     S->depth = depth_base;

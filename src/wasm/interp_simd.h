@@ -1,6 +1,6 @@
-/* The vector (v128, 0xfd) instruction handlers: a fragment of interp() in
- * interp.c, included inside the function (it uses its registers pc, fp, mem,
- * memsz and its macros R, NEXT, TRAP). Not a header of its own; not installed.
+/* The vector (v128, 0xfd) instruction handlers: the body of simd_step() in
+ * interp.c, included inside that function (it provides pc, fp, mem, memsz
+ * and the macros R, NEXT, TRAP). Not a header of its own; not installed.
  *
  * A v128 takes two frame slots (low half first). Each handler copies its
  * operands into v128 unions (memcpy: slots are only 8-byte aligned), works

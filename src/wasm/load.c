@@ -1800,7 +1800,8 @@ static ccf_err vector(struct fc *c, const struct opinfo *o, const struct imm *im
         TRY(push(c, letter_type(colon[1])));
     if (!live)
         return CCF_OK;
-    TRY(emit_op(c, (enum op)o->op));
+    TRY(emit_op(c, OP_SIMD));
+    TRY(emit_u(c, (uint64_t)(o->op - OP_SIMD_BASE_)));
     if (colon[1])
         TRY(emit_dst(c, nat(c, base)));
     for (uint32_t i = 0; i < nin; i++)
