@@ -18,6 +18,8 @@
 #include "common/crypto.h"
 #include "common/file.h"
 
+#include <openssl/crypto.h>
+
 /* The loader certificate lives long: instances check it only against the
  * policy they were given, and a new one would change every future policy. */
 #define LOADER_DAYS 3650
@@ -110,10 +112,49 @@ void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const ch
     case CCF_STORE_CONFLICT:
         ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, NULL, NULL, NULL, "%s", err);
         break;
+    case CCF_STORE_FORBIDDEN:
+        ccf_ccfaas_respond_error(resp, CCF_ERR_DENIED, "forbidden", NULL, NULL, "%s", err);
+        break;
     default:
         ccf_ccfaas_respond_error(resp, CCF_ERR_IO, "store_failed", NULL, NULL, "%s", err);
         break;
     }
+}
+
+/* ---- callers ------------------------------------------------------------------ */
+
+const ccf_principal *ccf_ccfaas_caller(const ccf_http_request *req)
+{
+    static const ccf_principal nobody = {.name = "", .role = 0};
+    const ccf_principal *who = ccf_http_request_principal(req);
+    return who != NULL ? who : &nobody;
+}
+
+const char *ccf_ccfaas_owner_filter(const ccf_http_request *req)
+{
+    const ccf_principal *who = ccf_ccfaas_caller(req);
+    return who->role == CCF_ROLE_ADMIN ? NULL : who->name;
+}
+
+/* true when the caller may change function fn (its owner or an admin);
+ * otherwise responds 403 / 404 / 500 and returns false. */
+static bool may_change_function(ccf_ccfaas *svc, const ccf_http_request *req, const char *fn,
+                                ccf_http_response *resp)
+{
+    char *owner = NULL, err[512];
+    const char *me = ccf_ccfaas_owner_filter(req);
+    ccf_store_rc rc = ccf_ccfaas_store_function_owner(svc->store, fn, &owner, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        return false;
+    }
+    bool ok = me == NULL || strcmp(owner, me) == 0;
+    free(owner);
+    if (!ok)
+        ccf_ccfaas_respond_error(resp, CCF_ERR_DENIED, "forbidden", NULL, NULL,
+                                 "forbidden: function \"%s\" belongs to another operator (only "
+                                 "its owner or an admin may change it)", fn);
+    return ok;
 }
 
 /* ---- functions ---------------------------------------------------------------- */
@@ -137,7 +178,8 @@ static void h_function_post(const ccf_http_request *req, ccf_http_response *resp
         goto out;
     }
     ccf_store_rc src = ccf_ccfaas_store_function_add(svc->store, p->function, body, len, hash,
-                                                     err, sizeof err);
+                                                     ccf_ccfaas_caller(req)->name, err,
+                                                     sizeof err);
     if (src != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, src, err);
         goto out;
@@ -193,10 +235,11 @@ static void h_function_delete(const ccf_http_request *req, ccf_http_response *re
     ccf_ccfaas *svc = ctx;
     char err[512];
     const char *name = ccf_http_request_param(req, "name");
-    ccf_store_rc rc = ccf_ccfaas_store_function_delete(svc->store, name, err, sizeof err);
+    const char *owner = ccf_ccfaas_owner_filter(req);
+    ccf_store_rc rc = ccf_ccfaas_store_function_delete(svc->store, name, owner, err, sizeof err);
     /* instances whose runtime died unseen do not hold the function */
     if (rc == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, name, NULL) > 0)
-        rc = ccf_ccfaas_store_function_delete(svc->store, name, err, sizeof err);
+        rc = ccf_ccfaas_store_function_delete(svc->store, name, owner, err, sizeof err);
     if (rc != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, rc, err);
         return;
@@ -318,6 +361,8 @@ static void h_file_post(const ccf_http_request *req, ccf_http_response *resp, vo
     char policy_hash[CCF_SHA256_HEX_LEN + 1], sha[CCF_SHA256_HEX_LEN + 1], err[512];
     size_t len = 0;
     const char *body = ccf_http_request_body(req, &len);
+    if (!may_change_function(svc, req, fn, resp))
+        return;
     ccf_policy *p = load_function(svc, fn, policy_hash, resp);
     long i;
 
@@ -412,6 +457,8 @@ static void h_file_delete(const ccf_http_request *req, ccf_http_response *resp, 
     char policy_hash[CCF_SHA256_HEX_LEN + 1], err[512];
     const char *fn = ccf_http_request_param(req, "name");
     const char *name = ccf_http_request_param(req, "file");
+    if (!may_change_function(fr->svc, req, fn, resp))
+        return;
     ccf_policy *p = load_function(fr->svc, fn, policy_hash, resp);
     long i;
 
@@ -527,7 +574,15 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
         snprintf(db, sizeof db, "%s", cfg->db_path);
     else
         snprintf(db, sizeof db, "%s/ccfaas.db", svc->data_dir);
-    if ((rc = ccf_ccfaas_store_open(db, &svc->store, err, err_size)) != CCF_OK)
+    if ((rc = ccf_ccfaas_store_open(db, &svc->store, err, err_size)) != CCF_OK ||
+        (rc = ccf_auth_open_dir(svc->data_dir, &svc->auth, err, err_size)) != CCF_OK)
+        goto out;
+    /* the service token towards VaaS: DATA/auth/service.token when present
+     * (`ccfaas up` writes it; for a separate VaaS: docs/auth.md) */
+    char tok[PATH_MAX + 32];
+    snprintf(tok, sizeof tok, "%s/%s", svc->data_dir, CCF_AUTH_SERVICE_TOKEN_FILE);
+    if (access(tok, F_OK) == 0 &&
+        (rc = ccf_auth_token_read(tok, svc->vaas_token, err, err_size)) != CCF_OK)
         goto out;
     ccf_ccfaas_recover(svc);
     *out = svc;
@@ -543,26 +598,33 @@ ccf_err ccf_ccfaas_mount(ccf_ccfaas *svc, ccf_http_server *srv)
     size_t pmax = CCF_POLICY_MAX_BYTES;
     struct ccf_ccfaas_files *pr = &svc->files[CCF_STORE_PROGRAM];
     struct ccf_ccfaas_files *dr = &svc->files[CCF_STORE_DATA_FILE];
-    if ((rc = ccf_http_server_route(srv, "POST", "/function", h_function_post, svc, pmax)) ||
-        (rc = ccf_http_server_route(srv, "GET", "/function", h_function_list, svc, 0)) ||
-        (rc = ccf_http_server_route(srv, "GET", "/function/<name>", h_function_get, svc, 0)) ||
-        (rc = ccf_http_server_route(srv, "DELETE", "/function/<name>", h_function_delete, svc,
-                                    0)) ||
-        (rc = ccf_http_server_route(srv, "POST", "/function/<name>/program/<file...>", h_file_post,
-                                    pr, svc->max_upload)) ||
-        (rc = ccf_http_server_route(srv, "GET", "/function/<name>/program", h_file_list, pr, 0)) ||
-        (rc = ccf_http_server_route(srv, "GET", "/function/<name>/program/<file...>", h_file_get,
-                                    pr, 0)) ||
-        (rc = ccf_http_server_route(srv, "DELETE", "/function/<name>/program/<file...>",
-                                    h_file_delete, pr, 0)) ||
-        (rc = ccf_http_server_route(srv, "POST", "/function/<name>/data_file/<file...>",
-                                    h_file_post, dr, svc->max_upload)) ||
-        (rc = ccf_http_server_route(srv, "GET", "/function/<name>/data_file", h_file_list, dr,
-                                    0)) ||
-        (rc = ccf_http_server_route(srv, "GET", "/function/<name>/data_file/<file...>", h_file_get,
-                                    dr, 0)) ||
-        (rc = ccf_http_server_route(srv, "DELETE", "/function/<name>/data_file/<file...>",
-                                    h_file_delete, dr, 0)))
+    /* operators (and admins) change functions, their owners only; every
+     * caller may read the catalogue (users pick functions from it) */
+    const unsigned op = CCF_ROLE_OPERATOR | CCF_ROLE_ADMIN, all = CCF_ROLES_ANY;
+    ccf_http_server_set_auth(srv, svc->auth);
+    if ((rc = ccf_http_server_route_auth(srv, "POST", "/function", op, h_function_post, svc,
+                                         pmax)) ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/function", all, h_function_list, svc, 0)) ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/function/<name>", all, h_function_get, svc,
+                                         0)) ||
+        (rc = ccf_http_server_route_auth(srv, "DELETE", "/function/<name>", op, h_function_delete,
+                                         svc, 0)) ||
+        (rc = ccf_http_server_route_auth(srv, "POST", "/function/<name>/program/<file...>", op,
+                                         h_file_post, pr, svc->max_upload)) ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/function/<name>/program", all, h_file_list,
+                                         pr, 0)) ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/function/<name>/program/<file...>", all,
+                                         h_file_get, pr, 0)) ||
+        (rc = ccf_http_server_route_auth(srv, "DELETE", "/function/<name>/program/<file...>", op,
+                                         h_file_delete, pr, 0)) ||
+        (rc = ccf_http_server_route_auth(srv, "POST", "/function/<name>/data_file/<file...>", op,
+                                         h_file_post, dr, svc->max_upload)) ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/function/<name>/data_file", all,
+                                         h_file_list, dr, 0)) ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/function/<name>/data_file/<file...>", all,
+                                         h_file_get, dr, 0)) ||
+        (rc = ccf_http_server_route_auth(srv, "DELETE", "/function/<name>/data_file/<file...>",
+                                         op, h_file_delete, dr, 0)))
         return rc;
     return ccf_ccfaas_mount_instances(svc, srv);
 }
@@ -572,6 +634,8 @@ void ccf_ccfaas_free(ccf_ccfaas *svc)
     if (svc == NULL)
         return;
     ccf_ccfaas_store_close(svc->store);
+    ccf_auth_free(svc->auth);
+    OPENSSL_cleanse(svc->vaas_token, sizeof svc->vaas_token);
     free(svc->loader_pem);
     free(svc);
 }

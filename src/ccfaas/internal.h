@@ -39,6 +39,9 @@ struct ccf_ccfaas {
     char loader_key[PATH_MAX];
     char *loader_pem; /* the loader certificate PEM, as put in VaaS policies */
     struct ccf_ccfaas_files files[2];
+    ccf_auth *auth; /* DATA/auth/tokens.json: who may call CCFaaS */
+    /* DATA/auth/service.token: what CCFaaS sends to VaaS ("" = none found) */
+    char vaas_token[CCF_AUTH_TOKEN_LEN + 1];
     /* POST /instance outcomes, for GET /metrics */
     atomic_ulong instances_ok, instances_failed;
 };
@@ -55,7 +58,13 @@ void ccf_ccfaas_respond_error(ccf_http_response *resp, ccf_err err, const char *
 void ccf_ccfaas_respond_policy_errors(ccf_http_response *resp, ccf_err rc, const char *what,
                                       const ccf_policy_errors *errors);
 
-/* 404 / 409 / 500 for a store outcome, message from err. */
+/* The caller of a request (routes that need one always have one). */
+const ccf_principal *ccf_ccfaas_caller(const ccf_http_request *req);
+/* NULL for an admin (may act on anything), else the caller's name: the
+ * owner a store call must match. */
+const char *ccf_ccfaas_owner_filter(const ccf_http_request *req);
+
+/* 404 / 409 / 403 / 500 for a store outcome, message from err. */
 void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const char *err);
 
 /* Instance routes (orchestrate.c). */

@@ -43,6 +43,25 @@ static void remove_instance_dir(const ccf_ccfaas *svc, const char *name)
         rmdir(path);
 }
 
+/* GET url at VaaS with CCFaaS's service token: *status and *json (NULL when
+ * the reply is not JSON; caller decrefs). CCF_ERR_IO when unreachable. */
+static ccf_err vaas_get(const ccf_ccfaas *svc, const char *url, long timeout_ms, long *status,
+                        json_t **json, char *err, size_t err_size)
+{
+    ccf_http_reply reply = {0};
+    ccf_http_call_req req = {.method = "GET", .url = url, .timeout_ms = timeout_ms,
+                             .bearer = svc->vaas_token};
+    *json = NULL;
+    *status = 0;
+    ccf_err rc = ccf_http_call(&req, &reply, err, err_size);
+    if (rc != CCF_OK)
+        return rc;
+    *status = reply.status;
+    *json = json_loadb(reply.body, reply.len, 0, NULL);
+    ccf_http_reply_free(&reply);
+    return CCF_OK;
+}
+
 /* DELETE /veracruz/<name>?instance_id=<name>&instance_hash=<hash>: VaaS's
  * status (0 when it could not be reached; err says why when not 200/404). */
 static long vaas_delete(const ccf_ccfaas *svc, const char *name, const char *hash, long timeout_ms,
@@ -52,7 +71,8 @@ static long vaas_delete(const ccf_ccfaas *svc, const char *name, const char *has
     ccf_http_reply reply = {0};
     snprintf(url, sizeof url, "%s/veracruz/%s?instance_id=%s&instance_hash=%s", svc->vaas_url,
              name, name, hash ? hash : "");
-    ccf_http_call_req req = {.method = "DELETE", .url = url, .timeout_ms = timeout_ms};
+    ccf_http_call_req req = {.method = "DELETE", .url = url, .timeout_ms = timeout_ms,
+                             .bearer = svc->vaas_token};
     if (ccf_http_call(&req, &reply, err, err_size) != CCF_OK)
         return 0;
     long status = reply.status;
@@ -73,8 +93,7 @@ static int vaas_lookup_hash(const ccf_ccfaas *svc, const char *name, char out[65
     json_t *j = NULL;
     int r = 0;
     snprintf(url, sizeof url, "%s/veracruz/%s", svc->vaas_url, name);
-    if (ccf_http_call_json("GET", url, NULL, CLEANUP_TIMEOUT_MS, &status, &j, err, sizeof err) !=
-        CCF_OK)
+    if (vaas_get(svc, url, CLEANUP_TIMEOUT_MS, &status, &j, err, sizeof err) != CCF_OK)
         return 0;
     const char *h = json_string_value(json_object_get(j, "instance_hash"));
     const char *st = json_string_value(json_object_get(j, "status"));
@@ -112,7 +131,8 @@ static void forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_
             fprintf(stderr, "ccfaas: instance %s: cleanup at VaaS failed: %s\n", name, err);
         break;
     }
-    if (ccf_ccfaas_store_instance_delete(svc->store, name, err, sizeof err) == CCF_STORE_FAILED)
+    if (ccf_ccfaas_store_instance_delete(svc->store, name, NULL, err, sizeof err) ==
+        CCF_STORE_FAILED)
         fprintf(stderr, "ccfaas: instance %s: %s\n", name, err);
     remove_instance_dir(svc, name);
 }
@@ -219,7 +239,8 @@ static bool vaas_create(struct creation *c, ccf_http_response *resp)
     snprintf(url, sizeof url, "%s/veracruz", c->svc->vaas_url);
     ccf_http_call_req req = {.method = "POST", .url = url, .body = c->vaas_policy,
                              .body_len = strlen(c->vaas_policy),
-                             .timeout_ms = c->svc->vaas_timeout_ms};
+                             .timeout_ms = c->svc->vaas_timeout_ms,
+                             .bearer = c->svc->vaas_token};
     /* Until VaaS answers, it may have started something (a timeout while it
      * was starting the runtime): the cleanup then asks it by name. A
      * non-200 answer means it made nothing - and a 409 names an instance
@@ -429,14 +450,15 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     for (size_t i = 0; i < fn->data_file_count; i++)
         dfs[i] = fn->data_files[i].data_file;
     /* the name is ours from here on: a concurrent POST with it gets 409 */
+    const char *owner = ccf_ccfaas_caller(req)->name;
     src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash, progs,
-                                            fn->program_count, dfs, fn->data_file_count, err,
-                                            sizeof err);
+                                            fn->program_count, dfs, fn->data_file_count, owner,
+                                            err, sizeof err);
     /* the name may belong to an instance whose runtime died unseen: removed, it is free */
     if (src == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, NULL, c.name) > 0)
         src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash,
                                                 progs, fn->program_count, dfs,
-                                                fn->data_file_count, err, sizeof err);
+                                                fn->data_file_count, owner, err, sizeof err);
     if (src != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, src, err);
         goto out;
@@ -514,8 +536,7 @@ static json_t *vaas_status(const ccf_ccfaas *svc, const ccf_store_instance *row,
 
     *gone = false;
     snprintf(url, sizeof url, "%s/veracruz/%s", svc->vaas_url, row->name);
-    if (ccf_http_call_json("GET", url, NULL, STATUS_TIMEOUT_MS, &status, &j, err, err_size) !=
-        CCF_OK)
+    if (vaas_get(svc, url, STATUS_TIMEOUT_MS, &status, &j, err, err_size) != CCF_OK)
         return NULL;
     if (status == 404) {
         *gone = true;
@@ -549,8 +570,8 @@ static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
     const char *status = row->state;
 
     ccf_utc_format((time_t)row->created, when);
-    json_t *o = json_pack("{s:s, s:s, s:s}", "instance", row->name, "function", row->function,
-                          "created", when);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "instance", row->name, "function",
+                          row->function, "created", when, "owner", row->owner);
     if (o == NULL)
         return NULL;
     if (row->policy_hash != NULL)
@@ -604,7 +625,7 @@ static void h_instance_list(const ccf_http_request *req, ccf_http_response *resp
     ccf_store_instance *rows = NULL;
     size_t n = 0;
     char err[512];
-    (void)req;
+    const char *me = ccf_ccfaas_owner_filter(req); /* NULL: an admin sees every instance */
     ccf_store_rc rc = ccf_ccfaas_store_instance_list(svc->store, NULL, &rows, &n, err, sizeof err);
     if (rc != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, rc, err);
@@ -612,12 +633,28 @@ static void h_instance_list(const ccf_http_request *req, ccf_http_response *resp
     }
     json_t *arr = json_array();
     for (size_t i = 0; arr != NULL && i < n; i++) {
+        if (me != NULL && strcmp(rows[i].owner, me) != 0)
+            continue; /* another tenant's: not even its name */
         json_t *st = instance_status(svc, &rows[i]);
         if (st != NULL)
             json_array_append_new(arr, st);
     }
     ccf_ccfaas_store_instances_free(rows, n);
     ccf_http_respond_json(resp, 200, json_pack("{s:o*}", "instances", arr));
+}
+
+/* true when the caller owns the instance or is an admin; else a 403 naming
+ * the check. */
+static bool owns(const ccf_http_request *req, const ccf_store_instance *row,
+                 ccf_http_response *resp)
+{
+    const char *me = ccf_ccfaas_owner_filter(req);
+    if (me == NULL || strcmp(row->owner, me) == 0)
+        return true;
+    ccf_ccfaas_respond_error(resp, CCF_ERR_DENIED, "forbidden", NULL, NULL,
+                             "forbidden: instance belongs to another user (only its owner or an "
+                             "admin may see or delete \"%s\")", row->name);
+    return false;
 }
 
 static void h_instance_get(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
@@ -629,6 +666,10 @@ static void h_instance_get(const ccf_http_request *req, ccf_http_response *resp,
                                                     &row, err, sizeof err);
     if (rc != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, rc, err);
+        return;
+    }
+    if (!owns(req, &row, resp)) {
+        ccf_ccfaas_store_instance_clear(&row);
         return;
     }
     json_t *st = instance_status(svc, &row);
@@ -651,7 +692,9 @@ static void h_instance_delete(const ccf_http_request *req, ccf_http_response *re
         ccf_ccfaas_respond_store(resp, rc, err);
         return;
     }
-    if (strcmp(row.state, "ready") != 0) {
+    if (!owns(req, &row, resp)) {
+        /* refused before anything is touched: not VaaS, not the store */
+    } else if (strcmp(row.state, "ready") != 0) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, NULL, NULL, NULL,
                                  "instance \"%s\" is being created; delete it when its creation "
                                  "has finished or failed", row.name);
@@ -687,11 +730,15 @@ static void metrics(ccf_http_metrics *m, void *ctx)
 ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv)
 {
     ccf_err rc;
-    if ((rc = ccf_http_server_route(srv, "POST", "/instance", h_instance_post, svc,
-                                    CCF_POLICY_MAX_BYTES)) ||
-        (rc = ccf_http_server_route(srv, "GET", "/instance", h_instance_list, svc, 0)) ||
-        (rc = ccf_http_server_route(srv, "GET", "/instance/<name>", h_instance_get, svc, 0)) ||
-        (rc = ccf_http_server_route(srv, "DELETE", "/instance/<name>", h_instance_delete, svc, 0)))
+    /* users (and admins) make instances; each sees and deletes only its own */
+    const unsigned mk = CCF_ROLE_USER | CCF_ROLE_ADMIN;
+    if ((rc = ccf_http_server_route_auth(srv, "POST", "/instance", mk, h_instance_post, svc,
+                                         CCF_POLICY_MAX_BYTES)) ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/instance", mk, h_instance_list, svc, 0)) ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/instance/<name>", mk, h_instance_get, svc,
+                                         0)) ||
+        (rc = ccf_http_server_route_auth(srv, "DELETE", "/instance/<name>", mk,
+                                         h_instance_delete, svc, 0)))
         return rc;
     return ccf_http_server_add_metrics(srv, metrics, svc);
 }

@@ -53,7 +53,15 @@ static const char schema_v1[] =
     "  instance_hash TEXT);"
     "CREATE INDEX instance_function ON instance(function);";
 
-static const char *const migrations[CCF_CCFAAS_STORE_VERSION] = {schema_v1};
+/* Version 2 (issue 15): functions and instances belong to the caller who
+ * made them. Rows of a version-1 store get owner "" (no caller): only admins
+ * may change them. */
+static const char schema_v2[] =
+    "ALTER TABLE function ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE instance ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX instance_owner ON instance(owner);";
+
+static const char *const migrations[CCF_CCFAAS_STORE_VERSION] = {schema_v1, schema_v2};
 
 static const char *const file_table[] = {"program", "data_file"};
 static const char *const file_what[] = {"program", "data file"};
@@ -223,8 +231,8 @@ void ccf_ccfaas_store_close(ccf_ccfaas_store *s)
 /* ---- functions ------------------------------------------------------------ */
 
 ccf_store_rc ccf_ccfaas_store_function_add(ccf_ccfaas_store *s, const char *name, const char *policy,
-                                           size_t len, const char *policy_hash, char *err,
-                                           size_t err_size)
+                                           size_t len, const char *policy_hash, const char *owner,
+                                           char *err, size_t err_size)
 {
     sqlite3_stmt *st = NULL;
     ccf_store_rc rc = begin(s, err, err_size);
@@ -240,8 +248,8 @@ ccf_store_rc ccf_ccfaas_store_function_add(ccf_ccfaas_store *s, const char *name
         rc = CCF_STORE_CONFLICT;
         goto out;
     }
-    if ((st = prep(s, "INSERT INTO function (name, policy, policy_hash, created) "
-                      "VALUES (?, ?, ?, ?)")) == NULL) {
+    if ((st = prep(s, "INSERT INTO function (name, policy, policy_hash, created, owner) "
+                      "VALUES (?, ?, ?, ?, ?)")) == NULL) {
         rc = db_fail(s, err, err_size, "insert function");
         goto out;
     }
@@ -249,6 +257,7 @@ ccf_store_rc ccf_ccfaas_store_function_add(ccf_ccfaas_store *s, const char *name
     sqlite3_bind_blob64(st, 2, policy, len, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, policy_hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+    sqlite3_bind_text(st, 5, owner ? owner : "", -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_fail(s, err, err_size, "insert function");
 out:
@@ -310,7 +319,7 @@ ccf_store_rc ccf_ccfaas_store_function_list(ccf_ccfaas_store *s, json_t **out, c
     st = prep(s, "SELECT f.name, f.created, f.policy_hash,"
                  " (SELECT count(*) FROM program p WHERE p.function = f.name),"
                  " (SELECT count(*) FROM data_file d WHERE d.function = f.name),"
-                 " (SELECT count(*) FROM instance i WHERE i.function = f.name)"
+                 " (SELECT count(*) FROM instance i WHERE i.function = f.name), f.owner"
                  " FROM function f ORDER BY f.name");
     if (st == NULL) {
         rc = db_fail(s, err, err_size, "function list");
@@ -326,6 +335,9 @@ ccf_store_rc ccf_ccfaas_store_function_list(ccf_ccfaas_store *s, json_t **out, c
                               "programs_uploaded", (json_int_t)sqlite3_column_int64(st, 3),
                               "data_files_uploaded", (json_int_t)sqlite3_column_int64(st, 4),
                               "instances", (json_int_t)sqlite3_column_int64(st, 5));
+        if (o != NULL)
+            json_object_set_new(o, "owner",
+                                json_string((const char *)sqlite3_column_text(st, 6)));
         if (o == NULL || json_array_append_new(arr, o) != 0) {
             rc = CCF_STORE_FAILED;
             ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
@@ -345,20 +357,55 @@ out:
     return rc;
 }
 
-ccf_store_rc ccf_ccfaas_store_function_delete(ccf_ccfaas_store *s, const char *name, char *err,
-                                              size_t err_size)
+ccf_store_rc ccf_ccfaas_store_function_owner(ccf_ccfaas_store *s, const char *name, char **owner,
+                                             char *err, size_t err_size)
+{
+    sqlite3_stmt *st = NULL;
+    ccf_store_rc rc = CCF_STORE_OK;
+    *owner = NULL;
+    pthread_mutex_lock(&s->mu);
+    if ((st = prep(s, "SELECT owner FROM function WHERE name = ?")) == NULL) {
+        rc = db_fail(s, err, err_size, "function lookup");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_DONE) {
+        ccf_errf(err, err_size, CCF_ERR_NOT_FOUND, "no function \"%s\"", name);
+        rc = CCF_STORE_NOT_FOUND;
+    } else if (r != SQLITE_ROW) {
+        rc = db_fail(s, err, err_size, "function lookup");
+    } else if ((*owner = dup_col(st, 0, NULL)) == NULL) {
+        ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        rc = CCF_STORE_FAILED;
+    }
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+ccf_store_rc ccf_ccfaas_store_function_delete(ccf_ccfaas_store *s, const char *name,
+                                              const char *owner, char *err, size_t err_size)
 {
     ccf_store_rc rc = begin(s, err, err_size);
     if (rc != CCF_STORE_OK)
         return rc;
     int64_t n = query_int(s, "SELECT count(*) FROM function WHERE name = ?", name, NULL, NULL);
+    int64_t mine = owner == NULL ? n
+                                 : query_int(s, "SELECT count(*) FROM function WHERE name = ? "
+                                                "AND owner = ?", name, owner, NULL);
     int64_t live = query_int(s, "SELECT count(*) FROM instance WHERE function = ?", name, NULL,
                              NULL);
-    if (n < 0 || live < 0) {
+    if (n < 0 || live < 0 || mine < 0) {
         rc = db_fail(s, err, err_size, "function lookup");
     } else if (n == 0) {
         ccf_errf(err, err_size, CCF_ERR_NOT_FOUND, "no function \"%s\"", name);
         rc = CCF_STORE_NOT_FOUND;
+    } else if (mine == 0) {
+        ccf_errf(err, err_size, CCF_ERR_DENIED,
+                 "forbidden: function \"%s\" belongs to another operator", name);
+        rc = CCF_STORE_FORBIDDEN;
     } else if (live > 0) {
         ccf_errf(err, err_size, CCF_ERR_INVALID,
                  "function \"%s\" has %lld live instance(s); delete them first", name,
@@ -566,7 +613,7 @@ ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *
                                                const char *function, const char *fn_policy_hash,
                                                const char *const *programs, size_t nprograms,
                                                const char *const *data_files, size_t ndata,
-                                               char *err, size_t err_size)
+                                               const char *owner, char *err, size_t err_size)
 {
     sqlite3_stmt *st = NULL;
     ccf_store_rc rc = begin(s, err, err_size);
@@ -616,14 +663,15 @@ ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *
             }
         }
     }
-    if ((st = prep(s, "INSERT INTO instance (name, function, state, created) "
-                      "VALUES (?, ?, 'creating', ?)")) == NULL) {
+    if ((st = prep(s, "INSERT INTO instance (name, function, state, created, owner) "
+                      "VALUES (?, ?, 'creating', ?, ?)")) == NULL) {
         rc = db_fail(s, err, err_size, "insert instance");
         goto out;
     }
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+    sqlite3_bind_text(st, 4, owner ? owner : "", -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_fail(s, err, err_size, "insert instance");
 out:
@@ -689,6 +737,7 @@ void ccf_ccfaas_store_instance_clear(ccf_store_instance *row)
     free(row->policy);
     free(row->policy_hash);
     free(row->instance_hash);
+    free(row->owner);
     memset(row, 0, sizeof *row);
 }
 
@@ -709,7 +758,9 @@ static bool read_instance(sqlite3_stmt *st, ccf_store_instance *row)
     row->policy = dup_col(st, 4, &row->policy_len);
     row->policy_hash = dup_col(st, 5, NULL);
     row->instance_hash = dup_col(st, 6, NULL);
+    row->owner = dup_col(st, 7, NULL);
     bool ok = row->name != NULL && row->function != NULL && row->state != NULL &&
+              row->owner != NULL &&
               (row->policy != NULL) == (sqlite3_column_type(st, 4) != SQLITE_NULL) &&
               (row->policy_hash != NULL) == (sqlite3_column_type(st, 5) != SQLITE_NULL) &&
               (row->instance_hash != NULL) == (sqlite3_column_type(st, 6) != SQLITE_NULL);
@@ -718,7 +769,8 @@ static bool read_instance(sqlite3_stmt *st, ccf_store_instance *row)
     return ok;
 }
 
-#define INSTANCE_COLUMNS "name, function, state, created, policy, policy_hash, instance_hash"
+#define INSTANCE_COLUMNS \
+    "name, function, state, created, policy, policy_hash, instance_hash, owner"
 
 ccf_store_rc ccf_ccfaas_store_instance_get(ccf_ccfaas_store *s, const char *name,
                                            ccf_store_instance *out, char *err, size_t err_size)
@@ -802,18 +854,27 @@ out:
     return rc;
 }
 
-ccf_store_rc ccf_ccfaas_store_instance_delete(ccf_ccfaas_store *s, const char *name, char *err,
-                                              size_t err_size)
+ccf_store_rc ccf_ccfaas_store_instance_delete(ccf_ccfaas_store *s, const char *name,
+                                              const char *owner, char *err, size_t err_size)
 {
     ccf_store_rc rc = begin(s, err, err_size);
     if (rc != CCF_STORE_OK)
         return rc;
-    const char *args[] = {name, NULL};
-    if (!run(s, "DELETE FROM instance WHERE name = ?", args)) {
+    const char *args[] = {name, owner, NULL};
+    if (!run(s, owner == NULL ? "DELETE FROM instance WHERE name = ?"
+                              : "DELETE FROM instance WHERE name = ? AND owner = ?",
+             args)) {
         rc = db_fail(s, err, err_size, "delete instance");
     } else if (sqlite3_changes(s->db) == 0) {
-        ccf_errf(err, err_size, CCF_ERR_NOT_FOUND, "no instance \"%s\"", name);
-        rc = CCF_STORE_NOT_FOUND;
+        int64_t n = query_int(s, "SELECT count(*) FROM instance WHERE name = ?", name, NULL, NULL);
+        if (n > 0) {
+            ccf_errf(err, err_size, CCF_ERR_DENIED,
+                     "forbidden: instance \"%s\" belongs to another user", name);
+            rc = CCF_STORE_FORBIDDEN;
+        } else {
+            ccf_errf(err, err_size, CCF_ERR_NOT_FOUND, "no instance \"%s\"", name);
+            rc = CCF_STORE_NOT_FOUND;
+        }
     }
     return finish(s, rc, err, err_size);
 }

@@ -18,7 +18,7 @@
 #include "common/error.h"
 
 /* Schema version kept in PRAGMA user_version. */
-#define CCF_CCFAAS_STORE_VERSION 1
+#define CCF_CCFAAS_STORE_VERSION 2
 
 /* Outcome of a store call: the three a handler maps to 404, 409 and 500. */
 typedef enum {
@@ -26,6 +26,7 @@ typedef enum {
     CCF_STORE_NOT_FOUND, /* the function / file / instance does not exist */
     CCF_STORE_CONFLICT,  /* exists already, still in use, or not ready */
     CCF_STORE_FAILED,    /* SQLite or I/O failure (a 500) */
+    CCF_STORE_FORBIDDEN, /* it belongs to another caller (a 403) */
 } ccf_store_rc;
 
 typedef enum { CCF_STORE_PROGRAM = 0, CCF_STORE_DATA_FILE } ccf_store_file_kind;
@@ -42,6 +43,7 @@ typedef struct {
     size_t policy_len;
     char *policy_hash;   /* sha256 hex of policy; NULL until known */
     char *instance_hash; /* VaaS's instance_hash; NULL until known */
+    char *owner;         /* the caller who created it ("" = made before owners existed) */
 } ccf_store_instance;
 
 /* Opens (creating when missing) the database and creates or migrates the
@@ -55,20 +57,24 @@ void ccf_ccfaas_store_close(ccf_ccfaas_store *s);
  * give it back so that a function deleted and registered again with another
  * policy in the meantime is noticed (CONFLICT). */
 ccf_store_rc ccf_ccfaas_store_function_add(ccf_ccfaas_store *s, const char *name, const char *policy,
-                                           size_t len, const char *policy_hash, char *err,
-                                           size_t err_size);
+                                           size_t len, const char *policy_hash, const char *owner,
+                                           char *err, size_t err_size);
+/* *owner (caller frees): who registered the function ("" before owners existed). */
+ccf_store_rc ccf_ccfaas_store_function_owner(ccf_ccfaas_store *s, const char *name, char **owner,
+                                             char *err, size_t err_size);
 /* *policy (NUL-terminated, caller frees) and *created; either may be NULL. */
 ccf_store_rc ccf_ccfaas_store_function_get(ccf_ccfaas_store *s, const char *name, char **policy,
                                            size_t *len, int64_t *created, char *err,
                                            size_t err_size);
 /* *out = [{"function","created","policy_hash","programs_uploaded","data_files_uploaded",
- * "instances"}...] by name; caller decrefs. */
+ * "instances","owner"}...] by name; caller decrefs. */
 ccf_store_rc ccf_ccfaas_store_function_list(ccf_ccfaas_store *s, json_t **out, char *err,
                                             size_t err_size);
-/* CONFLICT while instances of the function exist (err says how many).
- * Deletes its programs and data files with it. */
-ccf_store_rc ccf_ccfaas_store_function_delete(ccf_ccfaas_store *s, const char *name, char *err,
-                                              size_t err_size);
+/* CONFLICT while instances of the function exist (err says how many);
+ * FORBIDDEN when owner is not NULL and not the function's owner (in the same
+ * transaction). Deletes its programs and data files with it. */
+ccf_store_rc ccf_ccfaas_store_function_delete(ccf_ccfaas_store *s, const char *name,
+                                              const char *owner, char *err, size_t err_size);
 
 /* Programs and data files. add: NOT_FOUND when the function is gone,
  * CONFLICT when already stored (write-once) or the function's policy changed. */
@@ -96,7 +102,7 @@ ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *
                                                const char *function, const char *fn_policy_hash,
                                                const char *const *programs, size_t nprograms,
                                                const char *const *data_files, size_t ndata,
-                                               char *err, size_t err_size);
+                                               const char *owner, char *err, size_t err_size);
 /* Records what VaaS answered (still "creating"). */
 ccf_store_rc ccf_ccfaas_store_instance_set_vaas(ccf_ccfaas_store *s, const char *name,
                                                 const char *instance_hash, const char *policy,
@@ -111,8 +117,9 @@ ccf_store_rc ccf_ccfaas_store_instance_get(ccf_ccfaas_store *s, const char *name
 ccf_store_rc ccf_ccfaas_store_instance_list(ccf_ccfaas_store *s, const char *state,
                                             ccf_store_instance **rows, size_t *count, char *err,
                                             size_t err_size);
-ccf_store_rc ccf_ccfaas_store_instance_delete(ccf_ccfaas_store *s, const char *name, char *err,
-                                              size_t err_size);
+/* owner NULL = whoever owns it; else FORBIDDEN when it is another's. */
+ccf_store_rc ccf_ccfaas_store_instance_delete(ccf_ccfaas_store *s, const char *name,
+                                              const char *owner, char *err, size_t err_size);
 void ccf_ccfaas_store_instance_clear(ccf_store_instance *row);
 void ccf_ccfaas_store_instances_free(ccf_store_instance *rows, size_t count);
 

@@ -25,7 +25,10 @@
 #include "client/identity.h"
 #include "common/crypto.h"
 #include "common/file.h"
+#include "net/auth.h"
 #include "policy/policy.h"
+
+#include <openssl/crypto.h>
 
 #define DEMO_SLOPE 2.5
 #define DEMO_INTERCEPT 1.0
@@ -57,6 +60,27 @@ static int run(int (*fn)(int, char **), const char *const *args)
     fflush(stdout);
     fflush(stderr);
     return rc;
+}
+
+/* `ccfaas user add NAME --role ROLE --data-dir data --out NAME.token` (the
+ * admin's job), then the API handle speaks as NAME, as a user would with
+ * CCFAAS_TOKEN_FILE=NAME.token. */
+static bool demo_caller(ccf_ccfaas_api *api, const char *name, const char *role)
+{
+    char file[64], tok[CCF_AUTH_TOKEN_LEN + 1], err[512];
+    snprintf(file, sizeof file, "%s.token", name);
+    if (access(file, F_OK) != 0 &&
+        run(ccf_cmd_user, (const char *const[]){"user", "add", name, "--role", role, "--data-dir",
+                                                "data", "--out", file, NULL}) != CCF_EXIT_OK)
+        return false;
+    if (ccf_auth_token_read(file, tok, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas demo: %s\n", err);
+        return false;
+    }
+    printf("$ export CCFAAS_TOKEN_FILE=%s   # the %s's bearer token\n", file, role);
+    ccf_ccfaas_api_set_token(api, tok);
+    OPENSSL_cleanse(tok, sizeof tok);
+    return true;
 }
 
 static void step(const char *title)
@@ -434,6 +458,8 @@ int ccf_cmd_demo(int argc, char **argv)
     printf("$ export CCFAAS_URL=%s\n", u.url[SVC_CCFAAS]);
 
     step("2. The operator registers the function: program policy + program");
+    if (!demo_caller(api, "operator", "operator"))
+        goto out;
     if ((ppol = program_policy(hash)) == NULL || !write_text("linear-regression.json", ppol)) {
         fprintf(stderr, "ccfaas demo: cannot write linear-regression.json\n");
         goto out;
@@ -447,6 +473,8 @@ int ccf_cmd_demo(int argc, char **argv)
         goto out;
 
     step("4. The user asks CCFaaS for an instance: a user policy naming who may do what");
+    if (!demo_caller(api, "user", "user"))
+        goto out;
     char uid[32];
     snprintf(uid, sizeof uid, "demo-%08x", (unsigned)rand());
     if (ccf_file_read("data-owner.crt", 65536, &owner, &n, err, sizeof err) != CCF_OK ||

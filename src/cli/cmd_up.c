@@ -24,8 +24,11 @@
 #include "cli/options.h"
 #include "cli/up.h"
 #include "common/crypto.h"
+#include "net/auth.h"
 #include "net/http_server.h"
 #include "vaas/vaas.h"
+
+#include <openssl/crypto.h>
 
 static const char *const svc_names[SVC_COUNT] = {"proxy", "vaas", "ccfaas"};
 
@@ -131,6 +134,59 @@ out:
     return rc;
 }
 
+/* A caller `name` with `role` whose token is written to token_file, unless
+ * the file exists already (*created says which). */
+static ccf_err make_token(const char *tokens, const char *name, unsigned role,
+                          const char *token_file, bool *created, char *err, size_t err_size)
+{
+    char tok[CCF_AUTH_TOKEN_LEN + 1];
+    ccf_err rc;
+    *created = false;
+    if (access(token_file, F_OK) == 0)
+        return CCF_OK;
+    if ((rc = ccf_auth_add(tokens, name, role, tok, err, err_size)) !=
+        CCF_OK) {
+        if (rc == CCF_ERR_CONFLICT) {
+            char why[400];
+            snprintf(why, sizeof why, "%s", err);
+            return ccf_errf(err, err_size, rc, "%s is missing but %s: revoke it to make a new "
+                            "one (ccfaas user revoke %s --data-dir DIR)", token_file, why, name);
+        }
+        return rc;
+    }
+    rc = ccf_auth_token_write(token_file, tok, err, err_size);
+    OPENSSL_cleanse(tok, sizeof tok);
+    *created = rc == CCF_OK;
+    return rc;
+}
+
+static ccf_err setup_tokens(const struct up_opts *o, struct up *u, char *err, size_t err_size)
+{
+    char tokens[PATH_MAX + 64], service[PATH_MAX + 64];
+    bool made = false;
+    ccf_err rc;
+    if (mkdir(o->data_dir, 0700) != 0 && errno != EEXIST)
+        return ccf_errf(err, err_size, CCF_ERR_IO, "cannot create %s: %s", o->data_dir,
+                        strerror(errno));
+    if (snprintf(tokens, sizeof tokens, "%s/%s", o->data_dir, CCF_AUTH_TOKENS_FILE) >=
+            (int)sizeof tokens ||
+        snprintf(service, sizeof service, "%s/%s", o->data_dir, CCF_AUTH_SERVICE_TOKEN_FILE) >=
+            (int)sizeof service ||
+        snprintf(u->admin_token_path, sizeof u->admin_token_path, "%s/%s", o->data_dir,
+                 CCF_AUTH_ADMIN_TOKEN_FILE) >= (int)sizeof u->admin_token_path)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "data directory path too long");
+    if ((rc = ccf_auth_dir_make(o->data_dir, err, err_size)) != CCF_OK ||
+        (rc = make_token(tokens, "admin", CCF_ROLE_ADMIN, u->admin_token_path,
+                         &u->admin_token_created, err, err_size)) != CCF_OK ||
+        (rc = make_token(tokens, "ccfaas-service", CCF_ROLE_SERVICE, service, &made, err,
+                         err_size)) != CCF_OK) {
+        char why[600];
+        snprintf(why, sizeof why, "%s", err);
+        return ccf_errf(err, err_size, rc, "tokens: %s", why);
+    }
+    return CCF_OK;
+}
+
 /* Creates, mounts and (when `listen`) starts the three services in order:
  * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL. On failure
  * everything made so far is stopped and freed. */
@@ -147,6 +203,8 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
                       "(src/runtime/ccfaas-runtime)");
         goto fail;
     }
+    if ((rc = setup_tokens(o, u, err, err_size)) != CCF_OK)
+        goto fail;
     /* nonce_lifetime_s 0 would mean "expire at once" (tests): -1 = the 60 s default */
     ccf_proxy_config pc = {.data_dir = o->data_dir, .allow = allow, .allow_count = 1,
                            .nonce_lifetime_s = -1};
@@ -277,7 +335,9 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
                  "(SIGINT) or SIGTERM, which stops every instance and exits with status 0. The CA,\n"
                  "platform key and CCFaaS loader identity are created in DIR on first start and reused.\n"
                  "Prints the three URLs, then `ccfaas up: ready` once all three listen.\n",
-        .epilog = "\nClients: CCFAAS_URL=http://H:CCFAAS_PORT for `ccfaas function|instance`.\n"
+        .epilog = "\nClients: CCFAAS_URL=http://H:CCFAAS_PORT and a bearer token (CCFAAS_TOKEN or\n"
+                  "CCFAAS_TOKEN_FILE; DIR/admin.token is the admin's, made on first start; `ccfaas\n"
+                  "user add` makes more) for `ccfaas function|instance`. docs/auth.md.\n"
                   "Platform `linux` is for DEVELOPMENT ONLY: no TEE, no hardware protection.\n"};
     const ccf_opt opts[] = {
         {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &o->data_dir, .value = "DIR",
@@ -322,6 +382,11 @@ void ccf_cli_up_print_urls(const struct up_opts *o, const struct up *u, const ch
     printf("%splatform: linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n", indent);
     printf("%strust:   %s   (the CA and runtime a client must trust here: export "
            "CCFAAS_TRUST=%s, or ccfaas client --trust)\n", indent, u->trust_path, u->trust_path);
+    printf("%sadmin:   %s   (%s; the admin's bearer token: export CCFAAS_TOKEN_FILE=%s, or\n"
+           "%s         curl -H \"Authorization: Bearer $(cat %s)\"; more callers: ccfaas user add "
+           "NAME --role operator|user --data-dir %s)\n",
+           indent, u->admin_token_path, u->admin_token_created ? "created" : "reused",
+           u->admin_token_path, indent, u->admin_token_path, o->data_dir);
 }
 
 int ccf_cmd_up(int argc, char **argv)

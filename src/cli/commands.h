@@ -19,6 +19,7 @@ int ccf_cmd_function(int argc, char **argv); /* `ccfaas function` (CCFaaS REST) 
 int ccf_cmd_instance(int argc, char **argv); /* `ccfaas instance` (CCFaaS REST) */
 int ccf_cmd_up(int argc, char **argv);       /* proxy + VaaS + CCFaaS in one process */
 int ccf_cmd_demo(int argc, char **argv);     /* the spec's flow end to end (make demo) */
+int ccf_cmd_user(int argc, char **argv);     /* `ccfaas user add|list|revoke` */
 int ccf_cmd_trust(int argc, char **argv);    /* `ccfaas trust add|list|remove` */
 int ccf_cmd_measure(int argc, char **argv);  /* `ccfaas measure [RUNTIME]` */
 int ccf_serve_vaas(int argc, char **argv);   /* `ccfaas serve vaas` */

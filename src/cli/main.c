@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"serve", ccf_cmd_serve, "run one service (proxy, vaas, ccfaas) in the foreground"},
     {"client", ccf_cmd_client, "verify an instance, upload, compute, read results"},
     {"identity", ccf_cmd_identity, "make user identities (certificate + key) for policies"},
+    {"user", ccf_cmd_user, "callers of the services: add, list, revoke bearer tokens"},
     {"trust", ccf_cmd_trust, "the attestation CAs and runtimes you accept (your trust file)"},
     {"measure", ccf_cmd_measure, "print a ccfaas-runtime's measurement, to trust"},
     {"attest", ccf_cmd_attest, "verify real TEE evidence (SEV-SNP, TDX, Nitro, SGX) offline"},

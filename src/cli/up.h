@@ -35,11 +35,17 @@ struct up {
     char runtime[PATH_MAX + 64];
     char key_path[PATH_MAX + 64];
     char trust_path[PATH_MAX + 64]; /* DATA_DIR/trust.json for this local platform */
+    char admin_token_path[PATH_MAX + 64]; /* DATA_DIR/admin.token (0600) */
+    bool admin_token_created;             /* made at this start (else reused) */
 };
 
 /* `ccfaas up`'s defaults: ./ccfaas-data, 127.0.0.1, ports 3010/5000/5010,
  * instance ports 3014-3113. */
 void ccf_cli_up_defaults(struct up_opts *o);
+/* Before the services: DATA_DIR/auth/tokens.json gets an "admin" caller whose
+ * token goes to DATA_DIR/admin.token (0600), and a "ccfaas-service" caller
+ * (role service) whose token CCFaaS sends to VaaS (DATA_DIR/auth/service.token),
+ * each made once, on first start (docs/auth.md). Then: */
 /* Creates, mounts and (when `listen`) starts the three services in order:
  * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL; writes (or adds
  * to) DATA_DIR/trust.json: the proxy's CA, the runtime's measurement and the

@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "client/ccfaas_api.h"
+#include "net/auth.h"
 #include "net/http_client.h"
 
 /* POST /instance starts and attests a runtime and uploads the programs. */
@@ -13,7 +16,28 @@
 struct ccf_ccfaas_api {
     char *url;   /* without trailing '/' */
     long status; /* of the last reply; 0 = none */
+    char token[CCF_AUTH_TOKEN_LEN + 1]; /* bearer token; "" = none */
 };
+
+/* CCFAAS_TOKEN, else the file named by CCFAAS_TOKEN_FILE; "" when neither. */
+static void token_from_env(ccf_ccfaas_api *api)
+{
+    const char *t = getenv("CCFAAS_TOKEN"), *f = getenv("CCFAAS_TOKEN_FILE");
+    char err[256];
+    api->token[0] = '\0';
+    if (t != NULL && t[0] != '\0')
+        snprintf(api->token, sizeof api->token, "%s", t);
+    else if (f != NULL && f[0] != '\0' &&
+             ccf_auth_token_read(f, api->token, err, sizeof err) != CCF_OK)
+        api->token[0] = '\0'; /* the service's 401 then says a token is needed */
+}
+
+void ccf_ccfaas_api_set_token(ccf_ccfaas_api *api, const char *token)
+{
+    OPENSSL_cleanse(api->token, sizeof api->token);
+    if (token != NULL)
+        snprintf(api->token, sizeof api->token, "%s", token);
+}
 
 ccf_err ccf_ccfaas_api_new(const char *url, ccf_ccfaas_api **out, char *err, size_t err_size)
 {
@@ -29,6 +53,7 @@ ccf_err ccf_ccfaas_api_new(const char *url, ccf_ccfaas_api **out, char *err, siz
         free(api);
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     }
+    token_from_env(api);
     *out = api;
     return CCF_OK;
 }
@@ -38,6 +63,7 @@ void ccf_ccfaas_api_free(ccf_ccfaas_api *api)
     if (api == NULL)
         return;
     free(api->url);
+    OPENSSL_cleanse(api->token, sizeof api->token);
     free(api);
 }
 
@@ -92,6 +118,7 @@ static ccf_err status_error(long status)
     case 401: case 403: return CCF_ERR_DENIED;
     case 404: return CCF_ERR_NOT_FOUND;
     case 413: return CCF_ERR_TOO_LARGE;
+    case 429: return CCF_ERR_BUSY;
     case 501: return CCF_ERR_UNSUPPORTED;
     default: return CCF_ERR_INTERNAL;
     }
@@ -111,7 +138,8 @@ static ccf_err call(ccf_ccfaas_api *api, const char *method, const char *const *
     if (url == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     ccf_http_call_req req = {.method = method, .url = url, .body = body, .body_len = len,
-                             .content_type = ctype, .timeout_ms = timeout_ms};
+                             .content_type = ctype, .timeout_ms = timeout_ms,
+                             .bearer = api->token};
     if ((rc = ccf_http_call(&req, &r, err, err_size)) != CCF_OK) {
         /* a reply too large or an invalid URL are failures to talk, too */
         rc = CCF_ERR_IO;
@@ -120,6 +148,11 @@ static ccf_err call(ccf_ccfaas_api *api, const char *method, const char *const *
     api->status = r.status;
     if (!ok_status(r.status)) {
         ccf_http_reply_error(r.body, r.len, err, err_size);
+        if (r.status == 401 && api->token[0] == '\0') {
+            size_t used = strlen(err);
+            snprintf(err + used, err_size - used, " (no token given: set CCFAAS_TOKEN or "
+                                                  "CCFAAS_TOKEN_FILE; docs/auth.md)");
+        }
         rc = status_error(r.status);
         goto out;
     }

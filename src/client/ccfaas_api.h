@@ -9,10 +9,15 @@
  *     ccf_ccfaas_api_status() is 0, err says why;
  *   - the service refused: ccf_ccfaas_api_status() is its HTTP status, the
  *     code follows it (400 INVALID, 401/403 DENIED, 404 NOT_FOUND,
- *     409 INVALID, 413 TOO_LARGE, 501 UNSUPPORTED, others INTERNAL), err is
+ *     409 INVALID, 413 TOO_LARGE, 429 BUSY, 501 UNSUPPORTED, others INTERNAL), err is
  *     the service's own "CODE: message";
  *   - a 2xx reply without the expected JSON members: CCF_ERR_INVALID,
  *     err starts with "unexpected reply".
+ *
+ * Credentials: a handle sends `Authorization: Bearer TOKEN` with every call:
+ * the token in $CCFAAS_TOKEN, else the one in the file $CCFAAS_TOKEN_FILE
+ * names (read when the handle is made), else the one given with
+ * ccf_ccfaas_api_set_token; none = the service answers 401 (docs/auth.md).
  *
  * Ownership: a handle is made by ccf_ccfaas_api_new and freed by
  * ccf_ccfaas_api_free (NULL is a no-op); it copies the URL. A handle is not
@@ -50,6 +55,8 @@ typedef enum { CCF_CCFAAS_PROGRAM, CCF_CCFAAS_DATA_FILE } ccf_ccfaas_file_kind;
 ccf_err ccf_ccfaas_api_new(const char *url, ccf_ccfaas_api **out, char *err, size_t err_size)
     __attribute__((warn_unused_result));
 void ccf_ccfaas_api_free(ccf_ccfaas_api *api);
+/* Replaces the bearer token (copied; NULL or "" = none). */
+void ccf_ccfaas_api_set_token(ccf_ccfaas_api *api, const char *token);
 /* The URL given to ccf_ccfaas_api_new (without trailing '/'). */
 const char *ccf_ccfaas_api_url(const ccf_ccfaas_api *api);
 /* HTTP status of the last reply; 0 when the last call got none. */

@@ -4,6 +4,7 @@
 #include "common/dynbuf.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,12 @@ ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char 
         snprintf(ctype, sizeof ctype, "Content-Type: %s",
                  req->content_type ? req->content_type : "application/json");
         hdrs = curl_slist_append(hdrs, ctype);
+    }
+    if (req->bearer != NULL && req->bearer[0] != '\0') {
+        char auth[256];
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", req->bearer);
+        hdrs = curl_slist_append(hdrs, auth);
+        OPENSSL_cleanse(auth, sizeof auth);
     }
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);

@@ -25,6 +25,7 @@ typedef struct {
     const char *content_type; /* NULL = application/json when there is a body */
     long timeout_ms;          /* whole request; 0 = 30 s */
     size_t max_reply;         /* 0 = CCF_HTTP_CLIENT_MAX_REPLY */
+    const char *bearer;       /* NULL = none; else sent as Authorization: Bearer (docs/auth.md) */
 } ccf_http_call_req;
 
 typedef struct {

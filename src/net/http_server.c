@@ -3,11 +3,13 @@
 
 #include "common/dynbuf.h"
 #include "net/addr.h"
+#include "net/auth.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,6 +29,17 @@ struct route {
     ccf_http_handler fn;
     void *ctx;
     size_t max_body;
+    unsigned roles; /* CCF_ROLE_* accepted; 0 = open (no credentials asked) */
+};
+
+/* A connection, tracked for the request deadline: a watchdog shuts down the
+ * socket of one that has spent longer than the deadline receiving a request
+ * (headers and body; the handler's time is not counted). */
+struct conn_track {
+    struct conn_track *prev, *next;
+    MHD_socket fd;
+    struct timespec since; /* start of the current request (or of the idle wait) */
+    bool in_handler;
 };
 
 struct metric {
@@ -50,6 +63,13 @@ struct ccf_http_server {
     ccf_addr addr;
     unsigned threads;
     unsigned timeout_s;
+    unsigned per_ip;
+    unsigned deadline_s;
+    ccf_auth *auth; /* not owned; NULL = no caller can authenticate */
+    struct conn_track conns; /* list head, under mu */
+    pthread_t watchdog;
+    bool watchdog_running, stopping;
+    pthread_cond_t wake; /* wakes the watchdog at stop */
     FILE *log;
     bool quiet;
     struct route routes[CCF_HTTP_MAX_ROUTES];
@@ -81,6 +101,7 @@ struct ccf_http_request {
     size_t bytes_out;
     char error_code[48];
     struct timespec start;
+    ccf_principal who; /* role 0 = no credentials (an open route) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -255,6 +276,13 @@ static void metrics(const ccf_http_request *req, ccf_http_response *resp, void *
 ccf_err ccf_http_server_route(ccf_http_server *srv, const char *method, const char *pattern,
                               ccf_http_handler handler, void *ctx, size_t max_body)
 {
+    return ccf_http_server_route_auth(srv, method, pattern, 0, handler, ctx, max_body);
+}
+
+ccf_err ccf_http_server_route_auth(ccf_http_server *srv, const char *method, const char *pattern,
+                                   unsigned roles, ccf_http_handler handler, void *ctx,
+                                   size_t max_body)
+{
     char **segs = NULL;
     size_t nseg = 0;
     if (srv->started || handler == NULL || method == NULL || pattern == NULL ||
@@ -296,6 +324,7 @@ ccf_err ccf_http_server_route(ccf_http_server *srv, const char *method, const ch
     rt->fn = handler;
     rt->ctx = ctx;
     rt->max_body = max_body ? max_body : CCF_HTTP_DEFAULT_MAX_BODY;
+    rt->roles = roles & CCF_ROLES_ANY;
     srv->nroutes++;
     return CCF_OK;
 }
@@ -471,6 +500,8 @@ static void log_request(ccf_http_server *srv, const ccf_http_request *req, bool 
         return;
     if (req->error_code[0] != '\0')
         json_object_set_new(line, "error", json_string(req->error_code));
+    if (req->who.role != 0)
+        json_object_set_new(line, "caller", json_string(req->who.name));
     char *text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(line);
     if (text == NULL)
@@ -524,6 +555,14 @@ static enum MHD_Result send_response(ccf_http_request *req, ccf_http_response *r
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location);
     if (allow != NULL)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    if (resp->retry_after_s > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%u", resp->retry_after_s);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
+    if (resp->status == 401)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"ccfaas\"");
     enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
     req->responded = true;
@@ -543,6 +582,43 @@ static enum MHD_Result respond_error_now(ccf_http_request *req, int status, cons
     ccf_http_response resp = {0};
     ccf_http_respond_error(&resp, status, code, "%s", msg);
     return send_response(req, &resp, allow);
+}
+
+/* The bearer token of the Authorization header, or NULL. */
+static const char *bearer_token(const ccf_http_request *req)
+{
+    const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+/* Checks the caller of a route that needs credentials: 401 without a valid
+ * token, 403 when the caller's role is not one the route accepts. Before the
+ * body is read. */
+static enum MHD_Result authorise(ccf_http_request *req, const struct route *rt)
+{
+    const char *token = bearer_token(req);
+    char msg[256], need[64];
+    if (token == NULL || token[0] == '\0')
+        return respond_error_now(req, 401, "unauthenticated",
+                                 "unauthenticated: this route needs a bearer token "
+                                 "(Authorization: Bearer TOKEN; see docs/auth.md)",
+                                 NULL);
+    if (!ccf_auth_check(req->srv->auth, token, &req->who))
+        return respond_error_now(req, 401, "unauthenticated",
+                                 "unauthenticated: the bearer token is unknown or revoked", NULL);
+    if ((req->who.role & rt->roles) == 0) {
+        snprintf(msg, sizeof msg, "forbidden: role %s may not %s %s (needs %s)",
+                 ccf_role_name(req->who.role), rt->method, rt->pattern,
+                 ccf_roles_describe(rt->roles, need, sizeof need));
+        return respond_error_now(req, 403, "forbidden", msg, NULL);
+    }
+    return MHD_YES;
 }
 
 /* Matches the request; on no match answers 404/405 right away. */
@@ -569,6 +645,8 @@ static enum MHD_Result begin_request(ccf_http_request *req, const char *url)
             }
             req->route = (int)i;
             ccf_dynbuf_init(&req->body, rt->max_body);
+            if (rt->roles != 0)
+                ok = authorise(req, rt);
             goto out;
         }
         size_t used = strlen(allow);
@@ -586,6 +664,8 @@ out:
     free_segs(segs, nseg);
     return ok;
 }
+
+static struct conn_track *conn_of(struct MHD_Connection *conn);
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
@@ -659,8 +739,77 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     ccf_http_response resp = {0};
     const struct route *rt = &srv->routes[req->route];
+    struct conn_track *ct = conn_of(conn);
+    if (ct != NULL) {
+        pthread_mutex_lock(&srv->mu);
+        ct->in_handler = true; /* the handler's time is not the client's */
+        pthread_mutex_unlock(&srv->mu);
+    }
     rt->fn(req, &resp, rt->ctx);
     return send_response(req, &resp, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* the request deadline */
+
+static struct conn_track *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    ccf_http_server *srv = cls;
+    struct conn_track *ct = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci == NULL || (ct = calloc(1, sizeof *ct)) == NULL)
+            return; /* not tracked: the idle timeout still applies */
+        ct->fd = ci->connect_fd;
+        clock_gettime(CLOCK_MONOTONIC, &ct->since);
+        pthread_mutex_lock(&srv->mu);
+        ct->next = srv->conns.next;
+        ct->prev = &srv->conns;
+        srv->conns.next->prev = ct;
+        srv->conns.next = ct;
+        pthread_mutex_unlock(&srv->mu);
+        *socket_context = ct;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && ct != NULL) {
+        pthread_mutex_lock(&srv->mu);
+        ct->prev->next = ct->next;
+        ct->next->prev = ct->prev;
+        pthread_mutex_unlock(&srv->mu);
+        free(ct);
+        *socket_context = NULL;
+    }
+}
+
+/* Once a second: connections that spent more than the deadline receiving a
+ * request (slow headers or body, one byte at a time) are shut down; the
+ * server then closes them. */
+static void *watchdog(void *arg)
+{
+    ccf_http_server *srv = arg;
+    pthread_mutex_lock(&srv->mu);
+    while (!srv->stopping) {
+        struct timespec wake, now;
+        clock_gettime(CLOCK_REALTIME, &wake);
+        wake.tv_sec += 1;
+        pthread_cond_timedwait(&srv->wake, &srv->mu, &wake);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (struct conn_track *ct = srv->conns.next; ct != &srv->conns; ct = ct->next) {
+            if (ct->in_handler || now.tv_sec - ct->since.tv_sec < (time_t)srv->deadline_s)
+                continue;
+            shutdown(ct->fd, SHUT_RDWR);
+            ct->since = now; /* once per deadline at most */
+        }
+    }
+    pthread_mutex_unlock(&srv->mu);
+    return NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -671,6 +820,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     if (req == NULL)
         return;
+    struct conn_track *ct = conn_of(req->conn);
+    if (ct != NULL) {
+        pthread_mutex_lock(&srv->mu);
+        ct->in_handler = false;
+        clock_gettime(CLOCK_MONOTONIC, &ct->since); /* the next request's clock */
+        pthread_mutex_unlock(&srv->mu);
+    }
     log_request(srv, req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     request_free(req);
     *con_cls = NULL;
@@ -699,6 +855,8 @@ ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, c
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->idle, NULL);
+    pthread_cond_init(&srv->wake, NULL);
+    srv->conns.next = srv->conns.prev = &srv->conns;
     if ((srv->service = strdup(cfg->service ? cfg->service : "ccfaas")) == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
@@ -707,10 +865,15 @@ ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, c
         goto fail;
     srv->threads = cfg->threads ? cfg->threads : 4;
     srv->timeout_s = cfg->connection_timeout_s ? cfg->connection_timeout_s : 30;
+    srv->per_ip = cfg->per_ip_connections ? cfg->per_ip_connections
+                                          : CCF_HTTP_DEFAULT_PER_IP_CONNECTIONS;
+    srv->deadline_s = cfg->request_deadline_s ? cfg->request_deadline_s
+                                              : CCF_HTTP_DEFAULT_REQUEST_DEADLINE_S;
     srv->log = cfg->log ? cfg->log : stderr;
     srv->quiet = cfg->quiet;
     if ((rc = ccf_http_server_route(srv, "GET", "/healthz", healthz, srv, 0)) != CCF_OK ||
-        (rc = ccf_http_server_route(srv, "GET", "/metrics", metrics, srv, 0)) != CCF_OK) {
+        (rc = ccf_http_server_route_auth(srv, "GET", "/metrics", CCF_ROLE_ADMIN, metrics, srv,
+                                         0)) != CCF_OK) {
         ccf_errf(err, err_size, rc, "cannot add built-in routes");
         goto fail;
     }
@@ -725,17 +888,30 @@ ccf_err ccf_http_server_start(ccf_http_server *srv, char *err, size_t err_size)
 {
     if (srv->started)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "server already started");
+    if (srv->auth == NULL && !ccf_http_addr_is_loopback(&srv->addr))
+        return ccf_errf(err, err_size, CCF_ERR_DENIED,
+                        "%s: refusing to listen on a non-loopback address without "
+                        "authentication configured (a token store; docs/auth.md)",
+                        srv->service);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL;
     if (srv->addr.ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr.ss,
         MHD_OPTION_THREAD_POOL_SIZE, srv->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        srv->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_END);
+        srv->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        srv->per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
     if (srv->daemon == NULL)
         return ccf_errf(err, err_size, CCF_ERR_IO,
                         "cannot listen (address in use, or not an address of this host?)");
+    srv->stopping = false;
+    if (pthread_create(&srv->watchdog, NULL, watchdog, srv) != 0) {
+        MHD_stop_daemon(srv->daemon);
+        srv->daemon = NULL;
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start the deadline thread");
+    }
+    srv->watchdog_running = true;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;
     srv->started = true;
@@ -766,6 +942,14 @@ void ccf_http_server_stop(ccf_http_server *srv)
     pthread_mutex_unlock(&srv->mu);
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
+    if (srv->watchdog_running) {
+        pthread_mutex_lock(&srv->mu);
+        srv->stopping = true;
+        pthread_cond_broadcast(&srv->wake);
+        pthread_mutex_unlock(&srv->mu);
+        pthread_join(srv->watchdog, NULL);
+        srv->watchdog_running = false;
+    }
 }
 
 void ccf_http_server_free(ccf_http_server *srv)
@@ -780,6 +964,7 @@ void ccf_http_server_free(ccf_http_server *srv)
     free(srv->metrics);
     free(srv->service);
     pthread_cond_destroy(&srv->idle);
+    pthread_cond_destroy(&srv->wake);
     pthread_mutex_destroy(&srv->mu);
     free(srv);
 }
@@ -830,6 +1015,47 @@ const char *ccf_http_request_param(const ccf_http_request *req, const char *name
 const char *ccf_http_request_query(const ccf_http_request *req, const char *key)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const ccf_principal *ccf_http_request_principal(const ccf_http_request *req)
+{
+    return req->who.role != 0 ? &req->who : NULL;
+}
+
+const char *ccf_http_request_peer(const ccf_http_request *req, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                      (socklen_t)size);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+                      (socklen_t)size);
+    }
+    return buf;
+}
+
+void ccf_http_server_set_auth(ccf_http_server *srv, ccf_auth *auth)
+{
+    if (!srv->started)
+        srv->auth = auth;
+}
+
+bool ccf_http_addr_is_loopback(const ccf_addr *a)
+{
+    if (a->ss.ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)&a->ss;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (a->ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&a->ss;
+        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+    }
+    return false;
 }
 
 const char *ccf_http_request_header(const ccf_http_request *req, const char *name)

@@ -13,8 +13,22 @@
  * - answers unknown paths with 404, known paths with another method with 405
  *   (and an Allow header); every error body is
  *   {"error":{"code":"...","message":"..."}};
- * - serves GET /healthz ({"status":"ok"}) and GET /metrics (Prometheus text:
- *   ccfaas_http_requests_total{service,route,method,status});
+ * - serves GET /healthz ({"status":"ok"}, open) and GET /metrics (Prometheus
+ *   text: ccfaas_http_requests_total{service,route,method,status}; admins only);
+ * - authenticates callers (issue 15, docs/auth.md): a route added with
+ *   ccf_http_server_route_auth names the roles it accepts; its caller must send
+ *   `Authorization: Bearer TOKEN` with a live token of the server's token store
+ *   (net/auth.h), checked before the body is read: none or an unknown one ->
+ *   401 unauthenticated (WWW-Authenticate: Bearer), another role -> 403
+ *   forbidden naming the roles needed. Routes added with ccf_http_server_route
+ *   are open (the proxy's attestation routes: runtimes prove themselves with
+ *   evidence). A server without a token store refuses to listen beyond loopback;
+ *   its routes that need a role refuse everyone;
+ * - limits what one client can hold: at most per_ip_connections connections
+ *   per client address (more are closed at once), and a request must arrive
+ *   whole (headers and body) within request_deadline_s of the previous
+ *   request's end or the connection's start, however slowly its bytes trickle
+ *   in (the handler's own time is not counted);
  * - writes one JSON log line per finished request on the log stream.
  *
  * Lifetime: ccf_http_server_new() -> ccf_http_server_route()... ->
@@ -31,6 +45,8 @@
 #include <stdio.h>
 
 #include "common/error.h"
+#include "net/addr.h"
+#include "net/auth.h"
 #include "net/status.h"
 
 /* Default request body cap when a route does not set one. */
@@ -40,6 +56,9 @@
 #define CCF_HTTP_MAX_PARAMS 8
 /* Longest `<name...>` path parameter. */
 #define CCF_HTTP_PATH_MAX 4096
+/* Limits per listener (docs/auth.md "Limits"). */
+#define CCF_HTTP_DEFAULT_PER_IP_CONNECTIONS 64u
+#define CCF_HTTP_DEFAULT_REQUEST_DEADLINE_S 60u
 
 typedef struct ccf_http_server ccf_http_server;
 /* One request, valid only during the handler call. */
@@ -53,6 +72,7 @@ typedef struct {
     size_t body_len;
     const char *content_type;
     char *location; /* optional Location header value, freed by the server */
+    unsigned retry_after_s; /* > 0: a Retry-After header (429, 503) */
     char error_code[48]; /* set by the respond_error helpers, for the request log */
 } ccf_http_response;
 
@@ -65,6 +85,8 @@ typedef struct {
     const char *service; /* name in logs and metrics, e.g. "proxy" */
     unsigned threads;    /* thread pool size; 0 = 4 */
     unsigned connection_timeout_s; /* idle connections closed after; 0 = 30 */
+    unsigned per_ip_connections;   /* per client address; 0 = 64 */
+    unsigned request_deadline_s;   /* whole request received within; 0 = 60 */
     FILE *log;           /* request log; NULL = stderr */
     bool quiet;          /* no request log at all */
 } ccf_http_config;
@@ -79,6 +101,19 @@ ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, c
 ccf_err ccf_http_server_route(ccf_http_server *srv, const char *method, const char *pattern,
                               ccf_http_handler handler, void *ctx, size_t max_body)
     __attribute__((warn_unused_result));
+
+/* The same for a route that needs an authenticated caller with one of
+ * `roles` (CCF_ROLE_* bits, net/auth.h); 0 = open, as ccf_http_server_route. */
+ccf_err ccf_http_server_route_auth(ccf_http_server *srv, const char *method, const char *pattern,
+                                   unsigned roles, ccf_http_handler handler, void *ctx,
+                                   size_t max_body) __attribute__((warn_unused_result));
+
+/* The token store that authenticates callers (not owned; must outlive the
+ * server). Before start; the services set it when they mount their routes. */
+void ccf_http_server_set_auth(ccf_http_server *srv, ccf_auth *auth);
+
+/* true for 127.0.0.0/8 and ::1. */
+bool ccf_http_addr_is_loopback(const ccf_addr *a);
 
 /* Calls fn(method, pattern, ctx) for every route, in the order added
  * (including the built-in GET /healthz and GET /metrics). For listings and
@@ -130,6 +165,10 @@ const char *ccf_http_request_path(const ccf_http_request *req);
 const char *ccf_http_request_param(const ccf_http_request *req, const char *name);
 /* A query parameter (?key=value, decoded); NULL when absent. */
 const char *ccf_http_request_query(const ccf_http_request *req, const char *key);
+/* The authenticated caller of a route that needs one; NULL on open routes. */
+const ccf_principal *ccf_http_request_principal(const ccf_http_request *req);
+/* The client's address as text ("127.0.0.1", "::1") into buf; "" when unknown. */
+const char *ccf_http_request_peer(const ccf_http_request *req, char *buf, size_t size);
 /* A request header (case-insensitive); NULL when absent. */
 const char *ccf_http_request_header(const ccf_http_request *req, const char *name);
 /* The body: never NULL (an empty body is "" with *len 0) and always followed

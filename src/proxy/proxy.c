@@ -24,6 +24,7 @@
 
 struct nonce_slot {
     uint8_t nonce[32];
+    char caller[48]; /* the address that asked for it ("" = not over HTTP) */
     int64_t expires_ns;
     bool live; /* slot holds a nonce */
     bool used;
@@ -44,6 +45,8 @@ struct ccf_proxy {
     pthread_mutex_t mu;
     struct nonce_slot *nonces;
     size_t max_nonces;
+    size_t max_per_caller;
+    ccf_auth *auth; /* DATA/auth/tokens.json: admins, for GET /metrics */
     unsigned long long results[CCF_PROXY_INTERNAL + 1]; /* under mu */
 };
 
@@ -66,6 +69,7 @@ static const struct {
     [CCF_PROXY_NO_MEASUREMENT_ALLOWED] = {"no_measurement_allowed", CCF_ERR_DENIED},
     [CCF_PROXY_MEASUREMENT_NOT_ALLOWED] = {"measurement_not_allowed", CCF_ERR_DENIED},
     [CCF_PROXY_BAD_EXPIRY] = {"bad_expiry", CCF_ERR_INVALID},
+    [CCF_PROXY_TOO_MANY_NONCES] = {"too_many_nonces", CCF_ERR_BUSY},
     [CCF_PROXY_BUSY] = {"busy", CCF_ERR_BUSY},
     [CCF_PROXY_INTERNAL] = {"internal", CCF_ERR_INTERNAL},
 };
@@ -185,6 +189,8 @@ ccf_err ccf_proxy_new(const ccf_proxy_config *cfg, ccf_proxy **out, char *err, s
     p->nonce_lifetime_s = cfg->nonce_lifetime_s < 0 ? 60 : cfg->nonce_lifetime_s;
     p->nonce_lifetime_ns = (int64_t)p->nonce_lifetime_s * 1000000000LL;
     p->max_nonces = cfg->max_nonces ? cfg->max_nonces : 4096;
+    p->max_per_caller = cfg->max_nonces_per_caller ? cfg->max_nonces_per_caller
+                                                   : CCF_PROXY_DEFAULT_NONCES_PER_CALLER;
     if ((p->data_dir = strdup(cfg->data_dir)) == NULL ||
         (p->nonces = calloc(p->max_nonces, sizeof *p->nonces)) == NULL ||
         (cfg->allow_count > 0 &&
@@ -197,7 +203,8 @@ ccf_err ccf_proxy_new(const ccf_proxy_config *cfg, ccf_proxy **out, char *err, s
     p->allow_count = cfg->allow_count;
     if ((rc = ccf_pki_mkdir(p->data_dir, err, err_size)) != CCF_OK ||
         (rc = load_or_create_ca(p, err, err_size)) != CCF_OK ||
-        (rc = load_platform_key(p, cfg->platform_key_pub, err, err_size)) != CCF_OK)
+        (rc = load_platform_key(p, cfg->platform_key_pub, err, err_size)) != CCF_OK ||
+        (rc = ccf_auth_open_dir(p->data_dir, &p->auth, err, err_size)) != CCF_OK)
         goto fail;
     *out = p;
     return CCF_OK;
@@ -217,6 +224,7 @@ void ccf_proxy_free(ccf_proxy *p)
     free(p->allow);
     free(p->nonces);
     free(p->data_dir);
+    ccf_auth_free(p->auth);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -236,13 +244,42 @@ bool ccf_proxy_ca_created(const ccf_proxy *p)
 
 ccf_proxy_result ccf_proxy_nonce_new(ccf_proxy *p, char hex[2 * 32 + 1])
 {
+    unsigned retry;
+    return ccf_proxy_nonce_new_for(p, "", hex, &retry);
+}
+
+ccf_proxy_result ccf_proxy_nonce_new_for(ccf_proxy *p, const char *caller, char hex[2 * 32 + 1],
+                                         unsigned *retry_after_s)
+{
     uint8_t n[32];
+    *retry_after_s = 0;
+    hex[0] = '\0';
     if (RAND_bytes(n, sizeof n) != 1)
         return CCF_PROXY_INTERNAL;
     int64_t now = mono_ns();
     ccf_proxy_result r = CCF_PROXY_BUSY;
     pthread_mutex_lock(&p->mu);
     struct nonce_slot *free_slot = NULL, *oldest_dead = NULL;
+    /* one caller's outstanding nonces are bounded: a flood from one address
+     * cannot fill the table that every runtime needs */
+    if (caller[0] != '\0') {
+        size_t mine = 0;
+        int64_t first_expiry = INT64_MAX;
+        for (size_t i = 0; i < p->max_nonces; i++) {
+            const struct nonce_slot *s = &p->nonces[i];
+            if (s->live && !s->used && now < s->expires_ns && strcmp(s->caller, caller) == 0) {
+                mine++;
+                if (s->expires_ns < first_expiry)
+                    first_expiry = s->expires_ns;
+            }
+        }
+        if (mine >= p->max_per_caller) {
+            int64_t wait = (first_expiry - now + 999999999LL) / 1000000000LL;
+            *retry_after_s = wait < 1 ? 1u : (unsigned)wait;
+            r = CCF_PROXY_TOO_MANY_NONCES;
+            goto out;
+        }
+    }
     for (size_t i = 0; i < p->max_nonces; i++) {
         struct nonce_slot *s = &p->nonces[i];
         if (!s->live || now >= s->expires_ns + NONCE_KEEP_NS) {
@@ -261,8 +298,12 @@ ccf_proxy_result ccf_proxy_nonce_new(ccf_proxy *p, char hex[2 * 32 + 1])
         free_slot->expires_ns = now + p->nonce_lifetime_ns;
         free_slot->live = true;
         free_slot->used = false;
+        snprintf(free_slot->caller, sizeof free_slot->caller, "%s", caller);
         r = CCF_PROXY_OK;
+    } else {
+        *retry_after_s = 1;
     }
+out:
     pthread_mutex_unlock(&p->mu);
     if (r == CCF_PROXY_OK)
         ccf_hex_encode(n, sizeof n, hex);
@@ -665,10 +706,20 @@ static void h_ca(const ccf_http_request *req, ccf_http_response *resp, void *ctx
 static void h_start(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
 {
     ccf_proxy *p = ctx;
-    char hex[65];
-    (void)req;
-    ccf_proxy_result r = ccf_proxy_nonce_new(p, hex);
+    char hex[65], peer[48];
+    unsigned retry = 0;
+    ccf_proxy_result r =
+        ccf_proxy_nonce_new_for(p, ccf_http_request_peer(req, peer, sizeof peer), hex, &retry);
+    if (r == CCF_PROXY_TOO_MANY_NONCES) {
+        ccf_http_respond_error(resp, 429, ccf_proxy_result_code(r),
+                               "too many outstanding nonces for %s (at most %zu; each is "
+                               "used by an attestation or expires after %ld s)",
+                               peer, p->max_per_caller, p->nonce_lifetime_s);
+        resp->retry_after_s = retry;
+        return;
+    }
     if (r != CCF_PROXY_OK) {
+        resp->retry_after_s = retry;
         ccf_http_respond_err(resp, ccf_proxy_result_err(r), ccf_proxy_result_code(r), "%s",
                              r == CCF_PROXY_BUSY ? "too many outstanding nonces; retry later"
                                                  : "cannot make a nonce");
@@ -701,6 +752,9 @@ static void h_attest(const ccf_http_request *req, ccf_http_response *resp, void 
 ccf_err ccf_proxy_mount(ccf_proxy *p, ccf_http_server *srv)
 {
     ccf_err rc;
+    /* the attestation routes stay open (runtimes prove themselves with their
+     * evidence; nonces are bounded per caller); GET /metrics is for admins */
+    ccf_http_server_set_auth(srv, p->auth);
     if ((rc = ccf_http_server_route(srv, "GET", "/ca", h_ca, p, 0)) != CCF_OK ||
         (rc = ccf_http_server_route(srv, "POST", "/attest/start", h_start, p, 1024)) != CCF_OK ||
         (rc = ccf_http_server_route(srv, "POST", "/attest/<platform>", h_attest, p,

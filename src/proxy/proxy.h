@@ -8,7 +8,9 @@
  *
  * HTTP routes (mounted on a ccf_http_server):
  *   GET  /ca                 the CA certificate (PEM)
- *   POST /attest/start       {"nonce":"<64 hex>","expires_in":60}
+ *   POST /attest/start       {"nonce":"<64 hex>","expires_in":60}; 429 too_many_nonces
+ *                            (Retry-After) when the caller's address already
+ *                            holds max_nonces_per_caller outstanding nonces
  *   POST /attest/<platform>  request below -> 200 certificate or a 4xx refusal
  *
  * Attestation request (JSON object, no other members):
@@ -46,6 +48,7 @@
 #define CCF_PROXY_CA_KEY_FILE "proxy-ca.key"
 #define CCF_PROXY_CA_CERT_FILE "proxy-ca.crt"
 #define CCF_PROXY_DEFAULT_PORT 3010
+#define CCF_PROXY_DEFAULT_NONCES_PER_CALLER 64
 
 /* Why an attestation was refused: each has a wire code and an error class,
  * whose HTTP status comes from the one table in net/status.h (INVALID 400,
@@ -64,6 +67,7 @@ typedef enum {
     CCF_PROXY_NO_MEASUREMENT_ALLOWED,/* 403 no_measurement_allowed: empty allow-list */
     CCF_PROXY_MEASUREMENT_NOT_ALLOWED, /* 403 measurement_not_allowed */
     CCF_PROXY_BAD_EXPIRY,            /* 400 bad_expiry: invalid or in the past */
+    CCF_PROXY_TOO_MANY_NONCES,       /* 429 too_many_nonces: this caller holds too many */
     CCF_PROXY_BUSY,                  /* 503 busy: nonce table full */
     CCF_PROXY_INTERNAL,              /* 500 internal */
 } ccf_proxy_result;
@@ -81,6 +85,7 @@ typedef struct {
     unsigned max_cert_days;          /* 0 = 1 day */
     long nonce_lifetime_s;           /* < 0 = 60 s; 0 = nonces expire at once (tests) */
     size_t max_nonces;               /* outstanding nonces kept; 0 = 4096 */
+    size_t max_nonces_per_caller;    /* outstanding per client address; 0 = 64 */
 } ccf_proxy_config;
 
 typedef struct ccf_proxy ccf_proxy;
@@ -100,6 +105,11 @@ bool ccf_proxy_ca_created(const ccf_proxy *proxy);
 
 /* Core operations, without HTTP (the routes call these). */
 ccf_proxy_result ccf_proxy_nonce_new(ccf_proxy *proxy, char hex[2 * 32 + 1]);
+/* The same for a caller (its address; "" = unbounded): at most
+ * max_nonces_per_caller outstanding, else CCF_PROXY_TOO_MANY_NONCES with
+ * *retry_after_s = seconds until its oldest one expires. */
+ccf_proxy_result ccf_proxy_nonce_new_for(ccf_proxy *proxy, const char *caller,
+                                         char hex[2 * 32 + 1], unsigned *retry_after_s);
 /* Checks an attestation request for `platform`; on CCF_PROXY_OK *response is
  * the response object (caller decrefs); otherwise msg says what failed. */
 ccf_proxy_result ccf_proxy_attest(ccf_proxy *proxy, const char *platform, const json_t *request,

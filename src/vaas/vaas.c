@@ -61,6 +61,7 @@ struct ccf_vaas {
     bool allow_debug;
     const ccf_vaas_backend *backend;
     ccf_vaas_backend_config bcfg;
+    ccf_auth *auth; /* DATA/auth/tokens.json: the service token and admins */
 
     pthread_mutex_t lock;
     struct instance *instances;
@@ -695,6 +696,8 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
         goto out;
     }
     v->allow_debug = cfg->allow_debug;
+    if ((rc = ccf_auth_open_dir(cfg->data_dir, &v->auth, err, err_size)) != CCF_OK)
+        goto out;
     remove_stale(v->vaas_dir);
     v->bcfg = (ccf_vaas_backend_config){.runtime_path = v->runtime_path,
                                         .platform_key_path = v->platform_key_path,
@@ -715,12 +718,18 @@ out:
 ccf_err ccf_vaas_mount(ccf_vaas *v, ccf_http_server *srv)
 {
     ccf_err rc;
-    if ((rc = ccf_http_server_route(srv, "POST", "/veracruz", handle_create, v,
-                                    CCF_POLICY_MAX_BYTES)) != CCF_OK ||
-        (rc = ccf_http_server_route(srv, "GET", "/veracruz", handle_list, v, 0)) != CCF_OK ||
-        (rc = ccf_http_server_route(srv, "GET", "/veracruz/<name>", handle_get, v, 0)) != CCF_OK ||
-        (rc = ccf_http_server_route(srv, "DELETE", "/veracruz/<name>", handle_delete, v, 0)) !=
-            CCF_OK)
+    /* only the platform's services (CCFaaS) and admins: VaaS trusts its caller
+     * with every instance */
+    const unsigned who = CCF_ROLE_SERVICE | CCF_ROLE_ADMIN;
+    ccf_http_server_set_auth(srv, v->auth);
+    if ((rc = ccf_http_server_route_auth(srv, "POST", "/veracruz", who, handle_create, v,
+                                         CCF_POLICY_MAX_BYTES)) != CCF_OK ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/veracruz", who, handle_list, v, 0)) !=
+            CCF_OK ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/veracruz/<name>", who, handle_get, v, 0)) !=
+            CCF_OK ||
+        (rc = ccf_http_server_route_auth(srv, "DELETE", "/veracruz/<name>", who, handle_delete, v,
+                                         0)) != CCF_OK)
         return rc;
     return ccf_http_server_add_metrics(srv, metrics, v);
 }
@@ -765,5 +774,6 @@ void ccf_vaas_free(ccf_vaas *v)
     free(v->host);
     free(v->bind_addr);
     free(v->port_used);
+    ccf_auth_free(v->auth);
     free(v);
 }

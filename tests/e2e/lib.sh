@@ -20,6 +20,36 @@ e2e_setup() {
     "$ccfaas" trust add --trust "$tmp/trust.json" --ca "$ca" --runtime "$runtime" \
         --allow development-platform >/dev/null || { echo "FAIL: ccfaas trust add"; exit 1; }
     export CCFAAS_TRUST=$tmp/trust.json
+    e2e_auth
+}
+# --- credentials (issue 15, docs/auth.md) ---------------------------------------------------
+# e2e_auth: one token store for every service of the test ($tmp/auth-seed): e2e-admin (admin)
+# and e2e-service (service: what CCFaaS sends to VaaS). Every curl of the test sends the admin
+# token ($CURL_HOME/.curlrc; `curl -q` sends none), every `ccfaas function|instance` too
+# (CCFAAS_TOKEN_FILE). auth_dir DIR gives a service data directory that store.
+e2e_auth() {
+    "$ccfaas" user add e2e-admin --role admin --data-dir "$tmp/auth-seed" --out "$tmp/admin.token" >/dev/null &&
+    "$ccfaas" user add e2e-service --role service --data-dir "$tmp/auth-seed" \
+        --out "$tmp/auth-seed/auth/service.token" >/dev/null || { echo "FAIL: ccfaas user add"; exit 1; }
+    printf 'header = "Authorization: Bearer %s"\n' "$(cat "$tmp/admin.token")" >"$tmp/.curlrc"
+    export CURL_HOME=$tmp CCFAAS_TOKEN_FILE=$tmp/admin.token
+    auth_dir "$tmp/px"
+}
+auth_dir() { # DIR: the services using DIR accept the test's tokens
+    mkdir -p "$1/auth" && chmod 700 "$1" "$1/auth" &&
+    cp "$tmp/auth-seed/auth/tokens.json" "$tmp/auth-seed/auth/service.token" "$1/auth/"
+}
+# token NAME ROLE: a caller NAME in every store of the test; prints its token
+token() {
+    "$ccfaas" user add "$1" --role "$2" --data-dir "$tmp/auth-seed" --out "$tmp/$1.token" >/dev/null &&
+    local d
+    for d in "$tmp"/*/auth/tokens.json; do
+        [ "$d" == "$tmp/auth-seed/auth/tokens.json" ] && continue
+        jq --arg n "$1" --slurpfile s "$tmp/auth-seed/auth/tokens.json" \
+            '.tokens += [$s[0].tokens[] | select(.name == $n and .revoked == false)]' "$d" >"$d.new" &&
+            chmod 600 "$d.new" && mv "$d.new" "$d"
+    done
+    cat "$tmp/$1.token"
 }
 e2e_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 check() { # NAME CONDITION-EXIT-STATUS DETAIL

@@ -18,9 +18,12 @@
 #include "ccfaas/ccfaas.h"
 #include "client/ccfaas_api.h"
 #include "common/crypto.h"
+#include "net/auth.h"
 #include "net/http_server.h"
 
 struct fixture {
+    char admin[CCF_AUTH_TOKEN_LEN + 1], op[CCF_AUTH_TOKEN_LEN + 1], op2[CCF_AUTH_TOKEN_LEN + 1],
+        user[CCF_AUTH_TOKEN_LEN + 1];
     char dir[64];
     ccf_ccfaas *svc;
     ccf_http_server *srv;
@@ -60,6 +63,15 @@ static int setup(void **state)
     snprintf(f->url, sizeof f->url, "http://127.0.0.1:%u/", ccf_http_server_port(f->srv));
     if (ccf_ccfaas_api_new(f->url, &f->api, err, sizeof err) != CCF_OK)
         return -1;
+    /* callers: an admin (the handle speaks as it), an operator, two users */
+    char tokens[512];
+    snprintf(tokens, sizeof tokens, "%s/%s", f->dir, CCF_AUTH_TOKENS_FILE);
+    if (ccf_auth_add(tokens, "root", CCF_ROLE_ADMIN, f->admin, err, sizeof err) != CCF_OK ||
+        ccf_auth_add(tokens, "olga", CCF_ROLE_OPERATOR, f->op, err, sizeof err) != CCF_OK ||
+        ccf_auth_add(tokens, "olaf", CCF_ROLE_OPERATOR, f->op2, err, sizeof err) != CCF_OK ||
+        ccf_auth_add(tokens, "ulla", CCF_ROLE_USER, f->user, err, sizeof err) != CCF_OK)
+        return -1;
+    ccf_ccfaas_api_set_token(f->api, f->admin);
     *state = f;
     return 0;
 }
@@ -86,6 +98,68 @@ static char *policy(const char *name, const char *pi_hash)
     char *s = json_dumps(p, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(p);
     return s;
+}
+
+/* Roles and ownership through the client: no token 401, wrong role 403,
+ * another operator's function 403 and unchanged, its owner may delete it. */
+static void test_roles(void **state)
+{
+    struct fixture *f = *state;
+    char err[1024], hash[CCF_SHA256_HEX_LEN + 1];
+    bool existed, skipped;
+    ccf_ccfaas_api_reply r = {0};
+    assert_true(ccf_sha256_hex(program, PROGRAM_LEN, hash));
+    char *pol = policy("fn-r", hash);
+
+    ccf_ccfaas_api_set_token(f->api, NULL);
+    assert_int_equal(ccf_ccfaas_api_function_list(f->api, &r, err, sizeof err), CCF_ERR_DENIED);
+    assert_int_equal(ccf_ccfaas_api_status(f->api), 401);
+    assert_non_null(strstr(err, "unauthenticated"));
+    assert_non_null(strstr(err, "CCFAAS_TOKEN"));
+    ccf_ccfaas_api_set_token(f->api, f->user);
+    assert_int_equal(ccf_ccfaas_api_function_register(f->api, pol, strlen(pol), &existed, err,
+                                                      sizeof err),
+                     CCF_ERR_DENIED);
+    assert_int_equal(ccf_ccfaas_api_status(f->api), 403);
+    assert_non_null(strstr(err, "forbidden"));
+    ccf_ccfaas_api_set_token(f->api, f->op);
+    assert_int_equal(ccf_ccfaas_api_function_register(f->api, pol, strlen(pol), &existed, err,
+                                                      sizeof err),
+                     CCF_OK);
+    /* an operator may not make instances */
+    assert_int_equal(ccf_ccfaas_api_instance_list(f->api, &r, err, sizeof err), CCF_ERR_DENIED);
+    assert_int_equal(ccf_ccfaas_api_status(f->api), 403);
+    /* another operator: refused at upload and delete; the function is unchanged */
+    ccf_ccfaas_api_set_token(f->api, f->op2);
+    assert_int_equal(ccf_ccfaas_api_file_upload(f->api, "fn-r", CCF_CCFAAS_PROGRAM, "p.wasm",
+                                                program, PROGRAM_LEN, false, &skipped, err,
+                                                sizeof err),
+                     CCF_ERR_DENIED);
+    assert_non_null(strstr(err, "forbidden: function \"fn-r\" belongs to another operator"));
+    assert_int_equal(ccf_ccfaas_api_function_delete(f->api, "fn-r", err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_int_equal(ccf_ccfaas_api_status(f->api), 403);
+    /* a user reads the catalogue: the function is there, with its owner */
+    ccf_ccfaas_api_set_token(f->api, f->user);
+    assert_int_equal(ccf_ccfaas_api_function_list(f->api, &r, err, sizeof err), CCF_OK);
+    json_t *fn0 = json_array_get(json_object_get(r.json, "functions"), 0);
+    assert_string_equal(json_string_value(json_object_get(fn0, "owner")), "olga");
+    assert_int_equal(json_integer_value(json_object_get(fn0, "programs_uploaded")), 0);
+    ccf_ccfaas_api_reply_free(&r);
+    /* a user's instance list holds no one else's (none here) */
+    assert_int_equal(ccf_ccfaas_api_instance_list(f->api, &r, err, sizeof err), CCF_OK);
+    assert_int_equal(json_array_size(json_object_get(r.json, "instances")), 0);
+    ccf_ccfaas_api_reply_free(&r);
+    assert_int_equal(ccf_ccfaas_api_instance_show(f->api, "nope", &r, err, sizeof err),
+                     CCF_ERR_NOT_FOUND);
+    /* the owner uploads and deletes */
+    ccf_ccfaas_api_set_token(f->api, f->op);
+    assert_int_equal(ccf_ccfaas_api_file_upload(f->api, "fn-r", CCF_CCFAAS_PROGRAM, "p.wasm",
+                                                program, PROGRAM_LEN, false, &skipped, err,
+                                                sizeof err),
+                     CCF_OK);
+    assert_int_equal(ccf_ccfaas_api_function_delete(f->api, "fn-r", err, sizeof err), CCF_OK);
+    free(pol);
 }
 
 static void test_new(void **state)
@@ -242,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_new),
         cmocka_unit_test_setup_teardown(test_function_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
         cmocka_unit_test(test_unreachable),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);

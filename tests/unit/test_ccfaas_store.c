@@ -59,7 +59,7 @@ static int teardown(void **state)
 static void add_function(ccf_ccfaas_store *s, const char *name, const char *hash)
 {
     char err[256];
-    assert_int_equal(ccf_ccfaas_store_function_add(s, name, policy, strlen(policy), hash, err,
+    assert_int_equal(ccf_ccfaas_store_function_add(s, name, policy, strlen(policy), hash, "op", err,
                                                    sizeof err),
                      CCF_STORE_OK);
 }
@@ -73,7 +73,7 @@ static void test_function_write_once(void **state)
     json_t *list = NULL;
 
     add_function(f->s, "f", hash_a);
-    assert_int_equal(ccf_ccfaas_store_function_add(f->s, "f", "{}", 2, hash_b, err, sizeof err),
+    assert_int_equal(ccf_ccfaas_store_function_add(f->s, "f", "{}", 2, hash_b, "op", err, sizeof err),
                      CCF_STORE_CONFLICT);
     assert_non_null(strstr(err, "already registered"));
     assert_int_equal(ccf_ccfaas_store_function_get(f->s, "f", &text, &len, &created, err,
@@ -91,7 +91,7 @@ static void test_function_write_once(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "function")),
                         "f");
     json_decref(list);
-    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "g", err, sizeof err),
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "g", NULL, err, sizeof err),
                      CCF_STORE_NOT_FOUND);
 }
 
@@ -155,7 +155,7 @@ static void test_files(void **state)
                                                sizeof err),
                      CCF_STORE_NOT_FOUND);
     /* deleting the function takes its files with it */
-    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", err, sizeof err), CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", NULL, err, sizeof err), CCF_STORE_OK);
     add_function(f->s, "f", hash_a);
     assert_int_equal(ccf_ccfaas_store_file_get(f->s, CCF_STORE_DATA_FILE, "f", "p.wasm", &st, err,
                                                sizeof err),
@@ -171,34 +171,34 @@ static void test_instances(void **state)
     ccf_store_instance *rows = NULL;
     size_t n = 0;
 
-    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1, "alice",
                                                        err, sizeof err),
                      CCF_STORE_NOT_FOUND);
     add_function(f->s, "f", hash_a);
-    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1, "alice",
                                                        err, sizeof err),
                      CCF_STORE_CONFLICT);
     assert_non_null(strstr(err, "program \"p.wasm\" of function \"f\" is not uploaded"));
     assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
                                                hash_b, "x", 1, err, sizeof err),
                      CCF_STORE_OK);
-    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1, "alice",
                                                        err, sizeof err),
                      CCF_STORE_CONFLICT);
     assert_non_null(strstr(err, "data file \"d\""));
     assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_DATA_FILE, "f", hash_a, "d",
                                                hash_b, "y", 1, err, sizeof err),
                      CCF_STORE_OK);
-    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_b, progs, 1, dfs, 1,
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_b, progs, 1, dfs, 1, "alice",
                                                        err, sizeof err),
                      CCF_STORE_CONFLICT); /* registered again with another policy */
-    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1, "alice",
                                                        err, sizeof err),
                      CCF_STORE_OK);
-    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1,
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, dfs, 1, "alice",
                                                        err, sizeof err),
                      CCF_STORE_CONFLICT);
-    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", err, sizeof err),
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", NULL, err, sizeof err),
                      CCF_STORE_CONFLICT);
     assert_non_null(strstr(err, "1 live instance"));
 
@@ -231,10 +231,10 @@ static void test_instances(void **state)
     assert_int_equal(ccf_ccfaas_store_instance_set_ready(f->s, "j", err, sizeof err),
                      CCF_STORE_NOT_FOUND);
 
-    assert_int_equal(ccf_ccfaas_store_instance_delete(f->s, "i", err, sizeof err), CCF_STORE_OK);
-    assert_int_equal(ccf_ccfaas_store_instance_delete(f->s, "i", err, sizeof err),
+    assert_int_equal(ccf_ccfaas_store_instance_delete(f->s, "i", NULL, err, sizeof err), CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_delete(f->s, "i", NULL, err, sizeof err),
                      CCF_STORE_NOT_FOUND);
-    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", err, sizeof err), CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", NULL, err, sizeof err), CCF_STORE_OK);
 }
 
 static void test_reopen_keeps_everything(void **state)
@@ -307,10 +307,10 @@ static void *race(void *arg)
     struct racer *r = arg;
     char err[256], name[16];
     const char *progs[] = {"p.wasm"};
-    r->rc = ccf_ccfaas_store_instance_reserve(r->s, "same", "f", hash_a, progs, 1, NULL, 0, err,
+    r->rc = ccf_ccfaas_store_instance_reserve(r->s, "same", "f", hash_a, progs, 1, NULL, 0, "u", err,
                                               sizeof err);
     snprintf(name, sizeof name, "g%d", r->index);
-    r->fn_rc = ccf_ccfaas_store_function_add(r->s, name, policy, strlen(policy), hash_a, err,
+    r->fn_rc = ccf_ccfaas_store_function_add(r->s, name, policy, strlen(policy), hash_a, "op", err,
                                              sizeof err);
     return NULL;
 }

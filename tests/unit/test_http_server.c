@@ -1,6 +1,8 @@
 /* Tests for src/net/http_server: a real server on 127.0.0.1 (port 0 = any
  * free port) driven with libcurl: routing, path parameters, query, 404, 405,
- * 413 (by Content-Length and chunked), JSON error bodies, /healthz, /metrics. */
+ * 413 (by Content-Length and chunked), JSON error bodies, /healthz, /metrics,
+ * bearer-token authentication and roles (401, 403, revocation), the refusal
+ * to listen beyond loopback without a token store, the request deadline. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/file.h"
+#include "net/auth.h"
 #include "net/http_server.h"
 
 struct reply {
@@ -28,7 +35,11 @@ struct reply {
     char *body;
     size_t len;
     char allow[128];
+    char www_auth[128];
 };
+
+/* The bearer token call() sends; NULL = none. */
+static const char *bearer;
 
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
@@ -57,6 +68,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         memcpy(r->allow, p + 7, m);
         r->allow[m] = '\0';
     }
+    if (k > 20 && strncasecmp(p, "WWW-Authenticate: ", 18) == 0)
+        snprintf(r->www_auth, sizeof r->www_auth, "%.*s", (int)(k - 18 - 2), p + 18);
     return k;
 }
 
@@ -77,6 +90,11 @@ static struct reply call(uint16_t port, const char *method, const char *path, co
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
     hdrs = curl_slist_append(hdrs, "Expect:");
+    char auth[160];
+    if (bearer != NULL) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
+        hdrs = curl_slist_append(hdrs, auth);
+    }
     if (body != NULL) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -179,10 +197,25 @@ static uint16_t port;
 static FILE *log_file;
 static char logbuf[1 << 16];
 
+static char auth_dir[] = "/tmp/test-http-auth-XXXXXX", tokens_path[128];
+static ccf_auth *auth;
+static char admin_token[CCF_AUTH_TOKEN_LEN + 1], op_token[CCF_AUTH_TOKEN_LEN + 1],
+    user_token[CCF_AUTH_TOKEN_LEN + 1];
+
+static void whoami(const ccf_http_request *req, ccf_http_response *resp, void *ctx);
+
 static int setup(void **state)
 {
     char err[256];
     (void)state;
+    if (mkdtemp(auth_dir) == NULL)
+        return -1;
+    snprintf(tokens_path, sizeof tokens_path, "%s/auth/tokens.json", auth_dir);
+    if (ccf_auth_add(tokens_path, "root", CCF_ROLE_ADMIN, admin_token, err, sizeof err) != CCF_OK ||
+        ccf_auth_add(tokens_path, "olga", CCF_ROLE_OPERATOR, op_token, err, sizeof err) != CCF_OK ||
+        ccf_auth_add(tokens_path, "ulla", CCF_ROLE_USER, user_token, err, sizeof err) != CCF_OK ||
+        ccf_auth_open(tokens_path, &auth, err, sizeof err) != CCF_OK)
+        return -1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     memset(logbuf, 0, sizeof logbuf);
     log_file = fmemopen(logbuf, sizeof logbuf - 1, "w");
@@ -195,8 +228,11 @@ static int setup(void **state)
         ccf_http_server_route(srv, "POST", "/json", json_in, NULL, 0) != CCF_OK ||
         ccf_http_server_route(srv, "GET", "/forgets", forgets, NULL, 0) != CCF_OK ||
         ccf_http_server_route(srv, "GET", "/", echo, NULL, 0) != CCF_OK ||
+        ccf_http_server_route_auth(srv, "POST", "/secret/<a>", CCF_ROLE_OPERATOR | CCF_ROLE_ADMIN,
+                                   whoami, NULL, 16) != CCF_OK ||
         ccf_http_server_add_metrics(srv, custom_metrics, "y") != CCF_OK)
         return -1;
+    ccf_http_server_set_auth(srv, auth);
     if (ccf_http_server_start(srv, err, sizeof err) != CCF_OK)
         return -1;
     port = ccf_http_server_port(srv);
@@ -207,6 +243,11 @@ static int teardown(void **state)
 {
     (void)state;
     ccf_http_server_free(srv);
+    ccf_auth_free(auth);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", auth_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", auth_dir);
     fclose(log_file);
     curl_global_cleanup();
     return 0;
@@ -332,11 +373,21 @@ static void test_healthz_metrics_log(void **state)
         free(r.body);
     }
     r = call(port, "GET", "/metrics", NULL, 0, false);
+    assert_int_equal(r.status, 401); /* admins only */
+    free(r.body);
+    bearer = user_token;
+    r = call(port, "GET", "/metrics", NULL, 0, false);
+    assert_int_equal(r.status, 403);
+    free(r.body);
+    bearer = admin_token;
+    r = call(port, "GET", "/metrics", NULL, 0, false);
+    bearer = NULL;
     assert_int_equal(r.status, 200);
     /* earlier tests ran first (cmocka runs in order): 3 here + 1 in test_params */
     assert_non_null(strstr(r.body, "ccfaas_http_requests_total{service=\"test\",route=\"/item/<a>/"
                                    "sub/<b>\",method=\"GET\",status=\"201\"} 4\n"));
     assert_non_null(strstr(r.body, "route=\"unmatched\",method=\"GET\",status=\"404\"} 9\n"));
+    assert_non_null(strstr(r.body, "route=\"/metrics\",method=\"GET\",status=\"401\"} 1\n"));
     assert_non_null(strstr(r.body, "# TYPE ccfaas_http_requests_total counter"));
     assert_non_null(strstr(r.body, "\ntest_custom{x=\"y\"} 42\n"));
     free(r.body);
@@ -381,6 +432,175 @@ static void test_bad_config(void **state)
     assert_int_equal(ccf_http_server_route(s, "GET", "/a/x<b>", echo, NULL, 0), CCF_ERR_INVALID);
     ccf_http_server_free(s);
     ccf_http_server_free(NULL);
+}
+
+/* --- authentication --- */
+
+static void whoami(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    (void)ctx;
+    const ccf_principal *who = ccf_http_request_principal(req);
+    ccf_http_respond_json(resp, 200, json_pack("{s:s,s:s}", "name", who ? who->name : "",
+                                               "role", who ? ccf_role_name(who->role) : ""));
+}
+
+static void test_auth(void **state)
+{
+    (void)state;
+    char err[256], fake[CCF_AUTH_TOKEN_LEN + 1];
+    /* no credentials: 401 with WWW-Authenticate, before the body is read */
+    bearer = NULL;
+    struct reply r = call(port, "POST", "/secret/x", "0123456789abcdefXXXX", 20, false);
+    assert_error(&r, 401, "unauthenticated");
+    assert_non_null(strstr(r.www_auth, "Bearer"));
+    free(r.body);
+    /* a token of the right form that was never issued; garbage */
+    snprintf(fake, sizeof fake, "ccft_%064d", 0);
+    bearer = fake;
+    r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_error(&r, 401, "unauthenticated");
+    free(r.body);
+    bearer = "not a token";
+    r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_error(&r, 401, "unauthenticated");
+    free(r.body);
+    /* the wrong role: 403 naming the check */
+    bearer = user_token;
+    r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_error(&r, 403, "forbidden");
+    assert_non_null(strstr(r.body, "role user may not POST /secret/<a> (needs operator or admin)"));
+    free(r.body);
+    /* the right roles: the handler sees who called */
+    bearer = op_token;
+    r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"name\":\"olga\",\"role\":\"operator\"}\n");
+    free(r.body);
+    /* the body cap still holds for an authenticated caller */
+    r = call(port, "POST", "/secret/x", "0123456789abcdefXXXX", 20, false);
+    assert_int_equal(r.status, 413);
+    free(r.body);
+    /* revoked: refused at the next request, no restart */
+    assert_int_equal(ccf_auth_revoke(tokens_path, "olga", err, sizeof err), CCF_OK);
+    r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_error(&r, 401, "unauthenticated");
+    free(r.body);
+    assert_int_equal(ccf_auth_revoke(tokens_path, "olga", err, sizeof err), CCF_ERR_NOT_FOUND);
+    /* a new token for the name works; the old one stays dead */
+    char again[CCF_AUTH_TOKEN_LEN + 1];
+    assert_int_equal(ccf_auth_add(tokens_path, "olga", CCF_ROLE_OPERATOR, again, err, sizeof err),
+                     CCF_OK);
+    assert_int_equal(ccf_auth_add(tokens_path, "olga", CCF_ROLE_OPERATOR, fake, err, sizeof err),
+                     CCF_ERR_CONFLICT);
+    r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_int_equal(r.status, 401);
+    free(r.body);
+    bearer = again;
+    r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    /* open routes ask nothing; healthz stays open */
+    bearer = NULL;
+    r = call(port, "GET", "/healthz", NULL, 0, false);
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    /* bad names and roles are refused by the store */
+    assert_int_equal(ccf_auth_add(tokens_path, "-x", CCF_ROLE_USER, fake, err, sizeof err),
+                     CCF_ERR_INVALID);
+    assert_int_equal(ccf_auth_add(tokens_path, "a b", CCF_ROLE_USER, fake, err, sizeof err),
+                     CCF_ERR_INVALID);
+    assert_int_equal(ccf_auth_add(tokens_path, "x", 3u, fake, err, sizeof err), CCF_ERR_INVALID);
+    /* the file keeps hashes only, and is 0600 */
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(ccf_file_read(tokens_path, 1 << 20, &text, &len, err, sizeof err), CCF_OK);
+    assert_null(strstr(text, admin_token + 5));
+    assert_null(strstr(text, again + 5));
+    free(text);
+    struct stat st;
+    assert_int_equal(stat(tokens_path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+/* A corrupted token file: every check fails (fail closed), then works again. */
+static void test_auth_fail_closed(void **state)
+{
+    (void)state;
+    char err[256], *saved = NULL;
+    size_t len = 0;
+    static const char broken[] = "{\"version\":1,\"tokens\":[{]}";
+    assert_int_equal(ccf_file_read(tokens_path, 1 << 20, &saved, &len, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_file_write_atomic(tokens_path, broken, sizeof broken - 1, 0600, false,
+                                           err, sizeof err),
+                     CCF_OK);
+    bearer = admin_token;
+    struct reply r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_int_equal(r.status, 401);
+    free(r.body);
+    assert_int_equal(ccf_file_write_atomic(tokens_path, saved, len, 0600, false, err, sizeof err),
+                     CCF_OK);
+    r = call(port, "POST", "/secret/x", "{}", 2, false);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"root\""));
+    free(r.body);
+    bearer = NULL;
+    free(saved);
+}
+
+/* Without a token store a server listens on loopback only. */
+static void test_no_auth_loopback_only(void **state)
+{
+    (void)state;
+    char err[256];
+    ccf_http_server *s = NULL;
+    ccf_http_config cfg = {.listen = "0.0.0.0:0", .quiet = true};
+    assert_int_equal(ccf_http_server_new(&cfg, &s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_http_server_start(s, err, sizeof err), CCF_ERR_DENIED);
+    assert_non_null(strstr(err, "non-loopback"));
+    ccf_http_server_set_auth(s, auth);
+    assert_int_equal(ccf_http_server_start(s, err, sizeof err), CCF_OK);
+    ccf_http_server_free(s);
+}
+
+/* A client that sends its request one byte at a time is cut off at the
+ * request deadline; the server keeps serving others meanwhile. */
+static void test_request_deadline(void **state)
+{
+    (void)state;
+    char err[256];
+    ccf_http_server *s = NULL;
+    ccf_http_config cfg = {.listen = "127.0.0.1:0", .quiet = true, .request_deadline_s = 2,
+                           .connection_timeout_s = 30};
+    assert_int_equal(ccf_http_server_new(&cfg, &s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_http_server_start(s, err, sizeof err), CCF_OK);
+    uint16_t at = ccf_http_server_port(s);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(at)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    const char *slow = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    assert_true(write(fd, slow, strlen(slow)) > 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool closed = false;
+    for (int i = 0; i < 100 && !closed; i++) { /* a byte each 100 ms: never idle */
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        if (i == 5) { /* meanwhile others are served */
+            struct reply r = call(at, "GET", "/healthz", NULL, 0, false);
+            assert_int_equal(r.status, 200);
+            free(r.body);
+        }
+        char buf[64];
+        if (send(fd, "a", 1, MSG_NOSIGNAL) != 1 || recv(fd, buf, sizeof buf, MSG_DONTWAIT) == 0)
+            closed = true;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    close(fd);
+    assert_true(closed);
+    assert_true(t1.tv_sec - t0.tv_sec <= 5); /* deadline 2 s + the watchdog's 1 s tick */
+    ccf_http_server_free(s);
 }
 
 /* --- graceful stop --- */
@@ -465,6 +685,8 @@ int main(void)
         cmocka_unit_test(test_method_not_allowed), cmocka_unit_test(test_body_cap),
         cmocka_unit_test(test_json_errors), cmocka_unit_test(test_healthz_metrics_log),
         cmocka_unit_test(test_bad_config),        cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_auth),              cmocka_unit_test(test_auth_fail_closed),
+        cmocka_unit_test(test_no_auth_loopback_only), cmocka_unit_test(test_request_deadline),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
