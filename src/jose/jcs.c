@@ -230,7 +230,8 @@ static ccf_err jcs_value(const json_t *v, ccf_dynbuf *out, int depth, char *err,
                 i++;
             }
         }
-        qsort(m, i, sizeof *m, member_cmp);
+        if (i > 1)
+            qsort(m, i, sizeof *m, member_cmp);
         e = ccf_dynbuf_add(out, "{", 1);
         for (size_t j = 0; j < i && e == CCF_OK; j++) {
             if (j > 0)
