@@ -57,6 +57,13 @@ static int parse_args(int argc, char **argv, struct client_args *a, ccf_opt *opt
         return ccf_opt_error(&cmd, "--identity CERT and --key KEY are required");
     if (a->function_policy != NULL && a->expect == NULL)
         return ccf_opt_error(&cmd, "--function-policy needs --expect USER_POLICY");
+    if (a->verify_only && (a->programs.count || a->data.count || a->computes.count ||
+                           a->results.count || a->shutdown))
+        return ccf_opt_error(&cmd, "`client verify` only verifies: drop --program, --data, "
+                                   "--compute, --result and --shutdown, or drop `verify`");
+    if (a->url != NULL && strncmp(a->url, "https://", 8) != 0)
+        return ccf_opt_error(&cmd, "--url: expected https://HOST:PORT (the instance's data "
+                                   "plane), got '%s'", a->url);
     return -1;
 }
 
@@ -67,6 +74,42 @@ static const char *pair(const char *item, char *buf, size_t size)
     const char *eq = strchr(item, '=');
     snprintf(buf, size, "%.*s", (int)(eq - item), item);
     return eq + 1;
+}
+
+/* The local files of --program, --data and --result, checked before anything
+ * is loaded or sent: inputs are readable files (not directories), stdin is
+ * read once, results go to a writable directory. Prints what is wrong. */
+static int check_files(const struct client_args *a)
+{
+    const ccf_opt_list *inputs[] = {&a->programs, &a->data};
+    const char *flags[] = {"--program", "--data"};
+    char flag[300], stdin_user[300] = "", name[256], err[1200];
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t i = 0; i < inputs[k]->count; i++) {
+            const char *path = pair(inputs[k]->items[i], name, sizeof name);
+            snprintf(flag, sizeof flag, "%s %s", flags[k], name);
+            if (strcmp(path, "-") == 0) {
+                if (stdin_user[0] != '\0') {
+                    fprintf(stderr, "ccfaas client: %s=-: stdin is read once, and %s=- reads "
+                                    "it already; give a file for one of them\n", flag, stdin_user);
+                    return CCF_EXIT_USAGE;
+                }
+                snprintf(stdin_user, sizeof stdin_user, "%s", flag);
+            } else if (!ccf_opt_input_ok(flag, path, err, sizeof err)) {
+                fprintf(stderr, "ccfaas client: %s; nothing was sent\n", err);
+                return CCF_EXIT_FAIL;
+            }
+        }
+    }
+    for (size_t i = 0; i < a->results.count; i++) {
+        const char *path = pair(a->results.items[i], name, sizeof name);
+        snprintf(flag, sizeof flag, "--result %s", name);
+        if (!ccf_opt_output_ok(flag, path, err, sizeof err)) {
+            fprintf(stderr, "ccfaas client: %s; nothing was sent\n", err);
+            return CCF_EXIT_FAIL;
+        }
+    }
+    return -1;
 }
 
 /* The policy identity whose certificate is the file cert_path, or -1. */
@@ -210,7 +253,7 @@ int ccf_cmd_client(int argc, char **argv)
     char err[1200], trust_path[4096], name[256];
     int rc = parse_args(argc, argv, &a, opts);
 
-    if (rc >= 0)
+    if (rc >= 0 || (rc = check_files(&a)) >= 0)
         goto out;
     rc = CCF_EXIT_FAIL;
     curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -14,7 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest/pki.h"
 #include "common/file.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
 
 #define MAX_JSON_REPLY (1u << 20)
 
@@ -54,6 +59,87 @@ void ccf_client_free(ccf_client *c)
     free(c);
 }
 
+/* Whether the file at path holds a PEM block whose label contains what
+ * ("CERTIFICATE", "PRIVATE KEY"). The bytes read are wiped (it may be a key). */
+static bool pem_holds(const char *path, const char *what)
+{
+    char *text = NULL, e[200], label[64];
+    size_t len = 0;
+    bool found = false;
+    if (ccf_file_read(path, 1u << 20, &text, &len, e, sizeof e) != CCF_OK)
+        return false;
+    snprintf(label, sizeof label, "%s-----", what);
+    for (const char *b = strstr(text, "-----BEGIN "); b != NULL && !found;
+         b = strstr(b + 1, "-----BEGIN ")) {
+        const char *eol = strchr(b + 11, '\n');
+        const char *hit = strstr(b + 11, label);
+        found = hit != NULL && (eol == NULL || hit < eol);
+    }
+    OPENSSL_cleanse(text, len);
+    free(text);
+    return found;
+}
+
+/* The identity files, checked before any connection (what the instance would
+ * otherwise refuse with a TLS alert): the certificate is one of the policy's
+ * identities, the key is a private key, not a certificate, and matches it. */
+static ccf_err check_identity(const ccf_client_config *cfg, const ccf_policy *p, char *err,
+                              size_t err_size)
+{
+    X509 *mine = NULL;
+    EVP_PKEY *key = NULL;
+    char e[400];
+    ccf_err rc;
+    bool member = false;
+
+    if (ccf_pki_cert_read(cfg->cert_path, &mine, e, sizeof e) != CCF_OK) {
+        rc = pem_holds(cfg->cert_path, "PRIVATE KEY")
+                 ? ccf_errf(err, err_size, CCF_ERR_INVALID,
+                            "%s is a private key, not a certificate (--identity takes the "
+                            "certificate, e.g. NAME.crt; --key takes NAME.key)", cfg->cert_path)
+                 : ccf_errf(err, err_size, CCF_ERR_INVALID,
+                            "%s is not a PEM certificate (--identity takes NAME.crt from "
+                            "`ccfaas identity new NAME`): %s", cfg->cert_path, e);
+        goto out;
+    }
+    for (size_t i = 0; i < p->identity_count && !member; i++) {
+        X509 *x = NULL;
+        const char *pem = p->identities[i].certificate;
+        if (ccf_pki_cert_from_pem(pem, strlen(pem), &x, e, sizeof e) == CCF_OK)
+            member = X509_cmp(x, mine) == 0;
+        X509_free(x);
+    }
+    if (!member) {
+        rc = ccf_errf(err, err_size, CCF_ERR_DENIED,
+                      "%s is not one of the policy's identities (see them with `ccfaas policy "
+                      "show %s`)", cfg->cert_path, cfg->policy_path);
+        goto out;
+    }
+    if (pem_holds(cfg->key_path, "CERTIFICATE") && !pem_holds(cfg->key_path, "PRIVATE KEY")) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID,
+                      "%s is a certificate, not a private key (--key takes the key made with "
+                      "%s, e.g. NAME.key)", cfg->key_path, cfg->cert_path);
+        goto out;
+    }
+    if (ccf_pki_key_read(cfg->key_path, &key, e, sizeof e) != CCF_OK) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "%s is not a PEM private key: %s",
+                      cfg->key_path, e);
+        goto out;
+    }
+    if (X509_check_private_key(mine, key) != 1) {
+        ERR_clear_error();
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID,
+                      "%s does not match %s (give the key made with that certificate)",
+                      cfg->key_path, cfg->cert_path);
+        goto out;
+    }
+    rc = CCF_OK;
+out:
+    X509_free(mine);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
 ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *err, size_t err_size)
 {
     ccf_client *c = calloc(1, sizeof *c);
@@ -65,8 +151,12 @@ ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *er
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     c->cfg = *cfg;
     if ((rc = ccf_file_read(cfg->policy_path, CCF_POLICY_MAX_BYTES, &c->text, &c->len, err,
-                            err_size)) != CCF_OK)
+                            err_size)) != CCF_OK) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", err);
+        ccf_errf(err, err_size, rc, "policy %s: %s", cfg->policy_path, why);
         goto fail;
+    }
     if ((rc = ccf_policy_parse(c->text, c->len, CCF_POLICY_FULL, &c->policy, &errors)) != CCF_OK) {
         ccf_errf(err, err_size, rc, "%s is not a valid full policy: %s%s%s", cfg->policy_path,
                  errors.count ? errors.items[0].path : "", errors.count ? ": " : "",
@@ -85,6 +175,8 @@ ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *er
                       cfg->cert_path, cfg->key_path, strerror(errno));
         goto fail;
     }
+    if ((rc = check_identity(cfg, c->policy, err, err_size)) != CCF_OK)
+        goto fail;
     if (cfg->url != NULL)
         snprintf(c->base, sizeof c->base, "%s", cfg->url);
     else
@@ -272,6 +364,12 @@ ccf_err ccf_client_put(ccf_client *c, const char *name, const char *path, bool a
 
     if (f == NULL)
         return ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (f != stdin)
+            fclose(f);
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s is a directory, not a file; nothing "
+                        "was sent", path);
+    }
     snprintf(route, sizeof route, "/files/%s", name);
     rc = request(c, append ? "POST" : "PUT", route, f,
                  fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (curl_off_t)st.st_size : -1,
