@@ -29,6 +29,23 @@ static uint8_t next(struct input *in)
 }
 
 /* libFuzzer's entry point (declared here: libFuzzer ships no header for it). */
+struct listing {
+    uint64_t last;     /* the cookie the listing started from, then the last d_next */
+    unsigned seen, max; /* entries given; stop after max (a short buffer) */
+};
+
+static bool check_dirent(void *user, uint64_t next_cookie, uint64_t ino, uint8_t type,
+                         const char *name, size_t name_len)
+{
+    struct listing *l = user;
+    (void)ino;
+    (void)type;
+    if (next_cookie <= l->last || name_len == 0 || name_len > 255 || name[0] == '\0')
+        abort();
+    l->last = next_cookie;
+    return ++l->seen < l->max;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vfs == NULL)
         return 0;
     while (in.n > 0) {
-        uint8_t op = next(&in) % 14;
+        uint8_t op = next(&in) % 15;
         const ccf_file_rights *who = principals[next(&in) % 3];
         char path[CCF_VFS_PATH_MAX], path2[CCF_VFS_PATH_MAX];
         const char *raw = paths[next(&in) % NPATHS], *raw2 = paths[next(&in) % NPATHS];
@@ -99,6 +116,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)ccf_vfs_node_truncate(vfs, open_nodes[slot], (uint64_t)arg * 97u);
             break;
         case 13: e = ccf_vfs_readlink(vfs, who, path, (char *)buf, sizeof buf, &got); break;
+        case 14: {
+            /* a listing from cookie `arg`: cookies only grow (resumable), names non-empty */
+            struct listing l = {arg, 0, (arg & 7u) + 1};
+            e = ccf_vfs_readdir(vfs, who, path, arg, check_dirent, &l);
+            break;
+        }
         }
         if (e == WASI_ENOTCAPABLE &&
             (ccf_vfs_bytes_used(vfs) != bytes || ccf_vfs_nodes_used(vfs) != nodes))
