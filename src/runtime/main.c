@@ -137,12 +137,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 extern char **environ;
 
-/* Whether an environment entry may reach the runtime. Nothing but the
- * sanitizers' own options (in sanitizer builds only): loader, libc and
- * OpenSSL variables (LD_PRELOAD, GLIBC_TUNABLES, MALLOC_*, OPENSSL_CONF, ...)
- * change what runs or how, and none of them is part of the measurement. */
+/* Whether an environment entry may reach the runtime. Nothing but PWD
+ * (bubblewrap sets it; nothing reads it) and the sanitizers' own options (in
+ * sanitizer builds only): loader, libc and OpenSSL variables (LD_PRELOAD,
+ * GLIBC_TUNABLES, MALLOC_*, OPENSSL_CONF, ...) change what runs or how, and
+ * none of them is part of the measurement. */
 static bool env_allowed(const char *entry)
 {
+    if (strncmp(entry, "PWD=", 4) == 0)
+        return true;
 #if defined(__SANITIZE_ADDRESS__)
 #define CCF_SANITIZER_BUILD 1
 #elif defined(__has_feature)
@@ -181,8 +184,14 @@ static int clean_environment(char **argv)
         if (env_allowed(*e))
             clean[k++] = *e;
     }
-    fprintf(stderr, "ccfaas-runtime: removing %zu environment variable(s) and starting again\n",
+    /* names only: a value may be anything */
+    fprintf(stderr, "ccfaas-runtime: removing %zu environment variable(s) and starting again:",
             dirty);
+    for (char **e = environ; *e != NULL; e++) {
+        if (!env_allowed(*e))
+            fprintf(stderr, " %.*s", (int)strcspn(*e, "="), *e);
+    }
+    fputc('\n', stderr);
     execve("/proc/self/exe", argv, clean);
     fprintf(stderr, "ccfaas-runtime: cannot start again with a clean environment: %s\n",
             strerror(errno));
