@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -194,6 +195,65 @@ static void test_stop_after(void **state)
     ccf_opt_args_free(&a); /* idempotent */
 }
 
+static void test_negative_args(void **state)
+{
+    (void)state;
+    bool list = false;
+    const ccf_opt opts[] = {{.name = "list", .kind = CCF_OPT_FLAG, .dest = &list, .help = "l"},
+                            {0}};
+    const ccf_opt_cmd c = {.cmd = "policy rights", .args = "VALUE...", .max_args = (size_t)-1,
+                           .negative_args = true};
+    char *argv[] = {"rights", "-5", "--list", "-0x1", NULL};
+    char *bad[] = {"rights", "-x", NULL};
+    ccf_opt_args a;
+    char err[128];
+    assert_int_equal(ccf_opt_parse(&c, opts, 4, argv, &a, err, sizeof err), CCF_OPT_OK);
+    assert_true(list);
+    assert_int_equal(a.count, 2);
+    assert_string_equal(a.items[0], "-5");
+    assert_string_equal(a.items[1], "-0x1");
+    ccf_opt_args_free(&a);
+    /* a dash and a letter is still an option */
+    assert_int_equal(ccf_opt_parse(&c, opts, 2, bad, &a, err, sizeof err), CCF_OPT_ERROR);
+    assert_string_equal(err, "unknown option '-x'");
+}
+
+/* Host paths checked before a command acts: each message names the flag and the path. */
+static void test_paths(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ccf-opt-paths-XXXXXX", file[300], sub[300], err[600];
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/data.csv", dir);
+    snprintf(sub, sizeof sub, "%s/nodir/o.json", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("1,2\n", f);
+    fclose(f);
+
+    assert_true(ccf_opt_input_ok("--data input-0", file, err, sizeof err));
+    assert_true(ccf_opt_input_ok("--data input-0", "-", err, sizeof err));
+    assert_false(ccf_opt_input_ok("--data input-0", dir, err, sizeof err));
+    assert_non_null(strstr(err, "--data input-0: "));
+    assert_non_null(strstr(err, "is a directory; give a file"));
+    assert_false(ccf_opt_input_ok("--file x", sub, err, sizeof err));
+    assert_non_null(strstr(err, "--file x: cannot read "));
+    assert_non_null(strstr(err, "No such file"));
+
+    assert_true(ccf_opt_output_ok("--result output", file, err, sizeof err)); /* replaced */
+    assert_true(ccf_opt_output_ok("--result output", "-", err, sizeof err));
+    assert_true(ccf_opt_output_ok("--out o", "relative-name.json", err, sizeof err));
+    assert_false(ccf_opt_output_ok("--result output", dir, err, sizeof err));
+    assert_non_null(strstr(err, "is a directory; give a file name in it"));
+    assert_false(ccf_opt_output_ok("--result output", sub, err, sizeof err));
+    assert_non_null(strstr(err, "--result output: cannot write "));
+    assert_non_null(strstr(err, "/nodir does not exist"));
+    assert_false(ccf_opt_output_ok("--out o", "", err, sizeof err));
+
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_bare_names(void **state)
 {
     (void)state;
@@ -256,6 +316,8 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_flag),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_stop_after),
+        cmocka_unit_test(test_negative_args),
+        cmocka_unit_test(test_paths),
         cmocka_unit_test(test_bare_names),
         cmocka_unit_test(test_usage_from_table),
         cmocka_unit_test(test_parse_num),
