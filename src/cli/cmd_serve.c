@@ -201,6 +201,7 @@ static const struct service services[] = {
     {"proxy", serve_proxy, "proxy attestation service (default 127.0.0.1:3010)"},
     {"vaas", ccf_serve_vaas, "VaaS: starts attested runtime instances (default 127.0.0.1:5000)"},
     {"ccfaas", ccf_serve_ccfaas, "CCFaaS: function registry and instances (default 127.0.0.1:5010)"},
+    {"kbs", ccf_serve_kbs, "key broker, Trustee KBS protocol 0.4.0 (default 127.0.0.1:8080)"},
 };
 
 int ccf_cmd_serve(int argc, char **argv)

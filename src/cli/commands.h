@@ -24,6 +24,7 @@ int ccf_cmd_trust(int argc, char **argv);    /* `ccfaas trust add|list|remove` *
 int ccf_cmd_measure(int argc, char **argv);  /* `ccfaas measure [RUNTIME]` */
 int ccf_serve_vaas(int argc, char **argv);   /* `ccfaas serve vaas` */
 int ccf_serve_ccfaas(int argc, char **argv); /* `ccfaas serve ccfaas` */
+int ccf_cmd_kbs(int argc, char **argv); int ccf_serve_kbs(int argc, char **argv); /* issue 17 */
 
 /* Shared helpers of the subcommands. */
 #include <stdbool.h>

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"user", ccf_cmd_user, "callers of the services: add, list, revoke bearer tokens"},
     {"trust", ccf_cmd_trust, "the attestation CAs and runtimes you accept (your trust file)"},
     {"measure", ccf_cmd_measure, "print a ccfaas-runtime's measurement, to trust"},
+    {"kbs", ccf_cmd_kbs, "key broker clients: fetch (as an instance), put, policy (admin)"},
     {"attest", ccf_cmd_attest, "verify real TEE evidence (SEV-SNP, TDX, Nitro, SGX) offline"},
 };
 

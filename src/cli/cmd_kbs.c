@@ -1,0 +1,299 @@
+/* `ccfaas kbs fetch|put|policy` and `ccfaas serve kbs` (issue 17, docs/kbs.md):
+ * the key broker speaking Trustee's KBS protocol 0.4.0, and its clients. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/evidence.h"
+#include "attest/pki.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "common/file.h"
+#include "jose/jose.h"
+#include "kbs/kbs.h"
+#include "net/http_server.h"
+
+int ccf_serve_kbs(int argc, char **argv)
+{
+    const char *listen = CCF_KBS_DEFAULT_LISTEN, *data_dir = "ccfaas-data", *pub = NULL,
+               *admin = NULL;
+    long token_s = 300, session_s = 300, threads = 4;
+    bool quiet = false;
+    ccf_kbs *kbs = NULL;
+    char err[512];
+    const ccf_opt_cmd cmd = {
+        .cmd = "serve kbs",
+        .about = "The key broker: releases resources only to attested instances, speaking\n"
+                 "Trustee's KBS protocol 0.4.0 (docs/kbs.md).\n",
+        .epilog = "\nPlatform `linux` is for DEVELOPMENT ONLY: no TEE, no hardware protection;\n"
+                  "resources reach it only when a rule names it.\n"};
+    const ccf_opt opts[] = {
+        {.name = "listen", .kind = CCF_OPT_STRING, .dest = &listen, .value = "ADDR:PORT",
+         .nonempty = true, .help = "default 127.0.0.1:8080 (port 0: any free port)"},
+        {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &data_dir, .value = "DIR",
+         .nonempty = true,
+         .help = "kbs.db, kbs-storage.key, kbs-token.key, kbs-admin.pub\n(made on first start); "
+                 "default ./ccfaas-data"},
+        {.name = "platform-key-pub", .kind = CCF_OPT_STRING, .dest = &pub, .value = "FILE",
+         .nonempty = true, .help = "trusted linux platform key (PEM); default DIR/platform-key.pem"},
+        {.name = "admin-key-pub", .kind = CCF_OPT_STRING, .dest = &admin, .value = "FILE",
+         .nonempty = true,
+         .help = "Ed25519 public key of the administrator; default\nDIR/kbs-admin.pub (made with "
+                 "DIR/kbs-admin.key when both miss)"},
+        {.name = "token-lifetime", .kind = CCF_OPT_NUM, .dest = &token_s, .value = "SECONDS",
+         .help = "attestation tokens live this long (default 300)", .min = 1, .max = 86400},
+        {.name = "session-lifetime", .kind = CCF_OPT_NUM, .dest = &session_s, .value = "SECONDS",
+         .help = "sessions (cookies) live this long (default 300)", .min = 1, .max = 86400},
+        {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
+         .help = "HTTP worker threads (default 4)", .min = 1, .max = 256},
+        {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
+        {0}};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, NULL);
+    if (rc >= 0)
+        return rc;
+    rc = CCF_EXIT_FAIL;
+    ccf_kbs_config kc = {.data_dir = data_dir, .listen = listen, .platform_key_pub = pub,
+                         .admin_key_pub = admin, .token_lifetime_s = (unsigned)token_s,
+                         .session_lifetime_s = (unsigned)session_s, .threads = (unsigned)threads,
+                         .quiet = quiet};
+    ccf_http_block_stop_signals();
+    if (ccf_kbs_new(&kc, &kbs, err, sizeof err) != CCF_OK ||
+        ccf_kbs_start(kbs, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve kbs: %s\n", err);
+        goto out;
+    }
+    char host[256];
+    snprintf(host, sizeof host, "%s", listen);
+    char *colon = strrchr(host, ':');
+    if (colon != NULL)
+        *colon = '\0';
+    printf("ccfaas key broker (Trustee KBS protocol %s)\n", CCF_KBS_PROTOCOL_VERSION);
+    printf("  listening: http://%s:%u\n", host, ccf_kbs_port(kbs));
+    printf("  store:     %s/%s (resources encrypted with %s/%s)\n", data_dir, CCF_KBS_DB_FILE,
+           data_dir, CCF_KBS_STORAGE_KEY_FILE);
+    if (admin != NULL)
+        printf("  admin key: %s\n", admin);
+    else
+        printf("  admin key: %s/%s (%s)\n", data_dir, CCF_KBS_ADMIN_PUB_FILE,
+               ccf_kbs_admin_created(kbs) ? "created with its private half kbs-admin.key"
+                                          : "reused");
+    printf("  platform:  linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n");
+    fflush(stdout);
+    int sig = ccf_http_wait_stop_signal();
+    printf("stopping (signal %d)\n", sig);
+    fflush(stdout);
+    rc = CCF_EXIT_OK;
+out:
+    ccf_kbs_free(kbs);
+    return rc;
+}
+
+static const char *default_url(void)
+{
+    const char *u = getenv("KBS_URL");
+    return u != NULL && u[0] != '\0' ? u : "http://127.0.0.1:8080";
+}
+
+static int kbs_fetch(int argc, char **argv)
+{
+    const char *url = default_url(), *tee = NULL, *platform = NULL, *data_dir = "ccfaas-data",
+               *mhex = NULL, *phex = NULL, *out = NULL, *token_out = NULL, *jwe_out = NULL,
+               *tamper = NULL;
+    bool debug = false;
+    ccf_opt_args args = {0};
+    EVP_PKEY *tk = NULL, *pk = NULL;
+    uint8_t m[32], ph[32] = {0}, *plain = NULL;
+    size_t plen = 0;
+    char *token = NULL, *jwe = NULL, err[1024], path[4096];
+    const ccf_opt_cmd cmd = {
+        .cmd = "kbs fetch", .args = "REPO/TYPE/TAG", .min_args = 1, .max_args = 1,
+        .about = "Fetches a resource as an attested instance would: auth, attest with linux\n"
+                 "evidence made by the platform key, resource, JWE decrypted with the tee key.\n"
+                 "For tests and development (the platform key forges any measurement).\n"};
+    const ccf_opt opts[] = {
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &url, .value = "URL", .nonempty = true,
+         .help = "the KBS; default $KBS_URL or http://127.0.0.1:8080"},
+        {.name = "tee-key", .kind = CCF_OPT_STRING, .dest = &tee, .value = "KEY", .nonempty = true,
+         .help = "private key (PEM, P-256 or RSA) whose public half is the\ntee-pubkey (required)"},
+        {.name = "platform-key", .kind = CCF_OPT_STRING, .dest = &platform, .value = "FILE",
+         .nonempty = true, .help = "linux platform key; default DIR/platform-key.pem"},
+        {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &data_dir, .value = "DIR",
+         .nonempty = true, .help = "default ./ccfaas-data"},
+        {.name = "measurement", .kind = CCF_OPT_STRING, .dest = &mhex, .value = "HEX",
+         .nonempty = true, .help = "measurement to claim; default this executable's SHA-256"},
+        {.name = "policy-hash", .kind = CCF_OPT_STRING, .dest = &phex, .value = "HEX",
+         .nonempty = true, .help = "policy hash to claim; default 64 zeros"},
+        {.name = "debug", .kind = CCF_OPT_FLAG, .dest = &debug,
+         .help = "claim a debug launch configuration"},
+        {.name = "out", .short_name = 'o', .kind = CCF_OPT_STRING, .dest = &out, .value = "FILE",
+         .nonempty = true, .help = "write the resource here (0600); default stdout"},
+        {.name = "token-out", .kind = CCF_OPT_STRING, .dest = &token_out, .value = "FILE",
+         .nonempty = true, .help = "write the attestation token here"},
+        {.name = "jwe-out", .kind = CCF_OPT_STRING, .dest = &jwe_out, .value = "FILE",
+         .nonempty = true, .help = "write the JWE as received here"},
+        {.name = "tamper", .kind = CCF_OPT_STRING, .dest = &tamper, .value = "HOW",
+         .nonempty = true,
+         .help = "tests: nonce-reuse, foreign-nonce or binding (a request\nthe KBS must refuse)"},
+        {0}};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    ccf_kbs_tamper tm = CCF_KBS_TAMPER_NONE;
+    if (tee == NULL) {
+        rc = ccf_opt_error(&cmd, "--tee-key is required");
+        goto out;
+    }
+    if (tamper != NULL) {
+        if (strcmp(tamper, "nonce-reuse") == 0)
+            tm = CCF_KBS_TAMPER_NONCE_REUSE;
+        else if (strcmp(tamper, "foreign-nonce") == 0)
+            tm = CCF_KBS_TAMPER_FOREIGN_NONCE;
+        else if (strcmp(tamper, "binding") == 0)
+            tm = CCF_KBS_TAMPER_BINDING;
+        else {
+            rc = ccf_opt_error(&cmd, "--tamper: expected nonce-reuse, foreign-nonce or binding");
+            goto out;
+        }
+    }
+    if ((mhex != NULL && (strlen(mhex) != 64 || !ccf_attest_hex_decode(mhex, m, 32))) ||
+        (phex != NULL && (strlen(phex) != 64 || !ccf_attest_hex_decode(phex, ph, 32)))) {
+        rc = ccf_opt_error(&cmd, "--measurement / --policy-hash: expected 64 hex digits");
+        goto out;
+    }
+    rc = CCF_EXIT_FAIL;
+    if (mhex == NULL && ccf_evidence_measure_self(m, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas kbs fetch: %s\n", err);
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/%s", data_dir, CCF_PLATFORM_KEY_FILE);
+    if (ccf_pki_key_read(tee, &tk, err, sizeof err) != CCF_OK ||
+        ccf_pki_key_read(platform ? platform : path, &pk, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas kbs fetch: %s\n", err);
+        goto out;
+    }
+    ccf_kbs_fetch_req q = {.url = url, .tee_key = tk, .platform_key = pk, .measurement = m,
+                           .policy_hash = ph, .debug = debug, .resource = args.items[0],
+                           .tamper = tm};
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ccf_err e = ccf_kbs_fetch(&q, &plain, &plen, &token, &jwe, err, sizeof err);
+    if (e == CCF_OK && token_out != NULL)
+        e = ccf_file_write_atomic(token_out, token, strlen(token), 0600, false, err, sizeof err);
+    if (e == CCF_OK && jwe_out != NULL)
+        e = ccf_file_write_atomic(jwe_out, jwe, strlen(jwe), 0600, false, err, sizeof err);
+    if (e == CCF_OK && out != NULL)
+        e = ccf_file_write_atomic(out, plain, plen, 0600, false, err, sizeof err);
+    else if (e == CCF_OK && fwrite(plain, 1, plen, stdout) != plen)
+        e = CCF_ERR_IO;
+    curl_global_cleanup();
+    if (e != CCF_OK) {
+        fprintf(stderr, "ccfaas kbs fetch: %s\n", err);
+        goto out;
+    }
+    rc = CCF_EXIT_OK;
+out:
+    ccf_jose_secret_free(plain, plen);
+    free(token);
+    free(jwe);
+    EVP_PKEY_free(tk);
+    EVP_PKEY_free(pk);
+    ccf_opt_args_free(&args);
+    return rc;
+}
+
+/* put and policy: admin requests. */
+static int kbs_admin(int argc, char **argv, bool policy)
+{
+    const char *url = default_url(), *key = NULL, *data_dir = "ccfaas-data";
+    ccf_opt_args args = {0};
+    EVP_PKEY *ak = NULL;
+    char *data = NULL, *b64 = NULL, *body = NULL, err[1024], path[4096], kp[4096];
+    size_t len = 0;
+    const ccf_opt_cmd cmd = {
+        .cmd = policy ? "kbs policy" : "kbs put", .args = policy ? "RULES.json" : "REPO/TYPE/TAG FILE",
+        .min_args = policy ? 1 : 2, .max_args = policy ? 1 : 2,
+        .about = policy ? "Sets the KBS resource policy (the rule set of docs/kbs.md).\n"
+                        : "Stores a resource in the KBS (encrypted at rest).\n"};
+    const ccf_opt opts[] = {
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &url, .value = "URL", .nonempty = true,
+         .help = "the KBS; default $KBS_URL or http://127.0.0.1:8080"},
+        {.name = "admin-key", .kind = CCF_OPT_STRING, .dest = &key, .value = "KEY",
+         .nonempty = true, .help = "Ed25519 private key (PEM); default DIR/kbs-admin.key"},
+        {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &data_dir, .value = "DIR",
+         .nonempty = true, .help = "default ./ccfaas-data"},
+        {0}};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    rc = CCF_EXIT_FAIL;
+    const char *file = args.items[policy ? 0 : 1];
+    snprintf(kp, sizeof kp, "%s/%s", data_dir, CCF_KBS_ADMIN_KEY_FILE);
+    if (ccf_pki_key_read(key ? key : kp, &ak, err, sizeof err) != CCF_OK ||
+        ccf_file_read(file, policy ? CCF_KBS_MAX_POLICY : CCF_KBS_MAX_RESOURCE, &data, &len, err,
+                      sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd.cmd, err);
+        goto out;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ccf_err e;
+    if (policy) {
+        json_t *rules = NULL;
+        json_t *o = NULL;
+        if ((e = ccf_kbs_rules_parse(data, len, &rules, err, sizeof err)) == CCF_OK) {
+            json_decref(rules);
+            b64 = ccf_b64url_encode(data, len);
+            o = b64 ? json_pack("{s:s}", "policy", b64) : NULL;
+            body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+            json_decref(o);
+            e = body == NULL ? CCF_ERR_NOMEM
+                             : ccf_kbs_admin_post(url, "/kbs/v0/resource-policy", ak, body,
+                                                  strlen(body), "application/json", err,
+                                                  sizeof err);
+        }
+    } else {
+        snprintf(path, sizeof path, "/kbs/v0/resource/%s", args.items[0]);
+        e = ccf_kbs_admin_post(url, path, ak, data, len, "application/octet-stream", err,
+                               sizeof err);
+    }
+    curl_global_cleanup();
+    if (e != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd.cmd, err);
+        goto out;
+    }
+    printf(policy ? "policy set\n" : "stored %s\n", args.items[0]);
+    rc = CCF_EXIT_OK;
+out:
+    if (data != NULL) {
+        memset(data, 0, len);
+        free(data);
+    }
+    free(b64);
+    free(body);
+    EVP_PKEY_free(ak);
+    ccf_opt_args_free(&args);
+    return rc;
+}
+
+int ccf_cmd_kbs(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        FILE *o = argc < 2 ? stderr : stdout;
+        fprintf(o, "usage: ccfaas kbs COMMAND [OPTIONS]\n\n"
+                   "commands:\n"
+                   "  fetch   fetch a resource as an attested instance (tests, development)\n"
+                   "  put     store a resource (admin)\n"
+                   "  policy  set the resource policy (admin)\n"
+                   "\nThe service itself: `ccfaas serve kbs` (docs/kbs.md).\n");
+        return argc < 2 ? CCF_EXIT_USAGE : CCF_EXIT_OK;
+    }
+    if (strcmp(argv[1], "fetch") == 0)
+        return kbs_fetch(argc - 1, argv + 1);
+    if (strcmp(argv[1], "put") == 0)
+        return kbs_admin(argc - 1, argv + 1, false);
+    if (strcmp(argv[1], "policy") == 0)
+        return kbs_admin(argc - 1, argv + 1, true);
+    if (strcmp(argv[1], "serve") == 0)
+        return ccf_serve_kbs(argc - 1, argv + 1);
+    fprintf(stderr, "ccfaas kbs: unknown command '%s' (see `ccfaas kbs --help`)\n", argv[1]);
+    return CCF_EXIT_USAGE;
+}

@@ -1,0 +1,653 @@
+/* The KBS service (kbs.h, docs/kbs.md) on libmicrohttpd: its own small
+ * server (it needs cookies and Trustee's RFC 7807 error form, which the
+ * control-plane server of src/net does not speak). Sessions live in memory
+ * (a restart ends them; resources and the rule set are in the store). */
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attest/evidence.h"
+#include "attest/launch.h"
+#include "attest/pki.h"
+#include "common/crypto.h"
+#include "jose/jose.h"
+#include "kbs/kbs.h"
+#include "net/addr.h"
+
+#define ID_HEX 32    /* session id: 16 random bytes as hex */
+#define NONCE_B64 44 /* 32 bytes, standard base64 with padding */
+#define MAX_BODY (CCF_KBS_MAX_RESOURCE + 1)
+
+typedef struct {
+    bool live;
+    char id[ID_HEX + 1];
+    char nonce[NONCE_B64 + 1];
+    bool nonce_spent;
+    time_t expires;
+    char *token; /* after a successful attest */
+} session;
+
+struct ccf_kbs {
+    char *data_dir;
+    ccf_addr addr;
+    unsigned token_lifetime, session_lifetime, threads;
+    bool quiet, admin_created;
+    EVP_PKEY *token_key, *platform_pub, *admin_pub;
+    ccf_kbs_store *store;
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+    pthread_mutex_t mu;
+    session *sessions;
+};
+
+typedef struct {
+    int status;
+    char *body;
+    size_t len;
+    const char *ctype;
+    char cookie[160];
+} reply;
+
+typedef struct {
+    ccf_dynbuf body;
+    bool too_large;
+} conn_state;
+
+static void kbs_error(reply *r, int status, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void kbs_error(reply *r, int status, const char *name, const char *fmt, ...)
+{
+    char detail[512], type[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    snprintf(type, sizeof type, "%s%s", CCF_KBS_ERROR_PREFIX, name);
+    json_t *o = json_pack("{s:s, s:s}", "type", type, "detail", detail);
+    free(r->body);
+    r->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    r->len = r->body ? strlen(r->body) : 0;
+    r->status = status;
+    r->ctype = "application/json";
+    json_decref(o);
+}
+
+static void kbs_json(reply *r, int status, json_t *v)
+{
+    free(r->body);
+    r->body = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    r->len = r->body ? strlen(r->body) : 0;
+    r->status = r->body ? status : 500;
+    r->ctype = "application/json";
+    json_decref(v);
+}
+
+/* ---- sessions (under kbs->mu) ---- */
+
+static session *find_session(ccf_kbs *k, const char *id, time_t now, bool *expired)
+{
+    session *hit = NULL;
+    *expired = false;
+    if (id == NULL || strlen(id) != ID_HEX)
+        return NULL;
+    for (size_t i = 0; i < CCF_KBS_MAX_SESSIONS; i++) {
+        session *s = &k->sessions[i];
+        /* constant time in the id: every live slot compared in full */
+        if (s->live && CRYPTO_memcmp(s->id, id, ID_HEX) == 0)
+            hit = s;
+    }
+    if (hit != NULL && hit->expires <= now) {
+        *expired = true;
+        return NULL;
+    }
+    return hit;
+}
+
+static void drop_session(session *s)
+{
+    free(s->token);
+    OPENSSL_cleanse(s, sizeof *s);
+}
+
+/* ---- handlers ---- */
+
+static void handle_auth(ccf_kbs *k, const char *body, size_t len, reply *r)
+{
+    char tee[33], err[256];
+    ccf_err rc = ccf_kbs_parse_auth(body, len, tee, sizeof tee, err, sizeof err);
+    if (rc == CCF_ERR_UNSUPPORTED) {
+        kbs_error(r, 401, "ProtocolVersion", "%s", err);
+        return;
+    }
+    if (rc != CCF_OK) {
+        kbs_error(r, 401, "InvalidRequest", "auth: %s", err);
+        return;
+    }
+    if (strcmp(tee, "linux") != 0) {
+        kbs_error(r, 401, "AttestationError",
+                  "tee %s: no verifier wired into this KBS yet (linux only)", tee);
+        return;
+    }
+    uint8_t id[ID_HEX / 2], nonce[32];
+    if (RAND_bytes(id, sizeof id) != 1 || RAND_bytes(nonce, sizeof nonce) != 1) {
+        kbs_error(r, 401, "AttestationError", "no random bytes");
+        return;
+    }
+    time_t now = time(NULL);
+    session *slot = NULL;
+    pthread_mutex_lock(&k->mu);
+    for (size_t i = 0; i < CCF_KBS_MAX_SESSIONS; i++) {
+        session *s = &k->sessions[i];
+        if (s->live && s->expires <= now)
+            drop_session(s);
+        if (!s->live && slot == NULL)
+            slot = s;
+    }
+    if (slot != NULL) {
+        slot->live = true;
+        ccf_hex_encode(id, sizeof id, slot->id);
+        EVP_EncodeBlock((unsigned char *)slot->nonce, nonce, sizeof nonce);
+        slot->nonce_spent = false;
+        slot->expires = now + (time_t)k->session_lifetime;
+        slot->token = NULL;
+        snprintf(r->cookie, sizeof r->cookie, "%s=%s; Max-Age=%u; Path=/kbs; HttpOnly; SameSite=Strict",
+                 CCF_KBS_COOKIE, slot->id, k->session_lifetime);
+        kbs_json(r, 200, json_pack("{s:s, s:s}", "nonce", slot->nonce, "extra-params", ""));
+    }
+    pthread_mutex_unlock(&k->mu);
+    OPENSSL_cleanse(id, sizeof id);
+    if (slot == NULL)
+        kbs_error(r, 401, "AttestationError", "too many sessions; retry later");
+}
+
+static void handle_attest(ccf_kbs *k, const char *cookie, const char *body, size_t len, reply *r)
+{
+    char err[512], nonce[NONCE_B64 + 1];
+    ccf_kbs_attest_req req = {0};
+    ccf_dynbuf jcs;
+    EVP_PKEY *tee = NULL;
+    json_t *claims = NULL;
+    char *jwt = NULL;
+    bool expired = false;
+    ccf_dynbuf_init(&jcs, CCF_KBS_MAX_REQUEST * 2);
+    if (cookie == NULL) {
+        kbs_error(r, 401, "MissingCookie", "attest needs the %s cookie from /kbs/v0/auth",
+                  CCF_KBS_COOKIE);
+        goto out;
+    }
+    /* the nonce is spent by the first attest of a session, whatever its outcome */
+    pthread_mutex_lock(&k->mu);
+    session *s = find_session(k, cookie, time(NULL), &expired);
+    bool spent = s != NULL && s->nonce_spent;
+    if (s != NULL) {
+        memcpy(nonce, s->nonce, sizeof nonce);
+        s->nonce_spent = true;
+    }
+    pthread_mutex_unlock(&k->mu);
+    if (s == NULL) {
+        kbs_error(r, 401, expired ? "ExpiredCookie" : "InvalidCookie", "session %s",
+                  expired ? "expired" : "unknown");
+        goto out;
+    }
+    if (spent) {
+        kbs_error(r, 401, "AttestationError", "the session's nonce was already used");
+        goto out;
+    }
+    if (ccf_kbs_parse_attest(body, len, &req, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "InvalidRequest", "attest: %s", err);
+        goto out;
+    }
+    if (strlen(req.nonce) != NONCE_B64 || CRYPTO_memcmp(req.nonce, nonce, NONCE_B64) != 0) {
+        kbs_error(r, 401, "AttestationError", "runtime-data nonce is not this session's nonce");
+        goto out;
+    }
+    const char *alg = NULL;
+    if (ccf_jwk_parse(req.tee_pubkey, &tee, &alg, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "tee-pubkey: %s", err);
+        goto out;
+    }
+    if (alg != NULL && strcmp(alg, "ECDH-ES+A256KW") != 0 && strcmp(alg, "RSA-OAEP-256") != 0) {
+        kbs_error(r, 401, "AttestationError",
+                  "tee-pubkey: alg %.32s unsupported (ECDH-ES+A256KW or RSA-OAEP-256)", alg);
+        goto out;
+    }
+    ccf_evidence ev;
+    ccf_launch launch;
+    uint8_t policy_hash[CCF_SHA256_LEN], launch_hash[CCF_SHA256_LEN];
+    if (ccf_kbs_parse_linux_evidence(req.primary, &ev, policy_hash, &launch, launch_hash, err,
+                                     sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "linux evidence: %s", err);
+        goto out;
+    }
+    if (launch.platform != CCF_RUNTIME_LINUX) {
+        kbs_error(r, 401, "AttestationError", "linux evidence: the launch names another platform");
+        goto out;
+    }
+    if (ccf_evidence_verify(&ev, k->platform_pub, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "linux evidence: %s", err);
+        goto out;
+    }
+    if (ccf_kbs_runtime_data_jcs(req.nonce, req.tee_pubkey, req.additional, &jcs, err,
+                                 sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "runtime data: %s", err);
+        goto out;
+    }
+    if (ccf_evidence_check_binding(&ev, (const uint8_t *)jcs.p, jcs.len, policy_hash, NULL, 0, launch_hash) !=
+        CCF_OK) {
+        kbs_error(r, 401, "AttestationError",
+                  "report data does not bind the runtime data (tee-pubkey, nonce, "
+                  "additional-evidence), policy hash and launch configuration");
+        goto out;
+    }
+    char mhex[65], phex[65];
+    ccf_hex_encode(ev.measurement, 32, mhex);
+    ccf_hex_encode(policy_hash, 32, phex);
+    int64_t now = (int64_t)time(NULL);
+    claims = json_pack("{s:s, s:I, s:I, s:s, s:b, s:s, s:s, s:b, s:O}", "iss", "ccfaas-kbs",
+                       "iat", (json_int_t)now, "exp", (json_int_t)(now + k->token_lifetime),
+                       "tee", "linux", "development_platform", 1, "measurement", mhex,
+                       "policy_hash", phex, "debug", launch.debug ? 1 : 0, "tee-pubkey",
+                       (json_t *)req.tee_pubkey);
+    if (claims == NULL || ccf_jwt_sign(k->token_key, claims, &jwt, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "TokenIssueFailed", "cannot sign the token");
+        goto out;
+    }
+    pthread_mutex_lock(&k->mu);
+    s = find_session(k, cookie, time(NULL), &expired);
+    if (s != NULL) {
+        free(s->token);
+        s->token = strdup(jwt);
+    }
+    pthread_mutex_unlock(&k->mu);
+    kbs_json(r, 200, json_pack("{s:s}", "token", jwt));
+out:
+    free(jwt);
+    json_decref(claims);
+    EVP_PKEY_free(tee);
+    ccf_dynbuf_free(&jcs);
+    ccf_kbs_attest_req_clear(&req);
+}
+
+static const char *bearer(struct MHD_Connection *c)
+{
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    return h + 7;
+}
+
+static void handle_get_resource(ccf_kbs *k, struct MHD_Connection *c, const char *path, reply *r)
+{
+    char err[512], *tok = NULL, *ptext = NULL;
+    json_t *claims = NULL, *rules = NULL, *jwe = NULL;
+    uint8_t *data = NULL;
+    size_t dlen = 0, plen = 0;
+    const char *b = bearer(c);
+    const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, CCF_KBS_COOKIE);
+    if (b != NULL)
+        tok = strdup(b);
+    else if (cookie != NULL) {
+        bool expired;
+        pthread_mutex_lock(&k->mu);
+        session *s = find_session(k, cookie, time(NULL), &expired);
+        if (s != NULL && s->token != NULL)
+            tok = strdup(s->token);
+        pthread_mutex_unlock(&k->mu);
+    }
+    if (tok == NULL) {
+        kbs_error(r, 401, "TokenNotFound", "Attestation Token not found");
+        goto out;
+    }
+    if (ccf_jwt_verify(tok, strlen(tok), k->token_key, (int64_t)time(NULL), 0, CCF_JWT_REQUIRE_EXP,
+                       &claims, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "TokenVerifierError", "%s", err);
+        goto out;
+    }
+    ccf_err rc = ccf_kbs_store_get_policy(k->store, &ptext, &plen, err, sizeof err);
+    if (rc == CCF_OK)
+        rc = ccf_kbs_rules_parse(ptext, plen, &rules, err, sizeof err);
+    if (rc != CCF_OK) {
+        kbs_error(r, 403, "PolicyDeny", "Access denied by policy: no resource policy set");
+        goto out;
+    }
+    if (ccf_kbs_rules_eval(rules, path, claims, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 403, "PolicyDeny", "Access denied by policy: %s", err);
+        goto out;
+    }
+    rc = ccf_kbs_store_get(k->store, path, &data, &dlen, err, sizeof err);
+    if (rc == CCF_ERR_NOT_FOUND) {
+        kbs_error(r, 404, "ResourceNotFound", "resource %s not found", path);
+        goto out;
+    }
+    if (rc != CCF_OK) {
+        kbs_error(r, 401, "PluginInternalError", "resource storage failed");
+        goto out;
+    }
+    if (ccf_jwe_encrypt_to_jwk(json_object_get(claims, "tee-pubkey"), data, dlen, &jwe, err,
+                               sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "JweError", "JWE failed: %s", err);
+        goto out;
+    }
+    kbs_json(r, 200, jwe);
+    jwe = NULL;
+out:
+    ccf_jose_secret_free(data, dlen);
+    if (tok != NULL) {
+        OPENSSL_cleanse(tok, strlen(tok));
+        free(tok);
+    }
+    free(ptext);
+    json_decref(claims);
+    json_decref(rules);
+    json_decref(jwe);
+}
+
+static bool admin_ok(ccf_kbs *k, struct MHD_Connection *c, const char *endpoint, reply *r)
+{
+    char err[256];
+    const char *b = bearer(c);
+    if (b == NULL) {
+        kbs_error(r, 401, "AdminAuthAccess", "admin access denied for endpoint %s: no bearer token",
+                  endpoint);
+        return false;
+    }
+    if (ccf_jwt_verify(b, strlen(b), k->admin_pub, (int64_t)time(NULL), 0, CCF_JWT_REQUIRE_EXP,
+                       NULL, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "AdminAuthAccess", "admin access denied for endpoint %s: %s", endpoint,
+                  err);
+        return false;
+    }
+    return true;
+}
+
+static void handle_put_resource(ccf_kbs *k, struct MHD_Connection *c, const char *path,
+                                const char *body, size_t len, reply *r)
+{
+    char err[256];
+    if (!admin_ok(k, c, path, r))
+        return;
+    if (ccf_kbs_store_put(k->store, path, body, len, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "PluginInternalError", "cannot store %s: %s", path, err);
+        return;
+    }
+    r->status = 200;
+}
+
+static void handle_policy(ccf_kbs *k, struct MHD_Connection *c, const char *body, size_t len,
+                          reply *r)
+{
+    char err[512];
+    json_error_t je;
+    json_t *v = NULL, *rules = NULL;
+    uint8_t *text = NULL;
+    size_t tlen = 0;
+    if (!admin_ok(k, c, "resource-policy", r))
+        return;
+    if (len > CCF_KBS_MAX_POLICY * 2 ||
+        (v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL || !json_is_object(v) ||
+        json_object_size(v) != 1 || !json_is_string(json_object_get(v, "policy"))) {
+        kbs_error(r, 401, "ParsePolicyError",
+                  "Failed to parse policy: expected {\"policy\": base64url of the rule set}");
+        goto out;
+    }
+    const json_t *p = json_object_get(v, "policy");
+    if (ccf_b64url_decode_alloc(json_string_value(p), json_string_length(p), CCF_KBS_MAX_POLICY,
+                                &text, &tlen, err, sizeof err) != CCF_OK ||
+        ccf_kbs_rules_parse((const char *)text, tlen, &rules, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "ParsePolicyError", "Failed to parse policy: %s", err);
+        goto out;
+    }
+    if (ccf_kbs_store_put_policy(k->store, (const char *)text, tlen, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "PluginInternalError", "cannot store the policy: %s", err);
+        goto out;
+    }
+    r->status = 200;
+out:
+    free(text);
+    json_decref(v);
+    json_decref(rules);
+}
+
+/* /kbs/v0/resource/R/T/G -> "R/T/G" into out when every segment is valid. */
+static bool resource_path(const char *url, char *out, size_t n)
+{
+    static const char pre[] = "/kbs/v0/resource/";
+    if (strncmp(url, pre, sizeof pre - 1) != 0)
+        return false;
+    const char *p = url + sizeof pre - 1;
+    if (strlen(p) >= n)
+        return false;
+    char buf[3 * (CCF_KBS_MAX_SEGMENT + 1) + 1];
+    if (strlen(p) >= sizeof buf)
+        return false;
+    memcpy(buf, p, strlen(p) + 1);
+    char *a = buf, *b = strchr(a, '/');
+    if (b == NULL)
+        return false;
+    *b++ = '\0';
+    char *c = strchr(b, '/');
+    if (c == NULL)
+        return false;
+    *c++ = '\0';
+    if (!ccf_kbs_segment_ok(a) || !ccf_kbs_segment_ok(b) || !ccf_kbs_segment_ok(c))
+        return false;
+    memcpy(out, p, strlen(p) + 1);
+    return true;
+}
+
+static void dispatch(ccf_kbs *k, struct MHD_Connection *c, const char *url, const char *method,
+                     conn_state *cs, reply *r)
+{
+    const char *body = cs->body.p ? (const char *)cs->body.p : "";
+    size_t len = cs->body.len;
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    char path[3 * (CCF_KBS_MAX_SEGMENT + 1) + 1];
+    if (get && strcmp(url, "/healthz") == 0) {
+        kbs_json(r, 200, json_pack("{s:s}", "status", "ok"));
+        return;
+    }
+    if (cs->too_large) {
+        kbs_error(r, 413, "InvalidRequest", "request body larger than %u bytes", MAX_BODY - 1);
+        return;
+    }
+    if (strcmp(url, "/kbs/v0/auth") == 0 && post)
+        handle_auth(k, body, len, r);
+    else if (strcmp(url, "/kbs/v0/attest") == 0 && post)
+        handle_attest(k, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, CCF_KBS_COOKIE), body,
+                      len, r);
+    else if (strcmp(url, "/kbs/v0/resource-policy") == 0 && post)
+        handle_policy(k, c, body, len, r);
+    else if (strncmp(url, "/kbs/v0/resource/", 17) == 0 && (get || post)) {
+        if (!resource_path(url, path, sizeof path))
+            kbs_error(r, 404, "InvalidRequestPath", "Request path %.300s is invalid", url);
+        else if (get)
+            handle_get_resource(k, c, path, r);
+        else
+            handle_put_resource(k, c, path, body, len, r);
+    } else
+        kbs_error(r, 404, "InvalidRequestPath", "Request path %.300s is invalid", url);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **con_cls)
+{
+    ccf_kbs *k = cls;
+    (void)version;
+    conn_state *cs = *con_cls;
+    if (cs == NULL) {
+        if ((cs = calloc(1, sizeof *cs)) == NULL)
+            return MHD_NO;
+        ccf_dynbuf_init(&cs->body, MAX_BODY);
+        *con_cls = cs;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!cs->too_large && ccf_dynbuf_add(&cs->body, upload, *upload_size) != CCF_OK) {
+            cs->too_large = true;
+            ccf_dynbuf_free(&cs->body);
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    reply r = {.status = 0};
+    dispatch(k, c, url, method, cs, &r);
+    if (r.status == 0)
+        kbs_error(&r, 500, "InternalError", "no answer");
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r.len, r.body ? r.body : (char *)"", r.body
+                                            ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        free(r.body);
+        return MHD_NO;
+    }
+    if (r.ctype != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.ctype);
+    if (r.cookie[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r.cookie);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r.status, resp);
+    MHD_destroy_response(resp);
+    if (!k->quiet)
+        fprintf(stderr, "{\"service\":\"kbs\",\"method\":\"%s\",\"path\":\"%.200s\",\"status\":%d}\n",
+                method, url, r.status);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    conn_state *cs = *con_cls;
+    if (cs != NULL) {
+        if (cs->body.p != NULL)
+            OPENSSL_cleanse(cs->body.p, cs->body.len); /* may be a resource */
+        ccf_dynbuf_free(&cs->body);
+        free(cs);
+        *con_cls = NULL;
+    }
+}
+
+static ccf_err load_admin(ccf_kbs *k, const char *pub, char *err, size_t errsz)
+{
+    char pp[4096], kp[4096];
+    ccf_err rc;
+    if (pub != NULL)
+        return ccf_pki_pub_read(pub, &k->admin_pub, err, errsz);
+    snprintf(pp, sizeof pp, "%s/%s", k->data_dir, CCF_KBS_ADMIN_PUB_FILE);
+    snprintf(kp, sizeof kp, "%s/%s", k->data_dir, CCF_KBS_ADMIN_KEY_FILE);
+    if (access(pp, F_OK) == 0)
+        return ccf_pki_pub_read(pp, &k->admin_pub, err, errsz);
+    if (access(kp, F_OK) == 0)
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "%s exists without %s", kp, pp);
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    if (key == NULL)
+        return ccf_errf(err, errsz, CCF_ERR_CRYPTO, "cannot make the admin key");
+    if ((rc = ccf_pki_key_write(kp, key, err, errsz)) == CCF_OK &&
+        (rc = ccf_pki_pub_write(pp, key, err, errsz)) == CCF_OK) {
+        k->admin_pub = key;
+        k->admin_created = true;
+        return CCF_OK;
+    }
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+ccf_err ccf_kbs_new(const ccf_kbs_config *cfg, ccf_kbs **out, char *err, size_t errsz)
+{
+    ccf_kbs *k = NULL;
+    ccf_err rc;
+    char path[4096];
+    bool created;
+    *out = NULL;
+    if (cfg->data_dir == NULL)
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "no data directory");
+    if ((k = calloc(1, sizeof *k)) == NULL)
+        return CCF_ERR_NOMEM;
+    pthread_mutex_init(&k->mu, NULL);
+    k->token_lifetime = cfg->token_lifetime_s ? cfg->token_lifetime_s : 300;
+    k->session_lifetime = cfg->session_lifetime_s ? cfg->session_lifetime_s : 300;
+    k->threads = cfg->threads ? cfg->threads : 4;
+    k->quiet = cfg->quiet;
+    if ((k->data_dir = strdup(cfg->data_dir)) == NULL ||
+        (k->sessions = calloc(CCF_KBS_MAX_SESSIONS, sizeof *k->sessions)) == NULL) {
+        rc = CCF_ERR_NOMEM;
+        goto bad;
+    }
+    if ((rc = ccf_addr_parse(cfg->listen ? cfg->listen : CCF_KBS_DEFAULT_LISTEN, &k->addr, err,
+                             errsz)) != CCF_OK ||
+        (rc = ccf_kbs_store_open(cfg->data_dir, &k->store, err, errsz)) != CCF_OK)
+        goto bad;
+    snprintf(path, sizeof path, "%s/%s", cfg->data_dir, CCF_KBS_TOKEN_KEY_FILE);
+    if ((rc = ccf_pki_key_load_or_create(path, &k->token_key, &created, err, errsz)) != CCF_OK)
+        goto bad;
+    if (cfg->platform_key_pub != NULL)
+        rc = ccf_pki_pub_read(cfg->platform_key_pub, &k->platform_pub, err, errsz);
+    else
+        rc = ccf_platform_key_load_or_create(cfg->data_dir, &k->platform_pub, &created, err, errsz);
+    if (rc != CCF_OK || (rc = load_admin(k, cfg->admin_key_pub, err, errsz)) != CCF_OK)
+        goto bad;
+    *out = k;
+    return CCF_OK;
+bad:
+    ccf_kbs_free(k);
+    return rc;
+}
+
+ccf_err ccf_kbs_start(ccf_kbs *k, char *err, size_t errsz)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    if (k->addr.ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    k->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, k, MHD_OPTION_SOCK_ADDR,
+                                 (struct sockaddr *)&k->addr.ss, MHD_OPTION_THREAD_POOL_SIZE,
+                                 k->threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                 MHD_OPTION_CONNECTION_LIMIT, 1024u,
+                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, k, MHD_OPTION_END);
+    if (k->daemon == NULL)
+        return ccf_errf(err, errsz, CCF_ERR_IO,
+                        "cannot listen (address in use, or not an address of this host?)");
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(k->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    k->port = di ? di->port : 0;
+    return CCF_OK;
+}
+
+uint16_t ccf_kbs_port(const ccf_kbs *k)
+{
+    return k->port;
+}
+
+bool ccf_kbs_admin_created(const ccf_kbs *k)
+{
+    return k->admin_created;
+}
+
+void ccf_kbs_free(ccf_kbs *k)
+{
+    if (k == NULL)
+        return;
+    if (k->daemon != NULL)
+        MHD_stop_daemon(k->daemon);
+    if (k->sessions != NULL)
+        for (size_t i = 0; i < CCF_KBS_MAX_SESSIONS; i++)
+            if (k->sessions[i].live)
+                drop_session(&k->sessions[i]);
+    free(k->sessions);
+    ccf_kbs_store_close(k->store);
+    EVP_PKEY_free(k->token_key);
+    EVP_PKEY_free(k->platform_pub);
+    EVP_PKEY_free(k->admin_pub);
+    free(k->data_dir);
+    pthread_mutex_destroy(&k->mu);
+    free(k);
+}

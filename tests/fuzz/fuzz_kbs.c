@@ -1,0 +1,73 @@
+/* libFuzzer harness for the key broker's request parsers (src/kbs/parse.c):
+ * the first byte picks the parser, the rest is the untrusted text. Auth and
+ * attest requests, linux primary evidence, rule sets (accepted rule sets are
+ * then evaluated against fixed claims), resource path segments. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kbs/kbs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char err[512], tee[33];
+    if (size < 1)
+        return 0;
+    const char *text = (const char *)data + 1;
+    size_t len = size - 1;
+    switch (data[0] % 5) {
+    case 0:
+        (void)ccf_kbs_parse_auth(text, len, tee, sizeof tee, err, sizeof err);
+        break;
+    case 1: {
+        ccf_kbs_attest_req r;
+        if (ccf_kbs_parse_attest(text, len, &r, err, sizeof err) == CCF_OK) {
+            ccf_dynbuf b;
+            ccf_dynbuf_init(&b, 1u << 20);
+            (void)ccf_kbs_runtime_data_jcs(r.nonce, r.tee_pubkey, r.additional, &b, err,
+                                           sizeof err);
+            ccf_dynbuf_free(&b);
+            ccf_kbs_attest_req_clear(&r);
+        }
+        break;
+    }
+    case 2: {
+        json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+        ccf_evidence ev;
+        ccf_launch l;
+        uint8_t ph[32], lh[32];
+        if (v != NULL)
+            (void)ccf_kbs_parse_linux_evidence(v, &ev, ph, &l, lh, err, sizeof err);
+        json_decref(v);
+        break;
+    }
+    case 3: {
+        json_t *rules = NULL;
+        if (ccf_kbs_rules_parse(text, len, &rules, err, sizeof err) == CCF_OK) {
+            json_t *claims = json_pack("{s:s, s:s, s:s, s:b}", "tee", "linux", "measurement",
+                                       "00000000000000000000000000000000000000000000000000000000"
+                                       "00000000",
+                                       "policy_hash",
+                                       "11111111111111111111111111111111111111111111111111111111"
+                                       "11111111",
+                                       "debug", 0);
+            (void)ccf_kbs_rules_eval(rules, "default/key/a", claims, err, sizeof err);
+            (void)ccf_kbs_rules_eval(rules, "x/y/z", claims, err, sizeof err);
+            json_decref(claims);
+            json_decref(rules);
+        }
+        break;
+    }
+    default: {
+        char *s = strndup(text, len > 512 ? 512 : len);
+        if (s != NULL)
+            (void)ccf_kbs_segment_ok(s);
+        free(s);
+        break;
+    }
+    }
+    return 0;
+}
