@@ -62,11 +62,13 @@ ccf_vfs_node *ccf_vfs_lookup(const ccf_vfs *vfs, const char *path);
 /* The rights `principal` holds on `path` (normalised; directories without a
  * trailing '/'); CCF_RIGHTS_ALL for the host (NULL). The root holds the union
  * of all entries. */
-uint32_t ccf_vfs_rights(const ccf_file_rights *principal, const char *path, bool is_dir);
+uint32_t ccf_vfs_rights(const ccf_file_rights *principal, const char *path, bool is_dir)
+    __attribute__((warn_unused_result, nonnull(2)));
 
 /* Whether `path` exists for the principal: it has rights on it, or (for a
  * directory) on something beneath it. */
-bool ccf_vfs_visible(const ccf_file_rights *principal, const char *path, bool is_dir);
+bool ccf_vfs_visible(const ccf_file_rights *principal, const char *path, bool is_dir)
+    __attribute__((warn_unused_result, nonnull(2)));
 
 /* Opens (and with WASI_O_CREAT creates, WASI_O_TRUNC truncates) `path`,
  * checking PATH_OPEN, PATH_CREATE_FILE, PATH_FILESTAT_SET_SIZE. *rights gets
