@@ -22,6 +22,22 @@ static bool *allowance(ccf_trust *t, const char *name)
     return NULL;
 }
 
+/* Sets (add) or clears (remove) each --allow WHAT; a usage error (returned,
+ * nothing saved) for an unknown WHAT, else -1. */
+static int set_allowances(const ccf_opt_cmd *cmd, ccf_trust *t, const ccf_opt_list *allow,
+                          bool value)
+{
+    for (size_t i = 0; i < allow->count; i++) {
+        bool *flag = allowance(t, allow->items[i]);
+        if (flag == NULL)
+            return ccf_opt_error(cmd, "--allow %s: expected development-platform, debug or "
+                                      "unsandboxed", allow->items[i]);
+        *flag = value;
+        printf("%s: %s instances\n", value ? "allowed" : "refused", allow->items[i]);
+    }
+    return -1;
+}
+
 /* "PLATFORM:HEX" into its parts. */
 static bool parse_measurement(const char *s, ccf_runtime_platform *p, uint8_t out[CCF_SHA256_LEN])
 {
@@ -123,16 +139,9 @@ static int trust_add(int argc, char **argv)
         printf("%s measurement %s:%s\n", added ? "added" : "already trusted:",
                ccf_runtime_platform_name(p), hex);
     }
-    for (size_t i = 0; i < o.allow.count; i++) {
-        bool *flag = allowance(t, o.allow.items[i]);
-        if (flag == NULL) {
-            rc = ccf_opt_error(&cmd, "--allow %s: expected development-platform, debug or "
-                                     "unsandboxed", o.allow.items[i]);
-            goto out;
-        }
-        *flag = true;
-        printf("allowed: %s instances\n", o.allow.items[i]);
-    }
+    if ((rc = set_allowances(&cmd, t, &o.allow, true)) >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
     if (ccf_trust_file_save(path, t, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas trust add: %s\n", err);
         goto out;
@@ -221,16 +230,9 @@ static int trust_remove(int argc, char **argv)
         }
         printf("removed %s (%zu entr%s)\n", args.items[i], removed, removed == 1 ? "y" : "ies");
     }
-    for (size_t i = 0; i < o.allow.count; i++) {
-        bool *flag = allowance(t, o.allow.items[i]);
-        if (flag == NULL) {
-            rc = ccf_opt_error(&cmd, "--allow %s: expected development-platform, debug or "
-                                     "unsandboxed", o.allow.items[i]);
-            goto out;
-        }
-        *flag = false;
-        printf("refused: %s instances\n", o.allow.items[i]);
-    }
+    if ((rc = set_allowances(&cmd, t, &o.allow, false)) >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
     if (ccf_trust_file_save(path, t, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas trust remove: %s\n", err);
         goto out;
