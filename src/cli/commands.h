@@ -30,8 +30,6 @@ int ccf_cmd_kbs(int argc, char **argv); int ccf_serve_kbs(int argc, char **argv)
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-/* Strict decimal in [lo, hi] (no sign, no spaces). */
-bool ccf_cli_parse_num(const char *s, long lo, long hi, long *out);
 /* `ccfaas policy show`'s listing of a valid policy on stdout: its settings,
  * programs and data files with their hashes, who may do what to which file. */
 struct ccf_policy;
