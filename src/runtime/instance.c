@@ -140,7 +140,8 @@ int ccf_instance_identity_by_der(const ccf_instance *inst, const uint8_t *der, s
 static ccf_wasi_errno file_name(ccf_instance *inst, const char *name, char out[CCF_VFS_PATH_MAX],
                                 char *msg, size_t msg_size)
 {
-    ccf_wasi_errno e = ccf_vfs_resolve(inst->vfs, "", name, strlen(name), false, out);
+    /* the host view: missing_or_forbidden decides what the caller is told */
+    ccf_wasi_errno e = ccf_vfs_resolve(inst->vfs, NULL, "", name, strlen(name), false, out);
     if (e == WASI_ESUCCESS && out[0] == '\0')
         e = WASI_EISDIR;
     if (e != WASI_ESUCCESS)

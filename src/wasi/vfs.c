@@ -173,8 +173,9 @@ static ccf_vfs_node *parent_of(const ccf_vfs *vfs, const char *path, const char 
     return lookup(vfs, parent);
 }
 
-ccf_wasi_errno ccf_vfs_resolve(const ccf_vfs *vfs, const char *base, const char *rel,
-                               size_t rel_len, bool follow_last, char out[CCF_VFS_PATH_MAX])
+ccf_wasi_errno ccf_vfs_resolve(const ccf_vfs *vfs, const ccf_file_rights *principal,
+                               const char *base, const char *rel, size_t rel_len,
+                               bool follow_last, char out[CCF_VFS_PATH_MAX])
 {
     char work[2 * CCF_VFS_PATH_MAX], next[2 * CCF_VFS_PATH_MAX];
     size_t wlen = rel_len, pos = 0, olen = strlen(base);
@@ -232,6 +233,9 @@ ccf_wasi_errno ccf_vfs_resolve(const ccf_vfs *vfs, const char *base, const char 
         out[olen] = '\0';
 
         ccf_vfs_node *n = lookup(vfs, out);
+        if (n != NULL &&
+            !ccf_vfs_visible(principal, out, n->type == WASI_FILETYPE_DIRECTORY))
+            n = NULL; /* what the principal may not see does not exist for it */
         if (n == NULL) {
             if (!last)
                 return WASI_ENOENT;
@@ -261,7 +265,8 @@ ccf_wasi_errno ccf_vfs_resolve(const ccf_vfs *vfs, const char *base, const char 
     }
     if (trailing_slash) {
         ccf_vfs_node *n = lookup(vfs, out);
-        if (n != NULL && n->type != WASI_FILETYPE_DIRECTORY)
+        if (n != NULL && n->type != WASI_FILETYPE_DIRECTORY &&
+            ccf_vfs_visible(principal, out, false))
             return WASI_ENOTDIR;
     }
     return WASI_ESUCCESS;

@@ -48,11 +48,15 @@ void ccf_vfs_free(ccf_vfs *vfs);
 
 /* Joins `rel` (rel_len bytes, untrusted) onto directory `base` and resolves
  * ".", ".." and symbolic links (all but the last component; the last too when
- * follow_last). Writes the normalised path ("" = root) to out. The target need
- * not exist. EINVAL/EILSEQ for NUL bytes, ENOTCAPABLE for absolute paths or
- * escaping the root, ENAMETOOLONG, ELOOP, ENOTDIR. */
-ccf_wasi_errno ccf_vfs_resolve(const ccf_vfs *vfs, const char *base, const char *rel,
-                               size_t rel_len, bool follow_last, char out[CCF_VFS_PATH_MAX]);
+ * follow_last) as `principal` sees the tree (NULL = the host, sees all): a node
+ * it may not see is absent (ENOENT, never ENOTDIR or a followed link), so the
+ * answer reveals nothing about files it has no rights on. Writes the
+ * normalised path ("" = root) to out. The target need not exist. EINVAL for
+ * NUL bytes, ENOTCAPABLE for absolute paths or escaping the root, ENAMETOOLONG,
+ * ELOOP, ENOTDIR. */
+ccf_wasi_errno ccf_vfs_resolve(const ccf_vfs *vfs, const ccf_file_rights *principal,
+                               const char *base, const char *rel, size_t rel_len,
+                               bool follow_last, char out[CCF_VFS_PATH_MAX]);
 
 /* The node at a normalised path (no symlink followed), or NULL; not retained,
  * no rights checked. Lets a descriptor holder check that its path still names

@@ -181,7 +181,8 @@ static ccf_wasi_errno guest_path(ccf_wasi *w, ccf_wasm_instance *inst, uint32_t 
     MEM_OR_FAULT(p, inst, ptr, len);
     if (slash != NULL)
         *slash = len > 0 && p[len - 1] == '/';
-    return ccf_vfs_resolve(w->cfg->vfs, d->path, (const char *)p, len, follow, out);
+    return ccf_vfs_resolve(w->cfg->vfs, w->cfg->rights, d->path, (const char *)p, len, follow,
+                           out);
 }
 
 /* After `from` was renamed to `to`, the descriptors opened at or beneath
@@ -1205,7 +1206,7 @@ static ccf_err open_preopen(ccf_wasi *w, int fd, const char *guest, char *err, s
         rel++;
     if (*rel == '\0') {
         path[0] = '\0';
-    } else if ((e = ccf_vfs_resolve(w->cfg->vfs, "", rel, strlen(rel), true, path)) !=
+    } else if ((e = ccf_vfs_resolve(w->cfg->vfs, NULL, "", rel, strlen(rel), true, path)) !=
                WASI_ESUCCESS) {
         return ccf_errf(err, errsz, CCF_ERR_INVALID, "preopened directory \"%s\": %s", guest,
                         ccf_wasi_errno_name(e));

@@ -76,8 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (len > in.n) /* the rest of the input is the data */
             len = in.n;
-        if (ccf_vfs_resolve(vfs, "", raw, strlen(raw), op & 1, path) != WASI_ESUCCESS ||
-            ccf_vfs_resolve(vfs, "", raw2, strlen(raw2), false, path2) != WASI_ESUCCESS)
+        if (ccf_vfs_resolve(vfs, NULL, "", raw, strlen(raw), op & 1, path) != WASI_ESUCCESS ||
+            ccf_vfs_resolve(vfs, NULL, "", raw2, strlen(raw2), false, path2) != WASI_ESUCCESS)
             continue;
         switch (op) {
         case 0: e = ccf_vfs_put(vfs, who, path, in.p, len, false); break;

@@ -39,7 +39,7 @@ static void test_resolve(void **state)
     (void)state;
     ccf_vfs *vfs = vfs_with("a/b/file", "x");
     char out[CCF_VFS_PATH_MAX];
-#define RESOLVE(base, rel, follow) ccf_vfs_resolve(vfs, base, rel, strlen(rel), follow, out)
+#define RESOLVE(base, rel, follow) ccf_vfs_resolve(vfs, NULL, base, rel, strlen(rel), follow, out)
     assert_int_equal(RESOLVE("", "a/./b//file", true), 0);
     assert_string_equal(out, "a/b/file");
     assert_int_equal(RESOLVE("a/b", "../b/file", true), 0);
@@ -55,7 +55,7 @@ static void test_resolve(void **state)
     assert_int_equal(RESOLVE("", "missing/x", true), WASI_ENOENT);
     assert_int_equal(RESOLVE("", "a/b/file/x", true), WASI_ENOTDIR);
     assert_int_equal(RESOLVE("", "a/b/file/", true), WASI_ENOTDIR);
-    assert_int_equal(ccf_vfs_resolve(vfs, "", "a\0b", 3, true, out), WASI_EINVAL);
+    assert_int_equal(ccf_vfs_resolve(vfs, NULL, "", "a\0b", 3, true, out), WASI_EINVAL);
     char longname[300];
     memset(longname, 'n', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
@@ -76,6 +76,39 @@ static void test_resolve(void **state)
     assert_int_equal(ccf_vfs_symlink(vfs, NULL, "loop1", "loop2"), 0);
     assert_int_equal(RESOLVE("", "loop1", true), WASI_ELOOP);
 #undef RESOLVE
+    ccf_vfs_free(vfs);
+}
+
+/* Resolution as a principal sees the tree: a file or directory it has no
+ * rights on answers like a missing one (ENOENT), never ENOTDIR, and is never
+ * walked through, so a program cannot probe for files hidden from it. */
+static void test_resolve_hides_invisible(void **state)
+{
+    (void)state;
+    ccf_vfs *vfs = vfs_with("secret", "s");
+    char out[CCF_VFS_PATH_MAX];
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "hidden/inner", "h", 1, false), 0);
+    assert_int_equal(ccf_vfs_put(vfs, NULL, "pub/file", "p", 1, false), 0);
+    assert_int_equal(ccf_vfs_symlink(vfs, NULL, "../pub/file", "hidden/link"), WASI_ESUCCESS);
+    ccf_file_right items[] = {{"pub/", READ}, {"new", WRITE}};
+    ccf_file_rights p = {items, 2};
+#define RESOLVE_AS(who, rel) ccf_vfs_resolve(vfs, who, "", rel, strlen(rel), true, out)
+    /* the host sees everything */
+    assert_int_equal(RESOLVE_AS(NULL, "secret/x"), WASI_ENOTDIR);
+    assert_int_equal(RESOLVE_AS(NULL, "secret/"), WASI_ENOTDIR);
+    assert_int_equal(RESOLVE_AS(NULL, "hidden/../pub/file"), WASI_ESUCCESS);
+    assert_int_equal(RESOLVE_AS(NULL, "hidden/link"), WASI_ESUCCESS);
+    assert_string_equal(out, "pub/file");
+    /* the program sees only pub/ (and may create new) */
+    assert_int_equal(RESOLVE_AS(&p, "secret/x"), WASI_ENOENT);
+    assert_int_equal(RESOLVE_AS(&p, "missing/x"), WASI_ENOENT); /* the same answer */
+    assert_int_equal(RESOLVE_AS(&p, "secret/"), WASI_ESUCCESS);  /* as for a missing name */
+    assert_int_equal(RESOLVE_AS(&p, "hidden/../pub/file"), WASI_ENOENT);
+    assert_int_equal(RESOLVE_AS(&p, "hidden/link"), WASI_ENOENT);
+    assert_int_equal(RESOLVE_AS(&p, "pub/../pub/file"), WASI_ESUCCESS);
+    assert_string_equal(out, "pub/file");
+    assert_int_equal(RESOLVE_AS(&p, "new"), WASI_ESUCCESS);
+#undef RESOLVE_AS
     ccf_vfs_free(vfs);
 }
 
@@ -479,6 +512,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resolve),
+        cmocka_unit_test(test_resolve_hides_invisible),
         cmocka_unit_test(test_rights_and_visibility),
         cmocka_unit_test(test_open_rules),
         cmocka_unit_test(test_read_write_grow),
