@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/file.h"
@@ -116,6 +118,18 @@ static bool parse_arg(char type, const char *s, ccf_wasm_val *v)
         memcpy(&v->of.f64, &d, 8);
         return true;
     }
+    case 'V': /* 32 hex digits: the 16 bytes in memory order (lane 0 first), as printed */
+        if (strlen(s) != 32)
+            return false;
+        for (size_t k = 0; k < 16; k++) {
+            int hi = OPENSSL_hexchar2int((unsigned char)s[2 * k]);
+            int lo = OPENSSL_hexchar2int((unsigned char)s[2 * k + 1]);
+            if (hi < 0 || lo < 0)
+                return false;
+            v->of.v128[k] = (uint8_t)(hi << 4 | lo);
+        }
+        v->type = CCF_WASM_V128;
+        return true;
     }
     return false;
 }
@@ -137,6 +151,12 @@ static void print_val(const ccf_wasm_val *v)
         printf("f64:%.17g\n", d);
         break;
     }
+    case CCF_WASM_V128:
+        printf("v128:");
+        for (size_t k = 0; k < 16; k++)
+            printf("%02x", v->of.v128[k]);
+        printf("\n");
+        break;
     default: printf("ref:%s\n", v->of.ref ? "non-null" : "null"); break;
     }
 }
@@ -150,7 +170,7 @@ static int cmd_invoke(int argc, char **argv)
         .max_args = (size_t)-1, .stop_after = 2, /* FUNC's arguments may be negative */
         .about = "Instantiates the module (it must not have imports) and calls export FUNC with\n"
                  "numeric ARGS (i32/i64 as decimal or 0x hex, f32/f64 as decimal floats, inf, "
-                 "nan).\nPrints one result per line as TYPE:VALUE. A trap prints its reason, "
+                 "nan,\nv128 as 32 hex digits: its 16 bytes in memory order, lane 0 first).\nPrints one result per line as TYPE:VALUE. A trap prints its reason, "
                  "exit 1.\n"};
     const ccf_opt table[] = {
         {.name = "fuel", .kind = CCF_OPT_NUM, .dest = &fuel, .value = "N",
@@ -209,7 +229,8 @@ static int cmd_invoke(int argc, char **argv)
         if (!parse_arg(ps[k], args[k], &vargs[k])) {
             fprintf(stderr, "%s: argument %d '%s' is not a valid %s\n", pos.items[0], k + 1, args[k],
                     ps[k] == 'i' ? "i32" : ps[k] == 'I' ? "i64" : ps[k] == 'f' ? "f32" :
-                    ps[k] == 'F' ? "f64" : "numeric value (reference parameters are not supported)");
+                    ps[k] == 'F' ? "f64" : ps[k] == 'V' ? "v128 (32 hex digits)" :
+                    "numeric value (reference parameters are not supported)");
             rc = CCF_EXIT_USAGE;
             goto out;
         }
