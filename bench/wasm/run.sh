@@ -7,7 +7,9 @@
 #   wabt's `wasm-interp --run-all-exports X.wasm`.
 # Prints CPU times (user+sys), ratios to native, geometric means and the checksums (which
 # must agree). usage: bench/wasm/run.sh [--quick] [CCFAAS]  (default build/src/cli/ccfaas)
-# env: BENCH_SRC, RUNS (default 3), NO_WABT=1, PROGRAMS="matmul sha256 ..."
+# env: BENCH_SRC, RUNS (default 3), NO_WABT=1, PROGRAMS="matmul sha256 ...",
+#      SIMD=1: also a build with clang -msimd128 (128-bit SIMD), timed by ccfaas beside the
+#      scalar build (columns simd and simd/scalar; its checksum must agree too).
 # --quick: RUNS=1 NO_WABT=1 PROGRAMS=csvreg unless set (seconds; bench/test-cleanup uses it).
 # It runs everything in the foreground, one process at a time: nothing is left running when
 # it exits, Ctrl-C included.
@@ -34,6 +36,10 @@ for p in $programs; do
     gcc -O2 -o "$out/$p.native" "$src/$p.c" -lm
     clang --target=wasm32-wasi --sysroot=/usr -O2 -DBENCH_EXPORT -nostartfiles -Wl,--no-entry \
         -o "$out/$p.wasm" "$src/$p.c"
+    if [ "${SIMD:-0}" = 1 ]; then
+        clang --target=wasm32-wasi --sysroot=/usr -O2 -msimd128 -DBENCH_EXPORT -nostartfiles \
+            -Wl,--no-entry -o "$out/$p.simd.wasm" "$src/$p.c"
+    fi
 done
 
 calc() { awk "BEGIN { print $1 }"; } # floating-point arithmetic (log, exp) without bc
@@ -61,6 +67,13 @@ for p in $programs; do
     tn=$(median "$out/$p.native"); cn=$(awk '{print $2}' "$out/last")
     to=$(median "$ccfaas" wasm invoke "$out/$p.wasm" run)
     co=$(sed -n 's/^i64://p' "$out/last"); co=$(printf '%016x' "$co")
+    if [ "${SIMD:-0}" = 1 ]; then
+        ts=$(median "$ccfaas" wasm invoke "$out/$p.simd.wasm" run)
+        cs=$(sed -n 's/^i64://p' "$out/last"); cs=$(printf '%016x' "$cs")
+        [ "$cs" = "$co" ] || { echo "$p: SIMD build checksum $cs != scalar $co" >&2; exit 1; }
+        printf '%-8s simd %8.3fs  simd/scalar %.2f  simd/native %.1f\n' "$p" "$ts" \
+            "$(calc "$ts / $to")" "$(calc "$ts / $tn")" >&2
+    fi
     if [ "${NO_WABT:-0}" != 1 ]; then
         tw=$(runs=1 median wasm-interp --run-all-exports "$out/$p.wasm")
         cw=$(sed -n 's/.*i64:\([0-9]*\).*/\1/p' "$out/last"); cw=$(printf '%016x' "$cw")
