@@ -518,7 +518,7 @@ static int instance_create(int argc, char **argv)
         .epilog = "Next: ccfaas client POLICY_OUT --identity CERT --key KEY --data input-0=FILE ...\n",
         .bare_names = true};
     const ccf_opt opts[] = {
-        {.name = "output", .short_name = 'o', .kind = CCF_OPT_STRING, .dest = &a.output, .value = "POLICY_OUT", .help = "where to write the full policy (replaced if it exists)"},
+        {.name = "output", .short_name = 'o', .kind = CCF_OPT_STRING, .dest = &a.output, .value = "POLICY_OUT", .help = "where to write the full policy (replaced if it exists;\n- = standard output); checked before the instance is made"},
         {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP},
         {.name = "trust", .kind = CCF_OPT_STRING, .dest = &trust_opt, .value = "FILE", .help = "your trust configuration (default $CCFAAS_TRUST, else\n~/.config/ccfaas/trust.json)"},
         {.name = "function-policy", .kind = CCF_OPT_STRING, .dest = &fn_path, .value = "FILE", .help = "the function's programs must be this program policy's\n(default: as first seen, in known_functions.json beside the trust file)"},
@@ -533,6 +533,12 @@ static int instance_create(int argc, char **argv)
         goto out;
     const char *file = a.pos.items[0];
     rc = CCF_EXIT_FAIL;
+    /* where the policy goes is checked before anything is created (issue 25): an
+     * instance whose policy cannot be written is one the user cannot use */
+    if (a.output != NULL && !ccf_opt_output_ok("-o", a.output, err, sizeof err)) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd.cmd, err);
+        goto out;
+    }
     if (ccf_file_read(file, MAX_POLICY, &text, &len, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas %s: %s: %s\n", cmd.cmd, file, err);
         goto out;
@@ -562,15 +568,21 @@ static int instance_create(int argc, char **argv)
         snprintf(path, n, "%s.policy.json", id);
     }
     const char *dest = a.output ? a.output : path;
-    if (!write_exact(dest, policy, plen, err, sizeof err)) {
-        fprintf(stderr, "ccfaas %s: instance %s created, but writing its policy failed: %s\n",
-                cmd.cmd, id, err);
+    bool to_stdout = strcmp(dest, "-") == 0; /* -o -: the policy bytes alone on stdout */
+    if (to_stdout ? fwrite(policy, 1, plen, stdout) != plen || fflush(stdout) != 0
+                  : !write_exact(dest, policy, plen, err, sizeof err)) {
+        if (to_stdout)
+            snprintf(err, sizeof err, "standard output: %s", strerror(errno));
+        fprintf(stderr, "ccfaas %s: instance %s created, but writing its policy failed: %s\n"
+                        "  It exists: delete it (ccfaas instance delete %s) and create it again.\n",
+                cmd.cmd, id, err, id);
         goto out;
     }
     if (!ccf_policy_hash(policy, plen, hash))
         hash[0] = '\0';
-    printf("created instance %s\n", id);
-    printf("  policy: %s (policy hash %s)\n", dest, hash);
+    FILE *msg = to_stdout ? stderr : stdout;
+    fprintf(msg, "created instance %s\n", id);
+    fprintf(msg, "  policy: %s (policy hash %s)\n", to_stdout ? "standard output" : dest, hash);
     rc = CCF_EXIT_OK;
 out:
     ccf_ccfaas_api_reply_free(&r);

@@ -64,10 +64,10 @@ int ccf_serve_ccfaas(int argc, char **argv)
         return rc;
     rc = CCF_EXIT_FAIL;
     if (strncmp(vaas, "http://", 7) != 0 || vaas[7] == '\0') {
-        /* exit 1 as before (tests/e2e/test-ccfaas pins it); issue 25 wants 2 */
+        /* a usage error, like every malformed flag value (exit 2) */
         fprintf(stderr, "ccfaas serve ccfaas: --vaas / VAAS_URL: expected http://HOST:PORT "
                         "(VaaS's URL), got '%s'\n", vaas);
-        return CCF_EXIT_FAIL;
+        return CCF_EXIT_USAGE;
     }
     /* before any thread exists: the loader's client and the VaaS calls use curl */
     curl_global_init(CURL_GLOBAL_DEFAULT);
