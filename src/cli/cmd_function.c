@@ -24,6 +24,7 @@
 #include "common/crypto.h"
 #include "common/file.h"
 #include "policy/policy.h"
+#include "wasm/wasm.h"
 
 #define DEFAULT_URL CCF_CCFAAS_API_DEFAULT_URL
 #define MAX_POLICY (1024u * 1024u)
@@ -115,6 +116,38 @@ struct upload {
     size_t len;
 };
 
+/* Parses FILE's text as the `want` kind of policy, before anything is sent: on
+ * failure prints one error per line with its JSON path, and when the text is
+ * another kind of policy, says which and what it is for. */
+static bool local_policy(const char *cmd, const char *file, const char *text, size_t len,
+                         ccf_policy_kind want, ccf_policy **out)
+{
+    static const char *const used_by[] = {
+        [CCF_POLICY_PROGRAM] = "`ccfaas function register`",
+        [CCF_POLICY_USER] = "`ccfaas instance create`",
+        [CCF_POLICY_VAAS] = "VaaS, POST /veracruz",
+        [CCF_POLICY_FULL] = "`ccfaas client`: what an instance enforces"};
+    ccf_policy_errors perr;
+    ccf_policy *other = NULL;
+    if (ccf_policy_parse(text, len, want, out, &perr) == CCF_OK)
+        return true;
+    if (ccf_policy_parse(text, len, CCF_POLICY_AUTO, &other, NULL) == CCF_OK &&
+        other->kind != want && other->kind > CCF_POLICY_AUTO && other->kind <= CCF_POLICY_FULL) {
+        fprintf(stderr, "ccfaas %s: %s is a %s policy (for %s), not a %s policy\n", cmd, file,
+                ccf_policy_kind_name(other->kind), used_by[other->kind],
+                ccf_policy_kind_name(want));
+        ccf_policy_free(other);
+        return false;
+    }
+    ccf_policy_free(other);
+    fprintf(stderr, "ccfaas %s: %s is not a valid %s policy:\n", cmd, file,
+            ccf_policy_kind_name(want));
+    for (size_t i = 0; i < perr.count; i++)
+        fprintf(stderr, "  %s: %s\n", perr.items[i].path[0] ? perr.items[i].path : "(document)",
+                perr.items[i].message);
+    return false;
+}
+
 static int load_upload(const char *cmd, const ccf_policy *pol, struct upload *u)
 {
     char err[600], hash[CCF_SHA256_HEX_LEN + 1];
@@ -144,6 +177,15 @@ static int load_upload(const char *cmd, const ccf_policy *pol, struct upload *u)
                 cmd, u->path, hash, u->name, want);
         return CCF_EXIT_FAIL;
     }
+    if (program) { /* a program must be a valid module: instances would refuse it at run time */
+        ccf_wasm_module *m = NULL;
+        if (ccf_wasm_load((const uint8_t *)u->bytes, u->len, &m, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas %s: program %s: %s is not a valid WebAssembly module: %s\n",
+                    cmd, u->name, u->path, err);
+            return CCF_EXIT_FAIL;
+        }
+        ccf_wasm_module_free(m);
+    }
     return CCF_EXIT_OK;
 }
 
@@ -169,7 +211,6 @@ static int function_register(int argc, char **argv)
     char *text = NULL;
     size_t len = 0;
     ccf_policy *pol = NULL;
-    ccf_policy_errors perr;
     char err[1200];
     int rc = parse(&cmd, opts, argc, argv, &a);
     if (rc >= 0)
@@ -185,13 +226,8 @@ static int function_register(int argc, char **argv)
         goto out;
     }
     /* validated here too: errors name their JSON path before anything is sent */
-    if (ccf_policy_parse(text, len, CCF_POLICY_PROGRAM, &pol, &perr) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s is not a valid program policy:\n", cmd.cmd, file);
-        for (size_t i = 0; i < perr.count; i++)
-            fprintf(stderr, "  %s: %s\n", perr.items[i].path[0] ? perr.items[i].path : "(document)",
-                    perr.items[i].message);
+    if (!local_policy(cmd.cmd, file, text, len, CCF_POLICY_PROGRAM, &pol))
         goto out;
-    }
     size_t total = a.programs.count + a.data.count;
     if ((ups = calloc(total + 1, sizeof *ups)) == NULL)
         goto out;
@@ -543,6 +579,10 @@ static int instance_create(int argc, char **argv)
         fprintf(stderr, "ccfaas %s: %s: %s\n", cmd.cmd, file, err);
         goto out;
     }
+    ccf_policy *user = NULL; /* checked here, one error per line, before CCFaaS sees it */
+    if (!local_policy(cmd.cmd, file, text, len, CCF_POLICY_USER, &user))
+        goto out;
+    ccf_policy_free(user);
     if (ccf_ccfaas_api_instance_create(a.api, text, len, &r, &id, &policy, &plen, err,
                                        sizeof err) != CCF_OK) {
         rc = failed(cmd.cmd, &a, err);
