@@ -231,7 +231,8 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
         return 0;
     int pct = (int)(100 * now / total);
     if (pct != p->shown) {
-        fprintf(stderr, "\r%s: %3d%% of %lld MiB", p->name, pct, (long long)(total >> 20));
+        fprintf(stderr, "\r%s: %s %3d%% of %lld MiB", p->name, down ? "downloading" : "uploading",
+                pct, (long long)(total >> 20));
         p->shown = pct;
     }
     return 0;
@@ -293,7 +294,13 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
     if (c->cfg.progress) {
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-        c->progress = (struct progress){.name = path, .shown = -1};
+        /* the user's file name, not the route it travels on */
+        const char *shown = path;
+        if (strncmp(shown, "/files/", 7) == 0)
+            shown += 7;
+        else if (strncmp(shown, "/execute/", 9) == 0)
+            shown += 9;
+        c->progress = (struct progress){.name = shown, .shown = -1};
         curl_easy_setopt(h, CURLOPT_XFERINFODATA, &c->progress);
     }
     if (upload != NULL) {
