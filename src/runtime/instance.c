@@ -14,6 +14,8 @@
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
 
+#define ID_NAME_MAX 160
+
 struct ccf_instance {
     char *text;
     size_t len;
@@ -22,17 +24,32 @@ struct ccf_instance {
     ccf_vfs *vfs;
     uint8_t **id_der; /* DER of each identity's certificate */
     size_t *id_der_len;
+    char (*id_name)[ID_NAME_MAX]; /* `identity N (SUBJECT)`, for refusals */
     ccf_instance_limits limits;
 };
 
-static ccf_err cert_der(const char *pem, uint8_t **der, size_t *len)
+/* The certificate's DER, and how refusals name its identity: the index and the
+ * subject (RFC 2253, control and non-ASCII characters escaped, cut to fit). */
+static ccf_err cert_der(const char *pem, size_t index, uint8_t **der, size_t *len,
+                        char name[ID_NAME_MAX])
 {
-    BIO *bio = BIO_new_mem_buf(pem, -1);
+    BIO *bio = BIO_new_mem_buf(pem, -1), *mem = BIO_new(BIO_s_mem());
     X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
     unsigned char *p = NULL;
     int n = cert ? i2d_X509(cert, &p) : -1;
+    char *subject = NULL;
+    long sl = 0;
+    if (n > 0 && mem != NULL &&
+        X509_NAME_print_ex(mem, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0)
+        sl = BIO_get_mem_data(mem, &subject);
+    if (sl > 0)
+        snprintf(name, ID_NAME_MAX, "identity %zu (%.*s)", index,
+                 (int)(sl < ID_NAME_MAX - 40 ? sl : ID_NAME_MAX - 40), subject);
+    else
+        snprintf(name, ID_NAME_MAX, "identity %zu", index);
     X509_free(cert);
     BIO_free(bio);
+    BIO_free(mem);
     if (n <= 0)
         return CCF_ERR_CRYPTO;
     *der = p; /* OPENSSL_malloc'd */
@@ -48,6 +65,7 @@ void ccf_instance_free(ccf_instance *inst)
         OPENSSL_free(inst->id_der ? inst->id_der[i] : NULL);
     free(inst->id_der);
     free(inst->id_der_len);
+    free(inst->id_name);
     ccf_vfs_free(inst->vfs);
     ccf_policy_free(inst->policy);
     free(inst->text);
@@ -90,13 +108,14 @@ ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits
     }
     size_t n = inst->policy->identity_count;
     if ((inst->id_der = calloc(n + 1, sizeof *inst->id_der)) == NULL ||
-        (inst->id_der_len = calloc(n + 1, sizeof *inst->id_der_len)) == NULL) {
+        (inst->id_der_len = calloc(n + 1, sizeof *inst->id_der_len)) == NULL ||
+        (inst->id_name = calloc(n + 1, sizeof *inst->id_name)) == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
-        if (cert_der(inst->policy->identities[i].certificate, &inst->id_der[i],
-                     &inst->id_der_len[i]) != CCF_OK) {
+        if (cert_der(inst->policy->identities[i].certificate, i, &inst->id_der[i],
+                     &inst->id_der_len[i], inst->id_name[i]) != CCF_OK) {
             rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "identities[%zu]: unusable certificate", i);
             goto fail;
         }
@@ -217,7 +236,7 @@ static ccf_err missing_or_forbidden(ccf_instance *inst, int who, const char *nam
     if (e != WASI_ENOENT)
         return CCF_ERR_INVALID;
     if (ccf_vfs_rights(rights_of(inst, who), name, false) == 0) {
-        snprintf(msg, msg_size, "identity %d has no rights on %.100s", who, name);
+        snprintf(msg, msg_size, "%s has no rights on %.100s", inst->id_name[who], name);
         return CCF_ERR_DENIED;
     }
     return CCF_ERR_NOT_FOUND;
@@ -279,13 +298,13 @@ static ccf_err put_allowed(ccf_instance *inst, int who, const char *name,
 }
 
 /* The outcome of a put (or of its checks) as a status and message. */
-static ccf_err put_status(ccf_wasi_errno e, int who, const char *path, bool append,
-                                  char *msg, size_t msg_size)
+static ccf_err put_status(const ccf_instance *inst, ccf_wasi_errno e, int who, const char *path,
+                          bool append, char *msg, size_t msg_size)
 {
     switch (e) {
     case WASI_ESUCCESS: return CCF_OK;
     case WASI_ENOTCAPABLE:
-        snprintf(msg, msg_size, "identity %d may not %s %s", who, append ? "append to" : "write",
+        snprintf(msg, msg_size, "%s may not %s %s", inst->id_name[who], append ? "append to" : "write",
                  path);
         return CCF_ERR_DENIED;
     case WASI_EFBIG:
@@ -309,8 +328,8 @@ ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t 
         free(data);
         return st;
     }
-    return put_status(ccf_vfs_put_owned(inst->vfs, rights_of(inst, who), path, data, len, append),
-                      who, path, append, msg, msg_size);
+    ccf_wasi_errno e = ccf_vfs_put_owned(inst->vfs, rights_of(inst, who), path, data, len, append);
+    return put_status(inst, e, who, path, append, msg, msg_size);
 }
 
 ccf_err ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
@@ -324,10 +343,10 @@ ccf_err ccf_instance_put_check(ccf_instance *inst, int who, const char *name, ui
         return st;
     r = ccf_vfs_rights(rights_of(inst, who), path, false);
     if ((r & (CCF_PATH_OPEN | CCF_FD_WRITE)) != (CCF_PATH_OPEN | CCF_FD_WRITE))
-        return put_status(WASI_ENOTCAPABLE, who, path, append, msg, msg_size);
+        return put_status(inst, WASI_ENOTCAPABLE, who, path, append, msg, msg_size);
     if (append && pinned(inst, path) != NULL)
         return pinned_append(path, msg, msg_size);
-    return put_status(ccf_vfs_room(inst->vfs, path, len, append), who, path, append, msg, msg_size);
+    return put_status(inst, ccf_vfs_room(inst->vfs, path, len, append), who, path, append, msg, msg_size);
 }
 
 ccf_err ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
@@ -346,7 +365,7 @@ ccf_err ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
      * lacking the right is 403, a file not there (yet) 404. */
     if (e == WASI_ENOTCAPABLE ||
         (e == WASI_ENOENT && ccf_vfs_rights(rights_of(inst, who), path, false) == 0)) {
-        snprintf(msg, msg_size, "identity %d may not read %s", who, path);
+        snprintf(msg, msg_size, "%s may not read %s", inst->id_name[who], path);
         return CCF_ERR_DENIED;
     }
     if (e == WASI_ENOENT) {
@@ -393,7 +412,7 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
         return CCF_ERR_NOT_FOUND;
     }
     if (who < 0 || !ccf_policy_may_execute(p, (size_t)who, index)) {
-        snprintf(msg, msg_size, "identity %d may not execute %s", who, program);
+        snprintf(msg, msg_size, "%s may not execute %s", inst->id_name[who], program);
         return CCF_ERR_DENIED;
     }
     if (strcmp(p->execution_strategy, "Interpretation") != 0) {
