@@ -165,7 +165,9 @@ static ccf_err setup_tokens(const struct up_opts *o, struct up *u, char *err, si
     char tokens[PATH_MAX + 64], service[PATH_MAX + 64];
     bool made = false;
     ccf_err rc;
-    if (mkdir(o->data_dir, 0700) != 0 && errno != EEXIST)
+    if (mkdir(o->data_dir, 0700) == 0)
+        u->made_data_dir = true;
+    else if (errno != EEXIST)
         return ccf_errf(err, err_size, CCF_ERR_IO, "cannot create %s: %s", o->data_dir,
                         strerror(errno));
     if (snprintf(tokens, sizeof tokens, "%s/%s", o->data_dir, CCF_AUTH_TOKENS_FILE) >=
@@ -261,8 +263,16 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
     if ((rc = start_server(o, u, SVC_CCFAAS, listen, err, err_size)) != CCF_OK)
         goto fail;
     return CCF_OK;
-fail:
+fail:;
+    bool made = u->made_data_dir; /* up_stop clears u */
     ccf_cli_up_stop(u);
+    if (made) {
+        ccf_cli_remove_tree(o->data_dir);
+        size_t n = strlen(err);
+        if (n + 1 < err_size)
+            snprintf(err + n, err_size - n, " (%s, made by this start, was removed)",
+                     o->data_dir);
+    }
     return rc;
 }
 

@@ -37,6 +37,7 @@ struct up {
     char trust_path[PATH_MAX + 64]; /* DATA_DIR/trust.json for this local platform */
     char admin_token_path[PATH_MAX + 64]; /* DATA_DIR/admin.token (0600) */
     bool admin_token_created;             /* made at this start (else reused) */
+    bool made_data_dir; /* DATA_DIR did not exist before this start: removed if it fails */
 };
 
 /* `ccfaas up`'s defaults: ./ccfaas-data, 127.0.0.1, ports 3010/5000/5010,
@@ -50,7 +51,8 @@ void ccf_cli_up_defaults(struct up_opts *o);
  * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL; writes (or adds
  * to) DATA_DIR/trust.json: the proxy's CA, the runtime's measurement and the
  * development platform, the anchors a client of this host needs. On failure
- * everything made so far is stopped and freed. CCF_ERR_UNSUPPORTED when
+ * everything made so far is stopped and freed, and a data directory this start
+ * created is removed again (no CA keys left behind by a start that failed). CCF_ERR_UNSUPPORTED when
  * bubblewrap cannot make a sandbox here. */
 ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, char *err,
                          size_t err_size);
