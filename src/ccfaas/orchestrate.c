@@ -15,6 +15,7 @@
 #include "client/client.h"
 #include "common/utc.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "net/http_client.h"
 
 /* Best-effort calls (cleanup after a failure, recovery at start) do not wait long. */
@@ -107,14 +108,14 @@ static int vaas_lookup_hash(const ccf_ccfaas *svc, const char *name, char out[65
     return r;
 }
 
-/* Forgets an instance: at VaaS (when a create was sent there; hash NULL =
- * ask VaaS for it), then the store row and the files. VaaS refuses to
- * delete an instance while it starts (409): wait for it, bounded. */
-static void forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_vaas)
+/* Deletes an instance at VaaS (hash NULL = ask VaaS for it), freeing its
+ * port. VaaS refuses to delete an instance while it starts (409): wait for
+ * it, bounded. */
+static void release_at_vaas(ccf_ccfaas *svc, const char *name, const char *hash)
 {
     char err[512] = "", found[CCF_SHA256_HEX_LEN + 1];
     const struct timespec pause = {0, 200 * 1000 * 1000};
-    for (int tries = 0; at_vaas && tries < FORGET_TRIES; tries++) {
+    for (int tries = 0; tries < FORGET_TRIES; tries++) {
         int known = hash != NULL ? 1 : vaas_lookup_hash(svc, name, found);
         if (known == 0)
             break;
@@ -128,13 +129,35 @@ static void forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_
             continue;
         }
         if (st != 200 && st != 404)
-            fprintf(stderr, "ccfaas: instance %s: cleanup at VaaS failed: %s\n", name, err);
+            ccf_log_event("ccfaas", "instance %s: cleanup at VaaS failed: %s", name, err);
         break;
     }
+}
+
+/* Forgets an instance: at VaaS (when a create was sent there), then the
+ * store row and the files. */
+static void forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_vaas)
+{
+    char err[512] = "";
+    if (at_vaas)
+        release_at_vaas(svc, name, hash);
     if (ccf_ccfaas_store_instance_delete(svc->store, name, NULL, err, sizeof err) ==
         CCF_STORE_FAILED)
-        fprintf(stderr, "ccfaas: instance %s: %s\n", name, err);
+        ccf_log_event("ccfaas", "instance %s: %s", name, err);
     remove_instance_dir(svc, name);
+}
+
+/* An instance whose runtime ended ("exited": at VaaS still, its port is
+ * freed; "gone": VaaS forgot it) stays listed, marked, until deleted. */
+static void mark_ended(ccf_ccfaas *svc, const ccf_store_instance *row, const char *how)
+{
+    char err[512] = "";
+    if (strcmp(how, "exited") == 0)
+        release_at_vaas(svc, row->name, row->instance_hash);
+    if (ccf_ccfaas_store_instance_set_ended(svc->store, row->name, how, err, sizeof err) ==
+        CCF_STORE_FAILED)
+        ccf_log_event("ccfaas", "instance %s: %s", row->name, err);
+    remove_instance_dir(svc, row->name);
 }
 
 void ccf_ccfaas_recover(ccf_ccfaas *svc)
@@ -144,11 +167,11 @@ void ccf_ccfaas_recover(ccf_ccfaas *svc)
     char err[512];
     if (ccf_ccfaas_store_instance_list(svc->store, "creating", &rows, &n, err, sizeof err) !=
         CCF_STORE_OK) {
-        fprintf(stderr, "ccfaas: recovery: %s\n", err);
+        ccf_log_event("ccfaas", "recovery: %s", err);
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "ccfaas: instance %s was being created when CCFaaS stopped: removed\n",
+        ccf_log_event("ccfaas", "instance %s was being created when CCFaaS stopped: removed",
                 rows[i].name);
         forget(svc, rows[i].name, rows[i].instance_hash, true);
     }
@@ -454,7 +477,8 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash, progs,
                                             fn->program_count, dfs, fn->data_file_count, owner,
                                             err, sizeof err);
-    /* the name may belong to an instance whose runtime died unseen: removed, it is free */
+    /* the name may belong to the caller's instance whose runtime died unseen:
+     * marked ended, it is replaced */
     if (src == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, NULL, c.name) > 0)
         src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash,
                                                 progs, fn->program_count, dfs,
@@ -561,7 +585,7 @@ static json_t *vaas_status(const ccf_ccfaas *svc, const ccf_store_instance *row,
 }
 
 /* The status object of a row; an instance whose runtime exited or vanished
- * is shown as such and forgotten (deleted at VaaS too, to free its port). */
+ * is shown as such and marked ended (deleted at VaaS, to free its port). */
 static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
 {
     char when[CCF_UTC_LEN], err[512] = "";
@@ -578,7 +602,12 @@ static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
         json_object_set_new(o, "policy_hash", json_string(row->policy_hash));
     if (row->instance_hash != NULL)
         json_object_set_new(o, "instance_hash", json_string(row->instance_hash));
-    if (strcmp(row->state, "ready") == 0) {
+    if (row->ended != NULL) {
+        char at[CCF_UTC_LEN];
+        ccf_utc_format((time_t)row->ended_at, at);
+        status = row->ended;
+        json_object_set_new(o, "ended", json_string(at));
+    } else if (strcmp(row->state, "ready") == 0) {
         runtime = vaas_status(svc, row, &gone, err, sizeof err);
         const char *rs = json_string_value(json_object_get(runtime, "status"));
         if (gone) {
@@ -590,8 +619,10 @@ static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
             status = rs; /* starting, ready, stopping, exited */
         }
         if (gone || (rs != NULL && strcmp(rs, "exited") == 0)) {
-            forget(svc, row->name, row->instance_hash, !gone);
-            json_object_set_new(o, "removed", json_true());
+            char at[CCF_UTC_LEN];
+            mark_ended(svc, row, gone ? "gone" : "exited");
+            ccf_utc_format(time(NULL), at);
+            json_object_set_new(o, "ended", json_string(at));
         }
     }
     json_object_set_new(o, "status", json_string(status));
@@ -608,11 +639,11 @@ size_t ccf_ccfaas_refresh(ccf_ccfaas *svc, const char *function, const char *nam
         CCF_STORE_OK)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        if ((function != NULL && strcmp(rows[i].function, function) != 0) ||
+        if (rows[i].ended != NULL || (function != NULL && strcmp(rows[i].function, function) != 0) ||
             (name != NULL && strcmp(rows[i].name, name) != 0))
             continue;
         json_t *st = instance_status(svc, &rows[i]);
-        removed += json_is_true(json_object_get(st, "removed"));
+        removed += json_object_get(st, "ended") != NULL;
         json_decref(st);
     }
     ccf_ccfaas_store_instances_free(rows, n);
@@ -694,11 +725,12 @@ static void h_instance_delete(const ccf_http_request *req, ccf_http_response *re
     }
     if (!owns(req, &row, resp)) {
         /* refused before anything is touched: not VaaS, not the store */
-    } else if (strcmp(row.state, "ready") != 0) {
+    } else if (row.ended == NULL && strcmp(row.state, "ready") != 0) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, NULL, NULL, NULL,
                                  "instance \"%s\" is being created; delete it when its creation "
                                  "has finished or failed", row.name);
-    } else if ((vst = vaas_delete(svc, row.name, row.instance_hash, STATUS_TIMEOUT_MS, err,
+    } else if (row.ended == NULL && /* an ended one's port was freed when it ended */
+               (vst = vaas_delete(svc, row.name, row.instance_hash, STATUS_TIMEOUT_MS, err,
                                   sizeof err)) != 200 && vst != 404) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "vaas_failed", "VaaS delete", NULL,
                                  "step 'VaaS delete' failed: %s", err);

@@ -61,7 +61,15 @@ static const char schema_v2[] =
     "ALTER TABLE instance ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX instance_owner ON instance(owner);";
 
-static const char *const migrations[CCF_CCFAAS_STORE_VERSION] = {schema_v1, schema_v2};
+/* Version 3 (issue 25): an instance whose runtime ended stays listed, as
+ * `exited` or `gone`, until its owner deletes it (a user who saw it a moment
+ * before must not meet "no instance"). */
+static const char schema_v3[] =
+    "ALTER TABLE instance ADD COLUMN ended TEXT;"
+    "ALTER TABLE instance ADD COLUMN ended_at INTEGER;";
+
+static const char *const migrations[CCF_CCFAAS_STORE_VERSION] = {schema_v1, schema_v2,
+                                                                 schema_v3};
 
 static const char *const file_table[] = {"program", "data_file"};
 static const char *const file_what[] = {"program", "data file"};
@@ -319,7 +327,7 @@ ccf_store_rc ccf_ccfaas_store_function_list(ccf_ccfaas_store *s, json_t **out, c
     st = prep(s, "SELECT f.name, f.created, f.policy_hash,"
                  " (SELECT count(*) FROM program p WHERE p.function = f.name),"
                  " (SELECT count(*) FROM data_file d WHERE d.function = f.name),"
-                 " (SELECT count(*) FROM instance i WHERE i.function = f.name), f.owner"
+                 " (SELECT count(*) FROM instance i WHERE i.function = f.name AND i.ended IS NULL), f.owner"
                  " FROM function f ORDER BY f.name");
     if (st == NULL) {
         rc = db_fail(s, err, err_size, "function list");
@@ -395,8 +403,8 @@ ccf_store_rc ccf_ccfaas_store_function_delete(ccf_ccfaas_store *s, const char *n
     int64_t mine = owner == NULL ? n
                                  : query_int(s, "SELECT count(*) FROM function WHERE name = ? "
                                                 "AND owner = ?", name, owner, NULL);
-    int64_t live = query_int(s, "SELECT count(*) FROM instance WHERE function = ?", name, NULL,
-                             NULL);
+    int64_t live = query_int(s, "SELECT count(*) FROM instance WHERE function = ? AND "
+                                "ended IS NULL", name, NULL, NULL);
     if (n < 0 || live < 0 || mine < 0) {
         rc = db_fail(s, err, err_size, "function lookup");
     } else if (n == 0) {
@@ -412,8 +420,10 @@ ccf_store_rc ccf_ccfaas_store_function_delete(ccf_ccfaas_store *s, const char *n
                  (long long)live);
         rc = CCF_STORE_CONFLICT;
     } else {
+        /* ended instances of the function go with it */
         const char *args[] = {name, NULL};
-        if (!run(s, "DELETE FROM function WHERE name = ?", args))
+        if (!run(s, "DELETE FROM instance WHERE function = ? AND ended IS NOT NULL", args) ||
+            !run(s, "DELETE FROM function WHERE name = ?", args))
             rc = db_fail(s, err, err_size, "delete function");
     }
     return finish(s, rc, err, err_size);
@@ -622,6 +632,12 @@ ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *
     int64_t fn = query_int(s, "SELECT count(*) FROM function WHERE name = ?", function, NULL, NULL);
     int64_t same = query_int(s, "SELECT count(*) FROM function WHERE name = ? AND policy_hash = ?",
                              function, fn_policy_hash, NULL);
+    /* the caller's own ended instance of that name is replaced */
+    const char *mine[] = {name, owner ? owner : "", NULL};
+    if (!run(s, "DELETE FROM instance WHERE name = ? AND owner = ? AND ended IS NOT NULL", mine)) {
+        rc = db_fail(s, err, err_size, "replace ended instance");
+        goto out;
+    }
     int64_t taken = query_int(s, "SELECT count(*) FROM instance WHERE name = ?", name, NULL, NULL);
     if (fn < 0 || same < 0 || taken < 0) {
         rc = db_fail(s, err, err_size, "lookup");
@@ -710,6 +726,15 @@ out:
     return finish(s, rc, err, err_size);
 }
 
+ccf_store_rc ccf_ccfaas_store_instance_set_ended(ccf_ccfaas_store *s, const char *name,
+                                                 const char *how, char *err, size_t err_size)
+{
+    return instance_update(s, name, "UPDATE instance SET ended = ?, "
+                                    "ended_at = CAST(strftime('%s', 'now') AS INTEGER) "
+                                    "WHERE name = ? AND ended IS NULL",
+                           how, NULL, 0, NULL, err, err_size);
+}
+
 ccf_store_rc ccf_ccfaas_store_instance_set_vaas(ccf_ccfaas_store *s, const char *name,
                                                 const char *instance_hash, const char *policy,
                                                 size_t len, const char *policy_hash, char *err,
@@ -738,6 +763,7 @@ void ccf_ccfaas_store_instance_clear(ccf_store_instance *row)
     free(row->policy_hash);
     free(row->instance_hash);
     free(row->owner);
+    free(row->ended);
     memset(row, 0, sizeof *row);
 }
 
@@ -759,18 +785,21 @@ static bool read_instance(sqlite3_stmt *st, ccf_store_instance *row)
     row->policy_hash = dup_col(st, 5, NULL);
     row->instance_hash = dup_col(st, 6, NULL);
     row->owner = dup_col(st, 7, NULL);
+    row->ended = dup_col(st, 8, NULL);
+    row->ended_at = sqlite3_column_int64(st, 9);
     bool ok = row->name != NULL && row->function != NULL && row->state != NULL &&
               row->owner != NULL &&
               (row->policy != NULL) == (sqlite3_column_type(st, 4) != SQLITE_NULL) &&
               (row->policy_hash != NULL) == (sqlite3_column_type(st, 5) != SQLITE_NULL) &&
-              (row->instance_hash != NULL) == (sqlite3_column_type(st, 6) != SQLITE_NULL);
+              (row->instance_hash != NULL) == (sqlite3_column_type(st, 6) != SQLITE_NULL) &&
+              (row->ended != NULL) == (sqlite3_column_type(st, 8) != SQLITE_NULL);
     if (!ok)
         ccf_ccfaas_store_instance_clear(row);
     return ok;
 }
 
 #define INSTANCE_COLUMNS \
-    "name, function, state, created, policy, policy_hash, instance_hash, owner"
+    "name, function, state, created, policy, policy_hash, instance_hash, owner, ended, ended_at"
 
 ccf_store_rc ccf_ccfaas_store_instance_get(ccf_ccfaas_store *s, const char *name,
                                            ccf_store_instance *out, char *err, size_t err_size)
@@ -886,7 +915,8 @@ ccf_store_rc ccf_ccfaas_store_counts(ccf_ccfaas_store *s, int64_t *functions, in
     *functions = query_int(s, "SELECT count(*) FROM function", NULL, NULL, NULL);
     *creating = query_int(s, "SELECT count(*) FROM instance WHERE state = 'creating'", NULL, NULL,
                           NULL);
-    *ready = query_int(s, "SELECT count(*) FROM instance WHERE state = 'ready'", NULL, NULL, NULL);
+    *ready = query_int(s, "SELECT count(*) FROM instance WHERE state = 'ready' AND ended IS NULL",
+                       NULL, NULL, NULL);
     pthread_mutex_unlock(&s->mu);
     return *functions < 0 || *creating < 0 || *ready < 0 ? CCF_STORE_FAILED : CCF_STORE_OK;
 }

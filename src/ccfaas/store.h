@@ -18,7 +18,7 @@
 #include "common/error.h"
 
 /* Schema version kept in PRAGMA user_version. */
-#define CCF_CCFAAS_STORE_VERSION 2
+#define CCF_CCFAAS_STORE_VERSION 3
 
 /* Outcome of a store call: the three a handler maps to 404, 409 and 500. */
 typedef enum {
@@ -44,6 +44,8 @@ typedef struct {
     char *policy_hash;   /* sha256 hex of policy; NULL until known */
     char *instance_hash; /* VaaS's instance_hash; NULL until known */
     char *owner;         /* the caller who created it ("" = made before owners existed) */
+    char *ended;         /* NULL while alive; "exited" or "gone" once its runtime ended */
+    int64_t ended_at;    /* Unix seconds, when ended was seen */
 } ccf_store_instance;
 
 /* Opens (creating when missing) the database and creates or migrates the
@@ -95,7 +97,8 @@ ccf_store_rc ccf_ccfaas_store_file_export(ccf_ccfaas_store *s, ccf_store_file_ki
                                           const char *path, char *err, size_t err_size);
 
 /* Instances. reserve: a "creating" row, in one transaction with the checks:
- * NOT_FOUND when the function is missing; CONFLICT when the name is taken,
+ * NOT_FOUND when the function is missing; CONFLICT when the name is taken
+ * (the owner's own ended instance of that name is replaced),
  * the function's policy is not policy_hash any more, or one of the needed
  * programs / data files is not uploaded (err names it). */
 ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *name,
@@ -103,6 +106,10 @@ ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *
                                                const char *const *programs, size_t nprograms,
                                                const char *const *data_files, size_t ndata,
                                                const char *owner, char *err, size_t err_size);
+/* Marks an instance whose runtime ended ("exited" or "gone"); it stays
+ * listed until deleted. NOT_FOUND when missing or marked already. */
+ccf_store_rc ccf_ccfaas_store_instance_set_ended(ccf_ccfaas_store *s, const char *name,
+                                                 const char *how, char *err, size_t err_size);
 /* Records what VaaS answered (still "creating"). */
 ccf_store_rc ccf_ccfaas_store_instance_set_vaas(ccf_ccfaas_store *s, const char *name,
                                                 const char *instance_hash, const char *policy,

@@ -18,6 +18,7 @@
 #include "attest/launch.h"
 #include "attest/pki.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "jose/jose.h"
 #include "kbs/kbs.h"
 #include "net/addr.h"
@@ -515,9 +516,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r.cookie);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r.status, resp);
     MHD_destroy_response(resp);
-    if (!k->quiet)
-        fprintf(stderr, "{\"service\":\"kbs\",\"method\":\"%s\",\"path\":\"%.200s\",\"status\":%d}\n",
-                method, url, r.status);
+    if (!k->quiet) {
+        /* the path as the client sent it: jansson escapes it (a raw quote
+         * would break the line) */
+        char ts[CCF_LOG_TIME_LEN];
+        ccf_log_time(ts);
+        json_t *line = json_pack("{s:s,s:s,s:s,s:s%,s:i}", "time", ts, "service", "kbs",
+                                 "method", method, "path", url, strnlen(url, 200), "status",
+                                 r.status);
+        char *text = line ? json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        if (text != NULL)
+            fprintf(stderr, "%s\n", text);
+        free(text);
+        json_decref(line);
+    }
     return ret;
 }
 

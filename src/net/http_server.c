@@ -2,6 +2,7 @@
 #include "net/http_server.h"
 
 #include "common/dynbuf.h"
+#include "common/log.h"
 #include "net/addr.h"
 #include "net/auth.h"
 
@@ -467,17 +468,12 @@ static void log_request(ccf_http_server *srv, const ccf_http_request *req, bool 
 {
     if (srv->quiet)
         return;
-    struct timespec now, wall;
+    struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    clock_gettime(CLOCK_REALTIME, &wall);
     long long us = (long long)(now.tv_sec - req->start.tv_sec) * 1000000LL +
                    (now.tv_nsec - req->start.tv_nsec) / 1000;
-    struct tm tm;
-    char ts[96];
-    gmtime_r(&wall.tv_sec, &tm);
-    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             wall.tv_nsec / 1000000L);
+    char ts[CCF_LOG_TIME_LEN];
+    ccf_log_time(ts);
     char peer[INET6_ADDRSTRLEN] = "";
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

@@ -24,6 +24,7 @@
 
 #include "attest/evidence.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "common/utc.h"
 #include "policy/policy.h"
 #include "vaas/backend.h"
@@ -123,7 +124,7 @@ static void remove_stale(const char *vaas_dir)
         }
         snprintf(path, sizeof path, "%s/%s", vaas_dir, e->d_name);
         if (rmdir(path) == 0)
-            fprintf(stderr, "vaas: removed the stale instance directory %s\n", path);
+            ccf_log_event("vaas", "removed the stale instance directory %s", path);
     }
     closedir(d);
 }
@@ -176,7 +177,7 @@ static void remove_files(const struct instance *in)
         unlink(path);
     }
     if (rmdir(in->dir) != 0 && errno != ENOENT)
-        fprintf(stderr, "vaas: cannot remove %s: %s\n", in->dir, strerror(errno));
+        ccf_log_event("vaas", "cannot remove %s: %s", in->dir, strerror(errno));
 }
 
 static struct instance *find(ccf_vaas *v, const char *id)
@@ -237,7 +238,7 @@ static void reap(ccf_vaas *v)
         in->since = time(NULL);
         port_give(v, in);
         v->reaped++;
-        fprintf(stderr, "vaas: instance %s ended (exit code %d%s%d)\n", in->id, code,
+        ccf_log_event("vaas", "instance %s ended (exit code %d%s%d)", in->id, code,
                 sig ? ", signal " : "", sig);
     }
 }
@@ -480,7 +481,7 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
                          .listen = listen, .ready_timeout_ms = v->ready_timeout_ms};
     ccf_vaas_proc *proc = NULL;
     if (v->backend->start(&v->bcfg, &l, &proc, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "vaas: instance %s failed to start: %s\n", id, err);
+        ccf_log_event("vaas", "instance %s failed to start: %s", id, err);
         ccf_http_respond_err(resp, CCF_ERR_UPSTREAM, "runtime_failed", "instance '%s': %s", id,
                              err);
         goto fail;

@@ -1,7 +1,7 @@
 /* Tests for src/ccfaas/store: the SQLite store of CCFaaS on a temporary
  * database: write-once and conflict rules, cascade on function delete,
- * instance reservation checks, persistence across reopen, schema version
- * guard, a file that is no database, and concurrent writers. */
+ * instance reservation checks, ended instances, persistence across reopen,
+ * migration of a version-2 store, schema version guard, a file that is no database, and concurrent writers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -237,6 +237,108 @@ static void test_instances(void **state)
     assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", NULL, err, sizeof err), CCF_STORE_OK);
 }
 
+/* A ready instance of the owner with programs and data uploaded. */
+static void ready_instance(ccf_ccfaas_store *s, const char *name, const char *owner)
+{
+    char err[256];
+    const char *progs[] = {"p.wasm"};
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(s, name, "f", hash_a, progs, 1, NULL, 0,
+                                                       owner, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_set_ready(s, name, err, sizeof err), CCF_STORE_OK);
+}
+
+/* An ended instance stays listed, marked, until deleted; it does not hold
+ * its function; its owner (only) may reuse its name. */
+static void test_ended_instances(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    const char *progs[] = {"p.wasm"};
+    ccf_store_instance row;
+    int64_t functions = 0, creating = 0, ready = 0;
+
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "x", 1, err, sizeof err),
+                     CCF_STORE_OK);
+    ready_instance(f->s, "i", "alice");
+    assert_int_equal(ccf_ccfaas_store_instance_set_ended(f->s, "i", "exited", err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_set_ended(f->s, "i", "gone", err, sizeof err),
+                     CCF_STORE_NOT_FOUND); /* marked once: the first cause stays */
+    assert_int_equal(ccf_ccfaas_store_instance_get(f->s, "i", &row, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_string_equal(row.ended, "exited");
+    assert_true(row.ended_at > 1700000000);
+    ccf_ccfaas_store_instance_clear(&row);
+    assert_int_equal(ccf_ccfaas_store_counts(f->s, &functions, &creating, &ready), CCF_STORE_OK);
+    assert_int_equal(ready, 0);
+
+    /* another owner may not take the name; the owner may */
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, NULL, 0,
+                                                       "bob", err, sizeof err),
+                     CCF_STORE_CONFLICT);
+    assert_non_null(strstr(err, "exists already"));
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "i", "f", hash_a, progs, 1, NULL, 0,
+                                                       "alice", err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_get(f->s, "i", &row, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_null(row.ended);
+    assert_string_equal(row.state, "creating");
+    ccf_ccfaas_store_instance_clear(&row);
+    assert_int_equal(ccf_ccfaas_store_instance_delete(f->s, "i", NULL, err, sizeof err),
+                     CCF_STORE_OK);
+
+    /* a live instance holds the function; an ended one goes with it */
+    ready_instance(f->s, "live", "alice");
+    ready_instance(f->s, "dead", "alice");
+    assert_int_equal(ccf_ccfaas_store_instance_set_ended(f->s, "dead", "gone", err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", NULL, err, sizeof err),
+                     CCF_STORE_CONFLICT);
+    assert_non_null(strstr(err, "1 live instance"));
+    assert_int_equal(ccf_ccfaas_store_instance_delete(f->s, "live", NULL, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_function_delete(f->s, "f", NULL, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_get(f->s, "dead", &row, err, sizeof err),
+                     CCF_STORE_NOT_FOUND);
+}
+
+/* A version-2 store (before ended instances) is migrated, its rows kept. */
+static void test_migrates_version_2(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    sqlite3 *db = NULL;
+    ccf_store_instance row;
+
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "x", 1, err, sizeof err),
+                     CCF_STORE_OK);
+    ready_instance(f->s, "i", "alice");
+    ccf_ccfaas_store_close(f->s);
+    f->s = NULL;
+    /* back to version 2 as it was: without the two columns */
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "ALTER TABLE instance DROP COLUMN ended;"
+                                      "ALTER TABLE instance DROP COLUMN ended_at;"
+                                      "PRAGMA user_version = 2", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(ccf_ccfaas_store_open(f->db, &f->s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_ccfaas_store_instance_get(f->s, "i", &row, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_string_equal(row.owner, "alice");
+    assert_null(row.ended);
+    ccf_ccfaas_store_instance_clear(&row);
+    assert_int_equal(ccf_ccfaas_store_instance_set_ended(f->s, "i", "exited", err, sizeof err),
+                     CCF_STORE_OK);
+}
+
 static void test_reopen_keeps_everything(void **state)
 {
     struct fixture *f = *state;
@@ -352,6 +454,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_function_write_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instances, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ended_instances, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_version_2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
