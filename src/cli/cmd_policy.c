@@ -412,7 +412,7 @@ static int cmd_one_policy(const char *sub, int argc, char **argv, bool canonical
             fprintf(stderr, "%s: cannot emit the policy: out of memory\n", file);
             goto out;
         }
-        printf("%s\n", emitted);
+        fputs(emitted, stdout);
     } else {
         if (!ccf_policy_hash(text, len, hash))
             goto out;

@@ -153,7 +153,7 @@ json_t *ccf_policy_errors_json(const ccf_policy_errors *errors);
  * <first error>[ (and N more)]","errors":[...]}}. NULL when out of memory. */
 json_t *ccf_policy_errors_response(const ccf_policy_errors *errors, const char *what);
 
-/* Canonical JSON of the policy (keys sorted, 2-space indent, no trailing
+/* Canonical JSON of the policy (keys sorted, 2-space indent, one final
  * newline): what ccfaas emits when it *produces* a policy. *out is a
  * NUL-terminated string the caller frees with free(). */
 ccf_err ccf_policy_emit(const ccf_policy *policy, char **out) __attribute__((warn_unused_result));

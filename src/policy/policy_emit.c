@@ -165,7 +165,17 @@ ccf_err ccf_policy_emit(const ccf_policy *policy, char **out)
         return CCF_ERR_INVALID;
     if ((o = policy_json(policy)) == NULL)
         return CCF_ERR_NOMEM;
-    *out = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
+    char *text = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
     json_decref(o);
+    if (text == NULL)
+        return CCF_ERR_NOMEM;
+    /* a text file ends in a newline: tools (cat, diff, git) expect one */
+    size_t n = strlen(text);
+    *out = malloc(n + 2);
+    if (*out != NULL) {
+        memcpy(*out, text, n);
+        memcpy(*out + n, "\n", 2);
+    }
+    free(text);
     return *out != NULL ? CCF_OK : CCF_ERR_NOMEM;
 }
