@@ -29,8 +29,8 @@
 void ccf_ccfaas_respond_error(ccf_http_response *resp, ccf_err err, const char *code,
                               const char *step, const ccf_policy_errors *errors,
                               const char *fmt, ...)
-                              {
-                              int status = ccf_http_status_of(err);
+{
+    int status = ccf_http_status_of(err);
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
@@ -64,6 +64,19 @@ void ccf_ccfaas_respond_error(ccf_http_response *resp, ccf_err err, const char *
     }
     ccf_http_respond_json(resp, status, body);
     snprintf(resp->error_code, sizeof resp->error_code, "%s", code); /* for the request log */
+}
+
+void ccf_ccfaas_respond_quota(ccf_http_response *resp, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ccf_http_respond_error(resp, 429, "quota_exceeded", "%s", msg);
+    /* a quota frees when the owner deletes something, not with time: the
+     * header tells clients that retry on their own not to hammer */
+    resp->retry_after_s = CCF_CCFAAS_QUOTA_RETRY_S;
 }
 
 void ccf_ccfaas_respond_policy_errors(ccf_http_response *resp, ccf_err rc, const char *what,
@@ -114,6 +127,9 @@ void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const ch
         break;
     case CCF_STORE_FORBIDDEN:
         ccf_ccfaas_respond_error(resp, CCF_ERR_DENIED, "forbidden", NULL, NULL, "%s", err);
+        break;
+    case CCF_STORE_QUOTA:
+        ccf_ccfaas_respond_quota(resp, "%s", err);
         break;
     default:
         ccf_ccfaas_respond_error(resp, CCF_ERR_IO, "store_failed", NULL, NULL, "%s", err);
@@ -238,7 +254,7 @@ static void h_function_delete(const ccf_http_request *req, ccf_http_response *re
     const char *owner = ccf_ccfaas_owner_filter(req);
     ccf_store_rc rc = ccf_ccfaas_store_function_delete(svc->store, name, owner, err, sizeof err);
     /* instances whose runtime died unseen do not hold the function */
-    if (rc == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, name, NULL) > 0)
+    if (rc == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, name, NULL, NULL) > 0)
         rc = ccf_ccfaas_store_function_delete(svc->store, name, owner, err, sizeof err);
     if (rc != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, rc, err);
@@ -349,6 +365,40 @@ static json_t *file_status(ccf_ccfaas *svc, const ccf_policy *p, ccf_store_file_
     json_object_update(o, stored);
     json_decref(stored);
     return o;
+}
+
+/* Before an upload's body is read: only the function's owner (or an admin)
+ * may add to it (403), and the declared bytes must fit its owner's quota
+ * (429). The store checks both again when the bytes are in. */
+static bool admit_file_post(const ccf_http_request *req, long long content_length,
+                            ccf_http_response *resp, void *ctx)
+{
+    struct ccf_ccfaas_files *fr = ctx;
+    ccf_ccfaas *svc = fr->svc;
+    const char *fn = ccf_http_request_param(req, "name");
+    char *owner = NULL, err[512];
+    int64_t instances = 0, bytes = 0;
+    if (!may_change_function(svc, req, fn, resp))
+        return false;
+    if (svc->quotas.bytes == 0 || content_length < 0)
+        return true;
+    ccf_store_rc rc = ccf_ccfaas_store_function_owner(svc->store, fn, &owner, err, sizeof err);
+    if (rc == CCF_STORE_OK)
+        rc = ccf_ccfaas_store_usage(svc->store, owner, &instances, &bytes, err, sizeof err);
+    if (rc != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, rc, err);
+        free(owner);
+        return false;
+    }
+    bool fits = (uint64_t)bytes + (uint64_t)content_length <= svc->quotas.bytes;
+    if (!fits)
+        ccf_ccfaas_respond_quota(resp, "quota: the functions of \"%s\" hold %lld bytes; %lld "
+                                       "more would pass the quota of %llu bytes (delete "
+                                       "programs, data files or functions first)",
+                                 owner, (long long)bytes, content_length,
+                                 (unsigned long long)svc->quotas.bytes);
+    free(owner);
+    return fits;
 }
 
 static void h_file_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
@@ -559,6 +609,8 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
                       "an SQLite BLOB holds", svc->max_upload, CCF_CCFAAS_MAX_UPLOAD_LIMIT);
         goto out;
     }
+    svc->quotas.instances = cfg->max_instances_per_owner;
+    svc->quotas.bytes = cfg->max_bytes_per_owner;
     svc->vaas_timeout_ms = 60000; /* VaaS answers when the runtime is attested and ready */
     svc->load_timeout_s = 300;
     for (int k = 0; k < 2; k++) {
@@ -577,6 +629,7 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
     if ((rc = ccf_ccfaas_store_open(db, &svc->store, err, err_size)) != CCF_OK ||
         (rc = ccf_auth_open_dir(svc->data_dir, &svc->auth, err, err_size)) != CCF_OK)
         goto out;
+    ccf_ccfaas_store_set_quotas(svc->store, &svc->quotas);
     /* the service token towards VaaS: DATA/auth/service.token when present
      * (`ccfaas up` writes it; for a separate VaaS: docs/auth.md) */
     char tok[PATH_MAX + 32];
@@ -624,7 +677,11 @@ ccf_err ccf_ccfaas_mount(ccf_ccfaas *svc, ccf_http_server *srv)
         (rc = ccf_http_server_route_auth(srv, "GET", "/function/<name>/data_file/<file...>", all,
                                          h_file_get, dr, 0)) ||
         (rc = ccf_http_server_route_auth(srv, "DELETE", "/function/<name>/data_file/<file...>",
-                                         op, h_file_delete, dr, 0)))
+                                         op, h_file_delete, dr, 0)) ||
+        (rc = ccf_http_server_route_admit(srv, "POST", "/function/<name>/program/<file...>",
+                                          admit_file_post)) ||
+        (rc = ccf_http_server_route_admit(srv, "POST", "/function/<name>/data_file/<file...>",
+                                          admit_file_post)))
         return rc;
     return ccf_ccfaas_mount_instances(svc, srv);
 }

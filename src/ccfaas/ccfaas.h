@@ -43,11 +43,16 @@
 #define CCF_CCFAAS_CCFAAS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "net/http_server.h"
 
 #define CCF_CCFAAS_DEFAULT_PORT 5010
+
+/* The quotas `ccfaas up` and `ccfaas serve ccfaas` set unless told otherwise. */
+#define CCF_CCFAAS_DEFAULT_INSTANCES_PER_USER 16
+#define CCF_CCFAAS_DEFAULT_MIB_PER_OPERATOR 4096
 
 typedef struct {
     const char *data_dir;    /* loader identity and the default database live here (required) */
@@ -57,6 +62,10 @@ typedef struct {
                                 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 */
     size_t max_upload;       /* largest program or data file; 0 = 256 MiB; at most 900 MiB
                                 (an SQLite BLOB holds < 10^9 bytes) */
+    /* per-owner quotas (docs/auth.md), 0 = unlimited: live instances of a
+     * user; bytes of the programs and data files of an operator's functions */
+    uint32_t max_instances_per_owner;
+    uint64_t max_bytes_per_owner;
 } ccf_ccfaas_config;
 
 typedef struct ccf_ccfaas ccf_ccfaas;

@@ -32,6 +32,7 @@ struct ccf_ccfaas {
     char vaas_url[512];
     char ciphersuite[128];
     size_t max_upload;
+    ccf_store_quotas quotas; /* per owner; 0 = unlimited */
     long vaas_timeout_ms;
     long load_timeout_s;
     ccf_ccfaas_store *store;
@@ -52,6 +53,11 @@ void ccf_ccfaas_respond_error(ccf_http_response *resp, ccf_err err, const char *
                               const char *step, const ccf_policy_errors *errors,
                               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* 429 quota_exceeded with Retry-After and the message. */
+#define CCF_CCFAAS_QUOTA_RETRY_S 30u
+void ccf_ccfaas_respond_quota(ccf_http_response *resp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* A 400 for a policy that did not parse: invalid_json (with line/column) for
  * malformed JSON, invalid_policy listing the JSON paths otherwise, or 413
  * too_large. */
@@ -69,9 +75,11 @@ void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const ch
 
 /* Instance routes (orchestrate.c). */
 ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv);
-/* Asks VaaS about the ready instances of `function` (NULL = all) named
- * `name` (NULL = all) and removes those whose runtime died; how many it removed. */
-size_t ccf_ccfaas_refresh(ccf_ccfaas *svc, const char *function, const char *name);
+/* Asks VaaS about the live instances of `function` named `name` owned by
+ * `owner` (each NULL = any) and marks those whose runtime died as ended; how
+ * many it marked. */
+size_t ccf_ccfaas_refresh(ccf_ccfaas *svc, const char *function, const char *name,
+                          const char *owner);
 /* At start: instances left "creating" by a killed CCFaaS are deleted at VaaS
  * (best effort) and forgotten. */
 void ccf_ccfaas_recover(ccf_ccfaas *svc);

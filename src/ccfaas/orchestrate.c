@@ -479,7 +479,7 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
                                             err, sizeof err);
     /* the name may belong to the caller's instance whose runtime died unseen:
      * marked ended, it is replaced */
-    if (src == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, NULL, c.name) > 0)
+    if (src == CCF_STORE_CONFLICT && ccf_ccfaas_refresh(svc, NULL, c.name, NULL) > 0)
         src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash,
                                                 progs, fn->program_count, dfs,
                                                 fn->data_file_count, owner, err, sizeof err);
@@ -630,7 +630,8 @@ static json_t *instance_status(ccf_ccfaas *svc, const ccf_store_instance *row)
     return o;
 }
 
-size_t ccf_ccfaas_refresh(ccf_ccfaas *svc, const char *function, const char *name)
+size_t ccf_ccfaas_refresh(ccf_ccfaas *svc, const char *function, const char *name,
+                          const char *owner)
 {
     ccf_store_instance *rows = NULL;
     size_t n = 0, removed = 0;
@@ -640,7 +641,8 @@ size_t ccf_ccfaas_refresh(ccf_ccfaas *svc, const char *function, const char *nam
         return 0;
     for (size_t i = 0; i < n; i++) {
         if (rows[i].ended != NULL || (function != NULL && strcmp(rows[i].function, function) != 0) ||
-            (name != NULL && strcmp(rows[i].name, name) != 0))
+            (name != NULL && strcmp(rows[i].name, name) != 0) ||
+            (owner != NULL && strcmp(rows[i].owner, owner) != 0))
             continue;
         json_t *st = instance_status(svc, &rows[i]);
         removed += json_object_get(st, "ended") != NULL;
@@ -759,6 +761,37 @@ static void metrics(ccf_http_metrics *m, void *ctx)
                             atomic_load(&svc->instances_failed));
 }
 
+/* Before the policy is read: a caller at its quota of live instances gets
+ * 429 (its instances whose runtime died unseen are looked at first: they do
+ * not count). reserve checks again in its transaction. */
+static bool admit_instance_post(const ccf_http_request *req, long long content_length,
+                                ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    const char *me = ccf_ccfaas_caller(req)->name;
+    int64_t live = 0, bytes = 0;
+    char err[512];
+    (void)content_length;
+    if (svc->quotas.instances == 0)
+        return true;
+    for (int pass = 0; pass < 2; pass++) {
+        if (ccf_ccfaas_store_usage(svc->store, me, &live, &bytes, err, sizeof err) !=
+            CCF_STORE_OK) {
+            ccf_ccfaas_respond_store(resp, CCF_STORE_FAILED, err);
+            return false;
+        }
+        if (live < (int64_t)svc->quotas.instances ||
+            (pass == 0 && ccf_ccfaas_refresh(svc, NULL, NULL, me) == 0))
+            break;
+    }
+    if (live < (int64_t)svc->quotas.instances)
+        return true;
+    ccf_ccfaas_respond_quota(resp, "quota: \"%s\" has %lld live instance(s), the most allowed; "
+                                   "delete one first (ccfaas instance list)",
+                             me, (long long)live);
+    return false;
+}
+
 ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv)
 {
     ccf_err rc;
@@ -770,7 +803,8 @@ ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv)
         (rc = ccf_http_server_route_auth(srv, "GET", "/instance/<name>", mk, h_instance_get, svc,
                                          0)) ||
         (rc = ccf_http_server_route_auth(srv, "DELETE", "/instance/<name>", mk,
-                                         h_instance_delete, svc, 0)))
+                                         h_instance_delete, svc, 0)) ||
+        (rc = ccf_http_server_route_admit(srv, "POST", "/instance", admit_instance_post)))
         return rc;
     return ccf_http_server_add_metrics(srv, metrics, svc);
 }

@@ -17,7 +17,16 @@
 struct ccf_ccfaas_store {
     sqlite3 *db;
     pthread_mutex_t mu;
+    ccf_store_quotas quotas;
 };
+
+/* Live instances of an owner, and bytes of the files of its functions. */
+#define SQL_OWNER_INSTANCES \
+    "SELECT count(*) FROM instance WHERE owner = ? AND ended IS NULL"
+#define SQL_OWNER_BYTES                                                                       \
+    "SELECT (SELECT coalesce(sum(p.size), 0) FROM program p JOIN function f ON "            \
+    "p.function = f.name WHERE f.owner = ?1) + (SELECT coalesce(sum(d.size), 0) FROM "      \
+    "data_file d JOIN function f ON d.function = f.name WHERE f.owner = ?1)"
 
 /* Version 1. Later versions add steps to `migrations` (each run in the
  * transaction that also bumps user_version). */
@@ -464,6 +473,29 @@ ccf_store_rc ccf_ccfaas_store_file_add(ccf_ccfaas_store *s, ccf_store_file_kind 
         rc = CCF_STORE_CONFLICT;
         goto out;
     }
+    if (s->quotas.bytes > 0) {
+        char owner[256] = "";
+        sqlite3_stmt *o = prep(s, "SELECT owner FROM function WHERE name = ?");
+        if (o != NULL) {
+            sqlite3_bind_text(o, 1, function, -1, SQLITE_STATIC);
+            if (sqlite3_step(o) == SQLITE_ROW && sqlite3_column_text(o, 0) != NULL)
+                snprintf(owner, sizeof owner, "%s", (const char *)sqlite3_column_text(o, 0));
+            sqlite3_finalize(o);
+        }
+        int64_t used = query_int(s, SQL_OWNER_BYTES, owner, NULL, NULL);
+        if (used < 0) {
+            rc = db_fail(s, err, err_size, "quota lookup");
+            goto out;
+        }
+        if ((uint64_t)used + len > s->quotas.bytes) {
+            ccf_errf(err, err_size, CCF_ERR_BUSY,
+                     "quota: the functions of \"%s\" hold %lld bytes; %zu more would pass the "
+                     "quota of %llu bytes (delete programs, data files or functions first)",
+                     owner, (long long)used, len, (unsigned long long)s->quotas.bytes);
+            rc = CCF_STORE_QUOTA;
+            goto out;
+        }
+    }
     snprintf(sql, sizeof sql, "INSERT INTO %s (function, name, sha256, size, created, bytes) "
                               "VALUES (?, ?, ?, ?, ?, ?)", file_table[kind]);
     if ((st = prep(s, sql)) == NULL) {
@@ -617,6 +649,25 @@ out:
     return rc;
 }
 
+/* ---- quotas ------------------------------------------------------------------ */
+
+void ccf_ccfaas_store_set_quotas(ccf_ccfaas_store *s, const ccf_store_quotas *q)
+{
+    s->quotas = *q;
+}
+
+ccf_store_rc ccf_ccfaas_store_usage(ccf_ccfaas_store *s, const char *owner, int64_t *instances,
+                                    int64_t *bytes, char *err, size_t err_size)
+{
+    pthread_mutex_lock(&s->mu);
+    *instances = query_int(s, SQL_OWNER_INSTANCES, owner, NULL, NULL);
+    *bytes = query_int(s, SQL_OWNER_BYTES, owner, NULL, NULL);
+    ccf_store_rc rc = *instances < 0 || *bytes < 0 ? db_fail(s, err, err_size, "quota lookup")
+                                                   : CCF_STORE_OK;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
 /* ---- instances -------------------------------------------------------------- */
 
 ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *name,
@@ -652,6 +703,20 @@ ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *
         ccf_errf(err, err_size, CCF_ERR_INVALID, "instance \"%s\" exists already", name);
         rc = CCF_STORE_CONFLICT;
         goto out;
+    }
+    if (s->quotas.instances > 0) {
+        int64_t live = query_int(s, SQL_OWNER_INSTANCES, owner ? owner : "", NULL, NULL);
+        if (live < 0) {
+            rc = db_fail(s, err, err_size, "quota lookup");
+            goto out;
+        }
+        if (live >= (int64_t)s->quotas.instances) {
+            ccf_errf(err, err_size, CCF_ERR_BUSY,
+                     "quota: \"%s\" has %lld live instance(s), the most allowed; delete one "
+                     "first", owner ? owner : "", (long long)live);
+            rc = CCF_STORE_QUOTA;
+            goto out;
+        }
     }
     if (same == 0) {
         ccf_errf(err, err_size, CCF_ERR_INVALID, "function \"%s\" was registered again meanwhile",

@@ -27,7 +27,15 @@ typedef enum {
     CCF_STORE_CONFLICT,  /* exists already, still in use, or not ready */
     CCF_STORE_FAILED,    /* SQLite or I/O failure (a 500) */
     CCF_STORE_FORBIDDEN, /* it belongs to another caller (a 403) */
+    CCF_STORE_QUOTA,     /* the owner's quota would be exceeded (a 429) */
 } ccf_store_rc;
+
+/* Per-owner quotas the store enforces in the transaction that would exceed
+ * them (so concurrent requests cannot pass together); 0 = unlimited. */
+typedef struct {
+    uint32_t instances; /* live instances (creating or running, not ended) per owner */
+    uint64_t bytes;     /* bytes of programs and data files of the functions an owner has */
+} ccf_store_quotas;
 
 typedef enum { CCF_STORE_PROGRAM = 0, CCF_STORE_DATA_FILE } ccf_store_file_kind;
 
@@ -79,7 +87,8 @@ ccf_store_rc ccf_ccfaas_store_function_delete(ccf_ccfaas_store *s, const char *n
                                               const char *owner, char *err, size_t err_size);
 
 /* Programs and data files. add: NOT_FOUND when the function is gone,
- * CONFLICT when already stored (write-once) or the function's policy changed. */
+ * CONFLICT when already stored (write-once) or the function's policy changed,
+ * QUOTA when the function's owner would hold more bytes than its quota. */
 ccf_store_rc ccf_ccfaas_store_file_add(ccf_ccfaas_store *s, ccf_store_file_kind kind,
                                        const char *function, const char *policy_hash,
                                        const char *name, const char *sha256, const void *bytes,
@@ -96,9 +105,16 @@ ccf_store_rc ccf_ccfaas_store_file_export(ccf_ccfaas_store *s, ccf_store_file_ki
                                           const char *function, const char *name,
                                           const char *path, char *err, size_t err_size);
 
+/* Sets the quotas (default: none). Before the store is shared between threads. */
+void ccf_ccfaas_store_set_quotas(ccf_ccfaas_store *s, const ccf_store_quotas *q);
+/* What an owner uses of its quotas; FAILED on a database error. */
+ccf_store_rc ccf_ccfaas_store_usage(ccf_ccfaas_store *s, const char *owner, int64_t *instances,
+                                    int64_t *bytes, char *err, size_t err_size);
+
 /* Instances. reserve: a "creating" row, in one transaction with the checks:
  * NOT_FOUND when the function is missing; CONFLICT when the name is taken
- * (the owner's own ended instance of that name is replaced),
+ * (the owner's own ended instance of that name is replaced), QUOTA when the
+ * owner has its quota of live instances,
  * the function's policy is not policy_hash any more, or one of the needed
  * programs / data files is not uploaded (err names it). */
 ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *name,

@@ -22,7 +22,8 @@ int ccf_serve_ccfaas(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:5010", *data_dir = "ccfaas-data", *db = NULL;
     const char *vaas = getenv("VAAS_URL"), *cipher = NULL;
-    long max_mib = 256, threads = 4;
+    long max_mib = 256, threads = 4, max_instances = CCF_CCFAAS_DEFAULT_INSTANCES_PER_USER,
+         max_owner_mib = CCF_CCFAAS_DEFAULT_MIB_PER_OPERATOR;
     bool quiet = false;
     ccf_ccfaas *svc = NULL;
     ccf_http_server *srv = NULL;
@@ -56,6 +57,16 @@ int ccf_serve_ccfaas(int argc, char **argv)
         /* SQLite BLOBs: < 10^9 bytes */
         {.name = "max-upload-mib", .kind = CCF_OPT_NUM, .dest = &max_mib, .value = "N",
          .help = "largest program or data file, 1-900 (default 256)", .min = 1, .max = 900},
+        {.name = "max-instances-per-user", .kind = CCF_OPT_NUM, .dest = &max_instances,
+         .value = "N",
+         .help = "live instances one caller may have; more get 429\n(default 16, 0: no limit)",
+         .min = 0, .max = 1000000},
+        {.name = "max-mib-per-operator", .kind = CCF_OPT_NUM, .dest = &max_owner_mib,
+         .value = "N",
+         .help = "MiB of programs and data files of one caller's\n"
+                 "functions; more get 429 "
+                 "(default 4096, 0: no limit)",
+         .min = 0, .max = 1L << 30},
         {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
          .help = "HTTP worker threads (default 4)", .min = 1, .max = 256},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
@@ -76,7 +87,9 @@ int ccf_serve_ccfaas(int argc, char **argv)
     snprintf(crt, sizeof crt, "%s/ccfaas-loader.crt", data_dir);
     bool had_loader = access(crt, F_OK) == 0;
     ccf_ccfaas_config cc = {.data_dir = data_dir, .db_path = db, .vaas_url = vaas,
-                            .ciphersuite = cipher, .max_upload = (size_t)max_mib << 20};
+                            .ciphersuite = cipher, .max_upload = (size_t)max_mib << 20,
+                            .max_instances_per_owner = (uint32_t)max_instances,
+                            .max_bytes_per_owner = (uint64_t)max_owner_mib << 20};
     if (ccf_ccfaas_new(&cc, &svc, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas serve ccfaas: %s\n", err);
         goto out;

@@ -39,7 +39,9 @@ void ccf_cli_up_defaults(struct up_opts *o)
                           .port = {CCF_PROXY_DEFAULT_PORT, CCF_VAAS_DEFAULT_PORT,
                                    CCF_CCFAAS_DEFAULT_PORT},
                           .first = CCF_VAAS_FIRST_INSTANCE_PORT,
-                          .last = CCF_VAAS_FIRST_INSTANCE_PORT + 99};
+                          .last = CCF_VAAS_FIRST_INSTANCE_PORT + 99,
+                          .max_instances_per_user = CCF_CCFAAS_DEFAULT_INSTANCES_PER_USER,
+                          .max_mib_per_operator = CCF_CCFAAS_DEFAULT_MIB_PER_OPERATOR};
 }
 
 /* "H:P", or "[H]:P" for an IPv6 address. */
@@ -247,7 +249,9 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
     if ((rc = start_server(o, u, SVC_VAAS, listen, err, err_size)) != CCF_OK)
         goto fail;
 
-    ccf_ccfaas_config cc = {.data_dir = o->data_dir, .vaas_url = u->url[SVC_VAAS]};
+    ccf_ccfaas_config cc = {.data_dir = o->data_dir, .vaas_url = u->url[SVC_VAAS],
+                            .max_instances_per_owner = (uint32_t)o->max_instances_per_user,
+                            .max_bytes_per_owner = (uint64_t)o->max_mib_per_operator << 20};
     if ((rc = ccf_ccfaas_new(&cc, &u->ccfaas, err, err_size)) != CCF_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", err);
@@ -364,6 +368,16 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
          .help = "default 5010   (0: any free port, printed)", .min = 0, .max = 65535},
         {.name = "instance-ports", .kind = CCF_OPT_STRING, .dest = &range, .value = "FIRST-LAST",
          .help = "ports of instances; default 3014-3113", .nonempty = true},
+        {.name = "max-instances-per-user", .kind = CCF_OPT_NUM,
+         .dest = &o->max_instances_per_user, .value = "N",
+         .help = "live instances one caller may have; more get 429\n(default 16, 0: no limit)",
+         .min = 0, .max = 1000000},
+        {.name = "max-mib-per-operator", .kind = CCF_OPT_NUM, .dest = &o->max_mib_per_operator,
+         .value = "N",
+         .help = "MiB of programs and data files of one caller's\n"
+                 "functions; more get 429 "
+                 "(default 4096, 0: no limit)",
+         .min = 0, .max = 1L << 30},
         {.name = "no-sandbox", .kind = CCF_OPT_FLAG, .dest = &o->no_sandbox,
          .help = "run instances without bubblewrap (debugging)"},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &o->quiet, .help = "no request log on stderr"},

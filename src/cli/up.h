@@ -20,6 +20,7 @@ struct up_opts {
     const char *host;
     long port[SVC_COUNT];
     long first, last; /* instance ports */
+    long max_instances_per_user, max_mib_per_operator; /* CCFaaS quotas, 0 = none */
     bool no_sandbox, quiet;
 };
 

@@ -31,6 +31,7 @@ struct route {
     void *ctx;
     size_t max_body;
     unsigned roles; /* CCF_ROLE_* accepted; 0 = open (no credentials asked) */
+    ccf_http_admit_fn admit; /* NULL = none */
 };
 
 /* A connection, tracked for the request deadline: a watchdog shuts down the
@@ -328,6 +329,20 @@ ccf_err ccf_http_server_route_auth(ccf_http_server *srv, const char *method, con
     rt->roles = roles & CCF_ROLES_ANY;
     srv->nroutes++;
     return CCF_OK;
+}
+
+ccf_err ccf_http_server_route_admit(ccf_http_server *srv, const char *method, const char *pattern,
+                                    ccf_http_admit_fn admit)
+{
+    if (srv->started)
+        return CCF_ERR_INVALID;
+    for (size_t i = 0; i < srv->nroutes; i++)
+        if (strcmp(srv->routes[i].method, method) == 0 &&
+            strcmp(srv->routes[i].pattern, pattern) == 0) {
+            srv->routes[i].admit = admit;
+            return CCF_OK;
+        }
+    return CCF_ERR_NOT_FOUND;
 }
 
 /* Whether path segments match route rt; fills params into req when req != NULL. */
@@ -693,6 +708,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return ok;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
+        long long declared = -1;
         if (cl != NULL) {
             char *end = NULL;
             errno = 0;
@@ -703,6 +719,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                          req->body.max);
                 return respond_error_now(req, 413, "too_large", msg, NULL);
             }
+            declared = (long long)n;
+        }
+        const struct route *rt = &srv->routes[req->route];
+        ccf_http_response resp = {0};
+        if (rt->admit != NULL && !rt->admit(req, declared, &resp, rt->ctx)) {
+            if (resp.status == 0)
+                ccf_http_respond_error(&resp, 500, "internal", "admission check without answer");
+            return send_response(req, &resp, NULL);
         }
         return MHD_YES;
     }

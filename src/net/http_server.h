@@ -15,6 +15,7 @@
  *   {"error":{"code":"...","message":"..."}};
  * - serves GET /healthz ({"status":"ok"}, open) and GET /metrics (Prometheus
  *   text: ccfaas_http_requests_total{service,route,method,status}; admins only);
+ * - runs a route's admission check (quotas, ownership) before its body is read;
  * - authenticates callers (issue 15, docs/auth.md): a route added with
  *   ccf_http_server_route_auth names the roles it accepts; its caller must send
  *   `Authorization: Bearer TOKEN` with a live token of the server's token store
@@ -107,6 +108,19 @@ ccf_err ccf_http_server_route(ccf_http_server *srv, const char *method, const ch
 ccf_err ccf_http_server_route_auth(ccf_http_server *srv, const char *method, const char *pattern,
                                    unsigned roles, ccf_http_handler handler, void *ctx,
                                    size_t max_body) __attribute__((warn_unused_result));
+
+/* An admission check of a route, called after the caller was authenticated
+ * and before any body byte is read: content_length is the declared length
+ * (-1 when the body is chunked or absent). Return true to go on; false with
+ * resp filled (an error: 403, 429, ...) answers at once and the body is never
+ * read. For limits that must hold before the bytes arrive (quotas, owners). */
+typedef bool (*ccf_http_admit_fn)(const ccf_http_request *req, long long content_length,
+                                  ccf_http_response *resp, void *ctx);
+/* Sets the admission check of the route method + pattern (added before);
+ * ctx is the route's handler context. CCF_ERR_NOT_FOUND without that route,
+ * CCF_ERR_INVALID after start. */
+ccf_err ccf_http_server_route_admit(ccf_http_server *srv, const char *method, const char *pattern,
+                                    ccf_http_admit_fn admit) __attribute__((warn_unused_result));
 
 /* The token store that authenticates callers (not owned; must outlive the
  * server). Before start; the services set it when they mount their routes. */

@@ -1,6 +1,6 @@
 /* Tests for src/ccfaas/store: the SQLite store of CCFaaS on a temporary
  * database: write-once and conflict rules, cascade on function delete,
- * instance reservation checks, ended instances, persistence across reopen,
+ * instance reservation checks, ended instances, quotas, persistence across reopen,
  * migration of a version-2 store, schema version guard, a file that is no database, and concurrent writers. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -339,6 +339,49 @@ static void test_migrates_version_2(void **state)
                      CCF_STORE_OK);
 }
 
+/* Quotas hold per owner, in the transaction: the N+1th live instance and
+ * the byte that passes the quota are refused; ended instances and other
+ * owners do not count. */
+static void test_quotas(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    const char *progs[] = {"p.wasm"};
+    int64_t instances = 0, bytes = 0;
+    const ccf_store_quotas q = {.instances = 2, .bytes = 10};
+
+    ccf_ccfaas_store_set_quotas(f->s, &q);
+    add_function(f->s, "f", hash_a); /* owner "op" */
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_DATA_FILE, "f", hash_a, "d1",
+                                               hash_b, "0123456", 7, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_DATA_FILE, "f", hash_a, "d2",
+                                               hash_b, "0123", 4, err, sizeof err),
+                     CCF_STORE_QUOTA);
+    assert_non_null(strstr(err, "quota: the functions of \"op\" hold 7 bytes; 4 more"));
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "abc", 3, err, sizeof err),
+                     CCF_STORE_OK); /* exactly the quota */
+    assert_int_equal(ccf_ccfaas_store_usage(f->s, "op", &instances, &bytes, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(bytes, 10);
+
+    ready_instance(f->s, "a1", "alice");
+    ready_instance(f->s, "a2", "alice");
+    assert_int_equal(ccf_ccfaas_store_instance_reserve(f->s, "a3", "f", hash_a, progs, 1, NULL, 0,
+                                                       "alice", err, sizeof err),
+                     CCF_STORE_QUOTA);
+    assert_non_null(strstr(err, "\"alice\" has 2 live instance(s)"));
+    ready_instance(f->s, "b1", "bob"); /* bob's own quota */
+    assert_int_equal(ccf_ccfaas_store_instance_set_ended(f->s, "a2", "exited", err, sizeof err),
+                     CCF_STORE_OK);
+    ready_instance(f->s, "a3", "alice"); /* an ended one does not count */
+    assert_int_equal(ccf_ccfaas_store_usage(f->s, "alice", &instances, &bytes, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(instances, 2);
+    assert_int_equal(bytes, 0);
+}
+
 static void test_reopen_keeps_everything(void **state)
 {
     struct fixture *f = *state;
@@ -456,6 +499,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_instances, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ended_instances, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrates_version_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
