@@ -57,7 +57,7 @@ int ccf_serve_vaas(int argc, char **argv)
     const char *listen = "127.0.0.1:5000", *data_dir = "ccfaas-data", *ca_file = NULL;
     const char *runtime = NULL, *key = NULL, *host = NULL, *backend = NULL;
     const char *proxy = getenv("PROXY_URL");
-    long first = 0, last = 0, cert_days = 1, ready_s = 15, threads = 8;
+    long first = 0, last = 0, cert_days = 1, ready_s = 15, threads = 8, mem_mib = 0, cpu_s = 0;
     bool quiet = false, no_sandbox = false, allow_debug = false;
     char *ca = NULL, err[1024], key_path[PATH_MAX], rt_path[PATH_MAX];
     ccf_vaas *vaas = NULL;
@@ -109,6 +109,12 @@ int ccf_serve_vaas(int argc, char **argv)
                  "instances unless their trust allows them)"},
         {.name = "ready-timeout", .kind = CCF_OPT_NUM, .dest = &ready_s, .value = "SECONDS",
          .help = "start-to-ready limit per instance (default 15)", .min = 1, .max = 600},
+        {.name = "instance-memory-mib", .kind = CCF_OPT_NUM, .dest = &mem_mib, .value = "N",
+         .help = "most memory of one runtime (default: what its policy\nallows; docs/vaas.md)",
+         .min = 0, .max = 1L << 24},
+        {.name = "instance-cpu-seconds", .kind = CCF_OPT_NUM, .dest = &cpu_s, .value = "N",
+         .help = "CPU seconds one runtime may use in all (default 0: no limit)", .min = 0,
+         .max = 1L << 30},
         {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
          .help = "HTTP worker threads (default 8)", .min = 1, .max = 256},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
@@ -147,7 +153,9 @@ int ccf_serve_vaas(int argc, char **argv)
                           .port_first = (uint16_t)first, .port_last = (uint16_t)last,
                           .cert_days = (unsigned)cert_days, .backend = backend,
                           .no_sandbox = no_sandbox, .allow_debug = allow_debug,
-                          .ready_timeout_ms = (unsigned)ready_s * 1000};
+                          .ready_timeout_ms = (unsigned)ready_s * 1000,
+                          .instance_memory_mib = (unsigned)mem_mib,
+                          .instance_cpu_seconds = (unsigned)cpu_s};
     if (ccf_vaas_new(&vc, &vaas, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas serve vaas: %s\n", err);
         goto out;

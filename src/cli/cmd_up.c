@@ -233,7 +233,9 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
                           .bind_addr = o->host,
                           .port_first = (uint16_t)o->first,
                           .port_last = (uint16_t)o->last,
-                          .no_sandbox = o->no_sandbox};
+                          .no_sandbox = o->no_sandbox,
+                          .instance_memory_mib = (unsigned)o->instance_memory_mib,
+                          .instance_cpu_seconds = (unsigned)o->instance_cpu_seconds};
     if ((rc = ccf_vaas_new(&vc, &u->vaas, err, err_size)) != CCF_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", err);
@@ -377,6 +379,13 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
          .help = "MiB of programs and data files of one caller's\n"
                  "functions; more get 429 "
                  "(default 4096, 0: no limit)",
+         .min = 0, .max = 1L << 30},
+        {.name = "instance-memory-mib", .kind = CCF_OPT_NUM, .dest = &o->instance_memory_mib,
+         .value = "N",
+         .help = "most memory of one instance (default: what its\npolicy allows; docs/vaas.md)",
+         .min = 0, .max = 1L << 24},
+        {.name = "instance-cpu-seconds", .kind = CCF_OPT_NUM, .dest = &o->instance_cpu_seconds,
+         .value = "N", .help = "CPU seconds one instance may use in all (default\n0: no limit)",
          .min = 0, .max = 1L << 30},
         {.name = "no-sandbox", .kind = CCF_OPT_FLAG, .dest = &o->no_sandbox,
          .help = "run instances without bubblewrap (debugging)"},

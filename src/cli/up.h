@@ -21,6 +21,7 @@ struct up_opts {
     long port[SVC_COUNT];
     long first, last; /* instance ports */
     long max_instances_per_user, max_mib_per_operator; /* CCFaaS quotas, 0 = none */
+    long instance_memory_mib, instance_cpu_seconds;     /* VaaS's runtime limits, 0 = default */
     bool no_sandbox, quiet;
 };
 

@@ -20,6 +20,7 @@ typedef struct {
     const char *runtime_path;      /* ccfaas-runtime */
     const char *platform_key_path; /* handed to the runtime on descriptor 3 */
     bool sandbox;                  /* process: inside bubblewrap */
+    unsigned cpu_seconds;          /* RLIMIT_CPU of each runtime; 0 = none */
     const char *const *runtime_args; /* extra arguments (NULL-terminated) or NULL */
 } ccf_vaas_backend_config;
 
@@ -28,6 +29,7 @@ typedef struct {
     const char *dir;         /* the instance's directory: policy.json, runtime.log */
     const char *policy_path; /* the full policy the runtime loads */
     const char *listen;      /* ADDR:PORT the runtime serves on */
+    unsigned memory_mib;     /* RLIMIT_DATA of the runtime; 0 = none */
     unsigned ready_timeout_ms;
 } ccf_vaas_launch;
 

@@ -1,6 +1,9 @@
 /* The `process` backend: ccfaas-runtime as a local child process, inside
  * bubblewrap (own user, pid, ipc, uts, cgroup and mount namespaces, the root
- * file system read-only, its own empty /tmp). The network namespace is
+ * file system read-only, its own empty /tmp; uid and gid 65534 in its user
+ * namespace, no capabilities), with resource limits set by util-linux's
+ * prlimit before bubblewrap starts (so they hold from the first instruction:
+ * posix_spawn cannot set them, and setting them afterwards would race). The network namespace is
  * shared: the runtime must reach the proxy to be attested and serve its
  * port; after that its own seccomp filter allows no new sockets
  * (docs/threat-model.md). Spawned with posix_spawn because VaaS is
@@ -21,7 +24,18 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Sanitizer builds map terabytes of shadow memory: no RLIMIT_DATA there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CCF_NO_DATA_LIMIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define CCF_NO_DATA_LIMIT 1
+#endif
+#endif
+
 #define STOP_GRACE_MS 3000
+#define RUNTIME_NOFILE 1024           /* 256 data-plane connections and a few files */
+#define RUNTIME_FSIZE (256ull << 20)  /* the runtime's log: a runaway cannot fill the disk */
 #define TAIL_BYTES 1024
 #define MAX_ARGS 64
 
@@ -105,13 +119,33 @@ static void describe_status(int st, char *buf, size_t size)
         snprintf(buf, size, "ended");
 }
 
-/* The argument vector: bwrap's options, then the runtime's. */
+/* The argument vector: prlimit's limits, bwrap's options, then the
+ * runtime's. The limit strings live in lim. */
 static size_t build_argv(const ccf_vaas_backend_config *cfg, const ccf_vaas_launch *l,
-                         const char **argv)
+                         const char **argv, char lim[4][48])
 {
     size_t n = 0;
+    argv[n++] = "prlimit";
+    argv[n++] = "--core=0"; /* no core dump: a runtime's memory holds users' data and keys */
+    snprintf(lim[0], sizeof lim[0], "--nofile=%u", RUNTIME_NOFILE);
+    argv[n++] = lim[0];
+    snprintf(lim[1], sizeof lim[1], "--fsize=%llu", RUNTIME_FSIZE);
+    argv[n++] = lim[1];
+#ifndef CCF_NO_DATA_LIMIT
+    if (l->memory_mib > 0) {
+        snprintf(lim[2], sizeof lim[2], "--data=%llu", (unsigned long long)l->memory_mib << 20);
+        argv[n++] = lim[2];
+    }
+#endif
+    if (cfg->cpu_seconds > 0) {
+        snprintf(lim[3], sizeof lim[3], "--cpu=%u", cfg->cpu_seconds);
+        argv[n++] = lim[3];
+    }
+    argv[n++] = "--";
     if (cfg->sandbox) {
-        const char *bw[] = {"bwrap", "--unshare-all", "--share-net", "--die-with-parent",
+        const char *bw[] = {"bwrap", "--unshare-all", "--unshare-user", "--uid", "65534",
+                            "--gid", "65534", "--cap-drop", "ALL", "--share-net",
+                            "--die-with-parent",
                             "--new-session", "--ro-bind", "/", "/", "--tmpfs", "/tmp",
                             "--proc", "/proc", "--dev", "/dev",
                             /* under a fresh /tmp: what the runtime must still see */
@@ -195,7 +229,8 @@ static ccf_err process_start(const ccf_vaas_backend_config *cfg, const ccf_vaas_
 
     if (snprintf(log_path, sizeof log_path, "%s/runtime.log", l->dir) >= (int)sizeof log_path)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "instance directory path too long");
-    build_argv(cfg, l, argv);
+    char lim[4][48];
+    build_argv(cfg, l, argv, lim);
     if (pipe2(pipefd, O_CLOEXEC) != 0)
         return ccf_errf(err, err_size, CCF_ERR_IO, "pipe: %s", strerror(errno));
     if (posix_spawn_file_actions_init(&fa) != 0 || posix_spawnattr_init(&attr) != 0) {
@@ -232,8 +267,7 @@ static ccf_err process_start(const ccf_vaas_backend_config *cfg, const ccf_vaas_
      * like would reach the runtime; it would start itself again without them) */
     char *env[4];
     minimal_env(env);
-    int sp = cfg->sandbox ? posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, env)
-                          : posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, env);
+    int sp = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, env);
     if (sp != 0) {
         pid = -1;
         rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot start %s: %s", argv[0], strerror(sp));

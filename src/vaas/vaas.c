@@ -62,6 +62,7 @@ struct ccf_vaas {
     bool allow_debug;
     const ccf_vaas_backend *backend;
     ccf_vaas_backend_config bcfg;
+    unsigned instance_memory_mib; /* cap of each runtime's memory limit; 0 = its policy's */
     ccf_auth *auth; /* DATA/auth/tokens.json: the service token and admins */
 
     pthread_mutex_t lock;
@@ -81,8 +82,9 @@ struct ccf_vaas {
  * disabled): checked once at start so that the error is clear. */
 static bool sandbox_works(char *err, size_t err_size)
 {
-    char *const argv[] = {"bwrap", "--unshare-all", "--share-net", "--die-with-parent",
-                          "--ro-bind", "/", "/", "true", NULL};
+    char *const argv[] = {"bwrap", "--unshare-all", "--unshare-user", "--uid", "65534",
+                          "--gid", "65534", "--cap-drop", "ALL", "--share-net",
+                          "--die-with-parent", "--ro-bind", "/", "/", "true", NULL};
     posix_spawn_file_actions_t fa;
     pid_t pid;
     int st = 0;
@@ -103,6 +105,18 @@ static bool sandbox_works(char *err, size_t err_size)
                  "user namespaces are disabled): install it (scripts/install-deps) or run "
                  "without the sandbox (--no-sandbox, development only)");
     return ok;
+}
+
+/* The runtime's memory limit: what its policy lets it hold (files and wasm
+ * memory, each up to max_memory_mib, default 1 GiB files and 4 GiB memory)
+ * plus the runtime's own, capped by --instance-memory-mib. */
+static unsigned instance_memory_mib(const ccf_vaas *v, const ccf_policy *vp)
+{
+    uint64_t need = vp->has_max_memory_mib ? 2 * (uint64_t)vp->max_memory_mib + 256
+                                           : CCF_VAAS_DEFAULT_INSTANCE_MEMORY_MIB;
+    if (v->instance_memory_mib > 0 && need > v->instance_memory_mib)
+        need = v->instance_memory_mib;
+    return (unsigned)need;
 }
 
 /* Instance directories left by a VaaS that was killed: their runtimes are
@@ -478,7 +492,8 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     }
     snprintf(listen, sizeof listen, "%s:%u", v->bind_addr, in->port);
     ccf_vaas_launch l = {.instance_id = id, .dir = in->dir, .policy_path = path,
-                         .listen = listen, .ready_timeout_ms = v->ready_timeout_ms};
+                         .listen = listen, .ready_timeout_ms = v->ready_timeout_ms,
+                         .memory_mib = instance_memory_mib(v, vp)};
     ccf_vaas_proc *proc = NULL;
     if (v->backend->start(&v->bcfg, &l, &proc, err, sizeof err) != CCF_OK) {
         ccf_log_event("vaas", "instance %s failed to start: %s", id, err);
@@ -703,7 +718,9 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
     v->bcfg = (ccf_vaas_backend_config){.runtime_path = v->runtime_path,
                                         .platform_key_path = v->platform_key_path,
                                         .sandbox = !cfg->no_sandbox,
+                                        .cpu_seconds = cfg->instance_cpu_seconds,
                                         .runtime_args = cfg->runtime_args};
+    v->instance_memory_mib = cfg->instance_memory_mib;
     if (pthread_create(&v->reaper, NULL, reaper_main, v) != 0) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start the reaper thread");
         goto out;

@@ -38,6 +38,9 @@
 
 #define CCF_VAAS_DEFAULT_PORT 5000
 #define CCF_VAAS_FIRST_INSTANCE_PORT 3014
+/* A runtime's memory limit when its policy has no max_memory_mib: 1 GiB of
+ * files, 4 GiB of wasm memory, 256 MiB of its own. */
+#define CCF_VAAS_DEFAULT_INSTANCE_MEMORY_MIB (1024u + 4096u + 256u)
 
 typedef struct {
     const char *data_dir;          /* DATA/vaas/<instance_id>/ holds policy.json and runtime.log */
@@ -54,6 +57,12 @@ typedef struct {
     bool no_sandbox;               /* process backend without bubblewrap (debugging) */
     bool allow_debug;              /* accept VaaS policies with "debug": true (403 otherwise) */
     unsigned ready_timeout_ms;     /* runtime start-to-ready limit; 0 = 15000 */
+    /* Each runtime's limits (docs/vaas.md "Limits"): memory (RLIMIT_DATA) at
+     * most this many MiB (0 = what its policy allows: twice max_memory_mib,
+     * for files and wasm memory, + 256; 5376 without max_memory_mib); CPU
+     * seconds in all (0 = none) */
+    unsigned instance_memory_mib;
+    unsigned instance_cpu_seconds;
     const char *const *runtime_args; /* extra ccfaas-runtime arguments (NULL-terminated) or NULL */
 } ccf_vaas_config;
 
