@@ -40,6 +40,7 @@ void ccf_cli_up_defaults(struct up_opts *o)
                                    CCF_CCFAAS_DEFAULT_PORT},
                           .first = CCF_VAAS_FIRST_INSTANCE_PORT,
                           .last = CCF_VAAS_FIRST_INSTANCE_PORT + 99,
+                          .kbs_port = 8080,
                           .max_instances_per_user = CCF_CCFAAS_DEFAULT_INSTANCES_PER_USER,
                           .max_mib_per_operator = CCF_CCFAAS_DEFAULT_MIB_PER_OPERATOR};
 }
@@ -89,6 +90,7 @@ static ccf_err start_server(const struct up_opts *o, struct up *u, int i, bool l
  * services; VaaS stops every instance it still runs. */
 void ccf_cli_up_stop(struct up *u)
 {
+    ccf_kbs_free(u->kbs); /* stops it */
     for (int i = SVC_COUNT - 1; i >= 0; i--)
         ccf_http_server_stop(u->srv[i]);
     ccf_ccfaas_free(u->ccfaas);
@@ -191,6 +193,23 @@ static ccf_err setup_tokens(const struct up_opts *o, struct up *u, char *err, si
     return CCF_OK;
 }
 
+/* The key broker on the same data directory: its store and keys beside the
+ * others', the linux platform key the proxy made as its trusted key. */
+static ccf_err start_kbs(const struct up_opts *o, struct up *u, char *err, size_t err_size)
+{
+    char listen[300], why[512];
+    host_port(listen, sizeof listen, o->host, (unsigned)o->kbs_port);
+    ccf_kbs_config kc = {.data_dir = o->data_dir, .listen = listen, .quiet = o->quiet};
+    ccf_err rc = ccf_kbs_new(&kc, &u->kbs, why, sizeof why);
+    if (rc == CCF_OK)
+        rc = ccf_kbs_start(u->kbs, why, sizeof why);
+    if (rc != CCF_OK)
+        return ccf_errf(err, err_size, rc, "kbs on %s port %ld: %s", o->host, o->kbs_port, why);
+    host_port(listen, sizeof listen, o->host, ccf_kbs_port(u->kbs));
+    snprintf(u->kbs_url, sizeof u->kbs_url, "http://%s", listen);
+    return CCF_OK;
+}
+
 /* Creates, mounts and (when `listen`) starts the three services in order:
  * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL. On failure
  * everything made so far is stopped and freed. */
@@ -266,7 +285,8 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
         ccf_errf(err, err_size, rc, "ccfaas: cannot add routes");
         goto fail;
     }
-    if ((rc = start_server(o, u, SVC_CCFAAS, listen, err, err_size)) != CCF_OK)
+    if ((rc = start_server(o, u, SVC_CCFAAS, listen, err, err_size)) != CCF_OK ||
+        (listen && (rc = start_kbs(o, u, err, err_size)) != CCF_OK))
         goto fail;
     return CCF_OK;
 fail:;
@@ -368,6 +388,8 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
          .help = "default 5000   (0: any free port, printed)", .min = 0, .max = 65535},
         {.name = "ccfaas-port", .kind = CCF_OPT_NUM, .dest = &o->port[SVC_CCFAAS], .value = "N",
          .help = "default 5010   (0: any free port, printed)", .min = 0, .max = 65535},
+        {.name = "kbs-port", .kind = CCF_OPT_NUM, .dest = &o->kbs_port, .value = "N",
+         .help = "default 8080   (0: any free port, printed)", .min = 0, .max = 65535},
         {.name = "instance-ports", .kind = CCF_OPT_STRING, .dest = &range, .value = "FIRST-LAST",
          .help = "ports of instances; default 3014-3113", .nonempty = true},
         {.name = "max-instances-per-user", .kind = CCF_OPT_NUM,
@@ -410,6 +432,10 @@ void ccf_cli_up_print_urls(const struct up_opts *o, const struct up *u, const ch
     printf("%svaas:    %s   (instances on ports %ld-%ld%s)\n", indent, u->url[SVC_VAAS], o->first,
            o->last, o->no_sandbox ? ", NOT sandboxed" : "");
     printf("%sccfaas:  %s\n", indent, u->url[SVC_CCFAAS]);
+    if (u->kbs != NULL)
+        printf("%skbs:     %s   (key broker; admin key %s/%s%s)\n", indent, u->kbs_url,
+               o->data_dir, CCF_KBS_ADMIN_KEY_FILE,
+               ccf_kbs_admin_created(u->kbs) ? ", created" : "");
     char real[PATH_MAX];
     printf("%sruntime: %s\n", indent, realpath(u->runtime, real) ? real : u->runtime);
     printf("%splatform: linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n", indent);
@@ -443,7 +469,8 @@ int ccf_cmd_up(int argc, char **argv)
         rc = CCF_EXIT_FAIL;
         goto out;
     }
-    printf("ccfaas up: proxy attestation, VaaS and CCFaaS (data directory %s)\n", o.data_dir);
+    printf("ccfaas up: proxy attestation, VaaS, CCFaaS and the key broker (data directory %s)\n",
+           o.data_dir);
     ccf_cli_up_print_urls(&o, &u, "  ");
     printf("ccfaas up: ready (export CCFAAS_URL=%s; Ctrl-C stops everything)\n",
            u.url[SVC_CCFAAS]);

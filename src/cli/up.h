@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "ccfaas/ccfaas.h"
+#include "kbs/kbs.h"
 #include "common/error.h"
 #include "net/http_server.h"
 #include "proxy/proxy.h"
@@ -19,6 +20,7 @@ struct up_opts {
     const char *data_dir;
     const char *host;
     long port[SVC_COUNT];
+    long kbs_port; /* the key broker's (its own server: Trustee's cookies and errors) */
     long first, last; /* instance ports */
     long max_instances_per_user, max_mib_per_operator; /* CCFaaS quotas, 0 = none */
     long instance_memory_mib, instance_cpu_seconds;     /* VaaS's runtime limits, 0 = default */
@@ -32,6 +34,8 @@ struct up {
     ccf_vaas *vaas;
     ccf_ccfaas *ccfaas;
     ccf_http_server *srv[SVC_COUNT];
+    ccf_kbs *kbs;             /* started last, stopped first; NULL without listening */
+    char kbs_url[320];
     char url[SVC_COUNT][320]; /* http://HOST:PORT */
     char hostport[SVC_COUNT][300];
     char runtime[PATH_MAX + 64];
