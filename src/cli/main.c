@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"trust", ccf_cmd_trust, "the attestation CAs and runtimes you accept (your trust file)"},
     {"measure", ccf_cmd_measure, "print a ccfaas-runtime's measurement, to trust"},
     {"kbs", ccf_cmd_kbs, "key broker clients: fetch (as an instance), put, policy (admin)"},
+    {"encrypt", ccf_cmd_encrypt, "encrypt a program or data file for the key broker's key"},
+    {"decrypt", ccf_cmd_decrypt, "open (or --info: describe) an encrypted envelope"},
     {"attest", ccf_cmd_attest, "verify real TEE evidence (SEV-SNP, TDX, Nitro, SGX) offline"},
 };
 

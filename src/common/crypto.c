@@ -1,5 +1,6 @@
 #include "common/crypto.h"
 
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <string.h>
@@ -43,4 +44,30 @@ bool ccf_is_hex(const char *s, size_t n)
 bool ccf_ct_equal(const void *a, const void *b, size_t len)
 {
     return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+bool ccf_aes256gcm(bool encrypt, const uint8_t key[CCF_GCM_KEY_LEN],
+                   const uint8_t iv[CCF_GCM_IV_LEN], const void *aad, size_t aadlen,
+                   const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CCF_GCM_TAG_LEN])
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int enc = encrypt ? 1 : 0, n = 0;
+    bool ok = c != NULL && aadlen <= INT_MAX &&
+              EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) == 1 &&
+              EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, CCF_GCM_IV_LEN, NULL) == 1 &&
+              EVP_CipherInit_ex(c, NULL, NULL, key, iv, enc) == 1 &&
+              (aadlen == 0 || EVP_CipherUpdate(c, NULL, &n, aad, (int)aadlen) == 1);
+    /* in chunks: EVP's lengths are int */
+    for (size_t off = 0; ok && off < len;) {
+        size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
+        ok = EVP_CipherUpdate(c, out + off, &n, in + off, (int)chunk) == 1 && (size_t)n == chunk;
+        off += chunk;
+    }
+    if (ok && !encrypt)
+        ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, CCF_GCM_TAG_LEN, tag) == 1;
+    ok = ok && EVP_CipherFinal_ex(c, out + len, &n) == 1;
+    if (ok && encrypt)
+        ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, CCF_GCM_TAG_LEN, tag) == 1;
+    EVP_CIPHER_CTX_free(c);
+    return ok;
 }

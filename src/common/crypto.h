@@ -8,6 +8,9 @@
 
 #define CCF_SHA256_LEN 32
 #define CCF_SHA256_HEX_LEN 64
+#define CCF_GCM_KEY_LEN 32
+#define CCF_GCM_IV_LEN 12
+#define CCF_GCM_TAG_LEN 16
 
 /* SHA-256 of data; returns false only if OpenSSL fails. */
 bool ccf_sha256(const void *data, size_t len, uint8_t out[CCF_SHA256_LEN])
@@ -25,5 +28,14 @@ bool ccf_is_hex(const char *s, size_t n);
 
 /* Constant-time comparison of two equal-length buffers. */
 bool ccf_ct_equal(const void *a, const void *b, size_t len) __attribute__((warn_unused_result));
+
+/* AES-256-GCM (OpenSSL EVP) of len bytes of in into out (the same buffer is
+ * fine), authenticated with aad (may be NULL when aadlen is 0). Encrypting
+ * writes tag; decrypting checks it. False on any failure: when decrypting,
+ * the wrong key or a changed aad, iv, ciphertext or tag. */
+bool ccf_aes256gcm(bool encrypt, const uint8_t key[CCF_GCM_KEY_LEN],
+                   const uint8_t iv[CCF_GCM_IV_LEN], const void *aad, size_t aadlen,
+                   const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[CCF_GCM_TAG_LEN])
+    __attribute__((warn_unused_result));
 
 #endif

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "common/crypto.h"
 #include "jose/internal.h"
 
 #define CEK_LEN 32
@@ -131,44 +132,12 @@ static ccf_err aes_gcm(int enc, const uint8_t key[32], const uint8_t iv[IV_LEN],
                        size_t aadlen, const uint8_t *in, size_t inlen, uint8_t *out,
                        uint8_t tag[TAG_LEN], char *err, size_t errsz)
 {
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int n = 0;
-    ccf_err e = CCF_OK;
-    if (ctx == NULL)
-        return ccf_errf(err, errsz, CCF_ERR_NOMEM, "A256GCM: out of memory");
-    if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, IV_LEN, NULL) != 1 ||
-        EVP_CipherInit_ex(ctx, NULL, NULL, key, iv, enc) != 1 ||
-        EVP_CipherUpdate(ctx, NULL, &n, (const uint8_t *)aad, (int)aadlen) != 1) {
-        e = ccf_errf(err, errsz, CCF_ERR_CRYPTO, "A256GCM: OpenSSL cannot set up AES-GCM");
-        goto out;
-    }
-    /* in chunks, as EVP's lengths are int */
-    for (size_t off = 0; off < inlen;) {
-        size_t chunk = inlen - off > (1u << 30) ? (1u << 30) : inlen - off;
-        if (EVP_CipherUpdate(ctx, out + off, &n, in + off, (int)chunk) != 1 ||
-            (size_t)n != chunk) {
-            e = ccf_errf(err, errsz, CCF_ERR_CRYPTO, "A256GCM: OpenSSL failed");
-            goto out;
-        }
-        off += chunk;
-    }
-    if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) != 1) {
-        e = ccf_errf(err, errsz, CCF_ERR_CRYPTO, "A256GCM: cannot set the tag");
-        goto out;
-    }
-    if (EVP_CipherFinal_ex(ctx, out + inlen, &n) != 1) {
-        e = enc ? ccf_errf(err, errsz, CCF_ERR_CRYPTO, "A256GCM: encryption failed")
-                : ccf_errf(err, errsz, CCF_ERR_DENIED,
-                           "JWE: authentication tag mismatch (protected header, iv, ciphertext "
-                           "or tag tampered, or the wrong key)");
-        goto out;
-    }
-    if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) != 1)
-        e = ccf_errf(err, errsz, CCF_ERR_CRYPTO, "A256GCM: cannot read the tag");
-out:
-    EVP_CIPHER_CTX_free(ctx);
-    return e;
+    if (ccf_aes256gcm(enc != 0, key, iv, aad, aadlen, in, inlen, out, tag))
+        return CCF_OK;
+    return enc ? ccf_errf(err, errsz, CCF_ERR_CRYPTO, "A256GCM: encryption failed")
+               : ccf_errf(err, errsz, CCF_ERR_DENIED,
+                          "JWE: authentication tag mismatch (protected header, iv, ciphertext "
+                          "or tag tampered, or the wrong key)");
 }
 
 static ccf_err rsa_oaep(int enc, EVP_PKEY *key, const uint8_t *in, size_t inlen, uint8_t *out,

@@ -6,6 +6,7 @@
 
 #include "attest/evidence.h"
 #include "attest/launch.h"
+#include "common/kbs_path.h"
 #include "jose/jose.h"
 #include "kbs/kbs.h"
 
@@ -170,16 +171,7 @@ ccf_err ccf_kbs_parse_linux_evidence(const json_t *primary, ccf_evidence *ev,
 
 bool ccf_kbs_segment_ok(const char *s)
 {
-    size_t n = s == NULL ? 0 : strlen(s);
-    if (n == 0 || n > CCF_KBS_MAX_SEGMENT || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
+    return s != NULL && ccf_kbs_path_segment_ok(s, strlen(s));
 }
 
 /* A resource pattern: three segments, each a segment or "*". */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "attest/pki.h"
+#include "common/crypto.h"
 #include "common/file.h"
 #include "jose/jose.h"
 #include "kbs/kbs.h"
@@ -109,23 +110,18 @@ void ccf_kbs_store_close(ccf_kbs_store *s)
     free(s);
 }
 
+/* AES-256-GCM with AAD = AAD_PREFIX NUL path: a blob moved to another path
+ * does not decrypt. */
 static bool gcm(bool enc, const uint8_t *key, const uint8_t *iv, const char *path,
                 const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int n = 0, f = 0;
-    bool ok = c != NULL && len <= CCF_KBS_MAX_RESOURCE &&
-              EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv, enc ? 1 : 0) == 1 &&
-              EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)AAD_PREFIX, sizeof AAD_PREFIX) == 1 &&
-              EVP_CipherUpdate(c, NULL, &n, (const uint8_t *)path, (int)strlen(path)) == 1 &&
-              EVP_CipherUpdate(c, out, &n, in, (int)len) == 1;
-    if (ok && !enc)
-        ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1;
-    ok = ok && EVP_CipherFinal_ex(c, out + n, &f) == 1;
-    if (ok && enc)
-        ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1;
-    EVP_CIPHER_CTX_free(c);
-    return ok;
+    char aad[sizeof AAD_PREFIX + 3 * CCF_KBS_MAX_SEGMENT + 3];
+    size_t pl = strlen(path);
+    if (len > CCF_KBS_MAX_RESOURCE || pl > sizeof aad - sizeof AAD_PREFIX)
+        return false;
+    memcpy(aad, AAD_PREFIX, sizeof AAD_PREFIX);
+    memcpy(aad + sizeof AAD_PREFIX, path, pl);
+    return ccf_aes256gcm(enc, key, iv, aad, sizeof AAD_PREFIX + pl, in, len, out, tag);
 }
 
 ccf_err ccf_kbs_store_put(ccf_kbs_store *s, const char *path, const void *data, size_t len,
