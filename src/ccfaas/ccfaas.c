@@ -17,6 +17,7 @@
 #include "common/utc.h"
 #include "common/crypto.h"
 #include "common/file.h"
+#include "envelope/envelope.h"
 
 #include <openssl/crypto.h>
 
@@ -317,6 +318,46 @@ static const char *file_name(const ccf_policy *p, ccf_store_file_kind kind, size
                                      : p->data_files[i].data_file;
 }
 
+static const ccf_encrypted *file_encrypted(const ccf_policy *p, ccf_store_file_kind kind, size_t i)
+{
+    return kind == CCF_STORE_PROGRAM ? &p->programs[i].encrypted : &p->data_files[i].encrypted;
+}
+
+/* An encrypted program or data file: the bytes must be the envelope the
+ * policy pins (its SHA-256), and its header must name the policy's key and
+ * plaintext hash (checked without the key, which CCFaaS never has); else
+ * 409 hash_mismatch or 400 invalid_envelope naming what differs. */
+static bool envelope_matches(ccf_http_response *resp, const char *fn, const char *what,
+                             const char *name, const ccf_encrypted *enc, const char *pi_hash,
+                             const uint8_t *body, size_t len, const char *sha)
+{
+    ccf_envelope_info info;
+    char why[256];
+    if (strcasecmp(sha, enc->sha256) != 0) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, "hash_mismatch", NULL, NULL,
+                                 "the %zu bytes received hash to %s; the policy of function "
+                                 "\"%s\" says encrypted.sha256 %s for %s \"%s\"",
+                                 len, sha, fn, enc->sha256, what, name);
+        return false;
+    }
+    if (ccf_envelope_parse(body, len, &info, why, sizeof why) != CCF_OK) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_envelope", NULL, NULL,
+                                 "%s \"%s\" of function \"%s\" is declared encrypted, but: %s",
+                                 what, name, fn, why);
+        return false;
+    }
+    if (strcmp(info.kbs_resource, enc->kbs_resource) != 0 ||
+        strcasecmp(info.plaintext_sha256, pi_hash) != 0) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_envelope", NULL, NULL,
+                                 "the envelope of %s \"%s\" names key %s and plaintext %s; the "
+                                 "policy of function \"%s\" says %s and pi_hash %s",
+                                 what, name, info.kbs_resource, info.plaintext_sha256, fn,
+                                 enc->kbs_resource, pi_hash);
+        return false;
+    }
+    return true;
+}
+
 /* 404 naming what the function does have. */
 static void respond_no_file(ccf_http_response *resp, const ccf_policy *p, ccf_store_file_kind kind,
                             const char *name)
@@ -346,6 +387,10 @@ static json_t *file_status(ccf_ccfaas *svc, const ccf_policy *p, ccf_store_file_
         *rc = CCF_STORE_FAILED;
         return NULL;
     }
+    const ccf_encrypted *enc = file_encrypted(p, kind, i);
+    if (enc->kbs_resource != NULL) /* what is stored is that envelope, never the plaintext */
+        json_object_set_new(o, "encrypted", json_pack("{s:s, s:s}", "kbs_resource",
+                                                      enc->kbs_resource, "sha256", enc->sha256));
     if (kind == CCF_STORE_PROGRAM)
         json_object_set_new(o, "id", json_integer(p->programs[i].id));
     else
@@ -427,11 +472,23 @@ static void h_file_post(const ccf_http_request *req, ccf_http_response *resp, vo
                                  "cannot hash the upload");
         goto out;
     }
-    if (strcasecmp(sha, file_hash(p, kind, (size_t)i)) != 0) {
+    const ccf_encrypted *enc = file_encrypted(p, kind, (size_t)i);
+    if (enc->kbs_resource != NULL) {
+        if (!envelope_matches(resp, fn, kind_what[kind], name, enc, file_hash(p, kind, (size_t)i),
+                              (const uint8_t *)body, len, sha))
+            goto out;
+    } else if (strcasecmp(sha, file_hash(p, kind, (size_t)i)) != 0) {
+        ccf_envelope_info info;
+        char why[256];
+        bool envelope = ccf_envelope_parse((const uint8_t *)body, len, &info, why, sizeof why) ==
+                        CCF_OK;
         ccf_ccfaas_respond_error(resp, CCF_ERR_CONFLICT, "hash_mismatch", NULL, NULL,
                                  "the %zu bytes received hash to %s; the policy of function "
-                                 "\"%s\" says pi_hash %s for %s \"%s\"",
-                                 len, sha, fn, file_hash(p, kind, (size_t)i), kind_what[kind], name);
+                                 "\"%s\" says pi_hash %s for %s \"%s\"%s",
+                                 len, sha, fn, file_hash(p, kind, (size_t)i), kind_what[kind], name,
+                                 envelope ? " (the bytes are an encrypted envelope: declare it "
+                                            "\"encrypted\" in the policy, docs/policy.md)"
+                                          : "");
         goto out;
     }
     ccf_store_rc rc = ccf_ccfaas_store_file_add(svc->store, kind, fn, policy_hash, name, sha, body,

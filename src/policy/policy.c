@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/kbs_path.h"
 #include "policy/rights.h"
 
 /* ---- errors and paths ---------------------------------------------------- */
@@ -164,10 +165,16 @@ static const struct field identity_fields[] = {
 };
 
 static const struct field program_fields[] = {
+    {"encrypted", K_PROGRAM | K_VAAS | K_FULL, 0}, /* extension: docs/policy.md */
     {"file_rights", ALL_KINDS, ALL_KINDS},
     {"id", ALL_KINDS, ALL_KINDS},
     {"pi_hash", ALL_KINDS, ALL_KINDS},
     {"program_file_name", ALL_KINDS, ALL_KINDS},
+};
+
+static const struct field encrypted_fields[] = {
+    {"kbs_resource", ALL_KINDS, ALL_KINDS},
+    {"sha256", ALL_KINDS, ALL_KINDS},
 };
 
 /* The spec's file_rights schema lists no "required"; an entry without a name
@@ -179,6 +186,7 @@ static const struct field file_right_fields[] = {
 
 static const struct field data_file_fields[] = {
     {"data_file", ALL_KINDS, ALL_KINDS},
+    {"encrypted", ALL_KINDS, 0}, /* extension: docs/policy.md */
     {"pi_hash", ALL_KINDS, ALL_KINDS},
     {"priority", ALL_KINDS, 0},
 };
@@ -368,12 +376,16 @@ void ccf_policy_free(ccf_policy *p)
     }
     free(p->identities);
     for (size_t i = 0; i < p->program_count; i++) {
+        free(p->programs[i].encrypted.kbs_resource);
+        free(p->programs[i].encrypted.sha256);
         free(p->programs[i].pi_hash);
         free(p->programs[i].program_file_name);
         free_rights(&p->programs[i].rights);
     }
     free(p->programs);
     for (size_t i = 0; i < p->data_file_count; i++) {
+        free(p->data_files[i].encrypted.kbs_resource);
+        free(p->data_files[i].encrypted.sha256);
         free(p->data_files[i].data_file);
         free(p->data_files[i].pi_hash);
     }
@@ -503,6 +515,24 @@ static void want_unique_id(pctx *c, json_t *item, const void *base, size_t strid
     });
 }
 
+/* {"kbs_resource": "R/T/G", "sha256": 64 hex}: where the key is, which
+ * envelope may be uploaded. */
+static void parse_encrypted(pctx *c, json_t *obj, ccf_encrypted *e)
+{
+    if (!want_object(c, obj))
+        return;
+    check_fields(c, obj, encrypted_fields, NFIELDS(encrypted_fields));
+    WITH_KEY(c, obj, "kbs_resource", v, {
+        if (want_string(c, v, &e->kbs_resource) && !ccf_kbs_path_ok(e->kbs_resource))
+            pctx_error(c, "\"%.64s\" is not a key broker path REPOSITORY/TYPE/TAG (each 1-128 "
+                          "of A-Z a-z 0-9 . _ -)", e->kbs_resource);
+    });
+    WITH_KEY(c, obj, "sha256", v, {
+        if (want_string(c, v, &e->sha256))
+            check_sha256_hex(c, e->sha256, false);
+    });
+}
+
 static void identity_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
 {
     ccf_identity *id = (ccf_identity *)base + i;
@@ -545,6 +575,7 @@ static void program_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
             pctx_error(c, "\"%s\" is used twice (also programs[%ld])", prog->program_file_name, j);
     });
     WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &prog->rights));
+    WITH_KEY(c, item, "encrypted", v, parse_encrypted(c, v, &prog->encrypted));
 }
 
 static void data_file_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
@@ -571,6 +602,7 @@ static void data_file_item(pctx *c, json_t *item, void *base, size_t i, void *ct
         if (want_int(c, v, 0, INT32_MAX, &df->priority))
             df->has_priority = true;
     });
+    WITH_KEY(c, item, "encrypted", v, parse_encrypted(c, v, &df->encrypted));
 }
 
 static void parse_identities(pctx *c, json_t *arr, ccf_policy *p)

@@ -50,11 +50,20 @@ typedef struct {
     ccf_file_rights rights;
 } ccf_identity;
 
+/* Extension (issue 17, docs/policy.md): a program or data file registered as
+ * an envelope (docs/kbs.md) whose key is the key broker resource
+ * kbs_resource; sha256 is the envelope's, pi_hash stays the plaintext's. */
+typedef struct {
+    char *kbs_resource; /* NULL: not encrypted */
+    char *sha256;
+} ccf_encrypted;
+
 typedef struct {
     int64_t id;
     char *pi_hash; /* 64 hex digits */
     char *program_file_name;
     ccf_file_rights rights;
+    ccf_encrypted encrypted;
 } ccf_program;
 
 typedef struct {
@@ -62,6 +71,7 @@ typedef struct {
     char *pi_hash;
     int64_t priority; /* 0 when absent; lower loads first */
     bool has_priority;
+    ccf_encrypted encrypted;
 } ccf_data_file;
 
 typedef struct {

@@ -45,6 +45,14 @@ static json_t *identities_json(const ccf_policy *p)
     return arr;
 }
 
+/* {"kbs_resource","sha256"} when encrypted; true when absent or added. */
+static bool put_encrypted(json_t *o, const ccf_encrypted *e)
+{
+    return e->kbs_resource == NULL ||
+           put(o, "encrypted", json_pack("{s:s, s:s}", "kbs_resource", e->kbs_resource, "sha256",
+                                         e->sha256));
+}
+
 static json_t *programs_json(const ccf_policy *p)
 {
     json_t *arr = json_array();
@@ -54,7 +62,7 @@ static json_t *programs_json(const ccf_policy *p)
         if (o == NULL || !put(o, "file_rights", rights_json(&prog->rights)) ||
             !put(o, "id", json_integer(prog->id)) || !put(o, "pi_hash", json_string(prog->pi_hash)) ||
             !put(o, "program_file_name", json_string(prog->program_file_name)) ||
-            json_array_append_new(arr, o)) {
+            !put_encrypted(o, &prog->encrypted) || json_array_append_new(arr, o)) {
             json_decref(arr);
             return NULL;
         }
@@ -72,6 +80,7 @@ static json_t *data_files_json(const ccf_policy *p)
                   put(o, "pi_hash", json_string(df->pi_hash));
         if (ok && df->has_priority)
             ok = put(o, "priority", json_integer(df->priority));
+        ok = ok && put_encrypted(o, &df->encrypted);
         if (!ok || json_array_append_new(arr, o)) {
             json_decref(arr);
             return NULL;
