@@ -29,6 +29,7 @@
 #include "attest/launch.h"
 #include "common/dynbuf.h"
 #include "common/error.h"
+#include "kbs/agent.h"
 
 #define CCF_KBS_WUR __attribute__((warn_unused_result))
 #define CCF_KBS_PROTOCOL_VERSION "0.4.0"
@@ -138,13 +139,6 @@ ccf_err ccf_kbs_store_get_policy(ccf_kbs_store *s, char **text, size_t *len, cha
 void ccf_kbs_store_close(ccf_kbs_store *s);
 
 /* ---- client (client.c) ---- */
-typedef enum {
-    CCF_KBS_TAMPER_NONE = 0,
-    CCF_KBS_TAMPER_NONCE_REUSE,   /* attest twice in one session */
-    CCF_KBS_TAMPER_FOREIGN_NONCE, /* the nonce of another session */
-    CCF_KBS_TAMPER_BINDING        /* report data binds another tee key */
-} ccf_kbs_tamper;
-
 typedef struct {
     const char *url;               /* http://HOST:PORT */
     EVP_PKEY *tee_key;             /* private: P-256 or RSA (borrowed) */
