@@ -56,6 +56,9 @@ int ccf_serve_vaas(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:5000", *data_dir = "ccfaas-data", *ca_file = NULL;
     const char *runtime = NULL, *key = NULL, *host = NULL, *backend = NULL;
+    const char *kbs = getenv("KBS_URL");
+    if (kbs != NULL && kbs[0] == '\0')
+        kbs = NULL;
     const char *proxy = getenv("PROXY_URL");
     long first = 0, last = 0, cert_days = 1, ready_s = 15, threads = 8, mem_mib = 0, cpu_s = 0;
     bool quiet = false, no_sandbox = false, allow_debug = false;
@@ -109,6 +112,9 @@ int ccf_serve_vaas(int argc, char **argv)
                  "instances unless their trust allows them)"},
         {.name = "ready-timeout", .kind = CCF_OPT_NUM, .dest = &ready_s, .value = "SECONDS",
          .help = "start-to-ready limit per instance (default 15)", .min = 1, .max = 600},
+        {.name = "kbs", .kind = CCF_OPT_STRING, .dest = &kbs, .value = "URL", .nonempty = true,
+         .help = "the key broker, http://HOST:PORT, that instances of functions\nwith encrypted "
+                 "files fetch their keys from (default $KBS_URL;\nwithout one they are refused)"},
         {.name = "instance-memory-mib", .kind = CCF_OPT_NUM, .dest = &mem_mib, .value = "N",
          .help = "most memory of one runtime (default: what its policy\nallows; docs/vaas.md)",
          .min = 0, .max = 1L << 24},
@@ -122,6 +128,9 @@ int ccf_serve_vaas(int argc, char **argv)
     if ((rc = ccf_opt_run(&cmd, opts, argc, argv, NULL)) >= 0)
         return rc;
     rc = CCF_EXIT_FAIL;
+    if (kbs != NULL && (strncmp(kbs, "http://", 7) != 0 || kbs[7] == '\0'))
+        return ccf_opt_error(&cmd, "--kbs / KBS_URL: expected http://HOST:PORT (the key broker's "
+                                   "URL), got '%s'", kbs);
     if (ports != NULL && !parse_range(ports, &first, &last))
         return ccf_opt_error(&cmd, "--ports: expected FIRST-LAST with 1 <= FIRST <= LAST <= "
                                    "65535, got '%s'", ports);
@@ -154,6 +163,7 @@ int ccf_serve_vaas(int argc, char **argv)
                           .cert_days = (unsigned)cert_days, .backend = backend,
                           .no_sandbox = no_sandbox, .allow_debug = allow_debug,
                           .ready_timeout_ms = (unsigned)ready_s * 1000,
+                          .kbs_url = kbs,
                           .instance_memory_mib = (unsigned)mem_mib,
                           .instance_cpu_seconds = (unsigned)cpu_s};
     if (ccf_vaas_new(&vc, &vaas, err, sizeof err) != CCF_OK) {

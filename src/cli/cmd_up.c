@@ -210,9 +210,9 @@ static ccf_err start_kbs(const struct up_opts *o, struct up *u, char *err, size_
     return CCF_OK;
 }
 
-/* Creates, mounts and (when `listen`) starts the three services in order:
- * VaaS needs the proxy's address and CA, CCFaaS the VaaS URL. On failure
- * everything made so far is stopped and freed. */
+/* Creates, mounts and (when `listen`) starts the services in order: VaaS
+ * needs the proxy's address and CA and the key broker's URL, CCFaaS the VaaS
+ * URL. On failure everything made so far is stopped and freed. */
 ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, char *err,
                         size_t err_size)
 {
@@ -242,8 +242,12 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
         (rc = write_trust(o, u, measurement, err, err_size)) != CCF_OK)
         goto fail;
 
+    /* the key broker before VaaS, which puts its URL into the policies that need it */
+    if (listen && (rc = start_kbs(o, u, err, err_size)) != CCF_OK)
+        goto fail;
     snprintf(u->key_path, sizeof u->key_path, "%s/%s", o->data_dir, CCF_PLATFORM_KEY_FILE);
     ccf_vaas_config vc = {.data_dir = o->data_dir,
+                          .kbs_url = u->kbs != NULL ? u->kbs_url : NULL,
                           .runtime_path = u->runtime,
                           .platform_key_path = u->key_path,
                           .proxy_url = u->hostport[SVC_PROXY],
@@ -285,8 +289,7 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
         ccf_errf(err, err_size, rc, "ccfaas: cannot add routes");
         goto fail;
     }
-    if ((rc = start_server(o, u, SVC_CCFAAS, listen, err, err_size)) != CCF_OK ||
-        (listen && (rc = start_kbs(o, u, err, err_size)) != CCF_OK))
+    if ((rc = start_server(o, u, SVC_CCFAAS, listen, err, err_size)) != CCF_OK)
         goto fail;
     return CCF_OK;
 fail:;

@@ -146,6 +146,7 @@ static const struct field top_fields[] = {
     {"max_memory_mib", K_PROGRAM | K_VAAS | K_FULL, 0},
     {"enclave_cert_expiry", K_FULL, K_FULL},
     {"proxy_attestation_server_url", K_FULL, K_FULL},
+    {"kbs_url", K_FULL, 0}, /* extension: the key broker of encrypted files (docs/policy.md) */
     {"proxy_service_cert", K_FULL, K_FULL},
     {"runtime_manager_hash_nitro", K_FULL, K_FULL},
     {"runtime_manager_hash_sgx", K_FULL, K_FULL},
@@ -391,6 +392,7 @@ void ccf_policy_free(ccf_policy *p)
     }
     free(p->data_files);
     free(p->proxy_attestation_server_url);
+    free(p->kbs_url);
     free(p->proxy_service_cert);
     free(p->veracruz_server_url);
     for (int i = 0; i < CCF_RUNTIME_COUNT; i++)
@@ -804,6 +806,10 @@ static void parse_top(pctx *c, json_t *root, ccf_policy *p)
             check_sha256_hex(c, p->instance_nonce, false);
     });
     WITH_KEY(c, root, "enclave_cert_expiry", v, parse_expiry(c, v, &p->enclave_cert_expiry));
+    WITH_KEY(c, root, "kbs_url", v, {
+        if (want_string(c, v, &p->kbs_url))
+            check_host_port(c, p->kbs_url, true);
+    });
     WITH_KEY(c, root, "proxy_attestation_server_url", v, {
         if (want_string(c, v, &p->proxy_attestation_server_url))
             check_host_port(c, p->proxy_attestation_server_url, true);
@@ -991,4 +997,15 @@ json_t *ccf_policy_errors_response(const ccf_policy_errors *errors, const char *
         return NULL;
     return json_pack("{s:{s:s, s:s, s:o}}", "error", "code", syntax ? "invalid_json" :
                      "invalid_policy", "message", msg, "errors", list);
+}
+
+bool ccf_policy_has_encrypted(const ccf_policy *p)
+{
+    for (size_t i = 0; i < p->program_count; i++)
+        if (p->programs[i].encrypted.kbs_resource != NULL)
+            return true;
+    for (size_t i = 0; i < p->data_file_count; i++)
+        if (p->data_files[i].encrypted.kbs_resource != NULL)
+            return true;
+    return false;
 }

@@ -124,6 +124,7 @@ typedef struct ccf_policy {
     ccf_cert_expiry enclave_cert_expiry;
     char *proxy_attestation_server_url;
     char *proxy_service_cert;
+    char *kbs_url;        /* extension: the key broker of encrypted files; NULL when none */
     char *veracruz_server_url;
     char *runtime_hash[CCF_RUNTIME_COUNT]; /* NULL when absent, "" when not offered */
     ccf_std_stream *std_streams;
@@ -154,6 +155,10 @@ ccf_err ccf_policy_parse(const char *text, size_t len, ccf_policy_kind kind, ccf
                          ccf_policy_errors *errors) __attribute__((warn_unused_result));
 
 void ccf_policy_free(ccf_policy *policy);
+
+/* true when a program or data file of p is declared encrypted (an instance of
+ * it needs a key broker: the full policy's kbs_url). */
+bool ccf_policy_has_encrypted(const ccf_policy *p);
 
 /* The errors as a JSON array [{"path","message","line"?,"column"?}] (NULL when
  * out of memory; the caller decrefs). */

@@ -63,6 +63,7 @@ struct ccf_vaas {
     const ccf_vaas_backend *backend;
     ccf_vaas_backend_config bcfg;
     unsigned instance_memory_mib; /* cap of each runtime's memory limit; 0 = its policy's */
+    char kbs_url[300];            /* the key broker instances fetch keys from; "" = none */
     ccf_auth *auth; /* DATA/auth/tokens.json: the service token and admins */
 
     pthread_mutex_t lock;
@@ -287,7 +288,8 @@ static json_t *std_streams_default(void)
 
 /* The full policy (canonical text) for a validated VaaS policy. */
 static ccf_err complete_policy(ccf_vaas *v, const char *text, size_t len, const char *id,
-                               uint16_t port, char **out, char *err, size_t err_size)
+                               uint16_t port, bool has_encrypted, char **out, char *err,
+                               size_t err_size)
 {
     json_t *root = NULL;
     ccf_policy *full = NULL;
@@ -305,6 +307,8 @@ static ccf_err complete_policy(ccf_vaas *v, const char *text, size_t len, const 
     int set = json_object_set_new(root, "instance_id", json_string(id));
     set |= json_object_set_new(root, "proxy_attestation_server_url", json_string(v->proxy_url));
     set |= json_object_set_new(root, "proxy_service_cert", json_string(v->proxy_ca_pem));
+    if (v->kbs_url[0] != '\0' && has_encrypted) /* only where keys are needed */
+        set |= json_object_set_new(root, "kbs_url", json_string(v->kbs_url));
     set |= json_object_set_new(root, "runtime_manager_hash_linux",
                                json_string(v->measurement_hex));
     for (size_t i = 0; i < sizeof offered_not / sizeof offered_not[0]; i++) {
@@ -425,6 +429,13 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
                              "debug instances");
         goto out;
     }
+    if (ccf_policy_has_encrypted(vp) && v->kbs_url[0] == '\0') {
+        ccf_http_respond_err(resp, CCF_ERR_UNSUPPORTED, "no_key_broker",
+                             "the policy has encrypted programs or data files, and this VaaS has "
+                             "no key broker for its instances to fetch their keys from (its "
+                             "operator starts it with --kbs URL; `ccfaas up` does)");
+        goto out;
+    }
     const char *id = vp->instance_id;
     if (id == NULL) {
         random_id(generated);
@@ -468,7 +479,8 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     pthread_mutex_unlock(&v->lock);
 
     /* Policy, files, runtime: outside the lock. */
-    if (complete_policy(v, text, len, id, in->port, &full, err, sizeof err) != CCF_OK) {
+    if (complete_policy(v, text, len, id, in->port, ccf_policy_has_encrypted(vp), &full, err,
+                        sizeof err) != CCF_OK) {
         /* the VaaS policy was valid: a completion that is not is our fault */
         ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "%s", err);
         goto fail;
@@ -721,6 +733,11 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
                                         .cpu_seconds = cfg->instance_cpu_seconds,
                                         .runtime_args = cfg->runtime_args};
     v->instance_memory_mib = cfg->instance_memory_mib;
+    if (cfg->kbs_url != NULL &&
+        snprintf(v->kbs_url, sizeof v->kbs_url, "%s", cfg->kbs_url) >= (int)sizeof v->kbs_url) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "key broker URL too long");
+        goto out;
+    }
     if (pthread_create(&v->reaper, NULL, reaper_main, v) != 0) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start the reaper thread");
         goto out;
