@@ -131,7 +131,7 @@ fail:
 
 /* ---- connections ------------------------------------------------------------- */
 
-#define MAX_CONNECTIONS 256
+#define MAX_CONNECTIONS CCF_DATAPLANE_MAX_CONNECTIONS
 #define IDLE_SECONDS 120       /* a body or reply moving no byte this long: the connection is closed */
 #define LINGER_SECONDS 2       /* after a refusal, unread request bytes are drained this long */
 #define LINGER_BYTES (64u << 20)
@@ -153,6 +153,8 @@ typedef struct conn conn;
 struct conn {
     ccf_dataplane *dp;
     conn *prev, *next;
+    conn *hs_prev, *hs_next; /* in dp's handshake queue (oldest first) while CONN_HANDSHAKE */
+    struct timeval since;    /* accepted (the loop's cached time) */
     int fd;
     SSL *ssl;
     struct event *rd, *wr, *timer;
@@ -165,6 +167,7 @@ struct conn {
     /* the request body: into a file buffer (uploads) or dropped */
     body_sink sink;
     bool append;
+    ccf_upload *upload; /* the body's reservation against the instance's storage */
     uint8_t *body;      /* Content-Length uploads: exactly that many bytes */
     ccf_dynbuf chunks;  /* chunked uploads */
     uint64_t body_got, body_len;
@@ -186,14 +189,56 @@ struct ccf_dataplane {
     struct event_base *base;
     struct evconnlistener *listener;
     uint64_t max_body;
-    unsigned request_timeout_s;
+    unsigned request_timeout_s, handshake_timeout_s, max_handshakes;
     uint16_t port;
     bool stopping;
     conn *conns;
     unsigned conn_count;
+    conn *hs_oldest, *hs_newest; /* connections in their handshake, in accept order */
+    unsigned hs_count;
 };
 
+ccf_admit ccf_dataplane_admit(unsigned conns, unsigned handshakes, unsigned max_conns,
+                              unsigned max_handshakes)
+{
+    /* Half-open connections cost the attacker nothing: they may take at most
+     * max_handshakes slots, and give way to newer ones, so a client that
+     * completes its handshake promptly always gets in. */
+    if (handshakes > 0 && (handshakes >= max_handshakes || conns >= max_conns))
+        return CCF_ADMIT_EVICT_HANDSHAKE;
+    return conns >= max_conns ? CCF_ADMIT_REFUSE : CCF_ADMIT_ACCEPT;
+}
+
+static void hs_unlink(conn *c)
+{
+    ccf_dataplane *dp = c->dp;
+    if (c->hs_prev != NULL)
+        c->hs_prev->hs_next = c->hs_next;
+    else
+        dp->hs_oldest = c->hs_next;
+    if (c->hs_next != NULL)
+        c->hs_next->hs_prev = c->hs_prev;
+    else
+        dp->hs_newest = c->hs_prev;
+    c->hs_prev = c->hs_next = NULL;
+    dp->hs_count--;
+}
+
 static void conn_drive(conn *c);
+
+/* Frees the request body (an upload not adopted by the file system: user
+ * data, wiped) and ends its reservation: once stored or refused, a body no
+ * longer holds storage back while the reply goes out. */
+static void body_free(conn *c)
+{
+    if (c->body != NULL)
+        OPENSSL_cleanse(c->body, (size_t)c->body_got);
+    free(c->body);
+    c->body = NULL;
+    ccf_dynbuf_free(&c->chunks);
+    ccf_instance_upload_end(c->dp->inst, c->upload);
+    c->upload = NULL;
+}
 
 /* Frees what one request holds: its body, its reply, the file being sent. */
 static void request_free(conn *c)
@@ -202,11 +247,7 @@ static void request_free(conn *c)
         ccf_vfs_release(ccf_instance_vfs(c->dp->inst), c->node);
     c->node = NULL;
     c->node_len = c->node_off = 0;
-    if (c->body != NULL) /* an upload not adopted by the file system: user data */
-        OPENSSL_cleanse(c->body, (size_t)c->body_got);
-    free(c->body);
-    c->body = NULL;
-    ccf_dynbuf_free(&c->chunks);
+    body_free(c);
     ccf_dynbuf_free(&c->out);
     c->out_off = 0;
 }
@@ -218,6 +259,8 @@ static void conn_close(conn *c)
         SSL_shutdown(c->ssl); /* close_notify, best effort (non-blocking) */
     ERR_clear_error();
     request_free(c);
+    if (c->state == CONN_HANDSHAKE)
+        hs_unlink(c);
     SSL_free(c->ssl);
     if (c->rd != NULL)
         event_free(c->rd);
@@ -248,9 +291,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     conn *c = arg;
     (void)fd;
     (void)what;
-    if (c->state == CONN_HANDSHAKE || (c->state == CONN_HEAD && c->in_len > 0))
-        fprintf(stderr, "ccfaas-runtime: %s not complete within %u s: connection closed\n",
-                c->state == CONN_HANDSHAKE ? "TLS handshake" : "request head",
+    if (c->state == CONN_HANDSHAKE)
+        fprintf(stderr, "ccfaas-runtime: TLS handshake not complete within %u s: connection closed\n",
+                c->dp->handshake_timeout_s);
+    else if (c->state == CONN_HEAD && c->in_len > 0)
+        fprintf(stderr, "ccfaas-runtime: request head not complete within %u s: connection closed\n",
                 c->dp->request_timeout_s);
     else if (c->state == CONN_BODY || c->state == CONN_SEND)
         fprintf(stderr, "ccfaas-runtime: no progress for %d s: connection closed\n", IDLE_SECONDS);
@@ -364,7 +409,24 @@ static void refuse_early(conn *c, int status, const char *code, const char *msg)
         c->close_after = true;
         c->linger = true;
     }
+    body_free(c);
     reply_error(c, status, code, msg);
+}
+
+/* An upload refused for the instance's storage limit (413): the message and
+ * the figures behind it, in bytes. */
+static void refuse_storage(conn *c, const char *msg, const ccf_storage_figures *fig)
+{
+    if (fig->limit == 0) /* the per-file limit */
+        return refuse_early(c, 413, "too_large", msg);
+    c->close_after = true;
+    c->linger = true;
+    body_free(c);
+    reply_json(c, 413,
+               json_pack("{s:{s:s, s:s, s:I, s:I, s:I, s:I}}", "error", "code", "too_large", "message",
+                         msg, "limit_bytes", (json_int_t)fig->limit, "used_bytes",
+                         (json_int_t)fig->used, "reserved_bytes", (json_int_t)fig->reserved,
+                         "asked_bytes", (json_int_t)fig->asked));
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -412,11 +474,17 @@ static bool start_upload(conn *c, const char *name)
     ccf_http1_request *r = &c->req;
     uint64_t len = r->has_length ? r->length : 0;
     ccf_err st;
+    ccf_storage_figures fig;
 
     c->append = r->method == CCF_HTTP1_POST;
-    if ((st = ccf_instance_put_check(c->dp->inst, c->who, name, len, c->append, msg, sizeof msg)) !=
-        CCF_OK) {
-        refuse_early(c, ccf_http_status_of(st), ccf_http_code_of(st), msg);
+    /* rights, pinning and sizes; then the body's storage is reserved before
+     * a byte of it is read (a chunked body's as it grows) */
+    if ((st = ccf_instance_upload_begin(c->dp->inst, c->who, name, len, c->append, r->chunked,
+                                        &c->upload, &fig, msg, sizeof msg)) != CCF_OK) {
+        if (st == CCF_ERR_TOO_LARGE)
+            refuse_storage(c, msg, &fig);
+        else
+            refuse_early(c, ccf_http_status_of(st), ccf_http_code_of(st), msg);
         return false;
     }
     if (r->has_length && len > c->dp->max_body) {
@@ -452,6 +520,7 @@ static void finish_request(conn *c)
         }
         c->body = NULL;
         st = ccf_instance_put(dp->inst, c->who, path + 7, data, len, c->append, msg, sizeof msg);
+        body_free(c); /* stored (counted as a file now) or refused: the reservation ends */
         if (st != CCF_OK)
             return reply_status(c, st, msg);
         return reply_json(c, 200, json_pack("{s:s, s:I}", "file", path + 7, "bytes", (json_int_t)len));
@@ -539,8 +608,20 @@ static bool take_body(conn *c, const uint8_t *in, size_t n)
         return true;
     }
     if (c->req.chunked) {
-        if (c->body_got + n > c->dp->max_body || ccf_dynbuf_add(&c->chunks, in, n) != CCF_OK) {
+        char msg[512];
+        ccf_storage_figures fig;
+        if (c->body_got + n > c->dp->max_body) {
             refuse_early(c, 413, "too_large", "the body exceeds the data plane's limit");
+            return false;
+        }
+        /* a body of unknown length reserves storage as it grows */
+        if (ccf_instance_upload_grow(c->dp->inst, c->upload, c->body_got + n, &fig, msg, sizeof msg) !=
+            CCF_OK) {
+            refuse_storage(c, msg, &fig);
+            return false;
+        }
+        if (ccf_dynbuf_add(&c->chunks, in, n) != CCF_OK) {
+            refuse_early(c, 413, "too_large", "not enough memory for the body");
             return false;
         }
     } else {
@@ -632,6 +713,7 @@ static void conn_drive(conn *c)
                 goto wait;
             }
             c->who = (int)(intptr_t)SSL_get_ex_data(c->ssl, identity_slot) - 1;
+            hs_unlink(c);
             c->state = CONN_HEAD;
             arm_timer(c, c->dp->request_timeout_s);
             break;
@@ -783,18 +865,39 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 {
     ccf_dataplane *dp = arg;
     conn *c = NULL;
+    struct timeval now = {0, 0};
     (void)l;
     (void)addr;
     (void)len;
-    if (dp->conn_count >= MAX_CONNECTIONS || (c = calloc(1, sizeof *c)) == NULL) {
-        fprintf(stderr, "ccfaas-runtime: %s: connection refused\n",
-                c == NULL && dp->conn_count >= MAX_CONNECTIONS ? "too many connections" : "out of memory");
+    (void)event_base_gettimeofday_cached(dp->base, &now); /* no system call: the loop's time */
+    switch (ccf_dataplane_admit(dp->conn_count, dp->hs_count, MAX_CONNECTIONS, dp->max_handshakes)) {
+    case CCF_ADMIT_REFUSE:
+        fprintf(stderr, "ccfaas-runtime: too many connections: connection refused\n");
+        close(fd);
+        return;
+    case CCF_ADMIT_EVICT_HANDSHAKE: {
+        conn *old = dp->hs_oldest;
+        long ms = (long)(now.tv_sec - old->since.tv_sec) * 1000 +
+                  (long)(now.tv_usec - old->since.tv_usec) / 1000;
+        fprintf(stderr,
+                "ccfaas-runtime: %u TLS handshakes in progress (--max-handshakes %u): the oldest "
+                "(open %ld ms) closed for a new connection\n",
+                dp->hs_count, dp->max_handshakes, ms);
+        conn_close(old);
+        break;
+    }
+    case CCF_ADMIT_ACCEPT:
+        break;
+    }
+    if ((c = calloc(1, sizeof *c)) == NULL) {
+        fprintf(stderr, "ccfaas-runtime: out of memory: connection refused\n");
         close(fd);
         return;
     }
     c->dp = dp;
     c->fd = fd;
     c->who = -1;
+    c->since = now;
     ccf_dynbuf_init(&c->out, SIZE_MAX - 1);
     ccf_dynbuf_init(&c->chunks, (size_t)dp->max_body);
     c->next = dp->conns;
@@ -802,6 +905,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         dp->conns->prev = c;
     dp->conns = c;
     dp->conn_count++;
+    c->state = CONN_HANDSHAKE; /* newest in the handshake queue */
+    c->hs_prev = dp->hs_newest;
+    if (dp->hs_newest != NULL)
+        dp->hs_newest->hs_next = c;
+    else
+        dp->hs_oldest = c;
+    dp->hs_newest = c;
+    dp->hs_count++;
     if ((c->ssl = SSL_new(dp->ctx)) == NULL || SSL_set_fd(c->ssl, fd) != 1 ||
         (c->rd = event_new(dp->base, fd, EV_READ, on_io, c)) == NULL ||
         (c->wr = event_new(dp->base, fd, EV_WRITE, on_io, c)) == NULL ||
@@ -809,7 +920,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         fprintf(stderr, "ccfaas-runtime: out of memory: connection refused\n");
         return conn_close(c);
     }
-    arm_timer(c, dp->request_timeout_s); /* the handshake's deadline */
+    arm_timer(c, dp->handshake_timeout_s); /* the handshake's deadline */
     conn_drive(c);
 }
 
@@ -855,6 +966,10 @@ ccf_err ccf_dataplane_new(ccf_instance *inst, const ccf_dataplane_config *cfg, c
     dp->inst = inst;
     dp->max_body = cfg->max_body_bytes ? cfg->max_body_bytes : UINT64_C(1) << 30;
     dp->request_timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s : 30;
+    dp->handshake_timeout_s = cfg->handshake_timeout_s ? cfg->handshake_timeout_s : 5;
+    dp->max_handshakes = cfg->max_handshakes ? cfg->max_handshakes : 32;
+    if (dp->max_handshakes > MAX_CONNECTIONS)
+        dp->max_handshakes = MAX_CONNECTIONS;
     if (dp->max_body > SIZE_MAX / 2)
         dp->max_body = SIZE_MAX / 2;
     if ((rc = ccf_dataplane_tls_ctx(inst, cfg->cert_pem, cfg->key, &dp->ctx, err, err_size)) != CCF_OK ||

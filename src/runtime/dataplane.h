@@ -12,7 +12,12 @@
  *   POST /execute/PROGRAM   execute right  runs it; {"exit_code", "trap", ...}
  *   POST /shutdown          any identity   the runtime exits after replying
  *
- * Errors: {"error":{"code":"...","message":"..."}} with 400/403/404/405/409/413/500/501. */
+ * Errors: {"error":{"code":"...","message":"..."}} with 400/403/404/405/409/413/500/501.
+ *
+ * Abuse limits (issue 15): connections still in their TLS handshake have
+ * their own cap and deadline (the oldest is closed for a new one), and a
+ * request body's size is reserved against the instance's storage limit
+ * before it is read (instance.h, ccf_instance_upload_begin). */
 #ifndef CCF_RUNTIME_DATAPLANE_H
 #define CCF_RUNTIME_DATAPLANE_H
 
@@ -30,11 +35,29 @@ typedef struct {
     const char *cert_pem;     /* the server certificate (the attested one) */
     EVP_PKEY *key;            /* its private key (not taken over) */
     uint64_t max_body_bytes;  /* larger request bodies are refused with 413; 0 = 1 GiB */
-    /* A TLS handshake, and each request head, must arrive complete within this
-     * many seconds (also the idle time between requests); 0 = 30. Bodies and
-     * replies are cut off after 120 s without progress instead. */
+    /* Each request head must arrive complete within this many seconds of the
+     * handshake or the previous reply (the idle time between requests too);
+     * 0 = 30. Bodies and replies are cut off after 120 s without progress. */
     unsigned request_timeout_s;
+    /* A TLS handshake must be complete within this many seconds; 0 = 5. */
+    unsigned handshake_timeout_s;
+    /* Connections still in their TLS handshake at most (of the
+     * CCF_DATAPLANE_MAX_CONNECTIONS); 0 = 32. */
+    unsigned max_handshakes;
 } ccf_dataplane_config;
+
+/* Connections served at once. */
+#define CCF_DATAPLANE_MAX_CONNECTIONS 256
+
+/* What a new connection gets, given the connections open (conns) and those
+ * of them still in their TLS handshake (handshakes): accepted; accepted once
+ * the oldest connection still in its handshake is closed (handshakes at
+ * their cap, or every slot taken and some by handshakes: a client that
+ * completes its handshake promptly gets through half-open connections); or
+ * refused (every slot taken by established connections). */
+typedef enum { CCF_ADMIT_ACCEPT, CCF_ADMIT_EVICT_HANDSHAKE, CCF_ADMIT_REFUSE } ccf_admit;
+ccf_admit ccf_dataplane_admit(unsigned conns, unsigned handshakes, unsigned max_conns,
+                              unsigned max_handshakes) __attribute__((warn_unused_result));
 
 /* Restricts ctx (server or client) to the policy cipher suite `name`: a TLS
  * 1.3 name (TLS_AES_*, TLS_CHACHA20_*) pins TLS 1.3, one of the

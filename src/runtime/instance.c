@@ -26,6 +26,18 @@ struct ccf_instance {
     size_t *id_der_len;
     char (*id_name)[ID_NAME_MAX]; /* `identity N (SUBJECT)`, for refusals */
     ccf_instance_limits limits;
+    uint64_t max_total, max_file; /* the file system's limits, as it applies them */
+    ccf_upload *uploads;          /* reservations of uploads in flight */
+    uint64_t reserved;            /* the sum of their charges */
+};
+
+/* One upload's reservation (instance.h). */
+struct ccf_upload {
+    ccf_upload *prev, *next;
+    char path[CCF_VFS_PATH_MAX];
+    bool append, open_ended;
+    uint64_t credit; /* bytes of the replaced file this upload is not charged for */
+    uint64_t charge; /* counted in inst->reserved */
 };
 
 /* The certificate's DER, and how refusals name its identity: the index and the
@@ -66,6 +78,8 @@ void ccf_instance_free(ccf_instance *inst)
     free(inst->id_der);
     free(inst->id_der_len);
     free(inst->id_name);
+    while (inst->uploads != NULL)
+        ccf_instance_upload_end(inst, inst->uploads);
     ccf_vfs_free(inst->vfs);
     ccf_policy_free(inst->policy);
     free(inst->text);
@@ -124,6 +138,10 @@ ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits
     if (vl.max_total_bytes == 0 && inst->policy->has_max_memory_mib)
         vl.max_total_bytes = (uint64_t)inst->policy->max_memory_mib << 20;
     vl.max_file_bytes = inst->limits.max_file_bytes;
+    /* as ccf_vfs_new applies them (vfs.h: 0 = 1 GiB; a file at most the total) */
+    inst->max_total = vl.max_total_bytes ? vl.max_total_bytes : UINT64_C(1) << 30;
+    inst->max_file = vl.max_file_bytes && vl.max_file_bytes < inst->max_total ? vl.max_file_bytes
+                                                                              : inst->max_total;
     if ((inst->vfs = ccf_vfs_new(&vl)) == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
@@ -332,10 +350,11 @@ ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t 
     return put_status(inst, e, who, path, append, msg, msg_size);
 }
 
-ccf_err ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
-                                       bool append, char *msg, size_t msg_size)
+/* The checks of a put that need neither content nor size: identity, name,
+ * write right, appending to a pinned file. path receives the file's path. */
+static ccf_err put_may(ccf_instance *inst, int who, const char *name, bool append,
+                       char path[CCF_VFS_PATH_MAX], char *msg, size_t msg_size)
 {
-    char path[CCF_VFS_PATH_MAX];
     uint32_t r;
     ccf_err st = put_target(inst, who, name, false, path, msg, msg_size);
 
@@ -346,7 +365,140 @@ ccf_err ccf_instance_put_check(ccf_instance *inst, int who, const char *name, ui
         return put_status(inst, WASI_ENOTCAPABLE, who, path, append, msg, msg_size);
     if (append && pinned(inst, path) != NULL)
         return pinned_append(path, msg, msg_size);
+    return CCF_OK;
+}
+
+ccf_err ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
+                                       bool append, char *msg, size_t msg_size)
+{
+    char path[CCF_VFS_PATH_MAX];
+    ccf_err st = put_may(inst, who, name, append, path, msg, msg_size);
+
+    if (st != CCF_OK)
+        return st;
     return put_status(inst, ccf_vfs_room(inst->vfs, path, len, append), who, path, append, msg, msg_size);
+}
+
+/* ---- reservations of uploads in flight (instance.h) ----------------------------- */
+
+/* The size of the regular file at a normalised path (0: none). */
+static uint64_t file_size(const ccf_instance *inst, const char *path)
+{
+    const ccf_vfs_node *n = ccf_vfs_lookup(inst->vfs, path);
+    return n != NULL && ccf_vfs_node_type(n) == WASI_FILETYPE_REGULAR_FILE ? ccf_vfs_node_size(n) : 0;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+/* Whether a body of len bytes (appended to the file's current size, or
+ * replacing it) stays within the per-file limit; else the message. */
+static ccf_err within_file_limit(ccf_instance *inst, const ccf_upload *up, uint64_t len, char *msg,
+                                 size_t msg_size)
+{
+    uint64_t size = up->append ? add_sat(file_size(inst, up->path), len) : len;
+    if (size <= inst->max_file)
+        return CCF_OK;
+    snprintf(msg, msg_size, "%s would be %llu bytes, over the per-file limit of %llu", up->path,
+             (unsigned long long)size, (unsigned long long)inst->max_file);
+    return CCF_ERR_TOO_LARGE;
+}
+
+/* Sets up's charge to `charge` bytes if files + the other uploads' charges +
+ * it fit the instance's total; else says why (fig, msg) and changes nothing. */
+static ccf_err charge_upload(ccf_instance *inst, ccf_upload *up, uint64_t charge,
+                             ccf_storage_figures *fig, char *msg, size_t msg_size)
+{
+    uint64_t others = inst->reserved - up->charge;
+    uint64_t used = ccf_vfs_bytes_used(inst->vfs);
+    if (add_sat(add_sat(used, others), charge) <= inst->max_total) {
+        inst->reserved = others + charge;
+        up->charge = charge;
+        return CCF_OK;
+    }
+    *fig = (ccf_storage_figures){.limit = inst->max_total, .used = used, .reserved = others,
+                                 .asked = charge};
+    snprintf(msg, msg_size,
+             "%s: the instance's storage limit is %llu bytes: %llu in files, %llu reserved by "
+             "uploads in progress, this upload asks %llu%s",
+             up->path, (unsigned long long)fig->limit, (unsigned long long)fig->used,
+             (unsigned long long)fig->reserved, (unsigned long long)fig->asked,
+             up->credit > 0 ? " (its length less the bytes of the file it replaces)" : "");
+    return CCF_ERR_TOO_LARGE;
+}
+
+ccf_err ccf_instance_upload_begin(ccf_instance *inst, int who, const char *name, uint64_t len,
+                                  bool append, bool open_ended, ccf_upload **out,
+                                  ccf_storage_figures *fig, char *msg, size_t msg_size)
+{
+    ccf_upload *up;
+    ccf_err st;
+
+    *out = NULL;
+    memset(fig, 0, sizeof *fig);
+    if (open_ended)
+        len = 0;
+    if ((up = calloc(1, sizeof *up)) == NULL) {
+        snprintf(msg, msg_size, "out of memory");
+        return CCF_ERR_INTERNAL;
+    }
+    up->append = append;
+    up->open_ended = open_ended;
+    if ((st = put_may(inst, who, name, append, up->path, msg, msg_size)) != CCF_OK ||
+        (st = within_file_limit(inst, up, len, msg, msg_size)) != CCF_OK)
+        goto fail;
+    if (!append) {
+        /* the replaced file's bytes, each credited to one upload only */
+        uint64_t old = file_size(inst, up->path), claimed = 0;
+        for (const ccf_upload *o = inst->uploads; o != NULL; o = o->next) {
+            if (!o->append && strcmp(o->path, up->path) == 0)
+                claimed = add_sat(claimed, o->credit);
+        }
+        up->credit = old > claimed ? old - claimed : 0;
+        if (!open_ended && up->credit > len)
+            up->credit = len;
+    }
+    if ((st = charge_upload(inst, up, len > up->credit ? len - up->credit : 0, fig, msg,
+                            msg_size)) != CCF_OK)
+        goto fail;
+    up->next = inst->uploads;
+    if (inst->uploads != NULL)
+        inst->uploads->prev = up;
+    inst->uploads = up;
+    *out = up;
+    return CCF_OK;
+fail:
+    free(up);
+    return st;
+}
+
+ccf_err ccf_instance_upload_grow(ccf_instance *inst, ccf_upload *up, uint64_t len,
+                                 ccf_storage_figures *fig, char *msg, size_t msg_size)
+{
+    ccf_err st;
+    memset(fig, 0, sizeof *fig);
+    if ((st = within_file_limit(inst, up, len, msg, msg_size)) != CCF_OK)
+        return st;
+    return charge_upload(inst, up, len > up->credit ? len - up->credit : 0, fig, msg, msg_size);
+}
+
+void ccf_instance_upload_end(ccf_instance *inst, ccf_upload *up)
+{
+    if (up == NULL)
+        return;
+    inst->reserved -= up->charge;
+    if (up->prev != NULL)
+        up->prev->next = up->next;
+    else
+        inst->uploads = up->next;
+    if (up->next != NULL)
+        up->next->prev = up->prev;
+    free(up);
+}
+
+void ccf_instance_storage(const ccf_instance *inst, ccf_storage_figures *fig)
+{
+    *fig = (ccf_storage_figures){.limit = inst->max_total, .used = ccf_vfs_bytes_used(inst->vfs),
+                                 .reserved = inst->reserved};
 }
 
 ccf_err ccf_instance_open_read(ccf_instance *inst, int who, const char *name,

@@ -63,6 +63,62 @@ ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t 
 ccf_err ccf_instance_put_check(ccf_instance *inst, int who, const char *name, uint64_t len,
                                        bool append, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
+/* ---- storage claimed by uploads in progress (issue 15) ----------------------
+ * A request body is memory before it is a file: the data plane reserves its
+ * size against the instance's total (the files' limit) before it reads a body
+ * byte, so files plus bodies in flight stay within max_instance_bytes.
+ *
+ * The charge of an upload is what it would add to the files' total:
+ *   append            its length;
+ *   replace           its length less a credit for the file it replaces (that
+ *                     file goes when the new one lands): the file's current
+ *                     size, of which other replacements in flight of the same
+ *                     file have not claimed a part already. So replacing a
+ *                     40 MiB file with 40 MiB in a 64 MiB instance is charged
+ *                     0, and a second concurrent replacement of that file is
+ *                     charged its full length (a file's bytes are credited
+ *                     once).
+ * An upload is admitted while files + charges of uploads in flight + its own
+ * charge <= max_instance_bytes. A body of unknown length (chunked) starts with
+ * its credit and no charge and grows its charge as bytes arrive.
+ * Resident memory is then at most the files, the bodies charged, and the
+ * credited bodies (at most one per file): below twice the limit. (A program
+ * run meanwhile writes files against the file system's limit, which does not
+ * see reservations: an upload that no longer fits fails when stored.) */
+typedef struct ccf_upload ccf_upload;
+
+/* The figures behind a refusal for the instance's total (all bytes). */
+typedef struct {
+    uint64_t limit;    /* max_instance_bytes */
+    uint64_t used;     /* in files */
+    uint64_t reserved; /* charged to the other uploads in flight */
+    uint64_t asked;    /* the charge this upload needs */
+} ccf_storage_figures;
+
+/* The checks of ccf_instance_put_check (identity, name, write right,
+ * appending to a pinned file, the per-file limit for len bytes) and, when
+ * they pass, a reservation for the body: len bytes, or with open_ended a body
+ * of unknown length (len ignored; grown with ccf_instance_upload_grow). On
+ * CCF_OK *out holds the reservation (release it with ccf_instance_upload_end
+ * once the body is stored or dropped). CCF_ERR_TOO_LARGE for the per-file or
+ * the total limit: for the total, *fig says why (else fig->limit is 0). */
+ccf_err ccf_instance_upload_begin(ccf_instance *inst, int who, const char *name, uint64_t len,
+                                  bool append, bool open_ended, ccf_upload **out,
+                                  ccf_storage_figures *fig, char *msg, size_t msg_size)
+    __attribute__((warn_unused_result));
+/* An open-ended body has grown to len bytes: its charge follows, unless that
+ * passes the per-file or the total limit (CCF_ERR_TOO_LARGE, *fig as above,
+ * the reservation unchanged). */
+ccf_err ccf_instance_upload_grow(ccf_instance *inst, ccf_upload *up, uint64_t len,
+                                 ccf_storage_figures *fig, char *msg, size_t msg_size)
+    __attribute__((warn_unused_result));
+/* Ends the reservation (the body was stored by ccf_instance_put, or dropped).
+ * NULL is a no-op. Reservations still held are freed with the instance. */
+void ccf_instance_upload_end(ccf_instance *inst, ccf_upload *up);
+/* The instance's totals now: limit, bytes in files, bytes reserved by uploads
+ * in flight (fig->asked 0). */
+void ccf_instance_storage(const ccf_instance *inst, ccf_storage_figures *fig);
+
 /* Opens a file for reading as `who` without copying it: *node is retained
  * (release with ccf_vfs_release on ccf_instance_vfs); its bytes are read in
  * place with ccf_vfs_node_bytes while ccf_vfs_node_generation is unchanged. */

@@ -28,7 +28,8 @@ static const char usage[] =
     "usage: ccfaas-runtime --policy FILE [--listen ADDR:PORT] [--proxy URL]\n"
     "                      [--platform linux] --platform-key-fd N [--ready-fd N]\n"
     "                      [--max-file-mib N] [--fuel N] [--max-exec-seconds N]\n"
-    "                      [--request-timeout N] [--no-sandbox]\n"
+    "                      [--request-timeout N] [--handshake-timeout N]\n"
+    "                      [--max-handshakes N] [--no-sandbox]\n"
     "\n"
     "The trusted instance: loads a full policy, gets its fresh key certified by the\n"
     "proxy attestation service, then serves the policy's data plane (HTTPS with client\n"
@@ -42,8 +43,12 @@ static const char usage[] =
     "  --max-file-mib N     largest file or request body (default: the instance limit)\n"
     "  --fuel N             instruction budget per execution (default: unlimited)\n"
     "  --max-exec-seconds N wall-clock limit per execution (default 600; 0 = none)\n"
-    "  --request-timeout N  seconds for a TLS handshake, and for each request head, to\n"
-    "                       arrive complete (also the keep-alive idle time; default 30)\n"
+    "  --request-timeout N  seconds for each request head to arrive complete (also the\n"
+    "                       keep-alive idle time; default 30)\n"
+    "  --handshake-timeout N\n"
+    "                       seconds for a TLS handshake to complete (default 5)\n"
+    "  --max-handshakes N   connections in their TLS handshake at most (of 256); a new\n"
+    "                       one closes the oldest of them (default 32)\n"
     "  --no-sandbox         do not install the seccomp filter (debugging only)\n"
     "\n"
     "These settings, the policy's debug flag and the platform are the launch\n"
@@ -53,7 +58,7 @@ static const char usage[] =
 struct args {
     const char *policy, *listen, *proxy, *platform;
     int key_fd, ready_fd;
-    uint64_t max_file_mib, fuel, max_exec_s, request_timeout_s;
+    uint64_t max_file_mib, fuel, max_exec_s, request_timeout_s, handshake_timeout_s, max_handshakes;
     bool sandbox, test_violation;
 };
 
@@ -76,6 +81,8 @@ static int parse_args(int argc, char **argv, struct args *a)
     a->sandbox = true;
     a->max_exec_s = 600;
     a->request_timeout_s = 30;
+    a->handshake_timeout_s = 5;
+    a->max_handshakes = 32;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         uint64_t n;
@@ -114,6 +121,11 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->max_exec_s = n;
         } else if (strcmp(s, "--request-timeout") == 0 && parse_num(v, 86400, &n) && n > 0) {
             a->request_timeout_s = n;
+        } else if (strcmp(s, "--handshake-timeout") == 0 && parse_num(v, 86400, &n) && n > 0) {
+            a->handshake_timeout_s = n;
+        } else if (strcmp(s, "--max-handshakes") == 0 &&
+                   parse_num(v, CCF_DATAPLANE_MAX_CONNECTIONS, &n) && n > 0) {
+            a->max_handshakes = n;
         } else {
             fprintf(stderr, "ccfaas-runtime: bad option or value: %s %s (see --help)\n", s, v);
             return 2;
@@ -375,7 +387,9 @@ int main(int argc, char **argv)
     }
     ccf_dataplane_config dcfg = {.listen = a.listen, .cert_pem = cert_pem, .key = key,
                                  .max_body_bytes = limits.max_file_bytes,
-                                 .request_timeout_s = (unsigned)a.request_timeout_s};
+                                 .request_timeout_s = (unsigned)a.request_timeout_s,
+                                 .handshake_timeout_s = (unsigned)a.handshake_timeout_s,
+                                 .max_handshakes = (unsigned)a.max_handshakes};
     if (ccf_dataplane_new(inst, &dcfg, &dp, err, sizeof err) != CCF_OK) {
         fail("data plane", err);
         goto out;
