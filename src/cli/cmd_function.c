@@ -23,6 +23,7 @@
 #include "client/trust_file.h"
 #include "common/crypto.h"
 #include "common/file.h"
+#include "envelope/envelope.h"
 #include "policy/policy.h"
 #include "wasm/wasm.h"
 
@@ -150,15 +151,20 @@ static bool local_policy(const char *cmd, const char *file, const char *text, si
 
 static int load_upload(const char *cmd, const ccf_policy *pol, struct upload *u)
 {
-    char err[600], hash[CCF_SHA256_HEX_LEN + 1];
+    char err[600] = "", hash[CCF_SHA256_HEX_LEN + 1];
     const char *want = NULL, *kind = u->kind == CCF_CCFAAS_PROGRAM ? "program" : "data_file";
+    const ccf_encrypted *enc = NULL;
     bool program = u->kind == CCF_CCFAAS_PROGRAM;
     for (size_t i = 0; program && i < pol->program_count; i++)
-        if (strcmp(pol->programs[i].program_file_name, u->name) == 0)
+        if (strcmp(pol->programs[i].program_file_name, u->name) == 0) {
             want = pol->programs[i].pi_hash;
+            enc = &pol->programs[i].encrypted;
+        }
     for (size_t i = 0; !program && i < pol->data_file_count; i++)
-        if (strcmp(pol->data_files[i].data_file, u->name) == 0)
+        if (strcmp(pol->data_files[i].data_file, u->name) == 0) {
             want = pol->data_files[i].pi_hash;
+            enc = &pol->data_files[i].encrypted;
+        }
     if (want == NULL) {
         fprintf(stderr, "ccfaas %s: %s: the policy has no %s of that name\n", cmd, u->name,
                 program ? "program (programs[].program_file_name)" : "data file (data_files[].data_file)");
@@ -171,6 +177,25 @@ static int load_upload(const char *cmd, const ccf_policy *pol, struct upload *u)
     if (!ccf_sha256_hex(u->bytes, u->len, hash)) {
         fprintf(stderr, "ccfaas %s: cannot hash %s\n", cmd, u->path);
         return CCF_EXIT_FAIL;
+    }
+    if (enc != NULL && enc->kbs_resource != NULL) {
+        /* an envelope: its own hash, and a header naming the key and plaintext */
+        ccf_envelope_info info;
+        if (strcasecmp(hash, enc->sha256) != 0) {
+            fprintf(stderr, "ccfaas %s: %s: SHA-256 is %s but the policy's encrypted.sha256 for "
+                            "%s is %s (give the envelope `ccfaas encrypt` wrote)\n",
+                    cmd, u->path, hash, u->name, enc->sha256);
+            return CCF_EXIT_FAIL;
+        }
+        if (ccf_envelope_parse((const uint8_t *)u->bytes, u->len, &info, err, sizeof err) !=
+                CCF_OK ||
+            strcmp(info.kbs_resource, enc->kbs_resource) != 0 ||
+            strcasecmp(info.plaintext_sha256, want) != 0) {
+            fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, u->path,
+                    err[0] ? err : "its envelope names another key or plaintext than the policy");
+            return CCF_EXIT_FAIL;
+        }
+        return CCF_EXIT_OK; /* the instance checks the plaintext (a module) once it opens it */
     }
     if (strcasecmp(hash, want) != 0) {
         fprintf(stderr, "ccfaas %s: %s: SHA-256 is %s but the policy's pi_hash for %s is %s\n",

@@ -167,6 +167,7 @@ struct evhttp_transport {
     struct event_base *ev;
     struct evhttp_connection *conn;
     char host[256];
+    char where[300];  /* http://HOST:PORT, for messages */
     char cookie[512]; /* "kbs-session-id=..." once the KBS set it */
 };
 
@@ -222,12 +223,12 @@ static ccf_err ev_call(ccf_kbs_transport *t, const char *method, const char *pat
         evbuffer_add(evhttp_request_get_output_buffer(req), body ? body : "", len);
     }
     if (evhttp_make_request(e->conn, req, post ? EVHTTP_REQ_POST : EVHTTP_REQ_GET, path) != 0)
-        return ccf_errf(err, errsz, CCF_ERR_IO, "key broker %s%s: cannot send", e->host, path);
+        return ccf_errf(err, errsz, CCF_ERR_IO, "key broker %s%s: cannot send", e->where, path);
     while (!r.done && event_base_loop(e->ev, EVLOOP_ONCE) == 0)
         ;
     if (r.status == 0)
         return ccf_errf(err, errsz, CCF_ERR_IO, "key broker %s%s: no answer (unreachable, timed "
-                        "out, or an answer over %u bytes)", e->host, path,
+                        "out, or an answer over %u bytes)", e->where, path,
                         CCF_KBS_AGENT_MAX_REPLY);
     *status = r.status;
     return CCF_OK;
@@ -271,6 +272,8 @@ ccf_err ccf_kbs_evhttp_transport_new(const char *url, long timeout_ms, ccf_kbs_t
         return ccf_errf(err, errsz, CCF_ERR_INVALID, "key broker host name too long");
     }
     memcpy(e->host, hp, hl);
+    snprintf(e->where, sizeof e->where, "http://%.290s", strncmp(url, "http://", 7) == 0 ? url + 7
+                                                                                     : url);
     if ((e->ev = event_base_new()) == NULL ||
         (e->conn = evhttp_connection_base_new(e->ev, NULL, e->host, (unsigned short)port)) ==
             NULL) {

@@ -1,6 +1,7 @@
 /* The trusted instance's operations (instance.h). */
 #include "runtime/instance.h"
 
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "envelope/envelope.h"
 #include "policy/rights.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
@@ -29,6 +31,15 @@ struct ccf_instance {
     uint64_t max_total, max_file; /* the file system's limits, as it applies them */
     ccf_upload *uploads;          /* reservations of uploads in flight */
     uint64_t reserved;            /* the sum of their charges */
+    struct instance_key *keys;    /* of the policy's encrypted files (issue 17) */
+    size_t nkeys;
+};
+
+/* A key broker key of encrypted files: in OpenSSL's secure heap, wiped when
+ * freed; never written anywhere. */
+struct instance_key {
+    const char *resource; /* into the policy */
+    uint8_t *key;         /* CCF_GCM_KEY_LEN bytes, secure heap */
 };
 
 /* One upload's reservation (instance.h). */
@@ -80,6 +91,9 @@ void ccf_instance_free(ccf_instance *inst)
     free(inst->id_name);
     while (inst->uploads != NULL)
         ccf_instance_upload_end(inst, inst->uploads);
+    for (size_t i = 0; i < inst->nkeys; i++)
+        OPENSSL_secure_clear_free(inst->keys[i].key, CCF_GCM_KEY_LEN);
+    free(inst->keys);
     ccf_vfs_free(inst->vfs);
     ccf_policy_free(inst->policy);
     free(inst->text);
@@ -206,19 +220,33 @@ static bool plain_name(const char *name)
     }
 }
 
-/* The pi_hash a file is pinned to (a program's or a listed data file's), or NULL. */
-static const char *pinned(const ccf_instance *inst, const char *path)
+/* The pi_hash a file is pinned to (a program's or a listed data file's), or
+ * NULL; *enc (may be NULL) is its encrypted declaration (kbs_resource NULL
+ * when it arrives in plaintext). */
+static const char *pinned_enc(const ccf_instance *inst, const char *path,
+                              const ccf_encrypted **enc)
 {
     const ccf_policy *p = inst->policy;
     for (size_t i = 0; i < p->program_count; i++) {
-        if (strcmp(p->programs[i].program_file_name, path) == 0)
+        if (strcmp(p->programs[i].program_file_name, path) == 0) {
+            if (enc != NULL)
+                *enc = &p->programs[i].encrypted;
             return p->programs[i].pi_hash;
+        }
     }
     for (size_t i = 0; i < p->data_file_count; i++) {
-        if (strcmp(p->data_files[i].data_file, path) == 0)
+        if (strcmp(p->data_files[i].data_file, path) == 0) {
+            if (enc != NULL)
+                *enc = &p->data_files[i].encrypted;
             return p->data_files[i].pi_hash;
+        }
     }
     return NULL;
+}
+
+static const char *pinned(const ccf_instance *inst, const char *path)
+{
+    return pinned_enc(inst, path, NULL);
 }
 
 static ccf_err from_errno(ccf_wasi_errno e)
@@ -301,9 +329,12 @@ static ccf_err put_allowed(ccf_instance *inst, int who, const char *name,
 
     if (st != CCF_OK)
         return st;
-    if ((pin = pinned(inst, path)) != NULL) {
+    const ccf_encrypted *enc = NULL;
+    if ((pin = pinned_enc(inst, path, &enc)) != NULL) {
         if (append)
             return pinned_append(path, msg, msg_size);
+        if (enc->kbs_resource != NULL) /* an envelope: its own hash now, the plaintext's later */
+            pin = enc->sha256;
         if (!hash_matches(data, len, pin)) {
             if (!ccf_sha256_hex(data, len, hex))
                 hex[0] = '\0';
@@ -337,11 +368,96 @@ static ccf_err put_status(const ccf_instance *inst, ccf_wasi_errno e, int who, c
     }
 }
 
+/* An encrypted file's envelope (already matched to its pinned hash) into
+ * its plaintext, with the key the instance fetched: *data and *len are
+ * replaced (the envelope freed). The plaintext must hash to pi_hash. */
+static ccf_err open_envelope(ccf_instance *inst, const char *path, const ccf_encrypted *enc,
+                             uint8_t **data, size_t *len, char *msg, size_t msg_size)
+{
+    const uint8_t *key = NULL;
+    char why[320];
+    uint8_t *plain = NULL;
+    ccf_envelope_info info;
+    for (size_t i = 0; i < inst->nkeys && key == NULL; i++)
+        if (strcmp(inst->keys[i].resource, enc->kbs_resource) == 0)
+            key = inst->keys[i].key;
+    if (key == NULL) {
+        snprintf(msg, msg_size, "%s is encrypted and this instance has no key for %s", path,
+                 enc->kbs_resource);
+        return CCF_ERR_INTERNAL;
+    }
+    if (ccf_envelope_open(key, *data, *len, &plain, &info, why, sizeof why) != CCF_OK) {
+        snprintf(msg, msg_size, "%s: %s; not stored", path, why);
+        return CCF_ERR_CONFLICT;
+    }
+    const char *pi_hash = pinned(inst, path);
+    if (strcmp(info.kbs_resource, enc->kbs_resource) != 0 ||
+        strcasecmp(info.plaintext_sha256, pi_hash) != 0) {
+        snprintf(msg, msg_size, "%s: the envelope opens to plaintext %s, the policy pins %s; not "
+                                "stored", path, info.plaintext_sha256, pi_hash);
+        ccf_envelope_free(plain, (size_t)info.plaintext_size);
+        return CCF_ERR_CONFLICT;
+    }
+    free(*data);
+    *data = plain;
+    *len = (size_t)info.plaintext_size;
+    return CCF_OK;
+}
+
+size_t ccf_instance_key_resources(const ccf_instance *inst, const char **out, size_t max)
+{
+    const ccf_policy *p = inst->policy;
+    size_t n = 0;
+    for (size_t i = 0; i < p->program_count + p->data_file_count; i++) {
+        const char *r = i < p->program_count
+                            ? p->programs[i].encrypted.kbs_resource
+                            : p->data_files[i - p->program_count].encrypted.kbs_resource;
+        bool seen = r == NULL;
+        for (size_t j = 0; j < n && j < max && !seen; j++)
+            seen = strcmp(out[j], r) == 0;
+        if (!seen) {
+            if (n < max)
+                out[n] = r;
+            n++;
+        }
+    }
+    return n;
+}
+
+ccf_err ccf_instance_add_key(ccf_instance *inst, const char *resource, const uint8_t *key,
+                             size_t len, char *msg, size_t msg_size)
+{
+    const char *r = NULL, *all[64];
+    size_t n = ccf_instance_key_resources(inst, all, 64);
+    for (size_t i = 0; i < n && i < 64 && r == NULL; i++)
+        if (strcmp(all[i], resource) == 0)
+            r = all[i];
+    if (r == NULL)
+        return snprintf(msg, msg_size, "%s is no key of this policy", resource), CCF_ERR_INVALID;
+    if (len != CCF_GCM_KEY_LEN)
+        return snprintf(msg, msg_size, "key broker resource %s holds %zu bytes; an envelope key "
+                                       "is %d", resource, len, CCF_GCM_KEY_LEN),
+               CCF_ERR_INVALID;
+    struct instance_key *k = realloc(inst->keys, (inst->nkeys + 1) * sizeof *k);
+    if (k == NULL)
+        return snprintf(msg, msg_size, "out of memory"), CCF_ERR_NOMEM;
+    inst->keys = k;
+    uint8_t *copy = OPENSSL_secure_malloc(CCF_GCM_KEY_LEN);
+    if (copy == NULL)
+        return snprintf(msg, msg_size, "out of memory"), CCF_ERR_NOMEM;
+    memcpy(copy, key, CCF_GCM_KEY_LEN);
+    inst->keys[inst->nkeys++] = (struct instance_key){.resource = r, .key = copy};
+    return CCF_OK;
+}
+
 ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
                                  size_t len, bool append, char *msg, size_t msg_size)
 {
     char path[CCF_VFS_PATH_MAX];
+    const ccf_encrypted *enc = NULL;
     ccf_err st = put_allowed(inst, who, name, data, len, append, path, msg, msg_size);
+    if (st == CCF_OK && pinned_enc(inst, path, &enc) != NULL && enc->kbs_resource != NULL)
+        st = open_envelope(inst, path, enc, &data, &len, msg, msg_size);
     if (st != CCF_OK) {
         free(data);
         return st;

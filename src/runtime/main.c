@@ -20,6 +20,8 @@
 #include "attest/proxy_client.h"
 #include "attest/verify.h"
 #include "common/file.h"
+#include "jose/jose.h"
+#include "kbs/agent.h"
 #include "runtime/dataplane.h"
 #include "runtime/instance.h"
 #include "runtime/sandbox.h"
@@ -237,6 +239,56 @@ static bool proxy_address(const char *url, char *buf, size_t size)
     return snprintf(buf, size, "%s", url) < (int)size;
 }
 
+/* The keys of the policy's encrypted files, from the key broker it names
+ * (kbs_url): one attested session with a fresh P-256 tee key, then each
+ * resource, its JWE opened inside this process; the keys go to the instance
+ * (secure heap) and nowhere else. Before the sandbox, which allows no new
+ * socket, and while the platform key can still sign evidence. */
+static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *platform_key,
+                          const uint8_t *measurement, const uint8_t *policy_hash,
+                          const char *launch, char *err, size_t errsz)
+{
+    const char *res[64];
+    char addr[300], msg[256];
+    ccf_kbs_transport *t = NULL;
+    EVP_PKEY *tee = NULL;
+    size_t n = ccf_instance_key_resources(inst, res, 64);
+    ccf_err rc = CCF_OK;
+    if (n == 0)
+        return CCF_OK;
+    if (n > 64)
+        return ccf_errf(err, errsz, CCF_ERR_TOO_LARGE, "the policy needs %zu keys, at most 64", n);
+    if (p->kbs_url == NULL)
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "the policy has encrypted files but no "
+                                                     "kbs_url to fetch their keys from");
+    if (!proxy_address(p->kbs_url, addr, sizeof addr))
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "kbs_url %s: the key broker must be given "
+                        "as IP:PORT or localhost:PORT (name resolution would load code outside "
+                        "the runtime's measurement)", p->kbs_url);
+    if ((rc = ccf_kbs_evhttp_transport_new(addr, 30000, &t, err, errsz)) != CCF_OK ||
+        (rc = ccf_pki_key_new(&tee, err, errsz)) != CCF_OK)
+        goto out;
+    ccf_kbs_agent_req q = {.tee_key = tee, .platform_key = platform_key,
+                           .measurement = measurement, .policy_hash = policy_hash,
+                           .launch = launch};
+    if ((rc = ccf_kbs_agent_attest(t, &q, NULL, err, errsz)) != CCF_OK)
+        goto out;
+    for (size_t i = 0; i < n && rc == CCF_OK; i++) {
+        uint8_t *key = NULL;
+        size_t kl = 0;
+        if ((rc = ccf_kbs_agent_resource(t, tee, res[i], &key, &kl, NULL, err, errsz)) != CCF_OK)
+            break;
+        if ((rc = ccf_instance_add_key(inst, res[i], key, kl, msg, sizeof msg)) != CCF_OK)
+            ccf_errf(err, errsz, rc, "%s", msg);
+        ccf_jose_secret_free(key, kl);
+    }
+out:
+    EVP_PKEY_free(tee);
+    if (t != NULL)
+        t->free(t);
+    return rc;
+}
+
 /* "host" of a HOST:PORT string into buf. */
 static void host_of(const char *hostport, char *buf, size_t size)
 {
@@ -372,6 +424,11 @@ int main(int argc, char **argv)
         goto out;
     }
     t_certified = now_ms();
+    if (fetch_keys(inst, p, platform_key, measurement, policy_hash, launch_text, err,
+                   sizeof err) != CCF_OK) {
+        fail("key broker", err);
+        goto out;
+    }
     /* The platform key stands in for a TEE's hardware key: once the
      * certificate is issued the instance has no use for it. OpenSSL clears
      * private key memory on free (and it sits in the secure heap). */
