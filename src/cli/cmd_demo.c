@@ -34,6 +34,8 @@
 #define DEMO_INTERCEPT 1.0
 #define DEMO_NOISE 0.5
 #define DEMO_TOLERANCE 1e-9 /* relative: the instance prints 12 significant digits */
+#define DEMO_PROGRAM_KEY "default/key/demo-program"
+#define DEMO_DATA_KEY "default/key/demo-data"
 
 /* Prints the command as a user would type it. */
 static void show(const char *const *args)
@@ -181,7 +183,11 @@ static bool write_text(const char *path, const char *text)
 }
 
 /* The program policy of linear-regression.wasm (the spec's rights). */
-static char *program_policy(const char *wasm_hash)
+/* The program policy; with envelope hashes (encrypted demo) the program is
+ * declared encrypted and the data set is the function's data file input-0,
+ * encrypted too. */
+static char *program_policy(const char *wasm_hash, const char *wasm_env, const char *data_hash,
+                            const char *data_env)
 {
     json_t *p = json_pack("{s:s, s:s, s:[{s:I, s:s, s:s, s:[{s:s, s:I}, {s:s, s:I}]}]}",
                           "function", "linear-regression", "execution_strategy", "Interpretation",
@@ -189,6 +195,15 @@ static char *program_policy(const char *wasm_hash)
                           "program_file_name", "linear-regression.wasm", "file_rights",
                           "file_name", "input-0", "rights", (json_int_t)8198, "file_name",
                           "output", "rights", (json_int_t)533572);
+    if (p != NULL && wasm_env != NULL) {
+        json_object_set_new(json_array_get(json_object_get(p, "programs"), 0), "encrypted",
+                            json_pack("{s:s, s:s}", "kbs_resource", DEMO_PROGRAM_KEY, "sha256",
+                                      wasm_env));
+        json_object_set_new(p, "data_files",
+                            json_pack("[{s:s, s:s, s:{s:s, s:s}}]", "data_file", "input-0",
+                                      "pi_hash", data_hash, "encrypted", "kbs_resource",
+                                      DEMO_DATA_KEY, "sha256", data_env));
+    }
     char *s = p ? json_dumps(p, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(p);
     return s;
@@ -246,7 +261,7 @@ static bool near(double got, double want)
 struct demo_opts {
     long rows;
     const char *wasm;
-    bool keep, no_sandbox;
+    bool keep, no_sandbox, encrypted;
 };
 
 /* -1 when parsed (go on), otherwise the exit status. */
@@ -266,6 +281,10 @@ static int parse_demo(int argc, char **argv, struct demo_opts *d)
          .max = 10000000},
         {.name = "wasm", .kind = CCF_OPT_STRING, .dest = &d->wasm, .value = "PATH",
          .help = "linear-regression.wasm (default: beside ccfaas, else the build tree)"},
+        {.name = "encrypted", .kind = CCF_OPT_FLAG, .dest = &d->encrypted,
+         .help = "the program and the data set travel encrypted: their keys only in\n"
+                 "the key broker, which releases them to the attested instance\n"
+                 "(docs/kbs.md)"},
         {.name = "keep", .kind = CCF_OPT_FLAG, .dest = &d->keep,
          .help = "keep the temporary directory (policies, identities, data, result)"},
         {.name = "no-sandbox", .kind = CCF_OPT_FLAG, .dest = &d->no_sandbox,
@@ -284,17 +303,25 @@ static void api_failed(const ccf_ccfaas_api *api, const char *what, const char *
         fprintf(stderr, "ccfaas: %s\n", err);
 }
 
-/* `ccfaas function register POLICY --program NAME=WASM` and `function list`. */
+/* `ccfaas function register POLICY --program NAME=WASM [--data-file input-0=CSV]`
+ * and `function list`. */
 static bool demo_register(ccf_ccfaas_api *api, const char *ppol, const char *wasm_path,
-                          const char *wbytes, size_t wlen)
+                          const char *wbytes, size_t wlen, const char *csv, const char *dbytes,
+                          size_t dlen)
 {
     char err[1200];
     bool existed = false, skipped = false;
     ccf_ccfaas_api_reply r = {0};
-    char arg[PATH_MAX + 128];
+    char arg[PATH_MAX + 128], darg[128];
     snprintf(arg, sizeof arg, "linear-regression.wasm=%s", wasm_path);
-    show((const char *const[]){"function", "register", "linear-regression.json", "--program",
-                               arg, NULL});
+    if (csv != NULL) {
+        snprintf(darg, sizeof darg, "input-0=%s.enc", csv);
+        show((const char *const[]){"function", "register", "linear-regression.json", "--program",
+                                   arg, "--data-file", darg, NULL});
+    } else {
+        show((const char *const[]){"function", "register", "linear-regression.json", "--program",
+                                   arg, NULL});
+    }
     printf("CCFaaS at %s: function linear-regression\n", ccf_ccfaas_api_url(api));
     if (ccf_ccfaas_api_function_register(api, ppol, strlen(ppol), &existed, err, sizeof err) !=
         CCF_OK) {
@@ -309,6 +336,15 @@ static bool demo_register(ccf_ccfaas_api *api, const char *ppol, const char *was
         return false;
     }
     printf("uploaded program linear-regression.wasm (%zu bytes)\n", wlen);
+    if (csv != NULL) {
+        if (ccf_ccfaas_api_file_upload(api, "linear-regression", CCF_CCFAAS_DATA_FILE, "input-0",
+                                       dbytes, dlen, existed, &skipped, err, sizeof err) !=
+            CCF_OK) {
+            api_failed(api, "function register", err);
+            return false;
+        }
+        printf("uploaded data file input-0 (%zu bytes)\n", dlen);
+    }
     show((const char *const[]){"function", "list", NULL});
     if (ccf_ccfaas_api_function_list(api, &r, err, sizeof err) != CCF_OK) {
         api_failed(api, "function list", err);
@@ -383,6 +419,46 @@ static bool demo_delete(ccf_ccfaas_api *api, const char *id)
     return true;
 }
 
+/* The encrypted demo's step 2 as commands: `ccfaas encrypt` the program and
+ * the data set (new keys), `ccfaas kbs put` both keys, `ccfaas kbs policy`
+ * a rule for this platform's runtime. The envelopes' bytes into env/len. */
+static bool demo_encrypt(const struct up *u, const char *wasm, const char *csv, char *env[2],
+                         size_t len[2], char *err, size_t err_size)
+{
+    char enc_csv[64], rt[PATH_MAX], mhex[CCF_SHA256_HEX_LEN + 1];
+    uint8_t m[CCF_SHA256_LEN];
+    snprintf(enc_csv, sizeof enc_csv, "%s.enc", csv);
+    if (!ccf_cli_default_runtime(rt, sizeof rt, m))
+        return snprintf(err, err_size, "ccfaas-runtime not found"), false;
+    ccf_hex_encode(m, sizeof m, mhex);
+    char rules[512];
+    snprintf(rules, sizeof rules,
+             "{\"version\": 1, \"rules\": [{\"resources\": [\"%s\", \"%s\"], \"allow\": "
+             "[{\"platform\": [\"linux\"], \"measurement\": [\"%s\"]}]}]}\n",
+             DEMO_PROGRAM_KEY, DEMO_DATA_KEY, mhex);
+    if (!write_text("kbs-rules.json", rules))
+        return snprintf(err, err_size, "cannot write kbs-rules.json"), false;
+    printf("kbs-rules.json (the runtime's measurement %s):\n%s", mhex, rules);
+    if (run(ccf_cmd_encrypt, (const char *const[]){"encrypt", wasm, "--kbs-resource",
+                                                   DEMO_PROGRAM_KEY, "--new-key", "program.key",
+                                                   "-o", "linear-regression.wasm.enc", NULL}) ||
+        run(ccf_cmd_encrypt, (const char *const[]){"encrypt", csv, "--kbs-resource",
+                                                   DEMO_DATA_KEY, "--new-key", "data.key", "-o",
+                                                   enc_csv, NULL}) ||
+        run(ccf_cmd_kbs, (const char *const[]){"kbs", "put", DEMO_PROGRAM_KEY, "program.key",
+                                               "--url", u->kbs_url, "--data-dir", "data", NULL}) ||
+        run(ccf_cmd_kbs, (const char *const[]){"kbs", "put", DEMO_DATA_KEY, "data.key", "--url",
+                                               u->kbs_url, "--data-dir", "data", NULL}) ||
+        run(ccf_cmd_kbs, (const char *const[]){"kbs", "policy", "kbs-rules.json", "--url",
+                                               u->kbs_url, "--data-dir", "data", NULL}))
+        return snprintf(err, err_size, "the key broker steps failed (above)"), false;
+    if (ccf_file_read("linear-regression.wasm.enc", 256u << 20, &env[0], &len[0], err,
+                      err_size) != CCF_OK ||
+        ccf_file_read(enc_csv, 1u << 30, &env[1], &len[1], err, err_size) != CCF_OK)
+        return false;
+    return true;
+}
+
 int ccf_cmd_demo(int argc, char **argv)
 {
     struct demo_opts d = {.rows = 1000};
@@ -393,8 +469,8 @@ int ccf_cmd_demo(int argc, char **argv)
     char dir[] = "/tmp/ccfaas-demo-XXXXXX", data_dir[sizeof dir + 8];
     char wasm[PATH_MAX + 80], err[1024], hash[CCF_SHA256_HEX_LEN + 1], id[256] = "";
     char *wbytes = NULL, *ppol = NULL, *upol = NULL, *shown = NULL, *owner = NULL, *reader = NULL;
-    char *result = NULL;
-    size_t wlen = 0, n = 0;
+    char *result = NULL, *ebytes[2] = {NULL, NULL};
+    size_t wlen = 0, n = 0, elen[2] = {0, 0};
     json_t *res = NULL;
     double slope = 0, intercept = 0;
     int rc = parse_demo(argc, argv, &d);
@@ -457,15 +533,47 @@ int ccf_cmd_demo(int argc, char **argv)
     }
     printf("$ export CCFAAS_URL=%s\n", u.url[SVC_CCFAAS]);
 
-    step("2. The operator registers the function: program policy + program");
+    char csv[32];
+    snprintf(csv, sizeof csv, "data-%ld.csv", d.rows);
+    if (d.encrypted) {
+        step("2. The operator encrypts the program and the data set; their keys go to the key "
+             "broker,\n   with a rule that releases them only to this platform's attested "
+             "runtime");
+        if (!make_data(csv, d.rows, &slope, &intercept, err, sizeof err) ||
+            !demo_encrypt(&u, wasm, csv, ebytes, elen, err, sizeof err)) {
+            fprintf(stderr, "ccfaas demo: %s\n", err);
+            goto out;
+        }
+        printf("%s: %ld points on y = %.1f x + %.1f with noise in [-%.1f, %.1f]\n", csv, d.rows,
+               DEMO_SLOPE, DEMO_INTERCEPT, DEMO_NOISE, DEMO_NOISE);
+    } else {
+        step("2. The operator registers the function: program policy + program");
+    }
     if (!demo_caller(api, "operator", "operator"))
         goto out;
-    if ((ppol = program_policy(hash)) == NULL || !write_text("linear-regression.json", ppol)) {
+    char ehash[2][CCF_SHA256_HEX_LEN + 1], dhash[CCF_SHA256_HEX_LEN + 1], *dbytes = NULL;
+    size_t dlen = 0;
+    if (d.encrypted &&
+        (!ccf_sha256_hex(ebytes[0], elen[0], ehash[0]) ||
+         !ccf_sha256_hex(ebytes[1], elen[1], ehash[1]) ||
+         ccf_file_read(csv, 1u << 30, &dbytes, &dlen, err, sizeof err) != CCF_OK ||
+         !ccf_sha256_hex(dbytes, dlen, dhash))) {
+        free(dbytes);
+        fprintf(stderr, "ccfaas demo: cannot hash the envelopes: %s\n", err);
+        goto out;
+    }
+    free(dbytes);
+    ppol = d.encrypted ? program_policy(hash, ehash[0], dhash, ehash[1])
+                       : program_policy(hash, NULL, NULL, NULL);
+    if (ppol == NULL || !write_text("linear-regression.json", ppol)) {
         fprintf(stderr, "ccfaas demo: cannot write linear-regression.json\n");
         goto out;
     }
-    printf("linear-regression.json (pi_hash = SHA-256 of %s):\n%s\n", wasm, ppol);
-    if (!demo_register(api, ppol, wasm, wbytes, wlen))
+    printf("linear-regression.json (pi_hash = SHA-256 of %s%s):\n%s\n", wasm,
+           d.encrypted ? "; encrypted.sha256 = SHA-256 of each envelope" : "", ppol);
+    if (d.encrypted ? !demo_register(api, ppol, "linear-regression.wasm.enc", ebytes[0], elen[0],
+                                     csv, ebytes[1], elen[1])
+                    : !demo_register(api, ppol, wasm, wbytes, wlen, NULL, NULL, 0))
         goto out;
 
     step("3. The user makes two identities: the data owner and the result reader");
@@ -491,25 +599,31 @@ int ccf_cmd_demo(int argc, char **argv)
     printf("CCFaaS had VaaS start an attested ccfaas-runtime and loaded the program into it;\n"
            "instance-policy.json is the full policy (the bytes the client verifies against).\n");
 
-    step("5. The data owner verifies the instance, then uploads the data set as input-0");
-    char csv[32];
-    snprintf(csv, sizeof csv, "data-%ld.csv", d.rows);
-    if (!make_data(csv, d.rows, &slope, &intercept, err, sizeof err)) {
-        fprintf(stderr, "ccfaas demo: %s\n", err);
-        goto out;
+    if (d.encrypted) {
+        step("5. The data set is the function's encrypted input-0: the instance fetched both "
+             "keys\n   from the key broker after its attestation and opened the envelopes "
+             "inside");
+        printf("(CCFaaS and VaaS only ever held the envelopes; nothing for the data owner to "
+               "upload)\n");
+    } else {
+        step("5. The data owner verifies the instance, then uploads the data set as input-0");
+        if (!make_data(csv, d.rows, &slope, &intercept, err, sizeof err)) {
+            fprintf(stderr, "ccfaas demo: %s\n", err);
+            goto out;
+        }
+        printf("%s: %ld points on y = %.1f x + %.1f with noise in [-%.1f, %.1f]\n", csv, d.rows,
+               DEMO_SLOPE, DEMO_INTERCEPT, DEMO_NOISE, DEMO_NOISE);
+        char data_arg[64];
+        snprintf(data_arg, sizeof data_arg, "input-0=%s", csv);
+        /* the client trusts what `up` wrote for this host (data/trust.json), not the policy;
+         * the data owner also checks the policy grants what user-policy.json asked */
+        if (run(ccf_cmd_client,
+                (const char *const[]){"client", "instance-policy.json", "--identity",
+                                      "data-owner.crt", "--key", "data-owner.key", "--trust",
+                                      "data/trust.json", "--expect", "user-policy.json",
+                                      "--data", data_arg, NULL}) != 0)
+            goto out;
     }
-    printf("%s: %ld points on y = %.1f x + %.1f with noise in [-%.1f, %.1f]\n", csv, d.rows,
-           DEMO_SLOPE, DEMO_INTERCEPT, DEMO_NOISE, DEMO_NOISE);
-    char data_arg[64];
-    snprintf(data_arg, sizeof data_arg, "input-0=%s", csv);
-    /* the client trusts what `up` wrote for this host (data/trust.json), not the policy;
-     * the data owner also checks the policy grants what user-policy.json asked */
-    if (run(ccf_cmd_client, (const char *const[]){"client", "instance-policy.json", "--identity",
-                                                  "data-owner.crt", "--key", "data-owner.key",
-                                                  "--trust", "data/trust.json", "--expect",
-                                                  "user-policy.json", "--data", data_arg,
-                                                  NULL}) != 0)
-        goto out;
 
     step("6. The result reader runs the function and reads `output`");
     if (run(ccf_cmd_client, (const char *const[]){"client", "instance-policy.json", "--identity",
@@ -572,5 +686,7 @@ out:
     free(owner);
     free(reader);
     free(result);
+    free(ebytes[0]);
+    free(ebytes[1]);
     return rc;
 }
