@@ -167,10 +167,16 @@ static const struct field identity_fields[] = {
 
 static const struct field program_fields[] = {
     {"encrypted", K_PROGRAM | K_VAAS | K_FULL, 0}, /* extension: docs/policy.md */
+    {"secrets", K_PROGRAM | K_VAAS | K_FULL, 0},   /* extension: docs/policy.md */
     {"file_rights", ALL_KINDS, ALL_KINDS},
     {"id", ALL_KINDS, ALL_KINDS},
     {"pi_hash", ALL_KINDS, ALL_KINDS},
     {"program_file_name", ALL_KINDS, ALL_KINDS},
+};
+
+static const struct field secret_fields[] = {
+    {"kbs_resource", ALL_KINDS, ALL_KINDS},
+    {"name", ALL_KINDS, ALL_KINDS},
 };
 
 static const struct field encrypted_fields[] = {
@@ -199,6 +205,7 @@ static const struct field expiry_fields[] = {
 };
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+#define CCF_POLICY_MAX_SECRET_PATH 300
 
 static const struct field *find_field(const struct field *f, size_t n, const char *name)
 {
@@ -377,6 +384,11 @@ void ccf_policy_free(ccf_policy *p)
     }
     free(p->identities);
     for (size_t i = 0; i < p->program_count; i++) {
+        for (size_t j = 0; j < p->programs[i].secret_count; j++) {
+            free(p->programs[i].secrets[j].kbs_resource);
+            free(p->programs[i].secrets[j].name);
+        }
+        free(p->programs[i].secrets);
         free(p->programs[i].encrypted.kbs_resource);
         free(p->programs[i].encrypted.sha256);
         free(p->programs[i].pi_hash);
@@ -535,6 +547,23 @@ static void parse_encrypted(pctx *c, json_t *obj, ccf_encrypted *e)
     });
 }
 
+static void secret_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
+{
+    ccf_secret *sec = (ccf_secret *)base + i;
+    (void)ctx;
+    if (item == NULL)
+        return;
+    WITH_KEY(c, item, "kbs_resource", v, {
+        if (want_string(c, v, &sec->kbs_resource) && !ccf_kbs_path_ok(sec->kbs_resource))
+            pctx_error(c, "\"%.64s\" is not a key broker path REPOSITORY/TYPE/TAG (each 1-128 "
+                          "of A-Z a-z 0-9 . _ -)", sec->kbs_resource);
+    });
+    WITH_KEY(c, item, "name", v, {
+        if (want_string(c, v, &sec->name))
+            check_name(c, "a secret's name", sec->name);
+    });
+}
+
 static void identity_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
 {
     ccf_identity *id = (ccf_identity *)base + i;
@@ -578,6 +607,10 @@ static void program_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
     });
     WITH_KEY(c, item, "file_rights", v, parse_file_rights(c, v, &prog->rights));
     WITH_KEY(c, item, "encrypted", v, parse_encrypted(c, v, &prog->encrypted));
+    WITH_KEY(c, item, "secrets", v, {
+        prog->secrets = parse_list(c, v, &prog->secret_count, sizeof *prog->secrets,
+                                   secret_fields, NFIELDS(secret_fields), secret_item, NULL);
+    });
 }
 
 static void data_file_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)
@@ -841,6 +874,85 @@ static void parse_top(pctx *c, json_t *root, ccf_policy *p)
     WITH_KEY(c, root, "std_streams_table", v, parse_std_streams(c, v, p));
 }
 
+static const ccf_file_rights *identity_rights(const ccf_policy *p, size_t i)
+{
+    return &p->identities[i].rights;
+}
+
+static const ccf_file_rights *program_rights(const ccf_policy *p, size_t i)
+{
+    return &p->programs[i].rights;
+}
+
+/* Whether file_rights entry `entry` (a file, a directory ending in '/', or
+ * "/") covers path. */
+static bool right_covers(const char *entry, const char *path)
+{
+    size_t n = strlen(entry);
+    return strcmp(entry, "/") == 0 || strcmp(entry, path) == 0 ||
+           (n > 0 && entry[n - 1] == '/' && strncmp(entry, path, n) == 0);
+}
+
+/* Application secrets are for their program alone: unique names, and no
+ * identity or program holds an explicit right that covers secrets/ (the
+ * runtime gives the declaring program read access; nobody else gets any, so
+ * no identity can read a secret over the data plane). */
+static void check_secrets(pctx *c, const ccf_policy *p)
+{
+    char path[CCF_POLICY_MAX_SECRET_PATH];
+    bool any = false;
+    for (size_t i = 0; i < p->program_count; i++) {
+        for (size_t j = 0; j < p->programs[i].secret_count; j++) {
+            const char *name = p->programs[i].secrets[j].name;
+            any = true;
+            for (size_t k = 0; name != NULL && k <= i; k++)
+                for (size_t l = 0; l < (k == i ? j : p->programs[k].secret_count); l++)
+                    if (p->programs[k].secrets[l].name != NULL &&
+                        strcmp(p->programs[k].secrets[l].name, name) == 0) {
+                        size_t s0 = pctx_push_key(c, "programs");
+                        pctx_push_index(c, i);
+                        pctx_push_key(c, "secrets");
+                        pctx_push_index(c, j);
+                        pctx_push_key(c, "name");
+                        pctx_error(c, "secret \"%s\" is declared twice (also "
+                                      "programs[%zu].secrets[%zu])", name, k, l);
+                        pctx_pop(c, s0);
+                    }
+        }
+    }
+    if (!any)
+        return;
+    snprintf(path, sizeof path, "%sx", CCF_POLICY_SECRETS_DIR);
+    struct {
+        const char *list;
+        size_t count;
+        const ccf_file_rights *(*rights)(const ccf_policy *, size_t);
+    } owners[] = {{"identities", p->identity_count, identity_rights},
+                  {"programs", p->program_count, program_rights}};
+    for (size_t o = 0; o < 2; o++) {
+        for (size_t i = 0; i < owners[o].count; i++) {
+            const ccf_file_rights *r = owners[o].rights(p, i);
+            for (size_t k = 0; k < r->count; k++) {
+                const char *f = r->items[k].file_name;
+                if (f == NULL || !(right_covers(f, path) ||
+                                   strncmp(f, CCF_POLICY_SECRETS_DIR,
+                                           strlen(CCF_POLICY_SECRETS_DIR)) == 0))
+                    continue;
+                size_t s0 = pctx_push_key(c, owners[o].list);
+                pctx_push_index(c, i);
+                pctx_push_key(c, "file_rights");
+                pctx_push_index(c, k);
+                pctx_push_key(c, "file_name");
+                pctx_error(c, "\"%.64s\" covers the application secrets (%s...): with secrets "
+                              "declared, no identity or program may hold rights on %s or \"/\" "
+                              "(each secret's program reads it without a right)",
+                           f, CCF_POLICY_SECRETS_DIR, CCF_POLICY_SECRETS_DIR);
+                pctx_pop(c, s0);
+            }
+        }
+    }
+}
+
 ccf_err ccf_policy_parse(const char *text, size_t len, ccf_policy_kind kind, ccf_policy **out,
                          ccf_policy_errors *errors)
 {
@@ -887,6 +999,7 @@ ccf_err ccf_policy_parse(const char *text, size_t len, ccf_policy_kind kind, ccf
     }
     p->kind = c.kind;
     parse_top(&c, root, p);
+    check_secrets(&c, p);
     if (c.nomem) {
         rc = CCF_ERR_NOMEM;
         pctx_error(&c, "out of memory");
@@ -1002,7 +1115,7 @@ json_t *ccf_policy_errors_response(const ccf_policy_errors *errors, const char *
 bool ccf_policy_has_encrypted(const ccf_policy *p)
 {
     for (size_t i = 0; i < p->program_count; i++)
-        if (p->programs[i].encrypted.kbs_resource != NULL)
+        if (p->programs[i].encrypted.kbs_resource != NULL || p->programs[i].secret_count > 0)
             return true;
     for (size_t i = 0; i < p->data_file_count; i++)
         if (p->data_files[i].encrypted.kbs_resource != NULL)

@@ -58,12 +58,24 @@ typedef struct {
     char *sha256;
 } ccf_encrypted;
 
+/* Extension (issue 17, docs/policy.md): an application secret, a key broker
+ * resource the instance fetches and shows to its program only, read-only, as
+ * the file secrets/NAME. */
+typedef struct {
+    char *kbs_resource;
+    char *name;
+} ccf_secret;
+
+#define CCF_POLICY_SECRETS_DIR "secrets/"
+
 typedef struct {
     int64_t id;
     char *pi_hash; /* 64 hex digits */
     char *program_file_name;
     ccf_file_rights rights;
     ccf_encrypted encrypted;
+    ccf_secret *secrets;
+    size_t secret_count;
 } ccf_program;
 
 typedef struct {
@@ -156,8 +168,9 @@ ccf_err ccf_policy_parse(const char *text, size_t len, ccf_policy_kind kind, ccf
 
 void ccf_policy_free(ccf_policy *policy);
 
-/* true when a program or data file of p is declared encrypted (an instance of
- * it needs a key broker: the full policy's kbs_url). */
+/* true when a program or data file of p is declared encrypted or a program
+ * has secrets (an instance of it needs a key broker: the full policy's
+ * kbs_url). */
 bool ccf_policy_has_encrypted(const ccf_policy *p);
 
 /* The errors as a JSON array [{"path","message","line"?,"column"?}] (NULL when

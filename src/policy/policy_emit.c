@@ -53,6 +53,22 @@ static bool put_encrypted(json_t *o, const ccf_encrypted *e)
                                          e->sha256));
 }
 
+/* [{"kbs_resource","name"}...] when the program has secrets. */
+static bool put_secrets(json_t *o, const ccf_program *prog)
+{
+    if (prog->secret_count == 0)
+        return true;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < prog->secret_count; i++)
+        if (json_array_append_new(arr, json_pack("{s:s, s:s}", "kbs_resource",
+                                                 prog->secrets[i].kbs_resource, "name",
+                                                 prog->secrets[i].name)) != 0) {
+            json_decref(arr);
+            return false;
+        }
+    return put(o, "secrets", arr);
+}
+
 static json_t *programs_json(const ccf_policy *p)
 {
     json_t *arr = json_array();
@@ -62,7 +78,8 @@ static json_t *programs_json(const ccf_policy *p)
         if (o == NULL || !put(o, "file_rights", rights_json(&prog->rights)) ||
             !put(o, "id", json_integer(prog->id)) || !put(o, "pi_hash", json_string(prog->pi_hash)) ||
             !put(o, "program_file_name", json_string(prog->program_file_name)) ||
-            !put_encrypted(o, &prog->encrypted) || json_array_append_new(arr, o)) {
+            !put_encrypted(o, &prog->encrypted) || !put_secrets(o, prog) ||
+            json_array_append_new(arr, o)) {
             json_decref(arr);
             return NULL;
         }

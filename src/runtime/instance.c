@@ -100,6 +100,34 @@ void ccf_instance_free(ccf_instance *inst)
     free(inst);
 }
 
+/* The right each program has on its own secrets (read, as the spec's 8198),
+ * added to its rights in this instance's copy of the policy (the policy text
+ * and hash are untouched). */
+static ccf_err grant_secrets(ccf_policy *p, char *err, size_t err_size)
+{
+    for (size_t k = 0; k < p->program_count; k++) {
+        ccf_program *prog = &p->programs[k];
+        if (prog->secret_count == 0)
+            continue;
+        ccf_file_right *items = realloc(prog->rights.items,
+                                        (prog->rights.count + prog->secret_count) *
+                                            sizeof *items);
+        if (items == NULL)
+            return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        prog->rights.items = items;
+        for (size_t i = 0; i < prog->secret_count; i++) {
+            size_t n = strlen(CCF_POLICY_SECRETS_DIR) + strlen(prog->secrets[i].name) + 1;
+            char *name = malloc(n);
+            if (name == NULL)
+                return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+            snprintf(name, n, "%s%s", CCF_POLICY_SECRETS_DIR, prog->secrets[i].name);
+            items[prog->rights.count++] = (ccf_file_right){
+                .file_name = name, .rights = CCF_FD_READ | CCF_FD_SEEK | CCF_PATH_OPEN};
+        }
+    }
+    return CCF_OK;
+}
+
 ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits *limits,
                          ccf_instance **out, char *err, size_t err_size)
 {
@@ -134,6 +162,8 @@ ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits
         rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "cannot hash the policy");
         goto fail;
     }
+    if ((rc = grant_secrets(inst->policy, err, err_size)) != CCF_OK)
+        goto fail;
     size_t n = inst->policy->identity_count;
     if ((inst->id_der = calloc(n + 1, sizeof *inst->id_der)) == NULL ||
         (inst->id_der_len = calloc(n + 1, sizeof *inst->id_der_len)) == NULL ||
@@ -404,15 +434,34 @@ static ccf_err open_envelope(ccf_instance *inst, const char *path, const ccf_enc
     return CCF_OK;
 }
 
-size_t ccf_instance_key_resources(const ccf_instance *inst, const char **out, size_t max)
+/* The key broker resource of encrypted file or secret number i (files
+ * first, then each program's secrets), or NULL past the end; *is_key says which. */
+static const char *resource_at(const ccf_policy *p, size_t i, bool *is_key)
 {
-    const ccf_policy *p = inst->policy;
+    size_t nfiles = p->program_count + p->data_file_count;
+    *is_key = i < nfiles;
+    if (i < p->program_count)
+        return p->programs[i].encrypted.kbs_resource ? p->programs[i].encrypted.kbs_resource : "";
+    if (i < nfiles) {
+        const char *r = p->data_files[i - p->program_count].encrypted.kbs_resource;
+        return r ? r : "";
+    }
+    i -= nfiles;
+    for (size_t k = 0; k < p->program_count; k++) {
+        if (i < p->programs[k].secret_count)
+            return p->programs[k].secrets[i].kbs_resource;
+        i -= p->programs[k].secret_count;
+    }
+    return NULL;
+}
+
+size_t ccf_instance_kbs_resources(const ccf_instance *inst, const char **out, size_t max)
+{
     size_t n = 0;
-    for (size_t i = 0; i < p->program_count + p->data_file_count; i++) {
-        const char *r = i < p->program_count
-                            ? p->programs[i].encrypted.kbs_resource
-                            : p->data_files[i - p->program_count].encrypted.kbs_resource;
-        bool seen = r == NULL;
+    bool key;
+    const char *r;
+    for (size_t i = 0; (r = resource_at(inst->policy, i, &key)) != NULL; i++) {
+        bool seen = r[0] == '\0';
         for (size_t j = 0; j < n && j < max && !seen; j++)
             seen = strcmp(out[j], r) == 0;
         if (!seen) {
@@ -424,16 +473,58 @@ size_t ccf_instance_key_resources(const ccf_instance *inst, const char **out, si
     return n;
 }
 
-ccf_err ccf_instance_add_key(ccf_instance *inst, const char *resource, const uint8_t *key,
-                             size_t len, char *msg, size_t msg_size)
+/* Application secrets of resource: each as the file secrets/NAME, owned by
+ * the host (only the declaring program holds a right on it). How many. */
+static ccf_err put_secrets(ccf_instance *inst, const char *resource, const uint8_t *bytes,
+                           size_t len, size_t *count, char *msg, size_t msg_size)
 {
-    const char *r = NULL, *all[64];
-    size_t n = ccf_instance_key_resources(inst, all, 64);
-    for (size_t i = 0; i < n && i < 64 && r == NULL; i++)
-        if (strcmp(all[i], resource) == 0)
-            r = all[i];
+    const ccf_policy *p = inst->policy;
+    *count = 0;
+    for (size_t k = 0; k < p->program_count; k++) {
+        for (size_t i = 0; i < p->programs[k].secret_count; i++) {
+            const ccf_secret *sec = &p->programs[k].secrets[i];
+            char path[CCF_VFS_PATH_MAX];
+            if (strcmp(sec->kbs_resource, resource) != 0)
+                continue;
+            snprintf(path, sizeof path, "%s%s", CCF_POLICY_SECRETS_DIR, sec->name);
+            uint8_t *copy = malloc(len > 0 ? len : 1);
+            if (copy == NULL)
+                return snprintf(msg, msg_size, "out of memory"), CCF_ERR_NOMEM;
+            memcpy(copy, bytes, len);
+            ccf_wasi_errno e = ccf_vfs_make_parents(inst->vfs, path);
+            if (e == WASI_ESUCCESS)
+                e = ccf_vfs_put_owned(inst->vfs, NULL, path, len > 0 ? copy : NULL, len, false);
+            else
+                free(copy);
+            if (e != WASI_ESUCCESS)
+                return snprintf(msg, msg_size, "secret %s: %s", sec->name,
+                                ccf_wasi_errno_name(e)),
+                       from_errno(e);
+            if (len == 0)
+                free(copy);
+            (*count)++;
+        }
+    }
+    return CCF_OK;
+}
+
+ccf_err ccf_instance_add_resource(ccf_instance *inst, const char *resource, const uint8_t *bytes,
+                                  size_t len, char *msg, size_t msg_size)
+{
+    const char *r = NULL;
+    bool key = false, is_key;
+    for (size_t i = 0; (r == NULL || !key) && resource_at(inst->policy, i, &is_key) != NULL; i++)
+        if (strcmp(resource_at(inst->policy, i, &is_key), resource) == 0) {
+            r = resource_at(inst->policy, i, &is_key);
+            key |= is_key;
+        }
     if (r == NULL)
-        return snprintf(msg, msg_size, "%s is no key of this policy", resource), CCF_ERR_INVALID;
+        return snprintf(msg, msg_size, "%s is no resource of this policy", resource),
+               CCF_ERR_INVALID;
+    size_t secrets = 0;
+    ccf_err st = put_secrets(inst, r, bytes, len, &secrets, msg, msg_size);
+    if (st != CCF_OK || !key)
+        return st;
     if (len != CCF_GCM_KEY_LEN)
         return snprintf(msg, msg_size, "key broker resource %s holds %zu bytes; an envelope key "
                                        "is %d", resource, len, CCF_GCM_KEY_LEN),
@@ -445,10 +536,11 @@ ccf_err ccf_instance_add_key(ccf_instance *inst, const char *resource, const uin
     uint8_t *copy = OPENSSL_secure_malloc(CCF_GCM_KEY_LEN);
     if (copy == NULL)
         return snprintf(msg, msg_size, "out of memory"), CCF_ERR_NOMEM;
-    memcpy(copy, key, CCF_GCM_KEY_LEN);
+    memcpy(copy, bytes, CCF_GCM_KEY_LEN);
     inst->keys[inst->nkeys++] = (struct instance_key){.resource = r, .key = copy};
     return CCF_OK;
 }
+
 
 ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
                                  size_t len, bool append, char *msg, size_t msg_size)

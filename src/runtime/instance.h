@@ -57,17 +57,19 @@ int ccf_instance_identity_by_der(const ccf_instance *inst, const uint8_t *der, s
 ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
                                  size_t len, bool append, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
-/* Encrypted programs and data files (issue 17, docs/kbs.md): a put of such a
- * file must be its envelope (the policy's encrypted.sha256); it is opened
- * with the key of its kbs_resource and stored as the plaintext, which must
- * hash to pi_hash (else CCF_ERR_CONFLICT, nothing stored). The keys come from
- * the key broker before the instance serves: resources lists the distinct
- * kbs_resource paths the policy needs (pointers into the policy; the count is
- * returned, at most max stored); add_key keeps one (32 bytes) in the secure
- * heap until the instance is freed. */
-size_t ccf_instance_key_resources(const ccf_instance *inst, const char **out, size_t max);
-ccf_err ccf_instance_add_key(ccf_instance *inst, const char *resource, const uint8_t *key,
-                             size_t len, char *msg, size_t msg_size)
+/* Key broker resources (issue 17, docs/kbs.md). A put of an encrypted
+ * program or data file must be its envelope (the policy's encrypted.sha256);
+ * it is opened with the key of its kbs_resource and stored as the plaintext,
+ * which must hash to pi_hash (else CCF_ERR_CONFLICT, nothing stored). A
+ * program's secrets are files secrets/NAME that it alone may read. Both come
+ * from the key broker before the instance serves: kbs_resources lists the
+ * distinct paths the policy needs (pointers into the policy; the count is
+ * returned, at most max stored); add_resource takes one: a key (exactly 32
+ * bytes, kept in the secure heap until the instance is freed) and/or the
+ * content of the secrets that name it. */
+size_t ccf_instance_kbs_resources(const ccf_instance *inst, const char **out, size_t max);
+ccf_err ccf_instance_add_resource(ccf_instance *inst, const char *resource, const uint8_t *bytes,
+                                  size_t len, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
 /* The checks of a put that need no content (identity, name, write right,
  * appending to a pinned file, the size limits for len bytes), so a server can

@@ -239,10 +239,11 @@ static bool proxy_address(const char *url, char *buf, size_t size)
     return snprintf(buf, size, "%s", url) < (int)size;
 }
 
-/* The keys of the policy's encrypted files, from the key broker it names
- * (kbs_url): one attested session with a fresh P-256 tee key, then each
- * resource, its JWE opened inside this process; the keys go to the instance
- * (secure heap) and nowhere else. Before the sandbox, which allows no new
+/* The keys of the policy's encrypted files and its programs' secrets, from
+ * the key broker it names (kbs_url): one attested session with a fresh P-256
+ * tee key, then each resource, its JWE opened inside this process; they go to
+ * the instance (keys: secure heap; secrets: their program's files) and
+ * nowhere else. Before the sandbox, which allows no new
  * socket, and while the platform key can still sign evidence. */
 static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *platform_key,
                           const uint8_t *measurement, const uint8_t *policy_hash,
@@ -252,15 +253,15 @@ static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *pla
     char addr[300], msg[256];
     ccf_kbs_transport *t = NULL;
     EVP_PKEY *tee = NULL;
-    size_t n = ccf_instance_key_resources(inst, res, 64);
+    size_t n = ccf_instance_kbs_resources(inst, res, 64);
     ccf_err rc = CCF_OK;
     if (n == 0)
         return CCF_OK;
     if (n > 64)
         return ccf_errf(err, errsz, CCF_ERR_TOO_LARGE, "the policy needs %zu keys, at most 64", n);
     if (p->kbs_url == NULL)
-        return ccf_errf(err, errsz, CCF_ERR_INVALID, "the policy has encrypted files but no "
-                                                     "kbs_url to fetch their keys from");
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "the policy has encrypted files or secrets "
+                                                     "but no kbs_url to fetch them from");
     if (!proxy_address(p->kbs_url, addr, sizeof addr))
         return ccf_errf(err, errsz, CCF_ERR_INVALID, "kbs_url %s: the key broker must be given "
                         "as IP:PORT or localhost:PORT (name resolution would load code outside "
@@ -278,7 +279,7 @@ static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *pla
         size_t kl = 0;
         if ((rc = ccf_kbs_agent_resource(t, tee, res[i], &key, &kl, NULL, err, errsz)) != CCF_OK)
             break;
-        if ((rc = ccf_instance_add_key(inst, res[i], key, kl, msg, sizeof msg)) != CCF_OK)
+        if ((rc = ccf_instance_add_resource(inst, res[i], key, kl, msg, sizeof msg)) != CCF_OK)
             ccf_errf(err, errsz, rc, "%s", msg);
         ccf_jose_secret_free(key, kl);
     }

@@ -431,8 +431,8 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     }
     if (ccf_policy_has_encrypted(vp) && v->kbs_url[0] == '\0') {
         ccf_http_respond_err(resp, CCF_ERR_UNSUPPORTED, "no_key_broker",
-                             "the policy has encrypted programs or data files, and this VaaS has "
-                             "no key broker for its instances to fetch their keys from (its "
+                             "the policy has encrypted programs or data files or secrets, and "
+                             "this VaaS has no key broker for its instances to fetch them from (its "
                              "operator starts it with --kbs URL; `ccfaas up` does)");
         goto out;
     }
