@@ -492,16 +492,17 @@ static ccf_err put_secrets(ccf_instance *inst, const char *resource, const uint8
                 return snprintf(msg, msg_size, "out of memory"), CCF_ERR_NOMEM;
             memcpy(copy, bytes, len);
             ccf_wasi_errno e = ccf_vfs_make_parents(inst->vfs, path);
-            if (e == WASI_ESUCCESS)
-                e = ccf_vfs_put_owned(inst->vfs, NULL, path, len > 0 ? copy : NULL, len, false);
-            else
+            if (e == WASI_ESUCCESS && len > 0) {
+                e = ccf_vfs_put_owned(inst->vfs, NULL, path, copy, len, false); /* takes copy */
+            } else {
+                if (e == WASI_ESUCCESS) /* an empty secret: no buffer to hand over */
+                    e = ccf_vfs_put_owned(inst->vfs, NULL, path, NULL, 0, false);
                 free(copy);
+            }
             if (e != WASI_ESUCCESS)
                 return snprintf(msg, msg_size, "secret %s: %s", sec->name,
                                 ccf_wasi_errno_name(e)),
                        from_errno(e);
-            if (len == 0)
-                free(copy);
             (*count)++;
         }
     }
