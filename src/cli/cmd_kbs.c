@@ -1,4 +1,4 @@
-/* `ccfaas kbs fetch|put|policy` and `ccfaas serve kbs` (issue 17, docs/kbs.md):
+/* `ccfaas kbs fetch|put|policy|get|delete` and `ccfaas serve kbs` (issue 17, docs/kbs.md):
  * the key broker speaking Trustee's KBS protocol 0.4.0, and its clients. */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -22,6 +22,8 @@ int ccf_serve_kbs(int argc, char **argv)
     bool quiet = false;
     ccf_kbs *kbs = NULL;
     char err[512];
+    ccf_opt_list roots = {0};
+    ccf_kbs_tee_root tr[CCF_KBS_MAX_TEE_ROOTS];
     const ccf_opt_cmd cmd = {
         .cmd = "serve kbs",
         .about = "The key broker: releases resources only to attested instances, speaking\n"
@@ -47,16 +49,37 @@ int ccf_serve_kbs(int argc, char **argv)
          .help = "sessions (cookies) live this long (default 300)", .min = 1, .max = 86400},
         {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
          .help = "HTTP worker threads (default 4)", .min = 1, .max = 256},
+        {.name = "tee-roots", .kind = CCF_OPT_PAIR, .dest = &roots, .value = "TEE=FILE",
+         .help = "verify that TEE's evidence against these pinned anchors\n(PEM or DER; "
+                 "repeatable): snp=AMD ASK/ARK/ASVK bundle of\none product (once per product), "
+                 "tdx=, sgx=Intel SGX Root CA,\nnitro=AWS Nitro Enclaves root"},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
         {0}};
     int rc = ccf_opt_run(&cmd, opts, argc, argv, NULL);
     if (rc >= 0)
-        return rc;
+        goto out;
+    if (roots.count > CCF_KBS_MAX_TEE_ROOTS) {
+        rc = ccf_opt_error(&cmd, "--tee-roots: at most %d files", CCF_KBS_MAX_TEE_ROOTS);
+        goto out;
+    }
+    for (size_t i = 0; i < roots.count; i++) {
+        char name[16];
+        const char *eq = strchr(roots.items[i], '=');
+        size_t nl = (size_t)(eq - roots.items[i]);
+        snprintf(name, sizeof name, "%.*s", (int)(nl < sizeof name ? nl : sizeof name - 1),
+                 roots.items[i]);
+        if (nl >= sizeof name || !ccf_tee_platform_parse(name, &tr[i].platform)) {
+            rc = ccf_opt_error(&cmd, "--tee-roots %s: TEE must be snp, tdx, sgx or nitro",
+                               roots.items[i]);
+            goto out;
+        }
+        tr[i].file = eq + 1;
+    }
     rc = CCF_EXIT_FAIL;
     ccf_kbs_config kc = {.data_dir = data_dir, .listen = listen, .platform_key_pub = pub,
                          .admin_key_pub = admin, .token_lifetime_s = (unsigned)token_s,
                          .session_lifetime_s = (unsigned)session_s, .threads = (unsigned)threads,
-                         .quiet = quiet};
+                         .quiet = quiet, .tee_roots = tr, .n_tee_roots = roots.count};
     ccf_http_block_stop_signals();
     if (ccf_kbs_new(&kc, &kbs, err, sizeof err) != CCF_OK ||
         ccf_kbs_start(kbs, err, sizeof err) != CCF_OK) {
@@ -79,6 +102,10 @@ int ccf_serve_kbs(int argc, char **argv)
                ccf_kbs_admin_created(kbs) ? "created with its private half kbs-admin.key"
                                           : "reused");
     printf("  platform:  linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n");
+    for (size_t i = 0; i < roots.count; i++)
+        printf("  tee:       %s, pinned anchors %s\n", ccf_tee_platform_name(tr[i].platform),
+               tr[i].file);
+    printf("  accepts:   %s\n", ccf_kbs_platforms(kbs));
     fflush(stdout);
     int sig = ccf_http_wait_stop_signal();
     printf("stopping (signal %d)\n", sig);
@@ -86,6 +113,7 @@ int ccf_serve_kbs(int argc, char **argv)
     rc = CCF_EXIT_OK;
 out:
     ccf_kbs_free(kbs);
+    ccf_opt_lists_free(opts);
     return rc;
 }
 
@@ -274,6 +302,108 @@ out:
     return rc;
 }
 
+/* get policy and delete: admin requests without a file. An admin reads the
+ * rule set but never a resource's plaintext (docs/kbs.md "Admin"). */
+static int kbs_admin_read(int argc, char **argv, bool del)
+{
+    const char *url = default_url(), *key = NULL, *data_dir = "ccfaas-data";
+    ccf_opt_args args = {0};
+    EVP_PKEY *ak = NULL;
+    char *reply = NULL, err[1024], path[4096], kp[4096];
+    uint8_t *text = NULL;
+    size_t tlen = 0;
+    json_t *v = NULL;
+    const ccf_opt_cmd cmd = {
+        .cmd = del ? "kbs delete" : "kbs get", .args = del ? "REPO/TYPE/TAG" : "policy",
+        .min_args = 1, .max_args = 1,
+        .about = del ? "Removes a resource from the KBS (admin).\n"
+                     : "Prints the KBS resource policy (the rule set as set; admin). A\n"
+                       "resource's plaintext cannot be read back: it leaves the KBS only\n"
+                       "encrypted to an attested instance's key.\n"};
+    const ccf_opt opts[] = {
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &url, .value = "URL", .nonempty = true,
+         .help = "the KBS; default $KBS_URL or http://127.0.0.1:8080"},
+        {.name = "admin-key", .kind = CCF_OPT_STRING, .dest = &key, .value = "KEY",
+         .nonempty = true, .help = "Ed25519 private key (PEM); default DIR/kbs-admin.key"},
+        {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &data_dir, .value = "DIR",
+         .nonempty = true, .help = "default ./ccfaas-data"},
+        {0}};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    const char *what = args.items[0];
+    if (!del && strcmp(what, "policy") != 0) {
+        rc = ccf_opt_error(&cmd, "'%s': the one thing to get is 'policy' (resources are released "
+                                 "only to attested instances, with `kbs fetch` for tests)", what);
+        goto out;
+    }
+    if (del) {
+        char seg[3][CCF_KBS_MAX_SEGMENT + 1];
+        int n = 0;
+        const char *p = what;
+        bool ok = strlen(what) < sizeof path - 32;
+        for (; ok && n < 3; n++) {
+            size_t l = strcspn(p, "/");
+            ok = l <= CCF_KBS_MAX_SEGMENT && (n == 2 ? p[l] == '\0' : p[l] == '/');
+            if (ok) {
+                memcpy(seg[n], p, l);
+                seg[n][l] = '\0';
+                ok = ccf_kbs_segment_ok(seg[n]);
+                p += l + 1;
+            }
+        }
+        if (!ok) {
+            rc = ccf_opt_error(&cmd, "'%s': expected REPO/TYPE/TAG, each 1-128 of "
+                                     "[A-Za-z0-9._-], not . or ..", what);
+            goto out;
+        }
+    }
+    rc = CCF_EXIT_FAIL;
+    snprintf(kp, sizeof kp, "%s/%s", data_dir, CCF_KBS_ADMIN_KEY_FILE);
+    if (ccf_pki_key_read(key ? key : kp, &ak, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd.cmd, err);
+        goto out;
+    }
+    if (del)
+        snprintf(path, sizeof path, "/kbs/v0/resource/%s", what);
+    else
+        snprintf(path, sizeof path, "/kbs/v0/resource-policy");
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ccf_err e = ccf_kbs_admin_request(url, del ? "DELETE" : "GET", path, ak, NULL, 0, NULL,
+                                      del ? NULL : &reply, err, sizeof err);
+    curl_global_cleanup();
+    if (e == CCF_OK && !del) {
+        /* {"policy": base64url of the rule set}: print the rule set itself */
+        const char *b = NULL;
+        if ((v = json_loads(reply, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+            (b = json_string_value(json_object_get(v, "policy"))) == NULL)
+            e = ccf_errf(err, sizeof err, CCF_ERR_INVALID,
+                         "the KBS answered no {\"policy\": ...} object");
+        else
+            e = ccf_b64url_decode_alloc(b, strlen(b), CCF_KBS_MAX_POLICY, &text, &tlen, err,
+                                        sizeof err);
+    }
+    if (e != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd.cmd, err);
+        goto out;
+    }
+    if (del)
+        printf("deleted %s\n", what);
+    else if (fwrite(text, 1, tlen, stdout) != tlen || (tlen > 0 && text[tlen - 1] != '\n' &&
+                                                       putchar('\n') == EOF)) {
+        fprintf(stderr, "ccfaas %s: cannot write to stdout\n", cmd.cmd);
+        goto out;
+    }
+    rc = CCF_EXIT_OK;
+out:
+    free(reply);
+    free(text);
+    json_decref(v);
+    EVP_PKEY_free(ak);
+    ccf_opt_args_free(&args);
+    return rc;
+}
+
 int ccf_cmd_kbs(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -283,6 +413,8 @@ int ccf_cmd_kbs(int argc, char **argv)
                    "  fetch   fetch a resource as an attested instance (tests, development)\n"
                    "  put     store a resource (admin)\n"
                    "  policy  set the resource policy (admin)\n"
+                   "  get     get policy: print the resource policy (admin)\n"
+                   "  delete  remove a resource (admin)\n"
                    "\nThe service itself: `ccfaas serve kbs` (docs/kbs.md).\n");
         return argc < 2 ? CCF_EXIT_USAGE : CCF_EXIT_OK;
     }
@@ -292,6 +424,10 @@ int ccf_cmd_kbs(int argc, char **argv)
         return kbs_admin(argc - 1, argv + 1, false);
     if (strcmp(argv[1], "policy") == 0)
         return kbs_admin(argc - 1, argv + 1, true);
+    if (strcmp(argv[1], "get") == 0)
+        return kbs_admin_read(argc - 1, argv + 1, false);
+    if (strcmp(argv[1], "delete") == 0)
+        return kbs_admin_read(argc - 1, argv + 1, true);
     if (strcmp(argv[1], "serve") == 0)
         return ccf_serve_kbs(argc - 1, argv + 1);
     fprintf(stderr, "ccfaas kbs: unknown command '%s' (see `ccfaas kbs --help`)\n", argv[1]);

@@ -50,8 +50,11 @@ static ccf_err call(CURL *h, const char *method, const char *url, const char *au
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    } else
+    } else {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        if (strcmp(method, "GET") != 0)
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method); /* DELETE, no body */
+    }
     CURLcode cc = curl_easy_perform(h);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hd);
@@ -116,6 +119,14 @@ ccf_err ccf_kbs_admin_post(const char *url, const char *path, EVP_PKEY *admin_ke
                            const void *body, size_t len, const char *ctype, char *err,
                            size_t errsz)
 {
+    return ccf_kbs_admin_request(url, "POST", path, admin_key, body, len, ctype, NULL, err,
+                                 errsz);
+}
+
+ccf_err ccf_kbs_admin_request(const char *url, const char *method, const char *path,
+                              EVP_PKEY *admin_key, const void *body, size_t len,
+                              const char *ctype, char **reply, char *err, size_t errsz)
+{
     char *jwt = NULL, u[1024];
     long st = 0;
     ccf_dynbuf rb;
@@ -129,10 +140,14 @@ ccf_err ccf_kbs_admin_post(const char *url, const char *path, EVP_PKEY *admin_ke
     if (rc != CCF_OK)
         goto out;
     snprintf(u, sizeof u, "%s%s", url, path);
-    if ((rc = call(h, "POST", u, jwt, body, len, ctype, &st, &rb, err, errsz)) != CCF_OK)
+    if (reply != NULL)
+        *reply = NULL;
+    if ((rc = call(h, method, u, jwt, body, len, ctype, &st, &rb, err, errsz)) != CCF_OK)
         goto out;
     if (st != 200)
         rc = refused(path, st, &rb, err, errsz);
+    else if (reply != NULL && (*reply = strdup(rb.p ? (const char *)rb.p : "")) == NULL)
+        rc = CCF_ERR_NOMEM;
 out:
     free(jwt);
     json_decref(claims);

@@ -8,7 +8,9 @@
  *                                 "init-data"?} -> {"token": ES256 JWT}
  *   GET  /kbs/v0/resource/R/T/G   (cookie or Bearer token) -> flattened JWE to tee-pubkey
  *   POST /kbs/v0/resource/R/T/G   (admin EdDSA JWT) raw bytes -> stored encrypted
+ *   DELETE /kbs/v0/resource/R/T/G (admin EdDSA JWT) -> removed (404 when missing)
  *   POST /kbs/v0/resource-policy  (admin EdDSA JWT) {"policy": base64url(rules JSON)}
+ *   GET  /kbs/v0/resource-policy  (admin EdDSA JWT) -> {"policy": base64url(rules JSON)}
  *   GET  /healthz
  * Errors: RFC 7807 JSON {"type":"https://github.com/confidential-containers/kbs/errors/NAME",
  * "detail":...} with Trustee's names and statuses (401, 403, 404).
@@ -27,6 +29,7 @@
 
 #include "attest/evidence.h"
 #include "attest/launch.h"
+#include "attest/tee.h"
 #include "common/dynbuf.h"
 #include "common/error.h"
 #include "kbs/agent.h"
@@ -87,11 +90,41 @@ ccf_err ccf_kbs_parse_linux_evidence(const json_t *primary, ccf_evidence *ev,
                                      uint8_t launch_hash[CCF_SHA256_LEN], char *err,
                                      size_t errsz) CCF_KBS_WUR;
 
+/* Primary evidence of a real TEE (docs/kbs.md "Evidence of TEEs"), decoded
+ * but not verified: the bytes ccf_tee_verify() takes and, for snp, the
+ * VCEK/VLEK the evidence carries (an intermediate: verified against the
+ * KBS's own AMD roots, never trusted by itself).
+ *   snp:       {"report": base64(1184 bytes), "vcek": base64(DER)} or
+ *              Trustee's {"attestation_report": {...}, "cert_chain": [...]}
+ *   tdx, sgx:  {"quote": base64(DCAP quote)[, "cc_eventlog": base64 (tdx; not checked)]}
+ *   nitro:     {"attestation_document": base64(COSE_Sign1)}
+ * base64 is the standard alphabet with padding. Members are strict. */
+#define CCF_KBS_MAX_TEE_EVIDENCE (32u << 10) /* decoded report / quote / document */
+typedef struct {
+    uint8_t *evidence;  /* malloc'ed */
+    size_t evidence_len;
+    uint8_t *vcek;      /* snp only, malloc'ed; NULL when the evidence has none */
+    size_t vcek_len;
+} ccf_kbs_tee_evidence;
+ccf_err ccf_kbs_parse_tee_evidence(ccf_tee_platform p, const json_t *primary,
+                                   ccf_kbs_tee_evidence *out, char *err,
+                                   size_t errsz) CCF_KBS_WUR;
+void ccf_kbs_tee_evidence_clear(ccf_kbs_tee_evidence *e);
+
+/* Trustee's report-data binding for real TEEs: expected = SHA-384(jcs), the
+ * runtime data's JCS text. snp, tdx, sgx: the 64-byte REPORT_DATA must be
+ * expected zero-padded to 64 bytes; nitro: the document's nonce must be
+ * exactly the 48 bytes. Constant time in the contents. *expected (48 bytes)
+ * is written for the refusal message. */
+bool ccf_kbs_tee_binding_ok(ccf_tee_platform p, const ccf_tee_claims *c, const uint8_t *jcs,
+                            size_t jcs_len, uint8_t expected[48]) CCF_KBS_WUR;
+
 /* A resource path segment: 1..128 of [A-Za-z0-9._-], not "." or "..". */
 bool ccf_kbs_segment_ok(const char *s);
 
 /* The rule set (docs/kbs.md "Rules"): parsed strictly; *rules is the
- * validated document. */
+ * validated document. measurement entries are 64 (linux, sgx) or 96 (snp,
+ * tdx, nitro) lower-case hex digits; policy_hash entries 64. */
 ccf_err ccf_kbs_rules_parse(const char *text, size_t len, json_t **rules, char *err,
                             size_t errsz) CCF_KBS_WUR;
 
@@ -104,6 +137,15 @@ ccf_err ccf_kbs_rules_eval(const json_t *rules, const char *path, const json_t *
 /* ---- the service (server.c) ---- */
 
 typedef struct ccf_kbs ccf_kbs;
+/* A pinned trust anchor file of one TEE (`serve kbs --tee-roots NAME=FILE`):
+ * snp: one AMD product's ASK/ARK/ASVK bundle (several entries = several
+ * products, tried in order); tdx, sgx: the Intel SGX Root CA; nitro: the AWS
+ * Nitro Enclaves root. PEM or DER. */
+typedef struct {
+    ccf_tee_platform platform;
+    const char *file;
+} ccf_kbs_tee_root;
+#define CCF_KBS_MAX_TEE_ROOTS 16
 typedef struct {
     const char *data_dir;          /* required; created 0700 when missing */
     const char *listen;            /* ADDR:PORT; NULL = CCF_KBS_DEFAULT_LISTEN */
@@ -113,11 +155,15 @@ typedef struct {
     unsigned session_lifetime_s;   /* 0 = 300 */
     unsigned threads;              /* 0 = 4 */
     bool quiet;                    /* no request log */
+    const ccf_kbs_tee_root *tee_roots; /* the TEEs this KBS verifies; none = linux only */
+    size_t n_tee_roots;
 } ccf_kbs_config;
 
 ccf_err ccf_kbs_new(const ccf_kbs_config *cfg, ccf_kbs **out, char *err, size_t errsz) CCF_KBS_WUR;
 ccf_err ccf_kbs_start(ccf_kbs *kbs, char *err, size_t errsz) CCF_KBS_WUR;
 uint16_t ccf_kbs_port(const ccf_kbs *kbs);
+/* "linux, snp, tdx": the platforms auth accepts (static per kbs). */
+const char *ccf_kbs_platforms(const ccf_kbs *kbs);
 /* true when the admin key pair was created at this start. */
 bool ccf_kbs_admin_created(const ccf_kbs *kbs);
 void ccf_kbs_free(ccf_kbs *kbs);
@@ -128,6 +174,9 @@ ccf_err ccf_kbs_store_open(const char *data_dir, ccf_kbs_store **out, char *err,
                            size_t errsz) CCF_KBS_WUR;
 ccf_err ccf_kbs_store_put(ccf_kbs_store *s, const char *path, const void *data, size_t len,
                           char *err, size_t errsz) CCF_KBS_WUR;
+/* CCF_ERR_NOT_FOUND when there is no resource at path. */
+ccf_err ccf_kbs_store_delete(ccf_kbs_store *s, const char *path, char *err,
+                             size_t errsz) CCF_KBS_WUR;
 /* *data in the secure heap: ccf_jose_secret_free(*data, *len). CCF_ERR_NOT_FOUND. */
 ccf_err ccf_kbs_store_get(ccf_kbs_store *s, const char *path, uint8_t **data, size_t *len,
                           char *err, size_t errsz) CCF_KBS_WUR;
@@ -161,5 +210,12 @@ ccf_err ccf_kbs_fetch(const ccf_kbs_fetch_req *req, uint8_t **plain, size_t *pla
 ccf_err ccf_kbs_admin_post(const char *url, const char *path, EVP_PKEY *admin_key,
                            const void *body, size_t len, const char *content_type, char *err,
                            size_t errsz) CCF_KBS_WUR;
+/* Any admin request (GET, POST, DELETE) the same way; a 200 reply's body is
+ * put in *reply (malloc'ed, NUL-terminated; free()) when reply is not NULL.
+ * Any other status is CCF_ERR_DENIED with the KBS's error in err. */
+ccf_err ccf_kbs_admin_request(const char *url, const char *method, const char *path,
+                              EVP_PKEY *admin_key, const void *body, size_t len,
+                              const char *content_type, char **reply, char *err,
+                              size_t errsz) CCF_KBS_WUR;
 
 #endif

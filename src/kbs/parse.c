@@ -1,11 +1,14 @@
 /* Pure parsers of the KBS protocol and the rule language (kbs.h); no I/O.
  * Every input is untrusted: size-capped, duplicate members refused, unknown
  * members refused. */
+#include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attest/evidence.h"
 #include "attest/launch.h"
+#include "common/crypto.h"
 #include "common/kbs_path.h"
 #include "jose/jose.h"
 #include "kbs/kbs.h"
@@ -169,6 +172,171 @@ ccf_err ccf_kbs_parse_linux_evidence(const json_t *primary, ccf_evidence *ev,
     return CCF_OK;
 }
 
+/* Strict standard base64 with padding (RFC 4648 section 4): length a
+ * multiple of 4, alphabet only, '=' only as the last one or two characters.
+ * *out malloc'ed. */
+static ccf_err b64_decode(const json_t *v, const char *what, size_t max, uint8_t **out,
+                          size_t *outlen, char *err, size_t errsz)
+{
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v), pad = 0;
+    *out = NULL;
+    *outlen = 0;
+    if (s == NULL)
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "%s: expected a base64 string", what);
+    if (n == 0 || n % 4 != 0 || n / 4 * 3 > max + 2)
+        return ccf_errf(err, errsz, n / 4 * 3 > max + 2 ? CCF_ERR_TOO_LARGE : CCF_ERR_INVALID,
+                        "%s: expected base64 of 1-%zu bytes (length a multiple of 4), got %zu "
+                        "characters", what, max, n);
+    while (pad < 2 && s[n - 1 - pad] == '=')
+        pad++;
+    for (size_t i = 0; i < n - pad; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/'))
+            return ccf_errf(err, errsz, CCF_ERR_INVALID,
+                            "%s: character %zu is not standard base64", what, i);
+    }
+    uint8_t *buf = malloc(n / 4 * 3 + 1);
+    if (buf == NULL)
+        return CCF_ERR_NOMEM;
+    int got = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
+    if (got < 0 || (size_t)got < pad || (size_t)got - pad == 0 || (size_t)got - pad > max) {
+        free(buf);
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "%s: bad base64 or not 1-%zu bytes", what,
+                        max);
+    }
+    *out = buf;
+    *outlen = (size_t)got - pad; /* EVP_DecodeBlock counts padding as zero bytes */
+    return CCF_OK;
+}
+
+void ccf_kbs_tee_evidence_clear(ccf_kbs_tee_evidence *e)
+{
+    if (e == NULL)
+        return;
+    free(e->evidence);
+    free(e->vcek);
+    memset(e, 0, sizeof *e);
+}
+
+ccf_err ccf_kbs_parse_tee_evidence(ccf_tee_platform p, const json_t *primary,
+                                   ccf_kbs_tee_evidence *out, char *err, size_t errsz)
+{
+    static const char *const snp_raw[] = {"report", "vcek", NULL};
+    static const char *const snp_trustee[] = {"attestation_report", "cert_chain", NULL};
+    static const char *const tdx[] = {"quote", "cc_eventlog", NULL};
+    static const char *const sgx[] = {"quote", NULL};
+    static const char *const nitro[] = {"attestation_document", NULL};
+    const char *name = ccf_tee_platform_name(p);
+    char what[64];
+    ccf_err rc = CCF_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(primary))
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "%s primary_evidence: expected an object",
+                        name);
+    snprintf(what, sizeof what, "%s primary_evidence", name);
+    switch (p) {
+    case CCF_TEE_SNP:
+        if (json_object_get(primary, "attestation_report") != NULL) {
+            /* Trustee's SnpEvidence: rebuilt into the binary report by the
+             * verifier's own converter (strict about the report's fields). */
+            if (!only(primary, snp_trustee, what, err, errsz))
+                break;
+            char *text = json_dumps(primary, JSON_COMPACT);
+            if (text == NULL) {
+                rc = CCF_ERR_NOMEM;
+                break;
+            }
+            if ((out->evidence = malloc(1184)) == NULL) {
+                free(text);
+                rc = CCF_ERR_NOMEM;
+                break;
+            }
+            out->evidence_len = 1184;
+            rc = ccf_tee_snp_from_kbs_json(text, strlen(text), out->evidence, &out->vcek,
+                                           &out->vcek_len, err, errsz);
+            free(text);
+            break;
+        }
+        if (!only(primary, snp_raw, what, err, errsz))
+            break;
+        if (json_object_get(primary, "report") == NULL) {
+            ccf_errf(err, errsz, CCF_ERR_INVALID,
+                     "snp primary_evidence needs report (base64 of the 1184-byte report) or "
+                     "Trustee's attestation_report");
+            break;
+        }
+        if ((rc = b64_decode(json_object_get(primary, "report"), "snp report",
+                             CCF_KBS_MAX_TEE_EVIDENCE, &out->evidence, &out->evidence_len, err,
+                             errsz)) != CCF_OK)
+            break;
+        if (out->evidence_len != 1184) {
+            rc = ccf_errf(err, errsz, CCF_ERR_INVALID, "snp report: %zu bytes, expected 1184",
+                          out->evidence_len);
+            break;
+        }
+        if (json_object_get(primary, "vcek") != NULL)
+            rc = b64_decode(json_object_get(primary, "vcek"), "snp vcek", 16u << 10, &out->vcek,
+                            &out->vcek_len, err, errsz);
+        break;
+    case CCF_TEE_TDX:
+    case CCF_TEE_SGX: {
+        if (!only(primary, p == CCF_TEE_TDX ? tdx : sgx, what, err, errsz))
+            break;
+        if (json_object_get(primary, "quote") == NULL) {
+            ccf_errf(err, errsz, CCF_ERR_INVALID, "%s primary_evidence needs quote (base64)",
+                     name);
+            break;
+        }
+        /* cc_eventlog: Trustee's TDX evidence member, accepted and not checked
+         * (no claim comes from it); it must still be a string or null */
+        const json_t *el = json_object_get(primary, "cc_eventlog");
+        if (el != NULL && !json_is_string(el) && !json_is_null(el)) {
+            ccf_errf(err, errsz, CCF_ERR_INVALID, "tdx cc_eventlog: expected a string or null");
+            break;
+        }
+        snprintf(what, sizeof what, "%s quote", name);
+        rc = b64_decode(json_object_get(primary, "quote"), what, CCF_KBS_MAX_TEE_EVIDENCE,
+                        &out->evidence, &out->evidence_len, err, errsz);
+        break;
+    }
+    case CCF_TEE_NITRO:
+        if (!only(primary, nitro, what, err, errsz))
+            break;
+        if (json_object_get(primary, "attestation_document") == NULL) {
+            ccf_errf(err, errsz, CCF_ERR_INVALID,
+                     "nitro primary_evidence needs attestation_document (base64 of COSE_Sign1)");
+            break;
+        }
+        rc = b64_decode(json_object_get(primary, "attestation_document"),
+                        "nitro attestation_document", CCF_KBS_MAX_TEE_EVIDENCE, &out->evidence,
+                        &out->evidence_len, err, errsz);
+        break;
+    default:
+        rc = ccf_errf(err, errsz, CCF_ERR_UNSUPPORTED, "unknown TEE platform");
+        break;
+    }
+    if (rc != CCF_OK)
+        ccf_kbs_tee_evidence_clear(out);
+    return rc;
+}
+
+bool ccf_kbs_tee_binding_ok(ccf_tee_platform p, const ccf_tee_claims *c, const uint8_t *jcs,
+                            size_t jcs_len, uint8_t expected[48])
+{
+    uint8_t want[64] = {0};
+    unsigned int n = 0;
+    if (EVP_Digest(jcs, jcs_len, want, &n, EVP_sha384(), NULL) != 1 || n != 48)
+        return false;
+    memcpy(expected, want, 48);
+    if (p == CCF_TEE_NITRO)
+        return c->nitro.has_nonce && c->nitro.nonce_len == 48 &&
+               ccf_ct_equal(c->nitro.nonce, want, 48);
+    /* Trustee's regularize_data: the hash zero-padded to the 64-byte field */
+    return c->report_data_len == 64 && ccf_ct_equal(c->report_data, want, 64);
+}
+
 bool ccf_kbs_segment_ok(const char *s)
 {
     return s != NULL && ccf_kbs_path_segment_ok(s, strlen(s));
@@ -210,7 +378,8 @@ static bool pattern_match(const char *p, const char *path)
     return *path == '\0';
 }
 
-static bool hex_list_ok(const json_t *a, const char *what, char *err, size_t errsz)
+static bool hex_list_ok(const json_t *a, const char *what, bool long_ok, char *err,
+                        size_t errsz)
 {
     size_t i;
     json_t *x;
@@ -220,11 +389,13 @@ static bool hex_list_ok(const json_t *a, const char *what, char *err, size_t err
     }
     json_array_foreach(a, i, x) {
         const char *s = json_string_value(x);
-        if (s == NULL || strlen(s) != 64 || !ccf_is_hex(s, 64)) {
-            ccf_errf(err, errsz, CCF_ERR_INVALID, "%s[%zu]: expected 64 hex digits", what, i);
+        size_t len = s == NULL ? 0 : strlen(s);
+        if (s == NULL || !(len == 64 || (long_ok && len == 96)) || !ccf_is_hex(s, len)) {
+            ccf_errf(err, errsz, CCF_ERR_INVALID, "%s[%zu]: expected %s hex digits", what, i,
+                     long_ok ? "64 (linux, sgx) or 96 (snp, tdx, nitro)" : "64");
             return false;
         }
-        for (size_t k = 0; k < 64; k++)
+        for (size_t k = 0; k < len; k++)
             if (s[k] >= 'A' && s[k] <= 'F') {
                 ccf_errf(err, errsz, CCF_ERR_INVALID, "%s[%zu]: hex must be lower case", what, i);
                 return false;
@@ -305,10 +476,10 @@ ccf_err ccf_kbs_rules_parse(const char *text, size_t len, json_t **rules, char *
             const json_t *m = json_object_get(c, "measurement"), *ph = json_object_get(c, "policy_hash");
             char w2[96];
             snprintf(w2, sizeof w2, "%s.measurement", what);
-            if (m != NULL && !hex_list_ok(m, w2, err, errsz))
+            if (m != NULL && !hex_list_ok(m, w2, true, err, errsz))
                 goto bad;
             snprintf(w2, sizeof w2, "%s.policy_hash", what);
-            if (ph != NULL && !hex_list_ok(ph, w2, err, errsz))
+            if (ph != NULL && !hex_list_ok(ph, w2, false, err, errsz))
                 goto bad;
             const json_t *d = json_object_get(c, "debug");
             if (d != NULL && !json_is_boolean(d)) {
@@ -350,7 +521,7 @@ static bool cond_match(const json_t *c, const json_t *claims, char *why, size_t 
     }
     const json_t *ml = json_object_get(c, "measurement");
     if (ml != NULL && !in_list(ml, m)) {
-        snprintf(why, n, "measurement %.64s not allowed", m ? m : "(none)");
+        snprintf(why, n, "measurement %.96s not allowed", m ? m : "(none)");
         return false;
     }
     const json_t *pl = json_object_get(c, "policy_hash");

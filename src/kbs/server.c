@@ -4,8 +4,11 @@
  * (a restart ends them; resources and the rule set are in the store). */
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "attest/launch.h"
 #include "attest/pki.h"
 #include "common/crypto.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "jose/jose.h"
 #include "kbs/kbs.h"
@@ -32,6 +36,7 @@ typedef struct {
     char id[ID_HEX + 1];
     char nonce[NONCE_B64 + 1];
     bool nonce_spent;
+    char tee[33]; /* the platform named at auth: "linux" or a ccf_tee_platform name */
     time_t expires;
     char *token; /* after a successful attest */
 } session;
@@ -47,6 +52,13 @@ struct ccf_kbs {
     uint16_t port;
     pthread_mutex_t mu;
     session *sessions;
+    struct {
+        ccf_tee_platform platform;
+        uint8_t *buf; /* the pinned anchors' bytes, read at start */
+        size_t len;
+    } roots[CCF_KBS_MAX_TEE_ROOTS];
+    size_t n_roots;
+    char platforms[64]; /* "linux, snp, tdx" */
 };
 
 typedef struct {
@@ -120,6 +132,120 @@ static void drop_session(session *s)
 
 /* ---- handlers ---- */
 
+/* tee is "linux" or a TEE with pinned anchors given at start. */
+static bool tee_served(const ccf_kbs *k, const char *tee)
+{
+    ccf_tee_platform p;
+    if (strcmp(tee, "linux") == 0)
+        return true;
+    if (!ccf_tee_platform_parse(tee, &p))
+        return false;
+    for (size_t i = 0; i < k->n_roots; i++)
+        if (k->roots[i].platform == p)
+            return true;
+    return false;
+}
+
+/* The linux development platform's evidence (docs/kbs.md): signed by the
+ * platform key, report data binding the runtime data's JCS, the policy hash
+ * and the launch configuration. Its claims, or NULL with the refusal in r. */
+static json_t *verify_linux(ccf_kbs *k, const ccf_kbs_attest_req *req, const ccf_dynbuf *jcs,
+                            reply *r)
+{
+    char err[512], mhex[65], phex[65];
+    ccf_evidence ev;
+    ccf_launch launch;
+    uint8_t policy_hash[CCF_SHA256_LEN], launch_hash[CCF_SHA256_LEN];
+    if (ccf_kbs_parse_linux_evidence(req->primary, &ev, policy_hash, &launch, launch_hash, err,
+                                     sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "linux evidence: %s", err);
+        return NULL;
+    }
+    if (launch.platform != CCF_RUNTIME_LINUX) {
+        kbs_error(r, 401, "AttestationError", "linux evidence: the launch names another platform");
+        return NULL;
+    }
+    if (ccf_evidence_verify(&ev, k->platform_pub, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "linux evidence: %s", err);
+        return NULL;
+    }
+    if (ccf_evidence_check_binding(&ev, (const uint8_t *)jcs->p, jcs->len, policy_hash, NULL, 0,
+                                   launch_hash) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError",
+                  "report data does not bind the runtime data (tee-pubkey, nonce, "
+                  "additional-evidence), policy hash and launch configuration");
+        return NULL;
+    }
+    ccf_hex_encode(ev.measurement, 32, mhex);
+    ccf_hex_encode(policy_hash, 32, phex);
+    return json_pack("{s:s, s:b, s:s, s:s, s:b}", "tee", "linux", "development_platform", 1,
+                     "measurement", mhex, "policy_hash", phex, "debug", launch.debug ? 1 : 0);
+}
+
+/* A real TEE's evidence: verified now against this KBS's own anchors (every
+ * bundle pinned for the platform, in order), then Trustee's binding:
+ * REPORT_DATA (nitro: the nonce) = SHA-384(JCS of the runtime data). */
+static json_t *verify_tee(ccf_kbs *k, ccf_tee_platform p, const ccf_kbs_attest_req *req,
+                          const ccf_dynbuf *jcs, reply *r)
+{
+    char err[512], why[1024] = "", hex[2 * 64 + 1], whex[2 * 48 + 1];
+    const char *name = ccf_tee_platform_name(p);
+    ccf_kbs_tee_evidence ev = {0};
+    ccf_tee_claims *c = NULL;
+    json_t *claims = NULL;
+    ccf_err rc = CCF_ERR_INVALID;
+    uint8_t want[48];
+    if (ccf_kbs_parse_tee_evidence(p, req->primary, &ev, err, sizeof err) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "%s evidence malformed: %s", name, err);
+        goto out;
+    }
+    if (p == CCF_TEE_SNP && ev.vcek == NULL) {
+        kbs_error(r, 401, "AttestationError",
+                  "snp evidence has no VCEK/VLEK (vcek or cert_chain); this KBS does not fetch "
+                  "it from AMD");
+        goto out;
+    }
+    if ((c = calloc(1, sizeof *c)) == NULL) {
+        kbs_error(r, 401, "AttestationError", "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < k->n_roots && rc != CCF_OK; i++) {
+        if (k->roots[i].platform != p)
+            continue;
+        ccf_tee_verify_opts o = {.roots = k->roots[i].buf, .roots_len = k->roots[i].len,
+                                 .vcek = ev.vcek, .vcek_len = ev.vcek_len, .at = 0};
+        rc = ccf_tee_verify(p, ev.evidence, ev.evidence_len, &o, c, err, sizeof err);
+        if (rc != CCF_OK) /* every bundle's refusal, for the message */
+            snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", why[0] ? "; " : "",
+                     err);
+    }
+    if (rc != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "%s evidence not verified: %.400s", name, why);
+        goto out;
+    }
+    if (!ccf_kbs_tee_binding_ok(p, c, (const uint8_t *)jcs->p, jcs->len, want)) {
+        const uint8_t *got = p == CCF_TEE_NITRO ? c->nitro.nonce : c->report_data;
+        size_t glen = p == CCF_TEE_NITRO ? c->nitro.nonce_len : c->report_data_len;
+        ccf_hex_encode(got, glen > 64 ? 64 : glen, hex);
+        ccf_hex_encode(want, 48, whex);
+        kbs_error(r, 401, "AttestationError",
+                  "%s: report data does not bind the runtime data (tee-pubkey, nonce, "
+                  "additional-evidence): %s is %s%s (%zu bytes), SHA-384 of their JCS is %s",
+                  name, p == CCF_TEE_NITRO ? "the document's nonce" : "REPORT_DATA", hex,
+                  glen > 64 ? "..." : "", glen, whex);
+        goto out;
+    }
+    ccf_hex_encode(c->measurement, c->measurement_len, hex);
+    claims = json_pack("{s:s, s:b, s:s, s:b, s:s}", "tee", name, "development_platform", 0,
+                       "measurement", hex, "debug", c->debug ? 1 : 0, "signer", c->signer);
+    if (claims == NULL)
+        kbs_error(r, 401, "TokenIssueFailed", "cannot make the claims");
+out:
+    free(c);
+    ccf_kbs_tee_evidence_clear(&ev);
+    return claims;
+}
+
 static void handle_auth(ccf_kbs *k, const char *body, size_t len, reply *r)
 {
     char tee[33], err[256];
@@ -132,9 +258,10 @@ static void handle_auth(ccf_kbs *k, const char *body, size_t len, reply *r)
         kbs_error(r, 401, "InvalidRequest", "auth: %s", err);
         return;
     }
-    if (strcmp(tee, "linux") != 0) {
+    if (!tee_served(k, tee)) {
         kbs_error(r, 401, "AttestationError",
-                  "tee %s: no verifier wired into this KBS yet (linux only)", tee);
+                  "tee %s is not verified by this KBS (it accepts: %s; serve kbs --tee-roots "
+                  "adds snp, tdx, sgx, nitro)", tee, k->platforms);
         return;
     }
     uint8_t id[ID_HEX / 2], nonce[32];
@@ -157,6 +284,7 @@ static void handle_auth(ccf_kbs *k, const char *body, size_t len, reply *r)
         ccf_hex_encode(id, sizeof id, slot->id);
         EVP_EncodeBlock((unsigned char *)slot->nonce, nonce, sizeof nonce);
         slot->nonce_spent = false;
+        snprintf(slot->tee, sizeof slot->tee, "%s", tee);
         slot->expires = now + (time_t)k->session_lifetime;
         slot->token = NULL;
         snprintf(r->cookie, sizeof r->cookie, "%s=%s; Max-Age=%u; Path=/kbs; HttpOnly; SameSite=Strict",
@@ -171,7 +299,7 @@ static void handle_auth(ccf_kbs *k, const char *body, size_t len, reply *r)
 
 static void handle_attest(ccf_kbs *k, const char *cookie, const char *body, size_t len, reply *r)
 {
-    char err[512], nonce[NONCE_B64 + 1];
+    char err[512], nonce[NONCE_B64 + 1], tee_name[33];
     ccf_kbs_attest_req req = {0};
     ccf_dynbuf jcs;
     EVP_PKEY *tee = NULL;
@@ -190,6 +318,7 @@ static void handle_attest(ccf_kbs *k, const char *cookie, const char *body, size
     bool spent = s != NULL && s->nonce_spent;
     if (s != NULL) {
         memcpy(nonce, s->nonce, sizeof nonce);
+        memcpy(tee_name, s->tee, sizeof tee_name);
         s->nonce_spent = true;
     }
     pthread_mutex_unlock(&k->mu);
@@ -220,43 +349,28 @@ static void handle_attest(ccf_kbs *k, const char *cookie, const char *body, size
                   "tee-pubkey: alg %.32s unsupported (ECDH-ES+A256KW or RSA-OAEP-256)", alg);
         goto out;
     }
-    ccf_evidence ev;
-    ccf_launch launch;
-    uint8_t policy_hash[CCF_SHA256_LEN], launch_hash[CCF_SHA256_LEN];
-    if (ccf_kbs_parse_linux_evidence(req.primary, &ev, policy_hash, &launch, launch_hash, err,
-                                     sizeof err) != CCF_OK) {
-        kbs_error(r, 401, "AttestationError", "linux evidence: %s", err);
-        goto out;
-    }
-    if (launch.platform != CCF_RUNTIME_LINUX) {
-        kbs_error(r, 401, "AttestationError", "linux evidence: the launch names another platform");
-        goto out;
-    }
-    if (ccf_evidence_verify(&ev, k->platform_pub, err, sizeof err) != CCF_OK) {
-        kbs_error(r, 401, "AttestationError", "linux evidence: %s", err);
-        goto out;
-    }
     if (ccf_kbs_runtime_data_jcs(req.nonce, req.tee_pubkey, req.additional, &jcs, err,
                                  sizeof err) != CCF_OK) {
         kbs_error(r, 401, "AttestationError", "runtime data: %s", err);
         goto out;
     }
-    if (ccf_evidence_check_binding(&ev, (const uint8_t *)jcs.p, jcs.len, policy_hash, NULL, 0, launch_hash) !=
-        CCF_OK) {
-        kbs_error(r, 401, "AttestationError",
-                  "report data does not bind the runtime data (tee-pubkey, nonce, "
-                  "additional-evidence), policy hash and launch configuration");
+    ccf_tee_platform p;
+    if (strcmp(tee_name, "linux") == 0)
+        claims = verify_linux(k, &req, &jcs, r);
+    else if (ccf_tee_platform_parse(tee_name, &p))
+        claims = verify_tee(k, p, &req, &jcs, r);
+    else
+        kbs_error(r, 401, "AttestationError", "tee %s: no verifier", tee_name);
+    if (claims == NULL)
+        goto out;
+    int64_t now = (int64_t)time(NULL);
+    if (json_object_set_new(claims, "iss", json_string("ccfaas-kbs")) != 0 ||
+        json_object_set_new(claims, "iat", json_integer((json_int_t)now)) != 0 ||
+        json_object_set_new(claims, "exp", json_integer((json_int_t)(now + k->token_lifetime))) != 0 ||
+        json_object_set(claims, "tee-pubkey", (json_t *)req.tee_pubkey) != 0) {
+        kbs_error(r, 401, "TokenIssueFailed", "cannot make the claims");
         goto out;
     }
-    char mhex[65], phex[65];
-    ccf_hex_encode(ev.measurement, 32, mhex);
-    ccf_hex_encode(policy_hash, 32, phex);
-    int64_t now = (int64_t)time(NULL);
-    claims = json_pack("{s:s, s:I, s:I, s:s, s:b, s:s, s:s, s:b, s:O}", "iss", "ccfaas-kbs",
-                       "iat", (json_int_t)now, "exp", (json_int_t)(now + k->token_lifetime),
-                       "tee", "linux", "development_platform", 1, "measurement", mhex,
-                       "policy_hash", phex, "debug", launch.debug ? 1 : 0, "tee-pubkey",
-                       (json_t *)req.tee_pubkey);
     if (claims == NULL || ccf_jwt_sign(k->token_key, claims, &jwt, err, sizeof err) != CCF_OK) {
         kbs_error(r, 401, "TokenIssueFailed", "cannot sign the token");
         goto out;
@@ -417,6 +531,49 @@ out:
     json_decref(rules);
 }
 
+/* An admin may delete a resource but never read it back: plaintext leaves
+ * the KBS only as a JWE to an attested tee-pubkey under the rules
+ * (docs/kbs.md "Admin"). */
+static void handle_delete_resource(ccf_kbs *k, struct MHD_Connection *c, const char *path,
+                                   reply *r)
+{
+    char err[256];
+    if (!admin_ok(k, c, path, r))
+        return;
+    ccf_err rc = ccf_kbs_store_delete(k->store, path, err, sizeof err);
+    if (rc == CCF_ERR_NOT_FOUND) {
+        kbs_error(r, 404, "ResourceNotFound", "resource %s not found", path);
+        return;
+    }
+    if (rc != CCF_OK) {
+        kbs_error(r, 401, "PluginInternalError", "cannot delete %s: %s", path, err);
+        return;
+    }
+    r->status = 200;
+}
+
+/* The rule set as it was set: {"policy": base64url of its text}, the body
+ * POST /kbs/v0/resource-policy takes, so that it round-trips. */
+static void handle_get_policy(ccf_kbs *k, struct MHD_Connection *c, reply *r)
+{
+    char err[256], *text = NULL, *b64 = NULL;
+    size_t len = 0;
+    if (!admin_ok(k, c, "resource-policy", r))
+        return;
+    ccf_err rc = ccf_kbs_store_get_policy(k->store, &text, &len, err, sizeof err);
+    if (rc == CCF_ERR_NOT_FOUND) {
+        kbs_error(r, 404, "ResourceNotFound", "no resource policy has been set");
+        return;
+    }
+    if (rc != CCF_OK || (b64 = ccf_b64url_encode(text, len)) == NULL)
+        kbs_error(r, 401, "PluginInternalError", "cannot read the policy: %s",
+                  rc != CCF_OK ? err : "out of memory");
+    else
+        kbs_json(r, 200, json_pack("{s:s}", "policy", b64));
+    free(b64);
+    free(text);
+}
+
 /* /kbs/v0/resource/R/T/G -> "R/T/G" into out when every segment is valid. */
 static bool resource_path(const char *url, char *out, size_t n)
 {
@@ -449,7 +606,8 @@ static void dispatch(ccf_kbs *k, struct MHD_Connection *c, const char *url, cons
 {
     const char *body = cs->body.p ? (const char *)cs->body.p : "";
     size_t len = cs->body.len;
-    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0,
+         del = strcmp(method, "DELETE") == 0;
     char path[3 * (CCF_KBS_MAX_SEGMENT + 1) + 1];
     if (get && strcmp(url, "/healthz") == 0) {
         kbs_json(r, 200, json_pack("{s:s}", "status", "ok"));
@@ -466,11 +624,15 @@ static void dispatch(ccf_kbs *k, struct MHD_Connection *c, const char *url, cons
                       len, r);
     else if (strcmp(url, "/kbs/v0/resource-policy") == 0 && post)
         handle_policy(k, c, body, len, r);
-    else if (strncmp(url, "/kbs/v0/resource/", 17) == 0 && (get || post)) {
+    else if (strcmp(url, "/kbs/v0/resource-policy") == 0 && get)
+        handle_get_policy(k, c, r);
+    else if (strncmp(url, "/kbs/v0/resource/", 17) == 0 && (get || post || del)) {
         if (!resource_path(url, path, sizeof path))
             kbs_error(r, 404, "InvalidRequestPath", "Request path %.300s is invalid", url);
         else if (get)
             handle_get_resource(k, c, path, r);
+        else if (del)
+            handle_delete_resource(k, c, path, r);
         else
             handle_put_resource(k, c, path, body, len, r);
     } else
@@ -574,6 +736,49 @@ static ccf_err load_admin(ccf_kbs *k, const char *pub, char *err, size_t errsz)
     return rc;
 }
 
+/* A trust anchor file: one DER certificate or PEM with at least one; read
+ * once at start (the KBS never takes anchors from evidence). */
+static ccf_err load_roots(ccf_kbs *k, const ccf_kbs_tee_root *tr, char *err, size_t errsz)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    const char *name = ccf_tee_platform_name(tr->platform);
+    if (k->n_roots >= CCF_KBS_MAX_TEE_ROOTS)
+        return ccf_errf(err, errsz, CCF_ERR_INVALID, "--tee-roots: at most %d files",
+                        CCF_KBS_MAX_TEE_ROOTS);
+    ccf_err rc = ccf_file_read(tr->file, 1u << 20, &buf, &len, err, errsz);
+    if (rc != CCF_OK)
+        return rc;
+    int certs = 0;
+    const unsigned char *q = (const unsigned char *)buf;
+    X509 *x = len > 0 ? d2i_X509(NULL, &q, (long)len) : NULL;
+    if (x != NULL) {
+        certs = 1;
+        X509_free(x);
+    } else {
+        BIO *b = BIO_new_mem_buf(buf, (int)len);
+        while (b != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+            certs++;
+            X509_free(x);
+        }
+        BIO_free(b);
+    }
+    ERR_clear_error(); /* the failed DER attempt or the PEM reader's end */
+    if (certs == 0) {
+        free(buf);
+        return ccf_errf(err, errsz, CCF_ERR_INVALID,
+                        "--tee-roots %s=%s: not a PEM or DER certificate", name, tr->file);
+    }
+    k->roots[k->n_roots].platform = tr->platform;
+    k->roots[k->n_roots].buf = (uint8_t *)buf;
+    k->roots[k->n_roots].len = len;
+    k->n_roots++;
+    if (strstr(k->platforms, name) == NULL)
+        snprintf(k->platforms + strlen(k->platforms), sizeof k->platforms - strlen(k->platforms),
+                 ", %s", name);
+    return CCF_OK;
+}
+
 ccf_err ccf_kbs_new(const ccf_kbs_config *cfg, ccf_kbs **out, char *err, size_t errsz)
 {
     ccf_kbs *k = NULL;
@@ -590,6 +795,10 @@ ccf_err ccf_kbs_new(const ccf_kbs_config *cfg, ccf_kbs **out, char *err, size_t 
     k->session_lifetime = cfg->session_lifetime_s ? cfg->session_lifetime_s : 300;
     k->threads = cfg->threads ? cfg->threads : 4;
     k->quiet = cfg->quiet;
+    snprintf(k->platforms, sizeof k->platforms, "linux");
+    for (size_t i = 0; i < cfg->n_tee_roots; i++)
+        if ((rc = load_roots(k, &cfg->tee_roots[i], err, errsz)) != CCF_OK)
+            goto bad;
     if ((k->data_dir = strdup(cfg->data_dir)) == NULL ||
         (k->sessions = calloc(CCF_KBS_MAX_SESSIONS, sizeof *k->sessions)) == NULL) {
         rc = CCF_ERR_NOMEM;
@@ -639,6 +848,11 @@ uint16_t ccf_kbs_port(const ccf_kbs *k)
     return k->port;
 }
 
+const char *ccf_kbs_platforms(const ccf_kbs *k)
+{
+    return k->platforms;
+}
+
 bool ccf_kbs_admin_created(const ccf_kbs *k)
 {
     return k->admin_created;
@@ -659,6 +873,8 @@ void ccf_kbs_free(ccf_kbs *k)
     EVP_PKEY_free(k->token_key);
     EVP_PKEY_free(k->platform_pub);
     EVP_PKEY_free(k->admin_pub);
+    for (size_t i = 0; i < k->n_roots; i++)
+        free(k->roots[i].buf);
     free(k->data_dir);
     pthread_mutex_destroy(&k->mu);
     free(k);

@@ -85,6 +85,8 @@ ccf_err ccf_kbs_store_open(const char *data_dir, ccf_kbs_store **out, char *err,
     char *msg = NULL;
     if (sqlite3_exec(s->db,
                      "PRAGMA journal_mode=WAL;"
+                     /* a deleted resource's ciphertext is overwritten, not left in free pages */
+                     "PRAGMA secure_delete=ON;"
                      "CREATE TABLE IF NOT EXISTS resources (path TEXT PRIMARY KEY, blob BLOB NOT NULL);"
                      "CREATE TABLE IF NOT EXISTS policy (id INTEGER PRIMARY KEY CHECK (id = 1),"
                      " text TEXT NOT NULL);",
@@ -151,6 +153,23 @@ ccf_err ccf_kbs_store_put(ccf_kbs_store *s, const char *path, const void *data, 
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     free(blob);
+    return rc;
+}
+
+ccf_err ccf_kbs_store_delete(ccf_kbs_store *s, const char *path, char *err, size_t errsz)
+{
+    sqlite3_stmt *st = NULL;
+    ccf_err rc = CCF_OK;
+    pthread_mutex_lock(&s->mu);
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM resources WHERE path = ?", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_DONE)
+        rc = ccf_errf(err, errsz, CCF_ERR_IO, "database: %s", sqlite3_errmsg(s->db));
+    else if (sqlite3_changes(s->db) == 0)
+        rc = ccf_errf(err, errsz, CCF_ERR_NOT_FOUND, "no resource %s", path);
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
