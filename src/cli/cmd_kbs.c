@@ -127,7 +127,9 @@ static int kbs_fetch(int argc, char **argv)
 {
     const char *url = default_url(), *tee = NULL, *platform = NULL, *data_dir = "ccfaas-data",
                *mhex = NULL, *phex = NULL, *out = NULL, *token_out = NULL, *jwe_out = NULL,
-               *tamper = NULL;
+               *tamper = NULL, *init = NULL;
+    char *init_text = NULL;
+    size_t init_len = 0;
     bool debug = false;
     ccf_opt_args args = {0};
     EVP_PKEY *tk = NULL, *pk = NULL;
@@ -154,6 +156,10 @@ static int kbs_fetch(int argc, char **argv)
          .nonempty = true, .help = "policy hash to claim; default 64 zeros"},
         {.name = "debug", .kind = CCF_OPT_FLAG, .dest = &debug,
          .help = "claim a debug launch configuration"},
+        {.name = "init-data", .kind = CCF_OPT_STRING, .dest = &init, .value = "POLICY",
+         .nonempty = true,
+         .help = "send this full policy as init-data (rules may then name its\ninstance and "
+                 "programs); --policy-hash defaults to its SHA-256"},
         {.name = "out", .short_name = 'o', .kind = CCF_OPT_STRING, .dest = &out, .value = "FILE",
          .nonempty = true, .help = "write the resource here (0600); default stdout"},
         {.name = "token-out", .kind = CCF_OPT_STRING, .dest = &token_out, .value = "FILE",
@@ -194,6 +200,17 @@ static int kbs_fetch(int argc, char **argv)
         fprintf(stderr, "ccfaas kbs fetch: %s\n", err);
         goto out;
     }
+    if (init != NULL) {
+        if (ccf_file_read(init, CCF_KBS_MAX_REQUEST, &init_text, &init_len, err, sizeof err) !=
+            CCF_OK) {
+            fprintf(stderr, "ccfaas kbs fetch: --init-data %s: %s\n", init, err);
+            goto out;
+        }
+        if (phex == NULL && !ccf_sha256(init_text, init_len, ph)) {
+            fprintf(stderr, "ccfaas kbs fetch: cannot hash %s\n", init);
+            goto out;
+        }
+    }
     snprintf(path, sizeof path, "%s/%s", data_dir, CCF_PLATFORM_KEY_FILE);
     if (ccf_pki_key_read(tee, &tk, err, sizeof err) != CCF_OK ||
         ccf_pki_key_read(platform ? platform : path, &pk, err, sizeof err) != CCF_OK) {
@@ -201,8 +218,8 @@ static int kbs_fetch(int argc, char **argv)
         goto out;
     }
     ccf_kbs_fetch_req q = {.url = url, .tee_key = tk, .platform_key = pk, .measurement = m,
-                           .policy_hash = ph, .debug = debug, .resource = args.items[0],
-                           .tamper = tm};
+                           .policy_hash = ph, .init_data = init_text, .debug = debug,
+                           .resource = args.items[0], .tamper = tm};
     curl_global_init(CURL_GLOBAL_DEFAULT);
     ccf_err e = ccf_kbs_fetch(&q, &plain, &plen, &token, &jwe, err, sizeof err);
     if (e == CCF_OK && token_out != NULL)
@@ -222,6 +239,7 @@ static int kbs_fetch(int argc, char **argv)
 out:
     ccf_jose_secret_free(plain, plen);
     free(token);
+    free(init_text);
     free(jwe);
     EVP_PKEY_free(tk);
     EVP_PKEY_free(pk);

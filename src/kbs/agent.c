@@ -76,6 +76,9 @@ static ccf_err attest_body(const ccf_kbs_agent_req *q, const char *nonce, EVP_PK
                          nonce, "tee-pubkey", jwk, "tee-evidence", "primary_evidence",
                          "evidence", evj, "policy_hash", ph, "launch", q->launch,
                          "additional_evidence", "")) == NULL ||
+        (q->init_data != NULL &&
+         json_object_set_new(req, "init-data", json_pack("{s:s, s:s}", "format", "json", "body",
+                                                         q->init_data)) != 0) ||
         (*out = json_dumps(req, JSON_COMPACT)) == NULL)
         rc = CCF_ERR_NOMEM;
 out:

@@ -43,6 +43,8 @@ typedef struct {
     const uint8_t *measurement; /* 32 bytes */
     const uint8_t *policy_hash; /* 32 bytes */
     const char *launch;         /* the launch configuration text (attest/launch.h) */
+    const char *init_data;      /* the instance's policy text, sent as init-data so that rules
+                                   can name its instance and programs; NULL = none */
     ccf_kbs_tamper tamper;      /* tests only */
     ccf_kbs_transport *second;  /* CCF_KBS_TAMPER_FOREIGN_NONCE: another session */
 } ccf_kbs_agent_req;

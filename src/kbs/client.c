@@ -98,7 +98,8 @@ ccf_err ccf_kbs_fetch(const ccf_kbs_fetch_req *q, uint8_t **plain, size_t *plain
         goto out;
     ccf_kbs_agent_req a = {.tee_key = q->tee_key, .platform_key = q->platform_key,
                            .measurement = q->measurement, .policy_hash = q->policy_hash,
-                           .launch = launch, .tamper = q->tamper, .second = t2};
+                           .launch = launch, .init_data = q->init_data, .tamper = q->tamper,
+                           .second = t2};
     if ((rc = ccf_kbs_agent_attest(t, &a, token, err, errsz)) == CCF_OK)
         rc = ccf_kbs_agent_resource(t, q->tee_key, q->resource, plain, plainlen, jweout, err,
                                     errsz);

@@ -68,11 +68,14 @@ typedef struct {
     const json_t *tee_pubkey;     /* runtime-data.tee-pubkey (a JWK object, not yet checked) */
     const json_t *primary;        /* tee-evidence.primary_evidence */
     const char *additional;       /* tee-evidence.additional_evidence ("" when none) */
+    const char *init_data;        /* init-data.body (format "json"), or NULL when absent */
+    size_t init_data_len;
 } ccf_kbs_attest_req;
 
 /* Attest request: runtime-data {nonce (string), tee-pubkey (object)} (no other
  * members), tee-evidence {primary_evidence (object), additional_evidence
- * (string)}, init-data optional (ignored, recorded nowhere); nothing else. */
+ * (string)}, init-data optional: Trustee's {"format", "body"} (format "json"
+ * or "toml", body a string of at most CCF_KBS_MAX_REQUEST); nothing else. */
 ccf_err ccf_kbs_parse_attest(const char *text, size_t len, ccf_kbs_attest_req *out, char *err,
                              size_t errsz) CCF_KBS_WUR;
 void ccf_kbs_attest_req_clear(ccf_kbs_attest_req *r);
@@ -194,6 +197,7 @@ typedef struct {
     EVP_PKEY *platform_key;        /* linux platform key (borrowed) */
     const uint8_t *measurement;    /* 32 bytes */
     const uint8_t *policy_hash;    /* 32 bytes */
+    const char *init_data;         /* the policy text sent as init-data, or NULL */
     bool debug;                    /* launch configuration's debug flag */
     const char *resource;          /* repo/type/tag */
     ccf_kbs_tamper tamper;         /* tests only */

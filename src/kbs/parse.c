@@ -120,6 +120,27 @@ ccf_err ccf_kbs_parse_attest(const char *text, size_t len, ccf_kbs_attest_req *o
     out->primary = json_object_get(e, "primary_evidence");
     const json_t *add = json_object_get(e, "additional_evidence");
     out->additional = add == NULL ? "" : json_string_value(add);
+    const json_t *init = json_object_get(v, "init-data");
+    if (init != NULL) {
+        static const char *const idf[] = {"format", "body", NULL};
+        const char *fmt = json_string_value(json_object_get(init, "format"));
+        const json_t *body = json_object_get(init, "body");
+        if (json_is_object(init) && !only(init, idf, "init-data", err, errsz))
+            goto bad;
+        if (!json_is_object(init) || fmt == NULL ||
+            (strcmp(fmt, "json") != 0 && strcmp(fmt, "toml") != 0) || !json_is_string(body)) {
+            ccf_errf(err, errsz, CCF_ERR_INVALID,
+                     "init-data: expected {\"format\": \"json\" or \"toml\", \"body\": string}");
+            goto bad;
+        }
+        if (strcmp(fmt, "json") != 0) {
+            ccf_errf(err, errsz, CCF_ERR_UNSUPPORTED, "init-data: format %s is not supported "
+                                                     "(json is: the instance's policy)", fmt);
+            goto bad;
+        }
+        out->init_data = json_string_value(body);
+        out->init_data_len = json_string_length(body);
+    }
     if (out->nonce == NULL || !json_is_object(out->tee_pubkey) || !json_is_object(out->primary) ||
         out->additional == NULL) {
         ccf_errf(err, errsz, CCF_ERR_INVALID,
@@ -408,7 +429,8 @@ ccf_err ccf_kbs_rules_parse(const char *text, size_t len, json_t **rules, char *
 {
     static const char *const top[] = {"version", "rules", NULL};
     static const char *const rule[] = {"resources", "allow", NULL};
-    static const char *const cond[] = {"platform", "measurement", "policy_hash", "debug", NULL};
+    static const char *const cond[] = {"platform", "measurement", "policy_hash", "debug",
+                                       "instance", "programs", NULL};
     *rules = NULL;
     json_t *v = load(text, len, CCF_KBS_MAX_POLICY, err, errsz);
     if (v == NULL)
@@ -481,6 +503,23 @@ ccf_err ccf_kbs_rules_parse(const char *text, size_t len, json_t **rules, char *
             snprintf(w2, sizeof w2, "%s.policy_hash", what);
             if (ph != NULL && !hex_list_ok(ph, w2, false, err, errsz))
                 goto bad;
+            const json_t *pr = json_object_get(c, "programs");
+            snprintf(w2, sizeof w2, "%s.programs", what);
+            if (pr != NULL && !hex_list_ok(pr, w2, false, err, errsz))
+                goto bad;
+            const json_t *in = json_object_get(c, "instance");
+            if (in != NULL) {
+                bool ok = json_is_array(in) && json_array_size(in) > 0 &&
+                          json_array_size(in) <= CCF_KBS_MAX_LIST;
+                json_array_foreach(in, k, x) {
+                    ok = ok && json_is_string(x) && ccf_kbs_segment_ok(json_string_value(x));
+                }
+                if (!ok) {
+                    ccf_errf(err, errsz, CCF_ERR_INVALID, "%s.instance: expected 1-%u instance "
+                                                          "names", what, CCF_KBS_MAX_LIST);
+                    goto bad;
+                }
+            }
             const json_t *d = json_object_get(c, "debug");
             if (d != NULL && !json_is_boolean(d)) {
                 ccf_errf(err, errsz, CCF_ERR_INVALID, "%s.debug: expected true or false", what);
@@ -528,6 +567,29 @@ static bool cond_match(const json_t *c, const json_t *claims, char *why, size_t 
     if (pl != NULL && !in_list(pl, ph)) {
         snprintf(why, n, "policy hash %.64s not allowed", ph ? ph : "(none)");
         return false;
+    }
+    const json_t *il = json_object_get(c, "instance");
+    const char *inst = json_string_value(json_object_get(claims, "instance"));
+    if (il != NULL && !in_list(il, inst)) {
+        snprintf(why, n, "instance %.64s not allowed%s", inst ? inst : "(none)",
+                 inst ? "" : " (no init-data: the instance sent no policy)");
+        return false;
+    }
+    const json_t *prl = json_object_get(c, "programs"), *progs = json_object_get(claims, "programs");
+    if (prl != NULL) {
+        size_t i;
+        json_t *x;
+        if (!json_is_array(progs) || json_array_size(progs) == 0) {
+            snprintf(why, n, "the instance's programs are unknown (no init-data: it sent no "
+                             "policy)");
+            return false;
+        }
+        json_array_foreach(progs, i, x) {
+            if (!in_list(prl, json_string_value(x))) {
+                snprintf(why, n, "program %.64s not allowed", json_string_value(x));
+                return false;
+            }
+        }
     }
     bool allow_debug = json_is_true(json_object_get(c, "debug"));
     if (!json_is_boolean(dbg) || (json_is_true(dbg) && !allow_debug)) {

@@ -2,6 +2,7 @@
  * server (it needs cookies and Trustee's RFC 7807 error form, which the
  * control-plane server of src/net does not speak). Sessions live in memory
  * (a restart ends them; resources and the rule set are in the store). */
+#include <ctype.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -26,6 +27,7 @@
 #include "jose/jose.h"
 #include "kbs/kbs.h"
 #include "net/addr.h"
+#include "policy/policy.h"
 
 #define ID_HEX 32    /* session id: 16 random bytes as hex */
 #define NONCE_B64 44 /* 32 bytes, standard base64 with padding */
@@ -146,6 +148,40 @@ static bool tee_served(const ccf_kbs *k, const char *tee)
     return false;
 }
 
+/* The instance's policy sent as init-data: it must be the policy the
+ * evidence binds (its SHA-256, the policy hash), and then names what rules
+ * may ask for: the instance and the hashes of the programs it may run. */
+static bool init_data_claims(const char *body, size_t len, const uint8_t policy_hash[32],
+                             json_t *claims, reply *r)
+{
+    uint8_t h[CCF_SHA256_LEN];
+    ccf_policy *p = NULL;
+    ccf_policy_errors errors;
+    if (!ccf_sha256(body, len, h) || CRYPTO_memcmp(h, policy_hash, sizeof h) != 0) {
+        kbs_error(r, 401, "AttestationError", "init-data is not the policy the evidence binds "
+                                              "(its SHA-256 differs from the policy hash)");
+        return false;
+    }
+    if (ccf_policy_parse(body, len, CCF_POLICY_FULL, &p, &errors) != CCF_OK) {
+        kbs_error(r, 401, "AttestationError", "init-data is not a full policy: %s: %s",
+                  errors.count ? errors.items[0].path : "", errors.count ? errors.items[0].message
+                                                                         : "invalid");
+        return false;
+    }
+    json_t *progs = json_array();
+    for (size_t i = 0; progs != NULL && i < p->program_count; i++) {
+        char lower[CCF_SHA256_HEX_LEN + 1];
+        for (size_t j = 0; j <= CCF_SHA256_HEX_LEN; j++)
+            lower[j] = (char)tolower((unsigned char)p->programs[i].pi_hash[j]);
+        json_array_append_new(progs, json_string(lower));
+    }
+    json_object_set_new(claims, "programs", progs);
+    if (p->instance_id != NULL)
+        json_object_set_new(claims, "instance", json_string(p->instance_id));
+    ccf_policy_free(p);
+    return true;
+}
+
 /* The linux development platform's evidence (docs/kbs.md): signed by the
  * platform key, report data binding the runtime data's JCS, the policy hash
  * and the launch configuration. Its claims, or NULL with the refusal in r. */
@@ -178,9 +214,17 @@ static json_t *verify_linux(ccf_kbs *k, const ccf_kbs_attest_req *req, const ccf
     }
     ccf_hex_encode(ev.measurement, 32, mhex);
     ccf_hex_encode(policy_hash, 32, phex);
-    return json_pack("{s:s, s:b, s:s, s:s, s:b}", "tee", "linux", "development_platform", 1,
-                     "measurement", mhex, "policy_hash", phex, "debug", launch.debug ? 1 : 0);
+    json_t *claims = json_pack("{s:s, s:b, s:s, s:s, s:b}", "tee", "linux",
+                               "development_platform", 1, "measurement", mhex, "policy_hash",
+                               phex, "debug", launch.debug ? 1 : 0);
+    if (claims != NULL && req->init_data != NULL &&
+        !init_data_claims(req->init_data, req->init_data_len, policy_hash, claims, r)) {
+        json_decref(claims);
+        return NULL;
+    }
+    return claims;
 }
+
 
 /* A real TEE's evidence: verified now against this KBS's own anchors (every
  * bundle pinned for the platform, in order), then Trustee's binding:

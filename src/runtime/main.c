@@ -269,9 +269,11 @@ static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *pla
     if ((rc = ccf_kbs_evhttp_transport_new(addr, 30000, &t, err, errsz)) != CCF_OK ||
         (rc = ccf_pki_key_new(&tee, err, errsz)) != CCF_OK)
         goto out;
+    size_t plen = 0;
     ccf_kbs_agent_req q = {.tee_key = tee, .platform_key = platform_key,
                            .measurement = measurement, .policy_hash = policy_hash,
-                           .launch = launch};
+                           .launch = launch,
+                           .init_data = ccf_instance_policy_text(inst, &plen)};
     if ((rc = ccf_kbs_agent_attest(t, &q, NULL, err, errsz)) != CCF_OK)
         goto out;
     for (size_t i = 0; i < n && rc == CCF_OK; i++) {
