@@ -19,7 +19,7 @@ int ccf_serve_kbs(int argc, char **argv)
     const char *listen = CCF_KBS_DEFAULT_LISTEN, *data_dir = "ccfaas-data", *pub = NULL,
                *admin = NULL;
     long token_s = 300, session_s = 300, threads = 4;
-    bool quiet = false;
+    bool quiet = false, tls = false;
     ccf_kbs *kbs = NULL;
     char err[512];
     ccf_opt_list roots = {0};
@@ -33,6 +33,9 @@ int ccf_serve_kbs(int argc, char **argv)
     const ccf_opt opts[] = {
         {.name = "listen", .kind = CCF_OPT_STRING, .dest = &listen, .value = "ADDR:PORT",
          .nonempty = true, .help = "default 127.0.0.1:8080 (port 0: any free port)"},
+        {.name = "tls", .kind = CCF_OPT_FLAG, .dest = &tls,
+         .help = "HTTPS with DIR/kbs-tls.key and its self-signed DIR/kbs-tls.crt\n(made on first "
+                 "start): the certificate clients and policies pin"},
         {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &data_dir, .value = "DIR",
          .nonempty = true,
          .help = "kbs.db, kbs-storage.key, kbs-token.key, kbs-admin.pub\n(made on first start); "
@@ -79,7 +82,8 @@ int ccf_serve_kbs(int argc, char **argv)
     ccf_kbs_config kc = {.data_dir = data_dir, .listen = listen, .platform_key_pub = pub,
                          .admin_key_pub = admin, .token_lifetime_s = (unsigned)token_s,
                          .session_lifetime_s = (unsigned)session_s, .threads = (unsigned)threads,
-                         .quiet = quiet, .tee_roots = tr, .n_tee_roots = roots.count};
+                         .quiet = quiet, .tee_roots = tr, .n_tee_roots = roots.count,
+                         .tls = tls};
     ccf_http_block_stop_signals();
     if (ccf_kbs_new(&kc, &kbs, err, sizeof err) != CCF_OK ||
         ccf_kbs_start(kbs, err, sizeof err) != CCF_OK) {
@@ -92,7 +96,9 @@ int ccf_serve_kbs(int argc, char **argv)
     if (colon != NULL)
         *colon = '\0';
     printf("ccfaas key broker (Trustee KBS protocol %s)\n", CCF_KBS_PROTOCOL_VERSION);
-    printf("  listening: http://%s:%u\n", host, ccf_kbs_port(kbs));
+    printf("  listening: %s://%s:%u\n", tls ? "https" : "http", host, ccf_kbs_port(kbs));
+    if (tls)
+        printf("  tls:       %s/%s (self-signed: clients pin it)\n", data_dir, CCF_KBS_TLS_CERT_FILE);
     printf("  store:     %s/%s (resources encrypted with %s/%s)\n", data_dir, CCF_KBS_DB_FILE,
            data_dir, CCF_KBS_STORAGE_KEY_FILE);
     if (admin != NULL)
@@ -123,12 +129,20 @@ static const char *default_url(void)
     return u != NULL && u[0] != '\0' ? u : "http://127.0.0.1:8080";
 }
 
+/* An https key broker: DIR/kbs-tls.crt is the certificate to pin. */
+static void use_tls_cert(const char *url, const char *data_dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", data_dir, CCF_KBS_TLS_CERT_FILE);
+    ccf_kbs_client_set_tls_cert(strncmp(url, "https://", 8) == 0 ? path : NULL);
+}
+
 static int kbs_fetch(int argc, char **argv)
 {
     const char *url = default_url(), *tee = NULL, *platform = NULL, *data_dir = "ccfaas-data",
                *mhex = NULL, *phex = NULL, *out = NULL, *token_out = NULL, *jwe_out = NULL,
                *tamper = NULL, *init = NULL;
-    char *init_text = NULL;
+    char *init_text = NULL, *tls_pem = NULL;
     size_t init_len = 0;
     bool debug = false;
     ccf_opt_args args = {0};
@@ -217,8 +231,17 @@ static int kbs_fetch(int argc, char **argv)
         fprintf(stderr, "ccfaas kbs fetch: %s\n", err);
         goto out;
     }
+    if (strncmp(url, "https://", 8) == 0) {
+        snprintf(path, sizeof path, "%s/%s", data_dir, CCF_KBS_TLS_CERT_FILE);
+        size_t cl = 0;
+        if (ccf_file_read(path, 65536, &tls_pem, &cl, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas kbs fetch: the key broker's certificate %s: %s\n", path, err);
+            goto out;
+        }
+    }
     ccf_kbs_fetch_req q = {.url = url, .tee_key = tk, .platform_key = pk, .measurement = m,
-                           .policy_hash = ph, .init_data = init_text, .debug = debug,
+                           .policy_hash = ph, .init_data = init_text, .tls_cert_pem = tls_pem,
+                           .debug = debug,
                            .resource = args.items[0], .tamper = tm};
     curl_global_init(CURL_GLOBAL_DEFAULT);
     ccf_err e = ccf_kbs_fetch(&q, &plain, &plen, &token, &jwe, err, sizeof err);
@@ -240,6 +263,7 @@ out:
     ccf_jose_secret_free(plain, plen);
     free(token);
     free(init_text);
+    free(tls_pem);
     free(jwe);
     EVP_PKEY_free(tk);
     EVP_PKEY_free(pk);
@@ -281,6 +305,7 @@ static int kbs_admin(int argc, char **argv, bool policy)
         goto out;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    use_tls_cert(url, data_dir);
     ccf_err e;
     if (policy) {
         json_t *rules = NULL;
@@ -387,6 +412,7 @@ static int kbs_admin_read(int argc, char **argv, bool del)
     else
         snprintf(path, sizeof path, "/kbs/v0/resource-policy");
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    use_tls_cert(url, data_dir);
     ccf_err e = ccf_kbs_admin_request(url, del ? "DELETE" : "GET", path, ak, NULL, 0, NULL,
                                       del ? NULL : &reply, err, sizeof err);
     curl_global_cleanup();

@@ -56,7 +56,8 @@ int ccf_serve_vaas(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:5000", *data_dir = "ccfaas-data", *ca_file = NULL;
     const char *runtime = NULL, *key = NULL, *host = NULL, *backend = NULL;
-    const char *kbs = getenv("KBS_URL");
+    const char *kbs = getenv("KBS_URL"), *kbs_cert = NULL;
+    char *kbs_cert_pem = NULL;
     if (kbs != NULL && kbs[0] == '\0')
         kbs = NULL;
     const char *proxy = getenv("PROXY_URL");
@@ -115,6 +116,10 @@ int ccf_serve_vaas(int argc, char **argv)
         {.name = "kbs", .kind = CCF_OPT_STRING, .dest = &kbs, .value = "URL", .nonempty = true,
          .help = "the key broker, http://HOST:PORT, that instances of functions\nwith encrypted "
                  "files fetch their keys from (default $KBS_URL;\nwithout one they are refused)"},
+        {.name = "kbs-cert", .kind = CCF_OPT_STRING, .dest = &kbs_cert, .value = "FILE",
+         .nonempty = true,
+         .help = "the key broker's TLS certificate (PEM; required with an https\n--kbs): "
+                 "policies pin it as kbs_cert"},
         {.name = "instance-memory-mib", .kind = CCF_OPT_NUM, .dest = &mem_mib, .value = "N",
          .help = "most memory of one runtime (default: what its policy\nallows; docs/vaas.md)",
          .min = 0, .max = 1L << 24},
@@ -128,9 +133,13 @@ int ccf_serve_vaas(int argc, char **argv)
     if ((rc = ccf_opt_run(&cmd, opts, argc, argv, NULL)) >= 0)
         return rc;
     rc = CCF_EXIT_FAIL;
-    if (kbs != NULL && (strncmp(kbs, "http://", 7) != 0 || kbs[7] == '\0'))
-        return ccf_opt_error(&cmd, "--kbs / KBS_URL: expected http://HOST:PORT (the key broker's "
-                                   "URL), got '%s'", kbs);
+    if (kbs != NULL && ((strncmp(kbs, "http://", 7) != 0 && strncmp(kbs, "https://", 8) != 0) ||
+                        strchr(kbs, ':')[3] == '\0'))
+        return ccf_opt_error(&cmd, "--kbs / KBS_URL: expected http(s)://HOST:PORT (the key "
+                                   "broker's URL), got '%s'", kbs);
+    if (kbs != NULL && strncmp(kbs, "https://", 8) == 0 && kbs_cert == NULL)
+        return ccf_opt_error(&cmd, "--kbs %s: an https key broker needs --kbs-cert FILE (its "
+                                   "certificate, which the instances pin)", kbs);
     if (ports != NULL && !parse_range(ports, &first, &last))
         return ccf_opt_error(&cmd, "--ports: expected FIRST-LAST with 1 <= FIRST <= LAST <= "
                                    "65535, got '%s'", ports);
@@ -157,6 +166,12 @@ int ccf_serve_vaas(int argc, char **argv)
         fprintf(stderr, "ccfaas serve vaas: proxy CA certificate: %s\n", err);
         goto out;
     }
+    size_t kcl = 0;
+    if (kbs_cert != NULL &&
+        ccf_file_read(kbs_cert, 65536, &kbs_cert_pem, &kcl, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve vaas: --kbs-cert %s: %s\n", kbs_cert, err);
+        goto out;
+    }
     ccf_vaas_config vc = {.data_dir = data_dir, .runtime_path = runtime, .platform_key_path = key,
                           .proxy_url = proxy, .proxy_ca_pem = ca, .host = host,
                           .port_first = (uint16_t)first, .port_last = (uint16_t)last,
@@ -164,6 +179,7 @@ int ccf_serve_vaas(int argc, char **argv)
                           .no_sandbox = no_sandbox, .allow_debug = allow_debug,
                           .ready_timeout_ms = (unsigned)ready_s * 1000,
                           .kbs_url = kbs,
+                          .kbs_cert_pem = kbs_cert_pem,
                           .instance_memory_mib = (unsigned)mem_mib,
                           .instance_cpu_seconds = (unsigned)cpu_s};
     if (ccf_vaas_new(&vc, &vaas, err, sizeof err) != CCF_OK) {
@@ -190,6 +206,7 @@ out:
     ccf_http_server_free(srv); /* no handler runs after this */
     ccf_vaas_free(vaas);       /* stops the instances */
     free(ca);
+    free(kbs_cert_pem);
     curl_global_cleanup();
     return rc;
 }

@@ -199,14 +199,15 @@ static ccf_err start_kbs(const struct up_opts *o, struct up *u, char *err, size_
 {
     char listen[300], why[512];
     host_port(listen, sizeof listen, o->host, (unsigned)o->kbs_port);
-    ccf_kbs_config kc = {.data_dir = o->data_dir, .listen = listen, .quiet = o->quiet};
+    ccf_kbs_config kc = {.data_dir = o->data_dir, .listen = listen, .quiet = o->quiet,
+                         .tls = true};
     ccf_err rc = ccf_kbs_new(&kc, &u->kbs, why, sizeof why);
     if (rc == CCF_OK)
         rc = ccf_kbs_start(u->kbs, why, sizeof why);
     if (rc != CCF_OK)
         return ccf_errf(err, err_size, rc, "kbs on %s port %ld: %s", o->host, o->kbs_port, why);
     host_port(listen, sizeof listen, o->host, ccf_kbs_port(u->kbs));
-    snprintf(u->kbs_url, sizeof u->kbs_url, "http://%s", listen);
+    snprintf(u->kbs_url, sizeof u->kbs_url, "https://%s", listen);
     return CCF_OK;
 }
 
@@ -248,6 +249,7 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
     snprintf(u->key_path, sizeof u->key_path, "%s/%s", o->data_dir, CCF_PLATFORM_KEY_FILE);
     ccf_vaas_config vc = {.data_dir = o->data_dir,
                           .kbs_url = u->kbs != NULL ? u->kbs_url : NULL,
+                          .kbs_cert_pem = u->kbs != NULL ? ccf_kbs_tls_cert_pem(u->kbs) : NULL,
                           .runtime_path = u->runtime,
                           .platform_key_path = u->key_path,
                           .proxy_url = u->hostport[SVC_PROXY],
@@ -436,9 +438,9 @@ void ccf_cli_up_print_urls(const struct up_opts *o, const struct up *u, const ch
            o->last, o->no_sandbox ? ", NOT sandboxed" : "");
     printf("%sccfaas:  %s\n", indent, u->url[SVC_CCFAAS]);
     if (u->kbs != NULL)
-        printf("%skbs:     %s   (key broker; admin key %s/%s%s)\n", indent, u->kbs_url,
-               o->data_dir, CCF_KBS_ADMIN_KEY_FILE,
-               ccf_kbs_admin_created(u->kbs) ? ", created" : "");
+        printf("%skbs:     %s   (key broker; TLS certificate %s/%s, admin key %s/%s%s)\n",
+               indent, u->kbs_url, o->data_dir, CCF_KBS_TLS_CERT_FILE, o->data_dir,
+               CCF_KBS_ADMIN_KEY_FILE, ccf_kbs_admin_created(u->kbs) ? ", created" : "");
     char real[PATH_MAX];
     printf("%sruntime: %s\n", indent, realpath(u->runtime, real) ? real : u->runtime);
     printf("%splatform: linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n", indent);

@@ -61,9 +61,12 @@ ccf_err ccf_kbs_agent_resource(ccf_kbs_transport *t, EVP_PKEY *tee_key, const ch
                                uint8_t **plain, size_t *plainlen, char **jwe, char *err,
                                size_t errsz) __attribute__((warn_unused_result));
 
-/* libevent's HTTP client to url ("http://HOST:PORT" or "HOST:PORT"), each
+/* libevent's HTTP client to url ("http://HOST:PORT", "HOST:PORT", or
+ * "https://HOST:PORT" with pinned_cert_pem: the key broker's certificate,
+ * which must be exactly the one it presents — no CA, no name check), each
  * request bounded by timeout_ms. */
-ccf_err ccf_kbs_evhttp_transport_new(const char *url, long timeout_ms, ccf_kbs_transport **out,
-                                     char *err, size_t errsz) __attribute__((warn_unused_result));
+ccf_err ccf_kbs_evhttp_transport_new(const char *url, const char *pinned_cert_pem, long timeout_ms,
+                                     ccf_kbs_transport **out, char *err, size_t errsz)
+    __attribute__((warn_unused_result));
 
 #endif

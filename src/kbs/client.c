@@ -21,6 +21,13 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 }
 
 /* One request on h; *status, reply text in rb (NUL-terminated). */
+static char tls_ca[4096]; /* ccf_kbs_client_set_tls_cert */
+
+void ccf_kbs_client_set_tls_cert(const char *file)
+{
+    snprintf(tls_ca, sizeof tls_ca, "%s", file ? file : "");
+}
+
 static ccf_err call(CURL *h, const char *method, const char *url, const char *auth,
                     const void *body, size_t len, const char *ctype, long *status,
                     ccf_dynbuf *rb, char *err, size_t errsz)
@@ -41,7 +48,9 @@ static ccf_err call(CURL *h, const char *method, const char *url, const char *au
     }
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_NOPROXY, ccf_http_no_proxy(np, sizeof np));
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (tls_ca[0] != '\0') /* an https key broker: its own certificate is the only anchor */
+        curl_easy_setopt(h, CURLOPT_CAINFO, tls_ca);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
@@ -90,9 +99,11 @@ ccf_err ccf_kbs_fetch(const ccf_kbs_fetch_req *q, uint8_t **plain, size_t *plain
         *token = NULL;
     if (jweout)
         *jweout = NULL;
-    if ((rc = ccf_kbs_evhttp_transport_new(q->url, 30000, &t, err, errsz)) != CCF_OK ||
+    if ((rc = ccf_kbs_evhttp_transport_new(q->url, q->tls_cert_pem, 30000, &t, err, errsz)) !=
+            CCF_OK ||
         (q->tamper == CCF_KBS_TAMPER_FOREIGN_NONCE &&
-         (rc = ccf_kbs_evhttp_transport_new(q->url, 30000, &t2, err, errsz)) != CCF_OK))
+         (rc = ccf_kbs_evhttp_transport_new(q->url, q->tls_cert_pem, 30000, &t2, err, errsz)) !=
+             CCF_OK))
         goto out;
     if ((rc = ccf_launch_encode(&l, &launch)) != CCF_OK)
         goto out;

@@ -53,6 +53,9 @@
 #define CCF_KBS_TOKEN_KEY_FILE "kbs-token.key"      /* P-256 PEM, 0600 */
 #define CCF_KBS_ADMIN_PUB_FILE "kbs-admin.pub"      /* Ed25519 public PEM */
 #define CCF_KBS_ADMIN_KEY_FILE "kbs-admin.key"      /* made with the .pub when both miss */
+#define CCF_KBS_TLS_KEY_FILE "kbs-tls.key"          /* P-256 PEM, 0600 (--tls) */
+#define CCF_KBS_TLS_CERT_FILE "kbs-tls.crt"         /* its self-signed certificate: what
+                                                       clients and policies pin */
 
 /* ---- pure parsers (parse.c) ---- */
 
@@ -160,11 +163,14 @@ typedef struct {
     bool quiet;                    /* no request log */
     const ccf_kbs_tee_root *tee_roots; /* the TEEs this KBS verifies; none = linux only */
     size_t n_tee_roots;
+    bool tls; /* HTTPS with DATA/kbs-tls.{key,crt} (made on first start, self-signed) */
 } ccf_kbs_config;
 
 ccf_err ccf_kbs_new(const ccf_kbs_config *cfg, ccf_kbs **out, char *err, size_t errsz) CCF_KBS_WUR;
 ccf_err ccf_kbs_start(ccf_kbs *kbs, char *err, size_t errsz) CCF_KBS_WUR;
 uint16_t ccf_kbs_port(const ccf_kbs *kbs);
+/* With tls: the certificate (PEM) clients pin; else NULL. */
+const char *ccf_kbs_tls_cert_pem(const ccf_kbs *kbs);
 /* "linux, snp, tdx": the platforms auth accepts (static per kbs). */
 const char *ccf_kbs_platforms(const ccf_kbs *kbs);
 /* true when the admin key pair was created at this start. */
@@ -198,6 +204,7 @@ typedef struct {
     const uint8_t *measurement;    /* 32 bytes */
     const uint8_t *policy_hash;    /* 32 bytes */
     const char *init_data;         /* the policy text sent as init-data, or NULL */
+    const char *tls_cert_pem;      /* https: the key broker's certificate, pinned */
     bool debug;                    /* launch configuration's debug flag */
     const char *resource;          /* repo/type/tag */
     ccf_kbs_tamper tamper;         /* tests only */
@@ -208,6 +215,11 @@ typedef struct {
  * skip. A refusal is CCF_ERR_DENIED with Trustee's error in err. */
 ccf_err ccf_kbs_fetch(const ccf_kbs_fetch_req *req, uint8_t **plain, size_t *plainlen,
                       char **token, char **jwe, char *err, size_t errsz) CCF_KBS_WUR;
+
+/* The certificate file (PEM) of an https key broker, the only anchor the
+ * admin requests accept; NULL = none (http). Process-wide: the CLI sets it
+ * once, before any request. */
+void ccf_kbs_client_set_tls_cert(const char *file);
 
 /* Admin request: POST url+path with body, Authorization: Bearer (EdDSA JWT
  * signed with admin_key, exp = now + lifetime). */

@@ -3,6 +3,8 @@
  * control-plane server of src/net does not speak). Sessions live in memory
  * (a restart ends them; resources and the rule set are in the store). */
 #include <ctype.h>
+#include <arpa/inet.h>
+#include <openssl/x509v3.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -61,6 +63,7 @@ struct ccf_kbs {
     } roots[CCF_KBS_MAX_TEE_ROOTS];
     size_t n_roots;
     char platforms[64]; /* "linux, snp, tdx" */
+    char *tls_key_pem, *tls_cert_pem; /* --tls: what libmicrohttpd (GnuTLS) serves with */
 };
 
 typedef struct {
@@ -823,6 +826,63 @@ static ccf_err load_roots(ccf_kbs *k, const ccf_kbs_tee_root *tr, char *err, siz
     return CCF_OK;
 }
 
+/* --tls: DATA/kbs-tls.key and its self-signed certificate (made once: the
+ * certificate is what clients and instance policies pin, so it must last),
+ * for localhost, 127.0.0.1 and the listen address. */
+static ccf_err load_tls(ccf_kbs *k, char *err, size_t errsz)
+{
+    char kpath[4096], cpath[4096], host[INET6_ADDRSTRLEN] = "", san[256];
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    BIO *mem = NULL;
+    bool created = false;
+    ccf_err rc;
+    snprintf(kpath, sizeof kpath, "%s/%s", k->data_dir, CCF_KBS_TLS_KEY_FILE);
+    snprintf(cpath, sizeof cpath, "%s/%s", k->data_dir, CCF_KBS_TLS_CERT_FILE);
+    if ((rc = ccf_pki_key_load_or_create(kpath, &key, &created, err, errsz)) != CCF_OK)
+        return rc;
+    if (!created && access(cpath, F_OK) == 0) {
+        rc = ccf_pki_cert_read(cpath, &cert, err, errsz);
+    } else {
+        if (k->addr.ss.ss_family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&k->addr.ss)->sin_addr, host,
+                      sizeof host);
+        else
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&k->addr.ss)->sin6_addr, host,
+                      sizeof host);
+        snprintf(san, sizeof san, "DNS:localhost,IP:127.0.0.1%s%s",
+                 host[0] && strcmp(host, "127.0.0.1") != 0 && strcmp(host, "0.0.0.0") != 0 ? ",IP:" : "",
+                 host[0] && strcmp(host, "127.0.0.1") != 0 && strcmp(host, "0.0.0.0") != 0 ? host : "");
+        if ((rc = ccf_pki_cert_new(key, "ccfaas key broker", NULL, time(NULL) + 3650L * 86400,
+                                   &cert, err, errsz)) == CCF_OK &&
+            ((rc = ccf_pki_cert_add_ext(cert, NULL, NID_subject_alt_name, san)) != CCF_OK ||
+             (rc = ccf_pki_cert_add_ext(cert, NULL, NID_ext_key_usage, "serverAuth")) != CCF_OK ||
+             (rc = ccf_pki_cert_sign(cert, key)) != CCF_OK ||
+             (rc = ccf_pki_cert_write(cpath, cert, err, errsz)) != CCF_OK))
+            ccf_errf(err, errsz, rc, "cannot make %s", cpath);
+    }
+    if (rc == CCF_OK && (rc = ccf_pki_cert_to_pem(cert, &k->tls_cert_pem)) == CCF_OK) {
+        BUF_MEM *b = NULL;
+        if ((mem = BIO_new(BIO_s_secmem())) == NULL ||
+            PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL, NULL) != 1 ||
+            BIO_get_mem_ptr(mem, &b) != 1 || (k->tls_key_pem = OPENSSL_secure_malloc(b->length + 1)) == NULL)
+            rc = ccf_errf(err, errsz, CCF_ERR_CRYPTO, "cannot export the TLS key");
+        else {
+            memcpy(k->tls_key_pem, b->data, b->length);
+            k->tls_key_pem[b->length] = '\0';
+        }
+    }
+    BIO_free(mem);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+const char *ccf_kbs_tls_cert_pem(const ccf_kbs *k)
+{
+    return k->tls_cert_pem;
+}
+
 ccf_err ccf_kbs_new(const ccf_kbs_config *cfg, ccf_kbs **out, char *err, size_t errsz)
 {
     ccf_kbs *k = NULL;
@@ -859,7 +919,8 @@ ccf_err ccf_kbs_new(const ccf_kbs_config *cfg, ccf_kbs **out, char *err, size_t 
         rc = ccf_pki_pub_read(cfg->platform_key_pub, &k->platform_pub, err, errsz);
     else
         rc = ccf_platform_key_load_or_create(cfg->data_dir, &k->platform_pub, &created, err, errsz);
-    if (rc != CCF_OK || (rc = load_admin(k, cfg->admin_key_pub, err, errsz)) != CCF_OK)
+    if (rc != CCF_OK || (rc = load_admin(k, cfg->admin_key_pub, err, errsz)) != CCF_OK ||
+        (cfg->tls && (rc = load_tls(k, err, errsz)) != CCF_OK))
         goto bad;
     *out = k;
     return CCF_OK;
@@ -873,12 +934,21 @@ ccf_err ccf_kbs_start(ccf_kbs *k, char *err, size_t errsz)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
     if (k->addr.ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, k->tls_key_pem},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, k->tls_cert_pem},
+        {MHD_OPTION_END, 0, NULL}};
+    if (k->tls_cert_pem != NULL)
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
     k->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, k, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&k->addr.ss, MHD_OPTION_THREAD_POOL_SIZE,
                                  k->threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                                  MHD_OPTION_CONNECTION_LIMIT, 1024u,
                                  MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, k, MHD_OPTION_END);
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, k,
+                                 MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (k->daemon == NULL)
         return ccf_errf(err, errsz, CCF_ERR_IO,
                         "cannot listen (address in use, or not an address of this host?)");
@@ -920,6 +990,9 @@ void ccf_kbs_free(ccf_kbs *k)
     for (size_t i = 0; i < k->n_roots; i++)
         free(k->roots[i].buf);
     free(k->data_dir);
+    if (k->tls_key_pem != NULL)
+        OPENSSL_secure_clear_free(k->tls_key_pem, strlen(k->tls_key_pem));
+    free(k->tls_cert_pem);
     pthread_mutex_destroy(&k->mu);
     free(k);
 }

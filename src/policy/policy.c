@@ -147,6 +147,7 @@ static const struct field top_fields[] = {
     {"enclave_cert_expiry", K_FULL, K_FULL},
     {"proxy_attestation_server_url", K_FULL, K_FULL},
     {"kbs_url", K_FULL, 0}, /* extension: the key broker of encrypted files (docs/policy.md) */
+    {"kbs_cert", K_FULL, 0}, /* extension: its TLS certificate, pinned (docs/policy.md) */
     {"proxy_service_cert", K_FULL, K_FULL},
     {"runtime_manager_hash_nitro", K_FULL, K_FULL},
     {"runtime_manager_hash_sgx", K_FULL, K_FULL},
@@ -405,6 +406,7 @@ void ccf_policy_free(ccf_policy *p)
     free(p->data_files);
     free(p->proxy_attestation_server_url);
     free(p->kbs_url);
+    free(p->kbs_cert);
     free(p->proxy_service_cert);
     free(p->veracruz_server_url);
     for (int i = 0; i < CCF_RUNTIME_COUNT; i++)
@@ -843,6 +845,17 @@ static void parse_top(pctx *c, json_t *root, ccf_policy *p)
         if (want_string(c, v, &p->kbs_url))
             check_host_port(c, p->kbs_url, true);
     });
+    WITH_KEY(c, root, "kbs_cert", v, {
+        char *subject = NULL;
+        if (want_string(c, v, &p->kbs_cert))
+            check_certificate(c, p->kbs_cert, &subject);
+        free(subject);
+    });
+    if (p->kbs_url != NULL && strncmp(p->kbs_url, "https://", 8) == 0 && p->kbs_cert == NULL) {
+        size_t saved = pctx_push_key(c, "kbs_cert");
+        pctx_error(c, "required with an https kbs_url: the key broker's certificate, pinned");
+        pctx_pop(c, saved);
+    }
     WITH_KEY(c, root, "proxy_attestation_server_url", v, {
         if (want_string(c, v, &p->proxy_attestation_server_url))
             check_host_port(c, p->proxy_attestation_server_url, true);

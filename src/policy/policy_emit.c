@@ -166,6 +166,7 @@ static json_t *policy_json(const ccf_policy *p)
              put(o, "proxy_attestation_server_url", json_string(p->proxy_attestation_server_url)) &&
              put(o, "proxy_service_cert", json_string(p->proxy_service_cert)) &&
              (p->kbs_url == NULL || put(o, "kbs_url", json_string(p->kbs_url))) &&
+             (p->kbs_cert == NULL || put(o, "kbs_cert", json_string(p->kbs_cert))) &&
              put(o, "veracruz_server_url", json_string(p->veracruz_server_url)) &&
              put(o, "std_streams_table", std_streams_json(p));
         for (int i = 0; ok && i < CCF_RUNTIME_COUNT; i++) {

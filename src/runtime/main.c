@@ -262,11 +262,15 @@ static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *pla
     if (p->kbs_url == NULL)
         return ccf_errf(err, errsz, CCF_ERR_INVALID, "the policy has encrypted files or secrets "
                                                      "but no kbs_url to fetch them from");
-    if (!proxy_address(p->kbs_url, addr, sizeof addr))
+    bool https = strncmp(p->kbs_url, "https://", 8) == 0;
+    if (!proxy_address(https ? p->kbs_url + 8 : p->kbs_url, addr + 8, sizeof addr - 8))
         return ccf_errf(err, errsz, CCF_ERR_INVALID, "kbs_url %s: the key broker must be given "
                         "as IP:PORT or localhost:PORT (name resolution would load code outside "
                         "the runtime's measurement)", p->kbs_url);
-    if ((rc = ccf_kbs_evhttp_transport_new(addr, 30000, &t, err, errsz)) != CCF_OK ||
+    if (https) /* TLS to it, its certificate pinned (the policy's kbs_cert) */
+        memcpy(addr, "https://", 8);
+    const char *target = https ? addr : addr + 8;
+    if ((rc = ccf_kbs_evhttp_transport_new(target, p->kbs_cert, 30000, &t, err, errsz)) != CCF_OK ||
         (rc = ccf_pki_key_new(&tee, err, errsz)) != CCF_OK)
         goto out;
     size_t plen = 0;

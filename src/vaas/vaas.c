@@ -64,6 +64,7 @@ struct ccf_vaas {
     ccf_vaas_backend_config bcfg;
     unsigned instance_memory_mib; /* cap of each runtime's memory limit; 0 = its policy's */
     char kbs_url[300];            /* the key broker instances fetch keys from; "" = none */
+    char *kbs_cert_pem;           /* its certificate, for https; NULL = none */
     ccf_auth *auth; /* DATA/auth/tokens.json: the service token and admins */
 
     pthread_mutex_t lock;
@@ -307,8 +308,11 @@ static ccf_err complete_policy(ccf_vaas *v, const char *text, size_t len, const 
     int set = json_object_set_new(root, "instance_id", json_string(id));
     set |= json_object_set_new(root, "proxy_attestation_server_url", json_string(v->proxy_url));
     set |= json_object_set_new(root, "proxy_service_cert", json_string(v->proxy_ca_pem));
-    if (v->kbs_url[0] != '\0' && has_encrypted) /* only where keys are needed */
+    if (v->kbs_url[0] != '\0' && has_encrypted) { /* only where keys are needed */
         set |= json_object_set_new(root, "kbs_url", json_string(v->kbs_url));
+        if (v->kbs_cert_pem != NULL)
+            set |= json_object_set_new(root, "kbs_cert", json_string(v->kbs_cert_pem));
+    }
     set |= json_object_set_new(root, "runtime_manager_hash_linux",
                                json_string(v->measurement_hex));
     for (size_t i = 0; i < sizeof offered_not / sizeof offered_not[0]; i++) {
@@ -738,6 +742,15 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
         rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "key broker URL too long");
         goto out;
     }
+    if (strncmp(v->kbs_url, "https://", 8) == 0 && cfg->kbs_cert_pem == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "an https key broker needs its certificate "
+                                                      "(--kbs-cert FILE), which policies pin");
+        goto out;
+    }
+    if (cfg->kbs_cert_pem != NULL && (v->kbs_cert_pem = strdup(cfg->kbs_cert_pem)) == NULL) {
+        rc = CCF_ERR_NOMEM;
+        goto out;
+    }
     if (pthread_create(&v->reaper, NULL, reaper_main, v) != 0) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start the reaper thread");
         goto out;
@@ -806,6 +819,7 @@ void ccf_vaas_free(ccf_vaas *v)
     free(v->platform_key_path);
     free(v->proxy_url);
     free(v->proxy_ca_pem);
+    free(v->kbs_cert_pem);
     free(v->host);
     free(v->bind_addr);
     free(v->port_used);

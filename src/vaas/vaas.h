@@ -48,8 +48,10 @@ typedef struct {
     const char *platform_key_path; /* PEM, handed to each runtime on a descriptor; required */
     const char *proxy_url;         /* "HOST:PORT" of the proxy attestation service (required) */
     const char *proxy_ca_pem;      /* the proxy CA certificate PEM text (required) */
-    const char *kbs_url;           /* key broker "http://HOST:PORT" put into the policies of
+    const char *kbs_url;           /* key broker "http(s)://HOST:PORT" put into the policies of
                                       functions with encrypted files; NULL = none (refused) */
+    const char *kbs_cert_pem;      /* its TLS certificate (required with https), pinned by
+                                      the policies as kbs_cert */
     const char *host;              /* host of veracruz_server_url; NULL = "127.0.0.1" */
     const char *bind_addr;         /* address runtimes listen on; NULL = host */
     uint16_t port_first;           /* instance ports; 0 = 3014 */
