@@ -205,6 +205,7 @@ static ccf_err build_vaas_policy(const ccf_ccfaas *svc, const ccf_policy *fn,
         loader[fn->program_count + i] =
             (ccf_file_right){fn->data_files[i].data_file, CCF_CCFAAS_LOADER_RIGHTS};
     v.kind = CCF_POLICY_VAAS;
+    v.function = fn->function; /* so that a key broker's rules can name it */
     v.instance_id = user->instance_id;
     v.execution_strategy = fn->execution_strategy;
     v.ciphersuite = (char *)svc->ciphersuite;

@@ -430,7 +430,7 @@ ccf_err ccf_kbs_rules_parse(const char *text, size_t len, json_t **rules, char *
     static const char *const top[] = {"version", "rules", NULL};
     static const char *const rule[] = {"resources", "allow", NULL};
     static const char *const cond[] = {"platform", "measurement", "policy_hash", "debug",
-                                       "instance", "programs", NULL};
+                                       "function", "instance", "programs", NULL};
     *rules = NULL;
     json_t *v = load(text, len, CCF_KBS_MAX_POLICY, err, errsz);
     if (v == NULL)
@@ -507,16 +507,19 @@ ccf_err ccf_kbs_rules_parse(const char *text, size_t len, json_t **rules, char *
             snprintf(w2, sizeof w2, "%s.programs", what);
             if (pr != NULL && !hex_list_ok(pr, w2, false, err, errsz))
                 goto bad;
-            const json_t *in = json_object_get(c, "instance");
-            if (in != NULL) {
+            static const char *const named[] = {"function", "instance"};
+            for (size_t q = 0; q < 2; q++) {
+                const json_t *in = json_object_get(c, named[q]);
+                if (in == NULL)
+                    continue;
                 bool ok = json_is_array(in) && json_array_size(in) > 0 &&
                           json_array_size(in) <= CCF_KBS_MAX_LIST;
                 json_array_foreach(in, k, x) {
                     ok = ok && json_is_string(x) && ccf_kbs_segment_ok(json_string_value(x));
                 }
                 if (!ok) {
-                    ccf_errf(err, errsz, CCF_ERR_INVALID, "%s.instance: expected 1-%u instance "
-                                                          "names", what, CCF_KBS_MAX_LIST);
+                    ccf_errf(err, errsz, CCF_ERR_INVALID, "%s.%s: expected 1-%u names", what,
+                             named[q], CCF_KBS_MAX_LIST);
                     goto bad;
                 }
             }
@@ -568,12 +571,15 @@ static bool cond_match(const json_t *c, const json_t *claims, char *why, size_t 
         snprintf(why, n, "policy hash %.64s not allowed", ph ? ph : "(none)");
         return false;
     }
-    const json_t *il = json_object_get(c, "instance");
-    const char *inst = json_string_value(json_object_get(claims, "instance"));
-    if (il != NULL && !in_list(il, inst)) {
-        snprintf(why, n, "instance %.64s not allowed%s", inst ? inst : "(none)",
-                 inst ? "" : " (no init-data: the instance sent no policy)");
-        return false;
+    static const char *const named[] = {"function", "instance"};
+    for (size_t q = 0; q < 2; q++) {
+        const json_t *list = json_object_get(c, named[q]);
+        const char *have = json_string_value(json_object_get(claims, named[q]));
+        if (list != NULL && !in_list(list, have)) {
+            snprintf(why, n, "%s %.64s not allowed%s", named[q], have ? have : "(none)",
+                     have ? "" : " (no init-data names one)");
+            return false;
+        }
     }
     const json_t *prl = json_object_get(c, "programs"), *progs = json_object_get(claims, "programs");
     if (prl != NULL) {

@@ -153,7 +153,8 @@ static bool tee_served(const ccf_kbs *k, const char *tee)
 
 /* The instance's policy sent as init-data: it must be the policy the
  * evidence binds (its SHA-256, the policy hash), and then names what rules
- * may ask for: the instance and the hashes of the programs it may run. */
+ * may ask for: the function, the instance and the hashes of the programs it
+ * may run. */
 static bool init_data_claims(const char *body, size_t len, const uint8_t policy_hash[32],
                              json_t *claims, reply *r)
 {
@@ -179,6 +180,8 @@ static bool init_data_claims(const char *body, size_t len, const uint8_t policy_
         json_array_append_new(progs, json_string(lower));
     }
     json_object_set_new(claims, "programs", progs);
+    if (p->function != NULL)
+        json_object_set_new(claims, "function", json_string(p->function));
     if (p->instance_id != NULL)
         json_object_set_new(claims, "instance", json_string(p->instance_id));
     ccf_policy_free(p);

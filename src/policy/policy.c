@@ -133,7 +133,8 @@ struct field {
 #define ALL_KINDS (K_PROGRAM | K_USER | K_VAAS | K_FULL)
 
 static const struct field top_fields[] = {
-    {"function", K_PROGRAM | K_USER, K_PROGRAM | K_USER},
+    /* vaas, full: extension, the function CCFaaS made the instance of (docs/policy.md) */
+    {"function", K_PROGRAM | K_USER | K_VAAS | K_FULL, K_PROGRAM | K_USER},
     {"instanceid", K_USER, K_USER},
     {"instance_id", K_VAAS | K_FULL, 0},
     {"execution_strategy", K_PROGRAM | K_VAAS | K_FULL, K_PROGRAM | K_VAAS | K_FULL},

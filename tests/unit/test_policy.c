@@ -126,7 +126,7 @@ static void test_wrong_kind_is_rejected(void **state)
     size_t len;
     char *text = load("spec-user.json", &len);
     ccf_policy_errors e = parse_bad(text, CCF_POLICY_FULL);
-    assert_true(has_error(&e, "function", "not allowed in a full policy"));
+    assert_true(has_error(&e, "instanceid", "not allowed in a full policy"));
     assert_true(has_error(&e, "programs", "required field is missing"));
     assert_true(has_error(&e, "identities[0].id", "required field is missing"));
     free(text);
