@@ -142,8 +142,10 @@ static void test_refusals(void **state)
     refused(CCF_TEE_NITRO, "{}", "needs attestation_document");
     /* over the cap: refused before decoding */
     char *big = b64(CCF_KBS_MAX_TEE_EVIDENCE + 3, 0);
-    char *t = malloc(strlen(big) + 64);
-    sprintf(t, "{\"attestation_document\":\"%s\"}", big);
+    size_t tn = strlen(big) + 64;
+    char *t = malloc(tn);
+    assert_non_null(t);
+    snprintf(t, tn, "{\"attestation_document\":\"%s\"}", big);
     refused(CCF_TEE_NITRO, t, "expected base64 of 1-");
     free(t);
     free(big);
