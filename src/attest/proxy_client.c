@@ -1,135 +1,39 @@
-/* Proxy attestation client (see proxy_client.h) over libevent's HTTP client:
- * the runtime already links libevent for its data plane, and leaving libcurl
- * (and the ~30 libraries it pulls in) out of ccfaas-runtime keeps the trusted
- * binary small and its start fast. */
+/* Proxy attestation client (see proxy_client.h) over attest/http_ev.h: no
+ * libcurl in the trusted runtime. */
 #include "attest/proxy_client.h"
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attest/evidence.h"
+#include "attest/http_ev.h"
 #include "attest/launch.h"
 #include "attest/pki.h"
 #include "common/crypto.h"
 
-/* One keep-alive connection to the proxy for the two requests. */
-struct proxy_conn {
-    struct event_base *base;
-    struct evhttp_connection *conn;
-    char host[256]; /* for the Host header and messages */
-    char url[300];  /* http://HOST:PORT */
-};
-
-struct reply {
-    bool done;
-    int status; /* 0: no answer (connection failed, timed out, too large) */
-    char *body;
-    size_t len;
-};
-
-static void on_reply(struct evhttp_request *req, void *arg)
-{
-    struct reply *r = arg;
-    r->done = true;
-    if (req == NULL || evhttp_request_get_response_code(req) == 0)
-        return;
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
-    if ((r->body = malloc(len + 1)) == NULL)
-        return;
-    if (evbuffer_remove(in, r->body, len) != (int)len) {
-        free(r->body);
-        r->body = NULL;
-        return;
-    }
-    r->body[len] = '\0';
-    r->len = len;
-    r->status = evhttp_request_get_response_code(req);
-}
-
-/* hostport: "HOST:PORT" or "[IPv6]:PORT". */
-static ccf_err conn_open(struct proxy_conn *c, const char *hostport, size_t n, long timeout_ms,
-                         char *err, size_t err_size)
-{
-    const char *colon = NULL;
-    for (size_t i = n; i > 0; i--)
-        if (hostport[i - 1] == ':') {
-            colon = hostport + i - 1;
-            break;
-        }
-    char *end = NULL;
-    long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    size_t hl = colon ? (size_t)(colon - hostport) : 0;
-    if (colon == NULL || end != hostport + n || port < 1 || port > 65535 || hl == 0)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL '%.*s': expected HOST:PORT",
-                        (int)n, hostport);
-    snprintf(c->url, sizeof c->url, "http://%.*s", (int)n, hostport);
-    if (hostport[0] == '[' && hl >= 2 && hostport[hl - 1] == ']') {
-        hostport++;
-        hl -= 2;
-    }
-    if (hl >= sizeof c->host)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy host name too long");
-    memcpy(c->host, hostport, hl);
-    c->host[hl] = '\0';
-    if ((c->base = event_base_new()) == NULL ||
-        (c->conn = evhttp_connection_base_new(c->base, NULL, c->host, (unsigned short)port)) ==
-            NULL)
-        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start an HTTP client");
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    evhttp_connection_set_timeout_tv(c->conn, &tv);
-    evhttp_connection_set_max_body_size(c->conn, CCF_PROXY_CLIENT_MAX_RESPONSE);
-    return CCF_OK;
-}
-
-static void conn_close(struct proxy_conn *c)
-{
-    if (c->conn != NULL)
-        evhttp_connection_free(c->conn);
-    if (c->base != NULL)
-        event_base_free(c->base);
-}
-
-/* POSTs body (may be NULL) to path; *out is the parsed JSON object response,
+/* POSTs body (may be NULL) to path; *out is the parsed JSON object answer,
  * *status the HTTP status. */
-static ccf_err post_json(struct proxy_conn *c, const char *path, const char *body, long *status,
+static ccf_err post_json(ccf_http_ev *c, const char *path, const char *body, long *status,
                          json_t **out, char *err, size_t err_size)
 {
-    struct reply r = {0};
+    ccf_dynbuf rb;
     *out = NULL;
-    struct evhttp_request *req = evhttp_request_new(on_reply, &r);
-    if (req == NULL)
-        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    evhttp_add_header(h, "Host", c->host);
-    evhttp_add_header(h, "Content-Type", "application/json");
-    if (body != NULL)
-        evbuffer_add(evhttp_request_get_output_buffer(req), body, strlen(body));
-    if (evhttp_make_request(c->conn, req, EVHTTP_REQ_POST, path) != 0) /* frees req */
-        return ccf_errf(err, err_size, CCF_ERR_IO, "proxy %s%s: cannot send", c->url, path);
-    while (!r.done && event_base_loop(c->base, EVLOOP_ONCE) == 0)
-        ;
-    if (r.status == 0) {
-        free(r.body);
-        return ccf_errf(err, err_size, CCF_ERR_IO, "proxy %s%s: no answer (unreachable, timed "
-                        "out, or an answer over %u bytes)", c->url, path,
-                        CCF_PROXY_CLIENT_MAX_RESPONSE);
+    ccf_dynbuf_init(&rb, CCF_PROXY_CLIENT_MAX_RESPONSE);
+    ccf_err rc = ccf_http_ev_call(c, "POST", path, body, body ? strlen(body) : 0, status, &rb,
+                                  err, err_size);
+    if (rc == CCF_OK) {
+        *out = json_loadb((const char *)rb.p, rb.len, JSON_REJECT_DUPLICATES, NULL);
+        if (*out == NULL || !json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy %s%s: HTTP %ld with a non-JSON "
+                          "answer", ccf_http_ev_where(c), path, *status);
+        }
     }
-    *status = r.status;
-    *out = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, NULL);
-    free(r.body);
-    if (*out == NULL || !json_is_object(*out)) {
-        json_decref(*out);
-        *out = NULL;
-        return ccf_errf(err, err_size, CCF_ERR_INVALID,
-                        "proxy %s%s: HTTP %ld with a non-JSON answer", c->url, path, *status);
-    }
-    return CCF_OK;
+    ccf_dynbuf_free(&rb);
+    return rc;
 }
 
 /* The POST /attest/linux body: evidence over the fresh key, the policy hash
@@ -224,7 +128,7 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
                                  long timeout_ms, char **cert_pem, char **ca_pem, char *err,
                                  size_t err_size)
 {
-    struct proxy_conn conn = {0};
+    ccf_http_ev *conn = NULL;
     json_t *resp = NULL, *req = NULL;
     char *body = NULL;
     long status = 0;
@@ -245,9 +149,16 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
     if (n == 0 || memchr(hostport, '/', n) != NULL)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL '%s': expected HOST:PORT",
                         proxy_url);
-    if ((rc = conn_open(&conn, hostport, n, timeout_ms, err, err_size)) != CCF_OK)
+    char url[300];
+    if (n >= sizeof url) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL too long");
         goto out;
-    if ((rc = post_json(&conn, "/attest/start", NULL, &status, &resp, err, err_size)) != CCF_OK)
+    }
+    snprintf(url, sizeof url, "%.*s", (int)n, hostport);
+    if ((rc = ccf_http_ev_new("proxy", url, NULL, timeout_ms, CCF_PROXY_CLIENT_MAX_RESPONSE,
+                              &conn, err, err_size)) != CCF_OK)
+        goto out;
+    if ((rc = post_json(conn, "/attest/start", NULL, &status, &resp, err, err_size)) != CCF_OK)
         goto out;
     if (status != 200) {
         rc = refusal(resp, status, err, err_size);
@@ -268,7 +179,7 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = post_json(&conn, "/attest/linux", body, &status, &resp, err, err_size)) != CCF_OK)
+    if ((rc = post_json(conn, "/attest/linux", body, &status, &resp, err, err_size)) != CCF_OK)
         goto out;
     if (status != 200) {
         rc = refusal(resp, status, err, err_size);
@@ -283,7 +194,7 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
     }
     rc = CCF_OK;
 out:
-    conn_close(&conn);
+    ccf_http_ev_free(conn);
     free(body);
     json_decref(req);
     json_decref(resp);

@@ -1,10 +1,9 @@
 /* The attestation agent's side of Trustee's KBS protocol (docs/kbs.md): auth
  * -> attest (linux evidence, its report data binding the tee key by the JCS
  * rule) -> resource -> the JWE opened with the tee key. Used by `ccfaas kbs
- * fetch` (over libcurl, client.c) and by ccfaas-runtime (over libevent's HTTP
- * client, below: the trusted runtime links neither libcurl nor the server).
- *
- * A transport carries one request at a time and keeps the session cookie. */
+ * fetch` (client.c) and by ccfaas-runtime, both over attest/http_ev.h (libevent:
+ * the trusted runtime links neither libcurl nor the server), which keeps the
+ * session cookie. */
 #ifndef CCF_KBS_AGENT_H
 #define CCF_KBS_AGENT_H
 
@@ -15,20 +14,10 @@
 
 #include "common/crypto.h"
 #include "common/dynbuf.h"
+#include "attest/http_ev.h"
 #include "common/error.h"
 
 #define CCF_KBS_AGENT_MAX_REPLY (4u << 20)
-
-typedef struct ccf_kbs_transport ccf_kbs_transport;
-struct ccf_kbs_transport {
-    /* method "GET" or "POST" (body JSON) to path ("/kbs/v0/..."); *status and
-     * the reply (reset first, capped at CCF_KBS_AGENT_MAX_REPLY, NUL-ended).
-     * An error only when no HTTP answer came. */
-    ccf_err (*call)(ccf_kbs_transport *t, const char *method, const char *path,
-                    const char *body, size_t len, long *status, ccf_dynbuf *reply, char *err,
-                    size_t errsz);
-    void (*free)(ccf_kbs_transport *t);
-};
 
 typedef enum {
     CCF_KBS_TAMPER_NONE = 0,
@@ -46,27 +35,19 @@ typedef struct {
     const char *init_data;      /* the instance's policy text, sent as init-data so that rules
                                    can name its instance and programs; NULL = none */
     ccf_kbs_tamper tamper;      /* tests only */
-    ccf_kbs_transport *second;  /* CCF_KBS_TAMPER_FOREIGN_NONCE: another session */
+    ccf_http_ev *second;        /* CCF_KBS_TAMPER_FOREIGN_NONCE: another session */
 } ccf_kbs_agent_req;
 
 /* A session: auth and attest once; *token (malloc'ed, may be NULL to skip).
  * A refusal is CCF_ERR_DENIED with the KBS's answer in err. */
-ccf_err ccf_kbs_agent_attest(ccf_kbs_transport *t, const ccf_kbs_agent_req *q, char **token,
+ccf_err ccf_kbs_agent_attest(ccf_http_ev *t, const ccf_kbs_agent_req *q, char **token,
                              char *err, size_t errsz) __attribute__((warn_unused_result));
 
 /* In an attested session: GET the resource R/T/G and open its JWE with
  * tee_key. *plain: secure heap (ccf_jose_secret_free); *jwe (malloc'ed) may be
  * NULL to skip. */
-ccf_err ccf_kbs_agent_resource(ccf_kbs_transport *t, EVP_PKEY *tee_key, const char *resource,
+ccf_err ccf_kbs_agent_resource(ccf_http_ev *t, EVP_PKEY *tee_key, const char *resource,
                                uint8_t **plain, size_t *plainlen, char **jwe, char *err,
                                size_t errsz) __attribute__((warn_unused_result));
-
-/* libevent's HTTP client to url ("http://HOST:PORT", "HOST:PORT", or
- * "https://HOST:PORT" with pinned_cert_pem: the key broker's certificate,
- * which must be exactly the one it presents — no CA, no name check), each
- * request bounded by timeout_ms. */
-ccf_err ccf_kbs_evhttp_transport_new(const char *url, const char *pinned_cert_pem, long timeout_ms,
-                                     ccf_kbs_transport **out, char *err, size_t errsz)
-    __attribute__((warn_unused_result));
 
 #endif

@@ -87,7 +87,7 @@ static ccf_err refused(const char *step, long status, const ccf_dynbuf *rb, char
 ccf_err ccf_kbs_fetch(const ccf_kbs_fetch_req *q, uint8_t **plain, size_t *plainlen, char **token,
                       char **jweout, char *err, size_t errsz)
 {
-    ccf_kbs_transport *t = NULL, *t2 = NULL;
+    ccf_http_ev *t = NULL, *t2 = NULL;
     char *launch = NULL;
     /* the launch configuration a sandboxed development runtime reports */
     ccf_launch l = {.platform = CCF_RUNTIME_LINUX, .sandbox = true, .debug = q->debug,
@@ -99,11 +99,11 @@ ccf_err ccf_kbs_fetch(const ccf_kbs_fetch_req *q, uint8_t **plain, size_t *plain
         *token = NULL;
     if (jweout)
         *jweout = NULL;
-    if ((rc = ccf_kbs_evhttp_transport_new(q->url, q->tls_cert_pem, 30000, &t, err, errsz)) !=
-            CCF_OK ||
+    if ((rc = ccf_http_ev_new("key broker", q->url, q->tls_cert_pem, 30000,
+                              CCF_KBS_AGENT_MAX_REPLY, &t, err, errsz)) != CCF_OK ||
         (q->tamper == CCF_KBS_TAMPER_FOREIGN_NONCE &&
-         (rc = ccf_kbs_evhttp_transport_new(q->url, q->tls_cert_pem, 30000, &t2, err, errsz)) !=
-             CCF_OK))
+         (rc = ccf_http_ev_new("key broker", q->url, q->tls_cert_pem, 30000,
+                               CCF_KBS_AGENT_MAX_REPLY, &t2, err, errsz)) != CCF_OK))
         goto out;
     if ((rc = ccf_launch_encode(&l, &launch)) != CCF_OK)
         goto out;
@@ -120,10 +120,8 @@ ccf_err ccf_kbs_fetch(const ccf_kbs_fetch_req *q, uint8_t **plain, size_t *plain
     }
 out:
     free(launch);
-    if (t != NULL)
-        t->free(t);
-    if (t2 != NULL)
-        t2->free(t2);
+    ccf_http_ev_free(t);
+    ccf_http_ev_free(t2);
     return rc;
 }
 

@@ -251,7 +251,7 @@ static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *pla
 {
     const char *res[64];
     char addr[300], msg[256];
-    ccf_kbs_transport *t = NULL;
+    ccf_http_ev *t = NULL;
     EVP_PKEY *tee = NULL;
     size_t n = ccf_instance_kbs_resources(inst, res, 64);
     ccf_err rc = CCF_OK;
@@ -270,7 +270,8 @@ static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *pla
     if (https) /* TLS to it, its certificate pinned (the policy's kbs_cert) */
         memcpy(addr, "https://", 8);
     const char *target = https ? addr : addr + 8;
-    if ((rc = ccf_kbs_evhttp_transport_new(target, p->kbs_cert, 30000, &t, err, errsz)) != CCF_OK ||
+    if ((rc = ccf_http_ev_new("key broker", target, p->kbs_cert, 30000, CCF_KBS_AGENT_MAX_REPLY,
+                              &t, err, errsz)) != CCF_OK ||
         (rc = ccf_pki_key_new(&tee, err, errsz)) != CCF_OK)
         goto out;
     size_t plen = 0;
@@ -291,8 +292,7 @@ static ccf_err fetch_keys(ccf_instance *inst, const ccf_policy *p, EVP_PKEY *pla
     }
 out:
     EVP_PKEY_free(tee);
-    if (t != NULL)
-        t->free(t);
+    ccf_http_ev_free(t);
     return rc;
 }
 
