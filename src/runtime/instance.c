@@ -474,12 +474,11 @@ size_t ccf_instance_kbs_resources(const ccf_instance *inst, const char **out, si
 }
 
 /* Application secrets of resource: each as the file secrets/NAME, owned by
- * the host (only the declaring program holds a right on it). How many. */
+ * the host (only the declaring program holds a right on it). */
 static ccf_err put_secrets(ccf_instance *inst, const char *resource, const uint8_t *bytes,
-                           size_t len, size_t *count, char *msg, size_t msg_size)
+                           size_t len, char *msg, size_t msg_size)
 {
     const ccf_policy *p = inst->policy;
-    *count = 0;
     for (size_t k = 0; k < p->program_count; k++) {
         for (size_t i = 0; i < p->programs[k].secret_count; i++) {
             const ccf_secret *sec = &p->programs[k].secrets[i];
@@ -503,7 +502,6 @@ static ccf_err put_secrets(ccf_instance *inst, const char *resource, const uint8
                 return snprintf(msg, msg_size, "secret %s: %s", sec->name,
                                 ccf_wasi_errno_name(e)),
                        from_errno(e);
-            (*count)++;
         }
     }
     return CCF_OK;
@@ -514,16 +512,16 @@ ccf_err ccf_instance_add_resource(ccf_instance *inst, const char *resource, cons
 {
     const char *r = NULL;
     bool key = false, is_key;
-    for (size_t i = 0; (r == NULL || !key) && resource_at(inst->policy, i, &is_key) != NULL; i++)
-        if (strcmp(resource_at(inst->policy, i, &is_key), resource) == 0) {
-            r = resource_at(inst->policy, i, &is_key);
+    const char *at;
+    for (size_t i = 0; (at = resource_at(inst->policy, i, &is_key)) != NULL; i++)
+        if (strcmp(at, resource) == 0) {
+            r = at;
             key |= is_key;
         }
     if (r == NULL)
         return snprintf(msg, msg_size, "%s is no resource of this policy", resource),
                CCF_ERR_INVALID;
-    size_t secrets = 0;
-    ccf_err st = put_secrets(inst, r, bytes, len, &secrets, msg, msg_size);
+    ccf_err st = put_secrets(inst, r, bytes, len, msg, msg_size);
     if (st != CCF_OK || !key)
         return st;
     if (len != CCF_GCM_KEY_LEN)
