@@ -124,9 +124,9 @@ static char *dup_member(const json_t *v, const char *key)
     return strdup(json_string_value(s));
 }
 
-ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_params *params,
-                                 long timeout_ms, char **cert_pem, char **ca_pem, char *err,
-                                 size_t err_size)
+ccf_err ccf_proxy_client_certify(const char *proxy_url, const char *pinned_cert_pem,
+                                 const ccf_proxy_request_params *params, long timeout_ms,
+                                 char **cert_pem, char **ca_pem, char *err, size_t err_size)
 {
     ccf_http_ev *conn = NULL;
     json_t *resp = NULL, *req = NULL;
@@ -138,11 +138,13 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
         *ca_pem = NULL;
     if (timeout_ms <= 0)
         timeout_ms = 10000;
-    if (strncmp(proxy_url, "https://", 8) == 0)
-        return ccf_errf(err, err_size, CCF_ERR_UNSUPPORTED,
-                        "the proxy attestation service speaks plain HTTP (its answers are "
-                        "verified, not trusted): use http://");
-    const char *hostport = strncmp(proxy_url, "http://", 7) == 0 ? proxy_url + 7 : proxy_url;
+    bool https = strncmp(proxy_url, "https://", 8) == 0;
+    if (https != (pinned_cert_pem != NULL))
+        return ccf_errf(err, err_size, CCF_ERR_INVALID,
+                        "proxy %s: https needs the proxy's certificate to pin, and http takes "
+                        "none", proxy_url);
+    const char *hostport = https ? proxy_url + 8
+                           : strncmp(proxy_url, "http://", 7) == 0 ? proxy_url + 7 : proxy_url;
     size_t n = strlen(hostport);
     while (n > 0 && hostport[n - 1] == '/')
         n--;
@@ -150,12 +152,13 @@ ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL '%s': expected HOST:PORT",
                         proxy_url);
     char url[300];
-    if (n >= sizeof url) {
+    if (n >= sizeof url - 8) {
         rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy URL too long");
         goto out;
     }
-    snprintf(url, sizeof url, "%.*s", (int)n, hostport);
-    if ((rc = ccf_http_ev_new("proxy", url, NULL, timeout_ms, CCF_PROXY_CLIENT_MAX_RESPONSE,
+    snprintf(url, sizeof url, "%s%.*s", https ? "https://" : "", (int)n, hostport);
+    if ((rc = ccf_http_ev_new("proxy", url, pinned_cert_pem, timeout_ms,
+                              CCF_PROXY_CLIENT_MAX_RESPONSE,
                               &conn, err, err_size)) != CCF_OK)
         goto out;
     if ((rc = post_json(conn, "/attest/start", NULL, &status, &resp, err, err_size)) != CCF_OK)

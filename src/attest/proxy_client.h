@@ -49,15 +49,18 @@ ccf_err ccf_proxy_request_build(const ccf_proxy_request_params *p, json_t **out,
 #define CCF_PROXY_CLIENT_MAX_RESPONSE (256u * 1024u)
 
 /* proxy_url: "HOST:PORT" (as a policy's proxy_attestation_server_url) or
- * "http://HOST:PORT". params: as for ccf_proxy_request_build() except
+ * "http://HOST:PORT", or "https://HOST:PORT" with pinned_cert_pem, the
+ * proxy's certificate (the policy's proxy_tls_cert: exactly that one is
+ * accepted; NULL for http). params: as for ccf_proxy_request_build() except
  * nonce_hex, which is fetched here (ignored). timeout_ms 0 = 10 s per call.
  * On success *cert_pem is the instance certificate and *ca_pem (may be NULL)
  * the proxy's CA certificate, both NUL-terminated, freed by the caller with
  * free(). Uses libevent's HTTP client (no libcurl in the trusted runtime).
  * A refusal is CCF_ERR_DENIED with "proxy refused: CODE: message"
  * in err; an unreachable proxy CCF_ERR_IO. */
-ccf_err ccf_proxy_client_certify(const char *proxy_url, const ccf_proxy_request_params *params,
-                                 long timeout_ms, char **cert_pem, char **ca_pem, char *err,
-                                 size_t err_size) __attribute__((warn_unused_result));
+ccf_err ccf_proxy_client_certify(const char *proxy_url, const char *pinned_cert_pem,
+                                 const ccf_proxy_request_params *params, long timeout_ms,
+                                 char **cert_pem, char **ca_pem, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -1,5 +1,6 @@
 /* CCFaaS service: configuration, loader identity, the function, program and
  * data_file routes (instances are in orchestrate.c). docs/ccfaas.md. */
+#include "net/http_client.h"
 #include "ccfaas/ccfaas.h"
 
 #include <errno.h>
@@ -638,10 +639,9 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
     *out = NULL;
     if (cfg == NULL || cfg->data_dir == NULL || cfg->data_dir[0] == '\0')
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "a data directory is required");
-    if (cfg->vaas_url == NULL || strncmp(cfg->vaas_url, "http://", 7) != 0 ||
-        cfg->vaas_url[7] == '\0')
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "VaaS URL must be http://HOST:PORT, got "
-                        "'%s'", cfg->vaas_url ? cfg->vaas_url : "(none)");
+    if (!ccf_http_url_ok(cfg->vaas_url))
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "VaaS URL must be http://HOST:PORT or "
+                        "https://HOST:PORT, got '%s'", cfg->vaas_url ? cfg->vaas_url : "(none)");
     if (cfg->ciphersuite != NULL && !ccf_policy_ciphersuite_known(cfg->ciphersuite))
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "unknown TLS cipher suite '%s'",
                         cfg->ciphersuite);
@@ -656,7 +656,7 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
     }
     /* "http://h:p/" and "http://h:p" name the same service */
     size_t ul = strlen(svc->vaas_url);
-    while (ul > 7 && svc->vaas_url[ul - 1] == '/')
+    while (ul > 8 && svc->vaas_url[ul - 1] == '/')
         svc->vaas_url[--ul] = '\0';
     snprintf(svc->ciphersuite, sizeof svc->ciphersuite, "%s",
              cfg->ciphersuite ? cfg->ciphersuite : CCF_CCFAAS_DEFAULT_CIPHERSUITE);

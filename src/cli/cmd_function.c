@@ -21,6 +21,7 @@
 #include "client/expect.h"
 #include "client/identity.h"
 #include "client/trust_file.h"
+#include "net/http_client.h"
 #include "common/crypto.h"
 #include "common/file.h"
 #include "envelope/envelope.h"
@@ -82,8 +83,12 @@ static int parse(const ccf_opt_cmd *cmd, const ccf_opt *opts, int argc, char **a
         a->url = getenv("CCFAAS_URL");
     if (a->url == NULL || a->url[0] == '\0')
         a->url = DEFAULT_URL;
-    if (strncmp(a->url, "http://", 7) != 0)
-        return ccf_opt_error(cmd, "--url / CCFAAS_URL must start with http://, got %s", a->url);
+    if (strncmp(a->url, "http://", 7) != 0 && strncmp(a->url, "https://", 8) != 0)
+        return ccf_opt_error(cmd, "--url / CCFAAS_URL must start with http:// or https://, got %s",
+                             a->url);
+    /* https: the service CA to pin and a client certificate, from the environment */
+    if (ccf_http_client_tls_from_env(NULL, NULL, NULL, err, sizeof err) != CCF_OK)
+        return ccf_opt_error(cmd, "%s", err);
     if (ccf_ccfaas_api_new(a->url, &a->api, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas %s: %s\n", cmd->cmd, err);
         return CCF_EXIT_FAIL;

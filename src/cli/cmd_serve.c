@@ -12,6 +12,7 @@
 #include "proxy/proxy.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "net/http_client.h"
 #include "net/http_server.h"
 
 bool ccf_cli_self_dir(char *out, size_t size)
@@ -46,12 +47,29 @@ bool ccf_cli_default_runtime(char *path, size_t size, uint8_t out[CCF_SHA256_LEN
 int ccf_cli_serve_start(const char *service, const char *listen, unsigned threads, bool quiet,
                         ccf_cli_mount_fn mount, void *svc, ccf_http_server **srv)
 {
+    return ccf_cli_serve_start_tls(service, listen, threads, quiet, NULL, mount, svc, srv);
+}
+
+int ccf_cli_serve_start_tls(const char *service, const char *listen, unsigned threads, bool quiet,
+                            const struct ccf_cli_tls *tls, ccf_cli_mount_fn mount, void *svc,
+                            ccf_http_server **srv)
+{
     char err[512];
     ccf_http_config hc = {.listen = listen, .service = service, .threads = threads,
                           .quiet = quiet};
     *srv = NULL;
+    if (tls != NULL) {
+        hc.tls_cert_file = tls->cert;
+        hc.tls_key_file = tls->key;
+        hc.tls_client_ca_file = tls->ca;
+        ccf_http_tls ct = {.ca_file = tls->ca, .cert_file = tls->cert, .key_file = tls->key};
+        if (ccf_http_client_set_tls(&ct) != CCF_OK) {
+            fprintf(stderr, "ccfaas serve %s: out of memory\n", service);
+            return CCF_EXIT_FAIL;
+        }
+    }
     if (ccf_http_server_new(&hc, srv, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas serve %s: --listen: %s\n", service, err);
+        fprintf(stderr, "ccfaas serve %s: %s\n", service, err);
         return CCF_EXIT_USAGE;
     }
     if (mount(svc, *srv) != CCF_OK) {
@@ -73,7 +91,8 @@ void ccf_cli_print_listening(const char *listen, const ccf_http_server *srv)
     char *colon = strrchr(host, ':');
     if (colon != NULL)
         *colon = '\0';
-    printf("  listening: http://%s:%u\n", host, ccf_http_server_port(srv));
+    printf("  listening: %s://%s:%u\n", ccf_http_server_is_tls(srv) ? "https" : "http", host,
+           ccf_http_server_port(srv));
 }
 
 static ccf_err mount_proxy(void *svc, ccf_http_server *srv)
@@ -92,6 +111,7 @@ static int serve_proxy(int argc, char **argv)
     const char **allow_src = NULL;
     ccf_proxy *proxy = NULL;
     ccf_http_server *srv = NULL;
+    struct ccf_cli_tls tls = {0};
     char err[512];
     const ccf_opt_cmd cmd = {
         .cmd = "serve proxy",
@@ -123,6 +143,7 @@ static int serve_proxy(int argc, char **argv)
         {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
          .help = "HTTP worker threads (default 4)", .min = 1, .max = 256},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
+        CCF_CLI_TLS_OPTS(tls),
         {0}};
     int rc = ccf_opt_run(&cmd, opts, argc, argv, NULL);
 
@@ -157,8 +178,8 @@ static int serve_proxy(int argc, char **argv)
         fprintf(stderr, "ccfaas serve proxy: %s\n", err);
         goto out;
     }
-    if ((rc = ccf_cli_serve_start("proxy", listen, (unsigned)threads, quiet, mount_proxy, proxy,
-                                  &srv)) != CCF_EXIT_OK)
+    if ((rc = ccf_cli_serve_start_tls("proxy", listen, (unsigned)threads, quiet, &tls, mount_proxy,
+                                      proxy, &srv)) != CCF_EXIT_OK)
         goto out;
     printf("ccfaas proxy attestation service\n");
     ccf_cli_print_listening(listen, srv);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/http_client.h"
 #include "ccfaas/ccfaas.h"
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -27,6 +28,7 @@ int ccf_serve_ccfaas(int argc, char **argv)
     bool quiet = false;
     ccf_ccfaas *svc = NULL;
     ccf_http_server *srv = NULL;
+    struct ccf_cli_tls tls = {0};
     char err[1024];
     int rc = CCF_EXIT_FAIL;
 
@@ -49,7 +51,8 @@ int ccf_serve_ccfaas(int argc, char **argv)
         {.name = "db", .kind = CCF_OPT_STRING, .dest = &db, .value = "FILE", .nonempty = true,
          .help = "SQLite database; default DIR/ccfaas.db"},
         {.name = "vaas", .kind = CCF_OPT_STRING, .dest = &vaas, .value = "URL", .nonempty = true,
-         .help = "VaaS, http://HOST:PORT; default $VAAS_URL or\nhttp://127.0.0.1:5000"},
+         .help = "VaaS, http(s)://HOST:PORT; default $VAAS_URL or\nhttp://127.0.0.1:5000 "
+                 "(https: mutual TLS with --tls-*)"},
         {.name = "ciphersuite", .kind = CCF_OPT_STRING, .dest = &cipher, .value = "NAME",
          .nonempty = true,
          .help = "ciphersuite of the VaaS policies made; default\n"
@@ -70,14 +73,15 @@ int ccf_serve_ccfaas(int argc, char **argv)
         {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
          .help = "HTTP worker threads (default 4)", .min = 1, .max = 256},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
+        CCF_CLI_TLS_OPTS(tls),
         {0}};
     if ((rc = ccf_opt_run(&cmd, opts, argc, argv, NULL)) >= 0)
         return rc;
     rc = CCF_EXIT_FAIL;
-    if (strncmp(vaas, "http://", 7) != 0 || vaas[7] == '\0') {
+    if (!ccf_http_url_ok(vaas)) {
         /* a usage error, like every malformed flag value (exit 2) */
         fprintf(stderr, "ccfaas serve ccfaas: --vaas / VAAS_URL: expected http://HOST:PORT "
-                        "(VaaS's URL), got '%s'\n", vaas);
+                        "or https://HOST:PORT (VaaS's URL), got '%s'\n", vaas);
         return CCF_EXIT_USAGE;
     }
     /* before any thread exists: the loader's client and the VaaS calls use curl */
@@ -94,8 +98,8 @@ int ccf_serve_ccfaas(int argc, char **argv)
         fprintf(stderr, "ccfaas serve ccfaas: %s\n", err);
         goto out;
     }
-    if ((rc = ccf_cli_serve_start("ccfaas", listen, (unsigned)threads, quiet, mount, svc, &srv)) !=
-        CCF_EXIT_OK)
+    if ((rc = ccf_cli_serve_start_tls("ccfaas", listen, (unsigned)threads, quiet, &tls, mount, svc,
+                                      &srv)) != CCF_EXIT_OK)
         goto out;
     printf("ccfaas CCFaaS service\n");
     ccf_cli_print_listening(listen, srv);

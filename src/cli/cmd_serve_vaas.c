@@ -33,8 +33,8 @@ static char *fetch_ca(const char *proxy, char *err, size_t err_size)
 {
     char url[512];
     ccf_http_reply r = {0};
-    snprintf(url, sizeof url, "%s%s/ca", strncmp(proxy, "http://", 7) == 0 ? "" : "http://",
-             proxy);
+    bool scheme = strncmp(proxy, "http://", 7) == 0 || strncmp(proxy, "https://", 8) == 0;
+    snprintf(url, sizeof url, "%s%s/ca", scheme ? "" : "http://", proxy);
     ccf_http_call_req req = {.method = "GET", .url = url, .timeout_ms = 10000,
                              .max_reply = 64 * 1024};
     if (ccf_http_call(&req, &r, err, err_size) != CCF_OK)
@@ -66,6 +66,7 @@ int ccf_serve_vaas(int argc, char **argv)
     char *ca = NULL, err[1024], key_path[PATH_MAX], rt_path[PATH_MAX];
     ccf_vaas *vaas = NULL;
     ccf_http_server *srv = NULL;
+    struct ccf_cli_tls tls = {0};
     const char *ports = NULL;
     int rc = CCF_EXIT_FAIL;
     if (proxy == NULL || proxy[0] == '\0')
@@ -129,6 +130,7 @@ int ccf_serve_vaas(int argc, char **argv)
         {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
          .help = "HTTP worker threads (default 8)", .min = 1, .max = 256},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
+        CCF_CLI_TLS_OPTS(tls),
         {0}};
     if ((rc = ccf_opt_run(&cmd, opts, argc, argv, NULL)) >= 0)
         return rc;
@@ -186,7 +188,7 @@ int ccf_serve_vaas(int argc, char **argv)
         fprintf(stderr, "ccfaas serve vaas: %s\n", err);
         goto out;
     }
-    if ((rc = ccf_cli_serve_start("vaas", listen, (unsigned)threads, quiet, mount, vaas, &srv)) !=
+    if ((rc = ccf_cli_serve_start_tls("vaas", listen, (unsigned)threads, quiet, &tls, mount, vaas, &srv)) !=
         CCF_EXIT_OK)
         goto out;
     printf("ccfaas VaaS\n");

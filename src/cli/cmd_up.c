@@ -24,8 +24,11 @@
 #include "cli/options.h"
 #include "cli/up.h"
 #include "common/crypto.h"
+#include "common/file.h"
 #include "net/auth.h"
+#include "net/http_client.h"
 #include "net/http_server.h"
+#include "serviceca/serviceca.h"
 #include "vaas/vaas.h"
 
 #include <openssl/crypto.h>
@@ -52,12 +55,17 @@ static void host_port(char *buf, size_t size, const char *host, unsigned port)
 }
 
 /* A server for service i on opts' host and port, not yet started. */
-static ccf_err new_server(const struct up_opts *o, int i, ccf_http_server **srv, char *err,
-                          size_t err_size)
+static ccf_err new_server(const struct up_opts *o, const struct up *u, int i,
+                          ccf_http_server **srv, char *err, size_t err_size)
 {
     char listen[300];
     host_port(listen, sizeof listen, o->host, (unsigned)o->port[i]);
     ccf_http_config hc = {.listen = listen, .service = svc_names[i], .quiet = o->quiet};
+    if (o->tls) {
+        hc.tls_cert_file = u->tls_cert[i];
+        hc.tls_key_file = u->tls_key[i];
+        hc.tls_client_ca_file = u->ca_path;
+    }
     ccf_err rc = ccf_http_server_new(&hc, srv, err, err_size);
     if (rc != CCF_OK) {
         char why[512];
@@ -82,7 +90,7 @@ static ccf_err start_server(const struct up_opts *o, struct up *u, int i, bool l
     char hp[sizeof u->hostport[i]];
     host_port(hp, sizeof hp, o->host, port);
     memcpy(u->hostport[i], hp, sizeof hp);
-    snprintf(u->url[i], sizeof u->url[i], "http://%s", hp);
+    snprintf(u->url[i], sizeof u->url[i], "%s://%s", o->tls ? "https" : "http", hp);
     return CCF_OK;
 }
 
@@ -98,6 +106,7 @@ void ccf_cli_up_stop(struct up *u)
     ccf_proxy_free(u->proxy);
     for (int i = 0; i < SVC_COUNT; i++)
         ccf_http_server_free(u->srv[i]);
+    free(u->proxy_tls_pem);
     memset(u, 0, sizeof *u);
 }
 
@@ -193,6 +202,62 @@ static ccf_err setup_tokens(const struct up_opts *o, struct up *u, char *err, si
     return CCF_OK;
 }
 
+/* --tls: the data directory's service CA (made on first start), a
+ * certificate for each service (reissued when missing or near expiry), the
+ * admin's client certificate (made once), both registered in the token store
+ * beside the tokens; this process's outgoing calls (CCFaaS -> VaaS) pin the CA
+ * and present CCFaaS's certificate. */
+static ccf_err setup_tls(const struct up_opts *o, struct up *u, char *err, size_t err_size)
+{
+    ccf_serviceca *ca = NULL;
+    char tokens[PATH_MAX + 64], sans[400], why[600];
+    uint8_t fp[32];
+    ccf_err rc;
+    /* the certificates name the address they serve on (and loopback) */
+    snprintf(sans, sizeof sans, "IP:127.0.0.1,IP:::1,DNS:localhost%s%s",
+             strcmp(o->host, "127.0.0.1") && strcmp(o->host, "::1") ? ",IP:" : "",
+             strcmp(o->host, "127.0.0.1") && strcmp(o->host, "::1") ? o->host : "");
+    snprintf(tokens, sizeof tokens, "%s/%s", o->data_dir, CCF_AUTH_TOKENS_FILE);
+    if (snprintf(u->admin_cert_path, sizeof u->admin_cert_path, "%s/admin.crt", o->data_dir) >=
+            (int)sizeof u->admin_cert_path ||
+        snprintf(u->admin_key_path, sizeof u->admin_key_path, "%s/admin.key", o->data_dir) >=
+            (int)sizeof u->admin_key_path)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "data directory path too long");
+    if ((rc = ccf_serviceca_open(o->data_dir, true, &ca, why, sizeof why)) != CCF_OK)
+        goto out;
+    snprintf(u->ca_path, sizeof u->ca_path, "%s", ccf_serviceca_cert_path(ca));
+    for (int i = 0; i < SVC_COUNT; i++) {
+        if ((rc = ccf_serviceca_ensure(ca, o->data_dir, svc_names[i], sans, u->tls_cert[i],
+                                       u->tls_key[i], sizeof u->tls_cert[i], fp, why,
+                                       sizeof why)) != CCF_OK)
+            goto out;
+        /* CCFaaS's certificate is the platform service's client identity towards VaaS */
+        if (i == SVC_CCFAAS &&
+            (rc = ccf_auth_set_cert(tokens, "ccfaas-service", fp, why, sizeof why)) != CCF_OK)
+            goto out;
+    }
+    if (access(u->admin_key_path, F_OK) != 0) {
+        unlink(u->admin_cert_path);
+        if ((rc = ccf_serviceca_issue(ca, "admin", CCF_SERVICECA_CALLER, NULL, u->admin_cert_path,
+                                      u->admin_key_path, fp, why, sizeof why)) != CCF_OK ||
+            (rc = ccf_auth_set_cert(tokens, "admin", fp, why, sizeof why)) != CCF_OK)
+            goto out;
+    }
+    size_t len = 0;
+    ccf_http_tls ct = {.ca_file = u->ca_path, .cert_file = u->tls_cert[SVC_CCFAAS],
+                       .key_file = u->tls_key[SVC_CCFAAS]};
+    if ((rc = ccf_file_read(u->tls_cert[SVC_PROXY], 65536, &u->proxy_tls_pem, &len, why,
+                            sizeof why)) != CCF_OK)
+        goto out;
+    if (ccf_http_client_set_tls(&ct) != CCF_OK)
+        rc = ccf_errf(why, sizeof why, CCF_ERR_NOMEM, "out of memory");
+out:
+    ccf_serviceca_free(ca);
+    if (rc != CCF_OK)
+        ccf_errf(err, err_size, rc, "service CA: %s", why);
+    return rc;
+}
+
 /* The key broker on the same data directory: its store and keys beside the
  * others', the linux platform key the proxy made as its trusted key. */
 static ccf_err start_kbs(const struct up_opts *o, struct up *u, char *err, size_t err_size)
@@ -227,13 +292,14 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
                       "(src/runtime/ccfaas-runtime)");
         goto fail;
     }
-    if ((rc = setup_tokens(o, u, err, err_size)) != CCF_OK)
+    if ((rc = setup_tokens(o, u, err, err_size)) != CCF_OK ||
+        (o->tls && (rc = setup_tls(o, u, err, err_size)) != CCF_OK))
         goto fail;
     /* nonce_lifetime_s 0 would mean "expire at once" (tests): -1 = the 60 s default */
     ccf_proxy_config pc = {.data_dir = o->data_dir, .allow = allow, .allow_count = 1,
                            .nonce_lifetime_s = -1};
     if ((rc = ccf_proxy_new(&pc, &u->proxy, err, err_size)) != CCF_OK ||
-        (rc = new_server(o, SVC_PROXY, &u->srv[SVC_PROXY], err, err_size)) != CCF_OK)
+        (rc = new_server(o, u, SVC_PROXY, &u->srv[SVC_PROXY], err, err_size)) != CCF_OK)
         goto fail;
     if ((rc = ccf_proxy_mount(u->proxy, u->srv[SVC_PROXY])) != CCF_OK) {
         ccf_errf(err, err_size, rc, "proxy: cannot add routes");
@@ -252,8 +318,9 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
                           .kbs_cert_pem = u->kbs != NULL ? ccf_kbs_tls_cert_pem(u->kbs) : NULL,
                           .runtime_path = u->runtime,
                           .platform_key_path = u->key_path,
-                          .proxy_url = u->hostport[SVC_PROXY],
+                          .proxy_url = o->tls ? u->url[SVC_PROXY] : u->hostport[SVC_PROXY],
                           .proxy_ca_pem = ccf_proxy_ca_pem(u->proxy),
+                          .proxy_tls_cert_pem = u->proxy_tls_pem,
                           .host = o->host,
                           .bind_addr = o->host,
                           .port_first = (uint16_t)o->first,
@@ -267,7 +334,7 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
         ccf_errf(err, err_size, rc, "vaas: %s", why);
         goto fail;
     }
-    if ((rc = new_server(o, SVC_VAAS, &u->srv[SVC_VAAS], err, err_size)) != CCF_OK)
+    if ((rc = new_server(o, u, SVC_VAAS, &u->srv[SVC_VAAS], err, err_size)) != CCF_OK)
         goto fail;
     if ((rc = ccf_vaas_mount(u->vaas, u->srv[SVC_VAAS])) != CCF_OK) {
         ccf_errf(err, err_size, rc, "vaas: cannot add routes");
@@ -285,7 +352,7 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
         ccf_errf(err, err_size, rc, "ccfaas: %s", why);
         goto fail;
     }
-    if ((rc = new_server(o, SVC_CCFAAS, &u->srv[SVC_CCFAAS], err, err_size)) != CCF_OK)
+    if ((rc = new_server(o, u, SVC_CCFAAS, &u->srv[SVC_CCFAAS], err, err_size)) != CCF_OK)
         goto fail;
     if ((rc = ccf_ccfaas_mount(u->ccfaas, u->srv[SVC_CCFAAS])) != CCF_OK) {
         ccf_errf(err, err_size, rc, "ccfaas: cannot add routes");
@@ -378,7 +445,9 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
                  "Prints the three URLs, then `ccfaas up: ready` once all three listen.\n",
         .epilog = "\nClients: CCFAAS_URL=http://H:CCFAAS_PORT and a bearer token (CCFAAS_TOKEN or\n"
                   "CCFAAS_TOKEN_FILE; DIR/admin.token is the admin's, made on first start; `ccfaas\n"
-                  "user add` makes more) for `ccfaas function|instance`. docs/auth.md.\n"
+                  "user add` makes more) for `ccfaas function|instance`. With --tls: https://,\n"
+                  "CCFAAS_CA_CERT=DIR/ca/service-ca.crt, and a token or a client certificate\n"
+                  "(CCFAAS_CERT/CCFAAS_KEY; DIR/admin.crt is the admin's). docs/auth.md.\n"
                   "Platform `linux` is for DEVELOPMENT ONLY: no TEE, no hardware protection.\n"};
     const ccf_opt opts[] = {
         {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &o->data_dir, .value = "DIR",
@@ -414,6 +483,10 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
         {.name = "instance-cpu-seconds", .kind = CCF_OPT_NUM, .dest = &o->instance_cpu_seconds,
          .value = "N", .help = "CPU seconds one instance may use in all (default\n0: no limit)",
          .min = 0, .max = 1L << 30},
+        {.name = "tls", .kind = CCF_OPT_FLAG, .dest = &o->tls,
+         .help = "serve HTTPS: a service CA in DIR/ca (made once)\nissues each service a "
+                 "certificate; services call\neach other with mutual TLS; needed to listen\n"
+                 "beyond loopback (docs/auth.md)"},
         {.name = "no-sandbox", .kind = CCF_OPT_FLAG, .dest = &o->no_sandbox,
          .help = "run instances without bubblewrap (debugging)"},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &o->quiet, .help = "no request log on stderr"},
@@ -446,6 +519,11 @@ void ccf_cli_up_print_urls(const struct up_opts *o, const struct up *u, const ch
     printf("%splatform: linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n", indent);
     printf("%strust:   %s   (the CA and runtime a client must trust here: export "
            "CCFAAS_TRUST=%s, or ccfaas client --trust)\n", indent, u->trust_path, u->trust_path);
+    if (o->tls)
+        printf("%sTLS:     service CA %s; admin client certificate %s (key %s)\n"
+               "%s         (export CCFAAS_CA_CERT=%s CCFAAS_CERT=%s CCFAAS_KEY=%s)\n",
+               indent, u->ca_path, u->admin_cert_path, u->admin_key_path, indent, u->ca_path,
+               u->admin_cert_path, u->admin_key_path);
     printf("%sadmin:   %s   (%s; the admin's bearer token: export CCFAAS_TOKEN_FILE=%s, or\n"
            "%s         curl -H \"Authorization: Bearer $(cat %s)\"; more callers: ccfaas user add "
            "NAME --role operator|user --data-dir %s)\n",

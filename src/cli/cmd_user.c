@@ -9,9 +9,10 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "net/auth.h"
+#include "serviceca/serviceca.h"
 
 static const char user_usage[] =
-    "usage: ccfaas user add NAME --role ROLE [--data-dir DIR] [--out FILE]\n"
+    "usage: ccfaas user add NAME --role ROLE [--data-dir DIR] [--out FILE] [--cert-dir OUT]\n"
     "       ccfaas user list [--data-dir DIR]\n"
     "       ccfaas user revoke NAME [--data-dir DIR]\n"
     "\n"
@@ -19,8 +20,9 @@ static const char user_usage[] =
     "services using DIR (default ./ccfaas-data): DIR/auth/tokens.json holds each\n"
     "caller's name, role and the SHA-256 of its bearer token. Roles: admin\n"
     "(everything), operator (functions, programs, data files), user (instances),\n"
-    "service (the platform's own services: CCFaaS towards VaaS). Running services\n"
-    "see a change at their next request. docs/auth.md.\n";
+    "service (the platform's own services: CCFaaS towards VaaS). With --cert-dir\n"
+    "the caller also gets a client certificate of DIR's service CA (HTTPS).\n"
+    "Running services see a change at their next request. docs/auth.md.\n";
 
 /* DIR/auth/tokens.json into path. */
 static int tokens_path(const char *dir, char *path, size_t size)
@@ -32,9 +34,37 @@ static int tokens_path(const char *dir, char *path, size_t size)
     return 0;
 }
 
+/* --cert-dir: OUT/NAME.crt and OUT/NAME.key, a client certificate of the
+ * data directory's service CA, registered to the caller just added. */
+static int add_cert(const char *dir, const char *tokens, const char *name, const char *out_dir)
+{
+    ccf_serviceca *ca = NULL;
+    char crt[4096], key[4096], err[600];
+    uint8_t fp[32];
+    int rc = CCF_EXIT_FAIL;
+    if (snprintf(crt, sizeof crt, "%s/%s.crt", out_dir, name) >= (int)sizeof crt ||
+        snprintf(key, sizeof key, "%s/%s.key", out_dir, name) >= (int)sizeof key) {
+        fprintf(stderr, "ccfaas user add: --cert-dir: path too long\n");
+        goto out;
+    }
+    if (ccf_serviceca_open(dir, false, &ca, err, sizeof err) != CCF_OK ||
+        ccf_serviceca_issue(ca, name, CCF_SERVICECA_CALLER, NULL, crt, key, fp, err, sizeof err) !=
+            CCF_OK ||
+        ccf_auth_set_cert(tokens, name, fp, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas user add: %s is added, but without a certificate: %s\n", name, err);
+        goto out;
+    }
+    printf("client certificate: %s and %s (use: curl --cacert %s --cert %s --key %s)\n", crt, key,
+           ccf_serviceca_cert_path(ca), crt, key);
+    rc = CCF_EXIT_OK;
+out:
+    ccf_serviceca_free(ca);
+    return rc;
+}
+
 static int user_add(int argc, char **argv)
 {
-    const char *dir = "ccfaas-data", *role_name = NULL, *out = NULL;
+    const char *dir = "ccfaas-data", *role_name = NULL, *out = NULL, *cert_dir = NULL;
     ccf_opt opts[] = {
         {.name = "role", .kind = CCF_OPT_STRING, .dest = &role_name, .value = "ROLE",
          .help = "admin, operator, user or service (required)", .nonempty = true},
@@ -42,6 +72,9 @@ static int user_add(int argc, char **argv)
          .help = "the services' data directory (default ./ccfaas-data)", .nonempty = true},
         {.name = "out", .kind = CCF_OPT_STRING, .dest = &out, .value = "FILE",
          .help = "write the token to FILE (0600) instead of printing it", .nonempty = true},
+        {.name = "cert-dir", .kind = CCF_OPT_STRING, .dest = &cert_dir, .value = "OUT",
+         .help = "also issue a client certificate of DIR's service CA:\nOUT/NAME.crt and "
+                 "OUT/NAME.key (0600); `ccfaas ca init`\nmakes the CA", .nonempty = true},
         {0}};
     ccf_opt_cmd cmd = {.cmd = "user add", .args = "NAME", .min_args = 1, .max_args = 1,
                        .about = "Adds a caller with a new bearer token, printed once (only its\n"
@@ -80,7 +113,7 @@ static int user_add(int argc, char **argv)
         printf("added %s (%s); its token (shown once, keep it secret):\n%s\n", args.items[0],
                ccf_role_name(role), token);
     }
-    rc = CCF_EXIT_OK;
+    rc = cert_dir != NULL ? add_cert(dir, path, args.items[0], cert_dir) : CCF_EXIT_OK;
 out:
     OPENSSL_cleanse(token, sizeof token);
     ccf_opt_args_free(&args);

@@ -20,6 +20,7 @@ int ccf_cmd_instance(int argc, char **argv); /* `ccfaas instance` (CCFaaS REST) 
 int ccf_cmd_up(int argc, char **argv);       /* proxy + VaaS + CCFaaS in one process */
 int ccf_cmd_demo(int argc, char **argv);     /* the spec's flow end to end (make demo) */
 int ccf_cmd_user(int argc, char **argv);     /* `ccfaas user add|list|revoke` */
+int ccf_cmd_ca(int argc, char **argv);       /* `ccfaas ca init|issue|show` (service CA) */
 int ccf_cmd_trust(int argc, char **argv);    /* `ccfaas trust add|list|remove` */
 int ccf_cmd_measure(int argc, char **argv);  /* `ccfaas measure [RUNTIME]` */
 int ccf_serve_vaas(int argc, char **argv);   /* `ccfaas serve vaas` */
@@ -51,7 +52,30 @@ bool ccf_cli_default_runtime(char *path, size_t size, uint8_t measurement[32]);
 typedef ccf_err (*ccf_cli_mount_fn)(void *svc, ccf_http_server *srv);
 int ccf_cli_serve_start(const char *service, const char *listen, unsigned threads, bool quiet,
                         ccf_cli_mount_fn mount, void *svc, ccf_http_server **srv);
-/* "  listening: http://HOST:PORT" with the bound port. */
+/* HTTPS for a service (docs/auth.md "TLS"): its certificate and key, and the
+ * platform service CA (client certificates of callers; the services it
+ * calls must chain to it, and it presents its own certificate to them). */
+struct ccf_cli_tls {
+    const char *cert, *key, *ca;
+};
+/* The three options of every `ccfaas serve` command, for its option table. */
+#define CCF_CLI_TLS_OPTS(t)                                                                        \
+    {.name = "tls-cert", .kind = CCF_OPT_STRING, .dest = &(t).cert, .value = "FILE",              \
+     .nonempty = true,                                                                             \
+     .help = "serve HTTPS with this certificate (PEM; with --tls-key),\ne.g. one `ccfaas ca "      \
+             "issue` made"},                                                                       \
+    {.name = "tls-key", .kind = CCF_OPT_STRING, .dest = &(t).key, .value = "FILE",                \
+     .nonempty = true, .help = "its private key (PEM)"},                                          \
+    {.name = "tls-ca", .kind = CCF_OPT_STRING, .dest = &(t).ca, .value = "FILE",                  \
+     .nonempty = true,                                                                             \
+     .help = "the platform service CA: callers may authenticate with\nits client certificates; "   \
+             "services this one calls\nmust chain to it"}
+/* As ccf_cli_serve_start, over HTTPS when tls->cert is set (tls may be
+ * NULL); also makes tls the process's client settings (net/http_client.h). */
+int ccf_cli_serve_start_tls(const char *service, const char *listen, unsigned threads, bool quiet,
+                            const struct ccf_cli_tls *tls, ccf_cli_mount_fn mount, void *svc,
+                            ccf_http_server **srv);
+/* "  listening: http://HOST:PORT" (https when TLS) with the bound port. */
 void ccf_cli_print_listening(const char *listen, const ccf_http_server *srv);
 
 #endif

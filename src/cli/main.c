@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"client", ccf_cmd_client, "verify an instance, upload, compute, read results"},
     {"identity", ccf_cmd_identity, "make user identities (certificate + key) for policies"},
     {"user", ccf_cmd_user, "callers of the services: add, list, revoke bearer tokens"},
+    {"ca", ccf_cmd_ca, "the platform service CA: HTTPS certificates of services and callers"},
     {"trust", ccf_cmd_trust, "the attestation CAs and runtimes you accept (your trust file)"},
     {"measure", ccf_cmd_measure, "print a ccfaas-runtime's measurement, to trust"},
     {"kbs", ccf_cmd_kbs, "key broker clients: fetch (as an instance), put, policy (admin)"},

@@ -25,6 +25,7 @@ struct up_opts {
     long max_instances_per_user, max_mib_per_operator; /* CCFaaS quotas, 0 = none */
     long instance_memory_mib, instance_cpu_seconds;     /* VaaS's runtime limits, 0 = default */
     bool no_sandbox, quiet;
+    bool tls; /* HTTPS with the data directory's service CA (docs/auth.md "TLS") */
 };
 
 /* The three services and their servers; owned by ccf_cli_up_start's caller
@@ -43,6 +44,12 @@ struct up {
     char trust_path[PATH_MAX + 64]; /* DATA_DIR/trust.json for this local platform */
     char admin_token_path[PATH_MAX + 64]; /* DATA_DIR/admin.token (0600) */
     bool admin_token_created;             /* made at this start (else reused) */
+    /* --tls: the service CA, each service's certificate and key, the admin's
+     * client certificate (DATA_DIR/admin.crt, .key) */
+    char ca_path[PATH_MAX + 64];
+    char tls_cert[SVC_COUNT][PATH_MAX + 64], tls_key[SVC_COUNT][PATH_MAX + 64];
+    char admin_cert_path[PATH_MAX + 64], admin_key_path[PATH_MAX + 64];
+    char *proxy_tls_pem; /* the proxy's certificate, pinned by the policies */
     bool made_data_dir; /* DATA_DIR did not exist before this start: removed if it fails */
 };
 

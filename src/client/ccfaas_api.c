@@ -42,12 +42,12 @@ void ccf_ccfaas_api_set_token(ccf_ccfaas_api *api, const char *token)
 ccf_err ccf_ccfaas_api_new(const char *url, ccf_ccfaas_api **out, char *err, size_t err_size)
 {
     *out = NULL;
-    if (url == NULL || strncmp(url, "http://", 7) != 0 || url[7] == '\0')
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "CCFaaS URL must start with http://, got '%s'",
-                        url ? url : "(none)");
+    if (!ccf_http_url_ok(url))
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "CCFaaS URL must start with http:// or "
+                        "https://, got '%s'", url ? url : "(none)");
     ccf_ccfaas_api *api = calloc(1, sizeof *api);
     size_t n = strlen(url);
-    while (n > 7 && url[n - 1] == '/')
+    while (n > 8 && url[n - 1] == '/')
         n--;
     if (api == NULL || (api->url = strndup(url, n)) == NULL) {
         free(api);
@@ -151,7 +151,8 @@ static ccf_err call(ccf_ccfaas_api *api, const char *method, const char *const *
         if (r.status == 401 && api->token[0] == '\0') {
             size_t used = strlen(err);
             snprintf(err + used, err_size - used, " (no token given: set CCFAAS_TOKEN or "
-                                                  "CCFAAS_TOKEN_FILE; docs/auth.md)");
+                                                  "CCFAAS_TOKEN_FILE, or over https CCFAAS_CERT "
+                                                  "and CCFAAS_KEY; docs/auth.md)");
         }
         rc = status_error(r.status);
         goto out;

@@ -20,6 +20,8 @@ struct entry {
     char name[CCF_AUTH_NAME_MAX + 1];
     unsigned role;
     uint8_t hash[CCF_SHA256_LEN];
+    bool has_cert;
+    uint8_t cert[CCF_SHA256_LEN]; /* SHA-256 of the client certificate's DER */
 };
 
 struct ccf_auth {
@@ -141,13 +143,16 @@ static ccf_err load_doc(const char *path, bool missing_ok, json_t **doc, char *e
         const char *role = json_string_value(json_object_get(e, "role"));
         const char *hash = json_string_value(json_object_get(e, "sha256"));
         json_t *revoked = json_object_get(e, "revoked");
+        json_t *cert = json_object_get(e, "cert_sha256");
         unsigned r;
         if (!json_is_object(e) || !ccf_auth_name_valid(name) || !ccf_role_parse(role, &r) ||
-            hash == NULL || !ccf_is_hex(hash, 64) || !json_is_boolean(revoked)) {
+            hash == NULL || !ccf_is_hex(hash, 64) || !json_is_boolean(revoked) ||
+            (cert != NULL && (!json_is_string(cert) || !ccf_is_hex(json_string_value(cert), 64)))) {
             json_decref(d);
             return ccf_errf(err, err_size, CCF_ERR_INVALID,
                             "%s: tokens[%zu]: expected name, role (admin, operator, user, "
-                            "service), sha256 (64 hex) and revoked (boolean)", path, i);
+                            "service), sha256 (64 hex), revoked (boolean) and optionally "
+                            "cert_sha256 (64 hex)", path, i);
         }
     }
     *doc = d;
@@ -421,6 +426,16 @@ static bool same_stat(const struct stat *x, const struct stat *y)
            x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec;
 }
 
+/* 64 hex digits (checked by load_doc) into 32 bytes. */
+static void unhex(const char *h, uint8_t out[CCF_SHA256_LEN])
+{
+    for (size_t k = 0; k < CCF_SHA256_LEN; k++) {
+        unsigned v;
+        sscanf(h + 2 * k, "%2x", &v);
+        out[k] = (uint8_t)v;
+    }
+}
+
 /* Under a->mu: re-reads the file when it changed. On any failure the store is
  * empty (fail closed). */
 static void refresh(ccf_auth *a)
@@ -452,38 +467,75 @@ static void refresh(ccf_auth *a)
             snprintf(x->name, sizeof x->name, "%s", json_string_value(json_object_get(e, "name")));
             if (!ccf_role_parse(json_string_value(json_object_get(e, "role")), &x->role))
                 continue;
-            const char *h = json_string_value(json_object_get(e, "sha256"));
-            for (size_t k = 0; k < CCF_SHA256_LEN; k++) {
-                unsigned v;
-                sscanf(h + 2 * k, "%2x", &v);
-                x->hash[k] = (uint8_t)v;
-            }
+            unhex(json_string_value(json_object_get(e, "sha256")), x->hash);
+            const char *c = json_string_value(json_object_get(e, "cert_sha256"));
+            if ((x->has_cert = c != NULL))
+                unhex(c, x->cert);
             a->n++;
         }
     }
     json_decref(doc);
 }
 
-bool ccf_auth_check(ccf_auth *a, const char *token, ccf_principal *who)
+/* The live entry whose token hash (by_cert false) or certificate hash (true)
+ * is h, into *who. */
+static bool lookup(ccf_auth *a, const uint8_t h[CCF_SHA256_LEN], bool by_cert, ccf_principal *who)
 {
-    uint8_t h[CCF_SHA256_LEN];
     bool found = false;
-    memset(who, 0, sizeof *who);
-    if (a == NULL || !token_form(token) || !ccf_sha256(token, strlen(token), h))
-        return false;
     pthread_mutex_lock(&a->mu);
     refresh(a);
     /* every entry is compared, whatever matched before: the time taken does
      * not depend on which entry (if any) matches */
     for (size_t i = 0; i < a->n; i++) {
-        int diff = CRYPTO_memcmp(h, a->entries[i].hash, sizeof h);
+        const struct entry *x = &a->entries[i];
+        if (by_cert && !x->has_cert)
+            continue;
+        int diff = CRYPTO_memcmp(h, by_cert ? x->cert : x->hash, CCF_SHA256_LEN);
         if (diff == 0 && !found) {
             found = true;
-            memcpy(who->name, a->entries[i].name, sizeof who->name);
-            who->role = a->entries[i].role;
+            memcpy(who->name, x->name, sizeof who->name);
+            who->role = x->role;
         }
     }
     pthread_mutex_unlock(&a->mu);
+    return found;
+}
+
+bool ccf_auth_check(ccf_auth *a, const char *token, ccf_principal *who)
+{
+    uint8_t h[CCF_SHA256_LEN];
+    memset(who, 0, sizeof *who);
+    if (a == NULL || !token_form(token) || !ccf_sha256(token, strlen(token), h))
+        return false;
+    bool found = lookup(a, h, false, who);
     OPENSSL_cleanse(h, sizeof h);
     return found;
+}
+
+bool ccf_auth_check_cert(ccf_auth *a, const uint8_t cert_sha256[CCF_SHA256_LEN], ccf_principal *who)
+{
+    memset(who, 0, sizeof *who);
+    return a != NULL && lookup(a, cert_sha256, true, who);
+}
+
+ccf_err ccf_auth_set_cert(const char *path, const char *name,
+                          const uint8_t cert_sha256[CCF_SHA256_LEN], char *err, size_t err_size)
+{
+    json_t *doc = NULL;
+    char hex[2 * CCF_SHA256_LEN + 1];
+    ccf_err rc;
+    if ((rc = load_doc(path, false, &doc, err, err_size)) != CCF_OK)
+        goto out;
+    json_t *e = ccf_auth_name_valid(name) ? find_live(doc, name) : NULL;
+    if (e == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOT_FOUND, "%s: no live caller '%s'", path,
+                      name ? name : "");
+        goto out;
+    }
+    ccf_hex_encode(cert_sha256, CCF_SHA256_LEN, hex);
+    json_object_set_new(e, "cert_sha256", json_string(hex));
+    rc = save_doc(path, doc, err, err_size);
+out:
+    json_decref(doc);
+    return rc;
 }

@@ -5,6 +5,10 @@
  * atomically), listing who may call the services of that data directory:
  *   {"version":1,"tokens":[{"name":"alice","role":"user","sha256":"<64 hex>",
  *                           "created":"YYYY-MM-DDTHH:MM:SSZ","revoked":false}...]}
+ * An entry may also name a client certificate the platform service CA issued
+ * to that caller ("cert_sha256": SHA-256 of its DER; `ccfaas user add --cert`):
+ * over HTTPS that certificate authenticates the caller like the token does,
+ * and revoking the caller revokes both.
  * Only the SHA-256 of each token is stored; a token is "ccft_" + 64 hex (32
  * random bytes) and is shown once, when it is made. A name is one caller: at
  * most one live (not revoked) token per name; objects (instances, functions)
@@ -30,6 +34,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -87,6 +92,15 @@ const char *ccf_auth_path(const ccf_auth *a);
 bool ccf_auth_check(ccf_auth *a, const char *token, ccf_principal *who)
     __attribute__((warn_unused_result));
 
+/* The same for a client certificate (SHA-256 of its DER), already verified
+ * against the service CA by the TLS layer: true when a live caller registered
+ * that certificate. */
+bool ccf_auth_check_cert(ccf_auth *a, const uint8_t cert_sha256[32], ccf_principal *who)
+    __attribute__((warn_unused_result));
+/* Registers a client certificate (its DER's SHA-256) for the live caller name.
+ * CCF_ERR_NOT_FOUND when the name has no live entry. */
+ccf_err ccf_auth_set_cert(const char *path, const char *name, const uint8_t cert_sha256[32],
+                          char *err, size_t err_size) __attribute__((warn_unused_result));
 /* Adds a caller with a fresh token (into token, NUL-terminated) to the file at
  * path, creating the file (and its directory, 0700) when missing.
  * CCF_ERR_CONFLICT when the name has a live token, CCF_ERR_INVALID for a bad

@@ -15,6 +15,53 @@ struct sink {
     ccf_err failed; /* why the transfer was aborted */
 };
 
+static struct {
+    char *ca_file, *cert_file, *key_file;
+    ccf_http_tls view;
+} tls_default;
+
+ccf_err ccf_http_client_set_tls(const ccf_http_tls *tls)
+{
+    free(tls_default.ca_file);
+    free(tls_default.cert_file);
+    free(tls_default.key_file);
+    memset(&tls_default, 0, sizeof tls_default);
+    if (tls == NULL)
+        return CCF_OK;
+    if ((tls->ca_file && !(tls_default.ca_file = strdup(tls->ca_file))) ||
+        (tls->cert_file && !(tls_default.cert_file = strdup(tls->cert_file))) ||
+        (tls->key_file && !(tls_default.key_file = strdup(tls->key_file))))
+        return CCF_ERR_NOMEM;
+    tls_default.view = (ccf_http_tls){tls_default.ca_file, tls_default.cert_file,
+                                      tls_default.key_file};
+    return CCF_OK;
+}
+
+const ccf_http_tls *ccf_http_client_tls(void)
+{
+    return &tls_default.view;
+}
+
+static const char *env_or(const char *flag, const char *name)
+{
+    const char *v = flag != NULL ? flag : getenv(name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+ccf_err ccf_http_client_tls_from_env(const char *ca_file, const char *cert_file,
+                                     const char *key_file, char *err, size_t err_size)
+{
+    ccf_http_tls t = {env_or(ca_file, "CCFAAS_CA_CERT"), env_or(cert_file, "CCFAAS_CERT"),
+                      env_or(key_file, "CCFAAS_KEY")};
+    if ((t.cert_file == NULL) != (t.key_file == NULL))
+        return ccf_errf(err, err_size, CCF_ERR_INVALID,
+                        "a client certificate needs its key: give both --cert and --key "
+                        "(or CCFAAS_CERT and CCFAAS_KEY)");
+    if (ccf_http_client_set_tls(&t) != CCF_OK)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    return CCF_OK;
+}
+
 static size_t on_data(char *data, size_t size, size_t n, void *ud)
 {
     struct sink *s = ud;
@@ -33,9 +80,12 @@ ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char 
     reply->status = 0;
     reply->body = NULL;
     reply->len = 0;
-    if (req->url == NULL || strncmp(req->url, "http://", 7) != 0)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "URL '%s': expected http://HOST:PORT/...",
+    bool https = req->url != NULL && strncmp(req->url, "https://", 8) == 0;
+    if (req->url == NULL || (!https && strncmp(req->url, "http://", 7) != 0))
+        return ccf_errf(err, err_size, CCF_ERR_INVALID,
+                        "URL '%s': expected http://HOST:PORT/... or https://HOST:PORT/...",
                         req->url ? req->url : "");
+    const ccf_http_tls *tls = req->tls != NULL ? req->tls : ccf_http_client_tls();
     CURL *c = curl_easy_init();
     if (c == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start an HTTP client");
@@ -64,7 +114,17 @@ ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char 
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, https ? "https" : "http");
+    if (https) {
+        /* the server must chain to our own anchor when we have one; the client
+         * certificate, when we have one, says who we are */
+        if (tls->ca_file != NULL)
+            curl_easy_setopt(c, CURLOPT_CAINFO, tls->ca_file);
+        if (tls->cert_file != NULL && tls->key_file != NULL) {
+            curl_easy_setopt(c, CURLOPT_SSLCERT, tls->cert_file);
+            curl_easy_setopt(c, CURLOPT_SSLKEY, tls->key_file);
+        }
+    }
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_NOPROXY, ccf_http_no_proxy(noproxy, sizeof noproxy));
     CURLcode cc = curl_easy_perform(c);
@@ -137,6 +197,12 @@ const char *ccf_http_no_proxy(char *buf, size_t size)
         np = getenv("NO_PROXY");
     snprintf(buf, size, "%s%slocalhost,127.0.0.1,::1", np ? np : "", np && np[0] ? "," : "");
     return buf;
+}
+
+bool ccf_http_url_ok(const char *url)
+{
+    return url != NULL && ((strncmp(url, "http://", 7) == 0 && url[7] != '\0') ||
+                           (strncmp(url, "https://", 8) == 0 && url[8] != '\0'));
 }
 
 void ccf_http_reply_free(ccf_http_reply *reply)

@@ -1,4 +1,4 @@
-/* Plain-HTTP client for the control plane (service to service, CLI to
+/* HTTP(S) client for the control plane (service to service, CLI to
  * service): one request, whole body in memory, bounded. libcurl underneath:
  * call curl_global_init(CURL_GLOBAL_DEFAULT) once at program start, before
  * threads exist. Data-plane traffic (mTLS to instances) goes through
@@ -10,6 +10,7 @@
 #define CCF_NET_HTTP_CLIENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -17,15 +18,39 @@
 /* Largest response body accepted when a request does not set a cap. */
 #define CCF_HTTP_CLIENT_MAX_REPLY (16u * 1024u * 1024u)
 
+/* HTTPS settings (docs/auth.md "TLS"): PEM files. ca_file: the CA the server's
+ * certificate must chain to (the platform service CA; NULL: the system's
+ * CAs); cert_file + key_file: a client certificate of the service CA (NULL:
+ * none; a bearer token authenticates instead). */
+typedef struct {
+    const char *ca_file;
+    const char *cert_file;
+    const char *key_file;
+} ccf_http_tls;
+
+/* The process-wide TLS settings used by requests that name none (copied).
+ * Call once at start, before threads; NULL clears. CCF_ERR_NOMEM on failure. */
+ccf_err ccf_http_client_set_tls(const ccf_http_tls *tls) __attribute__((warn_unused_result));
+/* The process-wide TLS settings ("all NULL" when none were set). */
+const ccf_http_tls *ccf_http_client_tls(void);
+/* From the environment: CCFAAS_CA_CERT, CCFAAS_CERT, CCFAAS_KEY, each
+ * overridden by the non-NULL arguments (command-line flags); sets the
+ * process-wide settings. CCF_ERR_INVALID (err says which) when only one of
+ * cert and key is given. */
+ccf_err ccf_http_client_tls_from_env(const char *ca_file, const char *cert_file,
+                                     const char *key_file, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
 typedef struct {
     const char *method;       /* "GET", "POST", "PUT", "DELETE" */
-    const char *url;          /* http://HOST:PORT/path?query (https is refused: control plane) */
+    const char *url;          /* http://HOST:PORT/path?query or https://... */
     const void *body;         /* NULL = no body */
     size_t body_len;
     const char *content_type; /* NULL = application/json when there is a body */
     long timeout_ms;          /* whole request; 0 = 30 s */
     size_t max_reply;         /* 0 = CCF_HTTP_CLIENT_MAX_REPLY */
     const char *bearer;       /* NULL = none; else sent as Authorization: Bearer (docs/auth.md) */
+    const ccf_http_tls *tls;  /* NULL = the process-wide settings */
 } ccf_http_call_req;
 
 typedef struct {
@@ -56,6 +81,9 @@ const char *ccf_http_reply_error(const char *body, size_t len, char *buf, size_t
  * NO_PROXY plus loopback. A user's proxy may serve remote services, never
  * loopback ones (`ccfaas up`, local instances). Returns buf. */
 const char *ccf_http_no_proxy(char *buf, size_t size);
+
+/* true for "http://X..." and "https://X..." (X non-empty): a service URL. */
+bool ccf_http_url_ok(const char *url);
 
 /* Frees the body; NULL is a no-op. */
 void ccf_http_reply_free(ccf_http_reply *reply);

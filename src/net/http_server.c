@@ -6,11 +6,19 @@
 #include "net/addr.h"
 #include "net/auth.h"
 
+#include "common/crypto.h"
+#include "common/file.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -68,6 +76,10 @@ struct ccf_http_server {
     unsigned per_ip;
     unsigned deadline_s;
     ccf_auth *auth; /* not owned; NULL = no caller can authenticate */
+    /* HTTPS: what libmicrohttpd serves with (the key in the secure heap), and
+     * the service CA that client certificates must chain to (NULL: none asked) */
+    char *tls_cert_pem, *tls_key_pem, *tls_ca_pem;
+    X509_STORE *tls_ca;
     struct conn_track conns; /* list head, under mu */
     pthread_t watchdog;
     bool watchdog_running, stopping;
@@ -608,19 +620,73 @@ static const char *bearer_token(const ccf_http_request *req)
     return h;
 }
 
-/* Checks the caller of a route that needs credentials: 401 without a valid
- * token, 403 when the caller's role is not one the route accepts. Before the
- * body is read. */
+/* The client certificate of an HTTPS request: 0 none presented, 1 it chains
+ * to the service CA and a live caller registered it (*who), -1 refused (why).
+ * GnuTLS (inside libmicrohttpd) proved the client holds the certificate's key
+ * during the handshake; the chain and the registration are checked here with
+ * OpenSSL against the server's own CA, never against what the client sent
+ * beyond its own certificate. */
+static int client_cert(ccf_http_request *req, ccf_principal *who, char *why, size_t why_size)
+{
+    ccf_http_server *srv = req->srv;
+    if (srv->tls_ca == NULL)
+        return 0;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (ci == NULL || ci->tls_session == NULL)
+        return 0;
+    unsigned n = 0;
+    const gnutls_datum_t *peers = gnutls_certificate_get_peers(ci->tls_session, &n);
+    if (peers == NULL || n == 0)
+        return 0;
+    const unsigned char *p = peers[0].data;
+    X509 *cert = d2i_X509(NULL, &p, (long)peers[0].size);
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    uint8_t fp[CCF_SHA256_LEN];
+    int result = -1;
+    if (cert == NULL || ctx == NULL) {
+        snprintf(why, why_size, "the client certificate cannot be parsed");
+        goto out;
+    }
+    if (X509_STORE_CTX_init(ctx, srv->tls_ca, cert, NULL) != 1 ||
+        X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) != 1 ||
+        X509_verify_cert(ctx) != 1) {
+        snprintf(why, why_size, "the client certificate is not one the platform's service CA "
+                 "issued (%s)", X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+        goto out;
+    }
+    if (!ccf_sha256(peers[0].data, peers[0].size, fp) || !ccf_auth_check_cert(srv->auth, fp, who)) {
+        snprintf(why, why_size, "the client certificate is not registered to a caller, or its "
+                 "caller was revoked");
+        goto out;
+    }
+    result = 1;
+out:
+    X509_STORE_CTX_free(ctx);
+    X509_free(cert);
+    return result;
+}
+
+/* Checks the caller of a route that needs credentials: a client certificate
+ * of the service CA (HTTPS) or a bearer token; 401 without either valid, 403
+ * when the caller's role is not one the route accepts. Before the body is
+ * read. */
 static enum MHD_Result authorise(ccf_http_request *req, const struct route *rt)
 {
     const char *token = bearer_token(req);
-    char msg[256], need[64];
-    if (token == NULL || token[0] == '\0')
+    char msg[320], need[64], why[224];
+    int by_cert = client_cert(req, &req->who, why, sizeof why);
+    if (by_cert < 0) {
+        snprintf(msg, sizeof msg, "unauthenticated: %s", why);
+        return respond_error_now(req, 401, "unauthenticated", msg, NULL);
+    }
+    if (by_cert == 0 && (token == NULL || token[0] == '\0'))
         return respond_error_now(req, 401, "unauthenticated",
                                  "unauthenticated: this route needs a bearer token "
-                                 "(Authorization: Bearer TOKEN; see docs/auth.md)",
+                                 "(Authorization: Bearer TOKEN) or a client certificate of "
+                                 "the platform's service CA (see docs/auth.md)",
                                  NULL);
-    if (!ccf_auth_check(req->srv->auth, token, &req->who))
+    if (by_cert == 0 && !ccf_auth_check(req->srv->auth, token, &req->who))
         return respond_error_now(req, 401, "unauthenticated",
                                  "unauthenticated: the bearer token is unknown or revoked", NULL);
     if ((req->who.role & rt->roles) == 0) {
@@ -865,6 +931,60 @@ void ccf_http_server_each_route(const ccf_http_server *srv, ccf_http_route_fn fn
         fn(srv->routes[i].method, srv->routes[i].pattern, ctx);
 }
 
+/* A PEM file into a NUL-terminated string (in the secure heap when secret). */
+static ccf_err read_pem(const char *what, const char *path, bool secret, char **out, char *err,
+                        size_t err_size)
+{
+    char *text = NULL;
+    size_t len = 0;
+    char why[256];
+    ccf_err rc = ccf_file_read(path, 1024u * 1024u, &text, &len, why, sizeof why);
+    if (rc != CCF_OK)
+        return ccf_errf(err, err_size, rc, "%s %s: %s", what, path, why);
+    if (!secret) {
+        *out = text;
+        return CCF_OK;
+    }
+    if ((*out = OPENSSL_secure_malloc(len + 1)) != NULL) {
+        memcpy(*out, text, len);
+        (*out)[len] = '\0';
+    }
+    OPENSSL_cleanse(text, len);
+    free(text);
+    return *out != NULL ? CCF_OK : ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+}
+
+/* cfg's TLS files: the certificate and key served, and the service CA whose
+ * client certificates authenticate callers (docs/auth.md "TLS"). */
+static ccf_err load_tls(ccf_http_server *srv, const ccf_http_config *cfg, char *err, size_t err_size)
+{
+    ccf_err rc;
+    if (cfg->tls_cert_file == NULL && cfg->tls_key_file == NULL && cfg->tls_client_ca_file == NULL)
+        return CCF_OK;
+    if (cfg->tls_cert_file == NULL || cfg->tls_key_file == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID,
+                        "%s: TLS needs both a certificate and its key", srv->service);
+    if ((rc = read_pem("TLS certificate", cfg->tls_cert_file, false, &srv->tls_cert_pem, err,
+                       err_size)) != CCF_OK ||
+        (rc = read_pem("TLS key", cfg->tls_key_file, true, &srv->tls_key_pem, err, err_size)) !=
+            CCF_OK)
+        return rc;
+    if (cfg->tls_client_ca_file == NULL)
+        return CCF_OK;
+    if ((rc = read_pem("service CA", cfg->tls_client_ca_file, false, &srv->tls_ca_pem, err,
+                       err_size)) != CCF_OK)
+        return rc;
+    BIO *b = BIO_new_mem_buf(srv->tls_ca_pem, -1);
+    X509 *ca = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    if (ca == NULL || (srv->tls_ca = X509_STORE_new()) == NULL ||
+        X509_STORE_add_cert(srv->tls_ca, ca) != 1)
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "service CA %s: not a PEM certificate",
+                      cfg->tls_client_ca_file);
+    X509_free(ca);
+    return rc;
+}
+
 ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, char *err,
                             size_t err_size)
 {
@@ -891,6 +1011,8 @@ ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, c
                                               : CCF_HTTP_DEFAULT_REQUEST_DEADLINE_S;
     srv->log = cfg->log ? cfg->log : stderr;
     srv->quiet = cfg->quiet;
+    if ((rc = load_tls(srv, cfg, err, err_size)) != CCF_OK)
+        goto fail;
     if ((rc = ccf_http_server_route(srv, "GET", "/healthz", healthz, srv, 0)) != CCF_OK ||
         (rc = ccf_http_server_route_auth(srv, "GET", "/metrics", CCF_ROLE_ADMIN, metrics, srv,
                                          0)) != CCF_OK) {
@@ -908,20 +1030,35 @@ ccf_err ccf_http_server_start(ccf_http_server *srv, char *err, size_t err_size)
 {
     if (srv->started)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "server already started");
-    if (srv->auth == NULL && !ccf_http_addr_is_loopback(&srv->addr))
+    if ((srv->auth == NULL || srv->tls_cert_pem == NULL) && !ccf_http_addr_is_loopback(&srv->addr))
         return ccf_errf(err, err_size, CCF_ERR_DENIED,
-                        "%s: refusing to listen on a non-loopback address without "
-                        "authentication configured (a token store; docs/auth.md)",
-                        srv->service);
+                        "%s: refusing to listen on a non-loopback address without %s "
+                        "(docs/auth.md)", srv->service,
+                        srv->auth == NULL ? "authentication configured (a token store)"
+                                          : "TLS (--tls-cert and --tls-key)");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL;
     if (srv->addr.ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key_pem},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert_pem},
+        /* asks clients for a certificate (optional: a bearer token also does) */
+        {MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->tls_ca_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (srv->tls_cert_pem != NULL) {
+        flags |= MHD_USE_TLS;
+        if (srv->tls_ca_pem == NULL)
+            tls[2].option = MHD_OPTION_END;
+    } else {
+        tls[0].option = MHD_OPTION_END;
+    }
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&srv->addr.ss,
         MHD_OPTION_THREAD_POOL_SIZE, srv->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         srv->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         srv->per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (srv->daemon == NULL)
         return ccf_errf(err, err_size, CCF_ERR_IO,
                         "cannot listen (address in use, or not an address of this host?)");
@@ -983,6 +1120,11 @@ void ccf_http_server_free(ccf_http_server *srv)
     }
     free(srv->metrics);
     free(srv->service);
+    free(srv->tls_cert_pem);
+    free(srv->tls_ca_pem);
+    if (srv->tls_key_pem != NULL)
+        OPENSSL_secure_clear_free(srv->tls_key_pem, strlen(srv->tls_key_pem));
+    X509_STORE_free(srv->tls_ca);
     pthread_cond_destroy(&srv->idle);
     pthread_cond_destroy(&srv->wake);
     pthread_mutex_destroy(&srv->mu);
@@ -1063,6 +1205,11 @@ void ccf_http_server_set_auth(ccf_http_server *srv, ccf_auth *auth)
 {
     if (!srv->started)
         srv->auth = auth;
+}
+
+bool ccf_http_server_is_tls(const ccf_http_server *srv)
+{
+    return srv->tls_cert_pem != NULL;
 }
 
 bool ccf_http_addr_is_loopback(const ccf_addr *a)

@@ -23,8 +23,10 @@
  *   401 unauthenticated (WWW-Authenticate: Bearer), another role -> 403
  *   forbidden naming the roles needed. Routes added with ccf_http_server_route
  *   are open (the proxy's attestation routes: runtimes prove themselves with
- *   evidence). A server without a token store refuses to listen beyond loopback;
- *   its routes that need a role refuse everyone;
+ *   evidence). Over HTTPS a client certificate of the platform service CA,
+ *   registered to a caller, authenticates too (tls_* below). A server without
+ *   a token store, or without TLS, refuses to listen beyond loopback; without
+ *   a token store its routes that need a role refuse everyone;
  * - limits what one client can hold: at most per_ip_connections connections
  *   per client address (more are closed at once), and a request must arrive
  *   whole (headers and body) within request_deadline_s of the previous
@@ -90,6 +92,13 @@ typedef struct {
     unsigned request_deadline_s;   /* whole request received within; 0 = 60 */
     FILE *log;           /* request log; NULL = stderr */
     bool quiet;          /* no request log at all */
+    /* HTTPS (issue 15, docs/auth.md "TLS"): PEM files; all NULL = plain HTTP
+     * (loopback only). tls_client_ca_file: the platform service CA; a client
+     * certificate it issued, registered to a live caller of the token store
+     * (net/auth.h), authenticates like that caller's bearer token. */
+    const char *tls_cert_file;
+    const char *tls_key_file;
+    const char *tls_client_ca_file;
 } ccf_http_config;
 
 /* Creates a server (not yet listening). *out is freed with ccf_http_server_free(). */
@@ -125,6 +134,9 @@ ccf_err ccf_http_server_route_admit(ccf_http_server *srv, const char *method, co
 /* The token store that authenticates callers (not owned; must outlive the
  * server). Before start; the services set it when they mount their routes. */
 void ccf_http_server_set_auth(ccf_http_server *srv, ccf_auth *auth);
+
+/* true when the server serves HTTPS. */
+bool ccf_http_server_is_tls(const ccf_http_server *srv);
 
 /* true for 127.0.0.0/8 and ::1. */
 bool ccf_http_addr_is_loopback(const ccf_addr *a);

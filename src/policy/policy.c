@@ -149,6 +149,7 @@ static const struct field top_fields[] = {
     {"proxy_attestation_server_url", K_FULL, K_FULL},
     {"kbs_url", K_FULL, 0}, /* extension: the key broker of encrypted files (docs/policy.md) */
     {"kbs_cert", K_FULL, 0}, /* extension: its TLS certificate, pinned (docs/policy.md) */
+    {"proxy_tls_cert", K_FULL, 0}, /* extension: the proxy's HTTPS certificate, pinned */
     {"proxy_service_cert", K_FULL, K_FULL},
     {"runtime_manager_hash_nitro", K_FULL, K_FULL},
     {"runtime_manager_hash_sgx", K_FULL, K_FULL},
@@ -408,6 +409,7 @@ void ccf_policy_free(ccf_policy *p)
     free(p->proxy_attestation_server_url);
     free(p->kbs_url);
     free(p->kbs_cert);
+    free(p->proxy_tls_cert);
     free(p->proxy_service_cert);
     free(p->veracruz_server_url);
     for (int i = 0; i < CCF_RUNTIME_COUNT; i++)
@@ -861,6 +863,19 @@ static void parse_top(pctx *c, json_t *root, ccf_policy *p)
         if (want_string(c, v, &p->proxy_attestation_server_url))
             check_host_port(c, p->proxy_attestation_server_url, true);
     });
+    WITH_KEY(c, root, "proxy_tls_cert", v, {
+        char *subject = NULL;
+        if (want_string(c, v, &p->proxy_tls_cert))
+            check_certificate(c, p->proxy_tls_cert, &subject);
+        free(subject);
+    });
+    if (p->proxy_attestation_server_url != NULL &&
+        strncmp(p->proxy_attestation_server_url, "https://", 8) == 0 && p->proxy_tls_cert == NULL) {
+        size_t saved = pctx_push_key(c, "proxy_tls_cert");
+        pctx_error(c, "required with an https proxy_attestation_server_url: the proxy's "
+                      "certificate, pinned");
+        pctx_pop(c, saved);
+    }
     WITH_KEY(c, root, "proxy_service_cert", v, {
         char *subject = NULL;
         if (want_string(c, v, &p->proxy_service_cert))

@@ -138,6 +138,7 @@ typedef struct ccf_policy {
     char *proxy_service_cert;
     char *kbs_url;        /* extension: the key broker of encrypted files; NULL when none */
     char *kbs_cert;       /* extension: its TLS certificate (PEM), pinned for https */
+    char *proxy_tls_cert; /* extension: the proxy's HTTPS certificate (PEM), pinned */
     char *veracruz_server_url;
     char *runtime_hash[CCF_RUNTIME_COUNT]; /* NULL when absent, "" when not offered */
     ccf_std_stream *std_streams;

@@ -167,6 +167,8 @@ static json_t *policy_json(const ccf_policy *p)
              put(o, "proxy_service_cert", json_string(p->proxy_service_cert)) &&
              (p->kbs_url == NULL || put(o, "kbs_url", json_string(p->kbs_url))) &&
              (p->kbs_cert == NULL || put(o, "kbs_cert", json_string(p->kbs_cert))) &&
+             (p->proxy_tls_cert == NULL ||
+              put(o, "proxy_tls_cert", json_string(p->proxy_tls_cert))) &&
              put(o, "veracruz_server_url", json_string(p->veracruz_server_url)) &&
              put(o, "std_streams_table", std_streams_json(p));
         for (int i = 0; ok && i < CCF_RUNTIME_COUNT; i++) {

@@ -419,14 +419,19 @@ int main(int argc, char **argv)
         goto out;
     }
     params.launch = launch_text;
-    char proxy[300];
-    if (!proxy_address(a.proxy ? a.proxy : p->proxy_attestation_server_url, proxy, sizeof proxy)) {
+    /* https: TLS to the proxy, its certificate pinned (the policy's proxy_tls_cert) */
+    const char *purl = a.proxy ? a.proxy : p->proxy_attestation_server_url;
+    bool phttps = strncmp(purl, "https://", 8) == 0;
+    char proxy[300] = "https://";
+    if (!proxy_address(phttps ? purl + 8 : purl, phttps ? proxy + 8 : proxy,
+                       phttps ? sizeof proxy - 8 : sizeof proxy)) {
         fail("attestation", "the proxy must be given as IP:PORT or localhost:PORT (name "
                             "resolution would load code outside the runtime's measurement)");
         goto out;
     }
     t_attest = now_ms();
-    if (ccf_proxy_client_certify(proxy, &params, 0, &cert_pem, &ca_pem, err, sizeof err) != CCF_OK) {
+    if (ccf_proxy_client_certify(proxy, phttps ? p->proxy_tls_cert : NULL, &params, 0, &cert_pem,
+                                 &ca_pem, err, sizeof err) != CCF_OK) {
         fail("attestation", err);
         goto out;
     }

@@ -54,6 +54,7 @@ extern char **environ;
 
 struct ccf_vaas {
     char *data_dir, *vaas_dir, *runtime_path, *platform_key_path, *proxy_url, *proxy_ca_pem;
+    char *proxy_tls_cert_pem; /* NULL = the proxy speaks plain HTTP */
     char *host, *bind_addr;
     char measurement_hex[CCF_SHA256_HEX_LEN + 1];
     uint16_t port_first, port_last;
@@ -308,6 +309,8 @@ static ccf_err complete_policy(ccf_vaas *v, const char *text, size_t len, const 
     int set = json_object_set_new(root, "instance_id", json_string(id));
     set |= json_object_set_new(root, "proxy_attestation_server_url", json_string(v->proxy_url));
     set |= json_object_set_new(root, "proxy_service_cert", json_string(v->proxy_ca_pem));
+    if (v->proxy_tls_cert_pem != NULL)
+        set |= json_object_set_new(root, "proxy_tls_cert", json_string(v->proxy_tls_cert_pem));
     if (v->kbs_url[0] != '\0' && has_encrypted) { /* only where keys are needed */
         set |= json_object_set_new(root, "kbs_url", json_string(v->kbs_url));
         if (v->kbs_cert_pem != NULL)
@@ -696,7 +699,18 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
     v->runtime_path = realpath(cfg->runtime_path, NULL); /* bubblewrap binds absolute paths */
     v->platform_key_path = strdup(cfg->platform_key_path);
     v->proxy_ca_pem = strdup(cfg->proxy_ca_pem);
-    /* Policies carry the proxy as HOST:PORT (the spec's form). */
+    /* Policies carry the proxy as HOST:PORT (the spec's form), or as
+     * https://HOST:PORT with its certificate pinned beside it */
+    if ((strncmp(cfg->proxy_url, "https://", 8) == 0) != (cfg->proxy_tls_cert_pem != NULL)) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "proxy %s: an https proxy needs its "
+                      "certificate (to pin), and only an https one has one", cfg->proxy_url);
+        goto out;
+    }
+    if (cfg->proxy_tls_cert_pem != NULL &&
+        (v->proxy_tls_cert_pem = strdup(cfg->proxy_tls_cert_pem)) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     v->proxy_url = strdup(strncmp(cfg->proxy_url, "http://", 7) == 0 ? cfg->proxy_url + 7
                                                                       : cfg->proxy_url);
     v->host = strdup(cfg->host ? cfg->host : "127.0.0.1");
@@ -820,6 +834,7 @@ void ccf_vaas_free(ccf_vaas *v)
     free(v->proxy_url);
     free(v->proxy_ca_pem);
     free(v->kbs_cert_pem);
+    free(v->proxy_tls_cert_pem);
     free(v->host);
     free(v->bind_addr);
     free(v->port_used);

@@ -48,6 +48,9 @@ typedef struct {
     const char *platform_key_path; /* PEM, handed to each runtime on a descriptor; required */
     const char *proxy_url;         /* "HOST:PORT" of the proxy attestation service (required) */
     const char *proxy_ca_pem;      /* the proxy CA certificate PEM text (required) */
+    const char *proxy_tls_cert_pem; /* the proxy's HTTPS certificate: proxy_url is then
+                                       https://HOST:PORT and the policies pin it as
+                                       proxy_tls_cert; NULL = plain HTTP */
     const char *kbs_url;           /* key broker "http(s)://HOST:PORT" put into the policies of
                                       functions with encrypted files; NULL = none (refused) */
     const char *kbs_cert_pem;      /* its TLS certificate (required with https), pinned by

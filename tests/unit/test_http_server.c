@@ -547,7 +547,7 @@ static void test_auth_fail_closed(void **state)
     free(saved);
 }
 
-/* Without a token store a server listens on loopback only. */
+/* Without a token store, or without TLS, a server listens on loopback only. */
 static void test_no_auth_loopback_only(void **state)
 {
     (void)state;
@@ -557,8 +557,10 @@ static void test_no_auth_loopback_only(void **state)
     assert_int_equal(ccf_http_server_new(&cfg, &s, err, sizeof err), CCF_OK);
     assert_int_equal(ccf_http_server_start(s, err, sizeof err), CCF_ERR_DENIED);
     assert_non_null(strstr(err, "non-loopback"));
+    assert_non_null(strstr(err, "authentication"));
     ccf_http_server_set_auth(s, auth);
-    assert_int_equal(ccf_http_server_start(s, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_http_server_start(s, err, sizeof err), CCF_ERR_DENIED);
+    assert_non_null(strstr(err, "without TLS"));
     ccf_http_server_free(s);
 }
 
