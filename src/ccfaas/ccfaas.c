@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ccfaas/internal.h"
+#include "ccfaas/task_store.h"
 #include "client/identity.h"
 #include "common/utc.h"
 #include "common/crypto.h"
@@ -647,6 +648,8 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
                         cfg->ciphersuite);
     if ((svc = calloc(1, sizeof *svc)) == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&svc->task_mu, NULL);
+    pthread_cond_init(&svc->task_cv, NULL);
     if (snprintf(svc->data_dir, sizeof svc->data_dir, "%s", cfg->data_dir) >=
             (int)sizeof svc->data_dir ||
         snprintf(svc->vaas_url, sizeof svc->vaas_url, "%s", cfg->vaas_url) >=
@@ -695,6 +698,11 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
         (rc = ccf_auth_token_read(tok, svc->vaas_token, err, err_size)) != CCF_OK)
         goto out;
     ccf_ccfaas_recover(svc);
+    snprintf(dir, sizeof dir, "%s/tasks", svc->data_dir);
+    if ((rc = mkdir_p(dir, err, err_size)) != CCF_OK ||
+        (rc = ccf_task_store_open(db, &svc->tasks, err, err_size)) != CCF_OK)
+        goto out;
+    ccf_ccfaas_tasks_recover(svc);
     *out = svc;
     svc = NULL;
 out:
@@ -740,6 +748,8 @@ ccf_err ccf_ccfaas_mount(ccf_ccfaas *svc, ccf_http_server *srv)
         (rc = ccf_http_server_route_admit(srv, "POST", "/function/<name>/data_file/<file...>",
                                           admit_file_post)))
         return rc;
+    if ((rc = ccf_ccfaas_mount_tasks(svc, srv)) != CCF_OK)
+        return rc;
     return ccf_ccfaas_mount_instances(svc, srv);
 }
 
@@ -747,6 +757,10 @@ void ccf_ccfaas_free(ccf_ccfaas *svc)
 {
     if (svc == NULL)
         return;
+    ccf_ccfaas_tasks_stop(svc); /* their threads use the stores */
+    ccf_task_store_close(svc->tasks);
+    pthread_mutex_destroy(&svc->task_mu);
+    pthread_cond_destroy(&svc->task_cv);
     ccf_ccfaas_store_close(svc->store);
     ccf_auth_free(svc->auth);
     OPENSSL_cleanse(svc->vaas_token, sizeof svc->vaas_token);

@@ -4,6 +4,7 @@
 #define CCF_CCFAAS_INTERNAL_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
@@ -43,6 +44,12 @@ struct ccf_ccfaas {
     ccf_auth *auth; /* DATA/auth/tokens.json: who may call CCFaaS */
     /* DATA/auth/service.token: what CCFaaS sends to VaaS ("" = none found) */
     char vaas_token[CCF_AUTH_TOKEN_LEN + 1];
+    /* tasks (task.c): their store and threads; stop waits for the threads */
+    struct ccf_task_store *tasks;
+    pthread_mutex_t task_mu;
+    pthread_cond_t task_cv;
+    unsigned task_threads;
+    bool tasks_stopping;
     /* POST /instance outcomes, for GET /metrics */
     atomic_ulong instances_ok, instances_failed;
 };
@@ -72,6 +79,25 @@ const char *ccf_ccfaas_owner_filter(const ccf_http_request *req);
 
 /* 404 / 409 / 403 / 500 for a store outcome, message from err. */
 void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const char *err);
+
+/* Makes an instance for the user policy text `body` (POST /instance's work,
+ * also run by tasks): fills resp with the answer or the error (the step that
+ * failed); true when made, then *policy_out (malloc'd, may be NULL when not
+ * wanted) is the full policy. debug: make it a debug instance whatever the
+ * function says. On failure nothing is left (at VaaS or in the store). */
+bool ccf_ccfaas_instance_create(ccf_ccfaas *svc, const char *body, size_t len, const char *owner,
+                                bool debug, ccf_http_response *resp, char **policy_out,
+                                size_t *policy_len);
+/* Ends an instance: at VaaS (hash NULL = ask VaaS for it) when at_vaas, then
+ * the store row and its files. */
+void ccf_ccfaas_forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_vaas);
+/* The instance quota of `owner`: true when one more is allowed, else a 429 in resp. */
+bool ccf_ccfaas_admit_instance(ccf_ccfaas *svc, const char *owner, ccf_http_response *resp);
+
+/* Task routes (task.c), and at start the tasks a stopped CCFaaS left running. */
+ccf_err ccf_ccfaas_mount_tasks(ccf_ccfaas *svc, ccf_http_server *srv);
+void ccf_ccfaas_tasks_recover(ccf_ccfaas *svc);
+void ccf_ccfaas_tasks_stop(ccf_ccfaas *svc);
 
 /* Instance routes (orchestrate.c). */
 ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv);

@@ -136,7 +136,7 @@ static void release_at_vaas(ccf_ccfaas *svc, const char *name, const char *hash)
 
 /* Forgets an instance: at VaaS (when a create was sent there), then the
  * store row and the files. */
-static void forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_vaas)
+void ccf_ccfaas_forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_vaas)
 {
     char err[512] = "";
     if (at_vaas)
@@ -173,7 +173,7 @@ void ccf_ccfaas_recover(ccf_ccfaas *svc)
     for (size_t i = 0; i < n; i++) {
         ccf_log_event("ccfaas", "instance %s was being created when CCFaaS stopped: removed",
                 rows[i].name);
-        forget(svc, rows[i].name, rows[i].instance_hash, true);
+        ccf_ccfaas_forget(svc, rows[i].name, rows[i].instance_hash, true);
     }
     ccf_ccfaas_store_instances_free(rows, n);
 }
@@ -185,7 +185,7 @@ void ccf_ccfaas_recover(ccf_ccfaas *svc)
  * programs and data files (their pi_hash pins them in the runtime too).
  * Borrowed strings only; the arrays made here are freed here. */
 static ccf_err build_vaas_policy(const ccf_ccfaas *svc, const ccf_policy *fn,
-                                 const ccf_policy *user, char **out)
+                                 const ccf_policy *user, bool debug, char **out)
 {
     ccf_policy v = {0};
     ccf_file_right *loader = NULL;
@@ -209,7 +209,7 @@ static ccf_err build_vaas_policy(const ccf_ccfaas *svc, const ccf_policy *fn,
     v.instance_id = user->instance_id;
     v.execution_strategy = fn->execution_strategy;
     v.ciphersuite = (char *)svc->ciphersuite;
-    v.debug = false;
+    v.debug = debug; /* a debug function's (docs/tasks.md "Logs") */
     v.enable_clock = true;
     v.has_max_memory_mib = fn->has_max_memory_mib;
     v.max_memory_mib = fn->max_memory_mib;
@@ -414,16 +414,16 @@ out:
     return ok;
 }
 
-static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+bool ccf_ccfaas_instance_create(ccf_ccfaas *svc, const char *body, size_t len, const char *owner,
+                                bool debug, ccf_http_response *resp, char **policy_out,
+                                size_t *policy_len)
 {
-    ccf_ccfaas *svc = ctx;
     ccf_policy *user = NULL, *fn = NULL, *check = NULL;
     ccf_policy_errors errors;
     char *fn_text = NULL, err[1024] = "", fn_hash[CCF_SHA256_HEX_LEN + 1];
     char policy_hash[CCF_SHA256_HEX_LEN + 1];
     const char **progs = NULL, **dfs = NULL;
-    size_t len = 0, fn_len = 0;
-    const char *body = ccf_http_request_body(req, &len);
+    size_t fn_len = 0;
     struct creation c = {.svc = svc};
     bool done = false;
     ccf_store_rc src;
@@ -474,7 +474,6 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
     for (size_t i = 0; i < fn->data_file_count; i++)
         dfs[i] = fn->data_files[i].data_file;
     /* the name is ours from here on: a concurrent POST with it gets 409 */
-    const char *owner = ccf_ccfaas_caller(req)->name;
     src = ccf_ccfaas_store_instance_reserve(svc->store, c.name, user->function, fn_hash, progs,
                                             fn->program_count, dfs, fn->data_file_count, owner,
                                             err, sizeof err);
@@ -489,7 +488,7 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
         goto out;
     }
     c.reserved = true;
-    if (build_vaas_policy(svc, fn, user, &c.vaas_policy) != CCF_OK) {
+    if (build_vaas_policy(svc, fn, user, debug || fn->debug, &c.vaas_policy) != CCF_OK) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INTERNAL, NULL, "build VaaS policy", NULL,
                                  "cannot build the VaaS policy");
         goto out;
@@ -529,6 +528,11 @@ static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp
         goto out;
     }
     ccf_http_respond_json(resp, 200, ans);
+    if (policy_out != NULL) {
+        *policy_out = c.policy;
+        *policy_len = c.policy_len;
+        c.policy = NULL;
+    }
     done = true;
 out:
     if (done)
@@ -536,7 +540,7 @@ out:
     else if (c.reserved) /* failures after the input checks */
         atomic_fetch_add(&svc->instances_failed, 1);
     if (!done && c.reserved)
-        forget(svc, c.name, c.instance_hash[0] ? c.instance_hash : NULL, c.at_vaas);
+        ccf_ccfaas_forget(svc, c.name, c.instance_hash[0] ? c.instance_hash : NULL, c.at_vaas);
     ccf_policy_free(check);
     ccf_policy_free(user);
     ccf_policy_free(fn);
@@ -545,6 +549,15 @@ out:
     free(dfs);
     free(c.vaas_policy);
     free(c.policy);
+    return done;
+}
+
+static void h_instance_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    size_t len = 0;
+    const char *body = ccf_http_request_body(req, &len);
+    (void)ccf_ccfaas_instance_create(ctx, body, len, ccf_ccfaas_caller(req)->name, false, resp,
+                                     NULL, NULL);
 }
 
 /* ---- status --------------------------------------------------------------------- */
@@ -738,7 +751,7 @@ static void h_instance_delete(const ccf_http_request *req, ccf_http_response *re
         ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "vaas_failed", "VaaS delete", NULL,
                                  "step 'VaaS delete' failed: %s", err);
     } else {
-        forget(svc, row.name, NULL, false);
+        ccf_ccfaas_forget(svc, row.name, NULL, false);
         ccf_http_respond_json(resp, 200,
                               json_pack("{s:s, s:b}", "instance", row.name, "deleted", 1));
     }
@@ -765,14 +778,10 @@ static void metrics(ccf_http_metrics *m, void *ctx)
 /* Before the policy is read: a caller at its quota of live instances gets
  * 429 (its instances whose runtime died unseen are looked at first: they do
  * not count). reserve checks again in its transaction. */
-static bool admit_instance_post(const ccf_http_request *req, long long content_length,
-                                ccf_http_response *resp, void *ctx)
+bool ccf_ccfaas_admit_instance(ccf_ccfaas *svc, const char *me, ccf_http_response *resp)
 {
-    ccf_ccfaas *svc = ctx;
-    const char *me = ccf_ccfaas_caller(req)->name;
     int64_t live = 0, bytes = 0;
     char err[512];
-    (void)content_length;
     if (svc->quotas.instances == 0)
         return true;
     for (int pass = 0; pass < 2; pass++) {
@@ -791,6 +800,13 @@ static bool admit_instance_post(const ccf_http_request *req, long long content_l
                                    "delete one first (ccfaas instance list)",
                              me, (long long)live);
     return false;
+}
+
+static bool admit_instance_post(const ccf_http_request *req, long long content_length,
+                                ccf_http_response *resp, void *ctx)
+{
+    (void)content_length;
+    return ccf_ccfaas_admit_instance(ctx, ccf_ccfaas_caller(req)->name, resp);
 }
 
 ccf_err ccf_ccfaas_mount_instances(ccf_ccfaas *svc, ccf_http_server *srv)

@@ -168,6 +168,13 @@ out:
     return rc;
 }
 
+ccf_err ccf_ccfaas_api_call(ccf_ccfaas_api *api, const char *method, const char *const *segs,
+                           size_t nseg, const void *body, size_t len, long timeout_ms,
+                           ccf_ccfaas_api_reply *reply, char *err, size_t err_size)
+{
+    return call(api, method, segs, nseg, body, len, NULL, timeout_ms, reply, err, err_size);
+}
+
 /* call() without a reply to keep. */
 static ccf_err call_drop(ccf_ccfaas_api *api, const char *method, const char *const *segs,
                          size_t nseg, char *err, size_t err_size)

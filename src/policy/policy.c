@@ -142,7 +142,8 @@ static const struct field top_fields[] = {
     {"data_files", K_PROGRAM | K_VAAS | K_FULL, 0}, /* extension in vaas, full */
     {"identities", K_USER | K_VAAS | K_FULL, K_USER | K_VAAS | K_FULL},
     {"ciphersuite", K_VAAS | K_FULL, K_VAAS | K_FULL},
-    {"debug", K_VAAS | K_FULL, K_VAAS | K_FULL},
+    /* program: extension, a debug function (docs/tasks.md "Logs") */
+    {"debug", K_PROGRAM | K_VAAS | K_FULL, K_VAAS | K_FULL},
     {"enable_clock", K_VAAS | K_FULL, K_VAAS | K_FULL},
     {"max_memory_mib", K_PROGRAM | K_VAAS | K_FULL, 0},
     {"enclave_cert_expiry", K_FULL, K_FULL},

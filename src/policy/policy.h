@@ -120,7 +120,7 @@ typedef struct ccf_policy {
                                  re-created instance never has an old policy's hash */
     char *execution_strategy; /* program, vaas, full */
     char *ciphersuite;        /* vaas, full */
-    bool debug;               /* vaas, full */
+    bool debug;               /* vaas, full; program: a debug function (extension) */
     bool enable_clock;        /* vaas, full */
     bool has_max_memory_mib;  /* extension: program, vaas, full */
     int64_t max_memory_mib;

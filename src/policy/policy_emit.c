@@ -151,6 +151,8 @@ static json_t *policy_json(const ccf_policy *p)
         ok = put(o, "ciphersuite", json_string(p->ciphersuite)) &&
              put(o, "debug", json_boolean(p->debug)) &&
              put(o, "enable_clock", json_boolean(p->enable_clock));
+    if (ok && p->kind == CCF_POLICY_PROGRAM && p->debug)
+        ok = put(o, "debug", json_true());
     if (ok && full && p->instance_nonce != NULL)
         ok = put(o, "instance_nonce", json_string(p->instance_nonce));
     if (ok && p->has_max_memory_mib)

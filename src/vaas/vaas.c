@@ -588,6 +588,40 @@ static void handle_get(const ccf_http_request *req, ccf_http_response *resp, voi
         ccf_http_respond_json(resp, 200, body);
 }
 
+/* GET /veracruz/<name>/log: the runtime's stderr (its own lines and, for a
+ * debug instance only, its program's stderr: docs/vaas.md), the last 1 MiB. */
+#define LOG_MAX (1024 * 1024)
+static void handle_log(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_vaas *v = ctx;
+    const char *name = ccf_http_request_param(req, "name");
+    char path[4200];
+    pthread_mutex_lock(&v->lock);
+    reap(v);
+    struct instance *in = find(v, name);
+    if (in != NULL)
+        snprintf(path, sizeof path, "%s/runtime.log", in->dir);
+    pthread_mutex_unlock(&v->lock);
+    if (in == NULL) {
+        ccf_http_respond_err(resp, CCF_ERR_NOT_FOUND, NULL, "no instance '%s'", name);
+        return;
+    }
+    char *buf = malloc(LOG_MAX);
+    ssize_t n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (buf != NULL && fd >= 0) {
+        off_t end = lseek(fd, 0, SEEK_END);
+        n = pread(fd, buf, LOG_MAX, end > LOG_MAX ? end - LOG_MAX : 0);
+    }
+    if (fd >= 0)
+        close(fd);
+    if (buf == NULL)
+        ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "out of memory");
+    else
+        ccf_http_respond_bytes(resp, 200, "text/plain", buf, n > 0 ? (size_t)n : 0);
+    free(buf);
+}
+
 static void handle_delete(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
 {
     ccf_vaas *v = ctx;
@@ -790,6 +824,8 @@ ccf_err ccf_vaas_mount(ccf_vaas *v, ccf_http_server *srv)
             CCF_OK ||
         (rc = ccf_http_server_route_auth(srv, "GET", "/veracruz/<name>", who, handle_get, v, 0)) !=
             CCF_OK ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/veracruz/<name>/log", who, handle_log, v,
+                                         0)) != CCF_OK ||
         (rc = ccf_http_server_route_auth(srv, "DELETE", "/veracruz/<name>", who, handle_delete, v,
                                          0)) != CCF_OK)
         return rc;

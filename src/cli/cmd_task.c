@@ -1,0 +1,521 @@
+/* `ccfaas task …`: one-shot runs of a registered function at CCFaaS (issue 20,
+ * docs/tasks.md), iExec's `app run --watch` / `task show --download` / `task
+ * debug --logs` as commands over the task routes. The service URL and token
+ * as for `ccfaas function` (--url, CCFAAS_URL, CCFAAS_TOKEN[_FILE]). */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "client/ccfaas_api.h"
+#include "client/trust_file.h"
+#include "common/file.h"
+#include "jose/jose.h"
+
+#define DEFAULT_URL CCF_CCFAAS_API_DEFAULT_URL
+#define URL_HELP "CCFaaS (default $CCFAAS_URL, else " DEFAULT_URL ")"
+#define TASK_MAX_INPUT (48u * 1024u * 1024u)
+
+static const char task_usage[] =
+    "usage: ccfaas task run FUNCTION [--args ARGS] [--input NAME=PATH|URI]... [--secret NAME=VALUE]...\n"
+    "                       [--output NAME]... [--watch] [--encrypt-to PUBKEY.pem] ...\n"
+    "       ccfaas task show ID [--download FILE [--key KEY.pem]] [--json]\n"
+    "       ccfaas task logs ID\n"
+    "       ccfaas task list [--json]\n"
+    "       ccfaas task delete ID\n"
+    "common option: --url URL (CCFaaS; default $CCFAAS_URL, else " DEFAULT_URL ")\n"
+    "\n"
+    "Tasks run a registered function once in a fresh attested instance, verified with your trust\n"
+    "configuration, and keep its outputs as a zip archive with computed.json (docs/tasks.md).\n"
+    "Run `ccfaas task SUBCOMMAND --help` for details.\n";
+
+static ccf_ccfaas_api *api_open(const ccf_opt_cmd *cmd, const char *url)
+{
+    ccf_ccfaas_api *api = NULL;
+    char err[600];
+    if (url == NULL)
+        url = getenv("CCFAAS_URL");
+    if (url == NULL || url[0] == '\0')
+        url = DEFAULT_URL;
+    if (ccf_ccfaas_api_new(url, &api, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd->cmd, err);
+        return NULL;
+    }
+    return api;
+}
+
+static int failed(const char *cmd, const ccf_ccfaas_api *api, const char *err)
+{
+    if (ccf_ccfaas_api_status(api) == 0)
+        fprintf(stderr, "ccfaas %s: cannot reach CCFaaS: %s (is `ccfaas up` running? set --url "
+                        "or CCFAAS_URL)\n", cmd, err);
+    else
+        fprintf(stderr, "ccfaas: %s\n", err);
+    return CCF_EXIT_FAIL;
+}
+
+static char *b64(const void *data, size_t len)
+{
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    if (out != NULL)
+        EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    return out;
+}
+
+/* One line for a task status. */
+static void print_status(const json_t *t)
+{
+    const char *state = json_string_value(json_object_get(t, "state"));
+    printf("%s  %-9s  %s  %s", json_string_value(json_object_get(t, "task")),
+           state ? state : "?", json_string_value(json_object_get(t, "function")),
+           json_string_value(json_object_get(t, "created")));
+    const char *reason = json_string_value(json_object_get(t, "reason"));
+    if (reason != NULL)
+        printf("  (%s: %s)", json_string_value(json_object_get(t, "step")), reason);
+    const json_t *res = json_object_get(t, "result");
+    if (res != NULL)
+        printf("  result %lld bytes%s, digest %s", (long long)json_integer_value(
+                                                       json_object_get(res, "size")),
+               json_is_true(json_object_get(res, "encrypted")) ? " (encrypted)" : "",
+               json_string_value(json_object_get(res, "result_digest")));
+    putchar('\n');
+}
+
+static bool ended(const json_t *t)
+{
+    const char *s = json_string_value(json_object_get(t, "state"));
+    return s != NULL && strcmp(s, "pending") != 0 && strcmp(s, "running") != 0;
+}
+
+/* The public JWK of a PEM public key (or of a private key's public half). */
+static json_t *jwk_of(const char *path, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "rb");
+    EVP_PKEY *k = NULL;
+    json_t *jwk = NULL;
+    if (f == NULL) {
+        snprintf(err, err_size, "%s: cannot open", path);
+        return NULL;
+    }
+    k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+    fclose(f);
+    if (k == NULL) {
+        snprintf(err, err_size, "%s: not a PEM public key (EC P-256 or RSA)", path);
+        return NULL;
+    }
+    if (ccf_jwk_from_key(k, NULL, &jwk, err, err_size) != CCF_OK)
+        jwk = NULL;
+    EVP_PKEY_free(k);
+    return jwk;
+}
+
+static json_t *get_task(ccf_ccfaas_api *api, const char *id, char *err, size_t err_size)
+{
+    ccf_ccfaas_api_reply reply;
+    const char *segs[] = {"task", id};
+    if (ccf_ccfaas_api_call(api, "GET", segs, 2, NULL, 0, 0, &reply, err, err_size) != CCF_OK)
+        return NULL;
+    json_t *t = json_incref(reply.json);
+    ccf_ccfaas_api_reply_free(&reply);
+    if (t == NULL)
+        snprintf(err, err_size, "unexpected reply: not JSON");
+    return t;
+}
+
+static int task_run(int argc, char **argv)
+{
+    const char *url = NULL, *program = NULL, *args = NULL, *trust_opt = NULL, *enc = NULL,
+               *det = NULL;
+    ccf_opt_list inputs = {0}, secrets = {0}, outputs = {0};
+    ccf_opt_args pos = {0};
+    long timeout = 0;
+    bool watch = false, json_out = false;
+    const ccf_opt opts[] = {
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &url, .value = "URL", .help = URL_HELP},
+        {.name = "program", .kind = CCF_OPT_STRING, .dest = &program, .value = "NAME",
+         .help = "the program to run (default: the function's only one)"},
+        {.name = "args", .kind = CCF_OPT_STRING, .dest = &args, .value = "ARGS",
+         .help = "arguments, given to the program as the file `args`"},
+        {.name = "input", .kind = CCF_OPT_PAIR, .dest = &inputs, .value = "NAME=PATH|URI",
+         .help = "an input file: a local file (sent in the request) or an http:// URI\n"
+                 "(CCFaaS fetches it); repeatable"},
+        {.name = "secret", .kind = CCF_OPT_PAIR, .dest = &secrets, .value = "NAME=VALUE",
+         .help = "a secret written into the instance as the file NAME, never stored; repeatable"},
+        {.name = "output", .kind = CCF_OPT_LIST, .dest = &outputs, .value = "NAME",
+         .help = "an output to collect (default: every file the program may write); repeatable"},
+        {.name = "deterministic-output", .kind = CCF_OPT_STRING, .dest = &det, .value = "NAME",
+         .help = "the output computed.json hashes (default: the first)"},
+        {.name = "trust", .kind = CCF_OPT_STRING, .dest = &trust_opt, .value = "FILE",
+         .help = "your trust configuration (default $CCFAAS_TRUST, then\n"
+                 "~/.config/ccfaas/trust.json): the instance is verified with it"},
+        {.name = "encrypt-to", .kind = CCF_OPT_STRING, .dest = &enc, .value = "PUBKEY.pem",
+         .help = "encrypt the result to this public key (CCFaaS keeps only ciphertext)"},
+        {.name = "timeout", .kind = CCF_OPT_NUM, .dest = &timeout, .value = "SECONDS",
+         .help = "fail the task after this long (default 600)", .min = 1, .max = 3600},
+        {.name = "watch", .kind = CCF_OPT_FLAG, .dest = &watch,
+         .help = "wait until the task ends and print its final state (exit 1 unless completed)"},
+        {.name = "json", .kind = CCF_OPT_FLAG, .dest = &json_out, .help = "print JSON"},
+        {0}};
+    const ccf_opt_cmd cmd = {.cmd = "task run", .args = "FUNCTION", .min_args = 1, .max_args = 1,
+                             .about = "Runs FUNCTION once as a task and prints its id."};
+    char err[1024], trust_path[4096];
+    char *trust_text = NULL, *body = NULL;
+    size_t trust_len = 0;
+    json_t *req = NULL, *t = NULL;
+    ccf_ccfaas_api *api = NULL;
+    ccf_ccfaas_api_reply reply = {0};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, &pos);
+    if (rc >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
+    if ((api = api_open(&cmd, url)) == NULL)
+        goto out;
+    if (ccf_trust_file_path(trust_opt, trust_path, sizeof trust_path, err, sizeof err) != CCF_OK ||
+        ccf_file_read(trust_path, 1024 * 1024, &trust_text, &trust_len, err, sizeof err) !=
+            CCF_OK) {
+        fprintf(stderr, "ccfaas task run: trust configuration: %s (make one with `ccfaas trust "
+                        "add`, docs/trust.md)\n", err);
+        goto out;
+    }
+    json_t *trust = json_loadb(trust_text, trust_len, 0, NULL);
+    req = json_pack("{s:s, s:o*}", "function", pos.items[0], "trust", trust);
+    if (req == NULL) {
+        fprintf(stderr, "ccfaas task run: %s is not JSON\n", trust_path);
+        goto out;
+    }
+    if (program)
+        json_object_set_new(req, "program", json_string(program));
+    if (args)
+        json_object_set_new(req, "args", json_string(args));
+    if (det)
+        json_object_set_new(req, "deterministic_output", json_string(det));
+    if (timeout)
+        json_object_set_new(req, "timeout_s", json_integer(timeout));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < inputs.count; i++) {
+        const char *v = inputs.items[i], *eq = strchr(v, '=');
+        char *name = strndup(v, (size_t)(eq - v));
+        if (strncmp(eq + 1, "http://", 7) == 0) {
+            json_array_append_new(arr, json_pack("{s:s, s:s}", "name", name, "uri", eq + 1));
+        } else {
+            char *data = NULL, *enc64 = NULL;
+            size_t len = 0;
+            if (ccf_file_read(eq + 1, TASK_MAX_INPUT, &data, &len, err, sizeof err) != CCF_OK ||
+                (enc64 = b64(data, len)) == NULL) {
+                fprintf(stderr, "ccfaas task run: --input %s: %s\n", name, err);
+                free(data);
+                free(name);
+                json_decref(arr);
+                goto out;
+            }
+            json_array_append_new(arr, json_pack("{s:s, s:s}", "name", name, "data", enc64));
+            free(data);
+            free(enc64);
+        }
+        free(name);
+    }
+    if (inputs.count)
+        json_object_set(req, "inputs", arr);
+    json_decref(arr);
+    arr = json_array();
+    for (size_t i = 0; i < secrets.count; i++) {
+        const char *v = secrets.items[i], *eq = strchr(v, '=');
+        char *name = strndup(v, (size_t)(eq - v));
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "name", name, "value", eq + 1));
+        free(name);
+    }
+    if (secrets.count)
+        json_object_set(req, "secrets", arr);
+    json_decref(arr);
+    arr = json_array();
+    for (size_t i = 0; i < outputs.count; i++)
+        json_array_append_new(arr, json_string(outputs.items[i]));
+    if (outputs.count)
+        json_object_set(req, "outputs", arr);
+    json_decref(arr);
+    if (enc != NULL) {
+        json_t *jwk = jwk_of(enc, err, sizeof err);
+        if (jwk == NULL) {
+            fprintf(stderr, "ccfaas task run: --encrypt-to: %s\n", err);
+            goto out;
+        }
+        json_object_set_new(req, "result_key", jwk);
+    }
+    if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
+        goto out;
+    const char *segs[] = {"task"};
+    if (ccf_ccfaas_api_call(api, "POST", segs, 1, body, strlen(body), 120000, &reply, err,
+                            sizeof err) != CCF_OK) {
+        rc = failed(cmd.cmd, api, err);
+        goto out;
+    }
+    const char *id = json_string_value(json_object_get(reply.json, "task"));
+    if (id == NULL) {
+        fprintf(stderr, "ccfaas task run: unexpected reply: no task id\n");
+        goto out;
+    }
+    if (!watch) {
+        if (json_out)
+            printf("%s\n", reply.body);
+        else
+            printf("%s\n", id);
+        rc = CCF_EXIT_OK;
+        goto out;
+    }
+    fprintf(stderr, "task %s: pending", id);
+    char last[16] = "pending"; /* the state last printed (t is replaced each round) */
+    for (;;) {
+        const struct timespec pause = {0, 250 * 1000 * 1000};
+        json_decref(t);
+        if ((t = get_task(api, id, err, sizeof err)) == NULL) {
+            fputc('\n', stderr);
+            rc = failed(cmd.cmd, api, err);
+            goto out;
+        }
+        const char *st = json_string_value(json_object_get(t, "state"));
+        if (st != NULL && strcmp(st, last) != 0) {
+            fprintf(stderr, " -> %s", st);
+            snprintf(last, sizeof last, "%s", st);
+        }
+        if (ended(t))
+            break;
+        nanosleep(&pause, NULL);
+    }
+    fputc('\n', stderr);
+    if (json_out) {
+        char *s = json_dumps(t, JSON_INDENT(2));
+        printf("%s\n", s ? s : "");
+        free(s);
+    } else {
+        print_status(t);
+    }
+    rc = strcmp(json_string_value(json_object_get(t, "state")), "completed") == 0
+             ? CCF_EXIT_OK
+             : CCF_EXIT_FAIL;
+out:
+    json_decref(t);
+    json_decref(req);
+    free(body);
+    free(trust_text);
+    ccf_ccfaas_api_reply_free(&reply);
+    ccf_ccfaas_api_free(api);
+    ccf_opt_lists_free(opts);
+    ccf_opt_args_free(&pos);
+    return rc;
+}
+
+/* Writes the result: the archive, or (--key) the archive decrypted from its JWE. */
+static int download(ccf_ccfaas_api *api, const char *id, const char *file, const char *keyfile,
+                    bool encrypted)
+{
+    ccf_ccfaas_api_reply reply;
+    char err[1024];
+    uint8_t *plain = NULL;
+    size_t plen = 0;
+    EVP_PKEY *key = NULL;
+    int rc = CCF_EXIT_FAIL;
+    const char *segs[] = {"task", id, "result"};
+    if (ccf_ccfaas_api_call(api, "GET", segs, 3, NULL, 0, 120000, &reply, err, sizeof err) !=
+        CCF_OK)
+        return failed("task show", api, err);
+    const void *data = reply.body;
+    size_t len = reply.len;
+    if (keyfile != NULL && encrypted) {
+        FILE *f = fopen(keyfile, "rb");
+        key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+        if (f)
+            fclose(f);
+        if (key == NULL) {
+            fprintf(stderr, "ccfaas task show: --key %s: not a PEM private key\n", keyfile);
+            goto out;
+        }
+        if (ccf_jwe_decrypt_text(reply.body, reply.len, key, &plain, &plen, err, sizeof err) !=
+            CCF_OK) {
+            fprintf(stderr, "ccfaas task show: the result does not decrypt with %s: %s\n",
+                    keyfile, err);
+            goto out;
+        }
+        data = plain;
+        len = plen;
+    } else if (encrypted) {
+        fprintf(stderr, "ccfaas task show: the result is encrypted: writing the JWE (decrypt "
+                        "it with --key KEY.pem)\n");
+    }
+    if (ccf_file_write_atomic(file, data, len, 0600, false, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas task show: %s\n", err);
+        goto out;
+    }
+    fprintf(stderr, "wrote %s (%zu bytes)\n", file, len);
+    rc = CCF_EXIT_OK;
+out:
+    ccf_jose_secret_free(plain, plen);
+    EVP_PKEY_free(key);
+    ccf_ccfaas_api_reply_free(&reply);
+    return rc;
+}
+
+static int task_show(int argc, char **argv)
+{
+    const char *url = NULL, *file = NULL, *keyfile = NULL;
+    bool json_out = false;
+    ccf_opt_args pos = {0};
+    const ccf_opt opts[] = {
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &url, .value = "URL", .help = URL_HELP},
+        {.name = "download", .kind = CCF_OPT_STRING, .dest = &file, .value = "FILE",
+         .help = "write the result (a zip archive) to FILE", .nonempty = true},
+        {.name = "key", .kind = CCF_OPT_STRING, .dest = &keyfile, .value = "KEY.pem",
+         .help = "the private key an encrypted result is decrypted with"},
+        {.name = "json", .kind = CCF_OPT_FLAG, .dest = &json_out, .help = "print JSON"},
+        {0}};
+    const ccf_opt_cmd cmd = {.cmd = "task show", .args = "ID", .min_args = 1, .max_args = 1,
+                             .about = "Shows a task; --download writes its result."};
+    char err[1024];
+    json_t *t = NULL;
+    ccf_ccfaas_api *api = NULL;
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, &pos);
+    if (rc >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
+    if ((api = api_open(&cmd, url)) == NULL)
+        goto out;
+    if ((t = get_task(api, pos.items[0], err, sizeof err)) == NULL) {
+        rc = failed(cmd.cmd, api, err);
+        goto out;
+    }
+    if (json_out) {
+        char *s = json_dumps(t, JSON_INDENT(2));
+        printf("%s\n", s ? s : "");
+        free(s);
+    } else {
+        print_status(t);
+    }
+    rc = CCF_EXIT_OK;
+    if (file != NULL)
+        rc = download(api, pos.items[0], file, keyfile,
+                      json_is_true(json_object_get(json_object_get(t, "result"), "encrypted")));
+out:
+    json_decref(t);
+    ccf_ccfaas_api_free(api);
+    ccf_opt_args_free(&pos);
+    return rc;
+}
+
+/* logs, delete: one call on task/ID[/what]. */
+static int task_one(int argc, char **argv, const char *name, const char *method,
+                    const char *what, const char *about)
+{
+    const char *url = NULL;
+    ccf_opt_args pos = {0};
+    const ccf_opt opts[] = {
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &url, .value = "URL", .help = URL_HELP},
+        {0}};
+    const ccf_opt_cmd cmd = {.cmd = name, .args = "ID", .min_args = 1, .max_args = 1,
+                             .about = about};
+    char err[1024];
+    ccf_ccfaas_api *api = NULL;
+    ccf_ccfaas_api_reply reply = {0};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, &pos);
+    if (rc >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
+    if ((api = api_open(&cmd, url)) == NULL)
+        goto out;
+    const char *segs[] = {"task", pos.items[0], what};
+    if (ccf_ccfaas_api_call(api, method, segs, what ? 3 : 2, NULL, 0, 0, &reply, err,
+                            sizeof err) != CCF_OK) {
+        rc = failed(cmd.cmd, api, err);
+        goto out;
+    }
+    if (what != NULL)
+        fwrite(reply.body, 1, reply.len, stdout);
+    else
+        printf("deleted task %s\n", pos.items[0]);
+    rc = CCF_EXIT_OK;
+out:
+    ccf_ccfaas_api_reply_free(&reply);
+    ccf_ccfaas_api_free(api);
+    ccf_opt_args_free(&pos);
+    return rc;
+}
+
+static int task_logs(int argc, char **argv)
+{
+    return task_one(argc, argv, "task logs", "GET", "logs",
+                    "Prints the log of a task of a debug function (its program's stderr).");
+}
+
+static int task_delete(int argc, char **argv)
+{
+    return task_one(argc, argv, "task delete", "DELETE", NULL,
+                    "Deletes an ended task and its result.");
+}
+
+static int task_list(int argc, char **argv)
+{
+    const char *url = NULL;
+    bool json_out = false;
+    const ccf_opt opts[] = {
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &url, .value = "URL", .help = URL_HELP},
+        {.name = "json", .kind = CCF_OPT_FLAG, .dest = &json_out, .help = "print JSON"},
+        {0}};
+    const ccf_opt_cmd cmd = {.cmd = "task list", .about = "Lists your tasks, newest first."};
+    char err[1024];
+    ccf_ccfaas_api *api = NULL;
+    ccf_ccfaas_api_reply reply = {0};
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, NULL);
+    if (rc >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
+    if ((api = api_open(&cmd, url)) == NULL)
+        goto out;
+    const char *segs[] = {"task"};
+    if (ccf_ccfaas_api_call(api, "GET", segs, 1, NULL, 0, 0, &reply, err, sizeof err) !=
+        CCF_OK) {
+        rc = failed(cmd.cmd, api, err);
+        goto out;
+    }
+    const json_t *arr = json_object_get(reply.json, "tasks");
+    if (json_out) {
+        printf("%s\n", reply.body);
+    } else {
+        size_t i;
+        const json_t *t;
+        json_array_foreach(arr, i, t) print_status(t);
+    }
+    rc = CCF_EXIT_OK;
+out:
+    ccf_ccfaas_api_reply_free(&reply);
+    ccf_ccfaas_api_free(api);
+    return rc;
+}
+
+int ccf_cmd_task(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } subs[] = {{"run", task_run},   {"show", task_show},     {"logs", task_logs},
+                {"list", task_list}, {"delete", task_delete}};
+    int rc = CCF_EXIT_USAGE;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(task_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CCF_EXIT_USAGE : CCF_EXIT_OK;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    size_t k = 0;
+    while (k < sizeof subs / sizeof subs[0] && strcmp(argv[1], subs[k].name) != 0)
+        k++;
+    if (k < sizeof subs / sizeof subs[0])
+        rc = subs[k].run(argc - 1, argv + 1);
+    else
+        fprintf(stderr, "ccfaas task: unknown subcommand '%s' (see `ccfaas task --help`)\n",
+                argv[1]);
+    curl_global_cleanup();
+    return rc;
+}
