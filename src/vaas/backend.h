@@ -21,6 +21,7 @@ typedef struct {
     const char *platform_key_path; /* handed to the runtime on descriptor 3 */
     bool sandbox;                  /* process: inside bubblewrap */
     unsigned cpu_seconds;          /* RLIMIT_CPU of each runtime; 0 = none */
+    bool cgroups;                  /* process: a cgroup per instance where one can be made */
     const char *const *runtime_args; /* extra arguments (NULL-terminated) or NULL */
 } ccf_vaas_backend_config;
 

@@ -10,6 +10,8 @@
  * multi-threaded (no fork + non-async-signal-safe code). */
 #define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np, POSIX_SPAWN_SETSID */
 #include "vaas/backend.h"
+#include "vaas/cgroup.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +43,7 @@
 
 struct ccf_vaas_proc {
     pid_t pid;
+    ccf_vaas_cgroup *cg; /* NULL: rlimits only (no cgroup could be made) */
 };
 
 extern char **environ;
@@ -119,12 +122,25 @@ static void describe_status(int st, char *buf, size_t size)
         snprintf(buf, size, "ended");
 }
 
-/* The argument vector: prlimit's limits, bwrap's options, then the
- * runtime's. The limit strings live in lim. */
+/* The argument vector: with a cgroup, a shell that moves itself into it
+ * and execs the rest (so the limits hold before the first instruction of
+ * what follows; posix_spawn cannot); prlimit's limits, bwrap's options, then
+ * the runtime's. The limit strings live in lim. */
 static size_t build_argv(const ccf_vaas_backend_config *cfg, const ccf_vaas_launch *l,
-                         const char **argv, char lim[4][48])
+                         const ccf_vaas_cgroup *cg, const char **argv, char lim[4][48])
 {
     size_t n = 0;
+    if (cg != NULL) {
+        size_t np = 0;
+        const char *const *procs = ccf_vaas_cgroup_procs(cg, &np);
+        argv[n++] = "/bin/sh";
+        argv[n++] = "-c";
+        argv[n++] = np == 1 ? "echo $$ >\"$1\" && shift 1 && exec \"$@\""
+                            : "echo $$ >\"$1\" && echo $$ >\"$2\" && shift 2 && exec \"$@\"";
+        argv[n++] = "ccfaas-cgroup-join"; /* $0 */
+        for (size_t i = 0; i < np && i < 2; i++)
+            argv[n++] = procs[i];
+    }
     argv[n++] = "prlimit";
     argv[n++] = "--core=0"; /* no core dump: a runtime's memory holds users' data and keys */
     snprintf(lim[0], sizeof lim[0], "--nofile=%u", RUNTIME_NOFILE);
@@ -229,8 +245,16 @@ static ccf_err process_start(const ccf_vaas_backend_config *cfg, const ccf_vaas_
 
     if (snprintf(log_path, sizeof log_path, "%s/runtime.log", l->dir) >= (int)sizeof log_path)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "instance directory path too long");
-    char lim[4][48];
-    build_argv(cfg, l, argv, lim);
+    char lim[4][48], why[512];
+    ccf_vaas_cgroup *cg = NULL;
+    uint64_t mem = 0;
+#ifndef CCF_NO_DATA_LIMIT
+    mem = (uint64_t)l->memory_mib << 20;
+#endif
+    if (cfg->cgroups && ccf_vaas_cgroup_new(l->instance_id, mem, CCF_VAAS_CGROUP_PIDS, &cg, why,
+                                            sizeof why) != CCF_OK)
+        ccf_log_event("vaas", "instance %s: no cgroup, its rlimits only: %s", l->instance_id, why);
+    build_argv(cfg, l, cg, argv, lim);
     if (pipe2(pipefd, O_CLOEXEC) != 0)
         return ccf_errf(err, err_size, CCF_ERR_IO, "pipe: %s", strerror(errno));
     if (posix_spawn_file_actions_init(&fa) != 0 || posix_spawnattr_init(&attr) != 0) {
@@ -283,7 +307,9 @@ static ccf_err process_start(const ccf_vaas_backend_config *cfg, const ccf_vaas_
             goto out;
         }
         p->pid = pid;
+        p->cg = cg;
         pid = -1; /* owned by the handle now */
+        cg = NULL;
         *out = p;
         goto out;
     }
@@ -301,6 +327,7 @@ static ccf_err process_start(const ccf_vaas_backend_config *cfg, const ccf_vaas_
 out:
     if (pid > 0)
         terminate(pid, NULL);
+    ccf_vaas_cgroup_free(cg);
     if (fa_init)
         posix_spawn_file_actions_destroy(&fa);
     if (attr_init)
@@ -340,11 +367,14 @@ static void process_stop(ccf_vaas_proc *p)
         return;
     if (p->pid > 0)
         terminate(p->pid, NULL);
+    ccf_vaas_cgroup_free(p->cg);
     free(p);
 }
 
 static void process_release(ccf_vaas_proc *p)
 {
+    if (p != NULL)
+        ccf_vaas_cgroup_free(p->cg);
     free(p);
 }
 

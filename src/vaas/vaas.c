@@ -783,6 +783,7 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
                                         .platform_key_path = v->platform_key_path,
                                         .sandbox = !cfg->no_sandbox,
                                         .cpu_seconds = cfg->instance_cpu_seconds,
+                                        .cgroups = true,
                                         .runtime_args = cfg->runtime_args};
     v->instance_memory_mib = cfg->instance_memory_mib;
     if (cfg->kbs_url != NULL &&
