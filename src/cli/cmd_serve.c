@@ -223,6 +223,7 @@ static const struct service services[] = {
     {"vaas", ccf_serve_vaas, "VaaS: starts attested runtime instances (default 127.0.0.1:5000)"},
     {"ccfaas", ccf_serve_ccfaas, "CCFaaS: function registry and instances (default 127.0.0.1:5010)"},
     {"kbs", ccf_serve_kbs, "key broker, Trustee KBS protocol 0.4.0 (default 127.0.0.1:8080)"},
+    {"workorder", ccf_serve_workorder, "work orders, EEA Trusted Compute / Avalon JSON-RPC (default 127.0.0.1:1947)"},
 };
 
 int ccf_cmd_serve(int argc, char **argv)
@@ -231,7 +232,7 @@ int ccf_cmd_serve(int argc, char **argv)
         FILE *out = argc < 2 ? stderr : stdout;
         fprintf(out, "usage: ccfaas serve SERVICE [OPTIONS]\n\nservices:\n");
         for (size_t i = 0; i < sizeof services / sizeof services[0]; i++)
-            fprintf(out, "  %-8s %s\n", services[i].name, services[i].summary);
+            fprintf(out, "  %-9s %s\n", services[i].name, services[i].summary);
         fprintf(out, "\nRun `ccfaas serve SERVICE --help` for its options.\n");
         return argc < 2 ? CCF_EXIT_USAGE : CCF_EXIT_OK;
     }

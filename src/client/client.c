@@ -462,6 +462,28 @@ ccf_err ccf_client_execute(ccf_client *c, const char *program, long *exit_code, 
     return rc;
 }
 
+ccf_err ccf_client_call(ccf_client *c, const char *method, const char *path, const char *body,
+                        size_t len, long *status, char **reply, char *err, size_t err_size)
+{
+    struct sink s;
+    FILE *up = len > 0 ? fmemopen((void *)body, len, "rb") : NULL;
+    ccf_err rc;
+    *reply = NULL;
+    if (len > 0 && up == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    rc = request(c, method, path, up, (curl_off_t)len, NULL, &s, status, err, err_size);
+    if (up != NULL)
+        fclose(up);
+    if (rc == CCF_OK && ccf_dynbuf_add(&s.mem, "", 1) == CCF_OK) {
+        *reply = s.mem.p; /* the sink's buffer, NUL-terminated */
+        s.mem.p = NULL;
+    } else if (rc == CCF_OK) {
+        rc = ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "%s %s: reply too large", method, path);
+    }
+    ccf_dynbuf_free(&s.mem);
+    return rc;
+}
+
 ccf_err ccf_client_shutdown(ccf_client *c, char *err, size_t err_size)
 {
     struct sink s;

@@ -58,6 +58,12 @@ ccf_err ccf_client_get(ccf_client *c, const char *name, const char *path, char *
 ccf_err ccf_client_execute(ccf_client *c, const char *program, long *exit_code, char *trap,
                            size_t trap_size, char *err, size_t err_size)
     __attribute__((warn_unused_result));
+/* One request with a small body (a work order, issue 19): method on path,
+ * body[0..len) sent as application/json; *status and the reply (bounded,
+ * NUL-terminated, the caller frees *reply) returned whatever the status. */
+ccf_err ccf_client_call(ccf_client *c, const char *method, const char *path, const char *body,
+                        size_t len, long *status, char **reply, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 ccf_err ccf_client_shutdown(ccf_client *c, char *err, size_t err_size)
     __attribute__((warn_unused_result));
 

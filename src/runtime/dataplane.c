@@ -24,6 +24,8 @@
 #include "net/addr.h"
 #include "net/http1.h"
 #include "net/status.h"
+#include "runtime/workorder.h"
+#include "workorder/proto.h"
 
 /* ---- TLS ------------------------------------------------------------------ */
 
@@ -147,7 +149,7 @@ typedef enum {
     CONN_LINGER,    /* reply sent after a refusal: draining what the client still sends */
 } conn_state;
 
-typedef enum { BODY_FILE, BODY_DROP } body_sink;
+typedef enum { BODY_FILE, BODY_DROP, BODY_WORKORDER } body_sink; /* WORKORDER: into chunks, bounded */
 
 typedef struct conn conn;
 struct conn {
@@ -185,6 +187,7 @@ struct conn {
 
 struct ccf_dataplane {
     ccf_instance *inst;
+    ccf_wo_worker *wo; /* the work-order worker (runtime/workorder.h) */
     SSL_CTX *ctx;
     struct event_base *base;
     struct evconnlistener *listener;
@@ -502,6 +505,27 @@ static bool start_upload(conn *c, const char *name)
     return true;
 }
 
+/* POST /workorder (a WorkOrderSubmit's params) and GET /workorder/worker:
+ * runtime/workorder.h; the answer is JSON with Avalon's codes (200), or 403
+ * when the identity may not run the workload. */
+static void finish_workorder(conn *c)
+{
+    char msg[512], *json = NULL;
+    ccf_err st;
+    bool submit = strcmp(c->req.path, "/workorder") == 0;
+    if (c->req.method != (submit ? CCF_HTTP1_POST : CCF_HTTP1_GET))
+        return reply_error(c, 405, "method_not_allowed",
+                           submit ? "a work order is submitted with POST" : "the worker is read with GET");
+    st = submit ? ccf_wo_worker_process(c->dp->wo, c->who, c->chunks.p ? c->chunks.p : "",
+                                        c->chunks.len, &json, msg, sizeof msg)
+                : ccf_wo_worker_info(c->dp->wo, &json, msg, sizeof msg);
+    body_free(c); /* a work order's ciphertext, not needed any more */
+    if (st != CCF_OK)
+        return reply_status(c, st, msg);
+    (void)reply_raw(c, 200, "application/json", json, strlen(json), NULL);
+    free(json);
+}
+
 /* The request once its body (if any) is in: the reply goes to c->out. */
 static void finish_request(conn *c)
 {
@@ -552,6 +576,8 @@ static void finish_request(conn *c)
                              res.trapped ? json_null() : json_integer(res.exit_code), "trap",
                              res.trapped ? json_string(res.trap) : json_null(), "duration_ms",
                              (double)res.duration_us / 1000.0));
+    } else if (strcmp(path, "/workorder") == 0 || strcmp(path, "/workorder/worker") == 0) {
+        finish_workorder(c);
     } else if (strcmp(path, "/shutdown") == 0) {
         if (c->req.method != CCF_HTTP1_POST)
             return reply_error(c, 405, "method_not_allowed", "shutdown takes POST");
@@ -582,6 +608,11 @@ static void start_request(conn *c)
     } else if (strncmp(r->path, "/files/", 7) == 0 && r->method != CCF_HTTP1_GET) {
         if (!start_upload(c, r->path + 7))
             goto send;
+    } else if (strcmp(r->path, "/workorder") == 0 && r->method == CCF_HTTP1_POST) {
+        if (r->has_length && r->length > CCF_WO_MAX_BODY)
+            refuse_early(c, 413, "too_large", "a work order is limited to 1 MiB");
+        c->sink = BODY_WORKORDER;
+        ccf_dynbuf_init(&c->chunks, CCF_WO_MAX_BODY);
     } else if (has_body && r->has_length && r->length > SMALL_BODY) {
         refuse_early(c, 413, "too_large", "this route takes no request body");
     }
@@ -599,6 +630,14 @@ send:
  * reply (413) was queued and the connection must stop reading the body. */
 static bool take_body(conn *c, const uint8_t *in, size_t n)
 {
+    if (c->sink == BODY_WORKORDER) {
+        if (ccf_dynbuf_add(&c->chunks, in, n) != CCF_OK) {
+            refuse_early(c, 413, "too_large", "a work order is limited to 1 MiB");
+            return false;
+        }
+        c->body_got += n;
+        return true;
+    }
     if (c->sink == BODY_DROP) {
         if (c->body_got + n > SMALL_BODY) {
             refuse_early(c, 413, "too_large", "this route takes no request body");
@@ -973,6 +1012,7 @@ ccf_err ccf_dataplane_new(ccf_instance *inst, const ccf_dataplane_config *cfg, c
     if (dp->max_body > SIZE_MAX / 2)
         dp->max_body = SIZE_MAX / 2;
     if ((rc = ccf_dataplane_tls_ctx(inst, cfg->cert_pem, cfg->key, &dp->ctx, err, err_size)) != CCF_OK ||
+        (rc = ccf_wo_worker_new(inst, cfg->cert_pem, cfg->key, &dp->wo, err, err_size)) != CCF_OK ||
         (rc = listen_on(cfg->listen, &fd, err, err_size)) != CCF_OK)
         goto fail;
     if ((dp->base = event_base_new()) == NULL ||
@@ -1011,5 +1051,6 @@ void ccf_dataplane_free(ccf_dataplane *dp)
     if (dp->base != NULL)
         event_base_free(dp->base);
     SSL_CTX_free(dp->ctx);
+    ccf_wo_worker_free(dp->wo);
     free(dp);
 }

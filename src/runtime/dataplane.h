@@ -11,6 +11,8 @@
  *   GET  /files/NAME        read rights    the contents
  *   POST /execute/PROGRAM   execute right  runs it; {"exit_code", "trap", ...}
  *   POST /shutdown          any identity   the runtime exits after replying
+ *   GET  /workorder/worker  any identity   the work-order worker's public keys
+ *   POST /workorder         execute right  one work order (runtime/workorder.h)
  *
  * Errors: {"error":{"code":"...","message":"..."}} with 400/403/404/405/409/413/500/501.
  *

@@ -1,0 +1,472 @@
+/* The work-order worker inside the runtime: workorder.h says what; every
+ * cryptographic rule and its source in Avalon is in docs/workorders.md. */
+#include "runtime/workorder.h"
+
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/crypto.h"
+#include "wasi/vfs.h"
+#include "workorder/proto.h"
+
+#define RSA_BITS 3072 /* Avalon's tcs_config.toml: KeyEncryptionAlgorithm RSA-OAEP-3072 */
+#define SESSION_KEY_LEN 32
+#define IV_LEN 12
+#define TAG_LEN 16
+#define WO_DIR "workorder/"
+#define OUT_FILE WO_DIR "out"
+#define MAX_OUT (512u << 10) /* a workload's output, bytes (its reply stays within the client's 1 MiB) */
+
+struct ccf_wo_worker {
+    ccf_instance *inst;
+    char *cert_pem;
+    EVP_PKEY *enclave_key;
+    EVP_PKEY *sign_key; /* secp256k1 */
+    EVP_PKEY *enc_key;  /* RSA */
+    char *sign_pub_pem, *enc_pub_pem;
+    char enc_key_sig_hex[2 * 80 + 1];
+    char *binding_b64;
+};
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static char *pubkey_pem(EVP_PKEY *k)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p = NULL, *out = NULL;
+    long n;
+    if (b != NULL && PEM_write_bio_PUBKEY(b, k) == 1 && (n = BIO_get_mem_data(b, &p)) > 0 &&
+        (out = malloc((size_t)n + 1)) != NULL) {
+        memcpy(out, p, (size_t)n);
+        out[n] = '\0';
+    }
+    BIO_free(b);
+    return out;
+}
+
+/* ECDSA over a 32-byte digest as given (no second hash): DER into sig. */
+static bool sign_digest(EVP_PKEY *k, const uint8_t digest[32], uint8_t *sig, size_t *sig_len)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k, NULL);
+    bool ok = pc != NULL && EVP_PKEY_sign_init(pc) == 1 &&
+              EVP_PKEY_sign(pc, sig, sig_len, digest, 32) == 1;
+    EVP_PKEY_CTX_free(pc);
+    return ok;
+}
+
+static char *b64(const uint8_t *in, size_t len)
+{
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    if (out != NULL)
+        EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+    return out;
+}
+
+/* Standard base64 (padding as Python's b64encode writes it) into a new
+ * buffer; false on a malformed text. */
+static bool unb64(const char *in, uint8_t **out, size_t *out_len)
+{
+    size_t n = strlen(in);
+    EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
+    int a = 0, b = 0;
+    bool ok = false;
+    *out = malloc(n / 4 * 3 + 3);
+    if (ctx == NULL || *out == NULL || n > (size_t)INT32_MAX)
+        goto out;
+    EVP_DecodeInit(ctx);
+    if (EVP_DecodeUpdate(ctx, *out, &a, (const unsigned char *)in, (int)n) < 0 ||
+        EVP_DecodeFinal(ctx, *out + a, &b) != 1)
+        goto out;
+    *out_len = (size_t)a + (size_t)b;
+    ok = true;
+out:
+    EVP_ENCODE_CTX_free(ctx);
+    if (!ok) {
+        free(*out);
+        *out = NULL;
+    }
+    return ok;
+}
+
+static ccf_err make_keys(ccf_wo_worker *w, char *err, size_t err_size)
+{
+    uint8_t digest[32], sig[160];
+    size_t sig_len = sizeof sig;
+    EVP_MD_CTX *md = NULL;
+    ccf_err rc = CCF_ERR_CRYPTO;
+
+    if (w->sign_key != NULL)
+        return CCF_OK;
+    if ((w->sign_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1")) == NULL ||
+        (w->enc_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)RSA_BITS)) == NULL ||
+        (w->sign_pub_pem = pubkey_pem(w->sign_key)) == NULL ||
+        (w->enc_pub_pem = pubkey_pem(w->enc_key)) == NULL)
+        goto out;
+    /* encryptionKeySignature: Avalon worker_signing.verify_encryption_key_signature */
+    if (!ccf_sha256(w->enc_pub_pem, strlen(w->enc_pub_pem), digest) ||
+        !sign_digest(w->sign_key, digest, sig, &sig_len))
+        goto out;
+    ccf_hex_encode(sig, sig_len, w->enc_key_sig_hex);
+    /* the binding to the attested instance: its key signs both public keys */
+    sig_len = sizeof sig;
+    if ((md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+        EVP_DigestUpdate(md, w->sign_pub_pem, strlen(w->sign_pub_pem)) != 1 ||
+        EVP_DigestUpdate(md, w->enc_pub_pem, strlen(w->enc_pub_pem)) != 1 ||
+        EVP_DigestFinal_ex(md, digest, NULL) != 1 || !sign_digest(w->enclave_key, digest, sig, &sig_len) ||
+        (w->binding_b64 = b64(sig, sig_len)) == NULL)
+        goto out;
+    rc = CCF_OK;
+out:
+    EVP_MD_CTX_free(md);
+    if (rc != CCF_OK) {
+        ERR_clear_error();
+        EVP_PKEY_free(w->sign_key);
+        w->sign_key = NULL;
+        ccf_errf(err, err_size, rc, "cannot create the worker's keys");
+    }
+    return rc;
+}
+
+ccf_err ccf_wo_worker_new(ccf_instance *inst, const char *cert_pem, EVP_PKEY *enclave_key,
+                          ccf_wo_worker **out, char *err, size_t err_size)
+{
+    ccf_wo_worker *w = calloc(1, sizeof *w);
+    *out = NULL;
+    if (w == NULL || (w->cert_pem = strdup(cert_pem)) == NULL) {
+        free(w);
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    }
+    w->inst = inst;
+    w->enclave_key = enclave_key;
+    *out = w;
+    return CCF_OK;
+}
+
+void ccf_wo_worker_free(ccf_wo_worker *w)
+{
+    if (w == NULL)
+        return;
+    EVP_PKEY_free(w->sign_key);
+    EVP_PKEY_free(w->enc_key);
+    free(w->sign_pub_pem);
+    free(w->enc_pub_pem);
+    free(w->binding_b64);
+    free(w->cert_pem);
+    free(w);
+}
+
+static ccf_err dump(json_t *j, char **json_out, char *err, size_t err_size)
+{
+    *json_out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return *json_out ? CCF_OK : ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+}
+
+ccf_err ccf_wo_worker_info(ccf_wo_worker *w, char **json_out, char *err, size_t err_size)
+{
+    ccf_err rc = make_keys(w, err, err_size);
+    *json_out = NULL;
+    if (rc != CCF_OK)
+        return rc;
+    return dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "verificationKey", w->sign_pub_pem,
+                          "encryptionKey", w->enc_pub_pem, "encryptionKeySignature",
+                          w->enc_key_sig_hex, "enclaveCertificate", w->cert_pem, "keyBinding",
+                          w->binding_b64, "policyHash", ccf_instance_policy_hash(w->inst)),
+                json_out, err, err_size);
+}
+
+/* ---- one work order ------------------------------------------------------- */
+
+typedef struct {
+    uint8_t key[SESSION_KEY_LEN];
+    uint8_t iv[IV_LEN];
+    bool fixed_iv; /* Avalon's mode: sessionKeyIv for everything; else an IV before each item */
+} session;
+
+/* The workload's program: named as the workload, or that name + ".wasm". */
+static long find_program(const ccf_policy *p, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < p->program_count; i++) {
+        const char *f = p->programs[i].program_file_name;
+        if (strcmp(f, name) == 0 || (strncmp(f, name, n) == 0 && strcmp(f + n, ".wasm") == 0))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* AES-256-GCM open of ct||tag (fixed IV) or iv||ct||tag; *out malloc'd. */
+static bool open_item(const session *s, const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
+{
+    const uint8_t *iv = s->iv;
+    if (!s->fixed_iv) {
+        if (len < IV_LEN)
+            return false;
+        iv = in;
+        in += IV_LEN;
+        len -= IV_LEN;
+    }
+    if (len < TAG_LEN)
+        return false;
+    len -= TAG_LEN;
+    uint8_t tag[TAG_LEN];
+    memcpy(tag, in + len, TAG_LEN);
+    if ((*out = malloc(len + 1)) == NULL)
+        return false;
+    if (!ccf_aes256gcm(false, s->key, iv, NULL, 0, in, len, *out, tag)) {
+        free(*out);
+        *out = NULL;
+        return false;
+    }
+    *out_len = len;
+    return true;
+}
+
+/* AES-256-GCM seal: ct||tag, or a fresh iv||ct||tag; base64 of it. */
+static char *seal_item(const session *s, const uint8_t *in, size_t len)
+{
+    size_t off = s->fixed_iv ? 0 : IV_LEN;
+    uint8_t *buf = malloc(off + len + TAG_LEN), iv[IV_LEN];
+    char *out = NULL;
+    if (buf == NULL)
+        return NULL;
+    memcpy(iv, s->iv, IV_LEN);
+    if ((s->fixed_iv || RAND_bytes(iv, IV_LEN) == 1) &&
+        ccf_aes256gcm(true, s->key, iv, NULL, 0, in, len, buf + off, buf + off + len)) {
+        memcpy(buf, iv, off);
+        out = b64(buf, off + len + TAG_LEN);
+    }
+    free(buf);
+    return out;
+}
+
+static bool unwrap_session_key(ccf_wo_worker *w, const json_t *params, session *s)
+{
+    uint8_t wrapped[1024], key[512];
+    size_t wlen, klen = sizeof key;
+    const char *hash = json_string_value(json_object_get(params, "encryptedSessionKeyOaepHash"));
+    const EVP_MD *md = hash != NULL && strcmp(hash, "SHA-256") == 0 ? EVP_sha256() : EVP_sha1();
+    EVP_PKEY_CTX *pc = NULL;
+    bool ok = false;
+
+    if (!ccf_wo_unhex(json_string_value(json_object_get(params, "encryptedSessionKey")), wrapped,
+                      sizeof wrapped, &wlen))
+        return false;
+    /* pycryptodome's PKCS1_OAEP.new(key) default: SHA-1 for the hash and MGF1, no label */
+    ok = (pc = EVP_PKEY_CTX_new(w->enc_key, NULL)) != NULL && EVP_PKEY_decrypt_init(pc) == 1 &&
+         EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_oaep_md(pc, md) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) == 1 &&
+         EVP_PKEY_decrypt(pc, key, &klen, wrapped, wlen) == 1 && klen == SESSION_KEY_LEN;
+    if (ok)
+        memcpy(s->key, key, SESSION_KEY_LEN);
+    OPENSSL_cleanse(key, sizeof key);
+    EVP_PKEY_CTX_free(pc);
+    ERR_clear_error();
+    return ok;
+}
+
+static bool check_request_hash(const json_t *params, const session *s)
+{
+    uint8_t enc[256], want[32], *got = NULL;
+    size_t elen, glen = 0;
+    bool ok = ccf_wo_unhex(json_string_value(json_object_get(params, "encryptedRequestHash")), enc,
+                           sizeof enc, &elen) &&
+              ccf_wo_request_hash(params, want) && open_item(s, enc, elen, &got, &glen) &&
+              glen == 32 && ccf_ct_equal(got, want, 32);
+    free(got);
+    return ok;
+}
+
+/* Wipes and removes the files of one work order. */
+static void clear_files(ccf_vfs *vfs, size_t n_in)
+{
+    char path[64];
+    for (size_t i = 0; i <= n_in; i++) {
+        if (i < n_in)
+            snprintf(path, sizeof path, WO_DIR "in-%zu", i);
+        else
+            snprintf(path, sizeof path, "%s", OUT_FILE);
+        ccf_vfs_node *node = ccf_vfs_lookup(vfs, path);
+        if (node != NULL) {
+            uint64_t size = ccf_vfs_node_size(node);
+            static const uint8_t zero[4096];
+            for (uint64_t off = 0; off < size; off += sizeof zero)
+                (void)ccf_vfs_node_write(vfs, node, off, zero,
+                                         (size_t)(size - off < sizeof zero ? size - off : sizeof zero));
+        }
+        (void)ccf_vfs_unlink(vfs, NULL, path);
+    }
+}
+
+static json_t *wo_error(int code, const char *msg)
+{
+    return json_pack("{s:{s:i, s:s}}", "error", "code", code, "message", msg);
+}
+
+ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_t len,
+                              char **json_out, char *err, size_t err_size)
+{
+    const ccf_policy *p = ccf_instance_policy(w->inst);
+    ccf_vfs *vfs = ccf_instance_vfs(w->inst);
+    json_error_t je;
+    json_t *params = NULL, *ans = NULL, *in_data, *result = NULL;
+    session s;
+    char msg[512], workload[257], *sealed = NULL;
+    uint8_t digest[32], sig[160], *plain = NULL, *out = NULL, *raw = NULL;
+    size_t wl_len, n_in = 0, sig_len = sizeof sig, out_len = 0, raw_len, plain_len;
+    long prog;
+    ccf_err rc;
+    ccf_exec_result res;
+
+    memset(&s, 0, sizeof s);
+    *json_out = NULL;
+    params = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (params == NULL || ccf_wo_submit_check(params, msg, sizeof msg) != CCF_OK) {
+        if (params == NULL)
+            snprintf(msg, sizeof msg, "work order: not JSON: %s", je.text);
+        ans = wo_error(CCF_WO_INVALID_PARAMETER, msg);
+        goto answer;
+    }
+    /* the workload and the caller's right to run it, before any secret is touched */
+    if (!ccf_wo_unhex(json_string_value(json_object_get(params, "workloadId")), (uint8_t *)workload,
+                      sizeof workload - 1, &wl_len) ||
+        memchr(workload, '\0', wl_len) != NULL) {
+        ans = wo_error(CCF_WO_INVALID_PARAMETER, "workloadId: expected hex of a name");
+        goto answer;
+    }
+    workload[wl_len] = '\0';
+    if ((prog = find_program(p, workload)) < 0) {
+        snprintf(msg, sizeof msg, "workload %.100s is not served by this worker", workload);
+        ans = wo_error(CCF_WO_INVALID_WORKLOAD, msg);
+        goto answer;
+    }
+    if (who < 0 || !ccf_policy_may_execute(p, (size_t)who, (size_t)prog)) {
+        json_decref(params);
+        return ccf_errf(err, err_size, CCF_ERR_DENIED, "this identity may not run workload %s",
+                        workload);
+    }
+    if ((rc = make_keys(w, err, err_size)) != CCF_OK) {
+        json_decref(params);
+        return rc;
+    }
+    s.fixed_iv = json_object_get(params, "sessionKeyIv") != NULL;
+    if (s.fixed_iv && !ccf_wo_unhex(json_string_value(json_object_get(params, "sessionKeyIv")),
+                                    s.iv, IV_LEN, &raw_len)) {
+        ans = wo_error(CCF_WO_INVALID_PARAMETER, "sessionKeyIv: expected 24 hex digits");
+        goto answer;
+    }
+    /* Avalon's worker: an exception unwrapping the session key is a failure
+     * of the work order; a request hash that does not open or match is
+     * "Work order integrity check failed" (INVALID_PARAMETER). */
+    if (!unwrap_session_key(w, params, &s)) {
+        ans = wo_error(CCF_WO_FAILED, "the session key does not decrypt with this worker's key");
+        goto answer;
+    }
+    if (!check_request_hash(params, &s)) {
+        ans = wo_error(CCF_WO_INVALID_PARAMETER, "Work order integrity check failed");
+        goto answer;
+    }
+    /* in-data, by index, into workorder/in-N */
+    in_data = json_object_get(params, "inData");
+    n_in = json_array_size(in_data);
+    clear_files(vfs, n_in);
+    for (size_t i = 0; i < n_in; i++) {
+        const json_t *it = json_array_get(in_data, i);
+        const char *ek = json_string_value(json_object_get(it, "encryptedDataEncryptionKey"));
+        char path[64];
+        if (!unb64(json_string_value(json_object_get(it, "data")), &raw, &raw_len)) {
+            snprintf(msg, sizeof msg, "inData[%zu].data: not base64", i);
+            ans = wo_error(CCF_WO_INVALID_PARAMETER, msg);
+            goto answer;
+        }
+        if (ek == NULL || ek[0] == '\0' || strcmp(ek, "null") == 0) {
+            if (!open_item(&s, raw, raw_len, &plain, &plain_len)) {
+                snprintf(msg, sizeof msg, "inData[%zu]: does not decrypt with the session key", i);
+                ans = wo_error(CCF_WO_INVALID_PARAMETER, msg);
+                goto answer;
+            }
+        } else if (strcmp(ek, "-") == 0) { /* sent in plain text (the client's choice) */
+            plain = raw;
+            plain_len = raw_len;
+            raw = NULL;
+        } else {
+            snprintf(msg, sizeof msg, "inData[%zu].encryptedDataEncryptionKey: per-item data keys "
+                     "are not supported (use the session key, \"null\", or \"-\")", i);
+            ans = wo_error(CCF_WO_INVALID_PARAMETER, msg);
+            goto answer;
+        }
+        json_int_t index = json_integer_value(json_object_get(it, "index"));
+        snprintf(path, sizeof path, WO_DIR "in-%lld", (long long)index);
+        if (index < 0 || (size_t)index >= n_in || ccf_vfs_lookup(vfs, path) != NULL || ccf_vfs_make_parents(vfs, path) != WASI_ESUCCESS ||
+            ccf_vfs_put(vfs, NULL, path, plain, plain_len, false) != WASI_ESUCCESS) {
+            snprintf(msg, sizeof msg, "inData[%zu].index: expected distinct indices 0..%zu", i,
+                     n_in - 1);
+            ans = wo_error(CCF_WO_INVALID_PARAMETER, msg);
+            goto answer;
+        }
+        OPENSSL_cleanse(plain, plain_len);
+        free(plain);
+        free(raw);
+        plain = raw = NULL;
+    }
+    rc = ccf_instance_execute(w->inst, who, p->programs[prog].program_file_name, &res, msg, sizeof msg);
+    if (rc != CCF_OK || res.trapped || res.exit_code != 0 ||
+        ccf_vfs_get(vfs, NULL, OUT_FILE, &out, &out_len) != WASI_ESUCCESS || out_len > MAX_OUT) {
+        /* Avalon's python worker: a workload that fails is "Error processing work load" */
+        ans = wo_error(CCF_WO_INVALID_PARAMETER, "Error processing work load");
+        fprintf(stderr, "ccfaas-runtime: workload %s failed: %s\n", workload,
+                rc != CCF_OK ? msg : res.trapped ? res.trap : "no output or a non-zero exit");
+        goto answer;
+    }
+    /* the response: Avalon's _create_work_order_response + _encrypt_and_sign_response */
+    uint8_t nonce[16];
+    char *nonce_b64 = NULL;
+    if (RAND_bytes(nonce, sizeof nonce) != 1 || (nonce_b64 = b64(nonce, sizeof nonce)) == NULL ||
+        (sealed = seal_item(&s, out, out_len)) == NULL) {
+        free(nonce_b64);
+        ans = wo_error(CCF_WO_UNKNOWN_ERROR, "cannot encrypt the result");
+        goto answer;
+    }
+    result = json_pack("{s:O, s:O, s:O, s:O, s:s, s:[{s:i, s:s, s:s, s:s}]}", "workloadId",
+                       json_object_get(params, "workloadId"), "workOrderId",
+                       json_object_get(params, "workOrderId"), "workerId",
+                       json_object_get(params, "workerId"), "requesterId",
+                       json_object_get(params, "requesterId"), "workerNonce", nonce_b64, "outData",
+                       "index", 0, "data", sealed, "encryptedDataEncryptionKey", "null", "iv", "");
+    free(nonce_b64);
+    char *sig_b64 = NULL;
+    if (result == NULL || !ccf_wo_response_hash(result, digest) ||
+        !sign_digest(w->sign_key, digest, sig, &sig_len) || (sig_b64 = b64(sig, sig_len)) == NULL ||
+        json_object_set_new(result, "workerSignature", json_string(sig_b64)) != 0) {
+        free(sig_b64);
+        ans = wo_error(CCF_WO_UNKNOWN_ERROR, "cannot sign the result");
+        goto answer;
+    }
+    free(sig_b64);
+    ans = json_pack("{s:O}", "result", result);
+answer:
+    clear_files(vfs, n_in);
+    if (out != NULL)
+        OPENSSL_cleanse(out, out_len);
+    free(out);
+    if (plain != NULL)
+        OPENSSL_cleanse(plain, plain_len);
+    free(plain);
+    free(raw);
+    free(sealed);
+    OPENSSL_cleanse(&s, sizeof s);
+    json_decref(result);
+    json_decref(params);
+    return dump(ans, json_out, err, err_size);
+}
