@@ -4,13 +4,10 @@
 
 #include <jansson.h>
 #include <openssl/bio.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/rsa.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +18,8 @@
 #include "workorder/proto.h"
 
 #define RSA_BITS 3072 /* Avalon's tcs_config.toml: KeyEncryptionAlgorithm RSA-OAEP-3072 */
-#define SESSION_KEY_LEN 32
-#define IV_LEN 12
-#define TAG_LEN 16
+#define SESSION_KEY_LEN CCF_WO_KEY_LEN
+#define IV_LEN CCF_WO_IV_LEN
 #define WO_DIR "workorder/"
 #define OUT_FILE WO_DIR "out"
 #define MAX_OUT (512u << 10) /* a workload's output, bytes (its reply stays within the client's 1 MiB) */
@@ -55,50 +51,6 @@ static char *pubkey_pem(EVP_PKEY *k)
     return out;
 }
 
-/* ECDSA over a 32-byte digest as given (no second hash): DER into sig. */
-static bool sign_digest(EVP_PKEY *k, const uint8_t digest[32], uint8_t *sig, size_t *sig_len)
-{
-    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k, NULL);
-    bool ok = pc != NULL && EVP_PKEY_sign_init(pc) == 1 &&
-              EVP_PKEY_sign(pc, sig, sig_len, digest, 32) == 1;
-    EVP_PKEY_CTX_free(pc);
-    return ok;
-}
-
-static char *b64(const uint8_t *in, size_t len)
-{
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-    if (out != NULL)
-        EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-    return out;
-}
-
-/* Standard base64 (padding as Python's b64encode writes it) into a new
- * buffer; false on a malformed text. */
-static bool unb64(const char *in, uint8_t **out, size_t *out_len)
-{
-    size_t n = strlen(in);
-    EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
-    int a = 0, b = 0;
-    bool ok = false;
-    *out = malloc(n / 4 * 3 + 3);
-    if (ctx == NULL || *out == NULL || n > (size_t)INT32_MAX)
-        goto out;
-    EVP_DecodeInit(ctx);
-    if (EVP_DecodeUpdate(ctx, *out, &a, (const unsigned char *)in, (int)n) < 0 ||
-        EVP_DecodeFinal(ctx, *out + a, &b) != 1)
-        goto out;
-    *out_len = (size_t)a + (size_t)b;
-    ok = true;
-out:
-    EVP_ENCODE_CTX_free(ctx);
-    if (!ok) {
-        free(*out);
-        *out = NULL;
-    }
-    return ok;
-}
-
 static ccf_err make_keys(ccf_wo_worker *w, char *err, size_t err_size)
 {
     uint8_t digest[32], sig[160];
@@ -115,7 +67,7 @@ static ccf_err make_keys(ccf_wo_worker *w, char *err, size_t err_size)
         goto out;
     /* encryptionKeySignature: Avalon worker_signing.verify_encryption_key_signature */
     if (!ccf_sha256(w->enc_pub_pem, strlen(w->enc_pub_pem), digest) ||
-        !sign_digest(w->sign_key, digest, sig, &sig_len))
+        !ccf_wo_sign_digest(w->sign_key, digest, sig, &sig_len))
         goto out;
     ccf_hex_encode(sig, sig_len, w->enc_key_sig_hex);
     /* the binding to the attested instance: its key signs both public keys */
@@ -123,8 +75,8 @@ static ccf_err make_keys(ccf_wo_worker *w, char *err, size_t err_size)
     if ((md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(md, w->sign_pub_pem, strlen(w->sign_pub_pem)) != 1 ||
         EVP_DigestUpdate(md, w->enc_pub_pem, strlen(w->enc_pub_pem)) != 1 ||
-        EVP_DigestFinal_ex(md, digest, NULL) != 1 || !sign_digest(w->enclave_key, digest, sig, &sig_len) ||
-        (w->binding_b64 = b64(sig, sig_len)) == NULL)
+        EVP_DigestFinal_ex(md, digest, NULL) != 1 || !ccf_wo_sign_digest(w->enclave_key, digest, sig, &sig_len) ||
+        (w->binding_b64 = ccf_wo_b64(sig, sig_len)) == NULL)
         goto out;
     rc = CCF_OK;
 out:
@@ -206,74 +158,11 @@ static long find_program(const ccf_policy *p, const char *name)
     return -1;
 }
 
-/* AES-256-GCM open of ct||tag (fixed IV) or iv||ct||tag; *out malloc'd. */
-static bool open_item(const session *s, const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
-{
-    const uint8_t *iv = s->iv;
-    if (!s->fixed_iv) {
-        if (len < IV_LEN)
-            return false;
-        iv = in;
-        in += IV_LEN;
-        len -= IV_LEN;
-    }
-    if (len < TAG_LEN)
-        return false;
-    len -= TAG_LEN;
-    uint8_t tag[TAG_LEN];
-    memcpy(tag, in + len, TAG_LEN);
-    if ((*out = malloc(len + 1)) == NULL)
-        return false;
-    if (!ccf_aes256gcm(false, s->key, iv, NULL, 0, in, len, *out, tag)) {
-        free(*out);
-        *out = NULL;
-        return false;
-    }
-    *out_len = len;
-    return true;
-}
-
-/* AES-256-GCM seal: ct||tag, or a fresh iv||ct||tag; base64 of it. */
-static char *seal_item(const session *s, const uint8_t *in, size_t len)
-{
-    size_t off = s->fixed_iv ? 0 : IV_LEN;
-    uint8_t *buf = malloc(off + len + TAG_LEN), iv[IV_LEN];
-    char *out = NULL;
-    if (buf == NULL)
-        return NULL;
-    memcpy(iv, s->iv, IV_LEN);
-    if ((s->fixed_iv || RAND_bytes(iv, IV_LEN) == 1) &&
-        ccf_aes256gcm(true, s->key, iv, NULL, 0, in, len, buf + off, buf + off + len)) {
-        memcpy(buf, iv, off);
-        out = b64(buf, off + len + TAG_LEN);
-    }
-    free(buf);
-    return out;
-}
-
 static bool unwrap_session_key(ccf_wo_worker *w, const json_t *params, session *s)
 {
-    uint8_t wrapped[1024], key[512];
-    size_t wlen, klen = sizeof key;
     const char *hash = json_string_value(json_object_get(params, "encryptedSessionKeyOaepHash"));
-    const EVP_MD *md = hash != NULL && strcmp(hash, "SHA-256") == 0 ? EVP_sha256() : EVP_sha1();
-    EVP_PKEY_CTX *pc = NULL;
-    bool ok = false;
-
-    if (!ccf_wo_unhex(json_string_value(json_object_get(params, "encryptedSessionKey")), wrapped,
-                      sizeof wrapped, &wlen))
-        return false;
-    /* pycryptodome's PKCS1_OAEP.new(key) default: SHA-1 for the hash and MGF1, no label */
-    ok = (pc = EVP_PKEY_CTX_new(w->enc_key, NULL)) != NULL && EVP_PKEY_decrypt_init(pc) == 1 &&
-         EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_oaep_md(pc, md) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) == 1 &&
-         EVP_PKEY_decrypt(pc, key, &klen, wrapped, wlen) == 1 && klen == SESSION_KEY_LEN;
-    if (ok)
-        memcpy(s->key, key, SESSION_KEY_LEN);
-    OPENSSL_cleanse(key, sizeof key);
-    EVP_PKEY_CTX_free(pc);
-    ERR_clear_error();
-    return ok;
+    return ccf_wo_unwrap_key(w->enc_key, json_string_value(json_object_get(params, "encryptedSessionKey")),
+                             hash != NULL && strcmp(hash, "SHA-256") == 0, s->key);
 }
 
 static bool check_request_hash(const json_t *params, const session *s)
@@ -282,7 +171,7 @@ static bool check_request_hash(const json_t *params, const session *s)
     size_t elen, glen = 0;
     bool ok = ccf_wo_unhex(json_string_value(json_object_get(params, "encryptedRequestHash")), enc,
                            sizeof enc, &elen) &&
-              ccf_wo_request_hash(params, want) && open_item(s, enc, elen, &got, &glen) &&
+              ccf_wo_request_hash(params, want) && ccf_wo_open(s->key, s->fixed_iv ? s->iv : NULL, enc, elen, &got, &glen) &&
               glen == 32 && ccf_ct_equal(got, want, 32);
     free(got);
     return ok;
@@ -385,13 +274,13 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
         const json_t *it = json_array_get(in_data, i);
         const char *ek = json_string_value(json_object_get(it, "encryptedDataEncryptionKey"));
         char path[64];
-        if (!unb64(json_string_value(json_object_get(it, "data")), &raw, &raw_len)) {
+        if (!ccf_wo_unb64(json_string_value(json_object_get(it, "data")), &raw, &raw_len)) {
             snprintf(msg, sizeof msg, "inData[%zu].data: not base64", i);
             ans = wo_error(CCF_WO_INVALID_PARAMETER, msg);
             goto answer;
         }
         if (ek == NULL || ek[0] == '\0' || strcmp(ek, "null") == 0) {
-            if (!open_item(&s, raw, raw_len, &plain, &plain_len)) {
+            if (!ccf_wo_open(s.key, s.fixed_iv ? s.iv : NULL, raw, raw_len, &plain, &plain_len)) {
                 snprintf(msg, sizeof msg, "inData[%zu]: does not decrypt with the session key", i);
                 ans = wo_error(CCF_WO_INVALID_PARAMETER, msg);
                 goto answer;
@@ -432,8 +321,8 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
     /* the response: Avalon's _create_work_order_response + _encrypt_and_sign_response */
     uint8_t nonce[16];
     char *nonce_b64 = NULL;
-    if (RAND_bytes(nonce, sizeof nonce) != 1 || (nonce_b64 = b64(nonce, sizeof nonce)) == NULL ||
-        (sealed = seal_item(&s, out, out_len)) == NULL) {
+    if (RAND_bytes(nonce, sizeof nonce) != 1 || (nonce_b64 = ccf_wo_b64(nonce, sizeof nonce)) == NULL ||
+        (sealed = ccf_wo_seal_b64(s.key, s.fixed_iv ? s.iv : NULL, out, out_len)) == NULL) {
         free(nonce_b64);
         ans = wo_error(CCF_WO_UNKNOWN_ERROR, "cannot encrypt the result");
         goto answer;
@@ -447,7 +336,7 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
     free(nonce_b64);
     char *sig_b64 = NULL;
     if (result == NULL || !ccf_wo_response_hash(result, digest) ||
-        !sign_digest(w->sign_key, digest, sig, &sig_len) || (sig_b64 = b64(sig, sig_len)) == NULL ||
+        !ccf_wo_sign_digest(w->sign_key, digest, sig, &sig_len) || (sig_b64 = ccf_wo_b64(sig, sig_len)) == NULL ||
         json_object_set_new(result, "workerSignature", json_string(sig_b64)) != 0) {
         free(sig_b64);
         ans = wo_error(CCF_WO_UNKNOWN_ERROR, "cannot sign the result");

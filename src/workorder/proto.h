@@ -110,4 +110,51 @@ bool ccf_wo_worker_id(const char *name, char out[65]) __attribute__((warn_unused
 bool ccf_wo_unhex(const char *hex, uint8_t *out, size_t max, size_t *len)
     __attribute__((warn_unused_result));
 
+/* ---- the cryptographic primitives of the protocol (docs/workorders.md) ----
+ * OpenSSL underneath; no key is made or kept here. */
+#include <openssl/evp.h>
+
+#define CCF_WO_KEY_LEN 32
+#define CCF_WO_IV_LEN 12
+#define CCF_WO_TAG_LEN 16
+
+/* RSA-OAEP unwrap of a session key given as hex (either case): SHA-1 for the
+ * hash and MGF1 (pycryptodome's PKCS1_OAEP default, Avalon's clients) or, with
+ * sha256, SHA-256 for both; empty label. False unless it decrypts to exactly
+ * 32 bytes. */
+bool ccf_wo_unwrap_key(EVP_PKEY *rsa, const char *hex, bool sha256, uint8_t key[CCF_WO_KEY_LEN])
+    __attribute__((warn_unused_result));
+
+/* AES-256-GCM, no associated data. open: in is ciphertext || tag with iv, or,
+ * iv NULL, iv || ciphertext || tag; *out (malloc'd, the caller wipes and
+ * frees) gets the plaintext. False on a short input or a failed tag. */
+bool ccf_wo_open(const uint8_t key[CCF_WO_KEY_LEN], const uint8_t *iv, const uint8_t *in,
+                 size_t len, uint8_t **out, size_t *out_len) __attribute__((warn_unused_result));
+/* seal: ciphertext || tag with iv, or, iv NULL, a fresh random iv || ciphertext
+ * || tag; returned as standard base64 (malloc'd), NULL on failure. */
+char *ccf_wo_seal_b64(const uint8_t key[CCF_WO_KEY_LEN], const uint8_t *iv, const uint8_t *in,
+                      size_t len);
+
+/* ECDSA over a 32-byte digest as given (no second hash): DER into sig
+ * (*sig_len in: its size, out: the length). */
+bool ccf_wo_sign_digest(EVP_PKEY *key, const uint8_t digest[32], uint8_t *sig, size_t *sig_len)
+    __attribute__((warn_unused_result));
+
+/* The client side (ccfaas workorder): wraps key with the worker's RSA public
+ * key, RSA-OAEP as ccf_wo_unwrap_key reads it; upper-case hex (Avalon's
+ * byte_array_to_hex) into a malloc'd string. NULL on failure. */
+char *ccf_wo_wrap_key(EVP_PKEY *rsa, const uint8_t key[CCF_WO_KEY_LEN], bool sha256);
+/* Verifies a DER ECDSA signature over a 32-byte digest as given. */
+bool ccf_wo_verify_digest(EVP_PKEY *key, const uint8_t digest[32], const uint8_t *sig,
+                          size_t sig_len) __attribute__((warn_unused_result));
+/* Upper-case hex of len bytes into a malloc'd string (NULL when out of memory). */
+char *ccf_wo_hex_upper(const uint8_t *in, size_t len);
+
+/* Standard base64 with padding (Python's b64encode); malloc'd, NULL when out
+ * of memory. */
+char *ccf_wo_b64(const uint8_t *in, size_t len);
+/* Decodes standard base64 (whitespace ignored) into a malloc'd buffer; false
+ * on a malformed text. */
+bool ccf_wo_unb64(const char *in, uint8_t **out, size_t *out_len) __attribute__((warn_unused_result));
+
 #endif
