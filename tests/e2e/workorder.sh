@@ -63,12 +63,4 @@ wo_setup() { # LINREG_WASM
     worker_id=$(printf %s scone-worker-1 | sha256sum | cut -c1-64)
     register=$(jq -nc --arg id "$worker_id" --rawfile p "$tmp/worker.json" \
         '{jsonrpc: "2.0", method: "WorkerRegister", id: 7, params: {workerId: $id, organizationId: "org", applicationTypeId: "app", ccfaasPolicy: $p}}')
-    rpc() { # JSON [CURL-ARGS...]: posts a JSON-RPC request to the listener (no token unless given)
-        local body=$1
-        shift
-        curl -q -sS -H 'Content-Type: application/json' --data-binary "$body" "$@" "$WO/"
-    }
-    worker_id=$(printf %s scone-worker-1 | sha256sum | cut -c1-64)
-    register=$(jq -nc --arg id "$worker_id" --rawfile p "$tmp/worker.json" \
-        '{jsonrpc: "2.0", method: "WorkerRegister", id: 7, params: {workerId: $id, organizationId: "org", applicationTypeId: "app", ccfaasPolicy: $p}}')
 }
