@@ -20,6 +20,7 @@
 #include "client/ccfaas_api.h"
 #include "client/expect.h"
 #include "client/identity.h"
+#include "client/settings.h"
 #include "client/trust_file.h"
 #include "net/http_client.h"
 #include "common/crypto.h"
@@ -52,11 +53,26 @@ static const char instance_usage[] =
     "Instances of registered functions: attested ccfaas-runtime processes started by VaaS.\n"
     "Run `ccfaas instance SUBCOMMAND --help` for details.\n";
 
-#define URL_HELP "CCFaaS (default $CCFAAS_URL, else " DEFAULT_URL ")"
+#define URL_HELP "CCFaaS (default $CCFAAS_URL, else the config file's\nurl, else " DEFAULT_URL ")"
+/* Where CCFaaS is and who we are (client/settings.h): flag, environment, config file. */
+#define CONN_OPTS(a)                                                                               \
+    {.name = "url", .kind = CCF_OPT_STRING, .dest = &(a).url, .value = "URL", .help = URL_HELP},  \
+    {.name = "token-file", .kind = CCF_OPT_STRING, .dest = &(a).flags.token_file, .value = "FILE", \
+     .nonempty = true, .help = "the bearer token to send (default $CCFAAS_TOKEN,\n"               \
+                               "$CCFAAS_TOKEN_FILE, the config file's token_file)"},             \
+    {.name = "ca-cert", .kind = CCF_OPT_STRING, .dest = &(a).flags.ca_cert, .value = "FILE",       \
+     .nonempty = true, .help = "https: the service CA to pin (default $CCFAAS_CA_CERT)"},         \
+    {.name = "client-cert", .kind = CCF_OPT_STRING, .dest = &(a).flags.client_cert,              \
+     .value = "FILE", .nonempty = true,                                                            \
+     .help = "https: a client certificate of the service CA\n(default $CCFAAS_CERT)"},            \
+    {.name = "client-key", .kind = CCF_OPT_STRING, .dest = &(a).flags.client_key, .value = "FILE", \
+     .nonempty = true, .help = "its key (default $CCFAAS_KEY)"}
 
 /* Options and arguments of one subcommand. */
 struct args {
     const char *url, *output;
+    ccf_settings_flags flags; /* pointers into argv */
+    char url_used[1024];      /* the URL resolved (flag, environment or config file) */
     bool json;
     ccf_opt_list programs, data;
     ccf_opt_args pos;
@@ -76,24 +92,35 @@ static int parse(const ccf_opt_cmd *cmd, const ccf_opt *opts, int argc, char **a
                  struct args *a)
 {
     char err[600];
+    ccf_settings set = {0};
     int rc = ccf_opt_run(cmd, opts, argc, argv, &a->pos);
     if (rc >= 0)
         return rc;
-    if (a->url == NULL)
-        a->url = getenv("CCFAAS_URL");
-    if (a->url == NULL || a->url[0] == '\0')
-        a->url = DEFAULT_URL;
-    if (strncmp(a->url, "http://", 7) != 0 && strncmp(a->url, "https://", 8) != 0)
-        return ccf_opt_error(cmd, "--url / CCFAAS_URL must start with http:// or https://, got %s",
-                             a->url);
-    /* https: the service CA to pin and a client certificate, from the environment */
-    if (ccf_http_client_tls_from_env(NULL, NULL, NULL, err, sizeof err) != CCF_OK)
-        return ccf_opt_error(cmd, "%s", err);
-    if (ccf_ccfaas_api_new(a->url, &a->api, err, sizeof err) != CCF_OK) {
-        fprintf(stderr, "ccfaas %s: %s\n", cmd->cmd, err);
-        return CCF_EXIT_FAIL;
+    a->flags.url = a->url;
+    if (ccf_settings_resolve(&a->flags, &set, err, sizeof err) != CCF_OK) {
+        rc = ccf_opt_error(cmd, "%s", err);
+        goto out;
     }
-    return -1;
+    const char *url = set.url != NULL ? set.url : DEFAULT_URL;
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+        rc = ccf_opt_error(cmd, "--url / CCFAAS_URL / the config file's url must start with "
+                                "http:// or https://, got %s", url);
+        goto out;
+    }
+    ccf_http_tls tls = {set.ca_cert, set.client_cert, set.client_key};
+    if (ccf_http_client_set_tls(&tls) != CCF_OK ||
+        ccf_ccfaas_api_new(url, &a->api, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd->cmd, err);
+        rc = CCF_EXIT_FAIL;
+        goto out;
+    }
+    ccf_ccfaas_api_set_token(a->api, set.token);
+    snprintf(a->url_used, sizeof a->url_used, "%s", url);
+    a->url = a->url_used;
+    rc = -1;
+out:
+    ccf_settings_free(&set);
+    return rc;
 }
 
 /* A failed call: unreachable, the service's refusal ("ccfaas: CODE:
@@ -234,7 +261,7 @@ static int function_register(int argc, char **argv)
     const ccf_opt opts[] = {
         {.name = "program", .kind = CCF_OPT_PAIR, .dest = &a.programs, .value = "NAME=PATH", .help = "a program of POLICY (its program_file_name) and its file"},
         {.name = "data-file", .kind = CCF_OPT_PAIR, .dest = &a.data, .value = "NAME=PATH", .help = "a data file of POLICY (its data_file) and its file"},
-        {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP},
+        CONN_OPTS(a),
         {0}};
     struct upload *ups = NULL;
     size_t nups = 0;
@@ -365,7 +392,7 @@ static int do_list(int argc, char **argv, bool instances)
                            : "The registered functions (GET /function), one per line; --json prints the reply.\n",
         .bare_names = true};
     const ccf_opt opts[] = {{.name = "json", .kind = CCF_OPT_FLAG, .dest = &a.json, .help = "print the reply as JSON"},
-                            {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP},
+                            CONN_OPTS(a),
                             {0}};
     ccf_ccfaas_api_reply r = {0};
     char err[1200];
@@ -407,7 +434,7 @@ static int do_one(int argc, char **argv, enum one_op op)
     struct args a = {0};
     const ccf_opt_cmd cmd = {.cmd = names[op], .args = "NAME", .min_args = 1, .max_args = 1,
                              .about = abouts[op], .bare_names = true};
-    const ccf_opt opts[] = {{.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP}, {0}};
+    const ccf_opt opts[] = {CONN_OPTS(a), {0}};
     ccf_ccfaas_api_reply r = {0};
     char err[1200];
     ccf_err e = CCF_OK;
@@ -585,7 +612,7 @@ static int instance_create(int argc, char **argv)
         .bare_names = true};
     const ccf_opt opts[] = {
         {.name = "output", .short_name = 'o', .kind = CCF_OPT_STRING, .dest = &a.output, .value = "POLICY_OUT", .help = "where to write the full policy (replaced if it exists;\n- = standard output); checked before the instance is made"},
-        {.name = "url", .kind = CCF_OPT_STRING, .dest = &a.url, .value = "URL", .help = URL_HELP},
+        CONN_OPTS(a),
         {.name = "trust", .kind = CCF_OPT_STRING, .dest = &trust_opt, .value = "FILE", .help = "your trust configuration (default $CCFAAS_TRUST, else\n~/.config/ccfaas/trust.json)"},
         {.name = "function-policy", .kind = CCF_OPT_STRING, .dest = &fn_path, .value = "FILE", .help = "the function's programs must be this program policy's\n(default: as first seen, in known_functions.json beside the trust file)"},
         {0}};

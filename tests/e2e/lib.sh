@@ -1,4 +1,6 @@
 # Shared by the end-to-end tests (sourced): real processes on loopback.
+# A config file of the user running the tests must not change them (client/settings.h).
+export CCFAAS_CONFIG=/dev/null
 # e2e_setup CCFAAS RUNTIME WASM NATIVE REPO starts a proxy attestation service
 # in a temporary directory and defines the helpers below.
 e2e_setup() {
