@@ -79,7 +79,7 @@ ccf_err ccf_jcs_number(double d, char *buf, size_t bufsize)
     if (bufsize < 32)
         return CCF_ERR_TOO_LARGE;
     if (d == 0) { /* -0 too */
-        strcpy(buf, "0");
+        snprintf(buf, bufsize, "0");
         return CCF_OK;
     }
     /* shortest digits that round-trip: %.*e rounds correctly, so the first
@@ -132,7 +132,8 @@ ccf_err ccf_jcs_number(double d, char *buf, size_t bufsize)
             memcpy(o, digits + 1, k - 1);
             o += k - 1;
         }
-        o += sprintf(o, "e%c%d", n - 1 < 0 ? '-' : '+', abs(n - 1));
+        /* at most 17 digits, a sign, a point and "e+308": well inside bufsize (>= 32) */
+        o += snprintf(o, bufsize - (size_t)(o - buf), "e%c%d", n - 1 < 0 ? '-' : '+', abs(n - 1));
     }
     *o = '\0';
     return CCF_OK;

@@ -63,7 +63,7 @@ ccf_err ccf_jws_sign(EVP_PKEY *key, const json_t *extra_header, const void *payl
     json_t *hdr = NULL;
     char *hdr_json = NULL, *hdr_b64 = NULL, *pl_b64 = NULL, *sig_b64 = NULL, *input = NULL;
     uint8_t *der = NULL, raw[SIG_LEN];
-    size_t derlen = 0;
+    size_t derlen = 0, inlen = 0, outlen = 0;
     EVP_MD_CTX *md = NULL;
     *out = NULL;
     if (alg == NULL)
@@ -85,11 +85,11 @@ ccf_err ccf_jws_sign(EVP_PKEY *key, const json_t *extra_header, const void *payl
         (hdr_json = json_dumps(hdr, JSON_COMPACT)) == NULL ||
         (hdr_b64 = ccf_b64url_encode(hdr_json, strlen(hdr_json))) == NULL ||
         (pl_b64 = ccf_b64url_encode(payload, len)) == NULL ||
-        (input = malloc(strlen(hdr_b64) + strlen(pl_b64) + 2)) == NULL) {
+        (input = malloc(inlen = strlen(hdr_b64) + strlen(pl_b64) + 2)) == NULL) {
         e = ccf_errf(err, errsz, CCF_ERR_NOMEM, "JWS: out of memory");
         goto out;
     }
-    size_t inlen = (size_t)sprintf(input, "%s.%s", hdr_b64, pl_b64);
+    inlen = (size_t)snprintf(input, inlen, "%s.%s", hdr_b64, pl_b64);
     if ((md = EVP_MD_CTX_new()) == NULL ||
         EVP_DigestSignInit_ex(md, NULL, jose_is_p256(key) ? "SHA256" : NULL, NULL, NULL, key,
                               NULL) != 1 ||
@@ -111,11 +111,11 @@ ccf_err ccf_jws_sign(EVP_PKEY *key, const json_t *extra_header, const void *payl
         goto out;
     }
     if ((sig_b64 = ccf_b64url_encode(raw, SIG_LEN)) == NULL ||
-        (*out = malloc(inlen + strlen(sig_b64) + 2)) == NULL) {
+        (*out = malloc(outlen = inlen + strlen(sig_b64) + 2)) == NULL) {
         e = ccf_errf(err, errsz, CCF_ERR_NOMEM, "JWS: out of memory");
         goto out;
     }
-    sprintf(*out, "%s.%s", input, sig_b64);
+    snprintf(*out, outlen, "%s.%s", input, sig_b64);
 out:
     EVP_MD_CTX_free(md);
     json_decref(hdr);

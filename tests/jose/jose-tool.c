@@ -168,7 +168,7 @@ int main(int argc, char **argv)
             double d;
             memcpy(&d, &bits, sizeof d);
             if (ccf_jcs_number(d, num, sizeof num) != CCF_OK)
-                strcpy(num, "invalid");
+                snprintf(num, sizeof num, "invalid");
             puts(num);
         }
         return 0;

@@ -303,8 +303,8 @@ static void test_readdir_cookies_survive_changes(void **state)
         assert_int_equal(ccf_vfs_readdir(vfs, NULL, "d", cookie, take_first, &f), 0);
         if (f.name[0] == '\0')
             break;
-        strcat(seen, f.name);
-        strcat(seen, " ");
+        size_t used = strlen(seen);
+        snprintf(seen + used, sizeof seen - used, "%s ", f.name);
         snprintf(name, sizeof name, "d/%s", f.name);
         assert_int_equal(ccf_vfs_unlink(vfs, NULL, name), 0);
         cookie = f.next;
