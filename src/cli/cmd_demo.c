@@ -506,7 +506,7 @@ int ccf_cmd_demo(int argc, char **argv)
     o.data_dir = data_dir;
     o.quiet = true;
     o.no_sandbox = d.no_sandbox;
-    o.port[SVC_PROXY] = o.port[SVC_VAAS] = o.port[SVC_CCFAAS] = o.kbs_port = 0;
+    o.port[SVC_PROXY] = o.port[SVC_VAAS] = o.port[SVC_CCFAAS] = o.kbs_port = o.workorder_port = 0;
     if (!free_port_range(o.host, 10, &o.first)) {
         fprintf(stderr, "ccfaas demo: no 10 free ports found for instances\n");
         goto out;

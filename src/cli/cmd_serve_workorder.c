@@ -26,6 +26,7 @@ int ccf_serve_workorder(int argc, char **argv)
     ccf_wo_service *svc = NULL;
     ccf_http_server *srv = NULL;
     ccf_trust *trust = NULL;
+    struct ccf_cli_tls tls = {0};
     char err[1024], tpath[4096];
     int rc;
 
@@ -56,6 +57,7 @@ int ccf_serve_workorder(int argc, char **argv)
         {.name = "threads", .kind = CCF_OPT_NUM, .dest = &threads, .value = "N",
          .help = "HTTP worker threads (default 4)", .min = 1, .max = 256},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
+        CCF_CLI_TLS_OPTS(tls),
         {0}};
     if ((rc = ccf_opt_run(&cmd, opts, argc, argv, NULL)) >= 0)
         return rc;
@@ -76,7 +78,8 @@ int ccf_serve_workorder(int argc, char **argv)
         fprintf(stderr, "ccfaas serve workorder: %s\n", err);
         goto out;
     }
-    if ((rc = ccf_cli_serve_start("workorder", listen, (unsigned)threads, quiet, mount, svc, &srv)) !=
+    if ((rc = ccf_cli_serve_start_tls("workorder", listen, (unsigned)threads, quiet, &tls, mount, svc,
+                                      &srv)) !=
         CCF_EXIT_OK)
         goto out;
     printf("ccfaas work-order listener (EEA Trusted Compute / Avalon JSON-RPC)\n");

@@ -44,6 +44,7 @@ void ccf_cli_up_defaults(struct up_opts *o)
                           .first = CCF_VAAS_FIRST_INSTANCE_PORT,
                           .last = CCF_VAAS_FIRST_INSTANCE_PORT + 99,
                           .kbs_port = 8080,
+                          .workorder_port = -1, /* 1947, and a taken port only skips it */
                           .max_instances_per_user = CCF_CCFAAS_DEFAULT_INSTANCES_PER_USER,
                           .max_mib_per_operator = CCF_CCFAAS_DEFAULT_MIB_PER_OPERATOR};
 }
@@ -98,6 +99,9 @@ static ccf_err start_server(const struct up_opts *o, struct up *u, int i, bool l
  * services; VaaS stops every instance it still runs. */
 void ccf_cli_up_stop(struct up *u)
 {
+    ccf_http_server_free(u->wo_srv); /* stops it */
+    ccf_wo_service_free(u->wo);
+    ccf_trust_free(u->wo_trust);
     ccf_kbs_free(u->kbs); /* stops it */
     for (int i = SVC_COUNT - 1; i >= 0; i--)
         ccf_http_server_stop(u->srv[i]);
@@ -276,6 +280,59 @@ static ccf_err start_kbs(const struct up_opts *o, struct up *u, char *err, size_
     return CCF_OK;
 }
 
+/* The work-order listener (docs/workorders.md) on the same data directory:
+ * its identity, database and the operators' tokens beside the others', the
+ * instances checked against DATA_DIR/trust.json. A default port (1947) that
+ * is taken only skips it (u->wo_skipped says why): `up` is also run by tests
+ * and by people with an Avalon listener of their own. */
+static ccf_err start_workorder(const struct up_opts *o, struct up *u, char *err, size_t err_size)
+{
+    char listen[300], why[600];
+    ccf_err rc;
+    long port = o->workorder_port < 0 ? CCF_WO_DEFAULT_PORT : o->workorder_port;
+    host_port(listen, sizeof listen, o->host, (unsigned)port);
+    ccf_http_config hc = {.listen = listen, .service = "workorder", .quiet = o->quiet};
+    if (o->tls) {
+        ccf_serviceca *ca = NULL;
+        uint8_t fp[32];
+        char sans[400];
+        snprintf(sans, sizeof sans, "IP:127.0.0.1,IP:::1,DNS:localhost%s%s",
+                 strcmp(o->host, "127.0.0.1") && strcmp(o->host, "::1") ? ",IP:" : "",
+                 strcmp(o->host, "127.0.0.1") && strcmp(o->host, "::1") ? o->host : "");
+        rc = ccf_serviceca_open(o->data_dir, true, &ca, why, sizeof why);
+        if (rc == CCF_OK)
+            rc = ccf_serviceca_ensure(ca, o->data_dir, "workorder", sans, u->wo_tls_cert,
+                                      u->wo_tls_key, sizeof u->wo_tls_cert, fp, why, sizeof why);
+        ccf_serviceca_free(ca);
+        if (rc != CCF_OK)
+            return ccf_errf(err, err_size, rc, "workorder: service CA: %s", why);
+        hc.tls_cert_file = u->wo_tls_cert;
+        hc.tls_key_file = u->wo_tls_key;
+        hc.tls_client_ca_file = u->ca_path;
+    }
+    ccf_wo_config wc = {.data_dir = o->data_dir};
+    if ((rc = ccf_trust_file_load(u->trust_path, &u->wo_trust, why, sizeof why)) != CCF_OK ||
+        (wc.trust = u->wo_trust, rc = ccf_wo_service_new(&wc, &u->wo, why, sizeof why)) != CCF_OK ||
+        (rc = ccf_http_server_new(&hc, &u->wo_srv, why, sizeof why)) != CCF_OK)
+        return ccf_errf(err, err_size, rc, "workorder: %s", why);
+    if ((rc = ccf_wo_service_mount(u->wo, u->wo_srv)) != CCF_OK)
+        return ccf_errf(err, err_size, rc, "workorder: cannot add routes");
+    if ((rc = ccf_http_server_start(u->wo_srv, why, sizeof why)) != CCF_OK) {
+        if (o->workorder_port < 0) {
+            snprintf(u->wo_skipped, sizeof u->wo_skipped, "port %ld: %.300s", port, why);
+            ccf_http_server_free(u->wo_srv);
+            ccf_wo_service_free(u->wo);
+            u->wo_srv = NULL;
+            u->wo = NULL;
+            return CCF_OK;
+        }
+        return ccf_errf(err, err_size, rc, "workorder on %s port %ld: %s", o->host, port, why);
+    }
+    host_port(listen, sizeof listen, o->host, ccf_http_server_port(u->wo_srv));
+    snprintf(u->wo_url, sizeof u->wo_url, "%s://%s", o->tls ? "https" : "http", listen);
+    return CCF_OK;
+}
+
 /* Creates, mounts and (when `listen`) starts the services in order: VaaS
  * needs the proxy's address and CA and the key broker's URL, CCFaaS the VaaS
  * URL. On failure everything made so far is stopped and freed. */
@@ -359,6 +416,8 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
         goto fail;
     }
     if ((rc = start_server(o, u, SVC_CCFAAS, listen, err, err_size)) != CCF_OK)
+        goto fail;
+    if (listen && (rc = start_workorder(o, u, err, err_size)) != CCF_OK)
         goto fail;
     return CCF_OK;
 fail:;
@@ -464,6 +523,10 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
          .help = "default 5010   (0: any free port, printed)", .min = 0, .max = 65535},
         {.name = "kbs-port", .kind = CCF_OPT_NUM, .dest = &o->kbs_port, .value = "N",
          .help = "default 8080   (0: any free port, printed)", .min = 0, .max = 65535},
+        {.name = "workorder-port", .kind = CCF_OPT_NUM, .dest = &o->workorder_port, .value = "N",
+         .help = "work-order listener, Avalon JSON-RPC; default 1947\n(0: any free port, printed; "
+                 "a taken default port\nonly skips it)",
+         .min = 0, .max = 65535},
         {.name = "instance-ports", .kind = CCF_OPT_STRING, .dest = &range, .value = "FIRST-LAST",
          .help = "ports of instances; default 3014-3113", .nonempty = true},
         {.name = "max-instances-per-user", .kind = CCF_OPT_NUM,
@@ -514,6 +577,11 @@ void ccf_cli_up_print_urls(const struct up_opts *o, const struct up *u, const ch
         printf("%skbs:     %s   (key broker; TLS certificate %s/%s, admin key %s/%s%s)\n",
                indent, u->kbs_url, o->data_dir, CCF_KBS_TLS_CERT_FILE, o->data_dir,
                CCF_KBS_ADMIN_KEY_FILE, ccf_kbs_admin_created(u->kbs) ? ", created" : "");
+    if (u->wo != NULL)
+        printf("%sworkorder: %s   (EEA Trusted Compute / Avalon JSON-RPC; its identity "
+               "%s/workorder.crt: docs/workorders.md)\n", indent, u->wo_url, o->data_dir);
+    else if (u->wo_skipped[0] != '\0')
+        printf("%sworkorder: not started (%s; --workorder-port N)\n", indent, u->wo_skipped);
     char real[PATH_MAX];
     printf("%sruntime: %s\n", indent, realpath(u->runtime, real) ? real : u->runtime);
     printf("%splatform: linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n", indent);

@@ -13,6 +13,7 @@
 #include "net/http_server.h"
 #include "proxy/proxy.h"
 #include "vaas/vaas.h"
+#include "workorder/workorder.h"
 
 enum { SVC_PROXY, SVC_VAAS, SVC_CCFAAS, SVC_COUNT };
 
@@ -21,6 +22,9 @@ struct up_opts {
     const char *host;
     long port[SVC_COUNT];
     long kbs_port; /* the key broker's (its own server: Trustee's cookies and errors) */
+    /* the work-order listener's (JSON-RPC, its own server; issue 19); -1: the
+     * default 1947, and a taken port only skips the listener */
+    long workorder_port;
     long first, last; /* instance ports */
     long max_instances_per_user, max_mib_per_operator; /* CCFaaS quotas, 0 = none */
     long instance_memory_mib, instance_cpu_seconds;     /* VaaS's runtime limits, 0 = default */
@@ -37,6 +41,12 @@ struct up {
     ccf_http_server *srv[SVC_COUNT];
     ccf_kbs *kbs;             /* started last, stopped first; NULL without listening */
     char kbs_url[320];
+    ccf_wo_service *wo;       /* the work-order listener (started last); NULL without it */
+    ccf_http_server *wo_srv;
+    ccf_trust *wo_trust;
+    char wo_url[320];
+    char wo_tls_cert[PATH_MAX + 64], wo_tls_key[PATH_MAX + 64];
+    char wo_skipped[400]; /* why the listener was not started (default port taken), or "" */
     char url[SVC_COUNT][320]; /* http://HOST:PORT */
     char hostport[SVC_COUNT][300];
     char runtime[PATH_MAX + 64];

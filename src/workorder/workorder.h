@@ -28,6 +28,8 @@
 #include "net/auth.h"
 #include "net/http_server.h"
 
+#define CCF_WO_DEFAULT_PORT 1947 /* Avalon's listener */
+
 typedef struct ccf_wo_service ccf_wo_service;
 
 typedef struct {
