@@ -68,6 +68,8 @@ int ccf_serve_vaas(int argc, char **argv)
     ccf_http_server *srv = NULL;
     struct ccf_cli_tls tls = {0};
     const char *ports = NULL;
+    ccf_vaas_k8s_config k8s = {0};
+    long k8s_poll_ms = 1000;
     int rc = CCF_EXIT_FAIL;
     if (proxy == NULL || proxy[0] == '\0')
         proxy = "127.0.0.1:3010";
@@ -106,7 +108,45 @@ int ccf_serve_vaas(int argc, char **argv)
         {.name = "cert-days", .kind = CCF_OPT_NUM, .dest = &cert_days, .value = "N",
          .help = "instance certificates live N days (default 1)", .min = 1, .max = 3650},
         {.name = "backend", .kind = CCF_OPT_STRING, .dest = &backend, .value = "NAME",
-         .help = "process (default; kubernetes is not supported yet)"},
+         .help = "process (default: local processes in bubblewrap) or kubernetes\n(a "
+                 "ConfigMap, Pod and Service per instance; the --k8s-* flags)"},
+        {.name = "kubeconfig", .kind = CCF_OPT_STRING, .dest = &k8s.kubeconfig, .value = "FILE",
+         .nonempty = true,
+         .help = "kubernetes: the API server and credentials (development);\ndefault: in-cluster "
+                 "(the pod's service account)"},
+        {.name = "k8s-context", .kind = CCF_OPT_STRING, .dest = &k8s.context, .value = "NAME",
+         .nonempty = true, .help = "kubernetes: the kubeconfig context (default its current)"},
+        {.name = "k8s-namespace", .kind = CCF_OPT_STRING, .dest = &k8s.namespace_, .value = "NS",
+         .nonempty = true,
+         .help = "kubernetes: where instances go (default the context's or\nthe service "
+                 "account's namespace, else default)"},
+        {.name = "k8s-image", .kind = CCF_OPT_STRING, .dest = &k8s.image, .value = "IMAGE",
+         .nonempty = true,
+         .help = "kubernetes: the image with ccfaas-runtime at --runtime's path\n(required)"},
+        {.name = "k8s-platform-key-secret", .kind = CCF_OPT_STRING,
+         .dest = &k8s.platform_key_secret, .value = "NAME", .nonempty = true,
+         .help = "kubernetes: the Secret holding platform-key.pem, the\ndevelopment platform's "
+                 "key (required; docs/deploy.md)"},
+        {.name = "k8s-node-selector", .kind = CCF_OPT_STRING, .dest = &k8s.node_selector,
+         .value = "K=V,..", .nonempty = true,
+         .help = "kubernetes: the nodes instances may run on (TEE nodes)"},
+        {.name = "k8s-resource", .kind = CCF_OPT_STRING, .dest = &k8s.resources,
+         .value = "NAME=QTY,..", .nonempty = true,
+         .help = "kubernetes: extra resources each pod requests and is limited\nto (e.g. "
+                 "smarter-devices/nitro_enclaves=1)"},
+        {.name = "k8s-cpu", .kind = CCF_OPT_STRING, .dest = &k8s.cpu, .value = "QTY",
+         .nonempty = true, .help = "kubernetes: each pod's CPU request (default 100m)"},
+        {.name = "k8s-owner", .kind = CCF_OPT_STRING, .dest = &k8s.owner, .value = "NAME",
+         .nonempty = true,
+         .help = "kubernetes: label ccfaas.io/vaas of this VaaS's objects (default\nvaas); "
+                 "objects with it that no instance owns are deleted at start"},
+        {.name = "k8s-service-account", .kind = CCF_OPT_STRING, .dest = &k8s.service_account,
+         .value = "NAME", .nonempty = true,
+         .help = "kubernetes: the pods' service account (default the namespace's;\nits token "
+                 "is never mounted)"},
+        {.name = "k8s-poll-ms", .kind = CCF_OPT_NUM, .dest = &k8s_poll_ms, .value = "MS",
+         .help = "kubernetes: how often pods are checked for ended instances\n(default 1000)",
+         .min = 100, .max = 60000},
         {.name = "no-sandbox", .kind = CCF_OPT_FLAG, .dest = &no_sandbox,
          .help = "run runtimes without bubblewrap (development only)"},
         {.name = "allow-debug", .kind = CCF_OPT_FLAG, .dest = &allow_debug,
@@ -177,13 +217,14 @@ int ccf_serve_vaas(int argc, char **argv)
     ccf_vaas_config vc = {.data_dir = data_dir, .runtime_path = runtime, .platform_key_path = key,
                           .proxy_url = proxy, .proxy_ca_pem = ca, .host = host,
                           .port_first = (uint16_t)first, .port_last = (uint16_t)last,
-                          .cert_days = (unsigned)cert_days, .backend = backend,
+                          .cert_days = (unsigned)cert_days, .backend = backend, .k8s = &k8s,
                           .no_sandbox = no_sandbox, .allow_debug = allow_debug,
                           .ready_timeout_ms = (unsigned)ready_s * 1000,
                           .kbs_url = kbs,
                           .kbs_cert_pem = kbs_cert_pem,
                           .instance_memory_mib = (unsigned)mem_mib,
                           .instance_cpu_seconds = (unsigned)cpu_s};
+    k8s.poll_ms = (unsigned)k8s_poll_ms;
     if (ccf_vaas_new(&vc, &vaas, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas serve vaas: %s\n", err);
         goto out;
@@ -195,10 +236,13 @@ int ccf_serve_vaas(int argc, char **argv)
     ccf_cli_print_listening(listen, srv);
     printf("  runtime:   %s\n", runtime);
     printf("  proxy:     %s (CA from %s)\n", proxy, ca_file ? ca_file : "its GET /ca");
-    printf("  instances: %s, ports %ld-%ld, %s\n", host ? host : "127.0.0.1",
+    bool on_k8s = backend != NULL && strcmp(backend, "kubernetes") == 0;
+    printf("  instances: %s, ports %ld-%ld, %s\n",
+           host ? host : on_k8s ? "NAME.NAMESPACE.svc" : "127.0.0.1",
            first ? first : CCF_VAAS_FIRST_INSTANCE_PORT,
            last ? last : (first ? first : CCF_VAAS_FIRST_INSTANCE_PORT) + 99,
-           no_sandbox ? "no sandbox (development only)" : "inside bubblewrap");
+           on_k8s ? "kubernetes pods" : no_sandbox ? "no sandbox (development only)"
+                                                   : "inside bubblewrap");
     fflush(stdout);
     int sig = ccf_http_wait_stop_signal();
     printf("stopping (signal %d): %zu instance(s) to stop\n", sig, ccf_vaas_live_count(vaas));

@@ -380,6 +380,7 @@ static void process_release(ccf_vaas_proc *p)
 
 const ccf_vaas_backend ccf_vaas_backend_process = {
     .name = "process",
+    .local = true,
     .start = process_start,
     .ended = process_ended,
     .stop = process_stop,
@@ -391,10 +392,8 @@ const ccf_vaas_backend *ccf_vaas_backend_find(const char *name, char *err, size_
     if (name == NULL || strcmp(name, "process") == 0)
         return &ccf_vaas_backend_process;
     if (strcmp(name, "kubernetes") == 0)
-        ccf_errf(err, err_size, CCF_ERR_UNSUPPORTED,
-                 "backend 'kubernetes' is not supported yet (available: process)");
-    else
-        ccf_errf(err, err_size, CCF_ERR_INVALID, "unknown backend '%s' (available: process)",
-                 name);
+        return &ccf_vaas_backend_kubernetes;
+    ccf_errf(err, err_size, CCF_ERR_INVALID,
+             "unknown backend '%s' (available: process, kubernetes)", name);
     return NULL;
 }

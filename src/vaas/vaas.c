@@ -41,6 +41,7 @@ struct instance {
     char hash[CCF_SHA256_HEX_LEN + 1];
     char *policy; /* the full policy text handed out */
     char dir[4096];
+    char host[256]; /* of veracruz_server_url */
     uint16_t port;
     bool port_held;
     inst_state state;
@@ -56,6 +57,7 @@ struct ccf_vaas {
     char *data_dir, *vaas_dir, *runtime_path, *platform_key_path, *proxy_url, *proxy_ca_pem;
     char *proxy_tls_cert_pem; /* NULL = the proxy speaks plain HTTP */
     char *host, *bind_addr;
+    bool host_given; /* --host: else the backend may name each instance's host */
     char measurement_hex[CCF_SHA256_HEX_LEN + 1];
     uint16_t port_first, port_last;
     bool *port_used;
@@ -167,7 +169,9 @@ static uint16_t port_take(ccf_vaas *v)
 {
     for (unsigned p = v->port_first; p <= v->port_last; p++) {
         size_t i = p - v->port_first;
-        if (!v->port_used[i] && port_free(v->bind_addr, (uint16_t)p)) {
+        /* a port another program uses here is skipped (instances of a
+         * backend that places them elsewhere do not bind here) */
+        if (!v->port_used[i] && (!v->backend->local || port_free(v->bind_addr, (uint16_t)p))) {
             v->port_used[i] = true;
             return (uint16_t)p;
         }
@@ -290,6 +294,7 @@ static json_t *std_streams_default(void)
 
 /* The full policy (canonical text) for a validated VaaS policy. */
 static ccf_err complete_policy(ccf_vaas *v, const char *text, size_t len, const char *id,
+                               const char *host,
                                uint16_t port, bool has_encrypted, char **out, char *err,
                                size_t err_size)
 {
@@ -304,7 +309,7 @@ static ccf_err complete_policy(ccf_vaas *v, const char *text, size_t len, const 
     time_t exp = time(NULL) + (time_t)v->cert_days * 86400;
     struct tm tm;
     gmtime_r(&exp, &tm);
-    snprintf(url, sizeof url, "%s:%u", v->host, port);
+    snprintf(url, sizeof url, "%s:%u", host, port);
     static const char *const offered_not[] = {"nitro", "sgx", "tz", "sevsnp", "tdx"};
     int set = json_object_set_new(root, "instance_id", json_string(id));
     set |= json_object_set_new(root, "proxy_attestation_server_url", json_string(v->proxy_url));
@@ -379,7 +384,7 @@ static json_t *status_json(ccf_vaas *v, const struct instance *in)
 {
     char since[CCF_UTC_LEN], url[300];
     ccf_utc_format(in->since, since);
-    snprintf(url, sizeof url, "%s:%u", v->host, in->port);
+    snprintf(url, sizeof url, "%s:%u", in->host, in->port);
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "instance_id", in->id, "instance_hash",
                           in->hash, "status", state_names[in->state], "since", since, "url", url,
                           "backend", v->backend->name);
@@ -486,7 +491,11 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     pthread_mutex_unlock(&v->lock);
 
     /* Policy, files, runtime: outside the lock. */
-    if (complete_policy(v, text, len, id, in->port, ccf_policy_has_encrypted(vp), &full, err,
+    if (!v->host_given && v->backend->instance_host != NULL)
+        v->backend->instance_host(&v->bcfg, id, in->host, sizeof in->host);
+    else
+        snprintf(in->host, sizeof in->host, "%s", v->host);
+    if (complete_policy(v, text, len, id, in->host, in->port, ccf_policy_has_encrypted(vp), &full, err,
                         sizeof err) != CCF_OK) {
         /* the VaaS policy was valid: a completion that is not is our fault */
         ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "%s", err);
@@ -512,7 +521,8 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
     snprintf(listen, sizeof listen, "%s:%u", v->bind_addr, in->port);
     ccf_vaas_launch l = {.instance_id = id, .dir = in->dir, .policy_path = path,
                          .listen = listen, .ready_timeout_ms = v->ready_timeout_ms,
-                         .memory_mib = instance_memory_mib(v, vp)};
+                         .memory_mib = instance_memory_mib(v, vp), .port = in->port,
+                         .policy = full, .policy_hash = hash};
     ccf_vaas_proc *proc = NULL;
     if (v->backend->start(&v->bcfg, &l, &proc, err, sizeof err) != CCF_OK) {
         ccf_log_event("vaas", "instance %s failed to start: %s", id, err);
@@ -704,12 +714,12 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
     if (access(cfg->runtime_path, X_OK) != 0)
         return ccf_errf(err, err_size, CCF_ERR_IO, "runtime %s: %s", cfg->runtime_path,
                         strerror(errno));
-    if (access(cfg->platform_key_path, R_OK) != 0)
+    if (be->local && access(cfg->platform_key_path, R_OK) != 0)
         return ccf_errf(err, err_size, CCF_ERR_IO, "platform key %s: %s", cfg->platform_key_path,
                         strerror(errno));
     if (ccf_evidence_measure_file(cfg->runtime_path, m, err, err_size) != CCF_OK)
         return CCF_ERR_IO;
-    if (!cfg->no_sandbox && !sandbox_works(err, err_size))
+    if (be->local && !cfg->no_sandbox && !sandbox_works(err, err_size))
         return CCF_ERR_UNSUPPORTED;
     uint16_t first = cfg->port_first ? cfg->port_first : CCF_VAAS_FIRST_INSTANCE_PORT;
     unsigned last = cfg->port_last ? cfg->port_last : (unsigned)first + 99;
@@ -748,6 +758,7 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
     v->proxy_url = strdup(strncmp(cfg->proxy_url, "http://", 7) == 0 ? cfg->proxy_url + 7
                                                                       : cfg->proxy_url);
     v->host = strdup(cfg->host ? cfg->host : "127.0.0.1");
+    v->host_given = cfg->host != NULL;
     v->bind_addr = strdup(cfg->bind_addr ? cfg->bind_addr : v->host ? v->host : "127.0.0.1");
     v->port_used = calloc((size_t)(v->port_last - v->port_first) + 1, sizeof *v->port_used);
     if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
@@ -784,7 +795,11 @@ ccf_err ccf_vaas_new(const ccf_vaas_config *cfg, ccf_vaas **out, char *err, size
                                         .sandbox = !cfg->no_sandbox,
                                         .cpu_seconds = cfg->instance_cpu_seconds,
                                         .cgroups = true,
-                                        .runtime_args = cfg->runtime_args};
+                                        .runtime_args = cfg->runtime_args,
+                                        .k8s = cfg->k8s};
+    if (v->backend->open != NULL &&
+        (rc = v->backend->open(&v->bcfg, err, err_size)) != CCF_OK)
+        goto out;
     v->instance_memory_mib = cfg->instance_memory_mib;
     if (cfg->kbs_url != NULL &&
         snprintf(v->kbs_url, sizeof v->kbs_url, "%s", cfg->kbs_url) >= (int)sizeof v->kbs_url) {
@@ -862,6 +877,8 @@ void ccf_vaas_free(ccf_vaas *v)
         in->proc = NULL;
         drop(v, in);
     }
+    if (v->backend != NULL && v->backend->close != NULL)
+        v->backend->close(&v->bcfg);
     pthread_cond_destroy(&v->wake);
     pthread_mutex_destroy(&v->lock);
     free(v->data_dir);

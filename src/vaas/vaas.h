@@ -35,6 +35,7 @@
 
 #include "common/error.h"
 #include "net/http_server.h"
+#include "vaas/backend.h"
 
 #define CCF_VAAS_DEFAULT_PORT 5000
 #define CCF_VAAS_FIRST_INSTANCE_PORT 3014
@@ -55,12 +56,14 @@ typedef struct {
                                       functions with encrypted files; NULL = none (refused) */
     const char *kbs_cert_pem;      /* its TLS certificate (required with https), pinned by
                                       the policies as kbs_cert */
-    const char *host;              /* host of veracruz_server_url; NULL = "127.0.0.1" */
+    const char *host;              /* host of veracruz_server_url; NULL = "127.0.0.1" (kubernetes:
+                                      the instance's Service, NAME.NAMESPACE.svc) */
     const char *bind_addr;         /* address runtimes listen on; NULL = host */
     uint16_t port_first;           /* instance ports; 0 = 3014 */
     uint16_t port_last;            /* 0 = port_first + 99 */
     unsigned cert_days;            /* enclave_cert_expiry = now + N days; 0 = 1 */
-    const char *backend;           /* "process" (NULL = process); "kubernetes" later */
+    const char *backend;           /* "process" (NULL = process) or "kubernetes" */
+    const ccf_vaas_k8s_config *k8s; /* kubernetes: its settings (backend.h) */
     bool no_sandbox;               /* process backend without bubblewrap (debugging) */
     bool allow_debug;              /* accept VaaS policies with "debug": true (403 otherwise) */
     unsigned ready_timeout_ms;     /* runtime start-to-ready limit; 0 = 15000 */
