@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"kbs", ccf_cmd_kbs, "key broker clients: fetch (as an instance), put, policy (admin)"},
     {"encrypt", ccf_cmd_encrypt, "encrypt a program or data file for the key broker's key"},
     {"decrypt", ccf_cmd_decrypt, "open (or --info: describe) an encrypted envelope"},
+    {"workorder", ccf_cmd_workorder, "work orders (EEA Trusted Compute / Avalon): workers, submit, result"},
     {"attest", ccf_cmd_attest, "verify real TEE evidence (SEV-SNP, TDX, Nitro, SGX) offline"},
 };
 

@@ -126,8 +126,8 @@ bool ccf_wo_unwrap_key(EVP_PKEY *rsa, const char *hex, bool sha256, uint8_t key[
     __attribute__((warn_unused_result));
 
 /* AES-256-GCM, no associated data. open: in is ciphertext || tag with iv, or,
- * iv NULL, iv || ciphertext || tag; *out (malloc'd, the caller wipes and
- * frees) gets the plaintext. False on a short input or a failed tag. */
+ * iv NULL, iv || ciphertext || tag; *out (malloc'd with one byte more than
+ * *out_len, for a NUL; the caller wipes and frees) gets the plaintext. False on a short input or a failed tag. */
 bool ccf_wo_open(const uint8_t key[CCF_WO_KEY_LEN], const uint8_t *iv, const uint8_t *in,
                  size_t len, uint8_t **out, size_t *out_len) __attribute__((warn_unused_result));
 /* seal: ciphertext || tag with iv, or, iv NULL, a fresh random iv || ciphertext
