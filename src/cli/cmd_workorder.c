@@ -379,7 +379,7 @@ static int result(int argc, char **argv)
     }
     s.avalon_mode = json_is_true(json_object_get(sess, "avalonMode"));
     const json_t *req = json_object_get(sess, "request");
-    if (!json_equal(json_object_get(req, "workOrderId"), json_string(args.items[0]))) {
+    if (strcmp(str_or(json_object_get(req, "workOrderId")), args.items[0]) != 0) {
         fprintf(stderr, "ccfaas workorder result: --session %s is the session of work order %s\n",
                 session_path, json_string_value(json_object_get(req, "workOrderId")));
         goto out;

@@ -15,7 +15,8 @@ wo_setup() { # LINREG_WASM
     mkdir -p "$tmp/wo" && auth_dir "$tmp/wo"
     "$ccfaas" serve workorder --listen 127.0.0.1:0 --data-dir "$tmp/wo" --quiet \
         >"$tmp/wo.out" 2>"$tmp/wo.err" &
-    pids+=($!)
+    wo_pid=$!
+    pids+=($wo_pid)
     for _ in $(seq 100); do grep -qs listening "$tmp/wo.out" && break; sleep 0.1; done
     WO=$(grep -o 'http://[0-9.:]*' "$tmp/wo.out" | head -1)
     [ -n "$WO" ] || { echo "FAIL: the listener did not start"; cat "$tmp/wo.err"; exit 1; }
