@@ -8,8 +8,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "attest/trust.h"
 #include "ccfaas/ccfaas.h"
 #include "ccfaas/store.h"
+#include "ccfaas/task_request.h"
 #include "net/http_server.h"
 #include "policy/policy.h"
 
@@ -93,6 +95,16 @@ bool ccf_ccfaas_instance_create(ccf_ccfaas *svc, const char *body, size_t len, c
 void ccf_ccfaas_forget(ccf_ccfaas *svc, const char *name, const char *hash, bool at_vaas);
 /* The instance quota of `owner`: true when one more is allowed, else a 429 in resp. */
 bool ccf_ccfaas_admit_instance(ccf_ccfaas *svc, const char *owner, ccf_http_response *resp);
+
+/* Starts a task of a parsed request (both req and trust are taken, whatever
+ * happens): true with the 201 answer in resp (its members plus extra's,
+ * taken), else the error. drop_function: delete the function when the task
+ * ends (a computation's, docs/tasks.md). */
+bool ccf_ccfaas_task_start(ccf_ccfaas *svc, ccf_task_request *req, ccf_trust *trust,
+                           const char *owner, bool drop_function, json_t *extra,
+                           ccf_http_response *resp);
+/* POST /computation (compute.c) */
+ccf_err ccf_ccfaas_mount_computations(ccf_ccfaas *svc, ccf_http_server *srv);
 
 /* Task routes (task.c), and at start the tasks a stopped CCFaaS left running. */
 ccf_err ccf_ccfaas_mount_tasks(ccf_ccfaas *svc, ccf_http_server *srv);

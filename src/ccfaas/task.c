@@ -57,6 +57,7 @@ struct job {
     char **outputs; /* resolved: the request's or the program's writable files */
     size_t output_count;
     bool debug;
+    bool drop_function; /* a computation's function, made for this task alone */
     time_t deadline;
     char dir[PATH_MAX + 64];
 };
@@ -510,7 +511,12 @@ static void *task_thread(void *arg)
 {
     struct job *j = arg;
     ccf_ccfaas *svc = j->svc;
+    char err[512];
     run(j);
+    if (j->drop_function &&
+        ccf_ccfaas_store_function_delete(svc->store, j->req->function, NULL, err, sizeof err) !=
+            CCF_STORE_OK)
+        ccf_log_event("ccfaas", "task %s: removing function %s: %s", j->id, j->req->function, err);
     job_free(j);
     pthread_mutex_lock(&svc->task_mu);
     svc->task_threads--;
@@ -615,32 +621,26 @@ static bool resolve(struct job *j, const ccf_policy *fn, ccf_http_response *resp
     return true;
 }
 
-static void h_task_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+/* Checks a parsed task (its function, program, outputs, trust) and starts it:
+ * true with the 201 answer in resp ({"task","state","function","program"}
+ * and the members of extra, which it takes) and the thread running (j is then
+ * the thread's: not to be touched), else an error in resp and j still the
+ * caller's. */
+static bool task_begin(ccf_ccfaas *svc, struct job *j, const char *owner, json_t *extra,
+                       ccf_http_response *resp)
 {
-    ccf_ccfaas *svc = ctx;
-    struct job *j = NULL;
+    json_t *answer = NULL;
+    char loc[64];
     ccf_policy *fn = NULL;
     char err[1024] = "", *fn_text = NULL, *outs = NULL;
-    size_t len = 0, fn_len = 0;
+    size_t fn_len = 0;
     unsigned char rnd[TASK_ID_LEN / 2];
-    const char *body = ccf_http_request_body(req, &len);
     ccf_store_rc src;
     pthread_t th;
     pthread_attr_t attr;
+    bool ok = false;
 
-    if ((j = calloc(1, sizeof *j)) == NULL)
-        goto nomem;
     j->svc = svc;
-    if (ccf_task_request_parse(body, len, &j->req, err, sizeof err) != CCF_OK) {
-        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_task", NULL, NULL, "%s", err);
-        goto out;
-    }
-    if (ccf_trust_parse(j->req->trust, strlen(j->req->trust), &j->trust, err, sizeof err) !=
-        CCF_OK) {
-        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_task", NULL, NULL, "trust.%s",
-                                 err);
-        goto out;
-    }
     src = ccf_ccfaas_store_function_get(svc->store, j->req->function, &fn_text, &fn_len, NULL, err,
                                         sizeof err);
     if (src != CCF_STORE_OK) {
@@ -674,7 +674,7 @@ static void h_task_post(const ccf_http_request *req, ccf_http_response *resp, vo
     if (snprintf(j->dir, sizeof j->dir, "%s/tasks/%s", svc->data_dir, j->id) >=
         (int)sizeof j->dir)
         goto nomem; /* cannot happen: data_dir < PATH_MAX */
-    if ((j->owner = strdup(ccf_ccfaas_caller(req)->name)) == NULL)
+    if ((j->owner = strdup(owner)) == NULL)
         goto nomem;
     json_t *oa = json_array();
     for (size_t i = 0; oa != NULL && i < j->output_count; i++)
@@ -691,6 +691,12 @@ static void h_task_post(const ccf_http_request *req, ccf_http_response *resp, vo
         goto out;
     }
     j->deadline = time(NULL) + j->req->timeout_s;
+    /* the answer is made before the thread starts: from then on j is its */
+    answer = json_pack("{s:s, s:s, s:s, s:s}", "task", j->id, "state", "pending", "function",
+                       j->req->function, "program", j->program);
+    snprintf(loc, sizeof loc, "/task/%s", j->id);
+    if (answer == NULL || (extra != NULL && json_object_update(answer, extra) != 0))
+        goto nomem;
     pthread_mutex_lock(&svc->task_mu);
     bool stopping = svc->tasks_stopping;
     if (!stopping)
@@ -713,21 +719,69 @@ static void h_task_post(const ccf_http_request *req, ccf_http_response *resp, vo
         goto out;
     }
     pthread_attr_destroy(&attr);
-    char loc[64];
-    snprintf(loc, sizeof loc, "/task/%s", j->id);
     resp->location = strdup(loc);
-    ccf_http_respond_json(resp, 201, json_pack("{s:s, s:s, s:s, s:s}", "task", j->id, "state",
-                                               "pending", "function", j->req->function,
-                                               "program", j->program));
-    j = NULL; /* the thread's */
+    ccf_http_respond_json(resp, 201, answer);
+    answer = NULL;
+    ok = true;
     goto out;
 nomem:
     ccf_ccfaas_respond_error(resp, CCF_ERR_NOMEM, NULL, NULL, NULL, "out of memory");
 out:
-    job_free(j);
+    json_decref(answer);
+    json_decref(extra);
     ccf_policy_free(fn);
     free(fn_text);
     free(outs);
+    return ok;
+}
+
+bool ccf_ccfaas_task_start(ccf_ccfaas *svc, ccf_task_request *req, ccf_trust *trust,
+                           const char *owner, bool drop_function, json_t *extra,
+                           ccf_http_response *resp)
+{
+    struct job *j = calloc(1, sizeof *j);
+    if (j == NULL) {
+        ccf_task_request_free(req);
+        ccf_trust_free(trust);
+        json_decref(extra);
+        ccf_ccfaas_respond_error(resp, CCF_ERR_NOMEM, NULL, NULL, NULL, "out of memory");
+        return false;
+    }
+    j->req = req;
+    j->trust = trust;
+    j->drop_function = drop_function;
+    if (task_begin(svc, j, owner, extra, resp))
+        return true;
+    job_free(j);
+    return false;
+}
+
+static void h_task_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    struct job *j = NULL;
+    char err[1024] = "";
+    size_t len = 0;
+    const char *body = ccf_http_request_body(req, &len);
+
+    if ((j = calloc(1, sizeof *j)) == NULL) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_NOMEM, NULL, NULL, NULL, "out of memory");
+        return;
+    }
+    if (ccf_task_request_parse(body, len, &j->req, err, sizeof err) != CCF_OK) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_task", NULL, NULL, "%s", err);
+        goto out;
+    }
+    if (ccf_trust_parse(j->req->trust, strlen(j->req->trust), &j->trust, err, sizeof err) !=
+        CCF_OK) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_task", NULL, NULL, "trust.%s",
+                                 err);
+        goto out;
+    }
+    if (task_begin(svc, j, ccf_ccfaas_caller(req)->name, NULL, resp))
+        j = NULL; /* the thread's: it may already have freed it */
+out:
+    job_free(j);
 }
 
 /* Before the body is read: the caller's live instances and running tasks
@@ -889,7 +943,9 @@ ccf_err ccf_ccfaas_mount_tasks(ccf_ccfaas *svc, ccf_http_server *srv)
                                          0)) ||
         (rc = ccf_http_server_route_auth(srv, "DELETE", "/task/<id>", mk, h_task_delete, svc,
                                          0)) ||
-        (rc = ccf_http_server_route_admit(srv, "POST", "/task", admit_task_post)))
+        (rc = ccf_http_server_route_admit(srv, "POST", "/task", admit_task_post)) ||
+        (rc = ccf_ccfaas_mount_computations(svc, srv)) ||
+        (rc = ccf_http_server_route_admit(srv, "POST", "/computation", admit_task_post)))
         return rc;
     return CCF_OK;
 }

@@ -32,10 +32,10 @@ bool ccf_task_file_name_ok(const char *name)
     return true;
 }
 
-static bool simple_name_ok(const char *s)
+bool ccf_task_name_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 128)
+    if (n == 0 || n > max)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -46,17 +46,6 @@ static bool simple_name_ok(const char *s)
     return true;
 }
 
-__attribute__((format(printf, 3, 4))) static ccf_err perr(char *err, size_t err_size,
-                                                          const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err != NULL && err_size > 0)
-        vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-    return CCF_ERR_INVALID;
-}
-
 /* Standard base64 with padding into a fresh buffer (an empty string is 0 bytes). */
 static ccf_err b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen,
                           const char *path, char *err, size_t err_size)
@@ -65,7 +54,7 @@ static ccf_err b64_decode(const char *s, size_t n, unsigned char **out, size_t *
     *out = NULL;
     *outlen = 0;
     if (n % 4 != 0)
-        return perr(err, err_size, "%s: expected standard base64 (length a multiple of 4), got "
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: expected standard base64 (length a multiple of 4), got "
                     "%zu characters", path, n);
     while (n > 0 && pad < 2 && s[n - 1 - pad] == '=')
         pad++;
@@ -73,7 +62,7 @@ static ccf_err b64_decode(const char *s, size_t n, unsigned char **out, size_t *
         char c = s[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '+' || c == '/'))
-            return perr(err, err_size, "%s: character %zu is not standard base64", path, i);
+            return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: character %zu is not standard base64", path, i);
     }
     unsigned char *buf = malloc(n / 4 * 3 + 1);
     if (buf == NULL)
@@ -81,7 +70,7 @@ static ccf_err b64_decode(const char *s, size_t n, unsigned char **out, size_t *
     int got = n ? EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n) : 0;
     if (got < 0 || (size_t)got < pad) {
         free(buf);
-        return perr(err, err_size, "%s: bad base64", path);
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: bad base64", path);
     }
     *out = buf;
     *outlen = (size_t)got - pad; /* EVP_DecodeBlock counts padding as zero bytes */
@@ -124,9 +113,9 @@ static ccf_err want_file(const json_t *v, const char *path, char **out, char *er
 {
     const char *s = json_string_value(v);
     if (s == NULL)
-        return perr(err, es, "%s: expected a string", path);
+        return ccf_errf(err, es, CCF_ERR_INVALID, "%s: expected a string", path);
     if (strlen(s) != json_string_length(v) || !ccf_task_file_name_ok(s))
-        return perr(err, es, "%s: \"%.80s\" is not a file name (1-255 bytes, relative, no "
+        return ccf_errf(err, es, CCF_ERR_INVALID, "%s: \"%.80s\" is not a file name (1-255 bytes, relative, no "
                     "control characters, no empty, . or .. component, no trailing /)", path, s);
     return (*out = strdup(s)) ? CCF_OK : CCF_ERR_NOMEM;
 }
@@ -146,10 +135,10 @@ static ccf_err parse_items(const json_t *arr, const char *what, bool secret, ccf
 {
     char path[96];
     if (!json_is_array(arr))
-        return perr(err, es, "%s: expected an array", what);
+        return ccf_errf(err, es, CCF_ERR_INVALID, "%s: expected an array", what);
     size_t n = json_array_size(arr);
     if (n > CCF_TASK_MAX_ITEMS)
-        return perr(err, es, "%s: at most %d, got %zu", what, CCF_TASK_MAX_ITEMS, n);
+        return ccf_errf(err, es, CCF_ERR_INVALID, "%s: at most %d, got %zu", what, CCF_TASK_MAX_ITEMS, n);
     if (n == 0)
         return CCF_OK;
     if ((*out = calloc(n, sizeof **out)) == NULL)
@@ -163,38 +152,38 @@ static ccf_err parse_items(const json_t *arr, const char *what, bool secret, ccf
         *count = i + 1;
         snprintf(path, sizeof path, "%s[%zu]", what, i);
         if (!json_is_object(o))
-            return perr(err, es, "%s: expected an object", path);
+            return ccf_errf(err, es, CCF_ERR_INVALID, "%s: expected an object", path);
         json_object_foreach((json_t *)o, key, v) {
             bool known = strcmp(key, "name") == 0 ||
                          (secret ? strcmp(key, "value") == 0
                                  : strcmp(key, "data") == 0 || strcmp(key, "uri") == 0);
             if (!known)
-                return perr(err, es, "%s: unknown member \"%.64s\" (%s)", path, key,
+                return ccf_errf(err, es, CCF_ERR_INVALID, "%s: unknown member \"%.64s\" (%s)", path, key,
                             secret ? "a secret has name and value"
                                    : "an input has name and data or uri");
         }
         snprintf(path, sizeof path, "%s[%zu].name", what, i);
         if (json_object_get(o, "name") == NULL)
-            return perr(err, es, "%s: required", path);
+            return ccf_errf(err, es, CCF_ERR_INVALID, "%s: required", path);
         if ((rc = want_file(json_object_get(o, "name"), path, &it->name, err, es)) != CCF_OK)
             return rc;
         if (!name_is_new(used, *nused, it->name))
-            return perr(err, es, "%s: \"%s\" is given twice (args, inputs and secrets need "
+            return ccf_errf(err, es, CCF_ERR_INVALID, "%s: \"%s\" is given twice (args, inputs and secrets need "
                         "distinct names)", path, it->name);
         used[(*nused)++] = it->name;
         const json_t *data = json_object_get(o, secret ? "value" : "data");
         const json_t *uri = secret ? NULL : json_object_get(o, "uri");
         snprintf(path, sizeof path, "%s[%zu]", what, i);
         if ((data == NULL) == (uri == NULL))
-            return perr(err, es, "%s: %s", path,
+            return ccf_errf(err, es, CCF_ERR_INVALID, "%s: %s", path,
                         secret ? "value is required" : "exactly one of data and uri is required");
         if (secret) {
             snprintf(path, sizeof path, "%s[%zu].value", what, i);
             size_t l = json_string_length(data);
             if (!json_is_string(data))
-                return perr(err, es, "%s: expected a string", path);
+                return ccf_errf(err, es, CCF_ERR_INVALID, "%s: expected a string", path);
             if (l > CCF_TASK_MAX_SECRET)
-                return perr(err, es, "%s: at most %u bytes, got %zu", path, CCF_TASK_MAX_SECRET, l);
+                return ccf_errf(err, es, CCF_ERR_INVALID, "%s: at most %u bytes, got %zu", path, CCF_TASK_MAX_SECRET, l);
             if ((it->data = malloc(l + 1)) == NULL)
                 return CCF_ERR_NOMEM;
             memcpy(it->data, json_string_value(data), l);
@@ -202,7 +191,7 @@ static ccf_err parse_items(const json_t *arr, const char *what, bool secret, ccf
         } else if (data != NULL) {
             snprintf(path, sizeof path, "%s[%zu].data", what, i);
             if (!json_is_string(data))
-                return perr(err, es, "%s: expected a base64 string", path);
+                return ccf_errf(err, es, CCF_ERR_INVALID, "%s: expected a base64 string", path);
             if ((rc = b64_decode(json_string_value(data), json_string_length(data), &it->data,
                                  &it->len, path, err, es)) != CCF_OK)
                 return rc;
@@ -210,10 +199,10 @@ static ccf_err parse_items(const json_t *arr, const char *what, bool secret, ccf
             snprintf(path, sizeof path, "%s[%zu].uri", what, i);
             const char *u = json_string_value(uri);
             if (u == NULL)
-                return perr(err, es, "%s: expected a string", path);
+                return ccf_errf(err, es, CCF_ERR_INVALID, "%s: expected a string", path);
             if (strncmp(u, "http://", 7) != 0 || u[7] == '\0' || strlen(u) > 2048 ||
                 strlen(u) != json_string_length(uri))
-                return perr(err, es, "%s: only http:// URIs (at most 2048 bytes) are fetched, "
+                return ccf_errf(err, es, CCF_ERR_INVALID, "%s: only http:// URIs (at most 2048 bytes) are fetched, "
                             "got \"%.80s\"", path, u);
             if ((it->uri = strdup(u)) == NULL)
                 return CCF_ERR_NOMEM;
@@ -239,9 +228,9 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
     *out = NULL;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
-        return perr(err, err_size, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
     if (!json_is_object(root)) {
-        rc = perr(err, err_size, "(root): expected an object");
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "(root): expected an object");
         goto out;
     }
     json_object_foreach(root, key, v) {
@@ -249,7 +238,7 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
         for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
             known |= strcmp(key, members[i]) == 0;
         if (!known) {
-            rc = perr(err, err_size, "%.64s: unknown member (a task has function, program, args, "
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "%.64s: unknown member (a task has function, program, args, "
                       "inputs, secrets, outputs, deterministic_output, trust, result_key, "
                       "timeout_s)", key);
             goto out;
@@ -262,12 +251,12 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
     r->timeout_s = CCF_TASK_DEFAULT_TIMEOUT_S;
     const char *fn = json_string_value(json_object_get(root, "function"));
     if (fn == NULL) {
-        rc = perr(err, err_size, "function: %s", json_object_get(root, "function")
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "function: %s", json_object_get(root, "function")
                                                    ? "expected a string" : "required");
         goto out;
     }
-    if (!simple_name_ok(fn)) {
-        rc = perr(err, err_size, "function: \"%.80s\" is not a function name (1-128 of "
+    if (!ccf_task_name_ok(fn, 128)) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "function: \"%.80s\" is not a function name (1-128 of "
                   "A-Z a-z 0-9 - _ .)", fn);
         goto out;
     }
@@ -281,7 +270,7 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
     if ((v = json_object_get(root, "args")) != NULL) {
         if (!json_is_string(v) || json_string_length(v) > CCF_TASK_MAX_ARGS ||
             strlen(json_string_value(v)) != json_string_length(v)) {
-            rc = perr(err, err_size, "args: expected a string of at most %u bytes without NUL",
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "args: expected a string of at most %u bytes without NUL",
                       CCF_TASK_MAX_ARGS);
             goto out;
         }
@@ -302,7 +291,7 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
     if ((v = json_object_get(root, "outputs")) != NULL) {
         size_t n = json_array_size(v);
         if (!json_is_array(v) || n == 0 || n > CCF_TASK_MAX_ITEMS) {
-            rc = perr(err, err_size, "outputs: expected an array of 1-%d file names",
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "outputs: expected an array of 1-%d file names",
                       CCF_TASK_MAX_ITEMS);
             goto out;
         }
@@ -318,11 +307,11 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
                 CCF_OK)
                 goto out;
             if (!name_is_new(r->outputs, i, r->outputs[i])) {
-                rc = perr(err, err_size, "%s: \"%s\" is given twice", path, r->outputs[i]);
+                rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: \"%s\" is given twice", path, r->outputs[i]);
                 goto out;
             }
             if (!name_is_new(used, nused, r->outputs[i])) {
-                rc = perr(err, err_size, "%s: \"%s\" is also an input, a secret or args", path,
+                rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: \"%s\" is also an input, a secret or args", path,
                           r->outputs[i]);
                 goto out;
             }
@@ -334,14 +323,14 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
             goto out;
         if (r->outputs != NULL && name_is_new(r->outputs, r->output_count,
                                               r->deterministic_output)) {
-            rc = perr(err, err_size, "deterministic_output: \"%s\" is not one of outputs",
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "deterministic_output: \"%s\" is not one of outputs",
                       r->deterministic_output);
             goto out;
         }
     }
     v = json_object_get(root, "trust");
     if (!json_is_object(v)) {
-        rc = perr(err, err_size, "trust: %s", v ? "expected an object (a trust configuration, "
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "trust: %s", v ? "expected an object (a trust configuration, "
                                                  "docs/trust.md)"
                                                : "required: the trust configuration the instance "
                                                  "is verified with (docs/trust.md)");
@@ -356,14 +345,14 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
         const char *alg = NULL;
         char jerr2[256] = "";
         if (!json_is_object(v) || ccf_jwk_parse(v, &k, &alg, jerr2, sizeof jerr2) != CCF_OK) {
-            rc = perr(err, err_size, "result_key: expected a public JWK (EC P-256 or RSA): %s",
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "result_key: expected a public JWK (EC P-256 or RSA): %s",
                       jerr2);
             goto out;
         }
         bool has_private = json_object_get(v, "d") != NULL;
         EVP_PKEY_free(k);
         if (has_private) {
-            rc = perr(err, err_size, "result_key: a private key (member d); send its public "
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "result_key: a private key (member d); send its public "
                       "half only");
             goto out;
         }
@@ -372,7 +361,7 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
     if ((v = json_object_get(root, "timeout_s")) != NULL) {
         if (!json_is_integer(v) || json_integer_value(v) < 1 ||
             json_integer_value(v) > CCF_TASK_MAX_TIMEOUT_S) {
-            rc = perr(err, err_size, "timeout_s: expected an integer 1-%d",
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "timeout_s: expected an integer 1-%d",
                       CCF_TASK_MAX_TIMEOUT_S);
             goto out;
         }

@@ -62,6 +62,8 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
                                size_t err_size) __attribute__((warn_unused_result));
 void ccf_task_request_free(ccf_task_request *r);
 
+/* Whether s is 1-max of A-Z a-z 0-9 - _ . (function names, computation ids). */
+bool ccf_task_name_ok(const char *s, size_t max);
 /* Whether name is acceptable as a task file name (the rule above). */
 bool ccf_task_file_name_ok(const char *name);
 

@@ -4,6 +4,7 @@
  * as for `ccfaas function` (--url, CCFAAS_URL, CCFAAS_TOKEN[_FILE]). */
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -87,6 +88,18 @@ static void print_status(const json_t *t)
     putchar('\n');
 }
 
+/* A task's status: its line, or indented JSON. */
+static void print_task(const json_t *t, bool json_out)
+{
+    if (!json_out) {
+        print_status(t);
+        return;
+    }
+    char *s = json_dumps(t, JSON_INDENT(2));
+    printf("%s\n", s ? s : "");
+    free(s);
+}
+
 static bool ended(const json_t *t)
 {
     const char *s = json_string_value(json_object_get(t, "state"));
@@ -119,13 +132,93 @@ static json_t *get_task(ccf_ccfaas_api *api, const char *id, char *err, size_t e
 {
     ccf_ccfaas_api_reply reply;
     const char *segs[] = {"task", id};
-    if (ccf_ccfaas_api_call(api, "GET", segs, 2, NULL, 0, 0, &reply, err, err_size) != CCF_OK)
+    if (ccf_ccfaas_api_call(api, "GET", segs, 2, NULL, 0, 0, NULL, &reply, err, err_size) != CCF_OK)
         return NULL;
     json_t *t = json_incref(reply.json);
     ccf_ccfaas_api_reply_free(&reply);
     if (t == NULL)
         snprintf(err, err_size, "unexpected reply: not JSON");
     return t;
+}
+
+/* The user's trust file (--trust, else the default locations): its path
+ * into path (4096 bytes) and its text. */
+static bool read_trust(const char *cmd, const char *opt, char path[4096], char **text,
+                       size_t *len)
+{
+    char err[1024];
+    if (ccf_trust_file_path(opt, path, 4096, err, sizeof err) == CCF_OK &&
+        ccf_file_read(path, 1024 * 1024, text, len, err, sizeof err) == CCF_OK)
+        return true;
+    fprintf(stderr, "ccfaas %s: trust configuration: %s (make one with `ccfaas trust add`, "
+                    "docs/trust.md)\n", cmd, err);
+    return false;
+}
+
+/* Follows a task until it ends: its states on stderr, its final line (or
+ * JSON) on stdout; exit 0 only when it completed. */
+static int watch_task(ccf_ccfaas_api *api, const char *cmd, const char *id, bool json_out)
+{
+    char err[1024], last[16] = "pending"; /* the state last printed */
+    json_t *t = NULL;
+    int rc;
+    fprintf(stderr, "task %s: pending", id);
+    for (;;) {
+        const struct timespec pause = {0, 250 * 1000 * 1000};
+        json_decref(t);
+        if ((t = get_task(api, id, err, sizeof err)) == NULL) {
+            fputc('\n', stderr);
+            return failed(cmd, api, err);
+        }
+        const char *st = json_string_value(json_object_get(t, "state"));
+        if (st != NULL && strcmp(st, last) != 0) {
+            fprintf(stderr, " -> %s", st);
+            snprintf(last, sizeof last, "%s", st);
+        }
+        if (ended(t))
+            break;
+        nanosleep(&pause, NULL);
+    }
+    fputc('\n', stderr);
+    print_task(t, json_out);
+    rc = strcmp(json_string_value(json_object_get(t, "state")), "completed") == 0
+             ? CCF_EXIT_OK
+             : CCF_EXIT_FAIL;
+    json_decref(t);
+    return rc;
+}
+
+/* Declared below. */
+static int download(ccf_ccfaas_api *api, const char *id, const char *file, const char *keyfile,
+                    bool encrypted);
+
+/* POSTs what makes a task (route "task" or "computation"); prints its id (or
+ * the JSON answer), or with watch follows it and, with file, downloads its
+ * result. */
+static int submit(ccf_ccfaas_api *api, const char *cmd, const char *route, const char *body,
+                  size_t len, const char *const *headers, bool watch, bool json_out,
+                  const char *file)
+{
+    ccf_ccfaas_api_reply reply = {0};
+    char err[1024];
+    int rc = CCF_EXIT_FAIL;
+    const char *segs[] = {route};
+    if (ccf_ccfaas_api_call(api, "POST", segs, 1, body, len, 300000, headers, &reply, err,
+                            sizeof err) != CCF_OK)
+        return failed(cmd, api, err);
+    const char *id = json_string_value(json_object_get(reply.json, "task"));
+    if (id == NULL) {
+        fprintf(stderr, "ccfaas %s: unexpected reply: no task id\n", cmd);
+    } else if (!watch) {
+        printf("%s\n", json_out ? reply.body : id);
+        rc = CCF_EXIT_OK;
+    } else {
+        rc = watch_task(api, cmd, id, json_out);
+        if (rc == CCF_EXIT_OK && file != NULL)
+            rc = download(api, id, file, NULL, false);
+    }
+    ccf_ccfaas_api_reply_free(&reply);
+    return rc;
 }
 
 static int task_run(int argc, char **argv)
@@ -167,22 +260,16 @@ static int task_run(int argc, char **argv)
     char err[1024], trust_path[4096];
     char *trust_text = NULL, *body = NULL;
     size_t trust_len = 0;
-    json_t *req = NULL, *t = NULL;
+    json_t *req = NULL;
     ccf_ccfaas_api *api = NULL;
-    ccf_ccfaas_api_reply reply = {0};
     int rc = ccf_opt_run(&cmd, opts, argc, argv, &pos);
     if (rc >= 0)
         goto out;
     rc = CCF_EXIT_FAIL;
     if ((api = api_open(&cmd, url)) == NULL)
         goto out;
-    if (ccf_trust_file_path(trust_opt, trust_path, sizeof trust_path, err, sizeof err) != CCF_OK ||
-        ccf_file_read(trust_path, 1024 * 1024, &trust_text, &trust_len, err, sizeof err) !=
-            CCF_OK) {
-        fprintf(stderr, "ccfaas task run: trust configuration: %s (make one with `ccfaas trust "
-                        "add`, docs/trust.md)\n", err);
+    if (!read_trust(cmd.cmd, trust_opt, trust_path, &trust_text, &trust_len))
         goto out;
-    }
     json_t *trust = json_loadb(trust_text, trust_len, 0, NULL);
     req = json_pack("{s:s, s:o*}", "function", pos.items[0], "trust", trust);
     if (req == NULL) {
@@ -249,61 +336,11 @@ static int task_run(int argc, char **argv)
     }
     if ((body = json_dumps(req, JSON_COMPACT)) == NULL)
         goto out;
-    const char *segs[] = {"task"};
-    if (ccf_ccfaas_api_call(api, "POST", segs, 1, body, strlen(body), 120000, &reply, err,
-                            sizeof err) != CCF_OK) {
-        rc = failed(cmd.cmd, api, err);
-        goto out;
-    }
-    const char *id = json_string_value(json_object_get(reply.json, "task"));
-    if (id == NULL) {
-        fprintf(stderr, "ccfaas task run: unexpected reply: no task id\n");
-        goto out;
-    }
-    if (!watch) {
-        if (json_out)
-            printf("%s\n", reply.body);
-        else
-            printf("%s\n", id);
-        rc = CCF_EXIT_OK;
-        goto out;
-    }
-    fprintf(stderr, "task %s: pending", id);
-    char last[16] = "pending"; /* the state last printed (t is replaced each round) */
-    for (;;) {
-        const struct timespec pause = {0, 250 * 1000 * 1000};
-        json_decref(t);
-        if ((t = get_task(api, id, err, sizeof err)) == NULL) {
-            fputc('\n', stderr);
-            rc = failed(cmd.cmd, api, err);
-            goto out;
-        }
-        const char *st = json_string_value(json_object_get(t, "state"));
-        if (st != NULL && strcmp(st, last) != 0) {
-            fprintf(stderr, " -> %s", st);
-            snprintf(last, sizeof last, "%s", st);
-        }
-        if (ended(t))
-            break;
-        nanosleep(&pause, NULL);
-    }
-    fputc('\n', stderr);
-    if (json_out) {
-        char *s = json_dumps(t, JSON_INDENT(2));
-        printf("%s\n", s ? s : "");
-        free(s);
-    } else {
-        print_status(t);
-    }
-    rc = strcmp(json_string_value(json_object_get(t, "state")), "completed") == 0
-             ? CCF_EXIT_OK
-             : CCF_EXIT_FAIL;
+    rc = submit(api, cmd.cmd, "task", body, strlen(body), NULL, watch, json_out, NULL);
 out:
-    json_decref(t);
     json_decref(req);
     free(body);
     free(trust_text);
-    ccf_ccfaas_api_reply_free(&reply);
     ccf_ccfaas_api_free(api);
     ccf_opt_lists_free(opts);
     ccf_opt_args_free(&pos);
@@ -321,7 +358,7 @@ static int download(ccf_ccfaas_api *api, const char *id, const char *file, const
     EVP_PKEY *key = NULL;
     int rc = CCF_EXIT_FAIL;
     const char *segs[] = {"task", id, "result"};
-    if (ccf_ccfaas_api_call(api, "GET", segs, 3, NULL, 0, 120000, &reply, err, sizeof err) !=
+    if (ccf_ccfaas_api_call(api, "GET", segs, 3, NULL, 0, 120000, NULL, &reply, err, sizeof err) !=
         CCF_OK)
         return failed("task show", api, err);
     const void *data = reply.body;
@@ -388,13 +425,7 @@ static int task_show(int argc, char **argv)
         rc = failed(cmd.cmd, api, err);
         goto out;
     }
-    if (json_out) {
-        char *s = json_dumps(t, JSON_INDENT(2));
-        printf("%s\n", s ? s : "");
-        free(s);
-    } else {
-        print_status(t);
-    }
+    print_task(t, json_out);
     rc = CCF_EXIT_OK;
     if (file != NULL)
         rc = download(api, pos.items[0], file, keyfile,
@@ -427,7 +458,7 @@ static int task_one(int argc, char **argv, const char *name, const char *method,
     if ((api = api_open(&cmd, url)) == NULL)
         goto out;
     const char *segs[] = {"task", pos.items[0], what};
-    if (ccf_ccfaas_api_call(api, method, segs, what ? 3 : 2, NULL, 0, 0, &reply, err,
+    if (ccf_ccfaas_api_call(api, method, segs, what ? 3 : 2, NULL, 0, 0, NULL, &reply, err,
                             sizeof err) != CCF_OK) {
         rc = failed(cmd.cmd, api, err);
         goto out;
@@ -475,7 +506,7 @@ static int task_list(int argc, char **argv)
     if ((api = api_open(&cmd, url)) == NULL)
         goto out;
     const char *segs[] = {"task"};
-    if (ccf_ccfaas_api_call(api, "GET", segs, 1, NULL, 0, 0, &reply, err, sizeof err) !=
+    if (ccf_ccfaas_api_call(api, "GET", segs, 1, NULL, 0, 0, NULL, &reply, err, sizeof err) !=
         CCF_OK) {
         rc = failed(cmd.cmd, api, err);
         goto out;
@@ -517,5 +548,106 @@ int ccf_cmd_task(int argc, char **argv)
         fprintf(stderr, "ccfaas task: unknown subcommand '%s' (see `ccfaas task --help`)\n",
                 argv[1]);
     curl_global_cleanup();
+    return rc;
+}
+
+/* `ccfaas compute MANIFEST.json`: a Cocos computation manifest run as a task. */
+int ccf_cmd_compute(int argc, char **argv)
+{
+    const char *url = NULL, *trust_opt = NULL, *file = NULL, *ruser = NULL, *rpass = NULL;
+    bool watch = false, json_out = false, curl_up = false;
+    ccf_opt_args pos = {0};
+    const ccf_opt opts[] = {
+        {.name = "url", .kind = CCF_OPT_STRING, .dest = &url, .value = "URL", .help = URL_HELP},
+        {.name = "trust", .kind = CCF_OPT_STRING, .dest = &trust_opt, .value = "FILE",
+         .help = "your trust configuration (default $CCFAAS_TRUST, then\n"
+                 "~/.config/ccfaas/trust.json): the instance is verified with it"},
+        {.name = "watch", .kind = CCF_OPT_FLAG, .dest = &watch,
+         .help = "wait until the task ends (exit 1 unless completed)"},
+        {.name = "download", .kind = CCF_OPT_STRING, .dest = &file, .value = "FILE",
+         .help = "with --watch: write the result archive (zip) to FILE", .nonempty = true},
+        {.name = "registry-user", .kind = CCF_OPT_STRING, .dest = &ruser, .value = "USER",
+         .help = "basic credentials for the registries (with --registry-password-file)"},
+        {.name = "registry-password-file", .kind = CCF_OPT_STRING, .dest = &rpass,
+         .value = "FILE", .help = "the registry password (first line of FILE)"},
+        {.name = "json", .kind = CCF_OPT_FLAG, .dest = &json_out, .help = "print JSON"},
+        {0}};
+    const ccf_opt_cmd cmd = {
+        .cmd = "compute", .args = "MANIFEST.json", .min_args = 1, .max_args = 1,
+        .about = "Runs a Cocos computation manifest (computation_id, algorithm, datasets,\n"
+                 "kbs_url; docs/tasks.md) as a task: CCFaaS pulls the algorithm and the\n"
+                 "datasets from their OCI registries. Prints the task id."};
+    char err[1024], trust_path[4096], *manifest = NULL, *trust_text = NULL, *hdr = NULL;
+    char *pw = NULL, *auth = NULL;
+    size_t mlen = 0, tlen = 0, pwlen = 0;
+    ccf_ccfaas_api *api = NULL;
+    int rc = ccf_opt_run(&cmd, opts, argc, argv, &pos);
+    if (rc >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
+    if (file != NULL && !watch) {
+        rc = ccf_opt_error(&cmd, "--download needs --watch");
+        goto out;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_up = true;
+    if ((api = api_open(&cmd, url)) == NULL)
+        goto out;
+    if (ccf_file_read(pos.items[0], 1024 * 1024, &manifest, &mlen, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas compute: %s\n", err);
+        goto out;
+    }
+    if (!read_trust(cmd.cmd, trust_opt, trust_path, &trust_text, &tlen))
+        goto out;
+    char *b = b64(trust_text, tlen);
+    if (b == NULL || (hdr = malloc(strlen(b) + 32)) == NULL) {
+        free(b);
+        goto out;
+    }
+    snprintf(hdr, strlen(b) + 32, "CCFaaS-Trust: %s", b);
+    free(b);
+    if ((ruser == NULL) != (rpass == NULL)) {
+        rc = ccf_opt_error(&cmd, "--registry-user and --registry-password-file go together");
+        goto out;
+    }
+    if (ruser != NULL) { /* one more header: CCFaaS-Registry-Auth: base64(USER:PASSWORD) */
+        if (ccf_file_read(rpass, 512, &pw, &pwlen, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas compute: %s\n", err);
+            goto out;
+        }
+        pw[strcspn(pw, "\r\n")] = '\0';
+        size_t ul = strlen(ruser) + strlen(pw) + 2;
+        char *up = malloc(ul), *b2 = NULL;
+        if (up != NULL) {
+            snprintf(up, ul, "%s:%s", ruser, pw);
+            b2 = b64(up, ul - 1);
+            OPENSSL_cleanse(up, ul);
+            free(up);
+        }
+        size_t hl = (b2 ? strlen(b2) : 0) + 40;
+        if (b2 == NULL || (auth = malloc(hl)) == NULL) {
+            free(b2);
+            goto out;
+        }
+        snprintf(auth, hl, "CCFaaS-Registry-Auth: %s", b2);
+        OPENSSL_cleanse(b2, strlen(b2));
+        free(b2);
+    }
+    const char *headers[] = {hdr, auth, NULL};
+    rc = submit(api, cmd.cmd, "computation", manifest, mlen, headers, watch, json_out, file);
+out:
+    free(manifest);
+    free(trust_text);
+    free(hdr);
+    if (pw != NULL)
+        OPENSSL_cleanse(pw, pwlen);
+    free(pw);
+    if (auth != NULL)
+        OPENSSL_cleanse(auth, strlen(auth));
+    free(auth);
+    ccf_ccfaas_api_free(api);
+    ccf_opt_args_free(&pos);
+    if (curl_up)
+        curl_global_cleanup();
     return rc;
 }

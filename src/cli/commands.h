@@ -18,6 +18,7 @@ int ccf_cmd_client(int argc, char **argv);
 int ccf_cmd_function(int argc, char **argv); /* `ccfaas function` (CCFaaS REST) */
 int ccf_cmd_instance(int argc, char **argv); /* `ccfaas instance` (CCFaaS REST) */
 int ccf_cmd_task(int argc, char **argv);     /* `ccfaas task` (CCFaaS tasks, cmd_task.c) */
+int ccf_cmd_compute(int argc, char **argv);  /* `ccfaas compute` (Cocos manifests, cmd_task.c) */
 int ccf_cmd_up(int argc, char **argv);       /* proxy + VaaS + CCFaaS in one process */
 int ccf_cmd_demo(int argc, char **argv);     /* the spec's flow end to end (make demo) */
 int ccf_cmd_user(int argc, char **argv);     /* `ccfaas user add|list|revoke` */

@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"function", ccf_cmd_function, "register, list, show and delete functions (CCFaaS)"},
     {"instance", ccf_cmd_instance, "create, list, show and delete instances (CCFaaS)"},
     {"task", ccf_cmd_task, "run a function once; watch, download the result, logs (CCFaaS)"},
+    {"compute", ccf_cmd_compute, "run a Cocos computation manifest (OCI algorithm, datasets)"},
     {"serve", ccf_cmd_serve, "run one service (proxy, vaas, ccfaas) in the foreground"},
     {"client", ccf_cmd_client, "verify an instance, upload, compute, read results"},
     {"identity", ccf_cmd_identity, "make user identities (certificate + key) for policies"},

@@ -126,9 +126,23 @@ static ccf_err status_error(long status)
 
 /* One request. CCF_OK only for a 2xx reply, which fills *reply (body, and
  * json when the body is JSON); a refusal is the service's "CODE: message". */
+static ccf_err call_h(ccf_ccfaas_api *api, const char *method, const char *const *segs,
+                      size_t nseg, const void *body, size_t len, const char *ctype,
+                      long timeout_ms, const char *const *headers, ccf_ccfaas_api_reply *reply,
+                      char *err, size_t err_size);
+
 static ccf_err call(ccf_ccfaas_api *api, const char *method, const char *const *segs, size_t nseg,
                     const void *body, size_t len, const char *ctype, long timeout_ms,
                     ccf_ccfaas_api_reply *reply, char *err, size_t err_size)
+{
+    return call_h(api, method, segs, nseg, body, len, ctype, timeout_ms, NULL, reply, err,
+                  err_size);
+}
+
+static ccf_err call_h(ccf_ccfaas_api *api, const char *method, const char *const *segs,
+                      size_t nseg, const void *body, size_t len, const char *ctype,
+                      long timeout_ms, const char *const *headers, ccf_ccfaas_api_reply *reply,
+                      char *err, size_t err_size)
 {
     ccf_http_reply r = {0};
     ccf_err rc;
@@ -139,7 +153,7 @@ static ccf_err call(ccf_ccfaas_api *api, const char *method, const char *const *
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     ccf_http_call_req req = {.method = method, .url = url, .body = body, .body_len = len,
                              .content_type = ctype, .timeout_ms = timeout_ms,
-                             .bearer = api->token};
+                             .bearer = api->token, .headers = headers};
     if ((rc = ccf_http_call(&req, &r, err, err_size)) != CCF_OK) {
         /* a reply too large or an invalid URL are failures to talk, too */
         rc = CCF_ERR_IO;
@@ -170,9 +184,11 @@ out:
 
 ccf_err ccf_ccfaas_api_call(ccf_ccfaas_api *api, const char *method, const char *const *segs,
                            size_t nseg, const void *body, size_t len, long timeout_ms,
-                           ccf_ccfaas_api_reply *reply, char *err, size_t err_size)
+                           const char *const *headers, ccf_ccfaas_api_reply *reply, char *err,
+                           size_t err_size)
 {
-    return call(api, method, segs, nseg, body, len, NULL, timeout_ms, reply, err, err_size);
+    return call_h(api, method, segs, nseg, body, len, NULL, timeout_ms, headers, reply, err,
+                  err_size);
 }
 
 /* call() without a reply to keep. */

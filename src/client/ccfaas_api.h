@@ -108,11 +108,13 @@ ccf_err ccf_ccfaas_api_instance_delete(ccf_ccfaas_api *api, const char *name, ch
                                        size_t err_size) __attribute__((warn_unused_result));
 
 /* Any route: METHOD base/segs[0]/segs[1]/... (each percent-encoded), a JSON
- * body or none (NULL), timeout_ms 0 = 30 s. The same outcomes as the calls
- * above; a 2xx reply fills *reply. For the task routes (`ccfaas task`). */
+ * body or none (NULL), timeout_ms 0 = 30 s, headers more "Name: value"
+ * lines (NULL-terminated) or NULL. The same outcomes as the calls above; a 2xx reply fills
+ * *reply. For the task and computation routes (`ccfaas task`, `ccfaas compute`). */
 ccf_err ccf_ccfaas_api_call(ccf_ccfaas_api *api, const char *method, const char *const *segs,
                            size_t nseg, const void *body, size_t len, long timeout_ms,
-                           ccf_ccfaas_api_reply *reply, char *err, size_t err_size)
+                           const char *const *headers, ccf_ccfaas_api_reply *reply, char *err,
+                           size_t err_size)
     __attribute__((warn_unused_result));
 
 #endif

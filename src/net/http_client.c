@@ -101,6 +101,8 @@ ccf_err ccf_http_call(const ccf_http_call_req *req, ccf_http_reply *reply, char 
         hdrs = curl_slist_append(hdrs, auth);
         OPENSSL_cleanse(auth, sizeof auth);
     }
+    for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
+        hdrs = curl_slist_append(hdrs, req->headers[i]);
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
     if (strcmp(req->method, "GET") == 0)

@@ -51,6 +51,7 @@ typedef struct {
     size_t max_reply;         /* 0 = CCF_HTTP_CLIENT_MAX_REPLY */
     const char *bearer;       /* NULL = none; else sent as Authorization: Bearer (docs/auth.md) */
     const ccf_http_tls *tls;  /* NULL = the process-wide settings */
+    const char *const *headers; /* more "Name: value" lines, NULL-terminated; or NULL */
 } ccf_http_call_req;
 
 typedef struct {

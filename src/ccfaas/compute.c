@@ -1,0 +1,377 @@
+/* POST /computation (issue 20, docs/tasks.md "The Cocos flow"): a Cocos
+ * computation manifest run as a task. CCFaaS pulls the algorithm (a
+ * WebAssembly module: an OCI artifact layer, or a .wasm file in an image
+ * layer) and the datasets (the files of their images' layers) from their OCI
+ * registries, every byte checked against its digest, registers a function
+ * of its own for the algorithm (read rights on the dataset files, write on
+ * `output`), and runs it as a task whose inputs are the dataset files; the
+ * function goes when the task ends. */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccfaas/computation.h"
+#include "ccfaas/internal.h"
+#include "ccfaas/task_request.h"
+#include "common/crypto.h"
+#include "oci/oci.h"
+
+#define MAX_BLOB (256u * 1024u * 1024u)
+#define OUTPUT "output"
+#define ALGORITHM "algorithm.wasm"
+
+/* Docker's rule: registries on loopback speak plain HTTP. */
+static bool loopback_host(const char *host)
+{
+    return strncmp(host, "localhost", 9) == 0 || strncmp(host, "127.", 4) == 0 ||
+           strncmp(host, "[::1]", 5) == 0;
+}
+
+/* Basic credentials for the registries, from the request (never stored). */
+struct creds {
+    char user[256], password[256];
+    bool set;
+};
+
+static ccf_oci_pull_opts pull_opts(const ccf_oci_ref *ref, const struct creds *c)
+{
+    return (ccf_oci_pull_opts){.insecure_http = loopback_host(ref->host), .max_blob = MAX_BLOB,
+                               .username = c->set ? c->user : NULL,
+                               .password = c->set ? c->password : NULL};
+}
+
+/* Header CCFaaS-Registry-Auth: base64 of USER:PASSWORD (as HTTP basic auth). */
+static bool registry_creds(const ccf_http_request *req, struct creds *c)
+{
+    const char *h = ccf_http_request_header(req, "CCFaaS-Registry-Auth");
+    unsigned char buf[600];
+    memset(c, 0, sizeof *c);
+    if (h == NULL)
+        return true;
+    size_t n = strlen(h), pad = 0;
+    if (n == 0 || n % 4 != 0 || n / 4 * 3 >= sizeof buf)
+        return false;
+    while (pad < 2 && h[n - 1 - pad] == '=')
+        pad++;
+    int got = EVP_DecodeBlock(buf, (const unsigned char *)h, (int)n);
+    if (got < (int)pad)
+        return false;
+    buf[got - (int)pad] = '\0';
+    char *colon = strchr((char *)buf, ':');
+    bool ok = colon != NULL && colon != (char *)buf && strlen((char *)buf) == (size_t)got - pad &&
+              (size_t)(colon - (char *)buf) < sizeof c->user && strlen(colon + 1) < sizeof c->password;
+    if (ok) {
+        memcpy(c->user, buf, (size_t)(colon - (char *)buf));
+        snprintf(c->password, sizeof c->password, "%s", colon + 1);
+        c->set = true;
+    }
+    OPENSSL_cleanse(buf, sizeof buf);
+    return ok;
+}
+
+static bool wasm_media_type(const char *mt)
+{
+    return strcmp(mt, "application/wasm") == 0 || strstr(mt, "wasm") != NULL;
+}
+
+static bool tar_media_type(const char *mt)
+{
+    return strstr(mt, "tar") != NULL || strstr(mt, "rootfs") != NULL;
+}
+
+/* The files of a pulled image: name, bytes. */
+struct files {
+    ccf_task_item *items;
+    size_t count, cap;
+    const char *only_suffix; /* keep only names ending so (the algorithm's ".wasm") */
+    char err[300];
+};
+
+static bool add_file(const char *path, const uint8_t *data, size_t len, void *ctx)
+{
+    struct files *f = ctx;
+    size_t pl = strlen(path), sl = f->only_suffix ? strlen(f->only_suffix) : 0;
+    if (sl > 0 && (pl < sl || strcmp(path + pl - sl, f->only_suffix) != 0))
+        return true;
+    if (!ccf_task_file_name_ok(path)) {
+        snprintf(f->err, sizeof f->err, "file \"%.100s\" has a name an instance cannot hold",
+                 path);
+        return false;
+    }
+    for (size_t i = 0; i < f->count; i++) { /* a later layer replaces the file */
+        if (strcmp(f->items[i].name, path) == 0) {
+            free(f->items[i].data);
+            f->items[i].data = malloc(len ? len : 1);
+            if (f->items[i].data == NULL)
+                goto nomem;
+            memcpy(f->items[i].data, data, len);
+            f->items[i].len = len;
+            return true;
+        }
+    }
+    if (f->count == CCF_TASK_MAX_ITEMS) {
+        snprintf(f->err, sizeof f->err, "more than %d files", CCF_TASK_MAX_ITEMS);
+        return false;
+    }
+    if (f->count == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 8;
+        ccf_task_item *ni = realloc(f->items, nc * sizeof *ni);
+        if (ni == NULL)
+            goto nomem;
+        f->items = ni;
+        f->cap = nc;
+    }
+    ccf_task_item *it = &f->items[f->count];
+    memset(it, 0, sizeof *it);
+    if ((it->name = strdup(path)) == NULL || (it->data = malloc(len ? len : 1)) == NULL) {
+        free(it->name);
+        goto nomem;
+    }
+    memcpy(it->data, data, len);
+    it->len = len;
+    f->count++;
+    return true;
+nomem:
+    snprintf(f->err, sizeof f->err, "out of memory");
+    return false;
+}
+
+static void files_free(struct files *f)
+{
+    for (size_t i = 0; i < f->count; i++) {
+        free(f->items[i].name);
+        free(f->items[i].data);
+    }
+    free(f->items);
+    memset(f, 0, sizeof *f);
+}
+
+/* 502 for what the registry did (digest_mismatch when a byte was not what its
+ * digest says), 400 for what the image holds. */
+static void respond_pull(ccf_http_response *resp, ccf_err rc, const char *what, const char *err)
+{
+    if (strstr(err, "digest mismatch") != NULL)
+        ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "digest_mismatch", "pull", NULL,
+                                 "%s: %s", what, err);
+    else if (rc == CCF_ERR_INVALID || rc == CCF_ERR_TOO_LARGE)
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL, "%s: %s",
+                                 what, err);
+    else
+        ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "registry_failed", "pull", NULL,
+                                 "%s: %s", what, err);
+}
+
+/* Pulls an image's files into f: artifact layers (not tar) by their title,
+ * tar layers file by file. false with the error in resp. */
+static bool pull_files(const ccf_computation_source *src, const struct creds *c,
+                       const char *what, struct files *f, char digest[CCF_OCI_DIGEST_LEN + 1],
+                       ccf_http_response *resp)
+{
+    ccf_oci_manifest m = {0};
+    ccf_oci_pull_opts o = pull_opts(&src->ref, c);
+    char err[600] = "";
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    ccf_err rc = ccf_oci_pull_manifest(&src->ref, &o, &m, digest, err, sizeof err);
+    if (rc != CCF_OK) {
+        respond_pull(resp, rc, what, err);
+        return false;
+    }
+    for (size_t i = 0; i < m.layer_count; i++) {
+        const ccf_oci_descriptor *d = &m.layers[i];
+        bool wasm = wasm_media_type(d->media_type);
+        if (!wasm && !tar_media_type(d->media_type) && d->title == NULL)
+            continue; /* nothing to take from it */
+        if ((rc = ccf_oci_pull_blob(&src->ref, &o, d->digest, d->size, &blob, &len, err,
+                                    sizeof err)) != CCF_OK) {
+            respond_pull(resp, rc, what, err);
+            goto fail;
+        }
+        if (wasm || (!tar_media_type(d->media_type) && d->title != NULL)) {
+            const char *name = d->title ? d->title : ALGORITHM;
+            if (!add_file(name, blob, len, f)) {
+                respond_pull(resp, CCF_ERR_INVALID, what, f->err);
+                goto fail;
+            }
+        } else if ((rc = ccf_oci_layer_files(blob, len, MAX_BLOB, add_file, f, err,
+                                             sizeof err)) != CCF_OK || f->err[0]) {
+            respond_pull(resp, rc != CCF_OK ? rc : CCF_ERR_INVALID, what, f->err[0] ? f->err : err);
+            goto fail;
+        }
+        free(blob);
+        blob = NULL;
+    }
+    ccf_oci_manifest_clear(&m);
+    return true;
+fail:
+    free(blob);
+    ccf_oci_manifest_clear(&m);
+    return false;
+}
+
+/* The program policy of the computation's function. */
+static char *function_policy(const char *name, const char *pi_hash, const struct files *data)
+{
+    json_t *rights = json_array();
+    for (size_t i = 0; rights != NULL && i < data->count; i++)
+        json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name", data->items[i].name,
+                                                "rights", 8198));
+    json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name", OUTPUT, "rights", 533572));
+    json_t *p = json_pack("{s:s, s:s, s:[{s:i, s:s, s:s, s:o}]}", "function", name,
+                          "execution_strategy", "Interpretation", "programs", "id", 0, "pi_hash",
+                          pi_hash, "program_file_name", ALGORITHM, "file_rights", rights);
+    char *text = p ? json_dumps(p, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
+    json_decref(p);
+    return text;
+}
+
+static void h_computation_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_ccfaas *svc = ctx;
+    ccf_computation *comp = NULL;
+    ccf_trust *trust = NULL;
+    ccf_task_request *task = NULL;
+    struct files algo = {.only_suffix = ".wasm"}, data = {0};
+    char err[1024] = "", fname[128], phash[CCF_SHA256_HEX_LEN + 1], whash[CCF_SHA256_HEX_LEN + 1];
+    char adigest[CCF_OCI_DIGEST_LEN + 1] = "", ddigest[CCF_OCI_DIGEST_LEN + 1];
+    char *policy = NULL, *trust_text = NULL;
+    unsigned char rnd[4];
+    size_t len = 0;
+    bool registered = false;
+    const char *body = ccf_http_request_body(req, &len);
+    const char *owner = ccf_ccfaas_caller(req)->name;
+    json_t *digests = NULL;
+    struct creds creds = {.set = false};
+
+    if (ccf_computation_parse(body, len, &comp, err, sizeof err) != CCF_OK) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL, "%s",
+                                 err);
+        goto out;
+    }
+    /* the owner's trust configuration: beside the manifest, which has no place for it */
+    const char *th = ccf_http_request_header(req, "CCFaaS-Trust");
+    size_t tl = th ? strlen(th) : 0;
+    if (th == NULL || tl == 0 || tl % 4 != 0 || (trust_text = malloc(tl / 4 * 3 + 1)) == NULL) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
+                                 "header CCFaaS-Trust: required: the base64 of the trust "
+                                 "configuration the instance is verified with (docs/trust.md)");
+        goto out;
+    }
+    int n = EVP_DecodeBlock((unsigned char *)trust_text, (const unsigned char *)th, (int)tl);
+    while (n > 0 && tl > 0 && th[tl - 1] == '=')
+        n--, tl--;
+    if (n < 0 || ccf_trust_parse(trust_text, (size_t)n, &trust, err, sizeof err) != CCF_OK) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
+                                 "header CCFaaS-Trust: %s", n < 0 ? "not base64" : err);
+        goto out;
+    }
+    if (ccf_computation_encrypted(comp)) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_UNSUPPORTED, "not_implemented", NULL, NULL,
+                                 "encrypted OCI images (ocicrypt) are not supported yet: their "
+                                 "layers must be decrypted inside the instance with the key the "
+                                 "key broker releases to it (docs/tasks.md)");
+        goto out;
+    }
+    if (!registry_creds(req, &creds)) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
+                                 "header CCFaaS-Registry-Auth: expected the base64 of "
+                                 "USER:PASSWORD");
+        goto out;
+    }
+    if (!pull_files(&comp->algorithm, &creds, "algorithm", &algo, adigest, resp))
+        goto out;
+    if (algo.count == 0) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
+                                 "algorithm: %s holds no WebAssembly module (an application/wasm "
+                                 "layer or a .wasm file in a layer)", comp->algorithm.uri);
+        goto out;
+    }
+    if ((digests = json_pack("{s:s, s:[]}", "algorithm", adigest, "datasets")) == NULL)
+        goto nomem;
+    for (size_t i = 0; i < comp->dataset_count; i++) {
+        char what[32];
+        size_t before = data.count;
+        snprintf(what, sizeof what, "datasets[%zu]", i);
+        if (!pull_files(&comp->datasets[i], &creds, what, &data, ddigest, resp))
+            goto out;
+        if (data.count == before) {
+            ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
+                                     "%s: %s holds no file", what, comp->datasets[i].uri);
+            goto out;
+        }
+        json_array_append_new(json_object_get(digests, "datasets"), json_string(ddigest));
+    }
+    for (size_t i = 0; i < data.count; i++) {
+        if (strcmp(data.items[i].name, OUTPUT) == 0 || strcmp(data.items[i].name, ALGORITHM) == 0) {
+            ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
+                                     "a dataset holds a file named %s, which the algorithm "
+                                     "writes or is", data.items[i].name);
+            goto out;
+        }
+    }
+    /* the algorithm: the last .wasm of its image */
+    const ccf_task_item *w = &algo.items[algo.count - 1];
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        goto nomem;
+    snprintf(fname, sizeof fname, "cocos-%.64s-%02x%02x%02x%02x", comp->id, rnd[0], rnd[1],
+             rnd[2], rnd[3]);
+    if (!ccf_sha256_hex(w->data, w->len, whash) ||
+        (policy = function_policy(fname, whash, &data)) == NULL ||
+        !ccf_sha256_hex(policy, strlen(policy), phash))
+        goto nomem;
+    ccf_store_rc src = ccf_ccfaas_store_function_add(svc->store, fname, policy, strlen(policy),
+                                                     phash, owner, err, sizeof err);
+    if (src == CCF_STORE_OK) {
+        registered = true;
+        src = ccf_ccfaas_store_file_add(svc->store, CCF_STORE_PROGRAM, fname, phash, ALGORITHM,
+                                        whash, w->data, w->len, err, sizeof err);
+    }
+    if (src != CCF_STORE_OK) {
+        ccf_ccfaas_respond_store(resp, src, err);
+        goto out;
+    }
+    /* the task: the dataset files as inputs, output collected */
+    if ((task = calloc(1, sizeof *task)) == NULL || (task->function = strdup(fname)) == NULL ||
+        (task->trust = strdup("{}")) == NULL || (task->outputs = calloc(1, sizeof(char *))) == NULL ||
+        (task->outputs[0] = strdup(OUTPUT)) == NULL)
+        goto nomem;
+    task->output_count = 1;
+    task->timeout_s = CCF_TASK_DEFAULT_TIMEOUT_S;
+    task->inputs = data.items;
+    task->input_count = data.count;
+    data.items = NULL;
+    data.count = 0;
+    json_t *extra = json_pack("{s:s, s:o}", "computation_id", comp->id, "digests", digests);
+    digests = NULL;
+    ccf_task_request *t = task;
+    ccf_trust *tr = trust;
+    task = NULL;
+    trust = NULL;
+    if (ccf_ccfaas_task_start(svc, t, tr, owner, true, extra, resp))
+        registered = false; /* the task removes it when it ends */
+    goto out;
+nomem:
+    ccf_ccfaas_respond_error(resp, CCF_ERR_NOMEM, NULL, NULL, NULL, "out of memory");
+out:
+    OPENSSL_cleanse(&creds, sizeof creds);
+    if (registered &&
+        ccf_ccfaas_store_function_delete(svc->store, fname, NULL, err, sizeof err) != CCF_STORE_OK)
+        fprintf(stderr, "ccfaas: computation function %s: %s\n", fname, err);
+    json_decref(digests);
+    ccf_task_request_free(task);
+    ccf_trust_free(trust);
+    ccf_computation_free(comp);
+    files_free(&algo);
+    files_free(&data);
+    free(policy);
+    free(trust_text);
+}
+
+ccf_err ccf_ccfaas_mount_computations(ccf_ccfaas *svc, ccf_http_server *srv)
+{
+    return ccf_http_server_route_auth(srv, "POST", "/computation", CCF_ROLE_USER | CCF_ROLE_ADMIN,
+                                      h_computation_post, svc, 0);
+}
