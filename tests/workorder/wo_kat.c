@@ -4,6 +4,8 @@
  * directions:
  *   wo_kat check VECTORS   their ciphertexts open, their hashes equal ours,
  *                          their signatures verify (and tampered ones do not)
+ *   wo_kat rpc CASES.tsv   the JSON-RPC envelope and params checks on the
+ *                          requests of rpc-cases.tsv (code, message)
  *   wo_kat emit VECTORS    prints what ccfaas makes with the vectors' keys
  *                          (wrapped keys, sealed data, a signature) as JSON
  *                          for wo_kat_verify.py to check with pycryptodome/ecdsa.
@@ -190,8 +192,49 @@ static int emit(const json_t *v)
     return rc;
 }
 
+/* rpc-cases.tsv: CODE<TAB>MESSAGE<TAB>REQUEST per line. */
+static void check_rpc_cases(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[8192];
+    int n = 0;
+    check(f != NULL, "rpc-cases.tsv opens");
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        char *t1, *t2, err[512] = "", what[1400];
+        ccf_wo_rpc rpc;
+        int code = 99;
+        if (line[0] == '#' || line[0] == '\n' || (t1 = strchr(line, '\t')) == NULL ||
+            (t2 = strchr(t1 + 1, '\t')) == NULL)
+            continue;
+        *t1++ = '\0';
+        *t2++ = '\0';
+        t2[strcspn(t2, "\n")] = '\0';
+        n++;
+        bool parsed = ccf_wo_rpc_parse(t2, strlen(t2), &rpc, &code, err, sizeof err) == CCF_OK;
+        snprintf(what, sizeof what, "rpc case %d: want %.8s \"%.300s\", got %d \"%.300s\"", n, line, t1, code, err);
+        check(code == atoi(line) && parsed == (code == 0), what);
+        if (parsed && strncmp(t1, "submit:", 7) == 0) {
+            err[0] = '\0';
+            bool ok = ccf_wo_submit_check(rpc.params, err, sizeof err) == CCF_OK;
+            snprintf(what, sizeof what, "rpc case %d: want %.300s, got \"%.300s\"", n, t1, ok ? "ok" : err);
+            check(strcmp(t1 + 7, "ok") == 0 ? ok : (!ok && strstr(err, t1 + 7) != NULL), what);
+        } else if (!parsed) {
+            check(strstr(err, t1) != NULL, what);
+        }
+        ccf_wo_rpc_clear(&rpc);
+    }
+    if (f != NULL)
+        fclose(f);
+    check(n >= 20, "rpc-cases.tsv has its cases");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "rpc") == 0) {
+        check_rpc_cases(argv[2]);
+        printf("%d passed, %d failed\n", passed, failed);
+        return failed == 0 ? 0 : 1;
+    }
     json_error_t je;
     json_t *v = argc == 3 ? json_load_file(argv[2], 0, &je) : NULL;
     int rc;
