@@ -146,16 +146,57 @@ typedef struct {
     bool fixed_iv; /* Avalon's mode: sessionKeyIv for everything; else an IV before each item */
 } session;
 
-/* The workload's program: named as the workload, or that name + ".wasm". */
-static long find_program(const ccf_policy *p, const char *name)
+/* The workload's program. With a registry file workorder-workloads.json in
+ * the instance (a data file of the function that the policy pins by its
+ * pi_hash like a program; present and not pinned, or pinned and missing, is
+ * refused: {"WORKLOAD": {"program": "NAME.wasm"}, ...}, as Avalon's
+ * workloads.json maps ids to Python classes), the workloads it lists and no
+ * other; without one, the program named as the workload or that name +
+ * ".wasm". -1 when there is none; -2 when the registry is malformed (msg). */
+static long find_program(ccf_wo_worker *w, const char *name, char *msg, size_t msg_size)
 {
-    size_t n = strlen(name);
-    for (size_t i = 0; i < p->program_count; i++) {
-        const char *f = p->programs[i].program_file_name;
-        if (strcmp(f, name) == 0 || (strncmp(f, name, n) == 0 && strcmp(f + n, ".wasm") == 0))
-            return (long)i;
+    const ccf_policy *p = ccf_instance_policy(w->inst);
+    uint8_t *reg = NULL;
+    size_t reg_len = 0, n = strlen(name);
+    const char *want = NULL;
+    json_t *j = NULL;
+    long found = -1;
+
+    bool pinned = false, present = ccf_vfs_get(ccf_instance_vfs(w->inst), NULL, CCF_WO_REGISTRY_FILE,
+                                                &reg, &reg_len) == WASI_ESUCCESS;
+    for (size_t i = 0; i < p->data_file_count; i++)
+        pinned = pinned || strcmp(p->data_files[i].data_file, CCF_WO_REGISTRY_FILE) == 0;
+    /* a registry decides which code sees the data: only one the policy pins counts */
+    if (present != pinned) {
+        free(reg);
+        snprintf(msg, msg_size, "%s: %s", CCF_WO_REGISTRY_FILE,
+                 pinned ? "a data file of the policy, not loaded yet"
+                        : "present but not a pinned data file of the policy: refused");
+        return -2;
     }
-    return -1;
+    if (present) {
+        json_error_t je;
+        j = json_loadb((const char *)reg, reg_len, JSON_REJECT_DUPLICATES, &je);
+        free(reg);
+        if (!json_is_object(j)) {
+            snprintf(msg, msg_size, "%s: not a JSON object (%s)", CCF_WO_REGISTRY_FILE, je.text);
+            json_decref(j);
+            return -2;
+        }
+        want = json_string_value(json_object_get(json_object_get(j, name), "program"));
+        if (want == NULL) {
+            json_decref(j);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < p->program_count && found < 0; i++) {
+        const char *f = p->programs[i].program_file_name;
+        if (want != NULL ? strcmp(f, want) == 0
+                         : strcmp(f, name) == 0 || (strncmp(f, name, n) == 0 && strcmp(f + n, ".wasm") == 0))
+            found = (long)i;
+    }
+    json_decref(j);
+    return found;
 }
 
 static bool unwrap_session_key(ccf_wo_worker *w, const json_t *params, session *s)
@@ -235,9 +276,10 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
         goto answer;
     }
     workload[wl_len] = '\0';
-    if ((prog = find_program(p, workload)) < 0) {
-        snprintf(msg, sizeof msg, "workload %.100s is not served by this worker", workload);
-        ans = wo_error(CCF_WO_INVALID_WORKLOAD, msg);
+    if ((prog = find_program(w, workload, msg, sizeof msg)) < 0) {
+        if (prog == -1)
+            snprintf(msg, sizeof msg, "workload %.100s is not served by this worker", workload);
+        ans = wo_error(prog == -1 ? CCF_WO_INVALID_WORKLOAD : CCF_WO_UNKNOWN_ERROR, msg);
         goto answer;
     }
     if (who < 0 || !ccf_policy_may_execute(p, (size_t)who, (size_t)prog)) {

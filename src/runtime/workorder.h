@@ -30,6 +30,10 @@
 #include "common/error.h"
 #include "runtime/instance.h"
 
+/* The workload registry an instance may carry (a pinned data file):
+ * {"WORKLOAD": {"program": "NAME.wasm"}, ...}; docs/workorders.md. */
+#define CCF_WO_REGISTRY_FILE "workorder-workloads.json"
+
 typedef struct ccf_wo_worker ccf_wo_worker;
 
 /* cert_pem (copied) and enclave_key (referenced, must outlive the worker):

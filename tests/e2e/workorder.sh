@@ -39,7 +39,8 @@ wo_setup() { # LINREG_WASM
           | .programs = [prog(0; "python-hello.wasm"; $h1), prog(1; "python-fib.wasm"; $h2),
                          prog(2; "secure-transaction.wasm"; $h3)]
           | .identities = [
-              {id: 0, certificate: $loader, file_rights: [.programs[] | {file_name: .program_file_name, rights: 533572}]},
+              {id: 0, certificate: $loader, file_rights: ([.programs[] | {file_name: .program_file_name, rights: 533572}]
+                                                       + [{file_name: "workorder-workloads.json", rights: 533572}])},
               {id: 1, certificate: $wo, file_rights: [.programs[] | {file_name: .program_file_name, rights: $x}]}]
           ' "$repo/tests/data/policies/spec-full.json" >"$1"
     }
