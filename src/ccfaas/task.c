@@ -315,6 +315,21 @@ static void remove_dir(const struct job *j)
     rmdir(j->dir);
 }
 
+/* The instance (when made) and a computation's function go: before the final
+ * state is written, so that a caller who sees the task end finds neither. */
+static void release(struct job *j, bool *made)
+{
+    char err[512];
+    if (*made)
+        ccf_ccfaas_forget(j->svc, j->instance, NULL, true);
+    *made = false;
+    if (j->drop_function &&
+        ccf_ccfaas_store_function_delete(j->svc->store, j->req->function, NULL, err, sizeof err) !=
+            CCF_STORE_OK)
+        ccf_log_event("ccfaas", "task %s: removing function %s: %s", j->id, j->req->function, err);
+    j->drop_function = false;
+}
+
 static void run(struct job *j)
 {
     ccf_ccfaas *svc = j->svc;
@@ -469,6 +484,11 @@ static void run(struct job *j)
         result = jwe_text;
         result_len = strlen(jwe_text);
     }
+    /* the instance goes before the state says ended: a caller who saw the task
+     * end may make another at once (its instance quota) */
+    ccf_client_free(client);
+    client = NULL;
+    release(j, &made);
     ccf_store_rc src = ccf_task_store_finish_ok(svc->tasks, j->id, result, result_len, digest,
                                                 logs, logs_len, err, sizeof err);
     free(jwe_text);
@@ -479,15 +499,16 @@ static void run(struct job *j)
 fail:
     if (timed_out)
         state = "timed_out";
+    ccf_client_free(client);
+    client = NULL;
+    release(j, &made);
     ccf_log_event("ccfaas", "task %s %s at step '%s': %s", j->id, state, step, err);
     if (ccf_task_store_finish_failed(svc->tasks, j->id, state, step, err, logs, logs_len, err,
                                      sizeof err) == CCF_STORE_FAILED)
         ccf_log_event("ccfaas", "task %s: %s", j->id, err);
 out:
     ccf_client_free(client);
-    /* the instance is gone whatever happened (it ran once) */
-    if (made)
-        ccf_ccfaas_forget(svc, j->instance, NULL, true);
+    release(j, &made); /* whatever happened: it ran once */
     remove_dir(j);
     for (size_t i = 0; data != NULL && i < j->output_count; i++) {
         if (data[i] != NULL)
@@ -511,12 +532,7 @@ static void *task_thread(void *arg)
 {
     struct job *j = arg;
     ccf_ccfaas *svc = j->svc;
-    char err[512];
     run(j);
-    if (j->drop_function &&
-        ccf_ccfaas_store_function_delete(svc->store, j->req->function, NULL, err, sizeof err) !=
-            CCF_STORE_OK)
-        ccf_log_event("ccfaas", "task %s: removing function %s: %s", j->id, j->req->function, err);
     job_free(j);
     pthread_mutex_lock(&svc->task_mu);
     svc->task_threads--;
