@@ -20,7 +20,8 @@
 #define RSA_BITS 3072 /* Avalon's tcs_config.toml: KeyEncryptionAlgorithm RSA-OAEP-3072 */
 #define SESSION_KEY_LEN CCF_WO_KEY_LEN
 #define IV_LEN CCF_WO_IV_LEN
-#define WO_DIR "workorder/"
+#define WO_DIR_NAME "workorder"
+#define WO_DIR WO_DIR_NAME "/"
 #define OUT_FILE WO_DIR "out"
 #define MAX_OUT (512u << 10) /* a workload's output, bytes (its reply stays within the client's 1 MiB) */
 
@@ -218,25 +219,79 @@ static bool check_request_hash(const json_t *params, const session *s)
     return ok;
 }
 
-/* Wipes and removes the files of one work order. */
-static void clear_files(ccf_vfs *vfs, size_t n_in)
+/* The entries of a directory (names collected by ccf_vfs_readdir). */
+typedef struct {
+    char names[64][256];
+    uint8_t types[64];
+    size_t count;
+    bool more;
+} dir_list;
+
+static bool collect(void *user, uint64_t next_cookie, uint64_t ino, uint8_t filetype,
+                    const char *name, size_t name_len)
 {
-    char path[64];
-    for (size_t i = 0; i <= n_in; i++) {
-        if (i < n_in)
-            snprintf(path, sizeof path, WO_DIR "in-%zu", i);
-        else
-            snprintf(path, sizeof path, "%s", OUT_FILE);
-        ccf_vfs_node *node = ccf_vfs_lookup(vfs, path);
-        if (node != NULL) {
-            uint64_t size = ccf_vfs_node_size(node);
-            static const uint8_t zero[4096];
-            for (uint64_t off = 0; off < size; off += sizeof zero)
-                (void)ccf_vfs_node_write(vfs, node, off, zero,
-                                         (size_t)(size - off < sizeof zero ? size - off : sizeof zero));
-        }
-        (void)ccf_vfs_unlink(vfs, NULL, path);
+    dir_list *d = user;
+    (void)next_cookie;
+    (void)ino;
+    if ((name_len == 1 && name[0] == '.') || (name_len == 2 && memcmp(name, "..", 2) == 0))
+        return true;
+    if (d->count == sizeof d->names / sizeof d->names[0] || name_len >= sizeof d->names[0]) {
+        d->more = true;
+        return false;
     }
+    memcpy(d->names[d->count], name, name_len);
+    d->names[d->count][name_len] = '\0';
+    d->types[d->count++] = filetype;
+    return true;
+}
+
+/* Overwrites a regular file's bytes with zeros (the file system frees them
+ * without wiping). */
+static void zero_file(ccf_vfs *vfs, const char *path)
+{
+    static const uint8_t zero[4096];
+    ccf_vfs_node *node = ccf_vfs_lookup(vfs, path);
+    if (node == NULL || ccf_vfs_node_type(node) != WASI_FILETYPE_REGULAR_FILE)
+        return;
+    uint64_t size = ccf_vfs_node_size(node);
+    for (uint64_t off = 0; off < size; off += sizeof zero)
+        (void)ccf_vfs_node_write(vfs, node, off, zero,
+                                 (size_t)(size - off < sizeof zero ? size - off : sizeof zero));
+}
+
+/* Wipes and removes everything under dir (the work order's files, and any
+ * the workload made there: nothing of one work order is left for the next),
+ * depth first; dir itself stays. */
+static void clear_tree(ccf_vfs *vfs, const char *dir, int depth)
+{
+    dir_list *d = depth < 8 ? calloc(1, sizeof *d) : NULL;
+    char path[1100];
+    if (d == NULL)
+        return;
+    size_t removed;
+    do { /* batches of 64 entries, each read afresh after the last was removed */
+        d->count = 0;
+        d->more = false;
+        removed = 0;
+        if (ccf_vfs_readdir(vfs, NULL, dir, 0, collect, d) != WASI_ESUCCESS)
+            break;
+        for (size_t i = 0; i < d->count; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, d->names[i]);
+            if (d->types[i] == WASI_FILETYPE_DIRECTORY) {
+                clear_tree(vfs, path, depth + 1);
+                removed += ccf_vfs_rmdir(vfs, NULL, path) == WASI_ESUCCESS;
+            } else {
+                zero_file(vfs, path);
+                removed += ccf_vfs_unlink(vfs, NULL, path) == WASI_ESUCCESS;
+            }
+        }
+    } while (d->more && removed > 0);
+    free(d);
+}
+
+static void clear_files(ccf_vfs *vfs)
+{
+    clear_tree(vfs, WO_DIR_NAME, 0);
 }
 
 static json_t *wo_error(int code, const char *msg)
@@ -311,7 +366,7 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
     /* in-data, by index, into workorder/in-N */
     in_data = json_object_get(params, "inData");
     n_in = json_array_size(in_data);
-    clear_files(vfs, n_in);
+    clear_files(vfs);
     for (size_t i = 0; i < n_in; i++) {
         const json_t *it = json_array_get(in_data, i);
         const char *ek = json_string_value(json_object_get(it, "encryptedDataEncryptionKey"));
@@ -387,7 +442,7 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
     free(sig_b64);
     ans = json_pack("{s:O}", "result", result);
 answer:
-    clear_files(vfs, n_in);
+    clear_files(vfs);
     if (out != NULL)
         OPENSSL_cleanse(out, out_len);
     free(out);

@@ -4,8 +4,9 @@
 # them as the loader, and defines rpc, $worker_id (scone-worker-1) and $register.
 wo_setup() { # LINREG_WASM
     avalon=$(dirname "$1")/../avalon # beside the example wasm e2e tests get
-    for w in hello fib secure-transaction; do
-        [ -f "$avalon/avalon-$w.wasm" ] || { echo "SKIP: $avalon/avalon-$w.wasm not built"; exit 77; }
+    stash=$(dirname "$1")/../../tests/workorder/workorder-stash.wasm # tries to keep data between work orders
+    for w in "$avalon/avalon-hello.wasm" "$avalon/avalon-fib.wasm" "$avalon/avalon-secure-transaction.wasm" "$stash"; do
+        [ -f "$w" ] || { echo "SKIP: $w not built"; exit 77; }
     done
     /usr/bin/python3 -c 'import Cryptodome, ecdsa' 2>/dev/null ||
         { echo "SKIP: python3-pycryptodome and python3-ecdsa needed (scripts/install-deps)"; exit 77; }
@@ -30,6 +31,7 @@ wo_setup() { # LINREG_WASM
            --arg h1 "$(sha256sum "$avalon/avalon-hello.wasm" | cut -c1-64)" \
            --arg h2 "$(sha256sum "$avalon/avalon-fib.wasm" | cut -c1-64)" \
            --arg h3 "$(sha256sum "$avalon/avalon-secure-transaction.wasm" | cut -c1-64)" \
+           --arg h4 "$(sha256sum "$stash" | cut -c1-64)" \
            --argjson r "$rights" --argjson x "$exe" '
           def prog($i; $n; $h): {id: $i, program_file_name: $n, pi_hash: $h,
                                  file_rights: [{file_name: "workorder/", rights: $r}]};
@@ -37,7 +39,8 @@ wo_setup() { # LINREG_WASM
           | .proxy_service_cert = $ca | .proxy_attestation_server_url = $proxy | .veracruz_server_url = $url
           | .enclave_cert_expiry = {"year": 2099, "month": 1, "day": 1, "hour": 0, "minute": 0}
           | .programs = [prog(0; "python-hello.wasm"; $h1), prog(1; "python-fib.wasm"; $h2),
-                         prog(2; "secure-transaction.wasm"; $h3)]
+                         prog(2; "secure-transaction.wasm"; $h3), prog(3; "stash.wasm"; $h4)]
+      | .programs[3].file_rights[0].rights += 512 # stash.wasm may also make directories there
           | .identities = [
               {id: 0, certificate: $loader, file_rights: ([.programs[] | {file_name: .program_file_name, rights: 533572}]
                                                        + [{file_name: "workorder-workloads.json", rights: 533572}])},
@@ -52,8 +55,9 @@ wo_setup() { # LINREG_WASM
         [ -n "$port" ] && break
     done
     [ -n "$port" ] || { echo "FAIL: runtime did not become ready"; cat "$tmp/runtime.err"; exit 1; }
-    for w in hello:python-hello fib:python-fib secure-transaction:secure-transaction; do
-        code=$(as loader -X PUT --data-binary "@$avalon/avalon-${w%%:*}.wasm" "$(U "/files/${w#*:}.wasm")")
+    for w in "$avalon/avalon-hello.wasm:python-hello" "$avalon/avalon-fib.wasm:python-fib" \
+             "$avalon/avalon-secure-transaction.wasm:secure-transaction" "$stash:stash"; do
+        code=$(as loader -X PUT --data-binary "@${w%%:*}" "$(U "/files/${w#*:}.wasm")")
         same "the loader uploads ${w#*:}.wasm" "$code" 200 "$(cat "$tmp/body")"
     done
 
