@@ -56,8 +56,8 @@ int ccf_serve_vaas(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:5000", *data_dir = "ccfaas-data", *ca_file = NULL;
     const char *runtime = NULL, *key = NULL, *host = NULL, *backend = NULL;
-    const char *kbs = getenv("KBS_URL"), *kbs_cert = NULL;
-    char *kbs_cert_pem = NULL;
+    const char *kbs = getenv("KBS_URL"), *kbs_cert = NULL, *proxy_cert = NULL;
+    char *kbs_cert_pem = NULL, *proxy_cert_pem = NULL;
     if (kbs != NULL && kbs[0] == '\0')
         kbs = NULL;
     const char *proxy = getenv("PROXY_URL");
@@ -157,6 +157,10 @@ int ccf_serve_vaas(int argc, char **argv)
         {.name = "kbs", .kind = CCF_OPT_STRING, .dest = &kbs, .value = "URL", .nonempty = true,
          .help = "the key broker, http://HOST:PORT, that instances of functions\nwith encrypted "
                  "files fetch their keys from (default $KBS_URL;\nwithout one they are refused)"},
+        {.name = "proxy-cert", .kind = CCF_OPT_STRING, .dest = &proxy_cert, .value = "FILE",
+         .nonempty = true,
+         .help = "the proxy's HTTPS certificate (PEM; required with an https://\n--proxy): "
+                 "policies pin it as proxy_tls_cert"},
         {.name = "kbs-cert", .kind = CCF_OPT_STRING, .dest = &kbs_cert, .value = "FILE",
          .nonempty = true,
          .help = "the key broker's TLS certificate (PEM; required with an https\n--kbs): "
@@ -209,6 +213,11 @@ int ccf_serve_vaas(int argc, char **argv)
         goto out;
     }
     size_t kcl = 0;
+    if (proxy_cert != NULL &&
+        ccf_file_read(proxy_cert, 65536, &proxy_cert_pem, &kcl, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas serve vaas: --proxy-cert %s: %s\n", proxy_cert, err);
+        goto out;
+    }
     if (kbs_cert != NULL &&
         ccf_file_read(kbs_cert, 65536, &kbs_cert_pem, &kcl, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas serve vaas: --kbs-cert %s: %s\n", kbs_cert, err);
@@ -216,6 +225,7 @@ int ccf_serve_vaas(int argc, char **argv)
     }
     ccf_vaas_config vc = {.data_dir = data_dir, .runtime_path = runtime, .platform_key_path = key,
                           .proxy_url = proxy, .proxy_ca_pem = ca, .host = host,
+                          .proxy_tls_cert_pem = proxy_cert_pem,
                           .port_first = (uint16_t)first, .port_last = (uint16_t)last,
                           .cert_days = (unsigned)cert_days, .backend = backend, .k8s = &k8s,
                           .no_sandbox = no_sandbox, .allow_debug = allow_debug,
@@ -253,6 +263,7 @@ out:
     ccf_vaas_free(vaas);       /* stops the instances */
     free(ca);
     free(kbs_cert_pem);
+    free(proxy_cert_pem);
     curl_global_cleanup();
     return rc;
 }
