@@ -1,5 +1,6 @@
 /* libFuzzer target for the OCI parsers (src/oci/oci.h) and the Cocos
- * computation manifest (src/ccfaas/computation.h): the first byte picks the
+ * computation manifest (src/ccfaas/computation.h) and ocicrypt's layer options
+ * (src/oci/ocicrypt.h): the first byte picks the
  * parser, the rest is its input. A refusal always says why; what is accepted
  * keeps the promised limits. */
 #include <stdint.h>
@@ -8,6 +9,7 @@
 
 #include "ccfaas/computation.h"
 #include "oci/oci.h"
+#include "oci/ocicrypt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, in, n);
     text[n] = '\0';
     ccf_err rc = CCF_OK;
-    switch (data[0] % 6) {
+    switch (data[0] % 8) {
     case 0: {
         ccf_oci_ref r;
         rc = ccf_oci_ref_parse(text, &r, err, sizeof err);
@@ -72,6 +74,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc != CCF_OK && c != NULL)
             abort();
         ccf_computation_free(c);
+        break;
+    }
+    case 6: {
+        ccf_ocicrypt_keys k;
+        rc = ccf_ocicrypt_pubopts_parse(text, &k, err, sizeof err);
+        ccf_ocicrypt_keys_clear(&k);
+        break;
+    }
+    case 7: {
+        ccf_ocicrypt_keys k;
+        rc = ccf_ocicrypt_privopts_parse(data + 1, n, &k, err, sizeof err);
+        if (rc == CCF_OK && strncmp(k.digest, "sha256:", 7) != 0)
+            abort();
+        ccf_ocicrypt_keys_clear(&k);
         break;
     }
     default: {

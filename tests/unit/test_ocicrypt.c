@@ -1,0 +1,213 @@
+/* Tests for src/oci/ocicrypt (issue 20): a layer encrypted by skopeo (containers/ocicrypt,
+ * `--encryption-key jwe:ec.pub`; tests/data/ocicrypt/make-fixture made the fixture with
+ * the real tools) opens with its P-256 key to exactly the plain layer; refused: another
+ * key, a changed byte of the blob, a changed HMAC, a plain layer that is not the one the
+ * key names, and malformed public and private options (unknown members, another cipher,
+ * wrong lengths, bad base64). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/file.h"
+#include "oci/ocicrypt.h"
+
+struct fixture {
+    char *enc, *plain, *desc;
+    size_t enc_len, plain_len, desc_len;
+    json_t *annotations;
+    EVP_PKEY *key;
+};
+
+static char *data_file(const char *name, size_t *len)
+{
+    char path[1024], err[256], *out = NULL;
+    const char *dir = getenv("CCF_TEST_DATA");
+    snprintf(path, sizeof path, "%s/ocicrypt/%s", dir ? dir : "tests/data", name);
+    assert_int_equal(ccf_file_read(path, 1 << 20, &out, len, err, sizeof err), CCF_OK);
+    return out;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    size_t kl = 0;
+    f->enc = data_file("layer.enc", &f->enc_len);
+    f->plain = data_file("plain.tar.gz", &f->plain_len);
+    f->desc = data_file("descriptor.json", &f->desc_len);
+    char *pem = data_file("ec.key", &kl);
+    BIO *b = BIO_new_mem_buf(pem, (int)kl);
+    f->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+    BIO_free(b);
+    free(pem);
+    json_t *d = json_loadb(f->desc, f->desc_len, 0, NULL);
+    f->annotations = json_incref(json_object_get(d, "annotations"));
+    json_decref(d);
+    assert_non_null(f->key);
+    assert_non_null(f->annotations);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    free(f->enc);
+    free(f->plain);
+    free(f->desc);
+    json_decref(f->annotations);
+    EVP_PKEY_free(f->key);
+    free(f);
+    return 0;
+}
+
+static const char *ann(const struct fixture *f, const char *name)
+{
+    return json_string_value(json_object_get(f->annotations, name));
+}
+
+static ccf_err unwrap(const struct fixture *f, EVP_PKEY *key, ccf_ocicrypt_keys *k, char *err,
+                      size_t es)
+{
+    return ccf_ocicrypt_unwrap(ann(f, CCF_OCICRYPT_ANNOTATION_JWE),
+                               ann(f, CCF_OCICRYPT_ANNOTATION_PUBOPTS), key, k, err, es);
+}
+
+static void test_opens_skopeo_layer(void **state)
+{
+    struct fixture *f = *state;
+    ccf_ocicrypt_keys k;
+    uint8_t *plain = NULL;
+    char err[512];
+    assert_int_equal(unwrap(f, f->key, &k, err, sizeof err), CCF_OK);
+    assert_int_equal(ccf_ocicrypt_open((const uint8_t *)f->enc, f->enc_len, &k, &plain, err,
+                                       sizeof err),
+                     CCF_OK);
+    assert_memory_equal(plain, f->plain, f->plain_len);
+    assert_int_equal(f->enc_len, f->plain_len); /* CTR: no padding, no tag inside */
+    assert_memory_not_equal(f->enc, f->plain, f->plain_len);
+    free(plain);
+    ccf_ocicrypt_keys_clear(&k);
+}
+
+static void test_refusals(void **state)
+{
+    struct fixture *f = *state;
+    ccf_ocicrypt_keys k, good;
+    uint8_t *plain = NULL;
+    char err[512];
+
+    /* another P-256 key */
+    EVP_PKEY *other = EVP_EC_gen("P-256");
+    assert_int_equal(unwrap(f, other, &k, err, sizeof err), CCF_ERR_DENIED);
+    assert_non_null(strstr(err, "does not open with this private key"));
+    EVP_PKEY_free(other);
+
+    assert_int_equal(unwrap(f, f->key, &good, err, sizeof err), CCF_OK);
+    /* a changed byte of the blob: the HMAC, before anything is decrypted */
+    f->enc[f->enc_len / 2] ^= 1;
+    assert_int_equal(ccf_ocicrypt_open((const uint8_t *)f->enc, f->enc_len, &good, &plain, err,
+                                       sizeof err),
+                     CCF_ERR_DENIED);
+    assert_null(plain);
+    assert_non_null(strstr(err, "HMAC"));
+    f->enc[f->enc_len / 2] ^= 1;
+    /* a changed HMAC */
+    k = good;
+    k.hmac[0] ^= 1;
+    assert_int_equal(ccf_ocicrypt_open((const uint8_t *)f->enc, f->enc_len, &k, &plain, err,
+                                       sizeof err),
+                     CCF_ERR_DENIED);
+    /* a key naming another plain layer */
+    k = good;
+    k.digest[10] = k.digest[10] == 'a' ? 'b' : 'a';
+    assert_int_equal(ccf_ocicrypt_open((const uint8_t *)f->enc, f->enc_len, &k, &plain, err,
+                                       sizeof err),
+                     CCF_ERR_DENIED);
+    assert_non_null(strstr(err, "hashes to"));
+    assert_null(plain);
+    /* a truncated blob */
+    assert_int_equal(ccf_ocicrypt_open((const uint8_t *)f->enc, f->enc_len - 1, &good, &plain, err,
+                                       sizeof err),
+                     CCF_ERR_DENIED);
+    ccf_ocicrypt_keys_clear(&good);
+    /* no JWE, or not base64 */
+    assert_int_equal(ccf_ocicrypt_unwrap("", ann(f, CCF_OCICRYPT_ANNOTATION_PUBOPTS), f->key, &k,
+                                         err, sizeof err),
+                     CCF_ERR_INVALID);
+    assert_int_equal(ccf_ocicrypt_unwrap("!!!!", ann(f, CCF_OCICRYPT_ANNOTATION_PUBOPTS), f->key,
+                                         &k, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_non_null(strstr(err, "not standard base64"));
+}
+
+static char *b64(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
+    return out;
+}
+
+static void test_options(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        ccf_err want;
+        const char *says;
+    } pub[] = {
+        {"{\"cipher\":\"AES_256_CTR_HMAC_SHA256\",\"hmac\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"cipheroptions\":{}}", CCF_OK, NULL},
+        {"{\"cipher\":\"AES_128_GCM\",\"hmac\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}", CCF_ERR_INVALID, "not supported"},
+        {"{\"cipher\":\"AES_256_CTR_HMAC_SHA256\",\"hmac\":\"AAAA\"}", CCF_ERR_INVALID, "32 bytes"},
+        {"{\"cipher\":\"AES_256_CTR_HMAC_SHA256\",\"hmac\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"x\":1}", CCF_ERR_INVALID, "unknown member x"},
+        {"{\"cipher\":\"AES_256_CTR_HMAC_SHA256\",\"hmac\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"cipheroptions\":{\"nonce\":\"AA==\"}}", CCF_ERR_INVALID, "private"},
+        {"[1]", CCF_ERR_INVALID, "not a JSON object"},
+    };
+    char err[512];
+    ccf_ocicrypt_keys k;
+    for (size_t i = 0; i < sizeof pub / sizeof pub[0]; i++) {
+        char *b = b64(pub[i].json);
+        assert_int_equal(ccf_ocicrypt_pubopts_parse(b, &k, err, sizeof err), pub[i].want);
+        if (pub[i].says)
+            assert_non_null(strstr(err, pub[i].says));
+        free(b);
+    }
+    assert_int_equal(ccf_ocicrypt_pubopts_parse("e30", &k, err, sizeof err), CCF_ERR_INVALID);
+    static const struct {
+        const char *json;
+        ccf_err want;
+        const char *says;
+    } priv[] = {
+        {"{\"symkey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"digest\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\",\"cipheroptions\":{\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}", CCF_OK, NULL},
+        {"{\"symkey\":\"AAAA\",\"digest\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\",\"cipheroptions\":{\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}", CCF_ERR_INVALID, "symkey"},
+        {"{\"symkey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"digest\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\",\"cipheroptions\":{\"nonce\":\"AAAA\"}}", CCF_ERR_INVALID, "nonce"},
+        {"{\"symkey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"digest\":\"md5:00\",\"cipheroptions\":{\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}", CCF_ERR_INVALID, "digest"},
+        {"{\"symkey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"digest\":\"sha256:0000000000000000000000000000000000000000000000000000000000000000\",\"cipheroptions\":{\"nonce\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"iv\":\"\"}}", CCF_ERR_INVALID, "unknown member iv"},
+    };
+    for (size_t i = 0; i < sizeof priv / sizeof priv[0]; i++) {
+        assert_int_equal(ccf_ocicrypt_privopts_parse((const uint8_t *)priv[i].json,
+                                                     strlen(priv[i].json), &k, err, sizeof err),
+                         priv[i].want);
+        if (priv[i].says)
+            assert_non_null(strstr(err, priv[i].says));
+    }
+    ccf_ocicrypt_keys_clear(&k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_opens_skopeo_layer),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_options),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
