@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/file.h"
+#include "wasm/jit.h"
 #include "wasm/wasm.h"
 
 #define MAX_MODULE_BYTES (256u << 20)
@@ -30,6 +31,30 @@ static void usage_main(FILE *out)
 }
 
 static bool is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
+
+int ccf_cli_wasm_strategy(const char *cmd, const char *path, ccf_wasm_module *m, const char *strategy)
+{
+    char err[512];
+    if (strategy == NULL || strcmp(strategy, "interp") == 0)
+        return -1;
+    if (strcmp(strategy, "jit") != 0) {
+        fprintf(stderr, "ccfaas %s: --strategy: expected jit or interp, got '%s'\n", cmd, strategy);
+        return CCF_EXIT_USAGE;
+    }
+    ccf_err e = ccf_wasm_jit_compile(m, err, sizeof err);
+    if (e == CCF_ERR_UNSUPPORTED) {
+        fprintf(stderr, "ccfaas %s: %s: interpreted: %s\n", cmd, path, err);
+    } else if (e != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s: cannot compile: %s\n", cmd, path, err);
+        return CCF_EXIT_FAIL;
+    } else if (getenv("CCFAAS_JIT_STATS") != NULL) {
+        double us;
+        size_t bytes;
+        ccf_wasm_jit_last_stats(&us, &bytes);
+        fprintf(stderr, "jit: %zu bytes of wasm compiled in %.1f ms\n", bytes, us / 1000.0);
+    }
+    return -1;
+}
 
 static ccf_err read_module(const char *path, ccf_wasm_module **out, char *err, size_t errsz)
 {
@@ -165,6 +190,7 @@ static int cmd_invoke(int argc, char **argv)
 {
     ccf_wasm_limits lim = {0};
     long fuel = 0, pages = 0, depth = 0;
+    const char *strategy = "interp";
     const ccf_opt_cmd cmd = {
         .cmd = "wasm invoke", .args = "FILE.wasm FUNC [ARGS...]", .min_args = 2,
         .max_args = (size_t)-1, .stop_after = 2, /* FUNC's arguments may be negative */
@@ -179,6 +205,8 @@ static int cmd_invoke(int argc, char **argv)
          .help = "cap on linear memory pages (64 KiB)", .max = 65536},
         {.name = "max-depth", .kind = CCF_OPT_NUM, .dest = &depth, .value = "N",
          .help = "cap on nested calls", .max = 1000000},
+        {.name = "strategy", .kind = CCF_OPT_STRING, .dest = &strategy, .value = "jit|interp",
+         .help = "interp (default): the interpreter; jit: compile to native code first", .nonempty = true},
         {0}};
     ccf_opt_args pos = {0};
     int rc = ccf_opt_run(&cmd, table, argc, argv, &pos);
@@ -210,6 +238,9 @@ static int cmd_invoke(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", pos.items[0], err);
         goto out;
     }
+    if ((rc = ccf_cli_wasm_strategy("wasm invoke", pos.items[0], m, strategy)) >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
     if (ccf_wasm_store_new(&lim, &s, err, sizeof err) != CCF_OK ||
         ccf_wasm_instantiate(s, m, NULL, 0, &inst, &trap, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "%s: instantiation failed: %s\n", pos.items[0], err);

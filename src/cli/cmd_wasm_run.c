@@ -55,6 +55,7 @@ struct run_args {
     uint32_t max_pages;
     const char **argv;
     size_t argc;
+    const char *strategy;
 };
 
 static const ccf_opt_cmd run_cmd = {
@@ -132,6 +133,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
          .help = "wall-clock limit of the run (a trap when exceeded)", .max = 4000000},
         {.name = "max-memory-mib", .kind = CCF_OPT_NUM, .dest = &mib, .value = "N",
          .help = "cap on the program's linear memory", .max = 4096},
+        {.name = "strategy", .kind = CCF_OPT_STRING, .dest = &a->strategy, .value = "jit|interp",
+         .help = "interp (default): the interpreter; jit: compile to native code first", .nonempty = true},
         {0}};
     int rc;
 
@@ -294,6 +297,9 @@ int ccf_cmd_wasm_run(int argc, char **argv)
         fprintf(stderr, "ccfaas wasm run: %s: %s\n", a.module, err);
         goto out;
     }
+    if ((rc = ccf_cli_wasm_strategy("wasm run", a.module, module, a.strategy)) >= 0)
+        goto out;
+    rc = CCF_EXIT_FAIL;
     if ((vfs = ccf_vfs_new(NULL)) == NULL ||
         (rights = calloc(a.nfiles + a.nouts + 1, sizeof *rights)) == NULL ||
         (dirs = calloc(a.nfiles + 1, sizeof *dirs)) == NULL) {

@@ -14,6 +14,11 @@ int ccf_cmd_serve(int argc, char **argv);    /* `ccfaas serve SERVICE` */
 int ccf_cmd_identity(int argc, char **argv); /* `ccfaas identity new` */
 int ccf_cmd_attest(int argc, char **argv);   /* `ccfaas attest verify` (TEE evidence) */
 int ccf_cmd_wasm_run(int argc, char **argv); /* `ccfaas wasm run` */
+/* --strategy jit|interp of the wasm commands (cmd_wasm.c): "jit" compiles the loaded module
+ * (src/wasm/jit.h; a module with v128 values stays interpreted, with a note on stderr).
+ * -1 on success, else the exit status (usage error for another name). */
+struct ccf_wasm_module;
+int ccf_cli_wasm_strategy(const char *cmd, const char *path, struct ccf_wasm_module *m, const char *strategy);
 int ccf_cmd_client(int argc, char **argv);
 int ccf_cmd_function(int argc, char **argv); /* `ccfaas function` (CCFaaS REST) */
 int ccf_cmd_instance(int argc, char **argv); /* `ccfaas instance` (CCFaaS REST) */

@@ -14,6 +14,7 @@
 #include "envelope/envelope.h"
 #include "policy/rights.h"
 #include "wasi/wasi.h"
+#include "wasm/jit.h"
 #include "wasm/wasm.h"
 
 #define ID_NAME_MAX 160
@@ -33,6 +34,7 @@ struct ccf_instance {
     uint64_t reserved;            /* the sum of their charges */
     struct instance_key *keys;    /* of the policy's encrypted files (issue 17) */
     size_t nkeys;
+    ccf_wasm_module **modules;    /* "JIT" policies: per program, compiled when it arrived */
 };
 
 /* A key broker key of encrypted files: in OpenSSL's secure heap, wiped when
@@ -94,6 +96,9 @@ void ccf_instance_free(ccf_instance *inst)
     for (size_t i = 0; i < inst->nkeys; i++)
         OPENSSL_secure_clear_free(inst->keys[i].key, CCF_GCM_KEY_LEN);
     free(inst->keys);
+    for (size_t i = 0; inst->modules != NULL && i < inst->policy->program_count; i++)
+        ccf_wasm_module_free(inst->modules[i]);
+    free(inst->modules);
     ccf_vfs_free(inst->vfs);
     ccf_policy_free(inst->policy);
     free(inst->text);
@@ -541,6 +546,58 @@ ccf_err ccf_instance_add_resource(ccf_instance *inst, const char *resource, cons
 }
 
 
+/* "JIT" policies (issue 22): the module of program `index`, loaded and compiled from bytes
+ * that matched its pi_hash, kept for every later execution (its bytes cannot change without
+ * failing that hash). A module the compiler refuses (v128/SIMD) is kept interpreted.
+ * NULL when the bytes do not load or memory runs out (err says why). */
+static ccf_wasm_module *jit_module(ccf_instance *inst, size_t index, const uint8_t *bytes, size_t len,
+                                   char *err, size_t err_size)
+{
+    if (inst->modules == NULL &&
+        (inst->modules = calloc(inst->policy->program_count + 1, sizeof *inst->modules)) == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    if (inst->modules[index] != NULL)
+        return inst->modules[index];
+    ccf_wasm_module *m = NULL;
+    if (ccf_wasm_load(bytes, len, &m, err, err_size) != CCF_OK)
+        return NULL;
+    char jerr[200];
+    ccf_err e = ccf_wasm_jit_compile(m, jerr, sizeof jerr);
+    if (e != CCF_OK && e != CCF_ERR_UNSUPPORTED) {
+        snprintf(err, err_size, "compiling: %.200s", jerr);
+        ccf_wasm_module_free(m);
+        return NULL;
+    }
+    inst->modules[index] = m;
+    return m;
+}
+
+/* A program of a "JIT" policy has arrived: compile it now, not on its first request. */
+static void compile_arrived(ccf_instance *inst, const char *path)
+{
+    const ccf_policy *p = inst->policy;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char err[256];
+    if (strcmp(p->execution_strategy, "JIT") != 0)
+        return;
+    for (size_t i = 0; i < p->program_count; i++) {
+        if (strcmp(p->programs[i].program_file_name, path) != 0)
+            continue;
+        if (inst->modules != NULL && inst->modules[i] != NULL) {
+            ccf_wasm_module_free(inst->modules[i]); /* replaced by new bytes with the same hash */
+            inst->modules[i] = NULL;
+        }
+        if (ccf_vfs_get(inst->vfs, NULL, path, &bytes, &len) == WASI_ESUCCESS &&
+            hash_matches(bytes, len, p->programs[i].pi_hash))
+            (void)jit_module(inst, i, bytes, len, err, sizeof err); /* a failure shows at execution */
+        free(bytes);
+        return;
+    }
+}
+
 ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t *data,
                                  size_t len, bool append, char *msg, size_t msg_size)
 {
@@ -554,7 +611,10 @@ ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t 
         return st;
     }
     ccf_wasi_errno e = ccf_vfs_put_owned(inst->vfs, rights_of(inst, who), path, data, len, append);
-    return put_status(inst, e, who, path, append, msg, msg_size);
+    st = put_status(inst, e, who, path, append, msg, msg_size);
+    if (st == CCF_OK)
+        compile_arrived(inst, path);
+    return st;
 }
 
 /* The checks of a put that need neither content nor size: identity, name,
@@ -774,11 +834,6 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
         snprintf(msg, msg_size, "%s may not execute %s", inst->id_name[who], program);
         return CCF_ERR_DENIED;
     }
-    if (strcmp(p->execution_strategy, "Interpretation") != 0) {
-        snprintf(msg, msg_size, "execution strategy %s is not supported yet (only Interpretation)",
-                 p->execution_strategy);
-        return CCF_ERR_UNSUPPORTED;
-    }
     if (ccf_vfs_get(inst->vfs, NULL, program, &bytes, &len) != WASI_ESUCCESS) {
         snprintf(msg, msg_size, "%s has not been uploaded", program);
         return CCF_ERR_NOT_FOUND;
@@ -789,7 +844,14 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
         st = CCF_ERR_CONFLICT;
         goto out;
     }
-    if (ccf_wasm_load(bytes, len, &module, err, sizeof err) != CCF_OK) {
+    /* "Interpretation": loaded per execution, the compiler never touched; "JIT": the
+     * module compiled when the program arrived (or now, for a program that came another way) */
+    const ccf_wasm_module *run = NULL;
+    if (strcmp(p->execution_strategy, "JIT") == 0)
+        run = jit_module(inst, index, bytes, len, err, sizeof err);
+    else if (ccf_wasm_load(bytes, len, &module, err, sizeof err) == CCF_OK)
+        run = module;
+    if (run == NULL) {
         snprintf(msg, msg_size, "%s is not a valid WebAssembly module: %s", program, err);
         st = CCF_ERR_INVALID;
         goto out;
@@ -816,7 +878,7 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
     cfg.deadline_ms = inst->limits.deadline_ms;
     if (p->has_max_memory_mib)
         cfg.limits.max_memory_pages = (uint32_t)(p->max_memory_mib * 16);
-    if (ccf_wasi_run(module, &cfg, &wr, err, sizeof err) != CCF_OK) {
+    if (ccf_wasi_run(run, &cfg, &wr, err, sizeof err) != CCF_OK) {
         snprintf(msg, msg_size, "%s cannot run: %s", program, err);
         st = CCF_ERR_INVALID;
         goto out;

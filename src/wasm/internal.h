@@ -252,7 +252,21 @@ struct data_seg {
     uint32_t len;
 };
 
+struct funcinst;
+struct ccf_wasm_store;
+/* A compiled function's entry from the engine (jit.c, issue 22): runs fi with
+ * its arguments at io[0..) (slots) and leaves the results at io[0..), like a
+ * host function; returns the trap kind (reason in err for TRAP_HOST). */
+typedef ccf_wasm_trap (*ccf_wasm_jit_entry)(struct ccf_wasm_store *store, struct funcinst *fi,
+                                            uint64_t *io, char *err, size_t err_size);
+
 struct ccf_wasm_module {
+    /* Compiled code (src/wasm/jit.c), attached by ccf_wasm_jit_compile before any
+     * instantiation; NULL = interpreted. Freed through jit_free so this library
+     * does not link the compiler. */
+    void *jit;
+    ccf_wasm_jit_entry jit_enter;
+    void (*jit_free)(void *jit);
     uint8_t *bytes;
     size_t len;
     uint32_t ntypes;
@@ -281,7 +295,9 @@ struct ccf_wasm_module {
 
 struct funcinst {
     struct ccf_wasm_instance *inst; /* NULL for host functions */
-    const struct func *def;
+    const struct func *def;         /* NULL for host and compiled functions */
+    ccf_wasm_jit_entry jit;         /* compiled function: its entry (def NULL) */
+    uint32_t idx;                   /* compiled function: index in the module */
     const struct functype *type;
     ccf_wasm_host_fn host;
     void *user;
@@ -337,6 +353,7 @@ struct ccf_wasm_store {
     uint32_t depth;
     int64_t fuel; /* INT64_MAX when unlimited */
     volatile sig_atomic_t interrupt; /* ccf_wasm_store_interrupt */
+    uintptr_t jit_stack_limit; /* compiled code: native stack limit of the outermost entry (0 = none) */
     bool fuel_limited;
     struct funcinst *funcs;
     struct globalinst *globals;

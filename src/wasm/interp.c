@@ -325,10 +325,13 @@ do_call: {
         S->sp = nfp + top;
         S->depth = depth;
         S->fuel += fuel; /* a nested run may use it */
-        trap = call_host(inst, fi, nfp, err, errsz);
+        /* compiled functions (jit.c) are entered like host functions: off the hot path */
+        trap = fi->jit != NULL ? fi->jit(S, fi, nfp, err, errsz) : call_host(inst, fi, nfp, err, errsz);
         fuel = take_slice(S);
         if (trap != CCF_WASM_TRAP_NONE)
             goto out;
+        if (depth == depth_base)
+            goto done; /* the entry function itself was compiled code */
         RELOAD_MEM();
         NEXT();
     }

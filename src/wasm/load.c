@@ -2310,6 +2310,8 @@ void ccf_wasm_module_free(ccf_wasm_module *m)
 {
     if (m == NULL)
         return;
+    if (m->jit != NULL)
+        m->jit_free(m->jit);
     for (uint32_t i = 0; i < m->ntypes; i++)
         free(m->types[i].t);
     free(m->types);

@@ -496,7 +496,11 @@ ccf_err ccf_wasm_instantiate(ccf_wasm_store *s, const ccf_wasm_module *m,
             goto out;
         }
         f->inst = in;
-        f->def = &m->funcs[i - m->nfunc_imports];
+        f->idx = i;
+        if (m->jit != NULL)
+            f->jit = m->jit_enter; /* compiled: called like a host function, def stays NULL */
+        else
+            f->def = &m->funcs[i - m->nfunc_imports];
         f->type = &m->types[m->func_types[i]];
         f->next_owned = s->funcs;
         s->funcs = f;
@@ -676,7 +680,7 @@ ccf_err ccf_wasm_call(ccf_wasm_store *s, ccf_wasm_extern func, const ccf_wasm_va
     for (uint32_t i = 0, k = 0; i < ft->np; k += ccf_wasm_internal_width(ft->t[i]), i++)
         ccf_wasm_internal_to_slots(&args[i], base + k);
     ccf_wasm_trap tr;
-    if (f->def == NULL) {
+    if (f->def == NULL && f->jit == NULL) {
         ccf_wasm_val a[32], r[32];
         char msg[256] = "";
         for (uint32_t i = 0; i < ft->np; i++)

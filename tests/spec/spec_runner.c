@@ -2,7 +2,9 @@
  * converted by `wast2json` (modules beside it), against src/wasm. Kept with
  * its tests (as WAMR keeps its spec runner), not in the `ccfaas` CLI.
  *
- * usage: spec_runner [--help] [--known-failures FILE] [--verbose] FILE.json
+ * usage: spec_runner [--help] [--known-failures FILE] [--verbose] [--strategy jit|interp] FILE.json
+ * --strategy jit compiles every module (src/wasm/jit.h) before it is
+ * instantiated; modules the compiler refuses (v128/SIMD) stay interpreted.
  * Prints each failing command with its line, then `N passed, M failed, K
  * skipped`. Text-format modules are skipped. --known-failures lists
  * `FILE.wast:LINE reason` lines that are expected to fail (reported, not
@@ -19,6 +21,7 @@
 #include <jansson.h>
 
 #include "common/file.h"
+#include "wasm/jit.h"
 #include "wasm/wasm.h"
 
 #define MAX_MODULE_BYTES (256u << 20)
@@ -27,12 +30,13 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: spec_runner [--help] [--known-failures FILE] [--verbose] FILE.json\n"
+            "usage: spec_runner [--help] [--known-failures FILE] [--verbose] [--strategy jit|interp] FILE.json\n"
             "Runs a script converted by `wast2json` (modules next to it). Prints each failing\n"
             "command with its line, then `N passed, M failed, K skipped`. Text-format modules\n"
             "are skipped. --known-failures lists `FILE.wast:LINE reason` lines that are\n"
             "expected to fail (reported, not counted as failures; passing ones are errors).\n"
-            "Exit 0 when nothing unexpected failed.\n");
+            "--strategy jit compiles each module to native code (modules with v128 values stay\n"
+            "interpreted). Exit 0 when nothing unexpected failed.\n");
 }
 
 /* A decimal or 0x number; a leading '-' wraps to its two's complement. */
@@ -54,6 +58,9 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+static bool use_jit;
+static unsigned n_compiled, n_refused; /* --strategy jit: modules compiled / left to the interpreter */
+
 static ccf_err read_module(const char *path, ccf_wasm_module **out, char *err, size_t errsz)
 {
     char *buf = NULL;
@@ -63,6 +70,20 @@ static ccf_err read_module(const char *path, ccf_wasm_module **out, char *err, s
         return e;
     e = ccf_wasm_load((const uint8_t *)buf, len, out, err, errsz);
     free(buf);
+    if (e == CCF_OK && use_jit) {
+        char jerr[512];
+        ccf_err je = ccf_wasm_jit_compile(*out, jerr, sizeof jerr);
+        if (je == CCF_OK)
+            n_compiled++;
+        else if (je == CCF_ERR_UNSUPPORTED)
+            n_refused++;
+        if (je != CCF_OK && je != CCF_ERR_UNSUPPORTED) {
+            /* a module the compiler should translate but did not: a failure, never a silent fallback */
+            ccf_wasm_module_free(*out);
+            *out = NULL;
+            return ccf_errf(err, errsz, CCF_ERR_INTERNAL, "compiling %s: %s", path, jerr);
+        }
+    }
     return e;
 }
 
@@ -701,6 +722,14 @@ int main(int argc, char **argv)
             known = argv[++i];
         } else if (strcmp(argv[i], "--verbose") == 0) {
             st.verbose = true;
+        } else if (strcmp(argv[i], "--strategy") == 0 && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "jit") == 0) {
+                use_jit = true;
+            } else if (strcmp(argv[i], "interp") != 0) {
+                fprintf(stderr, "spec_runner: --strategy takes jit or interp, not '%s'\n", argv[i]);
+                return EXIT_USAGE;
+            }
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "spec_runner: unknown option '%s'\n", argv[i]);
             usage(stderr);
@@ -756,6 +785,8 @@ int main(int argc, char **argv)
                st.known_failed);
     else
         printf("%u passed, %u failed, %u skipped\n", st.passed, st.failed, st.skipped);
+    if (use_jit)
+        printf("jit: %u modules compiled, %u interpreted (v128)\n", n_compiled, n_refused);
     rc = st.failed ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
     ccf_wasm_store_free(st.store);
