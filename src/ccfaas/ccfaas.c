@@ -134,6 +134,9 @@ void ccf_ccfaas_respond_store(ccf_http_response *resp, ccf_store_rc rc, const ch
     case CCF_STORE_QUOTA:
         ccf_ccfaas_respond_quota(resp, "%s", err);
         break;
+    case CCF_STORE_UNAVAILABLE: /* PostgreSQL away (restarting, failing over): retry */
+        ccf_ccfaas_respond_error(resp, CCF_ERR_BUSY, "store_unavailable", NULL, NULL, "%s", err);
+        break;
     default:
         ccf_ccfaas_respond_error(resp, CCF_ERR_IO, "store_failed", NULL, NULL, "%s", err);
         break;
@@ -751,6 +754,11 @@ ccf_err ccf_ccfaas_mount(ccf_ccfaas *svc, ccf_http_server *srv)
     if ((rc = ccf_ccfaas_mount_tasks(svc, srv)) != CCF_OK)
         return rc;
     return ccf_ccfaas_mount_instances(svc, srv);
+}
+
+const char *ccf_ccfaas_db_name(const ccf_ccfaas *svc)
+{
+    return ccf_ccfaas_store_name(svc->store);
 }
 
 void ccf_ccfaas_free(ccf_ccfaas *svc)

@@ -56,7 +56,8 @@
 
 typedef struct {
     const char *data_dir;    /* loader identity and the default database live here (required) */
-    const char *db_path;     /* NULL = DATA/ccfaas.db */
+    const char *db_path;     /* a SQLite file or a postgresql://... URL (src/ccfaas/db.h);
+                                NULL = DATA/ccfaas.db */
     const char *vaas_url;    /* "http://HOST:PORT" of VaaS (required) */
     const char *ciphersuite; /* of the VaaS policies built; NULL = the spec's
                                 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 */
@@ -74,6 +75,8 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
                        size_t err_size) __attribute__((warn_unused_result));
 ccf_err ccf_ccfaas_mount(ccf_ccfaas *svc, ccf_http_server *srv)
     __attribute__((warn_unused_result));
+/* Where the store is, fit for logs (a URL without its password). */
+const char *ccf_ccfaas_db_name(const ccf_ccfaas *svc);
 /* NULL is a no-op. Does not delete instances (they outlive a CCFaaS restart). */
 void ccf_ccfaas_free(ccf_ccfaas *svc);
 

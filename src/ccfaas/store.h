@@ -1,23 +1,27 @@
-/* CCFaaS store: SQLite tables for functions (program policy text exactly as
- * received), their programs and data files (bytes as BLOBs) and instances
- * (docs/ccfaas.md "Store"). Internal to src/ccfaas.
+/* CCFaaS store: tables for functions (program policy text exactly as
+ * received), their programs and data files (bytes) and instances
+ * (docs/ccfaas.md "Store"), over the SQL layer (db.h): a SQLite file by
+ * default, or PostgreSQL shared by several CCFaaS replicas. Internal to
+ * src/ccfaas.
  *
- * Every write is one transaction (BEGIN IMMEDIATE ... COMMIT), so a process
- * killed at any point leaves either the whole write or none of it. One
- * connection in WAL mode, used under the store's mutex: safe from the HTTP
- * server's worker threads. Checks that depend on the stored state (exists,
- * already registered, still used by instances) run inside the transaction
- * that writes, so concurrent requests cannot both pass them. */
+ * Every write is one transaction holding the database-wide write lock
+ * (db.h), so a process killed at any point leaves either the whole write or
+ * none of it, and checks that depend on the stored state (exists, already
+ * registered, still used by instances, quotas) run inside the transaction
+ * that writes: concurrent requests -- threads of one server or replicas on
+ * one PostgreSQL -- cannot both pass them. Names are also primary keys. */
 #ifndef CCF_CCFAAS_STORE_H
 #define CCF_CCFAAS_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
 
-/* Schema version kept in PRAGMA user_version. */
+/* Schema version of component "ccfaas" in the layer's ccf_schema table
+ * (SQLite: also in PRAGMA user_version, where stores before the table kept it). */
 #define CCF_CCFAAS_STORE_VERSION 3
 
 /* Outcome of a store call: the three a handler maps to 404, 409 and 500. */
@@ -28,6 +32,7 @@ typedef enum {
     CCF_STORE_FAILED,    /* SQLite or I/O failure (a 500) */
     CCF_STORE_FORBIDDEN, /* it belongs to another caller (a 403) */
     CCF_STORE_QUOTA,     /* the owner's quota would be exceeded (a 429) */
+    CCF_STORE_UNAVAILABLE, /* the database server cannot be reached now (a 503) */
 } ccf_store_rc;
 
 /* Per-owner quotas the store enforces in the transaction that would exceed
@@ -56,12 +61,18 @@ typedef struct {
     int64_t ended_at;    /* Unix seconds, when ended was seen */
 } ccf_store_instance;
 
-/* Opens (creating when missing) the database and creates or migrates the
- * schema. A database of a newer schema version is refused. */
+/* Opens (creating when missing) the database -- a SQLite path or a
+ * postgresql:// URL (db.h) -- and creates or migrates the schema. A database
+ * of a newer schema version is refused (UNSUPPORTED); a PostgreSQL server
+ * that cannot be reached is BUSY. */
 ccf_err ccf_ccfaas_store_open(const char *path, ccf_ccfaas_store **out, char *err, size_t err_size)
     __attribute__((warn_unused_result));
 /* NULL is a no-op. */
 void ccf_ccfaas_store_close(ccf_ccfaas_store *s);
+/* True when other CCFaaS processes may share the database (PostgreSQL). */
+bool ccf_ccfaas_store_shared(const ccf_ccfaas_store *s);
+/* Where the store is, fit for logs (a URL without its password). */
+const char *ccf_ccfaas_store_name(const ccf_ccfaas_store *s);
 
 /* Functions. policy_hash is the sha256 hex of the policy text; file writes
  * give it back so that a function deleted and registered again with another

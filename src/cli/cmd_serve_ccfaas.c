@@ -104,10 +104,7 @@ int ccf_serve_ccfaas(int argc, char **argv)
     printf("ccfaas CCFaaS service\n");
     ccf_cli_print_listening(listen, srv);
     printf("  VaaS:      %s\n", vaas);
-    if (db != NULL)
-        printf("  database:  %s\n", db);
-    else
-        printf("  database:  %s/ccfaas.db\n", data_dir);
+    printf("  database:  %s\n", ccf_ccfaas_db_name(svc)); /* never the URL's password */
     printf("  loader:    %s (%s; identity 0 of every VaaS policy made)\n", crt,
            had_loader ? "reused" : "created");
     printf("  max upload: %ld MiB\n", max_mib);

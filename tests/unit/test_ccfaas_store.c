@@ -1,7 +1,11 @@
-/* Tests for src/ccfaas/store: the SQLite store of CCFaaS on a temporary
- * database: write-once and conflict rules, cascade on function delete,
- * instance reservation checks, ended instances, quotas, persistence across reopen,
- * migration of a version-2 store, schema version guard, a file that is no database, and concurrent writers. */
+/* Tests for src/ccfaas/store: the store of CCFaaS on a temporary SQLite
+ * database, or on PostgreSQL when CCF_TEST_PG names a server
+ * (tests/pg/with-postgres; unit.test_ccfaas_store_pg): write-once and
+ * conflict rules, cascade on function delete, instance reservation checks,
+ * ended instances, quotas, persistence across reopen, migration of a
+ * version-2 store, schema version guard, a file that is no database, and
+ * concurrent writers on two handles (two replicas): one reservation of a
+ * name wins, an owner's instance quota holds across them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ccfaas/db.h"
 #include "ccfaas/store.h"
 #include "common/file.h"
 
@@ -23,7 +28,8 @@ static const char hash_b[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 
 struct fixture {
     char dir[64];
-    char db[128];
+    char db[512]; /* the SQLite path or the PostgreSQL URL */
+    bool pg;
     ccf_ccfaas_store *s;
 };
 
@@ -31,9 +37,23 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     char err[256];
+    const char *url = getenv("CCF_TEST_PG");
     snprintf(f->dir, sizeof f->dir, "/tmp/ccfaas-store-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->db, sizeof f->db, "%s/ccfaas.db", f->dir);
+    if (url != NULL && *url != '\0') {
+        /* every test on an empty database */
+        ccf_db *db = NULL;
+        f->pg = true;
+        snprintf(f->db, sizeof f->db, "%s", url);
+        assert_int_equal(ccf_db_open(url, &db, err, sizeof err), CCF_DB_OK);
+        assert_int_equal(ccf_db_exec(db, "DROP SCHEMA public CASCADE", NULL, 0, NULL, err,
+                                     sizeof err),
+                         CCF_DB_OK);
+        assert_int_equal(ccf_db_exec(db, "CREATE SCHEMA public", NULL, 0, NULL, err, sizeof err),
+                         CCF_DB_OK);
+        ccf_db_close(db);
+    }
     assert_int_equal(ccf_ccfaas_store_open(f->db, &f->s, err, sizeof err), CCF_OK);
     *state = f;
     return 0;
@@ -42,10 +62,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char path[192];
+    char path[600];
     ccf_ccfaas_store_close(f->s);
     const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 4 && !f->pg; i++) {
         snprintf(path, sizeof path, "%s%s", f->db, suffixes[i]);
         unlink(path);
     }
@@ -314,6 +334,10 @@ static void test_migrates_version_2(void **state)
     char err[256];
     sqlite3 *db = NULL;
     ccf_store_instance row;
+    if (f->pg) {
+        print_message("skipped: SQLite files only\n");
+        skip();
+    }
 
     add_function(f->s, "f", hash_a);
     assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
@@ -322,10 +346,12 @@ static void test_migrates_version_2(void **state)
     ready_instance(f->s, "i", "alice");
     ccf_ccfaas_store_close(f->s);
     f->s = NULL;
-    /* back to version 2 as it was: without the two columns */
+    /* back to version 2 as it was: without the two columns, and without the
+     * version table (the version in user_version, as stores before it had it) */
     assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "ALTER TABLE instance DROP COLUMN ended;"
                                       "ALTER TABLE instance DROP COLUMN ended_at;"
+                                      "DROP TABLE ccf_schema;"
                                       "PRAGMA user_version = 2", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -415,12 +441,33 @@ static void test_newer_schema_refused(void **state)
 
     ccf_ccfaas_store_close(f->s);
     f->s = NULL;
+    if (f->pg) {
+        ccf_db *pdb = NULL;
+        assert_int_equal(ccf_db_open(f->db, &pdb, err, sizeof err), CCF_DB_OK);
+        assert_int_equal(ccf_db_exec(pdb, "UPDATE ccf_schema SET version = 99 WHERE component = "
+                                          "'ccfaas'", NULL, 0, NULL, err, sizeof err),
+                         CCF_DB_OK);
+        ccf_db_close(pdb);
+        assert_int_equal(ccf_ccfaas_store_open(f->db, &s, err, sizeof err), CCF_ERR_UNSUPPORTED);
+        assert_null(s);
+        assert_non_null(strstr(err, "schema version 99"));
+        return;
+    }
     assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(ccf_ccfaas_store_open(f->db, &s, err, sizeof err), CCF_ERR_UNSUPPORTED);
     assert_null(s);
     assert_non_null(strstr(err, "schema version 99"));
+    /* the same when the version table says so */
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3; UPDATE ccf_schema SET version = 98 "
+                                      "WHERE component = 'ccfaas'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(ccf_ccfaas_store_open(f->db, &s, err, sizeof err), CCF_ERR_UNSUPPORTED);
+    assert_null(s);
+    assert_non_null(strstr(err, "schema version 98"));
 }
 
 static void test_not_a_database(void **state)
@@ -428,6 +475,10 @@ static void test_not_a_database(void **state)
     struct fixture *f = *state;
     char err[256], path[192];
     ccf_ccfaas_store *s = NULL;
+    if (f->pg) {
+        print_message("skipped: SQLite files only\n");
+        skip();
+    }
     snprintf(path, sizeof path, "%s/out", f->dir);
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
@@ -460,7 +511,8 @@ static void *race(void *arg)
     return NULL;
 }
 
-/* Threads of the HTTP server share the store: one reservation of a name wins. */
+/* Threads of the HTTP server share a store, and replicas share the
+ * database (a second handle here): one reservation of a name wins. */
 static void test_concurrent_writers(void **state)
 {
     struct fixture *f = *state;
@@ -469,13 +521,15 @@ static void test_concurrent_writers(void **state)
     pthread_t t[N];
     struct racer r[N];
     json_t *list = NULL;
+    ccf_ccfaas_store *other = NULL;
 
+    assert_int_equal(ccf_ccfaas_store_open(f->db, &other, err, sizeof err), CCF_OK);
     add_function(f->s, "f", hash_a);
     assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
                                                hash_b, "x", 1, err, sizeof err),
                      CCF_STORE_OK);
     for (int i = 0; i < N; i++) {
-        r[i] = (struct racer){.s = f->s, .index = i};
+        r[i] = (struct racer){.s = i % 2 ? other : f->s, .index = i};
         assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
     }
     int won = 0;
@@ -489,6 +543,60 @@ static void test_concurrent_writers(void **state)
     assert_int_equal(ccf_ccfaas_store_function_list(f->s, &list, err, sizeof err), CCF_STORE_OK);
     assert_int_equal(json_array_size(list), N + 1);
     json_decref(list);
+    ccf_ccfaas_store_close(other);
+}
+
+struct quota_racer {
+    ccf_ccfaas_store *s;
+    int index;
+    ccf_store_rc rc;
+};
+
+static void *quota_race(void *arg)
+{
+    struct quota_racer *r = arg;
+    char err[256], name[16];
+    const char *progs[] = {"p.wasm"};
+    snprintf(name, sizeof name, "i%d", r->index);
+    r->rc = ccf_ccfaas_store_instance_reserve(r->s, name, "f", hash_a, progs, 1, NULL, 0, "q", err,
+                                              sizeof err);
+    return NULL;
+}
+
+/* An owner's instance quota holds when its requests reach two replicas at once. */
+static void test_quota_across_handles(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    enum { N = 10, QUOTA = 3 };
+    pthread_t t[N];
+    struct quota_racer r[N];
+    ccf_ccfaas_store *other = NULL;
+    ccf_store_quotas q = {.instances = QUOTA};
+    int64_t live = 0, bytes = 0;
+
+    assert_int_equal(ccf_ccfaas_store_open(f->db, &other, err, sizeof err), CCF_OK);
+    ccf_ccfaas_store_set_quotas(f->s, &q);
+    ccf_ccfaas_store_set_quotas(other, &q);
+    add_function(f->s, "f", hash_a);
+    assert_int_equal(ccf_ccfaas_store_file_add(f->s, CCF_STORE_PROGRAM, "f", hash_a, "p.wasm",
+                                               hash_b, "x", 1, err, sizeof err),
+                     CCF_STORE_OK);
+    for (int i = 0; i < N; i++) {
+        r[i] = (struct quota_racer){.s = i % 2 ? other : f->s, .index = i};
+        assert_int_equal(pthread_create(&t[i], NULL, quota_race, &r[i]), 0);
+    }
+    int won = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        won += r[i].rc == CCF_STORE_OK;
+        assert_true(r[i].rc == CCF_STORE_OK || r[i].rc == CCF_STORE_QUOTA);
+    }
+    assert_int_equal(won, QUOTA);
+    assert_int_equal(ccf_ccfaas_store_usage(other, "q", &live, &bytes, err, sizeof err),
+                     CCF_STORE_OK);
+    assert_int_equal(live, QUOTA);
+    ccf_ccfaas_store_close(other);
 }
 
 int main(void)
@@ -504,6 +612,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quota_across_handles, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
