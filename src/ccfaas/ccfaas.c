@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ccfaas/db.h"
 #include "ccfaas/internal.h"
 #include "ccfaas/task_store.h"
 #include "client/identity.h"
@@ -702,6 +703,10 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
         goto out;
     ccf_ccfaas_recover(svc);
     snprintf(dir, sizeof dir, "%s/tasks", svc->data_dir);
+    /* the task store is SQLite only so far (task_store.c, not on db.h yet):
+     * with PostgreSQL, tasks stay in a file of this replica */
+    if (ccf_db_is_url(db))
+        snprintf(db, sizeof db, "%s/ccfaas-tasks.db", svc->data_dir);
     if ((rc = mkdir_p(dir, err, err_size)) != CCF_OK ||
         (rc = ccf_task_store_open(db, &svc->tasks, err, err_size)) != CCF_OK)
         goto out;
