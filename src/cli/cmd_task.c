@@ -22,6 +22,7 @@
 #define DEFAULT_URL CCF_CCFAAS_API_DEFAULT_URL
 #define URL_HELP "CCFaaS (default $CCFAAS_URL, else " DEFAULT_URL ")"
 #define TASK_MAX_INPUT (48u * 1024u * 1024u)
+#define TASK_MAX_RESULT_REPLY (360u * 1024u * 1024u)
 
 static const char task_usage[] =
     "usage: ccfaas task run FUNCTION [--args ARGS] [--input NAME=PATH|URI]... [--secret NAME=VALUE]...\n"
@@ -358,6 +359,8 @@ static int download(ccf_ccfaas_api *api, const char *id, const char *file, const
     EVP_PKEY *key = NULL;
     int rc = CCF_EXIT_FAIL;
     const char *segs[] = {"task", id, "result"};
+    /* an archive of outputs up to 256 MiB, or its JWE (base64url: 4/3 of it) */
+    ccf_ccfaas_api_set_max_reply(api, TASK_MAX_RESULT_REPLY);
     if (ccf_ccfaas_api_call(api, "GET", segs, 3, NULL, 0, 120000, NULL, &reply, err, sizeof err) !=
         CCF_OK)
         return failed("task show", api, err);

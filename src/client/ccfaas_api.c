@@ -17,6 +17,7 @@ struct ccf_ccfaas_api {
     char *url;   /* without trailing '/' */
     long status; /* of the last reply; 0 = none */
     char token[CCF_AUTH_TOKEN_LEN + 1]; /* bearer token; "" = none */
+    size_t max_reply; /* 0 = the HTTP client's default */
 };
 
 /* CCFAAS_TOKEN, else the file named by CCFAAS_TOKEN_FILE; "" when neither. */
@@ -68,6 +69,8 @@ void ccf_ccfaas_api_free(ccf_ccfaas_api *api)
 }
 
 const char *ccf_ccfaas_api_url(const ccf_ccfaas_api *api) { return api->url; }
+
+void ccf_ccfaas_api_set_max_reply(ccf_ccfaas_api *api, size_t max) { api->max_reply = max; }
 
 long ccf_ccfaas_api_status(const ccf_ccfaas_api *api) { return api->status; }
 
@@ -153,7 +156,8 @@ static ccf_err call_h(ccf_ccfaas_api *api, const char *method, const char *const
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     ccf_http_call_req req = {.method = method, .url = url, .body = body, .body_len = len,
                              .content_type = ctype, .timeout_ms = timeout_ms,
-                             .bearer = api->token, .headers = headers};
+                             .bearer = api->token, .headers = headers,
+                             .max_reply = api->max_reply};
     if ((rc = ccf_http_call(&req, &r, err, err_size)) != CCF_OK) {
         /* a reply too large or an invalid URL are failures to talk, too */
         rc = CCF_ERR_IO;

@@ -57,6 +57,8 @@ ccf_err ccf_ccfaas_api_new(const char *url, ccf_ccfaas_api **out, char *err, siz
 void ccf_ccfaas_api_free(ccf_ccfaas_api *api);
 /* Replaces the bearer token (copied; NULL or "" = none). */
 void ccf_ccfaas_api_set_token(ccf_ccfaas_api *api, const char *token);
+/* The largest reply accepted (0 = CCF_HTTP_CLIENT_MAX_REPLY): task results. */
+void ccf_ccfaas_api_set_max_reply(ccf_ccfaas_api *api, size_t max);
 /* The URL given to ccf_ccfaas_api_new (without trailing '/'). */
 const char *ccf_ccfaas_api_url(const ccf_ccfaas_api *api);
 /* HTTP status of the last reply; 0 when the last call got none. */
