@@ -191,7 +191,11 @@ static bool pull_files(const ccf_computation_source *src, const struct creds *c,
             goto fail;
         }
         if (wasm || (!tar_media_type(d->media_type) && d->title != NULL)) {
+            /* a module keeps its title when it names a .wasm file */
+            size_t tl = d->title ? strlen(d->title) : 0;
             const char *name = d->title ? d->title : ALGORITHM;
+            if (wasm && (tl < 5 || strcmp(d->title + tl - 5, ".wasm") != 0))
+                name = ALGORITHM;
             if (!add_file(name, blob, len, f)) {
                 respond_pull(resp, CCF_ERR_INVALID, what, f->err);
                 goto fail;
