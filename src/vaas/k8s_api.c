@@ -345,7 +345,9 @@ ccf_err ccf_k8s_request(ccf_k8s *k, const char *method, const char *path, const 
 out:
     if (token != NULL && token != k->token)
         wipe_free(token);
-    curl_slist_free_all(hdrs); /* holds the Authorization line: libcurl frees plainly */
+    for (struct curl_slist *h = hdrs; h != NULL; h = h->next) /* the Authorization line */
+        OPENSSL_cleanse(h->data, strlen(h->data));
+    curl_slist_free_all(hdrs);
     if (c != NULL)
         curl_easy_cleanup(c);
     free(text);
