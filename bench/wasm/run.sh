@@ -10,6 +10,9 @@
 # env: BENCH_SRC, RUNS (default 3), NO_WABT=1, PROGRAMS="matmul sha256 ...",
 #      SIMD=1: also a build with clang -msimd128 (128-bit SIMD), timed by ccfaas beside the
 #      scalar build (columns simd and simd/scalar; its checksum must agree too).
+#      JIT=1: a second table (issue 22): interpreter, compiled strategy (`wasm invoke --strategy
+#      jit`: its run time without the compilation, the compile time per 100 KB of wasm, peak
+#      resident memory), wasm2c + gcc -O2 (Debian's wabt) and native, with geomeans vs native.
 # --quick: RUNS=1 NO_WABT=1 PROGRAMS=csvreg unless set (seconds; bench/test-cleanup uses it).
 # It runs everything in the foreground, one process at a time: nothing is left running when
 # it exits, Ctrl-C included.
@@ -95,3 +98,51 @@ printf 'geomean ours/native %.1fx' "$(calc "exp($lg_o / $n)")"
 [ "${NO_WABT:-0}" != 1 ] && printf ', wabt/native %.1fx, wabt/ours %.1fx' \
     "$(calc "exp($lg_w / $n)")" "$(calc "exp($lg_ow / $n)")"
 echo
+
+[ "${JIT:-0}" = 1 ] || exit 0
+# ---- compiled strategy (issue 22) ----
+# jit run time = CPU time of the call alone, compile time = CPU time of the compilation (both
+# printed by `ccfaas wasm invoke` with CCFAAS_JIT_STATS=1; medians of RUNS); rss = peak resident
+# set of that process (GNU time), i.e. with LLVM loaded and the code compiled.
+have_w2c=0
+[ -f /usr/src/wasm2c/wasm-rt-impl.c ] && command -v wasm2c >/dev/null && have_w2c=1
+echo
+printf '%-8s %8s %8s %8s %8s %9s %8s %8s %8s %8s  %s\n' program native interp jit w2c+gcc ms/100KB rss-MiB \
+    int/nat jit/nat w2c/nat checksum
+lg_i=0; lg_j=0; lg_w=0; n=0; sum_ms=0; sum_kb=0
+for p in $programs; do
+    tn=$(median "$out/$p.native"); cn=$(awk '{print $2}' "$out/last")
+    ti=$(median "$ccfaas" wasm invoke "$out/$p.wasm" run)
+    ci=$(sed -n 's/^i64://p' "$out/last"); ci=$(printf '%016x' "$ci")
+    rm -f "$out/jit-stats"
+    for _ in $(seq "$runs"); do
+        CCFAAS_JIT_STATS=1 "$ccfaas" wasm invoke --strategy jit "$out/$p.wasm" run >"$out/last" 2>&1
+        cat "$out/last" >>"$out/jit-stats"
+    done
+    cj=$(sed -n 's/^i64://p' "$out/last"); cj=$(printf '%016x' "$cj")
+    med() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+    ms=$(sed -n 's/^jit: .* compiled in \([0-9.]*\) ms$/\1/p' "$out/jit-stats" | med)
+    tj=$(calc "$(sed -n 's/^run: \([0-9.]*\) ms$/\1/p' "$out/jit-stats" | med) / 1000")
+    rss=$( { /usr/bin/time -f '%M' "$ccfaas" wasm invoke --strategy jit "$out/$p.wasm" run >/dev/null; } 2>&1 | tail -1)
+    kb=$(calc "$(stat -c %s "$out/$p.wasm") / 1024")
+    sum_ms=$(calc "$sum_ms + $ms"); sum_kb=$(calc "$sum_kb + $kb")
+    if [ "$have_w2c" = 1 ]; then
+        wasm2c "$out/$p.wasm" -o "$out/$p.w2c.c"
+        printf '#include <stdio.h>\n#include "%s.w2c.h"\nint main(void){wasm_rt_init();Z_%s_init_module();Z_%s_instance_t m;Z_%s_instantiate(&m);printf("%%llx\\n",(unsigned long long)Z_%sZ_run(&m));return 0;}\n' \
+            "$p" "$p" "$p" "$p" "$p" >"$out/$p.w2c-main.c"
+        gcc -O2 -I/usr/src/wasm2c -I"$out" -o "$out/$p.w2c" "$out/$p.w2c-main.c" "$out/$p.w2c.c" \
+            /usr/src/wasm2c/wasm-rt-impl.c -lm
+        tw=$(median "$out/$p.w2c"); cw=$(printf '%016x' "0x$(cat "$out/last")")
+    else tw=nan; cw=$cn; fi
+    same=ok; [ "$cn" = "$ci" ] && [ "$cn" = "$cj" ] && [ "$cn" = "$cw" ] || same="MISMATCH native=$cn interp=$ci jit=$cj w2c=$cw"
+    ri=$(calc "$ti / $tn"); rj=$(calc "$tj / $tn")
+    if [ "$tw" != nan ]; then rw=$(calc "$tw / $tn"); lg_w=$(calc "$lg_w + log($rw)"); else rw=nan; fi
+    printf '%-8s %7.3fs %7.3fs %7.3fs %8s %9.0f %8.0f %8.1f %8.2f %8s  %s %s\n' "$p" "$tn" "$ti" "$tj" \
+        "$([ "$tw" = nan ] && echo - || printf '%.3fs' "$tw")" "$(calc "$ms * 100 / $kb")" \
+        "$(calc "$rss / 1024")" "$ri" "$rj" "$([ "$rw" = nan ] && echo - || printf '%.2f' "$rw")" "$cn" "$same"
+    lg_i=$(calc "$lg_i + log($ri)"); lg_j=$(calc "$lg_j + log($rj)")
+    n=$((n + 1))
+done
+printf 'geomean vs native: interp %.1fx, jit %.2fx' "$(calc "exp($lg_i / $n)")" "$(calc "exp($lg_j / $n)")"
+[ "$have_w2c" = 1 ] && printf ', wasm2c+gcc %.2fx' "$(calc "exp($lg_w / $n)")"
+printf '; compile %.0f ms per 100 KB of wasm\n' "$(calc "$sum_ms * 100 / $sum_kb")"

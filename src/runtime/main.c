@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "attest/evidence.h"
@@ -61,7 +62,7 @@ struct args {
     const char *policy, *listen, *proxy, *platform;
     int key_fd, ready_fd;
     uint64_t max_file_mib, fuel, max_exec_s, request_timeout_s, handshake_timeout_s, max_handshakes;
-    bool sandbox, test_violation;
+    bool sandbox, test_violation, test_exec_violation;
 };
 
 static bool parse_num(const char *s, uint64_t max, uint64_t *out)
@@ -96,6 +97,9 @@ static int parse_args(int argc, char **argv, struct args *a)
             continue;
         } else if (strcmp(s, "--test-sandbox-violation") == 0) {
             a->test_violation = true; /* tests: make a forbidden call once sandboxed */
+            continue;
+        } else if (strcmp(s, "--test-exec-violation") == 0) {
+            a->test_exec_violation = true; /* tests: executable mappings once sandboxed */
             continue;
         }
         if (v == NULL || v[0] == '\0') {
@@ -464,7 +468,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (a.sandbox) {
-        if (ccf_sandbox_enter(err, sizeof err) != CCF_OK) {
+        /* executable memory only for the compiler of a "JIT" policy (issue 22) */
+        if (ccf_sandbox_enter(strcmp(p->execution_strategy, "JIT") == 0, err, sizeof err) != CCF_OK) {
             fail("sandbox", err);
             goto out;
         }
@@ -472,6 +477,12 @@ int main(int argc, char **argv)
     }
     if (a.test_violation)
         (void)open("/etc/hostname", O_RDONLY); /* must kill the process */
+    if (a.test_exec_violation) {
+        /* read+execute: kills an Interpretation runtime; write+execute: kills any */
+        void *x = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        fprintf(stderr, "ccfaas-runtime: executable mapping allowed%s\n", x == MAP_FAILED ? " (failed)" : "");
+        (void)mmap(NULL, 4096, PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
     {
         char line[320];
         int n = snprintf(line, sizeof line, "ready %s:%u\n", host, ccf_dataplane_port(dp));

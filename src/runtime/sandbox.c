@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 
 /* What serving needs: memory, the event loop on already-open sockets,
@@ -11,8 +12,8 @@
  * open/openat, socket, connect, bind, listen, execve, fork/clone, ptrace. */
 static const int allowed[] = {
     SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(close),
-    SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(mmap), SCMP_SYS(munmap),
-    SCMP_SYS(mremap), SCMP_SYS(mprotect), SCMP_SYS(brk), SCMP_SYS(madvise),
+    SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(munmap),
+    SCMP_SYS(mremap), SCMP_SYS(brk), SCMP_SYS(madvise),
     SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
     SCMP_SYS(sigaltstack), SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
     SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(recvmsg),
@@ -24,7 +25,7 @@ static const int allowed[] = {
     SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield), SCMP_SYS(prlimit64), SCMP_SYS(setitimer),
 };
 
-ccf_err ccf_sandbox_enter(char *err, size_t err_size)
+ccf_err ccf_sandbox_enter(bool allow_exec, char *err, size_t err_size)
 {
     scmp_filter_ctx ctx;
     int rc;
@@ -38,6 +39,19 @@ ccf_err ccf_sandbox_enter(char *err, size_t err_size)
             seccomp_release(ctx);
             return ccf_errf(err, err_size, CCF_ERR_INTERNAL, "seccomp rule %d: %s", allowed[i],
                             strerror(-rc));
+        }
+    }
+    /* mmap/mprotect: any protection without PROT_EXEC; PROT_EXEC without PROT_WRITE only for
+     * the compiler (its code pages are written while read+write, then made read+execute) */
+    const int mem_calls[] = {SCMP_SYS(mmap), SCMP_SYS(mprotect)};
+    for (size_t i = 0; i < 2; i++) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, mem_calls[i], 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+        if (rc == 0 && allow_exec)
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, mem_calls[i], 1,
+                                  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_EXEC));
+        if (rc != 0) {
+            seccomp_release(ctx);
+            return ccf_errf(err, err_size, CCF_ERR_INTERNAL, "seccomp rule for mmap/mprotect: %s", strerror(-rc));
         }
     }
     rc = seccomp_load(ctx);

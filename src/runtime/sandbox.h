@@ -5,10 +5,14 @@
 #ifndef CCF_RUNTIME_SANDBOX_H
 #define CCF_RUNTIME_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
 
-ccf_err ccf_sandbox_enter(char *err, size_t err_size) __attribute__((warn_unused_result));
+/* Executable memory (mmap/mprotect with PROT_EXEC): never together with PROT_WRITE (W^X
+ * enforced by the kernel), and only when allow_exec (a "JIT" policy: the compiler's code
+ * pages, mapped writable, filled, then made read+execute). */
+ccf_err ccf_sandbox_enter(bool allow_exec, char *err, size_t err_size) __attribute__((warn_unused_result));
 
 #endif

@@ -266,6 +266,7 @@ struct ccf_wasm_module {
      * does not link the compiler. */
     void *jit;
     ccf_wasm_jit_entry jit_enter;
+    void *const *jit_code; /* per defined function: its native code (called by compiled code) */
     void (*jit_free)(void *jit);
     uint8_t *bytes;
     size_t len;
@@ -297,6 +298,7 @@ struct funcinst {
     struct ccf_wasm_instance *inst; /* NULL for host functions */
     const struct func *def;         /* NULL for host and compiled functions */
     ccf_wasm_jit_entry jit;         /* compiled function: its entry (def NULL) */
+    void *jit_code;                 /* compiled function: its code, for calls from compiled code */
     uint32_t idx;                   /* compiled function: index in the module */
     const struct functype *type;
     ccf_wasm_host_fn host;

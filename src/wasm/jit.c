@@ -53,7 +53,7 @@ typedef void (*jfn)(struct jrun *r, struct ccf_wasm_instance *inst, uint64_t *io
 struct jit_module {
     LLVMOrcLLJITRef jit;
     uint32_t n;
-    jfn *code; /* per defined function */
+    void **code; /* per defined function: a jfn */
 };
 
 /* Native stack the compiled code of one outermost entry may use: deeper
@@ -100,9 +100,8 @@ static void host_failed(struct jrun *r, const char *msg)
 static void jit_call(struct jrun *r, struct ccf_wasm_instance *caller, struct funcinst *fi, uint64_t *io)
 {
     struct ccf_wasm_store *S = r->S;
-    if (fi->jit != NULL && fi->inst->module->jit != NULL) {
-        struct jit_module *jm = fi->inst->module->jit;
-        jm->code[fi->idx - fi->inst->module->nfunc_imports](r, fi->inst, io);
+    if (fi->jit_code != NULL) {
+        ((jfn)(uintptr_t)fi->jit_code)(r, fi->inst, io);
         return;
     }
     const struct functype *ft = fi->type;
@@ -315,7 +314,6 @@ static ccf_wasm_trap run_guarded(struct jrun *r, jfn f, struct ccf_wasm_instance
 static ccf_wasm_trap jit_enter(struct ccf_wasm_store *S, struct funcinst *fi, uint64_t *io, char *err,
                                size_t err_size)
 {
-    struct jit_module *jm = fi->inst->module->jit;
     struct jrun r;
     memset(&r, 0, sizeof r);
     r.S = S;
@@ -329,7 +327,7 @@ static ccf_wasm_trap jit_enter(struct ccf_wasm_store *S, struct funcinst *fi, ui
     if (outer)
         S->jit_stack_limit = (uintptr_t)__builtin_frame_address(0) - JIT_STACK_BUDGET;
     r.stack_limit = S->jit_stack_limit;
-    ccf_wasm_trap t = run_guarded(&r, jm->code[fi->idx - fi->inst->module->nfunc_imports], fi->inst, io);
+    ccf_wasm_trap t = run_guarded(&r, (jfn)(uintptr_t)fi->jit_code, fi->inst, io);
     if (outer)
         S->jit_stack_limit = 0;
     S->depth = depth0; /* nested runs may have moved it */
@@ -948,10 +946,38 @@ static void call_to(struct cg *g, LLVMValueRef callee_fn, LLVMValueRef fi, const
     io_put(g, base, pn);
     sync_out(g);
     if (indirect) {
+        /* fast path inline: the element is a compiled function whose type is this module's
+         * type entry itself; anything else (traps, other types, host or interpreted
+         * callees) through jit_call_indirect, which checks as the interpreter does */
+        LLVMValueRef tabs = ldf(g, g->inst, offsetof(struct ccf_wasm_instance, tables), g->i8p);
+        LLVMValueRef tab = ldf(g, tabs, table * sizeof(void *), g->i8p);
+        LLVMValueRef size = ldf(g, tab, offsetof(struct tableinst, size), g->i32);
+        LLVMBasicBlockRef slow = newbb(g), fast = newbb(g), done = newbb(g), c1 = newbb(g), c2 = newbb(g);
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntULT, idx, size, ""), c1, slow);
+        LLVMPositionBuilderAtEnd(B, c1);
+        LLVMValueRef elems = ldf(g, tab, offsetof(struct tableinst, elems), g->i64p);
+        LLVMValueRef i64 = LLVMBuildZExt(B, idx, g->i64, "");
+        LLVMValueRef el = LLVMBuildLoad2(B, g->i64, LLVMBuildGEP2(B, g->i64, elems, &i64, 1, ""), "");
+        LLVMValueRef fip = LLVMBuildIntToPtr(B, el, g->i8p, "");
+        LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntNE, el, c64(g, 0), ""), c2, slow);
+        LLVMPositionBuilderAtEnd(B, c2);
+        LLVMValueRef fty = ldf(g, fip, offsetof(struct funcinst, type), g->i64);
+        LLVMValueRef code = ldf(g, fip, offsetof(struct funcinst, jit_code), g->i8p);
+        LLVMValueRef same = LLVMBuildICmp(B, LLVMIntEQ, fty, c64(g, (uint64_t)(uintptr_t)&g->m->types[type]), "");
+        LLVMValueRef has = LLVMBuildICmp(B, LLVMIntNE, LLVMBuildPtrToInt(B, code, g->i64, ""), c64(g, 0), "");
+        LLVMBuildCondBr(B, LLVMBuildAnd(B, same, has, ""), fast, slow);
+        LLVMPositionBuilderAtEnd(B, fast);
+        LLVMValueRef cinst = ldf(g, fip, offsetof(struct funcinst, inst), g->i8p);
+        LLVMValueRef fargs[3] = {g->r, cinst, g->iobuf};
+        LLVMBuildCall2(B, g->fnty, LLVMBuildBitCast(B, code, LLVMPointerType(g->fnty, 0), ""), fargs, 3, "");
+        LLVMBuildBr(B, done);
+        LLVMPositionBuilderAtEnd(B, slow);
         LLVMTypeRef ps[6] = {g->i8p, g->i8p, g->i32, g->i32, g->i32, g->i64p};
         LLVMTypeRef ty = LLVMFunctionType(g->vd, ps, 6, 0);
         LLVMValueRef args[6] = {g->r, g->inst, c32(g, table), c32(g, type), idx, g->iobuf};
         LLVMBuildCall2(B, ty, helper(g, (void *)jit_call_indirect, ty), args, 6, "");
+        LLVMBuildBr(B, done);
+        LLVMPositionBuilderAtEnd(B, done);
     } else if (fi != NULL) {
         LLVMTypeRef ps[4] = {g->i8p, g->i8p, g->i8p, g->i64p};
         LLVMTypeRef ty = LLVMFunctionType(g->vd, ps, 4, 0);
@@ -1378,7 +1404,7 @@ static bool uses_v128(const ccf_wasm_module *m)
 ccf_err ccf_wasm_jit_compile(ccf_wasm_module *m, char *err, size_t errsz)
 {
     struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0); /* CPU time: the machine may be shared */
     if (m == NULL)
         return ccf_errf(err, errsz, CCF_ERR_INVALID, "no module");
     if (m->jit != NULL)
@@ -1481,13 +1507,14 @@ ccf_err ccf_wasm_jit_compile(ccf_wasm_module *m, char *err, size_t errsz)
             e = llvm_fail(le, "compiling", err, errsz);
             goto out;
         }
-        jm->code[k] = (jfn)(uintptr_t)a;
+        jm->code[k] = (void *)(uintptr_t)a;
     }
     m->jit = jm;
     m->jit_enter = jit_enter;
+    m->jit_code = jm->code;
     m->jit_free = jit_free;
     jm = NULL;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
     last_us = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
     last_bytes = m->len;
 out:

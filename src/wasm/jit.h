@@ -32,8 +32,8 @@ ccf_err ccf_wasm_jit_compile(ccf_wasm_module *module, char *err, size_t err_size
 /* True when the module runs as compiled code. */
 bool ccf_wasm_jit_compiled(const ccf_wasm_module *module);
 
-/* Statistics of the last successful compilation in this process (for
- * `ccfaas wasm run -v` and bench/): wall time in microseconds, wasm code bytes. */
+/* Statistics of the last successful compilation in this process (CCFAAS_JIT_STATS of
+ * `ccfaas wasm invoke|run`, bench/wasm): its CPU time in microseconds, the module's bytes. */
 void ccf_wasm_jit_last_stats(double *compile_us, size_t *wasm_bytes);
 
 #endif

@@ -497,8 +497,10 @@ ccf_err ccf_wasm_instantiate(ccf_wasm_store *s, const ccf_wasm_module *m,
         }
         f->inst = in;
         f->idx = i;
-        if (m->jit != NULL)
+        if (m->jit != NULL) {
             f->jit = m->jit_enter; /* compiled: called like a host function, def stays NULL */
+            f->jit_code = m->jit_code[i - m->nfunc_imports];
+        }
         else
             f->def = &m->funcs[i - m->nfunc_imports];
         f->type = &m->types[m->func_types[i]];

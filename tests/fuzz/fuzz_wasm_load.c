@@ -11,13 +11,39 @@
  * is valid by construction and its instructions really run (interpreter
  * lanes, memory bounds, lane indices). The module is then loaded and run as
  * above; mutations of the recipe (e.g. out-of-range lanes, taken as bytes)
- * also reach the validator. */
+ * also reach the validator.
+ *
+ * Built with -DCCF_FUZZ_WASM_JIT this is fuzz_wasm_jit, the differential target of the
+ * compiled strategy (issue 22): every valid module runs twice, interpreted and compiled
+ * (src/wasm/jit.h; modules the compiler refuses, v128, are skipped), and the outcomes must
+ * be equal: per export call the trap kind, the results (NaNs compare as NaN: their bits may
+ * legitimately differ) and the fuel left, then the memory's size and bytes. */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wasm/opcodes.h"
 #include "wasm/wasm.h"
+#ifdef CCF_FUZZ_WASM_JIT
+#include "wasm/jit.h"
+#endif
+
+/* What one run of a module did (the differential target compares two). */
+struct outcome {
+    size_t ncalls;
+    struct call_outcome {
+        int rc;
+        ccf_wasm_trap trap;
+        size_t nres;
+        ccf_wasm_val res[32];
+        uint64_t fuel;
+    } calls[16];
+    uint64_t memsz;
+    uint8_t *mem; /* malloc'd copy, or NULL */
+};
 
 /* The vector rows of the opcode table: sub-opcode, immediates, signature. */
 static const struct vrow {
@@ -249,7 +275,7 @@ static bool make_imports(ccf_wasm_store *s, const ccf_wasm_module *m, ccf_wasm_i
     return true;
 }
 
-static void run_exports(const ccf_wasm_module *m)
+static void run_exports(const ccf_wasm_module *m, struct outcome *o)
 {
     ccf_wasm_limits lim = {.max_memory_pages = 16, .max_call_depth = 200,
                            .max_stack_slots = 1u << 16, .fuel = 20000};
@@ -292,11 +318,100 @@ static void run_exports(const ccf_wasm_module *m)
             }
         }
         ccf_wasm_store_set_fuel(s, 20000);
-        (void)ccf_wasm_call(s, f, args, np, res, 32, NULL, NULL, err, sizeof err);
+        size_t nres = 0;
+        ccf_wasm_trap trap = CCF_WASM_TRAP_NONE;
+        ccf_err rc = ccf_wasm_call(s, f, args, np, res, 32, &nres, &trap, err, sizeof err);
+        if (o != NULL && o->ncalls < 16) {
+            struct call_outcome *c = &o->calls[o->ncalls++];
+            c->rc = (int)rc;
+            c->trap = trap;
+            c->nres = rc == CCF_OK ? nres : 0;
+            memcpy(c->res, res, c->nres * sizeof res[0]);
+            c->fuel = ccf_wasm_store_fuel(s);
+        }
+    }
+    if (o != NULL && (o->memsz = ccf_wasm_memory_size(inst)) > 0 && (o->mem = malloc(o->memsz)) != NULL &&
+        ccf_wasm_memory_read(inst, 0, o->mem, o->memsz) != CCF_OK) {
+        free(o->mem);
+        o->mem = NULL;
     }
 out:
     ccf_wasm_store_free(s);
 }
+
+#ifdef CCF_FUZZ_WASM_JIT
+static bool same_val(const ccf_wasm_val *a, const ccf_wasm_val *b)
+{
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case CCF_WASM_I32: return a->of.i32 == b->of.i32;
+    case CCF_WASM_F32: {
+        float x, y;
+        memcpy(&x, &a->of.f32, 4);
+        memcpy(&y, &b->of.f32, 4);
+        return (isnan(x) && isnan(y)) || a->of.f32 == b->of.f32;
+    }
+    case CCF_WASM_F64: {
+        double x, y;
+        memcpy(&x, &a->of.f64, 8);
+        memcpy(&y, &b->of.f64, 8);
+        return (isnan(x) && isnan(y)) || a->of.f64 == b->of.f64;
+    }
+    case CCF_WASM_FUNCREF: return (a->of.ref == NULL) == (b->of.ref == NULL); /* each store's own */
+    case CCF_WASM_EXTERNREF: return a->of.ref == b->of.ref;
+    default: return a->of.i64 == b->of.i64;
+    }
+}
+
+static void differ(const char *what, size_t i)
+{
+    fprintf(stderr, "fuzz_wasm_jit: interpreter and compiled code differ: %s (call %zu)\n", what, i);
+    abort();
+}
+
+/* Runs the module interpreted (m) and compiled (a second copy of the bytes). */
+static void differential(const uint8_t *data, size_t size, const ccf_wasm_module *m)
+{
+    ccf_wasm_module *mj = NULL;
+    char err[256];
+    struct outcome a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    if (ccf_wasm_load(data, size, &mj, err, sizeof err) != CCF_OK)
+        differ("the second load failed", 0);
+    ccf_err e = ccf_wasm_jit_compile(mj, err, sizeof err);
+    if (e == CCF_ERR_UNSUPPORTED)
+        goto out; /* v128: interpreted either way */
+    if (e != CCF_OK) {
+        fprintf(stderr, "fuzz_wasm_jit: a valid module does not compile: %s\n", err);
+        abort();
+    }
+    run_exports(m, &a);
+    run_exports(mj, &b);
+    if (a.ncalls != b.ncalls)
+        differ("number of calls", 0);
+    for (size_t i = 0; i < a.ncalls; i++) {
+        const struct call_outcome *x = &a.calls[i], *y = &b.calls[i];
+        if (x->rc != y->rc || x->trap != y->trap)
+            differ("status or trap kind", i);
+        if (x->nres != y->nres)
+            differ("result count", i);
+        for (size_t k = 0; k < x->nres; k++)
+            if (!same_val(&x->res[k], &y->res[k]))
+                differ("a result", i);
+        if (x->fuel != y->fuel)
+            differ("fuel left", i);
+    }
+    if (a.memsz != b.memsz || (a.mem != NULL) != (b.mem != NULL) ||
+        (a.mem != NULL && memcmp(a.mem, b.mem, a.memsz) != 0))
+        differ("memory after the calls", a.ncalls);
+out:
+    free(a.mem);
+    free(b.mem);
+    ccf_wasm_module_free(mj);
+}
+#endif
 
 /* libFuzzer's entry point (declared here: libFuzzer ships no header for it). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -311,7 +426,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (ccf_wasm_load(data, size, &m, err, sizeof err) != CCF_OK)
         return 0;
-    run_exports(m);
+#ifdef CCF_FUZZ_WASM_JIT
+    differential(data, size, m);
+#else
+    run_exports(m, NULL);
+#endif
     ccf_wasm_module_free(m);
     return 0;
 }
