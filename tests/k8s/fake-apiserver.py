@@ -7,7 +7,7 @@ update with resourceVersion (409 Conflict), merge and strategic-merge
 patches (as JSON merge patches: enough for kubectl apply of these kinds),
 delete with preconditions (409 Conflict), every error a Status object.
 Bearer-token authentication when --token is given (401 otherwise), TLS when
---tls CERT KEY is given.
+--tls CERT KEY is given; with --client-ca a client certificate of that CA stands for the token.
 
 Test controls (no authentication, under /_fake):
   POST /_fake/pod/NS/NAME   {"phase":..,"ready":bool,"exitCode":N,"reason":..,"message":..,
@@ -167,7 +167,9 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"method": method, "path": self.path,
                  "content_type": self.headers.get("Content-Type"),
                  "body": parsed if parsed is not ValueError else raw.decode("utf-8", "replace")}
-        if token is not None and self.headers.get("Authorization") != "Bearer " + token:
+        cert_user = isinstance(self.connection, ssl.SSLSocket) and self.connection.getpeercert()
+        if token is not None and not cert_user and \
+                self.headers.get("Authorization") != "Bearer " + token:
             code, body = status(401, "Unauthorized", "Unauthorized")
         elif parsed is ValueError:
             code, body = status(400, "BadRequest", "the body is not JSON")
@@ -361,6 +363,8 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--token")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--client-ca", help="with --tls: clients may authenticate with a "
+                    "certificate of this CA instead of the token (an x509 user)")
     ap.add_argument("--verbose", action="store_true")
     a = ap.parse_args()
     token = a.token
@@ -370,6 +374,9 @@ def main():
     if a.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.tls[0], a.tls[1])
+        if a.client_ca:
+            ctx.load_verify_locations(a.client_ca)
+            ctx.verify_mode = ssl.CERT_OPTIONAL
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
