@@ -495,8 +495,8 @@ static void handle_create(const ccf_http_request *req, ccf_http_response *resp, 
         v->backend->instance_host(&v->bcfg, id, in->host, sizeof in->host);
     else
         snprintf(in->host, sizeof in->host, "%s", v->host);
-    if (complete_policy(v, text, len, id, in->host, in->port, ccf_policy_has_encrypted(vp), &full, err,
-                        sizeof err) != CCF_OK) {
+    if (complete_policy(v, text, len, id, in->host, in->port, ccf_policy_has_encrypted(vp), &full,
+                        err, sizeof err) != CCF_OK) {
         /* the VaaS policy was valid: a completion that is not is our fault */
         ccf_http_respond_err(resp, CCF_ERR_INTERNAL, NULL, "%s", err);
         goto fail;
