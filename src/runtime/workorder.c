@@ -17,13 +17,14 @@
 #include "wasi/vfs.h"
 #include "workorder/proto.h"
 
-#define RSA_BITS 3072 /* Avalon's tcs_config.toml: KeyEncryptionAlgorithm RSA-OAEP-3072 */
+#define RSA_BITS        3072 /* Avalon's tcs_config.toml: KeyEncryptionAlgorithm RSA-OAEP-3072 */
 #define SESSION_KEY_LEN CCF_WO_KEY_LEN
-#define IV_LEN CCF_WO_IV_LEN
-#define WO_DIR_NAME "workorder"
-#define WO_DIR WO_DIR_NAME "/"
-#define OUT_FILE WO_DIR "out"
-#define MAX_OUT (512u << 10) /* a workload's output, bytes (its reply stays within the client's 1 MiB) */
+#define IV_LEN          CCF_WO_IV_LEN
+#define WO_DIR_NAME     "workorder"
+#define WO_DIR          WO_DIR_NAME "/"
+#define OUT_FILE        WO_DIR "out"
+#define MAX_OUT                                                                                    \
+    (512u << 10) /* a workload's output, bytes (its reply stays within the client's 1 MiB) */
 
 struct ccf_wo_worker {
     ccf_instance *inst;
@@ -76,7 +77,8 @@ static ccf_err make_keys(ccf_wo_worker *w, char *err, size_t err_size)
     if ((md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
         EVP_DigestUpdate(md, w->sign_pub_pem, strlen(w->sign_pub_pem)) != 1 ||
         EVP_DigestUpdate(md, w->enc_pub_pem, strlen(w->enc_pub_pem)) != 1 ||
-        EVP_DigestFinal_ex(md, digest, NULL) != 1 || !ccf_wo_sign_digest(w->enclave_key, digest, sig, &sig_len) ||
+        EVP_DigestFinal_ex(md, digest, NULL) != 1 ||
+        !ccf_wo_sign_digest(w->enclave_key, digest, sig, &sig_len) ||
         (w->binding_b64 = ccf_wo_b64(sig, sig_len)) == NULL)
         goto out;
     rc = CCF_OK;
@@ -163,8 +165,9 @@ static long find_program(ccf_wo_worker *w, const char *name, char *msg, size_t m
     json_t *j = NULL;
     long found = -1;
 
-    bool pinned = false, present = ccf_vfs_get(ccf_instance_vfs(w->inst), NULL, CCF_WO_REGISTRY_FILE,
-                                                &reg, &reg_len) == WASI_ESUCCESS;
+    bool pinned = false,
+         present = ccf_vfs_get(ccf_instance_vfs(w->inst), NULL, CCF_WO_REGISTRY_FILE, &reg,
+                               &reg_len) == WASI_ESUCCESS;
     for (size_t i = 0; i < p->data_file_count; i++)
         pinned = pinned || strcmp(p->data_files[i].data_file, CCF_WO_REGISTRY_FILE) == 0;
     /* a registry decides which code sees the data: only one the policy pins counts */
@@ -192,8 +195,9 @@ static long find_program(ccf_wo_worker *w, const char *name, char *msg, size_t m
     }
     for (size_t i = 0; i < p->program_count && found < 0; i++) {
         const char *f = p->programs[i].program_file_name;
-        if (want != NULL ? strcmp(f, want) == 0
-                         : strcmp(f, name) == 0 || (strncmp(f, name, n) == 0 && strcmp(f + n, ".wasm") == 0))
+        if (want != NULL
+                ? strcmp(f, want) == 0
+                : strcmp(f, name) == 0 || (strncmp(f, name, n) == 0 && strcmp(f + n, ".wasm") == 0))
             found = (long)i;
     }
     json_decref(j);
@@ -203,7 +207,8 @@ static long find_program(ccf_wo_worker *w, const char *name, char *msg, size_t m
 static bool unwrap_session_key(ccf_wo_worker *w, const json_t *params, session *s)
 {
     const char *hash = json_string_value(json_object_get(params, "encryptedSessionKeyOaepHash"));
-    return ccf_wo_unwrap_key(w->enc_key, json_string_value(json_object_get(params, "encryptedSessionKey")),
+    return ccf_wo_unwrap_key(w->enc_key,
+                             json_string_value(json_object_get(params, "encryptedSessionKey")),
                              hash != NULL && strcmp(hash, "SHA-256") == 0, s->key);
 }
 
@@ -213,7 +218,8 @@ static bool check_request_hash(const json_t *params, const session *s)
     size_t elen, glen = 0;
     bool ok = ccf_wo_unhex(json_string_value(json_object_get(params, "encryptedRequestHash")), enc,
                            sizeof enc, &elen) &&
-              ccf_wo_request_hash(params, want) && ccf_wo_open(s->key, s->fixed_iv ? s->iv : NULL, enc, elen, &got, &glen) &&
+              ccf_wo_request_hash(params, want) &&
+              ccf_wo_open(s->key, s->fixed_iv ? s->iv : NULL, enc, elen, &got, &glen) &&
               glen == 32 && ccf_ct_equal(got, want, 32);
     free(got);
     return ok;
@@ -387,14 +393,17 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
             plain_len = raw_len;
             raw = NULL;
         } else {
-            snprintf(msg, sizeof msg, "inData[%zu].encryptedDataEncryptionKey: per-item data keys "
-                     "are not supported (use the session key, \"null\", or \"-\")", i);
+            snprintf(msg, sizeof msg,
+                     "inData[%zu].encryptedDataEncryptionKey: per-item data keys "
+                     "are not supported (use the session key, \"null\", or \"-\")",
+                     i);
             ans = wo_error(CCF_WO_INVALID_PARAMETER, msg);
             goto answer;
         }
         json_int_t index = json_integer_value(json_object_get(it, "index"));
         snprintf(path, sizeof path, WO_DIR "in-%lld", (long long)index);
-        if (index < 0 || (size_t)index >= n_in || ccf_vfs_lookup(vfs, path) != NULL || ccf_vfs_make_parents(vfs, path) != WASI_ESUCCESS ||
+        if (index < 0 || (size_t)index >= n_in || ccf_vfs_lookup(vfs, path) != NULL ||
+            ccf_vfs_make_parents(vfs, path) != WASI_ESUCCESS ||
             ccf_vfs_put(vfs, NULL, path, plain, plain_len, false) != WASI_ESUCCESS) {
             snprintf(msg, sizeof msg, "inData[%zu].index: expected distinct indices 0..%zu", i,
                      n_in - 1);
@@ -406,19 +415,23 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
         free(raw);
         plain = raw = NULL;
     }
-    rc = ccf_instance_execute(w->inst, who, p->programs[prog].program_file_name, &res, msg, sizeof msg);
+    rc = ccf_instance_execute(w->inst, who, p->programs[prog].program_file_name, &res, msg,
+                              sizeof msg);
     if (rc != CCF_OK || res.trapped || res.exit_code != 0 ||
         ccf_vfs_get(vfs, NULL, OUT_FILE, &out, &out_len) != WASI_ESUCCESS || out_len > MAX_OUT) {
         /* Avalon's python worker: a workload that fails is "Error processing work load" */
         ans = wo_error(CCF_WO_INVALID_PARAMETER, "Error processing work load");
         fprintf(stderr, "ccfaas-runtime: workload %s failed: %s\n", workload,
-                rc != CCF_OK ? msg : res.trapped ? res.trap : "no output or a non-zero exit");
+                rc != CCF_OK  ? msg
+                : res.trapped ? res.trap
+                              : "no output or a non-zero exit");
         goto answer;
     }
     /* the response: Avalon's _create_work_order_response + _encrypt_and_sign_response */
     uint8_t nonce[16];
     char *nonce_b64 = NULL;
-    if (RAND_bytes(nonce, sizeof nonce) != 1 || (nonce_b64 = ccf_wo_b64(nonce, sizeof nonce)) == NULL ||
+    if (RAND_bytes(nonce, sizeof nonce) != 1 ||
+        (nonce_b64 = ccf_wo_b64(nonce, sizeof nonce)) == NULL ||
         (sealed = ccf_wo_seal_b64(s.key, s.fixed_iv ? s.iv : NULL, out, out_len)) == NULL) {
         free(nonce_b64);
         ans = wo_error(CCF_WO_UNKNOWN_ERROR, "cannot encrypt the result");
@@ -433,7 +446,8 @@ ccf_err ccf_wo_worker_process(ccf_wo_worker *w, int who, const char *body, size_
     free(nonce_b64);
     char *sig_b64 = NULL;
     if (result == NULL || !ccf_wo_response_hash(result, digest) ||
-        !ccf_wo_sign_digest(w->sign_key, digest, sig, &sig_len) || (sig_b64 = ccf_wo_b64(sig, sig_len)) == NULL ||
+        !ccf_wo_sign_digest(w->sign_key, digest, sig, &sig_len) ||
+        (sig_b64 = ccf_wo_b64(sig, sig_len)) == NULL ||
         json_object_set_new(result, "workerSignature", json_string(sig_b64)) != 0) {
         free(sig_b64);
         ans = wo_error(CCF_WO_UNKNOWN_ERROR, "cannot sign the result");

@@ -21,8 +21,11 @@ ccf_err ccf_wo_call(const char *url, const char *method, const json_t *params, l
                             "params", (json_t *)params);
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     ccf_http_reply reply = {0};
-    ccf_http_call_req r = {.method = "POST", .url = url, .body = body,
-                           .body_len = body ? strlen(body) : 0, .timeout_ms = timeout_ms};
+    ccf_http_call_req r = {.method = "POST",
+                           .url = url,
+                           .body = body,
+                           .body_len = body ? strlen(body) : 0,
+                           .timeout_ms = timeout_ms};
     json_t *ans = NULL;
     ccf_err rc;
 
@@ -43,9 +46,10 @@ ccf_err ccf_wo_call(const char *url, const char *method, const json_t *params, l
     } else if (json_is_object(json_object_get(ans, "error"))) {
         json_t *e = json_object_get(ans, "error");
         *code = (int)json_integer_value(json_object_get(e, "code"));
-        snprintf(msg, msg_size, "%s", json_is_string(json_object_get(e, "message"))
-                                          ? json_string_value(json_object_get(e, "message"))
-                                          : "(no message)");
+        snprintf(msg, msg_size, "%s",
+                 json_is_string(json_object_get(e, "message"))
+                     ? json_string_value(json_object_get(e, "message"))
+                     : "(no message)");
     } else {
         rc = ccf_errf(msg, msg_size, CCF_ERR_UPSTREAM, "%s: not a JSON-RPC answer", method);
     }
@@ -64,8 +68,8 @@ static EVP_PKEY *pubkey_of(const char *pem)
 
 static const char *td_str(const json_t *worker, const char *key)
 {
-    return json_string_value(
-        json_object_get(json_object_get(json_object_get(worker, "details"), "workerTypeData"), key));
+    return json_string_value(json_object_get(
+        json_object_get(json_object_get(worker, "details"), "workerTypeData"), key));
 }
 
 /* A DER signature given as hex or base64 over digest, by pem's key. */
@@ -104,13 +108,16 @@ ccf_err ccf_wo_verify_worker(const json_t *worker, const ccf_trust *trust, ccf_v
     memset(vr, 0, sizeof *vr);
     if (vk == NULL || ek == NULL || cert == NULL || policy == NULL || binding == NULL ||
         type == NULL || strcmp(type, "ccfaas-attested-instance") != 0) {
-        rc = ccf_errf(err, err_size, CCF_ERR_DENIED,
-                      "the worker has no ccfaas proof (proofData of type ccfaas-attested-instance)");
+        rc =
+            ccf_errf(err, err_size, CCF_ERR_DENIED,
+                     "the worker has no ccfaas proof (proofData of type ccfaas-attested-instance)");
         goto out;
     }
     /* (1) the attested certificate against the policy and the verifier's anchors */
-    if ((b = BIO_new_mem_buf(cert, -1)) == NULL || (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
-        rc = ccf_errf(err, err_size, CCF_ERR_DENIED, "proofData.enclaveCertificate: not a certificate");
+    if ((b = BIO_new_mem_buf(cert, -1)) == NULL ||
+        (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_DENIED,
+                      "proofData.enclaveCertificate: not a certificate");
         goto out;
     }
     if (ccf_verify_instance_trusted(x, NULL, policy, strlen(policy), NULL, trust, time(NULL), vr) !=
@@ -121,9 +128,10 @@ ccf_err ccf_wo_verify_worker(const json_t *worker, const ccf_trust *trust, ccf_v
     }
     /* (3) the attested key signed SHA-256(verificationKey || encryptionKey) */
     if ((ak = X509_get_pubkey(x)) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
-        EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(md, vk, strlen(vk)) != 1 ||
-        EVP_DigestUpdate(md, ek, strlen(ek)) != 1 || EVP_DigestFinal_ex(md, digest, NULL) != 1 ||
-        !ccf_wo_unb64(binding, &sig, &sig_len) || !ccf_wo_verify_digest(ak, digest, sig, sig_len)) {
+        EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+        EVP_DigestUpdate(md, vk, strlen(vk)) != 1 || EVP_DigestUpdate(md, ek, strlen(ek)) != 1 ||
+        EVP_DigestFinal_ex(md, digest, NULL) != 1 || !ccf_wo_unb64(binding, &sig, &sig_len) ||
+        !ccf_wo_verify_digest(ak, digest, sig, sig_len)) {
         rc = ccf_errf(err, err_size, CCF_ERR_DENIED,
                       "keyBinding: the attested key did not sign these worker keys");
         goto out;
@@ -182,30 +190,32 @@ ccf_err ccf_wo_make_request(const json_t *worker, const char *worker_id, const c
     s->avalon_mode = avalon_mode;
     iv = avalon_mode ? s->iv : NULL; /* NULL: a fresh IV before every item */
     if (rsa == NULL) {
-        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "the worker's encryptionKey is not a PEM public key");
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID,
+                      "the worker's encryptionKey is not a PEM public key");
         goto out;
     }
     if (n_in == 0 || n_in > CCF_WO_MAX_ITEMS) {
-        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "expected 1 to %d in-data items", CCF_WO_MAX_ITEMS);
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "expected 1 to %d in-data items",
+                      CCF_WO_MAX_ITEMS);
         goto out;
     }
     if (RAND_bytes(s->key, sizeof s->key) != 1 || RAND_bytes(s->iv, sizeof s->iv) != 1 ||
         (wrapped = ccf_wo_wrap_key(rsa, s->key, !avalon_mode)) == NULL || woid == NULL ||
-        rid == NULL || nonce == NULL ||
-        (wl_hex = malloc(2 * strlen(workload) + 1)) == NULL)
+        rid == NULL || nonce == NULL || (wl_hex = malloc(2 * strlen(workload) + 1)) == NULL)
         goto fail;
     ccf_hex_encode((const uint8_t *)workload, strlen(workload), wl_hex);
     if ((items = json_array()) == NULL)
         goto fail;
     for (size_t i = 0; i < n_in; i++) {
         if ((item = ccf_wo_seal_b64(s->key, iv, (const uint8_t *)in[i], in_len[i])) == NULL ||
-            json_array_append_new(items, json_pack("{s:I, s:s}", "index", (json_int_t)i, "data", item)) != 0)
+            json_array_append_new(
+                items, json_pack("{s:I, s:s}", "index", (json_int_t)i, "data", item)) != 0)
             goto fail;
         free(item);
         item = NULL;
     }
-    p = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "responseTimeoutMSecs", 6000,
-                  "payloadFormat", "JSON-RPC", "workOrderId", woid, "workerId", worker_id,
+    p = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "responseTimeoutMSecs",
+                  6000, "payloadFormat", "JSON-RPC", "workOrderId", woid, "workerId", worker_id,
                   "workloadId", wl_hex, "requesterId", rid, "requesterNonce", nonce,
                   "dataEncryptionAlgorithm", "AES-GCM-256", "encryptedSessionKey", wrapped,
                   "inData", items);
@@ -224,7 +234,8 @@ ccf_err ccf_wo_make_request(const json_t *worker, const char *worker_id, const c
      * in ccfaas's mode), upper-case hex as Avalon writes it */
     uint8_t *raw = NULL;
     size_t raw_len = 0;
-    if (!ccf_wo_request_hash(p, h) || (enc_hash = ccf_wo_seal_b64(s->key, iv, h, sizeof h)) == NULL ||
+    if (!ccf_wo_request_hash(p, h) ||
+        (enc_hash = ccf_wo_seal_b64(s->key, iv, h, sizeof h)) == NULL ||
         !ccf_wo_unb64(enc_hash, &raw, &raw_len))
         goto fail;
     char *hex = ccf_wo_hex_upper(raw, raw_len);
@@ -255,9 +266,9 @@ out:
     return rc;
 }
 
-ccf_err ccf_wo_open_result(const json_t *result, const json_t *request, const char *verification_key,
-                           const ccf_wo_session *s, uint8_t **out, size_t *out_len, char *err,
-                           size_t err_size)
+ccf_err ccf_wo_open_result(const json_t *result, const json_t *request,
+                           const char *verification_key, const ccf_wo_session *s, uint8_t **out,
+                           size_t *out_len, char *err, size_t err_size)
 {
     static const char *const ids[] = {"workOrderId", "workerId", "workloadId", "requesterId"};
     uint8_t digest[32], *raw = NULL;
@@ -268,14 +279,18 @@ ccf_err ccf_wo_open_result(const json_t *result, const json_t *request, const ch
     *out = NULL;
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (!json_equal(json_object_get(result, ids[i]), json_object_get(request, ids[i])))
-            return ccf_errf(err, err_size, CCF_ERR_DENIED, "the result's %s is not the request's", ids[i]);
+            return ccf_errf(err, err_size, CCF_ERR_DENIED, "the result's %s is not the request's",
+                            ids[i]);
     if (!ccf_wo_response_hash(result, digest) ||
-        !verify_sig(verification_key, digest, json_string_value(json_object_get(result, "workerSignature")), false))
-        return ccf_errf(err, err_size, CCF_ERR_DENIED, "workerSignature: the worker did not sign this result");
+        !verify_sig(verification_key, digest,
+                    json_string_value(json_object_get(result, "workerSignature")), false))
+        return ccf_errf(err, err_size, CCF_ERR_DENIED,
+                        "workerSignature: the worker did not sign this result");
     if (!json_is_string(json_object_get(item, "data")) ||
         !ccf_wo_unb64(json_string_value(json_object_get(item, "data")), &raw, &raw_len) ||
         !ccf_wo_open(s->key, s->avalon_mode ? s->iv : NULL, raw, raw_len, out, out_len)) {
-        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "outData[0] does not decrypt with the session key");
+        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO,
+                      "outData[0] does not decrypt with the session key");
         goto out;
     }
     (*out)[*out_len] = '\0'; /* ccf_wo_open leaves room for it */

@@ -56,8 +56,9 @@ ccf_err ccf_wo_make_request(const json_t *worker, const char *worker_id, const c
  * same ids) and the worker's verificationKey (the signature over the response
  * hash), then decrypts outData[0] into *out (malloc'd, NUL-terminated; the
  * caller wipes and frees). CCF_ERR_DENIED for a bad signature or other ids. */
-ccf_err ccf_wo_open_result(const json_t *result, const json_t *request, const char *verification_key,
-                           const ccf_wo_session *s, uint8_t **out, size_t *out_len, char *err,
-                           size_t err_size) __attribute__((warn_unused_result));
+ccf_err ccf_wo_open_result(const json_t *result, const json_t *request,
+                           const char *verification_key, const ccf_wo_session *s, uint8_t **out,
+                           size_t *out_len, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -156,7 +156,8 @@ char *ccf_wo_wrap_key(EVP_PKEY *rsa, const uint8_t key[CCF_WO_KEY_LEN], bool sha
     return hex;
 }
 
-bool ccf_wo_verify_digest(EVP_PKEY *key, const uint8_t digest[32], const uint8_t *sig, size_t sig_len)
+bool ccf_wo_verify_digest(EVP_PKEY *key, const uint8_t digest[32], const uint8_t *sig,
+                          size_t sig_len)
 {
     EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(key, NULL);
     bool ok = pc != NULL && EVP_PKEY_verify_init(pc) == 1 &&

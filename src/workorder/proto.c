@@ -8,12 +8,9 @@
 #include "common/crypto.h"
 
 static const char *const method_names[CCF_WO_M_COUNT] = {
-    [CCF_WO_M_WORKER_LOOKUP] = "WorkerLookUp",
-    [CCF_WO_M_WORKER_RETRIEVE] = "WorkerRetrieve",
-    [CCF_WO_M_WORKER_REGISTER] = "WorkerRegister",
-    [CCF_WO_M_WORKER_UPDATE] = "WorkerUpdate",
-    [CCF_WO_M_WORKER_SET_STATUS] = "WorkerSetStatus",
-    [CCF_WO_M_SUBMIT] = "WorkOrderSubmit",
+    [CCF_WO_M_WORKER_LOOKUP] = "WorkerLookUp",        [CCF_WO_M_WORKER_RETRIEVE] = "WorkerRetrieve",
+    [CCF_WO_M_WORKER_REGISTER] = "WorkerRegister",    [CCF_WO_M_WORKER_UPDATE] = "WorkerUpdate",
+    [CCF_WO_M_WORKER_SET_STATUS] = "WorkerSetStatus", [CCF_WO_M_SUBMIT] = "WorkOrderSubmit",
     [CCF_WO_M_GET_RESULT] = "WorkOrderGetResult",
 };
 
@@ -40,8 +37,8 @@ ccf_err ccf_wo_rpc_parse(const char *body, size_t len, ccf_wo_rpc *out, int *cod
     memset(out, 0, sizeof *out);
     *code = CCF_WO_INVALID_PARAMETER;
     if (len > CCF_WO_MAX_BODY)
-        return ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "request: %zu bytes exceed the limit of %u",
-                        len, CCF_WO_MAX_BODY);
+        return ccf_errf(err, err_size, CCF_ERR_TOO_LARGE,
+                        "request: %zu bytes exceed the limit of %u", len, CCF_WO_MAX_BODY);
     /* JSON_REJECT_DUPLICATES: a key given twice would let two readers of the
      * same request see different values */
     out->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
@@ -55,7 +52,8 @@ ccf_err ccf_wo_rpc_parse(const char *body, size_t len, ccf_wo_rpc *out, int *cod
     if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0)
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "jsonrpc: expected \"2.0\"");
     if (out->id == NULL)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "id: missing (notifications are not served)");
+        return ccf_errf(err, err_size, CCF_ERR_INVALID,
+                        "id: missing (notifications are not served)");
     v = json_object_get(out->root, "method");
     if (!json_is_string(v))
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "method: expected a string");
@@ -165,7 +163,8 @@ ccf_err ccf_wo_submit_check(const json_t *params, char *err, size_t err_size)
     v = json_object_get(params, "sessionKeyIv");
     if (v != NULL && (!json_is_string(v) || strlen(json_string_value(v)) != 24 ||
                       !ccf_is_hex(json_string_value(v), 24)))
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "sessionKeyIv: expected 24 hex digits (12 bytes)");
+        return ccf_errf(err, err_size, CCF_ERR_INVALID,
+                        "sessionKeyIv: expected 24 hex digits (12 bytes)");
     v = json_object_get(params, "encryptedSessionKeyOaepHash");
     if (v != NULL && (!json_is_string(v) || (strcmp(json_string_value(v), "SHA-1") != 0 &&
                                              strcmp(json_string_value(v), "SHA-256") != 0)))
@@ -183,7 +182,8 @@ static bool add_field(EVP_MD_CTX *md, const json_t *obj, const char *key, bool r
     const json_t *v = json_object_get(obj, key);
     if (v == NULL)
         return !required;
-    return json_is_string(v) && EVP_DigestUpdate(md, json_string_value(v), json_string_length(v)) == 1;
+    return json_is_string(v) &&
+           EVP_DigestUpdate(md, json_string_value(v), json_string_length(v)) == 1;
 }
 
 static bool hash_ids(const json_t *obj, const char *nonce_key, uint8_t out[32])
@@ -216,7 +216,8 @@ static bool hash_items(const json_t *a, uint8_t out[32])
         /* insertion sort: stable, and n is small */
         size_t j = i;
         json_int_t key = json_integer_value(json_object_get(it, "index"));
-        while (j > 0 && json_integer_value(json_object_get(json_array_get(a, order[j - 1]), "index")) > key) {
+        while (j > 0 && json_integer_value(
+                            json_object_get(json_array_get(a, order[j - 1]), "index")) > key) {
             order[j] = order[j - 1];
             j--;
         }

@@ -26,8 +26,8 @@
 
 #include "common/error.h"
 
-#define CCF_WO_MAX_BODY (1u << 20) /* a JSON-RPC request, bytes */
-#define CCF_WO_MAX_ITEMS 64        /* inData / outData items */
+#define CCF_WO_MAX_BODY  (1u << 20) /* a JSON-RPC request, bytes */
+#define CCF_WO_MAX_ITEMS 64         /* inData / outData items */
 
 /* Avalon's codes (common/python/error_code/error_status.py, WorkOrderStatus
  * and WorkerError; JSON-RPC's own below -32000). */
@@ -115,7 +115,7 @@ bool ccf_wo_unhex(const char *hex, uint8_t *out, size_t max, size_t *len)
 #include <openssl/evp.h>
 
 #define CCF_WO_KEY_LEN 32
-#define CCF_WO_IV_LEN 12
+#define CCF_WO_IV_LEN  12
 #define CCF_WO_TAG_LEN 16
 
 /* RSA-OAEP unwrap of a session key given as hex (either case): SHA-1 for the
@@ -127,7 +127,8 @@ bool ccf_wo_unwrap_key(EVP_PKEY *rsa, const char *hex, bool sha256, uint8_t key[
 
 /* AES-256-GCM, no associated data. open: in is ciphertext || tag with iv, or,
  * iv NULL, iv || ciphertext || tag; *out (malloc'd with one byte more than
- * *out_len, for a NUL; the caller wipes and frees) gets the plaintext. False on a short input or a failed tag. */
+ * *out_len, for a NUL; the caller wipes and frees) gets the plaintext. False on a short input or a
+ * failed tag. */
 bool ccf_wo_open(const uint8_t key[CCF_WO_KEY_LEN], const uint8_t *iv, const uint8_t *in,
                  size_t len, uint8_t **out, size_t *out_len) __attribute__((warn_unused_result));
 /* seal: ciphertext || tag with iv, or, iv NULL, a fresh random iv || ciphertext
@@ -155,6 +156,7 @@ char *ccf_wo_hex_upper(const uint8_t *in, size_t len);
 char *ccf_wo_b64(const uint8_t *in, size_t len);
 /* Decodes standard base64 (whitespace ignored) into a malloc'd buffer; false
  * on a malformed text. */
-bool ccf_wo_unb64(const char *in, uint8_t **out, size_t *out_len) __attribute__((warn_unused_result));
+bool ccf_wo_unb64(const char *in, uint8_t **out, size_t *out_len)
+    __attribute__((warn_unused_result));
 
 #endif

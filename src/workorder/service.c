@@ -18,7 +18,7 @@
 
 /* Avalon's worker status (sdk worker_details.WorkerStatus) */
 #define WORKER_ACTIVE 1
-#define PROOF_TYPE "ccfaas-attested-instance"
+#define PROOF_TYPE    "ccfaas-attested-instance"
 
 struct ccf_wo_service {
     ccf_wo_config cfg;
@@ -105,18 +105,23 @@ static json_t *load_worker(ccf_wo_service *s, const char *id)
 
 /* A client of the worker's instance as the listener's identity, verified
  * against the listener's trust configuration. */
-static ccf_err open_instance(ccf_wo_service *s, const char *id, const char *policy,
-                             const char *url, ccf_client **out, char *err, size_t err_size)
+static ccf_err open_instance(ccf_wo_service *s, const char *id, const char *policy, const char *url,
+                             ccf_client **out, char *err, size_t err_size)
 {
     char path[PATH_MAX + 80];
     ccf_err rc;
     ccf_verify_result vr;
     *out = NULL;
     snprintf(path, sizeof path, "%s/workers/%s.policy.json", s->data_dir, id);
-    if ((rc = ccf_file_write_atomic(path, policy, strlen(policy), 0600, false, err, err_size)) != CCF_OK)
+    if ((rc = ccf_file_write_atomic(path, policy, strlen(policy), 0600, false, err, err_size)) !=
+        CCF_OK)
         return rc;
-    ccf_client_config cc = {.policy_path = path, .cert_path = s->cert, .key_path = s->key,
-                            .url = url, .timeout_s = s->cfg.instance_timeout_s ? s->cfg.instance_timeout_s : 300,
+    ccf_client_config cc = {.policy_path = path,
+                            .cert_path = s->cert,
+                            .key_path = s->key,
+                            .url = url,
+                            .timeout_s =
+                                s->cfg.instance_timeout_s ? s->cfg.instance_timeout_s : 300,
                             .trust = s->cfg.trust};
     if ((rc = ccf_client_open(&cc, out, err, err_size)) == CCF_OK &&
         (rc = ccf_client_verify(*out, &vr, err, err_size)) != CCF_OK) {
@@ -147,9 +152,10 @@ static json_t *worker_register(ccf_wo_service *s, json_t *id, json_t *params, bo
         if (details != NULL) { /* every field but the keys, which come from the instance */
             const char *k;
             json_t *v;
-            json_object_foreach(details, k, v)
+            json_object_foreach(details, k, v) {
                 if (strcmp(k, "workerTypeData") != 0)
                     json_object_set(json_object_get(rec, "details"), k, v);
+            }
         }
         goto store;
     }
@@ -177,31 +183,30 @@ static json_t *worker_register(ccf_wo_service *s, json_t *id, json_t *params, bo
         goto out;
     }
     /* proofData: what a verifier needs to check the worker (docs/workorders.md) */
-    json_t *p = json_pack("{s:s, s:O, s:O, s:s, s:O}", "type", PROOF_TYPE,
-                          "enclaveCertificate", json_object_get(info, "enclaveCertificate"),
-                          "keyBinding", json_object_get(info, "keyBinding"), "policy", policy,
-                          "policyHash", json_object_get(info, "policyHash"));
+    json_t *p = json_pack("{s:s, s:O, s:O, s:s, s:O}", "type", PROOF_TYPE, "enclaveCertificate",
+                          json_object_get(info, "enclaveCertificate"), "keyBinding",
+                          json_object_get(info, "keyBinding"), "policy", policy, "policyHash",
+                          json_object_get(info, "policyHash"));
     proof = p ? json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
     rec = json_pack(
         "{s:i, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
         " s:{s:O, s:s, s:s, s:s, s:O, s:s, s:O, s:O}}}",
-        "workerType", 1, "organizationId",
-        str_or(json_object_get(params, "organizationId"), ""),
-        "applicationTypeId", str_or(json_object_get(params, "applicationTypeId"), ""),
-        "status", WORKER_ACTIVE, "details", "workOrderSyncUri", "", "workOrderAsyncUri", "",
+        "workerType", 1, "organizationId", str_or(json_object_get(params, "organizationId"), ""),
+        "applicationTypeId", str_or(json_object_get(params, "applicationTypeId"), ""), "status",
+        WORKER_ACTIVE, "details", "workOrderSyncUri", "", "workOrderAsyncUri", "",
         "workOrderPullUri", "", "workOrderNotifyUri", "", "receiptInvocationUri", "",
         "workOrderInvocationAddress", "", "receiptInvocationAddress", "", "fromAddress", "",
         "hashingAlgorithm", "SHA-256", "signingAlgorithm", "SECP256K1", "keyEncryptionAlgorithm",
         "RSA-OAEP-3072", "dataEncryptionAlgorithm", "AES-GCM-256", "workOrderPayloadFormats",
         "JSON-RPC", "workerTypeData", "verificationKey", json_object_get(info, "verificationKey"),
-        "extendedMeasurements", "", "proofDataType", PROOF_TYPE, "proofData",
-        proof ? proof : "", "encryptionKey", json_object_get(info, "encryptionKey"),
-        "encryptionKeyNonce", "", "encryptionKeySignature",
-        json_object_get(info, "encryptionKeySignature"), "enclaveCertificate",
-        json_object_get(info, "enclaveCertificate"));
+        "extendedMeasurements", "", "proofDataType", PROOF_TYPE, "proofData", proof ? proof : "",
+        "encryptionKey", json_object_get(info, "encryptionKey"), "encryptionKeyNonce", "",
+        "encryptionKeySignature", json_object_get(info, "encryptionKeySignature"),
+        "enclaveCertificate", json_object_get(info, "enclaveCertificate"));
     if (rec == NULL) {
-        ans = rpc_error(id, CCF_WO_INVALID_PARAMETER, "the instance's worker answer is incomplete", NULL);
+        ans = rpc_error(id, CCF_WO_INVALID_PARAMETER, "the instance's worker answer is incomplete",
+                        NULL);
         goto out;
     }
     if (json_is_integer(json_object_get(params, "workerType")))
@@ -210,9 +215,12 @@ store:
     text = json_dumps(rec, JSON_COMPACT);
     {
         const char *args[] = {wid, text, policy ? policy : "", url};
-        int n = update ? exec_text(s, "UPDATE workers SET record = ?2 WHERE id = ?1", args, 2)
-                       : exec_text(s, "INSERT INTO workers (id, record, policy, url) VALUES (?1, ?2, ?3, ?4)",
-                                   args, url ? 4 : 3);
+        int n =
+            update
+                ? exec_text(s, "UPDATE workers SET record = ?2 WHERE id = ?1", args, 2)
+                : exec_text(s,
+                            "INSERT INTO workers (id, record, policy, url) VALUES (?1, ?2, ?3, ?4)",
+                            args, url ? 4 : 3);
         ans = n == 1 ? rpc_result(id, json_pack("{s:s}", "workerId", wid))
                      : rpc_error(id, CCF_WO_UNKNOWN_ERROR, "cannot store the worker", NULL);
     }
@@ -230,7 +238,8 @@ static json_t *worker_set_status(ccf_wo_service *s, json_t *id, json_t *params)
 {
     const char *wid = json_string_value(json_object_get(params, "workerId"));
     json_t *st = json_object_get(params, "status"), *rec;
-    if (wid == NULL || !json_is_integer(st) || json_integer_value(st) < 1 || json_integer_value(st) > 4)
+    if (wid == NULL || !json_is_integer(st) || json_integer_value(st) < 1 ||
+        json_integer_value(st) > 4)
         return rpc_error(id, CCF_WO_INVALID_PARAMETER,
                          "expected workerId and status 1 (active) to 4 (compromised)", NULL);
     if ((rec = load_worker(s, wid)) == NULL)
@@ -291,8 +300,9 @@ static json_t *worker_lookup(ccf_wo_service *s, json_t *id, json_t *params)
     pthread_mutex_unlock(&s->lock);
     if (json_array_size(ids) > 0)
         last = json_string_value(json_array_get(ids, json_array_size(ids) - 1));
-    return rpc_result(id, json_pack("{s:I, s:s, s:o}", "totalCount", (json_int_t)json_array_size(ids),
-                                    "lookupTag", last, "ids", ids));
+    return rpc_result(id,
+                      json_pack("{s:I, s:s, s:o}", "totalCount", (json_int_t)json_array_size(ids),
+                                "lookupTag", last, "ids", ids));
 }
 
 /* ---- work orders ---------------------------------------------------------------- */
@@ -322,10 +332,13 @@ static json_t *submit(ccf_wo_service *s, json_t *id, json_t *params)
     }
     text = json_dumps(params, JSON_COMPACT);
     const char *args[] = {woid, wid, text};
-    if (text == NULL || exec_text(s, "INSERT OR IGNORE INTO work_orders (id, worker, request) "
-                                     "VALUES (?1, ?2, ?3)", args, 3) != 1) {
+    if (text == NULL || exec_text(s,
+                                  "INSERT OR IGNORE INTO work_orders (id, worker, request) "
+                                  "VALUES (?1, ?2, ?3)",
+                                  args, 3) != 1) {
         ans = rpc_error(id, CCF_WO_INVALID_PARAMETER,
-                        "Work order id already exists in the database. Hence invalid parameter", data);
+                        "Work order id already exists in the database. Hence invalid parameter",
+                        data);
         goto out;
     }
     /* relay: the instance decrypts, runs and signs; only ciphertext passes here */
@@ -347,13 +360,14 @@ static json_t *submit(ccf_wo_service *s, json_t *id, json_t *params)
     free(text);
     text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
     const char *args2[] = {woid, text};
-    if (text == NULL || exec_text(s, "UPDATE work_orders SET answer = ?2 WHERE id = ?1", args2, 2) != 1) {
+    if (text == NULL ||
+        exec_text(s, "UPDATE work_orders SET answer = ?2 WHERE id = ?1", args2, 2) != 1) {
         ans = rpc_error(id, CCF_WO_UNKNOWN_ERROR, "cannot store the result", data);
         goto out;
     }
-    ans = rpc_error(id, CCF_WO_PENDING,
-                    "Work order is computing. Please query for WorkOrderGetResult to view the result",
-                    data);
+    ans = rpc_error(
+        id, CCF_WO_PENDING,
+        "Work order is computing. Please query for WorkOrderGetResult to view the result", data);
 out:
     ccf_client_free(c);
     json_decref(answer);
@@ -379,7 +393,8 @@ static json_t *get_result(ccf_wo_service *s, json_t *id, json_t *params)
         exists = query_text(s, "SELECT id FROM work_orders WHERE id = ?1", woid, NULL);
         ans = exists ? rpc_error(id, CCF_WO_PENDING, "Work order result is yet to be updated", data)
                      : rpc_error(id, CCF_WO_INVALID_PARAMETER,
-                                 "Work order Id not found in the database. Hence invalid parameter", data);
+                                 "Work order Id not found in the database. Hence invalid parameter",
+                                 data);
         free(exists);
         json_decref(data);
         return ans;
@@ -390,7 +405,10 @@ static json_t *get_result(ccf_wo_service *s, json_t *id, json_t *params)
     if (json_is_object(res))
         ans = rpc_result(id, json_incref(res));
     else
-        ans = rpc_error(id, json_is_integer(json_object_get(e, "code")) ? (int)json_integer_value(json_object_get(e, "code")) : CCF_WO_UNKNOWN_ERROR,
+        ans = rpc_error(id,
+                        json_is_integer(json_object_get(e, "code"))
+                            ? (int)json_integer_value(json_object_get(e, "code"))
+                            : CCF_WO_UNKNOWN_ERROR,
                         str_or(json_object_get(e, "message"), "the work order failed"), data);
     json_decref(answer);
     json_decref(data);
@@ -431,19 +449,30 @@ static void on_rpc(const ccf_http_request *req, ccf_http_response *resp, void *c
         case CCF_WO_M_WORKER_UPDATE:
         case CCF_WO_M_WORKER_SET_STATUS:
             if (!is_operator(s, req)) {
-                ans = rpc_error(rpc.id, CCF_WO_ACCESS_DENIED,
-                                "this method needs an operator token (Authorization: Bearer)", NULL);
+                ans =
+                    rpc_error(rpc.id, CCF_WO_ACCESS_DENIED,
+                              "this method needs an operator token (Authorization: Bearer)", NULL);
                 break;
             }
-            ans = rpc.method == CCF_WO_M_WORKER_SET_STATUS
-                      ? worker_set_status(s, rpc.id, rpc.params)
-                      : worker_register(s, rpc.id, rpc.params, rpc.method == CCF_WO_M_WORKER_UPDATE);
+            ans =
+                rpc.method == CCF_WO_M_WORKER_SET_STATUS
+                    ? worker_set_status(s, rpc.id, rpc.params)
+                    : worker_register(s, rpc.id, rpc.params, rpc.method == CCF_WO_M_WORKER_UPDATE);
             break;
-        case CCF_WO_M_WORKER_LOOKUP: ans = worker_lookup(s, rpc.id, rpc.params); break;
-        case CCF_WO_M_WORKER_RETRIEVE: ans = worker_retrieve(s, rpc.id, rpc.params); break;
-        case CCF_WO_M_SUBMIT: ans = submit(s, rpc.id, rpc.params); break;
-        case CCF_WO_M_GET_RESULT: ans = get_result(s, rpc.id, rpc.params); break;
-        default: ans = rpc_error(rpc.id, CCF_WO_METHOD_NOT_FOUND, "Method not found", NULL);
+        case CCF_WO_M_WORKER_LOOKUP:
+            ans = worker_lookup(s, rpc.id, rpc.params);
+            break;
+        case CCF_WO_M_WORKER_RETRIEVE:
+            ans = worker_retrieve(s, rpc.id, rpc.params);
+            break;
+        case CCF_WO_M_SUBMIT:
+            ans = submit(s, rpc.id, rpc.params);
+            break;
+        case CCF_WO_M_GET_RESULT:
+            ans = get_result(s, rpc.id, rpc.params);
+            break;
+        default:
+            ans = rpc_error(rpc.id, CCF_WO_METHOD_NOT_FOUND, "Method not found", NULL);
         }
     }
     /* JSON-RPC answers every request with 200 and its own codes */
@@ -453,7 +482,8 @@ static void on_rpc(const ccf_http_request *req, ccf_http_response *resp, void *c
 
 /* ---- lifetime ---------------------------------------------------------------- */
 
-ccf_err ccf_wo_service_new(const ccf_wo_config *cfg, ccf_wo_service **out, char *err, size_t err_size)
+ccf_err ccf_wo_service_new(const ccf_wo_config *cfg, ccf_wo_service **out, char *err,
+                           size_t err_size)
 {
     ccf_wo_service *s = calloc(1, sizeof *s);
     char path[PATH_MAX + 32], *msg = NULL;
@@ -485,7 +515,8 @@ ccf_err ccf_wo_service_new(const ccf_wo_config *cfg, ccf_wo_service **out, char 
     if ((rc = ccf_auth_open_dir(s->data_dir, &s->auth, err, err_size)) != CCF_OK)
         goto fail;
     snprintf(path, sizeof path, "%s/workorders.db", s->data_dir);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
@@ -508,7 +539,10 @@ ccf_err ccf_wo_service_mount(ccf_wo_service *svc, ccf_http_server *srv)
     return ccf_http_server_route(srv, "POST", "/", on_rpc, svc, CCF_WO_MAX_BODY);
 }
 
-const char *ccf_wo_service_cert_path(const ccf_wo_service *svc) { return svc->cert; }
+const char *ccf_wo_service_cert_path(const ccf_wo_service *svc)
+{
+    return svc->cert;
+}
 
 void ccf_wo_service_free(ccf_wo_service *s)
 {

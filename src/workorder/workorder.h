@@ -33,10 +33,11 @@
 typedef struct ccf_wo_service ccf_wo_service;
 
 typedef struct {
-    const char *data_dir;  /* workorders.db, the listener's identity, workers' policies */
-    const char *cert_path; /* the listener's identity towards instances; NULL: DATA_DIR/workorder.crt */
-    const char *key_path;  /* (made once when both are NULL) */
-    const ccf_trust *trust; /* the anchors instances must chain to */
+    const char *data_dir; /* workorders.db, the listener's identity, workers' policies */
+    const char
+        *cert_path; /* the listener's identity towards instances; NULL: DATA_DIR/workorder.crt */
+    const char *key_path;    /* (made once when both are NULL) */
+    const ccf_trust *trust;  /* the anchors instances must chain to */
     long instance_timeout_s; /* per relayed work order; 0 = 300 */
 } ccf_wo_config;
 

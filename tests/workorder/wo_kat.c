@@ -36,7 +36,7 @@ static EVP_PKEY *pem_key(const json_t *v, const char *field, bool private_key)
 {
     const char *pem = json_string_value(json_object_get(v, field));
     BIO *b = pem ? BIO_new_mem_buf(pem, -1) : NULL;
-    EVP_PKEY *k = b == NULL ? NULL
+    EVP_PKEY *k = b == NULL     ? NULL
                   : private_key ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)
                                 : PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
     BIO_free(b);
@@ -75,15 +75,18 @@ static void check_vectors(const json_t *v)
     check(ccf_wo_worker_id("scone-worker-1", wid) &&
               strcmp(wid, json_string_value(json_object_get(v, "worker_id"))) == 0,
           "worker id = SHA-256 of the name");
-    check(ccf_wo_unwrap_key(rsa, json_string_value(json_object_get(v, "wrapped_sha1")), false, got) &&
-              memcmp(got, key, 32) == 0,
-          "pycryptodome's PKCS1_OAEP (SHA-1) unwraps");
-    check(ccf_wo_unwrap_key(rsa, json_string_value(json_object_get(v, "wrapped_sha256")), true, got) &&
+    check(
+        ccf_wo_unwrap_key(rsa, json_string_value(json_object_get(v, "wrapped_sha1")), false, got) &&
+            memcmp(got, key, 32) == 0,
+        "pycryptodome's PKCS1_OAEP (SHA-1) unwraps");
+    check(ccf_wo_unwrap_key(rsa, json_string_value(json_object_get(v, "wrapped_sha256")), true,
+                            got) &&
               memcmp(got, key, 32) == 0,
           "pycryptodome's PKCS1_OAEP (SHA-256) unwraps");
     check(!ccf_wo_unwrap_key(rsa, json_string_value(json_object_get(v, "wrapped_sha1")), true, got),
           "a SHA-1 wrap does not unwrap as SHA-256");
-    check(!ccf_wo_unwrap_key(rsa, json_string_value(json_object_get(v, "wrapped_sha256")), false, got),
+    check(!ccf_wo_unwrap_key(rsa, json_string_value(json_object_get(v, "wrapped_sha256")), false,
+                             got),
           "a SHA-256 wrap does not unwrap as SHA-1");
 
     const json_t *reqs = json_object_get(v, "requests"), *r;
@@ -99,30 +102,36 @@ static void check_vectors(const json_t *v)
                   memcmp(got, want, 32) == 0,
               "request hash = pycryptodome's");
         check(ccf_wo_unhex(json_string_value(json_object_get(p, "encryptedRequestHash")), buf,
-                           sizeof buf, &n) && opens_to(key, use_iv, buf, n, want, 32),
+                           sizeof buf, &n) &&
+                  opens_to(key, use_iv, buf, n, want, 32),
               "encryptedRequestHash opens to the request hash");
         const json_t *items = json_object_get(p, "inData"), *it;
         size_t k;
         json_array_foreach(items, k, it) {
             uint8_t *ct = NULL;
             size_t ct_len = 0;
-            const char *plain = json_string_value(json_array_get(
-                json_object_get(r, "in_plain"), (size_t)json_integer_value(json_object_get(it, "index"))));
-            check(plain != NULL && ccf_wo_unb64(json_string_value(json_object_get(it, "data")), &ct, &ct_len) &&
+            const char *plain = json_string_value(
+                json_array_get(json_object_get(r, "in_plain"),
+                               (size_t)json_integer_value(json_object_get(it, "index"))));
+            check(plain != NULL &&
+                      ccf_wo_unb64(json_string_value(json_object_get(it, "data")), &ct, &ct_len) &&
                       opens_to(key, use_iv, ct, ct_len, plain, strlen(plain)),
                   "an in-data item opens to its plaintext");
             if (ct_len > 0) { /* a flipped bit fails the tag */
                 ct[ct_len - 1] ^= 1;
-                check(!opens_to(key, use_iv, ct, ct_len, plain, strlen(plain)), "a flipped bit is refused");
+                check(!opens_to(key, use_iv, ct, ct_len, plain, strlen(plain)),
+                      "a flipped bit is refused");
             }
             free(ct);
         }
         /* every field enters the hash: a changed nonce, id or item changes it */
         json_object_set_new(p, "requesterNonce", json_string("00"));
-        check(ccf_wo_request_hash(p, got) && memcmp(got, want, 32) != 0, "requesterNonce is hashed");
+        check(ccf_wo_request_hash(p, got) && memcmp(got, want, 32) != 0,
+              "requesterNonce is hashed");
         json_decref(p);
         p = json_deep_copy(json_object_get(r, "params"));
-        json_object_set_new(json_array_get(json_object_get(p, "outData"), 0), "iv", json_string("y"));
+        json_object_set_new(json_array_get(json_object_get(p, "outData"), 0), "iv",
+                            json_string("y"));
         check(ccf_wo_request_hash(p, got) && memcmp(got, want, 32) != 0, "outData is hashed");
         json_decref(p);
     }
@@ -134,12 +143,15 @@ static void check_vectors(const json_t *v)
     check(hex32(resp, "response_hash", want) && ccf_wo_response_hash(res, got) &&
               memcmp(got, want, 32) == 0,
           "response hash = pycryptodome's");
-    check(ccf_wo_unb64(json_string_value(json_object_get(res, "workerSignature")), &sig, &sig_len) &&
-              ccf_wo_verify_digest(ec, want, sig, sig_len),
-          "python-ecdsa's signature verifies");
+    check(
+        ccf_wo_unb64(json_string_value(json_object_get(res, "workerSignature")), &sig, &sig_len) &&
+            ccf_wo_verify_digest(ec, want, sig, sig_len),
+        "python-ecdsa's signature verifies");
     want[0] ^= 1;
-    check(!ccf_wo_verify_digest(ec, want, sig, sig_len), "a signature over another hash is refused");
-    check(ccf_wo_unb64(json_string_value(json_object_get(json_array_get(json_object_get(res, "outData"), 0), "data")),
+    check(!ccf_wo_verify_digest(ec, want, sig, sig_len),
+          "a signature over another hash is refused");
+    check(ccf_wo_unb64(json_string_value(json_object_get(
+                           json_array_get(json_object_get(res, "outData"), 0), "data")),
                        &ct, &ct_len) &&
               opens_to(key, iv, ct, ct_len, out_plain, strlen(out_plain)),
           "out-data opens to its plaintext");
@@ -173,9 +185,9 @@ static int emit(const json_t *v)
     char *s2 = ccf_wo_seal_b64(key, NULL, (const uint8_t *)plain, strlen(plain));
     char *sg = ccf_wo_b64(sig, sig_len), hash[65];
     ccf_hex_encode(digest, 32, hash);
-    json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "wrapped_sha1", w1, "wrapped_sha256", w2,
-                          "sealed_fixed_iv", s1, "sealed_fresh_iv", s2, "signature", sg,
-                          "response_hash", hash);
+    json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "wrapped_sha1", w1,
+                          "wrapped_sha256", w2, "sealed_fixed_iv", s1, "sealed_fresh_iv", s2,
+                          "signature", sg, "response_hash", hash);
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     int rc = text && w1 && w2 && s1 && s2 && sg ? 0 : 1;
     if (text != NULL)
@@ -211,12 +223,14 @@ static void check_rpc_cases(const char *path)
         t2[strcspn(t2, "\n")] = '\0';
         n++;
         bool parsed = ccf_wo_rpc_parse(t2, strlen(t2), &rpc, &code, err, sizeof err) == CCF_OK;
-        snprintf(what, sizeof what, "rpc case %d: want %.8s \"%.300s\", got %d \"%.300s\"", n, line, t1, code, err);
+        snprintf(what, sizeof what, "rpc case %d: want %.8s \"%.300s\", got %d \"%.300s\"", n, line,
+                 t1, code, err);
         check(code == atoi(line) && parsed == (code == 0), what);
         if (parsed && strncmp(t1, "submit:", 7) == 0) {
             err[0] = '\0';
             bool ok = ccf_wo_submit_check(rpc.params, err, sizeof err) == CCF_OK;
-            snprintf(what, sizeof what, "rpc case %d: want %.300s, got \"%.300s\"", n, t1, ok ? "ok" : err);
+            snprintf(what, sizeof what, "rpc case %d: want %.300s, got \"%.300s\"", n, t1,
+                     ok ? "ok" : err);
             check(strcmp(t1 + 7, "ok") == 0 ? ok : (!ok && strstr(err, t1 + 7) != NULL), what);
         } else if (!parsed) {
             check(strstr(err, t1) != NULL, what);
