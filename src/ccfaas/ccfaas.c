@@ -23,6 +23,7 @@
 #include "envelope/envelope.h"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 /* The loader certificate lives long: instances check it only against the
  * policy they were given, and a new one would change every future policy. */
@@ -612,6 +613,36 @@ static ccf_err mkdir_p(const char *path, char *err, size_t err_size)
     return CCF_OK;
 }
 
+/* This CCFaaS's id among replicas: DATA/ccfaas-replica.id, 16 random bytes
+ * in hex made once (a restart on the same data directory is the same replica;
+ * the recovery of half-made instances relies on it). */
+static ccf_err replica_id(const char *data_dir, char out[33], char *err, size_t err_size)
+{
+    char path[PATH_MAX + 32], *text = NULL;
+    size_t len = 0;
+    uint8_t raw[16];
+    ccf_err rc;
+
+    snprintf(path, sizeof path, "%s/ccfaas-replica.id", data_dir);
+    if (access(path, F_OK) != 0) {
+        if (RAND_bytes(raw, sizeof raw) != 1)
+            return ccf_errf(err, err_size, CCF_ERR_CRYPTO, "replica id: no random bytes");
+        ccf_hex_encode(raw, sizeof raw, out);
+        rc = ccf_file_write_atomic(path, out, 32, 0600, true, err, err_size);
+        if (rc != CCF_OK && access(path, F_OK) != 0)
+            return rc;
+    }
+    if ((rc = ccf_file_read(path, 64, &text, &len, err, err_size)) != CCF_OK)
+        return rc;
+    if (len != 32 || strspn(text, "0123456789abcdef") != 32) {
+        free(text);
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: not 32 hex digits", path);
+    }
+    memcpy(out, text, 33);
+    free(text);
+    return CCF_OK;
+}
+
 /* DATA/ccfaas-loader.crt/.key: reused when both exist, made when neither does. */
 static ccf_err loader_identity(ccf_ccfaas *svc, char *err, size_t err_size)
 {
@@ -694,6 +725,9 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
         (rc = ccf_auth_open_dir(svc->data_dir, &svc->auth, err, err_size)) != CCF_OK)
         goto out;
     ccf_ccfaas_store_set_quotas(svc->store, &svc->quotas);
+    if ((rc = replica_id(svc->data_dir, svc->replica, err, err_size)) != CCF_OK)
+        goto out;
+    ccf_ccfaas_store_set_creator(svc->store, svc->replica);
     /* the service token towards VaaS: DATA/auth/service.token when present
      * (`ccfaas up` writes it; for a separate VaaS: docs/auth.md) */
     char tok[PATH_MAX + 32];

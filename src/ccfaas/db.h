@@ -115,10 +115,10 @@ ccf_db_rc ccf_db_blob_read(ccf_db *db, const char *table, const char *column, co
 
 /* Schema migrations, one version table for every component on the database:
  * ccf_schema(component, version). Step i (0-based) takes `component` from
- * version i to i + 1; each step and its version bump run in one write
+ * version i to i + 1; the steps due and the version bump run in one write
  * transaction, so concurrent openers (replicas starting together) migrate
- * once. A database newer than `count` is refused (UNSUPPORTED in *cerr
- * terms: rc FAILED, err says "schema version N is newer"). `legacy_user_version`
+ * once. A database newer than `count` is refused: FAILED with *newer set and
+ * err saying "schema version N is newer". `legacy_user_version`
  * (SQLite): a database from before the version table kept its version in
  * PRAGMA user_version; it is adopted, and kept in step so older binaries
  * still refuse a newer schema. */

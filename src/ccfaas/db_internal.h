@@ -15,6 +15,7 @@ struct ccf_db {
     char name[512]; /* path, or URL without the password */
     sqlite3 *lite;
     struct pg_conn *pg; /* libpq's PGconn */
+    bool pg_lost;       /* a statement met a dead connection: reconnect before the next */
 };
 
 struct ccf_db_cell {

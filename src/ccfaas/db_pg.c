@@ -15,6 +15,9 @@
 #define OID_INT8 20
 #define OID_TEXT 25
 
+/* Parameters of one statement, at most (the stores use a handful). */
+#define MAX_PARAMS 32
+
 /* The key of the advisory lock every write transaction takes: the
  * database-wide write lock of db.h ("ccfa"). */
 #define WRITE_LOCK_KEY 0x63636661
@@ -31,8 +34,10 @@ static void pg_message(char *out, size_t size, const char *msg)
 }
 
 /* The outcome of a failed statement: UNAVAILABLE when the server is gone
- * (connection broken, class 08 connection exception, 57P0x shutting down or
- * starting), UNIQUE for unique_violation, else FAILED. */
+ * (connection broken; an error libpq made itself, without SQLSTATE, such as
+ * "server closed the connection unexpectedly" while sending; class 08
+ * connection exception; 57P0x shutting down or starting), UNIQUE for
+ * unique_violation, else FAILED. */
 static ccf_db_rc pg_fail(ccf_db *db, const PGresult *res, const char *what, char *err,
                          size_t err_size)
 {
@@ -41,11 +46,12 @@ static ccf_db_rc pg_fail(ccf_db *db, const PGresult *res, const char *what, char
     const char *text = res != NULL && *PQresultErrorMessage(res) != '\0'
                            ? PQresultErrorMessage(res)
                            : PQerrorMessage(db->pg);
-    bool gone = PQstatus(db->pg) == CONNECTION_BAD ||
-                (state != NULL && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0));
+    bool gone = PQstatus(db->pg) == CONNECTION_BAD || state == NULL ||
+                strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0;
 
     pg_message(msg, sizeof msg, text);
     if (gone) {
+        db->pg_lost = true;
         ccf_errf(err, err_size, CCF_ERR_BUSY, "database %s unavailable (%s): %s", db->name, what,
                  msg);
         return CCF_DB_UNAVAILABLE;
@@ -57,8 +63,9 @@ static ccf_db_rc pg_fail(ccf_db *db, const PGresult *res, const char *what, char
 /* Reconnects a broken connection (outside transactions only). */
 static ccf_db_rc pg_ensure(ccf_db *db, char *err, size_t err_size)
 {
-    if (PQstatus(db->pg) == CONNECTION_OK)
+    if (PQstatus(db->pg) == CONNECTION_OK && !db->pg_lost)
         return CCF_DB_OK;
+    db->pg_lost = false;
     PQreset(db->pg);
     return PQstatus(db->pg) == CONNECTION_OK ? CCF_DB_OK
                                              : pg_fail(db, NULL, "connect", err, err_size);
@@ -81,8 +88,11 @@ static void pg_name(ccf_db *db, const char *url)
         else if (strcmp(o->keyword, "dbname") == 0)
             dbname = o->val;
     }
-    snprintf(db->name, sizeof db->name, "postgresql://%s%s%s%s%s/%s", user, *user ? "@" : "",
-             host, *port ? ":" : "", port, dbname);
+    /* a socket directory goes where libpq's URLs put it: ?host=/dir */
+    bool dir = host[0] == '/';
+    snprintf(db->name, sizeof db->name, "postgresql://%s%s%s%s%s/%s%s%s", user, *user ? "@" : "",
+             dir ? "" : host, *port ? ":" : "", port, dbname, dir ? "?host=" : "",
+             dir ? host : "");
     PQconninfoFree(opts);
 }
 
@@ -207,17 +217,15 @@ nomem:
     return CCF_DB_FAILED;
 }
 
+/* Sends a statement; the caller checked nparams <= MAX_PARAMS and byte lengths. */
 static PGresult *pg_params(ccf_db *db, const char *sql, const ccf_db_param *params,
                            size_t nparams)
 {
-    enum { MAX_PARAMS = 32 };
     const char *values[MAX_PARAMS];
     int lengths[MAX_PARAMS], formats[MAX_PARAMS];
     Oid types[MAX_PARAMS];
     char ints[MAX_PARAMS][24];
 
-    if (nparams > MAX_PARAMS)
-        return NULL;
     for (size_t i = 0; i < nparams; i++) {
         const ccf_db_param *p = &params[i];
         lengths[i] = 0;
@@ -233,8 +241,6 @@ static PGresult *pg_params(ccf_db *db, const char *sql, const ccf_db_param *para
             types[i] = OID_INT8;
             break;
         case CCF_DB_P_BLOB:
-            if (p->len > (size_t)INT32_MAX)
-                return NULL;
             values[i] = p->len > 0 ? p->p : "";
             lengths[i] = (int)p->len;
             formats[i] = 1;
@@ -255,6 +261,14 @@ ccf_db_rc ccf_db_pg_run(ccf_db *db, const char *sql, const ccf_db_param *params,
     ccf_db_rc rc = CCF_DB_OK;
     PGresult *res = NULL;
 
+    bool fits = nparams <= MAX_PARAMS;
+    for (size_t i = 0; fits && i < nparams; i++)
+        fits = params[i].type != CCF_DB_P_BLOB || params[i].len <= (size_t)INT32_MAX;
+    if (!fits) { /* refused here, not by the server: no connection trouble */
+        ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "database %s: more than %d parameters or "
+                 "bytes over 2 GiB", db->name, MAX_PARAMS);
+        return CCF_DB_FAILED;
+    }
     if (!db->in_tx && (rc = pg_ensure(db, err, err_size)) != CCF_DB_OK)
         return rc;
     res = pg_params(db, sql, params, nparams);
@@ -262,7 +276,8 @@ ccf_db_rc ccf_db_pg_run(ccf_db *db, const char *sql, const ccf_db_param *params,
     /* a read outside a transaction that met a connection the server closed
      * while idle: reconnect and read again (nothing was changed) */
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !db->in_tx && rows != NULL &&
-        PQstatus(db->pg) == CONNECTION_BAD && pg_ensure(db, err, err_size) == CCF_DB_OK) {
+        pg_fail(db, res, "statement", err, err_size) == CCF_DB_UNAVAILABLE &&
+        pg_ensure(db, err, err_size) == CCF_DB_OK) {
         PQclear(res);
         res = pg_params(db, sql, params, nparams);
         st = PQresultStatus(res);

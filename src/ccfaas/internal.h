@@ -38,6 +38,7 @@ struct ccf_ccfaas {
     ccf_store_quotas quotas; /* per owner; 0 = unlimited */
     long vaas_timeout_ms;
     long load_timeout_s;
+    char replica[33]; /* this CCFaaS's id among replicas (DATA/ccfaas-replica.id) */
     ccf_ccfaas_store *store;
     char loader_crt[PATH_MAX];
     char loader_key[PATH_MAX];

@@ -170,7 +170,15 @@ void ccf_ccfaas_recover(ccf_ccfaas *svc)
         ccf_log_event("ccfaas", "recovery: %s", err);
         return;
     }
+    /* replicas on one PostgreSQL: another replica may be creating it right
+     * now; ours (the same data directory's id) are left-overs, others' only
+     * once older than any creation takes */
+    int64_t stale = (int64_t)(svc->vaas_timeout_ms / 1000) + svc->load_timeout_s + 60;
+    bool shared = ccf_ccfaas_store_shared(svc->store);
     for (size_t i = 0; i < n; i++) {
+        if (shared && strcmp(rows[i].creator, svc->replica) != 0 &&
+            (int64_t)time(NULL) - rows[i].created < stale)
+            continue;
         ccf_log_event("ccfaas", "instance %s was being created when CCFaaS stopped: removed",
                 rows[i].name);
         ccf_ccfaas_forget(svc, rows[i].name, rows[i].instance_hash, true);
@@ -727,6 +735,20 @@ static void h_instance_get(const ccf_http_request *req, ccf_http_response *resp,
     ccf_ccfaas_store_instance_clear(&row);
 }
 
+/* VaaS's DELETE, waiting out its 409 "stopping; try again" while another
+ * delete of the same instance (a thread or a replica) stops it (up to ~5 s):
+ * then 404, and the store row decides which delete answers 200. */
+static long vaas_delete_settled(ccf_ccfaas *svc, const ccf_store_instance *row, char *err,
+                                size_t err_size)
+{
+    long vst = vaas_delete(svc, row->name, row->instance_hash, STATUS_TIMEOUT_MS, err, err_size);
+    for (int i = 0; i < 100 && vst == 409; i++) {
+        usleep(50 * 1000);
+        vst = vaas_delete(svc, row->name, row->instance_hash, STATUS_TIMEOUT_MS, err, err_size);
+    }
+    return vst;
+}
+
 static void h_instance_delete(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
 {
     ccf_ccfaas *svc = ctx;
@@ -746,12 +768,16 @@ static void h_instance_delete(const ccf_http_request *req, ccf_http_response *re
                                  "instance \"%s\" is being created; delete it when its creation "
                                  "has finished or failed", row.name);
     } else if (row.ended == NULL && /* an ended one's port was freed when it ended */
-               (vst = vaas_delete(svc, row.name, row.instance_hash, STATUS_TIMEOUT_MS, err,
-                                  sizeof err)) != 200 && vst != 404) {
+               (vst = vaas_delete_settled(svc, &row, err, sizeof err)) != 200 && vst != 404) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_UPSTREAM, "vaas_failed", "VaaS delete", NULL,
                                  "step 'VaaS delete' failed: %s", err);
+    } else if ((rc = ccf_ccfaas_store_instance_delete(svc->store, row.name, NULL, err,
+                                                     sizeof err)) != CCF_STORE_OK) {
+        /* the row decides: of two deletes at once (threads or replicas) one
+         * wins, the other finds it gone (404) */
+        ccf_ccfaas_respond_store(resp, rc, err);
     } else {
-        ccf_ccfaas_forget(svc, row.name, NULL, false);
+        remove_instance_dir(svc, row.name);
         ccf_http_respond_json(resp, 200,
                               json_pack("{s:s, s:b}", "instance", row.name, "deleted", 1));
     }

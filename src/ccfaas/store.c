@@ -17,6 +17,7 @@
 struct ccf_ccfaas_store {
     ccf_db *db;
     ccf_store_quotas quotas;
+    char creator[64];
 };
 
 /* Live instances of an owner, and bytes of the files of its functions. */
@@ -111,8 +112,14 @@ static const char schema_v3_pg[] =
     "ALTER TABLE instance ADD COLUMN ended TEXT;"
     "ALTER TABLE instance ADD COLUMN ended_at BIGINT;";
 
+/* Version 4 (issue 21): the CCFaaS process that reserved an instance, so
+ * that with replicas on one database a restarted replica removes only its
+ * own half-made instances at once (others' when they are stale). */
+static const char schema_v4[] = "ALTER TABLE instance ADD COLUMN creator TEXT NOT NULL DEFAULT '';";
+
 static const ccf_db_migration migrations[CCF_CCFAAS_STORE_VERSION] = {
-    {schema_v1, schema_v1_pg}, {schema_v2, schema_v2}, {schema_v3, schema_v3_pg}};
+    {schema_v1, schema_v1_pg}, {schema_v2, schema_v2}, {schema_v3, schema_v3_pg},
+    {schema_v4, schema_v4}};
 
 static const char *const file_table[] = {"program", "data_file"};
 static const char *const file_what[] = {"program", "data file"};
@@ -563,6 +570,11 @@ void ccf_ccfaas_store_set_quotas(ccf_ccfaas_store *s, const ccf_store_quotas *q)
     s->quotas = *q;
 }
 
+void ccf_ccfaas_store_set_creator(ccf_ccfaas_store *s, const char *creator)
+{
+    snprintf(s->creator, sizeof s->creator, "%s", creator);
+}
+
 ccf_store_rc ccf_ccfaas_store_usage(ccf_ccfaas_store *s, const char *owner, int64_t *instances,
                                     int64_t *bytes, char *err, size_t err_size)
 {
@@ -654,10 +666,10 @@ ccf_store_rc ccf_ccfaas_store_instance_reserve(ccf_ccfaas_store *s, const char *
                         owner, err, err_size);
     if (rc == CCF_STORE_OK) {
         ccf_db_param p[] = {CCF_DB_TEXT(name), CCF_DB_TEXT(function), CCF_DB_INT(time(NULL)),
-                            CCF_DB_TEXT(owner)};
+                            CCF_DB_TEXT(owner), CCF_DB_TEXT(s->creator)};
         ccf_db_rc r = ccf_db_exec(s->db, "INSERT INTO instance (name, function, state, created, "
-                                         "owner) VALUES ($1, $2, 'creating', $3, $4)",
-                                  p, 4, NULL, err, err_size);
+                                         "owner, creator) VALUES ($1, $2, 'creating', $3, $4, $5)",
+                                  p, 5, NULL, err, err_size);
         if (r == CCF_DB_UNIQUE) {
             ccf_errf(err, err_size, CCF_ERR_INVALID, "instance \"%s\" exists already", name);
             rc = CCF_STORE_CONFLICT;
@@ -729,6 +741,7 @@ void ccf_ccfaas_store_instance_clear(ccf_store_instance *row)
     free(row->instance_hash);
     free(row->owner);
     free(row->ended);
+    free(row->creator);
     memset(row, 0, sizeof *row);
 }
 
@@ -752,8 +765,9 @@ static bool read_instance(const ccf_db_rows *r, size_t i, ccf_store_instance *ro
     row->owner = ccf_db_dup(r, i, 7, NULL);
     row->ended = ccf_db_dup(r, i, 8, NULL);
     row->ended_at = ccf_db_int(r, i, 9);
+    row->creator = ccf_db_dup(r, i, 10, NULL);
     bool ok = row->name != NULL && row->function != NULL && row->state != NULL &&
-              row->owner != NULL && (row->policy != NULL) == !ccf_db_is_null(r, i, 4) &&
+              row->owner != NULL && row->creator != NULL && (row->policy != NULL) == !ccf_db_is_null(r, i, 4) &&
               (row->policy_hash != NULL) == !ccf_db_is_null(r, i, 5) &&
               (row->instance_hash != NULL) == !ccf_db_is_null(r, i, 6) &&
               (row->ended != NULL) == !ccf_db_is_null(r, i, 8);
@@ -763,7 +777,8 @@ static bool read_instance(const ccf_db_rows *r, size_t i, ccf_store_instance *ro
 }
 
 #define INSTANCE_COLUMNS \
-    "name, function, state, created, policy, policy_hash, instance_hash, owner, ended, ended_at"
+    "name, function, state, created, policy, policy_hash, instance_hash, owner, ended, ended_at, " \
+    "creator"
 
 ccf_store_rc ccf_ccfaas_store_instance_get(ccf_ccfaas_store *s, const char *name,
                                            ccf_store_instance *out, char *err, size_t err_size)

@@ -22,7 +22,7 @@
 
 /* Schema version of component "ccfaas" in the layer's ccf_schema table
  * (SQLite: also in PRAGMA user_version, where stores before the table kept it). */
-#define CCF_CCFAAS_STORE_VERSION 3
+#define CCF_CCFAAS_STORE_VERSION 4
 
 /* Outcome of a store call: the three a handler maps to 404, 409 and 500. */
 typedef enum {
@@ -59,6 +59,7 @@ typedef struct {
     char *owner;         /* the caller who created it ("" = made before owners existed) */
     char *ended;         /* NULL while alive; "exited" or "gone" once its runtime ended */
     int64_t ended_at;    /* Unix seconds, when ended was seen */
+    char *creator;       /* the CCFaaS that reserved it (set_creator); "" before version 4 */
 } ccf_store_instance;
 
 /* Opens (creating when missing) the database -- a SQLite path or a
@@ -118,6 +119,9 @@ ccf_store_rc ccf_ccfaas_store_file_export(ccf_ccfaas_store *s, ccf_store_file_ki
 
 /* Sets the quotas (default: none). Before the store is shared between threads. */
 void ccf_ccfaas_store_set_quotas(ccf_ccfaas_store *s, const ccf_store_quotas *q);
+/* Who reserves instances from now on (a replica's id, at most 63 bytes;
+ * default ""). Before the store is shared between threads. */
+void ccf_ccfaas_store_set_creator(ccf_ccfaas_store *s, const char *creator);
 /* What an owner uses of its quotas; FAILED on a database error. */
 ccf_store_rc ccf_ccfaas_store_usage(ccf_ccfaas_store *s, const char *owner, int64_t *instances,
                                     int64_t *bytes, char *err, size_t err_size);

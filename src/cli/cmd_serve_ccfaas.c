@@ -48,8 +48,10 @@ int ccf_serve_ccfaas(int argc, char **argv)
          .nonempty = true,
          .help = "loader identity (ccfaas-loader.crt/.key, created on first\nstart, reused after), "
                  "the database and instance files;\ndefault ./ccfaas-data"},
-        {.name = "db", .kind = CCF_OPT_STRING, .dest = &db, .value = "FILE", .nonempty = true,
-         .help = "SQLite database; default DIR/ccfaas.db"},
+        {.name = "db", .kind = CCF_OPT_STRING, .dest = &db, .value = "FILE|URL", .nonempty = true,
+         .help = "the store: a SQLite file (default DIR/ccfaas.db) or\n"
+                 "postgresql://USER:PASSWORD@HOST:PORT/DB, which several\n"
+                 "replicas may share (docs/ccfaas.md; the password is\nnever printed)"},
         {.name = "vaas", .kind = CCF_OPT_STRING, .dest = &vaas, .value = "URL", .nonempty = true,
          .help = "VaaS, http(s)://HOST:PORT; default $VAAS_URL or\nhttp://127.0.0.1:5000 "
                  "(https: mutual TLS with --tls-*)"},

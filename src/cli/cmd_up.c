@@ -400,7 +400,8 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
     if ((rc = start_server(o, u, SVC_VAAS, listen, err, err_size)) != CCF_OK)
         goto fail;
 
-    ccf_ccfaas_config cc = {.data_dir = o->data_dir, .vaas_url = u->url[SVC_VAAS],
+    ccf_ccfaas_config cc = {.data_dir = o->data_dir, .db_path = o->db,
+                            .vaas_url = u->url[SVC_VAAS],
                             .max_instances_per_owner = (uint32_t)o->max_instances_per_user,
                             .max_bytes_per_owner = (uint64_t)o->max_mib_per_operator << 20};
     if ((rc = ccf_ccfaas_new(&cc, &u->ccfaas, err, err_size)) != CCF_OK) {
@@ -511,6 +512,10 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
     const ccf_opt opts[] = {
         {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &o->data_dir, .value = "DIR",
          .help = "default ./ccfaas-data", .nonempty = true},
+        {.name = "db", .kind = CCF_OPT_STRING, .dest = &o->db, .value = "FILE|URL",
+         .nonempty = true,
+         .help = "CCFaaS's store: a SQLite file (default\nDIR/ccfaas.db) or "
+                 "postgresql://USER:PASSWORD@HOST:PORT/DB\n(docs/ccfaas.md)"},
         {.name = "host", .kind = CCF_OPT_STRING, .dest = &o->host, .value = "H",
          .help = "address to bind and to put into URLs (instances'\n"
                  "veracruz_server_url too); default 127.0.0.1",

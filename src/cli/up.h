@@ -19,6 +19,7 @@ enum { SVC_PROXY, SVC_VAAS, SVC_CCFAAS, SVC_COUNT };
 
 struct up_opts {
     const char *data_dir;
+    const char *db; /* CCFaaS's store: a SQLite file or postgresql:// URL; NULL = DIR/ccfaas.db */
     const char *host;
     long port[SVC_COUNT];
     long kbs_port; /* the key broker's (its own server: Trustee's cookies and errors) */

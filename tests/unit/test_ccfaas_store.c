@@ -327,7 +327,7 @@ static void test_ended_instances(void **state)
                      CCF_STORE_NOT_FOUND);
 }
 
-/* A version-2 store (before ended instances) is migrated, its rows kept. */
+/* A version-2 store (before ended instances and creators) is migrated, its rows kept. */
 static void test_migrates_version_2(void **state)
 {
     struct fixture *f = *state;
@@ -346,11 +346,12 @@ static void test_migrates_version_2(void **state)
     ready_instance(f->s, "i", "alice");
     ccf_ccfaas_store_close(f->s);
     f->s = NULL;
-    /* back to version 2 as it was: without the two columns, and without the
+    /* back to version 2 as it was: without the three columns, and without the
      * version table (the version in user_version, as stores before it had it) */
     assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "ALTER TABLE instance DROP COLUMN ended;"
                                       "ALTER TABLE instance DROP COLUMN ended_at;"
+                                      "ALTER TABLE instance DROP COLUMN creator;"
                                       "DROP TABLE ccf_schema;"
                                       "PRAGMA user_version = 2", NULL, NULL, NULL),
                      SQLITE_OK);
@@ -359,6 +360,7 @@ static void test_migrates_version_2(void **state)
     assert_int_equal(ccf_ccfaas_store_instance_get(f->s, "i", &row, err, sizeof err),
                      CCF_STORE_OK);
     assert_string_equal(row.owner, "alice");
+    assert_string_equal(row.creator, "");
     assert_null(row.ended);
     ccf_ccfaas_store_instance_clear(&row);
     assert_int_equal(ccf_ccfaas_store_instance_set_ended(f->s, "i", "exited", err, sizeof err),
