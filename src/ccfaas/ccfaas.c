@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ccfaas/db.h"
 #include "ccfaas/internal.h"
 #include "ccfaas/task_store.h"
 #include "client/identity.h"
@@ -737,12 +736,20 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
         goto out;
     ccf_ccfaas_recover(svc);
     snprintf(dir, sizeof dir, "%s/tasks", svc->data_dir);
-    /* the task store is SQLite only so far (task_store.c, not on db.h yet):
-     * with PostgreSQL, tasks stay in a file of this replica */
-    if (ccf_db_is_url(db))
-        snprintf(db, sizeof db, "%s/ccfaas-tasks.db", svc->data_dir);
+    /* this replica, among those sharing a PostgreSQL database: host and data
+     * directory, stable across restarts (its unfinished tasks are its own) */
+    char host[256] = "", real[PATH_MAX] = "", seed[PATH_MAX + 300], runner[CCF_SHA256_HEX_LEN + 1];
+    gethostname(host, sizeof host - 1);
+    if (realpath(svc->data_dir, real) == NULL)
+        snprintf(real, sizeof real, "%s", svc->data_dir);
+    snprintf(seed, sizeof seed, "%s\n%s", host, real);
+    if (!ccf_sha256_hex(seed, strlen(seed), runner)) {
+        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "sha256 failed");
+        goto out;
+    }
+    runner[16] = '\0';
     if ((rc = mkdir_p(dir, err, err_size)) != CCF_OK ||
-        (rc = ccf_task_store_open(db, &svc->tasks, err, err_size)) != CCF_OK)
+        (rc = ccf_task_store_open(db, runner, &svc->tasks, err, err_size)) != CCF_OK)
         goto out;
     ccf_ccfaas_tasks_recover(svc);
     *out = svc;

@@ -1,13 +1,14 @@
 /* CCFaaS task store (issue 20): the tasks of docs/tasks.md, their result
  * archives and logs. Internal to src/ccfaas; kept apart from store.c (its own
- * tables and schema version, table task_schema) in the same SQLite file, over
- * its own connection.
+ * tables and schema steps, component "ccfaas-tasks" of db.h's ccf_schema) on
+ * the same database (SQLite file or PostgreSQL), over its own connection.
  *
- * Every write is one statement or one BEGIN IMMEDIATE ... COMMIT transaction
- * under the store's mutex; safe from the HTTP worker threads and the task
- * threads. Rows hold no input and no secret: those live in memory only, for
- * the task's thread, and a task CCFaaS was running when it stopped is failed
- * at the next start (ccf_task_store_fail_unfinished).
+ * Every write is one statement (db.h: safe from the HTTP worker threads and
+ * the task threads, and between replicas: each update names the state it
+ * changes). Rows hold no input and no secret: those live in memory only, for
+ * the task's thread. Each task records the replica running it (`runner`), and
+ * the tasks a replica was running when it stopped are failed at its next start
+ * (ccf_task_store_fail_unfinished), not those of the other replicas.
  *
  * Ownership: rows returned are the caller's, cleared with
  * ccf_task_row_clear / ccf_task_rows_free (NULL-safe); blobs with free(). */
@@ -21,7 +22,7 @@
 #include "ccfaas/store.h"
 #include "common/error.h"
 
-#define CCF_TASK_STORE_VERSION 1
+#define CCF_TASK_STORE_VERSION 2
 
 typedef struct ccf_task_store ccf_task_store;
 
@@ -43,8 +44,10 @@ typedef struct {
     int64_t logs_size;   /* -1 = no logs */
 } ccf_task_row;
 
-ccf_err ccf_task_store_open(const char *path, ccf_task_store **out, char *err, size_t err_size)
-    __attribute__((warn_unused_result));
+/* target: a SQLite path or a postgresql:// URL (db.h); runner: this replica's
+ * name (stable across its restarts). */
+ccf_err ccf_task_store_open(const char *target, const char *runner, ccf_task_store **out,
+                            char *err, size_t err_size) __attribute__((warn_unused_result));
 void ccf_task_store_close(ccf_task_store *s);
 
 /* A new task, state pending. CCF_STORE_CONFLICT when the id exists. */
@@ -72,8 +75,9 @@ ccf_store_rc ccf_task_store_list(ccf_task_store *s, const char *owner, ccf_task_
                                  size_t *count, char *err, size_t err_size);
 /* Deletes an ended task (CCF_STORE_CONFLICT while pending or running). */
 ccf_store_rc ccf_task_store_delete(ccf_task_store *s, const char *id, char *err, size_t err_size);
-/* At start: tasks left pending or running are failed ("CCFaaS stopped while
- * the task ran"); their ids in *ids (malloc'd array of malloc'd strings). */
+/* At start: this replica's tasks left pending or running are failed ("CCFaaS
+ * stopped while the task ran"); their ids in *ids (malloc'd array of malloc'd
+ * strings). */
 ccf_store_rc ccf_task_store_fail_unfinished(ccf_task_store *s, char ***ids, size_t *count,
                                             char *err, size_t err_size);
 /* Tasks of an owner that are pending or running. */
