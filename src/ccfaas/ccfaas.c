@@ -736,20 +736,9 @@ ccf_err ccf_ccfaas_new(const ccf_ccfaas_config *cfg, ccf_ccfaas **out, char *err
         goto out;
     ccf_ccfaas_recover(svc);
     snprintf(dir, sizeof dir, "%s/tasks", svc->data_dir);
-    /* this replica, among those sharing a PostgreSQL database: host and data
-     * directory, stable across restarts (its unfinished tasks are its own) */
-    char host[256] = "", real[PATH_MAX] = "", seed[PATH_MAX + 300], runner[CCF_SHA256_HEX_LEN + 1];
-    gethostname(host, sizeof host - 1);
-    if (realpath(svc->data_dir, real) == NULL)
-        snprintf(real, sizeof real, "%s", svc->data_dir);
-    snprintf(seed, sizeof seed, "%s\n%s", host, real);
-    if (!ccf_sha256_hex(seed, strlen(seed), runner)) {
-        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "sha256 failed");
-        goto out;
-    }
-    runner[16] = '\0';
+    /* tasks record the replica running them: a restart fails only its own */
     if ((rc = mkdir_p(dir, err, err_size)) != CCF_OK ||
-        (rc = ccf_task_store_open(db, runner, &svc->tasks, err, err_size)) != CCF_OK)
+        (rc = ccf_task_store_open(db, svc->replica, &svc->tasks, err, err_size)) != CCF_OK)
         goto out;
     ccf_ccfaas_tasks_recover(svc);
     *out = svc;
