@@ -8,9 +8,13 @@
 #include "common/crypto.h"
 
 static const char *const method_names[CCF_WO_M_COUNT] = {
-    [CCF_WO_M_WORKER_LOOKUP] = "WorkerLookUp",        [CCF_WO_M_WORKER_RETRIEVE] = "WorkerRetrieve",
-    [CCF_WO_M_WORKER_REGISTER] = "WorkerRegister",    [CCF_WO_M_WORKER_UPDATE] = "WorkerUpdate",
-    [CCF_WO_M_WORKER_SET_STATUS] = "WorkerSetStatus", [CCF_WO_M_SUBMIT] = "WorkOrderSubmit",
+    [CCF_WO_M_WORKER_LOOKUP] = "WorkerLookUp",
+    [CCF_WO_M_WORKER_LOOKUP_NEXT] = "WorkerLookUpNext",
+    [CCF_WO_M_WORKER_RETRIEVE] = "WorkerRetrieve",
+    [CCF_WO_M_WORKER_REGISTER] = "WorkerRegister",
+    [CCF_WO_M_WORKER_UPDATE] = "WorkerUpdate",
+    [CCF_WO_M_WORKER_SET_STATUS] = "WorkerSetStatus",
+    [CCF_WO_M_SUBMIT] = "WorkOrderSubmit",
     [CCF_WO_M_GET_RESULT] = "WorkOrderGetResult",
 };
 

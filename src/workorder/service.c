@@ -274,15 +274,26 @@ static json_t *worker_retrieve(ccf_wo_service *s, json_t *id, json_t *params)
     return rpc_result(id, rec);
 }
 
-static json_t *worker_lookup(ccf_wo_service *s, json_t *id, json_t *params)
+/* WorkerLookUp, or with `next` WorkerLookUpNext: the matching workers
+ * registered after params.lookupTag (a worker id an earlier lookup returned),
+ * as Avalon's listener pages them. */
+static json_t *worker_lookup(ccf_wo_service *s, json_t *id, json_t *params, bool next)
 {
     static const char *const criteria[] = {"workerType", "organizationId", "applicationTypeId"};
+    const char *tag = json_string_value(json_object_get(params, "lookupTag"));
     sqlite3_stmt *st = NULL;
-    json_t *ids = json_array();
+    json_t *ids;
     const char *last = "";
+    if (next && tag == NULL)
+        return rpc_error(id, CCF_WO_INVALID_PARAMETER, "lookupTag: expected a string", NULL);
+    ids = json_array();
     pthread_mutex_lock(&s->lock);
-    if (sqlite3_prepare_v2(s->db, "SELECT id, record FROM workers ORDER BY rowid", -1, &st, NULL) ==
-        SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db,
+                           next ? "SELECT id, record FROM workers WHERE rowid > "
+                                  "(SELECT rowid FROM workers WHERE id = ?1) ORDER BY rowid"
+                                : "SELECT id, record FROM workers ORDER BY rowid",
+                           -1, &st, NULL) == SQLITE_OK &&
+        (!next || sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC) == SQLITE_OK)) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             json_t *rec = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
             bool match = rec != NULL;
@@ -460,7 +471,8 @@ static void on_rpc(const ccf_http_request *req, ccf_http_response *resp, void *c
                     : worker_register(s, rpc.id, rpc.params, rpc.method == CCF_WO_M_WORKER_UPDATE);
             break;
         case CCF_WO_M_WORKER_LOOKUP:
-            ans = worker_lookup(s, rpc.id, rpc.params);
+        case CCF_WO_M_WORKER_LOOKUP_NEXT:
+            ans = worker_lookup(s, rpc.id, rpc.params, rpc.method == CCF_WO_M_WORKER_LOOKUP_NEXT);
             break;
         case CCF_WO_M_WORKER_RETRIEVE:
             ans = worker_retrieve(s, rpc.id, rpc.params);
