@@ -62,6 +62,11 @@ initContainers:
       - >-
         umask 077 && mkdir -p /data/auth
         {{- range .copy }} && cp /platform/{{ .from }} /data/{{ .to }}{{ end }}
+        {{- with .extra }} && {{ . }}{{ end }}
+    {{- with .env }}
+    env:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
     securityContext:
       {{- include "ccfaas.containerSecurity" . | nindent 6 }}
     resources:
