@@ -27,72 +27,38 @@ struct ccf_ccfaas_store {
     "p.function = f.name WHERE f.owner = $1) + (SELECT coalesce(sum(d.size), 0) FROM "      \
     "data_file d JOIN function f ON d.function = f.name WHERE f.owner = $1)"
 
-/* Version 1 (SQLite text as it always was; PostgreSQL: the same tables with
- * its types, BIGINT for Unix seconds and sizes, BYTEA for bytes). Later
+/* Version 1 (SQLite's text as it always was; PostgreSQL: the same tables
+ * with its types, BIGINT for Unix seconds and sizes, BYTEA for bytes). Later
  * versions add steps to `migrations`. */
-static const char schema_v1[] =
-    "CREATE TABLE function ("
-    "  name TEXT PRIMARY KEY,"
-    "  policy BLOB NOT NULL,"       /* the program policy, byte for byte */
-    "  policy_hash TEXT NOT NULL,"
-    "  created INTEGER NOT NULL);"
-    "CREATE TABLE program ("
-    "  function TEXT NOT NULL REFERENCES function(name) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL,"
-    "  sha256 TEXT NOT NULL,"
-    "  size INTEGER NOT NULL,"
-    "  created INTEGER NOT NULL,"
-    "  bytes BLOB NOT NULL,"
+#define FILE_TABLE(table, INT, BYTES)                                    \
+    "CREATE TABLE " table " ("                                           \
+    "  function TEXT NOT NULL REFERENCES function(name) ON DELETE CASCADE," \
+    "  name TEXT NOT NULL,"                                              \
+    "  sha256 TEXT NOT NULL,"                                            \
+    "  size " INT " NOT NULL,"                                           \
+    "  created " INT " NOT NULL,"                                        \
+    "  bytes " BYTES " NOT NULL,"                                        \
     "  PRIMARY KEY (function, name));"
-    "CREATE TABLE data_file ("
-    "  function TEXT NOT NULL REFERENCES function(name) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL,"
-    "  sha256 TEXT NOT NULL,"
-    "  size INTEGER NOT NULL,"
-    "  created INTEGER NOT NULL,"
-    "  bytes BLOB NOT NULL,"
-    "  PRIMARY KEY (function, name));"
-    "CREATE TABLE instance ("
-    "  name TEXT PRIMARY KEY,"
-    "  function TEXT NOT NULL,"     /* no foreign key: the delete check says why it fails */
-    "  state TEXT NOT NULL CHECK (state IN ('creating', 'ready')),"
-    "  created INTEGER NOT NULL,"
-    "  policy BLOB,"
-    "  policy_hash TEXT,"
-    "  instance_hash TEXT);"
-    "CREATE INDEX instance_function ON instance(function);";
+#define SCHEMA_V1(INT, BYTES)                                            \
+    "CREATE TABLE function ("                                            \
+    "  name TEXT PRIMARY KEY,"                                           \
+    "  policy " BYTES " NOT NULL," /* the program policy, byte for byte */ \
+    "  policy_hash TEXT NOT NULL,"                                       \
+    "  created " INT " NOT NULL);"                                       \
+    FILE_TABLE("program", INT, BYTES)                                    \
+    FILE_TABLE("data_file", INT, BYTES)                                  \
+    "CREATE TABLE instance ("                                            \
+    "  name TEXT PRIMARY KEY,"                                           \
+    "  function TEXT NOT NULL," /* no foreign key: the delete check says why it fails */ \
+    "  state TEXT NOT NULL CHECK (state IN ('creating', 'ready')),"      \
+    "  created " INT " NOT NULL,"                                        \
+    "  policy " BYTES ","                                                \
+    "  policy_hash TEXT,"                                                \
+    "  instance_hash TEXT);"                                             \
+    "CREATE INDEX instance_function ON instance(function);"
 
-static const char schema_v1_pg[] =
-    "CREATE TABLE function ("
-    "  name TEXT PRIMARY KEY,"
-    "  policy BYTEA NOT NULL,"
-    "  policy_hash TEXT NOT NULL,"
-    "  created BIGINT NOT NULL);"
-    "CREATE TABLE program ("
-    "  function TEXT NOT NULL REFERENCES function(name) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL,"
-    "  sha256 TEXT NOT NULL,"
-    "  size BIGINT NOT NULL,"
-    "  created BIGINT NOT NULL,"
-    "  bytes BYTEA NOT NULL,"
-    "  PRIMARY KEY (function, name));"
-    "CREATE TABLE data_file ("
-    "  function TEXT NOT NULL REFERENCES function(name) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL,"
-    "  sha256 TEXT NOT NULL,"
-    "  size BIGINT NOT NULL,"
-    "  created BIGINT NOT NULL,"
-    "  bytes BYTEA NOT NULL,"
-    "  PRIMARY KEY (function, name));"
-    "CREATE TABLE instance ("
-    "  name TEXT PRIMARY KEY,"
-    "  function TEXT NOT NULL,"
-    "  state TEXT NOT NULL CHECK (state IN ('creating', 'ready')),"
-    "  created BIGINT NOT NULL,"
-    "  policy BYTEA,"
-    "  policy_hash TEXT,"
-    "  instance_hash TEXT);"
-    "CREATE INDEX instance_function ON instance(function);";
+static const char schema_v1[] = SCHEMA_V1("INTEGER", "BLOB");
+static const char schema_v1_pg[] = SCHEMA_V1("BIGINT", "BYTEA");
 
 /* Version 2 (issue 15): functions and instances belong to the caller who
  * made them. Rows of a version-1 store get owner "" (no caller): only admins
