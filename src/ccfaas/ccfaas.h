@@ -23,6 +23,9 @@
  *                                                   an exited or vanished one is shown so,
  *                                                   then removed)
  *   DELETE /instance/<name>
+ *   POST   /task, GET /task[/<id>[/result|/logs]], DELETE /task/<id>
+ *                                                   a function run once (task.c, docs/tasks.md)
+ *   POST   /computation                             a Cocos manifest run as a task (compute.c)
  *
  * POST /instance builds the VaaS policy (loader identity id 0 with write
  * rights on every program and data file, then the user's identities), asks
