@@ -186,11 +186,11 @@ static bool write_text(const char *path, const char *text)
 /* The program policy; with envelope hashes (encrypted demo) the program is
  * declared encrypted and the data set is the function's data file input-0,
  * encrypted too. */
-static char *program_policy(const char *wasm_hash, const char *wasm_env, const char *data_hash,
-                            const char *data_env)
+static char *program_policy(const char *strategy, const char *wasm_hash, const char *wasm_env,
+                            const char *data_hash, const char *data_env)
 {
     json_t *p = json_pack("{s:s, s:s, s:[{s:I, s:s, s:s, s:[{s:s, s:I}, {s:s, s:I}]}]}",
-                          "function", "linear-regression", "execution_strategy", "Interpretation",
+                          "function", "linear-regression", "execution_strategy", strategy,
                           "programs", "id", (json_int_t)0, "pi_hash", wasm_hash,
                           "program_file_name", "linear-regression.wasm", "file_rights",
                           "file_name", "input-0", "rights", (json_int_t)8198, "file_name",
@@ -260,7 +260,7 @@ static bool near(double got, double want)
 
 struct demo_opts {
     long rows;
-    const char *wasm;
+    const char *wasm, *strategy;
     bool keep, no_sandbox, encrypted;
 };
 
@@ -285,6 +285,9 @@ static int parse_demo(int argc, char **argv, struct demo_opts *d)
          .help = "the program and the data set travel encrypted: their keys only in\n"
                  "the key broker, which releases them to the attested instance\n"
                  "(docs/kbs.md)"},
+        {.name = "strategy", .kind = CCF_OPT_STRING, .dest = &d->strategy, .value = "S",
+         .help = "the function's execution_strategy: Interpretation (default) or JIT\n"
+                 "(compiled to native code in the instance; docs/wasm.md)", .nonempty = true},
         {.name = "keep", .kind = CCF_OPT_FLAG, .dest = &d->keep,
          .help = "keep the temporary directory (policies, identities, data, result)"},
         {.name = "no-sandbox", .kind = CCF_OPT_FLAG, .dest = &d->no_sandbox,
@@ -461,7 +464,7 @@ static bool demo_encrypt(const struct up *u, const char *wasm, const char *csv, 
 
 int ccf_cmd_demo(int argc, char **argv)
 {
-    struct demo_opts d = {.rows = 1000};
+    struct demo_opts d = {.rows = 1000, .strategy = "Interpretation"};
     struct up_opts o;
     struct up u;
     ccf_ccfaas_api *api = NULL;
@@ -476,6 +479,10 @@ int ccf_cmd_demo(int argc, char **argv)
     int rc = parse_demo(argc, argv, &d);
     if (rc >= 0)
         return rc;
+    if (strcmp(d.strategy, "Interpretation") != 0 && strcmp(d.strategy, "JIT") != 0) {
+        fprintf(stderr, "ccfaas demo: --strategy: expected Interpretation or JIT, got '%s'\n", d.strategy);
+        return CCF_EXIT_USAGE;
+    }
     rc = CCF_EXIT_FAIL;
     if (!find_wasm(d.wasm, wasm, sizeof wasm)) {
         fprintf(stderr, "ccfaas demo: %s not found (build it: `make build` with clang and "
@@ -563,8 +570,8 @@ int ccf_cmd_demo(int argc, char **argv)
         goto out;
     }
     free(dbytes);
-    ppol = d.encrypted ? program_policy(hash, ehash[0], dhash, ehash[1])
-                       : program_policy(hash, NULL, NULL, NULL);
+    ppol = d.encrypted ? program_policy(d.strategy, hash, ehash[0], dhash, ehash[1])
+                       : program_policy(d.strategy, hash, NULL, NULL, NULL);
     if (ppol == NULL || !write_text("linear-regression.json", ppol)) {
         fprintf(stderr, "ccfaas demo: cannot write linear-regression.json\n");
         goto out;

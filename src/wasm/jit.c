@@ -350,6 +350,7 @@ struct cg {
     LLVMValueRef fn, r, inst, io, iobuf, fuel, memsz, membase, memp, depth0;
     LLVMValueRef *slots;
     uint8_t *kconst; /* per slot: last written by CONST in this straight-line block */
+    bool oom;
     size_t nslots;
     LLVMBuilderRef abld;       /* allocas, at the start of the entry block */
     LLVMBasicBlockRef entry;
@@ -400,8 +401,10 @@ static int op_of(const void *label)
 static size_t op_len(enum op op, const cell *pc)
 {
     switch (op) {
-    case OP_UNREACHABLE: case OP_MEMORY_COPY: case OP_MEMORY_FILL: return 1 + (op != OP_UNREACHABLE);
-    case OP_JMP: case OP_ELEM_DROP: case OP_DATA_DROP: case OP_MEMORY_SIZE: return 2;
+    case OP_UNREACHABLE: return 1;
+    case OP_JMP: case OP_ELEM_DROP: case OP_DATA_DROP: case OP_MEMORY_SIZE: case OP_MEMORY_COPY:
+    case OP_MEMORY_FILL:
+        return 2;
     case OP_BR_IF: case OP_BR_UNLESS: case OP_RETURN: case OP_CALL: case OP_COPY: case OP_CONST:
     case OP_GLOBAL_GET: case OP_GLOBAL_SET: case OP_TABLE_GET: case OP_TABLE_SET: case OP_TABLE_SIZE:
     case OP_TABLE_GROW: case OP_TABLE_FILL: case OP_MEMORY_GROW: case OP_MEMORY_INIT: case OP_REF_IS_NULL:
@@ -447,21 +450,30 @@ static size_t op_len(enum op op, const cell *pc)
 static LLVMValueRef c32(struct cg *g, uint64_t v) { return LLVMConstInt(g->i32, v, 0); }
 static LLVMValueRef c64(struct cg *g, uint64_t v) { return LLVMConstInt(g->i64, v, 0); }
 
+static bool grow_slots(struct cg *g, uint64_t k)
+{
+    size_t n = (size_t)k + 16;
+    LLVMValueRef *s = realloc(g->slots, n * sizeof *s);
+    if (s == NULL)
+        return false;
+    g->slots = s;
+    uint8_t *kc = realloc(g->kconst, n);
+    if (kc == NULL)
+        return false;
+    g->kconst = kc;
+    memset(s + g->nslots, 0, (n - g->nslots) * sizeof *s);
+    memset(kc + g->nslots, 0, n - g->nslots);
+    g->nslots = n;
+    return true;
+}
+
 /* The alloca of frame slot k; created on first use (unreachable code may name
  * slots above max_height), zeroed at entry like the interpreter's locals. */
 static LLVMValueRef slot(struct cg *g, uint64_t k)
 {
-    if (k >= g->nslots) {
-        size_t n = (size_t)k + 16;
-        LLVMValueRef *s = realloc(g->slots, n * sizeof *s);
-        uint8_t *kc = s == NULL ? NULL : realloc(g->kconst, n);
-        if (s == NULL || kc == NULL)
-            abort(); /* a few bytes per slot; the module was bounded by the loader */
-        memset(s + g->nslots, 0, (n - g->nslots) * sizeof *s);
-        memset(kc + g->nslots, 0, n - g->nslots);
-        g->slots = s;
-        g->kconst = kc;
-        g->nslots = n;
+    if (k >= g->nslots && !grow_slots(g, k)) {
+        g->oom = true; /* reported by gen_func; the IR stays well-formed meanwhile */
+        return g->fuel;
     }
     if (g->slots[k] == NULL) {
         LLVMValueRef first = LLVMGetFirstInstruction(g->entry);
@@ -479,7 +491,8 @@ static LLVMValueRef rd(struct cg *g, uint64_t k) { return LLVMBuildLoad2(B, g->i
 static void wr(struct cg *g, uint64_t k, LLVMValueRef v)
 {
     LLVMBuildStore(B, v, slot(g, k));
-    g->kconst[k] = 0;
+    if (k < g->nslots)
+        g->kconst[k] = 0;
 }
 static LLVMValueRef rd32(struct cg *g, uint64_t k) { return LLVMBuildTrunc(B, rd(g, k), g->i32, ""); }
 static LLVMValueRef tof32(struct cg *g, LLVMValueRef v64)
@@ -588,20 +601,15 @@ static void jump(struct cg *g, size_t target, int64_t off)
     LLVMBuildBr(B, g->bb[target]);
 }
 
+/* fp[dst..dst+n) = fp[src..src+n) with memmove's semantics (the interpreter's BR_MOVE) */
 static void moves(struct cg *g, uint64_t dst, uint64_t src, uint64_t n)
 {
-    if (n == 0 || dst == src)
-        return;
-    LLVMValueRef tmp[64];
-    LLVMValueRef *v = n <= 64 ? tmp : malloc(n * sizeof *v);
-    if (v == NULL)
-        return;
-    for (uint64_t i = 0; i < n; i++)
-        v[i] = rd(g, src + i);
-    for (uint64_t i = 0; i < n; i++)
-        wr(g, dst + i, v[i]);
-    if (v != tmp)
-        free(v);
+    if (dst < src)
+        for (uint64_t i = 0; i < n; i++)
+            wr(g, dst + i, rd(g, src + i));
+    else if (dst > src)
+        for (uint64_t i = n; i-- > 0;)
+            wr(g, dst + i, rd(g, src + i));
 }
 
 /* conditional branch to target with value moves and fuel on the taken edge */
@@ -882,9 +890,9 @@ static bool numeric(struct cg *g, enum op op, const cell *pc)
         /* constant operands hidden from the optimiser (see opaque) */
         bool is64 = op >= OP_F64_ADD;
         LLVMValueRef a = is64 ? tof64(g, x) : tof32(g, x), b = is64 ? tof64(g, y) : tof32(g, y);
-        if (g->kconst[pc[2].u])
+        if (pc[2].u < g->nslots && g->kconst[pc[2].u])
             a = opaque(g, a);
-        if (imm || g->kconst[pc[3].u])
+        if (imm || (pc[3].u < g->nslots && g->kconst[pc[3].u]))
             b = opaque(g, b);
         LLVMValueRef v = fbin(g, (int)op - (is64 ? OP_F64_ADD : OP_F32_ADD), a, b, is64);
         r = is64 ? fromf64(g, v) : fromf32(g, v);
@@ -1077,7 +1085,8 @@ static bool emit(struct cg *g, const cell *code, size_t at, enum op op)
     }
     case OP_CONST:
         wr(g, U(1), c64(g, U(2)));
-        g->kconst[U(1)] = 1;
+        if (U(1) < g->nslots)
+            g->kconst[U(1)] = 1;
         return true;
     case OP_GLOBAL_GET: case OP_GLOBAL_SET: {
         LLVMValueRef gl = ldf(g, g->inst, offsetof(struct ccf_wasm_instance, globals), g->i8p);
@@ -1165,6 +1174,16 @@ static bool emit(struct cg *g, const cell *code, size_t at, enum op op)
 #undef U
 }
 
+/* A branch target: a block starts there. False if outside the function. */
+static bool mark_target(struct cg *g, size_t n, int64_t t)
+{
+    if (t < 0 || (size_t)t >= n)
+        return false;
+    if (g->bb[t] == NULL)
+        g->bb[t] = newbb(g);
+    return true;
+}
+
 /* Generates function k (defined index). */
 static ccf_err gen_func(struct cg *g, uint32_t k)
 {
@@ -1214,33 +1233,22 @@ static ccf_err gen_func(struct cg *g, uint32_t k)
         if (ops[at] < 0)
             continue;
         const cell *pc = f->code + at;
-        int64_t t[1];
-        size_t nt = 0;
+        bool ok = true;
         switch (ops[at]) {
-        case OP_JMP: case OP_BR_MOVE: t[0] = (int64_t)at + 1 + pc[1].i; nt = 1; break;
-        case OP_BR_IF: case OP_BR_UNLESS: case OP_BR_IF_MOVE: t[0] = (int64_t)at + 2 + pc[2].i; nt = 1; break;
+        case OP_JMP: case OP_BR_MOVE: ok = mark_target(g, n, (int64_t)at + 1 + pc[1].i); break;
+        case OP_BR_IF: case OP_BR_UNLESS: case OP_BR_IF_MOVE: ok = mark_target(g, n, (int64_t)at + 2 + pc[2].i); break;
         case OP_BR_TABLE:
-            for (uint32_t c = 0; c <= pc[2].u32; c++) {
+            for (uint32_t c = 0; c <= pc[2].u32 && ok; c++) {
                 size_t el = at + 5 + 2 * (size_t)c;
-                int64_t tt = (int64_t)el + f->code[el].i;
-                if (tt >= 0 && (size_t)tt < n && g->bb[tt] == NULL)
-                    g->bb[tt] = newbb(g);
-                else if (tt < 0 || (size_t)tt >= n)
-                    goto bad_target;
+                ok = mark_target(g, n, (int64_t)el + f->code[el].i);
             }
             break;
         default:
-            if (ops[at] >= OP_BRC_EQ && ops[at] <= OP_BRC_GE_U_I) {
-                t[0] = (int64_t)at + 3 + pc[3].i;
-                nt = 1;
-            }
+            if (ops[at] >= OP_BRC_EQ && ops[at] <= OP_BRC_GE_U_I)
+                ok = mark_target(g, n, (int64_t)at + 3 + pc[3].i);
         }
-        if (nt) {
-            if (t[0] < 0 || (size_t)t[0] >= n)
-                goto bad_target;
-            if (g->bb[t[0]] == NULL)
-                g->bb[t[0]] = newbb(g);
-        }
+        if (!ok)
+            goto bad_target;
     }
     for (size_t at = 0; at < n; at++)
         if (g->bb[at] != NULL && ops[at] < 0)
@@ -1301,6 +1309,8 @@ static ccf_err gen_func(struct cg *g, uint32_t k)
     }
     if (LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(B)) == NULL)
         LLVMBuildUnreachable(B);
+    if (g->oom)
+        e = ccf_errf(g->err, g->errsz, CCF_ERR_NOMEM, "out of memory");
     goto out;
 bad_target:
     e = ccf_errf(g->err, g->errsz, CCF_ERR_INTERNAL, "function %u: branch target not at an instruction",
