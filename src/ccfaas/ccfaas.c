@@ -612,9 +612,11 @@ static ccf_err mkdir_p(const char *path, char *err, size_t err_size)
     return CCF_OK;
 }
 
-/* This CCFaaS's id among replicas: DATA/ccfaas-replica.id, 16 random bytes
- * in hex made once (a restart on the same data directory is the same replica;
- * the recovery of half-made instances relies on it). */
+/* This CCFaaS's id among replicas: DATA/ccfaas-replica.id, 32 lowercase hex
+ * digits (a final newline allowed), made once from 16 random bytes unless
+ * provided (the Helm chart derives it from the pod's name): a restart with
+ * the same id is the same replica; the recovery of half-made instances
+ * relies on it. */
 static ccf_err replica_id(const char *data_dir, char out[33], char *err, size_t err_size)
 {
     char path[PATH_MAX + 32], *text = NULL;
@@ -633,6 +635,8 @@ static ccf_err replica_id(const char *data_dir, char out[33], char *err, size_t 
     }
     if ((rc = ccf_file_read(path, 64, &text, &len, err, err_size)) != CCF_OK)
         return rc;
+    if (len == 33 && text[32] == '\n') /* written by hand or a script's echo */
+        text[--len] = '\0';
     if (len != 32 || strspn(text, "0123456789abcdef") != 32) {
         free(text);
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: not 32 hex digits", path);
