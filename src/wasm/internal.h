@@ -388,6 +388,48 @@ static inline ccf_wasm_val ccf_wasm_internal_from_slots(uint8_t t, const uint64_
     return v;
 }
 
+/* Float values as their bits in a frame slot, and back (f32: the low 32 bits). */
+static inline float ccf_wasm_f32(uint64_t s)
+{
+    uint32_t u = (uint32_t)s;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline uint64_t ccf_wasm_f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static inline double ccf_wasm_f64(uint64_t s)
+{
+    double d;
+    memcpy(&d, &s, 8);
+    return d;
+}
+static inline uint64_t ccf_wasm_f64_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+/* Fuel is handed to a run in slices (interp.c, jit.c); the store's counter holds the rest.
+ * Refilling (every slice) is also where an interrupt request is noticed. */
+#define CCF_WASM_FUEL_SLICE 65536
+static inline int64_t ccf_wasm_internal_take_slice(struct ccf_wasm_store *S)
+{
+    int64_t n = S->fuel < CCF_WASM_FUEL_SLICE ? S->fuel : CCF_WASM_FUEL_SLICE;
+    S->fuel -= n;
+    return n;
+}
+
+/* interp.c: calls host function fi with its arguments at sp[0..) (slots); results written
+ * from sp[0]. TRAP_HOST with the reason in err when it fails. */
+ccf_wasm_trap ccf_wasm_internal_call_host(struct ccf_wasm_instance *caller, struct funcinst *fi, uint64_t *sp,
+                                          char *err, size_t errsz);
+
 /* load.c: the interpreter's handler address for op. */
 const void *ccf_wasm_internal_label(enum op op);
 

@@ -12,31 +12,10 @@
 
 #include "wasm/internal.h"
 
-static inline float F32(uint64_t s)
-{
-    uint32_t u = (uint32_t)s;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-static inline uint64_t U32F(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-static inline double F64(uint64_t s)
-{
-    double d;
-    memcpy(&d, &s, 8);
-    return d;
-}
-static inline uint64_t U64F(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return u;
-}
+#define F32 ccf_wasm_f32
+#define U32F ccf_wasm_f32_bits
+#define F64 ccf_wasm_f64
+#define U64F ccf_wasm_f64_bits
 
 /* Rounding functions must return a quiet NaN for a signalling input. */
 static inline uint64_t quiet32(uint64_t r)
@@ -147,8 +126,8 @@ bool ccf_wasm_internal_functype_eq(const struct functype *a, const struct functy
 }
 
 /* Calls a host function with args at sp[0..) (v128: two slots); results written from sp[0]. */
-static ccf_wasm_trap call_host(struct ccf_wasm_instance *caller, struct funcinst *fi, uint64_t *sp,
-                               char *err, size_t errsz)
+ccf_wasm_trap ccf_wasm_internal_call_host(struct ccf_wasm_instance *caller, struct funcinst *fi, uint64_t *sp,
+                                          char *err, size_t errsz)
 {
     ccf_wasm_val args[32], res[32];
     const struct functype *ft = fi->type;
@@ -238,17 +217,9 @@ static void profile_count(const void *const *labels, const void *op)
 }
 #endif
 
-/* Fuel is handed to a run in slices kept in a register; the store's own
- * counter holds the rest. Refilling (every FUEL_SLICE units) is also where an
- * interrupt request is noticed, so the hot path is one decrement and branch. */
-#define FUEL_SLICE 65536
-
-static int64_t take_slice(struct ccf_wasm_store *S)
-{
-    int64_t n = S->fuel < FUEL_SLICE ? S->fuel : FUEL_SLICE;
-    S->fuel -= n;
-    return n;
-}
+/* Fuel: a slice kept in a register (internal.h), so the hot path is one decrement and
+ * branch. */
+#define take_slice ccf_wasm_internal_take_slice
 
 /* Called when the slice ran out (*fuel == -1): charges the current unit to a
  * new slice; false when the budget is exhausted or an interrupt is pending. */
@@ -326,7 +297,7 @@ do_call: {
         S->depth = depth;
         S->fuel += fuel; /* a nested run may use it */
         /* compiled functions (jit.c) are entered like host functions: off the hot path */
-        trap = fi->jit != NULL ? fi->jit(S, fi, nfp, err, errsz) : call_host(inst, fi, nfp, err, errsz);
+        trap = fi->jit != NULL ? fi->jit(S, fi, nfp, err, errsz) : ccf_wasm_internal_call_host(inst, fi, nfp, err, errsz);
         fuel = take_slice(S);
         if (trap != CCF_WASM_TRAP_NONE)
             goto out;

@@ -59,7 +59,6 @@ struct jit_module {
 /* Native stack the compiled code of one outermost entry may use: deeper
  * recursion traps "call stack exhausted" (the call depth limit usually first). */
 #define JIT_STACK_BUDGET (2u << 20)
-#define FUEL_SLICE 65536 /* as interp.c */
 
 /* ---------------------------------------------------------------- runtime */
 
@@ -69,12 +68,7 @@ static __attribute__((noreturn)) void jit_trap(struct jrun *r, uint32_t kind)
     longjmp(r->jb, 1);
 }
 
-static int64_t take_slice(struct ccf_wasm_store *S)
-{
-    int64_t n = S->fuel < FUEL_SLICE ? S->fuel : FUEL_SLICE;
-    S->fuel -= n;
-    return n;
-}
+#define take_slice ccf_wasm_internal_take_slice
 
 /* The slice ran out: charge the current unit to a new one, or stop. */
 static int64_t jit_refuel(struct jrun *r)
@@ -112,23 +106,10 @@ static void jit_call(struct jrun *r, struct ccf_wasm_instance *caller, struct fu
     char msg[256] = "";
     ccf_wasm_trap t = CCF_WASM_TRAP_NONE;
     if (fi->def == NULL) {
-        ccf_wasm_val args[32], res[32];
-        static const uint64_t zero[2];
-        for (uint32_t i = 0, k = 0; i < ft->np; k += ccf_wasm_internal_width(ft->t[i]), i++)
-            args[i] = ccf_wasm_internal_from_slots(ft->t[i], io + k);
-        for (uint32_t i = 0; i < ft->nr; i++)
-            res[i] = ccf_wasm_internal_from_slots(ft->t[ft->np + i], zero);
-        ccf_err e = fi->host(caller, fi->user, args, res, msg, sizeof msg);
+        t = ccf_wasm_internal_call_host(caller, fi, io, msg, sizeof msg);
         r->fuel = take_slice(S);
-        if (e != CCF_OK)
-            host_failed(r, msg[0] ? msg : ccf_strerror(e));
-        for (uint32_t i = 0, k = 0; i < ft->nr; k += ccf_wasm_internal_width(ft->t[ft->np + i]), i++) {
-            uint64_t b[2] = {0, 0};
-            ccf_wasm_internal_to_slots(&res[i], b);
-            io[k] = b[0];
-            if (ft->t[ft->np + i] == WASM_V128)
-                io[k + 1] = b[1];
-        }
+        if (t != CCF_WASM_TRAP_NONE)
+            host_failed(r, msg);
         return;
     }
     /* interpreted callee: its arguments go on the store's value stack */
@@ -256,31 +237,10 @@ static void jit_misc(struct jrun *r, struct ccf_wasm_instance *inst, uint32_t op
     }
 }
 
-static inline float F32(uint64_t s)
-{
-    uint32_t u = (uint32_t)s;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-static inline uint64_t U32F(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-static inline double F64(uint64_t s)
-{
-    double d;
-    memcpy(&d, &s, 8);
-    return d;
-}
-static inline uint64_t U64F(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return u;
-}
+#define F32 ccf_wasm_f32
+#define U32F ccf_wasm_f32_bits
+#define F64 ccf_wasm_f64
+#define U64F ccf_wasm_f64_bits
 
 /* Rounding as interp.c does it (libm, a signalling NaN comes out quiet). */
 static uint64_t jit_fround(uint32_t op, uint64_t x)

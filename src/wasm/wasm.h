@@ -8,7 +8,10 @@
  *   ccf_wasm_module   a decoded, fully validated module (immutable, shareable
  *                     between stores and threads once loaded). Created by
  *                     ccf_wasm_load, freed by ccf_wasm_module_free. A module
- *                     must outlive every instance made from it.
+ *                     must outlive every instance made from it. The one change
+ *                     allowed after loading: ccf_wasm_jit_compile (jit.h)
+ *                     attaches native code, before the first instantiation;
+ *                     the module then owns that code and frees it with itself.
  *   ccf_wasm_store    the unit of isolation: owns every runtime object
  *                     (instances, function/global/table/memory instances, the
  *                     value and call stacks) and the limits. Objects of one
