@@ -96,6 +96,29 @@ static void pg_name(ccf_db *db, const char *url)
     PQconninfoFree(opts);
 }
 
+/* "... token: \"secret\"" → "... token: \"...\"": every quoted part hidden
+ * (the result cut at 250 bytes). */
+static void unquote(char *msg, size_t size)
+{
+    char out[256];
+    size_t w = 0;
+    bool in = false;
+    for (const char *r = msg; *r != '\0' && w + 5 < sizeof out; r++) {
+        if (*r == '"') {
+            out[w++] = '"';
+            if (!in) {
+                memcpy(out + w, "...", 3);
+                w += 3;
+            }
+            in = !in;
+        } else if (!in) {
+            out[w++] = *r;
+        }
+    }
+    out[w] = '\0';
+    snprintf(msg, size, "%s", out);
+}
+
 static void ignore_notice(void *arg, const char *message)
 {
     (void)arg, (void)message;
@@ -107,10 +130,12 @@ ccf_db_rc ccf_db_pg_open(ccf_db *db, const char *url, char *err, size_t err_size
     PQconninfoOption *opts = PQconninfoParse(url, &why);
 
     if (opts == NULL) {
-        /* libpq's message names the part it refused, never the password */
+        /* libpq quotes the part it refused, which may be the password (a bad
+         * %-escape in it): say what was wrong, not the quoted text */
         char msg[256];
         pg_message(msg, sizeof msg, why != NULL ? why : "out of memory");
         PQfreemem(why);
+        unquote(msg, sizeof msg);
         ccf_errf(err, err_size, CCF_ERR_INVALID, "database URL: %s", msg);
         return CCF_DB_FAILED;
     }

@@ -440,12 +440,21 @@ static void test_pg_password_hidden(void **state)
     assert_null(strstr(err, "Sup3rSecretPw"));
     assert_null(strstr(err, "An0therSecret"));
     assert_non_null(strstr(err, "unavailable"));
-    /* a malformed URL: refused, no secret echoed */
+    /* malformed URLs: refused saying why, no secret echoed (libpq quotes the
+     * token it refuses: here the password itself) */
     assert_int_equal(ccf_db_open("postgresql://u:Sup3rSecretPw@/d?nosuchoption=1", &db, err,
                                  sizeof err),
                      CCF_DB_FAILED);
     assert_null(strstr(err, "Sup3rSecretPw"));
-    assert_non_null(strstr(err, "nosuchoption"));
+    assert_non_null(strstr(err, "invalid URI query parameter"));
+    assert_int_equal(ccf_db_open("postgresql://u:Sup3r%zzSecretPw@h/d", &db, err, sizeof err),
+                     CCF_DB_FAILED);
+    assert_null(strstr(err, "Secret"));
+    assert_non_null(strstr(err, "percent-encoded"));
+    assert_int_equal(ccf_db_open("postgresql://u@h/d?password=An0ther%zzSecret", &db, err,
+                                 sizeof err),
+                     CCF_DB_FAILED);
+    assert_null(strstr(err, "Secret"));
 }
 
 /* The server ends our session (as a restart does): the statement that meets
