@@ -20,6 +20,7 @@ int ccf_serve_kbs(int argc, char **argv)
                *admin = NULL;
     long token_s = 300, session_s = 300, threads = 4;
     bool quiet = false, tls = false;
+    struct ccf_cli_tls lim = {0}; /* the limits only: the key broker's TLS is its own */
     ccf_kbs *kbs = NULL;
     char err[512];
     ccf_opt_list roots = {0};
@@ -56,6 +57,7 @@ int ccf_serve_kbs(int argc, char **argv)
          .help = "verify that TEE's evidence against these pinned anchors\n(PEM or DER; "
                  "repeatable): snp=AMD ASK/ARK/ASVK bundle of\none product (once per product), "
                  "tdx=, sgx=Intel SGX Root CA,\nnitro=AWS Nitro Enclaves root"},
+        CCF_CLI_LIMIT_OPTS(lim),
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
         {0}};
     int rc = ccf_opt_run(&cmd, opts, argc, argv, NULL);
@@ -83,7 +85,8 @@ int ccf_serve_kbs(int argc, char **argv)
                          .admin_key_pub = admin, .token_lifetime_s = (unsigned)token_s,
                          .session_lifetime_s = (unsigned)session_s, .threads = (unsigned)threads,
                          .quiet = quiet, .tee_roots = tr, .n_tee_roots = roots.count,
-                         .tls = tls};
+                         .tls = tls, .per_ip_connections = (unsigned)lim.per_address,
+                         .request_deadline_s = (unsigned)lim.deadline_s};
     ccf_http_block_stop_signals();
     if (ccf_kbs_new(&kc, &kbs, err, sizeof err) != CCF_OK ||
         ccf_kbs_start(kbs, err, sizeof err) != CCF_OK) {

@@ -59,6 +59,8 @@ int ccf_cli_serve_start_tls(const char *service, const char *listen, unsigned th
                           .quiet = quiet};
     *srv = NULL;
     if (tls != NULL) {
+        hc.per_ip_connections = (unsigned)tls->per_address;
+        hc.request_deadline_s = (unsigned)tls->deadline_s;
         hc.tls_cert_file = tls->cert;
         hc.tls_key_file = tls->key;
         hc.tls_client_ca_file = tls->ca;
@@ -144,6 +146,7 @@ static int serve_proxy(int argc, char **argv)
          .help = "HTTP worker threads (default 4)", .min = 1, .max = 256},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
         CCF_CLI_TLS_OPTS(tls),
+        CCF_CLI_LIMIT_OPTS(tls),
         {0}};
     int rc = ccf_opt_run(&cmd, opts, argc, argv, NULL);
 

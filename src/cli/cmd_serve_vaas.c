@@ -175,6 +175,7 @@ int ccf_serve_vaas(int argc, char **argv)
          .help = "HTTP worker threads (default 8)", .min = 1, .max = 256},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &quiet, .help = "no request log on stderr"},
         CCF_CLI_TLS_OPTS(tls),
+        CCF_CLI_LIMIT_OPTS(tls),
         {0}};
     if ((rc = ccf_opt_run(&cmd, opts, argc, argv, NULL)) >= 0)
         return rc;

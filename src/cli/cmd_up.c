@@ -61,7 +61,9 @@ static ccf_err new_server(const struct up_opts *o, const struct up *u, int i,
 {
     char listen[300];
     host_port(listen, sizeof listen, o->host, (unsigned)o->port[i]);
-    ccf_http_config hc = {.listen = listen, .service = svc_names[i], .quiet = o->quiet};
+    ccf_http_config hc = {.listen = listen, .service = svc_names[i], .quiet = o->quiet,
+                          .per_ip_connections = (unsigned)o->per_address,
+                          .request_deadline_s = (unsigned)o->deadline_s};
     if (o->tls) {
         hc.tls_cert_file = u->tls_cert[i];
         hc.tls_key_file = u->tls_key[i];
@@ -269,7 +271,8 @@ static ccf_err start_kbs(const struct up_opts *o, struct up *u, char *err, size_
     char listen[300], why[512];
     host_port(listen, sizeof listen, o->host, (unsigned)o->kbs_port);
     ccf_kbs_config kc = {.data_dir = o->data_dir, .listen = listen, .quiet = o->quiet,
-                         .tls = true};
+                         .tls = true, .per_ip_connections = (unsigned)o->per_address,
+                         .request_deadline_s = (unsigned)o->deadline_s};
     ccf_err rc = ccf_kbs_new(&kc, &u->kbs, why, sizeof why);
     if (rc == CCF_OK)
         rc = ccf_kbs_start(u->kbs, why, sizeof why);
@@ -291,7 +294,9 @@ static ccf_err start_workorder(const struct up_opts *o, struct up *u, char *err,
     ccf_err rc;
     long port = o->workorder_port < 0 ? CCF_WO_DEFAULT_PORT : o->workorder_port;
     host_port(listen, sizeof listen, o->host, (unsigned)port);
-    ccf_http_config hc = {.listen = listen, .service = "workorder", .quiet = o->quiet};
+    ccf_http_config hc = {.listen = listen, .service = "workorder", .quiet = o->quiet,
+                          .per_ip_connections = (unsigned)o->per_address,
+                          .request_deadline_s = (unsigned)o->deadline_s};
     if (o->tls) {
         ccf_serviceca *ca = NULL;
         uint8_t fp[32];
@@ -555,6 +560,7 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
          .help = "serve HTTPS: a service CA in DIR/ca (made once)\nissues each service a "
                  "certificate; services call\neach other with mutual TLS; needed to listen\n"
                  "beyond loopback (docs/auth.md)"},
+        CCF_CLI_LIMIT_OPTS(*o),
         {.name = "no-sandbox", .kind = CCF_OPT_FLAG, .dest = &o->no_sandbox,
          .help = "run instances without bubblewrap (debugging)"},
         {.name = "quiet", .kind = CCF_OPT_FLAG, .dest = &o->quiet, .help = "no request log on stderr"},

@@ -60,13 +60,26 @@ bool ccf_cli_default_runtime(char *path, size_t size, uint8_t measurement[32]);
 typedef ccf_err (*ccf_cli_mount_fn)(void *svc, ccf_http_server *srv);
 int ccf_cli_serve_start(const char *service, const char *listen, unsigned threads, bool quiet,
                         ccf_cli_mount_fn mount, void *svc, ccf_http_server **srv);
-/* HTTPS for a service (docs/auth.md "TLS"): its certificate and key, and the
- * platform service CA (client certificates of callers; the services it
- * calls must chain to it, and it presents its own certificate to them). */
+/* A service's listener: HTTPS (docs/auth.md "TLS": its certificate and key,
+ * and the platform service CA: client certificates of callers; the services
+ * it calls must chain to it, and it presents its own certificate to them), and
+ * the limits per caller (docs/auth.md "Limits"; 0 = the server's default). */
 struct ccf_cli_tls {
     const char *cert, *key, *ca;
+    long per_address, deadline_s;
 };
-/* The three options of every `ccfaas serve` command, for its option table. */
+/* The two limit options of every control-plane listener, for option tables. */
+#define CCF_CLI_LIMIT_OPTS(t)                                                                      \
+    {.name = "max-connections-per-address", .kind = CCF_OPT_NUM, .dest = &(t).per_address,       \
+     .value = "N",                                                                                 \
+     .help = "connections one client address may hold; more are\nclosed at once (default 64)",   \
+     .min = 1, .max = 1024},                                                                       \
+    {.name = "request-deadline", .kind = CCF_OPT_NUM, .dest = &(t).deadline_s,                    \
+     .value = "SECONDS",                                                                           \
+     .help = "a request must arrive whole within this time, however\nslowly its bytes come "     \
+             "(default 60)",                                                                       \
+     .min = 1, .max = 3600}
+/* The three TLS options of every `ccfaas serve` command, for its option table. */
 #define CCF_CLI_TLS_OPTS(t)                                                                        \
     {.name = "tls-cert", .kind = CCF_OPT_STRING, .dest = &(t).cert, .value = "FILE",              \
      .nonempty = true,                                                                             \

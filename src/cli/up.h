@@ -29,6 +29,7 @@ struct up_opts {
     long first, last; /* instance ports */
     long max_instances_per_user, max_mib_per_operator; /* CCFaaS quotas, 0 = none */
     long instance_memory_mib, instance_cpu_seconds;     /* VaaS's runtime limits, 0 = default */
+    long per_address, deadline_s; /* every listener's limits per caller, 0 = default (CCF_CLI_LIMIT_OPTS) */
     bool no_sandbox, quiet;
     bool tls; /* HTTPS with the data directory's service CA (docs/auth.md "TLS") */
 };

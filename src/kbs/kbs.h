@@ -160,6 +160,8 @@ typedef struct {
     unsigned token_lifetime_s;     /* 0 = 300 */
     unsigned session_lifetime_s;   /* 0 = 300 */
     unsigned threads;              /* 0 = 4 */
+    unsigned per_ip_connections;   /* per client address; 0 = 64, as net/http_server.h */
+    unsigned request_deadline_s;   /* a request whole within; 0 = 60 (net/conn_deadline.h) */
     bool quiet;                    /* no request log */
     const ccf_kbs_tee_root *tee_roots; /* the TEEs this KBS verifies; none = linux only */
     size_t n_tee_roots;

@@ -29,6 +29,8 @@
 #include "jose/jose.h"
 #include "kbs/kbs.h"
 #include "net/addr.h"
+#include "net/conn_deadline.h"
+#include "net/http_server.h"
 #include "policy/policy.h"
 
 #define ID_HEX 32    /* session id: 16 random bytes as hex */
@@ -48,7 +50,8 @@ typedef struct {
 struct ccf_kbs {
     char *data_dir;
     ccf_addr addr;
-    unsigned token_lifetime, session_lifetime, threads;
+    unsigned token_lifetime, session_lifetime, threads, per_ip;
+    ccf_conn_deadline *deadline; /* the request deadline, as every control-plane listener's */
     bool quiet, admin_created;
     EVP_PKEY *token_key, *platform_pub, *admin_pub;
     ccf_kbs_store *store;
@@ -712,6 +715,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     reply r = {.status = 0};
+    ccf_conn_deadline_handling(k->deadline, c, true); /* the handler's time is not the client's */
     dispatch(k, c, url, method, cs, &r);
     if (r.status == 0)
         kbs_error(&r, 500, "InternalError", "no answer");
@@ -748,9 +752,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)c;
+    ccf_kbs *k = cls;
     (void)toe;
+    ccf_conn_deadline_handling(k->deadline, c, false); /* the next request's clock */
     conn_state *cs = *con_cls;
     if (cs != NULL) {
         if (cs->body.p != NULL)
@@ -901,6 +905,12 @@ ccf_err ccf_kbs_new(const ccf_kbs_config *cfg, ccf_kbs **out, char *err, size_t 
     k->token_lifetime = cfg->token_lifetime_s ? cfg->token_lifetime_s : 300;
     k->session_lifetime = cfg->session_lifetime_s ? cfg->session_lifetime_s : 300;
     k->threads = cfg->threads ? cfg->threads : 4;
+    k->per_ip = cfg->per_ip_connections ? cfg->per_ip_connections
+                                        : CCF_HTTP_DEFAULT_PER_IP_CONNECTIONS;
+    if ((rc = ccf_conn_deadline_new(cfg->request_deadline_s ? cfg->request_deadline_s
+                                                            : CCF_HTTP_DEFAULT_REQUEST_DEADLINE_S,
+                                    &k->deadline, err, errsz)) != CCF_OK)
+        goto bad;
     k->quiet = cfg->quiet;
     snprintf(k->platforms, sizeof k->platforms, "linux");
     for (size_t i = 0; i < cfg->n_tee_roots; i++)
@@ -949,12 +959,20 @@ ccf_err ccf_kbs_start(ccf_kbs *k, char *err, size_t errsz)
                                  (struct sockaddr *)&k->addr.ss, MHD_OPTION_THREAD_POOL_SIZE,
                                  k->threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
                                  MHD_OPTION_CONNECTION_LIMIT, 1024u,
-                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u,
+                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, k->per_ip,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, k,
+                                 MHD_OPTION_NOTIFY_CONNECTION, ccf_conn_deadline_notify,
+                                 k->deadline,
                                  MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (k->daemon == NULL)
         return ccf_errf(err, errsz, CCF_ERR_IO,
                         "cannot listen (address in use, or not an address of this host?)");
+    ccf_err rc = ccf_conn_deadline_start(k->deadline, err, errsz);
+    if (rc != CCF_OK) {
+        MHD_stop_daemon(k->daemon);
+        k->daemon = NULL;
+        return rc;
+    }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(k->daemon, MHD_DAEMON_INFO_BIND_PORT);
     k->port = di ? di->port : 0;
     return CCF_OK;
@@ -981,6 +999,7 @@ void ccf_kbs_free(ccf_kbs *k)
         return;
     if (k->daemon != NULL)
         MHD_stop_daemon(k->daemon);
+    ccf_conn_deadline_free(k->deadline);
     if (k->sessions != NULL)
         for (size_t i = 0; i < CCF_KBS_MAX_SESSIONS; i++)
             if (k->sessions[i].live)

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "net/addr.h"
 #include "net/auth.h"
+#include "net/conn_deadline.h"
 
 #include "common/crypto.h"
 #include "common/file.h"
@@ -42,16 +43,6 @@ struct route {
     ccf_http_admit_fn admit; /* NULL = none */
 };
 
-/* A connection, tracked for the request deadline: a watchdog shuts down the
- * socket of one that has spent longer than the deadline receiving a request
- * (headers and body; the handler's time is not counted). */
-struct conn_track {
-    struct conn_track *prev, *next;
-    MHD_socket fd;
-    struct timespec since; /* start of the current request (or of the idle wait) */
-    bool in_handler;
-};
-
 struct metric {
     int route; /* index into routes, -1 = no route matched */
     char method[8];
@@ -80,10 +71,7 @@ struct ccf_http_server {
      * the service CA that client certificates must chain to (NULL: none asked) */
     char *tls_cert_pem, *tls_key_pem, *tls_ca_pem;
     X509_STORE *tls_ca;
-    struct conn_track conns; /* list head, under mu */
-    pthread_t watchdog;
-    bool watchdog_running, stopping;
-    pthread_cond_t wake; /* wakes the watchdog at stop */
+    ccf_conn_deadline *deadline; /* the request deadline (net/conn_deadline.h) */
     FILE *log;
     bool quiet;
     struct route routes[CCF_HTTP_MAX_ROUTES];
@@ -742,8 +730,6 @@ out:
     return ok;
 }
 
-static struct conn_track *conn_of(struct MHD_Connection *conn);
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -825,77 +811,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     ccf_http_response resp = {0};
     const struct route *rt = &srv->routes[req->route];
-    struct conn_track *ct = conn_of(conn);
-    if (ct != NULL) {
-        pthread_mutex_lock(&srv->mu);
-        ct->in_handler = true; /* the handler's time is not the client's */
-        pthread_mutex_unlock(&srv->mu);
-    }
+    ccf_conn_deadline_handling(srv->deadline, conn, true); /* the handler's time is not theirs */
     rt->fn(req, &resp, rt->ctx);
     return send_response(req, &resp, NULL);
-}
-
-/* ------------------------------------------------------------------ */
-/* the request deadline */
-
-static struct conn_track *conn_of(struct MHD_Connection *conn)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci != NULL ? ci->socket_context : NULL;
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    ccf_http_server *srv = cls;
-    struct conn_track *ct = *socket_context;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (ci == NULL || (ct = calloc(1, sizeof *ct)) == NULL)
-            return; /* not tracked: the idle timeout still applies */
-        ct->fd = ci->connect_fd;
-        clock_gettime(CLOCK_MONOTONIC, &ct->since);
-        pthread_mutex_lock(&srv->mu);
-        ct->next = srv->conns.next;
-        ct->prev = &srv->conns;
-        srv->conns.next->prev = ct;
-        srv->conns.next = ct;
-        pthread_mutex_unlock(&srv->mu);
-        *socket_context = ct;
-    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && ct != NULL) {
-        pthread_mutex_lock(&srv->mu);
-        ct->prev->next = ct->next;
-        ct->next->prev = ct->prev;
-        pthread_mutex_unlock(&srv->mu);
-        free(ct);
-        *socket_context = NULL;
-    }
-}
-
-/* Once a second: connections that spent more than the deadline receiving a
- * request (slow headers or body, one byte at a time) are shut down; the
- * server then closes them. */
-static void *watchdog(void *arg)
-{
-    ccf_http_server *srv = arg;
-    pthread_mutex_lock(&srv->mu);
-    while (!srv->stopping) {
-        struct timespec wake, now;
-        clock_gettime(CLOCK_REALTIME, &wake);
-        wake.tv_sec += 1;
-        pthread_cond_timedwait(&srv->wake, &srv->mu, &wake);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        for (struct conn_track *ct = srv->conns.next; ct != &srv->conns; ct = ct->next) {
-            if (ct->in_handler || now.tv_sec - ct->since.tv_sec < (time_t)srv->deadline_s)
-                continue;
-            shutdown(ct->fd, SHUT_RDWR);
-            ct->since = now; /* once per deadline at most */
-        }
-    }
-    pthread_mutex_unlock(&srv->mu);
-    return NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -906,13 +824,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     if (req == NULL)
         return;
-    struct conn_track *ct = conn_of(req->conn);
-    if (ct != NULL) {
-        pthread_mutex_lock(&srv->mu);
-        ct->in_handler = false;
-        clock_gettime(CLOCK_MONOTONIC, &ct->since); /* the next request's clock */
-        pthread_mutex_unlock(&srv->mu);
-    }
+    ccf_conn_deadline_handling(srv->deadline, req->conn, false);
     log_request(srv, req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     request_free(req);
     *con_cls = NULL;
@@ -995,8 +907,6 @@ ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, c
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->idle, NULL);
-    pthread_cond_init(&srv->wake, NULL);
-    srv->conns.next = srv->conns.prev = &srv->conns;
     if ((srv->service = strdup(cfg->service ? cfg->service : "ccfaas")) == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
@@ -1009,6 +919,8 @@ ccf_err ccf_http_server_new(const ccf_http_config *cfg, ccf_http_server **out, c
                                           : CCF_HTTP_DEFAULT_PER_IP_CONNECTIONS;
     srv->deadline_s = cfg->request_deadline_s ? cfg->request_deadline_s
                                               : CCF_HTTP_DEFAULT_REQUEST_DEADLINE_S;
+    if ((rc = ccf_conn_deadline_new(srv->deadline_s, &srv->deadline, err, err_size)) != CCF_OK)
+        goto fail;
     srv->log = cfg->log ? cfg->log : stderr;
     srv->quiet = cfg->quiet;
     if ((rc = load_tls(srv, cfg, err, err_size)) != CCF_OK)
@@ -1058,17 +970,17 @@ ccf_err ccf_http_server_start(ccf_http_server *srv, char *err, size_t err_size)
         MHD_OPTION_THREAD_POOL_SIZE, srv->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         srv->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         srv->per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, ccf_conn_deadline_notify, srv->deadline, MHD_OPTION_ARRAY,
+        tls, MHD_OPTION_END);
     if (srv->daemon == NULL)
         return ccf_errf(err, err_size, CCF_ERR_IO,
                         "cannot listen (address in use, or not an address of this host?)");
-    srv->stopping = false;
-    if (pthread_create(&srv->watchdog, NULL, watchdog, srv) != 0) {
+    ccf_err rc = ccf_conn_deadline_start(srv->deadline, err, err_size);
+    if (rc != CCF_OK) {
         MHD_stop_daemon(srv->daemon);
         srv->daemon = NULL;
-        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "cannot start the deadline thread");
+        return rc;
     }
-    srv->watchdog_running = true;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;
     srv->started = true;
@@ -1099,14 +1011,6 @@ void ccf_http_server_stop(ccf_http_server *srv)
     pthread_mutex_unlock(&srv->mu);
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
-    if (srv->watchdog_running) {
-        pthread_mutex_lock(&srv->mu);
-        srv->stopping = true;
-        pthread_cond_broadcast(&srv->wake);
-        pthread_mutex_unlock(&srv->mu);
-        pthread_join(srv->watchdog, NULL);
-        srv->watchdog_running = false;
-    }
 }
 
 void ccf_http_server_free(ccf_http_server *srv)
@@ -1126,7 +1030,7 @@ void ccf_http_server_free(ccf_http_server *srv)
         OPENSSL_secure_clear_free(srv->tls_key_pem, strlen(srv->tls_key_pem));
     X509_STORE_free(srv->tls_ca);
     pthread_cond_destroy(&srv->idle);
-    pthread_cond_destroy(&srv->wake);
+    ccf_conn_deadline_free(srv->deadline); /* the daemon is stopped: stops its watchdog */
     pthread_mutex_destroy(&srv->mu);
     free(srv);
 }
