@@ -232,6 +232,8 @@ static ccf_err build_vaas_policy(const ccf_ccfaas *svc, const ccf_policy *fn,
     v.program_count = fn->program_count;
     v.data_files = fn->data_files;
     v.data_file_count = fn->data_file_count;
+    v.stream_files = fn->stream_files;
+    v.stream_file_count = fn->stream_file_count;
     rc = ccf_policy_emit(&v, out);
 out:
     free(loader);

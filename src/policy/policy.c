@@ -146,6 +146,7 @@ static const struct field top_fields[] = {
     {"debug", K_PROGRAM | K_VAAS | K_FULL, K_VAAS | K_FULL},
     {"enable_clock", K_VAAS | K_FULL, K_VAAS | K_FULL},
     {"max_memory_mib", K_PROGRAM | K_VAAS | K_FULL, 0},
+    {"stream_files", K_PROGRAM | K_VAAS | K_FULL, 0}, /* extension: docs/policy.md "Streams" */
     {"enclave_cert_expiry", K_FULL, K_FULL},
     {"proxy_attestation_server_url", K_FULL, K_FULL},
     {"kbs_url", K_FULL, 0}, /* extension: the key broker of encrypted files (docs/policy.md) */
@@ -407,6 +408,9 @@ void ccf_policy_free(ccf_policy *p)
         free(p->data_files[i].pi_hash);
     }
     free(p->data_files);
+    for (size_t i = 0; i < p->stream_file_count; i++)
+        free(p->stream_files[i]);
+    free(p->stream_files);
     free(p->proxy_attestation_server_url);
     free(p->kbs_url);
     free(p->kbs_cert);
@@ -668,6 +672,39 @@ static void parse_data_files(pctx *c, json_t *arr, ccf_policy *p)
                                data_file_fields, NFIELDS(data_file_fields), data_file_item, p);
 }
 
+/* stream_files: distinct plain file names (no directory), none a program's
+ * or a data file's (those are stored whole and pinned). */
+static void parse_stream_files(pctx *c, json_t *arr, ccf_policy *p)
+{
+    size_t i;
+    json_t *item;
+    if (!want_array(c, arr))
+        return;
+    if ((p->stream_files = alloc_items(c, json_array_size(arr), sizeof *p->stream_files)) == NULL)
+        return;
+    json_array_foreach(arr, i, item) {
+        size_t saved = pctx_push_index(c, i);
+        char **name = &p->stream_files[i];
+        long j;
+        p->stream_file_count = i + 1;
+        if (want_string(c, item, name) && check_file_name(c, *name, false)) {
+            for (j = 0; j < (long)i; j++) {
+                if (p->stream_files[j] != NULL && strcmp(p->stream_files[j], *name) == 0)
+                    pctx_error(c, "\"%s\" is listed twice (also stream_files[%ld])", *name, j);
+            }
+            if ((j = FIND_STRING(p->programs, ccf_program, program_file_name, p->program_count,
+                                 *name)) >= 0)
+                pctx_error(c, "\"%s\" is programs[%ld]: a program is stored whole, not streamed",
+                           *name, j);
+            if ((j = FIND_STRING(p->data_files, ccf_data_file, data_file, p->data_file_count,
+                                 *name)) >= 0)
+                pctx_error(c, "\"%s\" is data_files[%ld]: a data file is stored whole, not "
+                              "streamed", *name, j);
+        }
+        pctx_pop(c, saved);
+    }
+}
+
 static void parse_expiry(pctx *c, json_t *obj, ccf_cert_expiry *e)
 {
     int64_t n;
@@ -835,8 +872,10 @@ static void parse_top(pctx *c, json_t *root, ccf_policy *p)
     });
     WITH_KEY(c, root, "identities", v, parse_identities(c, v, p));
     WITH_KEY(c, root, "programs", v, parse_programs(c, v, p));
-    if (c->kind != CCF_POLICY_USER)
+    if (c->kind != CCF_POLICY_USER) {
         WITH_KEY(c, root, "data_files", v, parse_data_files(c, v, p));
+        WITH_KEY(c, root, "stream_files", v, parse_stream_files(c, v, p));
+    }
 
     if (c->kind != CCF_POLICY_FULL)
         return;

@@ -131,6 +131,10 @@ typedef struct ccf_policy {
     size_t program_count;
     ccf_data_file *data_files; /* program */
     size_t data_file_count;
+    /* extension (program, vaas, full): files that are streams, read by programs
+     * while they are uploaded (docs/policy.md "Streams", issue 18) */
+    char **stream_files;
+    size_t stream_file_count;
 
     /* full policies only */
     ccf_cert_expiry enclave_cert_expiry;

@@ -163,6 +163,16 @@ static json_t *policy_json(const ccf_policy *p)
         ok = put(o, "programs", programs_json(p));
     if (ok && p->kind != CCF_POLICY_USER && p->data_file_count > 0)
         ok = put(o, "data_files", data_files_json(p));
+    if (ok && p->kind != CCF_POLICY_USER && p->stream_file_count > 0) {
+        json_t *a = json_array();
+        for (size_t i = 0; a != NULL && i < p->stream_file_count; i++) {
+            if (json_array_append_new(a, json_string(p->stream_files[i])) != 0) {
+                json_decref(a);
+                a = NULL;
+            }
+        }
+        ok = put(o, "stream_files", a);
+    }
     if (ok && full) {
         ok = put(o, "enclave_cert_expiry", expiry_json(&p->enclave_cert_expiry)) &&
              put(o, "proxy_attestation_server_url", json_string(p->proxy_attestation_server_url)) &&

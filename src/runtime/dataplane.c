@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <jansson.h>
@@ -14,6 +15,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include "net/http1.h"
 #include "net/status.h"
 #include "runtime/workorder.h"
+#include "wasi/fifo.h"
 #include "workorder/proto.h"
 
 /* ---- TLS ------------------------------------------------------------------ */
@@ -140,6 +143,7 @@ fail:
 #define TURN_BYTES (8u << 20)  /* bytes one connection moves before others get a turn */
 #define WRITE_STEP (1u << 20)  /* largest single SSL_write */
 #define SMALL_BODY (1u << 20)  /* bodies of routes that take none are read and dropped up to this */
+#define EXEC_STACK_BYTES (16u << 20) /* the execution thread's stack (the JIT's budget is 2 MiB) */
 
 typedef enum {
     CONN_HANDSHAKE, /* TLS handshake (the identity check happens here) */
@@ -147,9 +151,12 @@ typedef enum {
     CONN_BODY,      /* reading a request body */
     CONN_SEND,      /* writing a reply */
     CONN_LINGER,    /* reply sent after a refusal: draining what the client still sends */
+    CONN_EXEC,      /* waiting for its program, which runs on the execution thread */
+    CONN_PARKED,    /* a request head that waits until the running program ends */
 } conn_state;
 
-typedef enum { BODY_FILE, BODY_DROP, BODY_WORKORDER } body_sink; /* WORKORDER: into chunks, bounded */
+/* WORKORDER: into chunks, bounded; STREAM: through stage into a stream file's FIFO */
+typedef enum { BODY_FILE, BODY_DROP, BODY_WORKORDER, BODY_STREAM } body_sink;
 
 typedef struct conn conn;
 struct conn {
@@ -174,6 +181,12 @@ struct conn {
     ccf_dynbuf chunks;  /* chunked uploads */
     uint64_t body_got, body_len;
     ccf_http1_chunked chunked;
+    /* a stream upload: body bytes wait in stage (at most one c->in's worth)
+     * until the FIFO has room; paused while it has none */
+    ccf_fifo *fifo;
+    uint8_t *stage;
+    size_t stage_len;
+    bool paused, body_done;
     /* the reply: head and small bodies in out, a file's bytes straight from the node */
     ccf_dynbuf out;
     size_t out_off;
@@ -199,6 +212,25 @@ struct ccf_dataplane {
     unsigned conn_count;
     conn *hs_oldest, *hs_newest; /* connections in their handshake, in accept order */
     unsigned hs_count;
+    /* Programs run on one execution thread, started before the sandbox (the
+     * seccomp filter allows no clone), so that the loop keeps serving while a
+     * program runs: stream uploads feed it, the policy can be read; every
+     * other request is parked until it ends (one request at a time for the
+     * instance, as before). The thread reports through the wake pipe. */
+    pthread_t exec_thread;
+    bool exec_started, exec_alive;
+    pthread_mutex_t exec_lock;
+    pthread_cond_t exec_cond;
+    enum { EXEC_IDLE, EXEC_QUEUED, EXEC_DONE, EXEC_QUIT } exec_state; /* under exec_lock */
+    bool running;    /* the loop's view: a program was handed over and has not reported */
+    conn *exec_conn; /* waiting for the result (NULL once it closed) */
+    int exec_who;
+    char exec_program[CCF_HTTP1_PATH_MAX];
+    ccf_err exec_st;
+    ccf_exec_result exec_res;
+    char exec_msg[512];
+    int wake[2]; /* execution thread or FIFO reader -> loop */
+    struct event *wake_ev;
 };
 
 ccf_admit ccf_dataplane_admit(unsigned conns, unsigned handshakes, unsigned max_conns,
@@ -241,6 +273,15 @@ static void body_free(conn *c)
     ccf_dynbuf_free(&c->chunks);
     ccf_instance_upload_end(c->dp->inst, c->upload);
     c->upload = NULL;
+    if (c->fifo != NULL) /* an upload that did not complete: its reader sees an error */
+        ccf_fifo_abort(c->fifo, "the upload ended before its body was complete");
+    c->fifo = NULL;
+    if (c->stage != NULL)
+        OPENSSL_cleanse(c->stage, c->stage_len);
+    free(c->stage);
+    c->stage = NULL;
+    c->stage_len = 0;
+    c->paused = c->body_done = false;
 }
 
 /* Frees what one request holds: its body, its reply, the file being sent. */
@@ -264,6 +305,8 @@ static void conn_close(conn *c)
     request_free(c);
     if (c->state == CONN_HANDSHAKE)
         hs_unlink(c);
+    if (dp->exec_conn == c)
+        dp->exec_conn = NULL; /* its program's result has nowhere to go */
     SSL_free(c->ssl);
     if (c->rd != NULL)
         event_free(c->rd);
@@ -526,6 +569,107 @@ static void finish_workorder(conn *c)
     free(json);
 }
 
+/* ---- the execution thread ------------------------------------------------ */
+
+static void wake_loop(void *arg)
+{
+    ccf_dataplane *dp = arg;
+    ssize_t n;
+    do /* a full pipe is a pending wake-up already */
+        n = write(dp->wake[1], "x", 1);
+    while (n < 0 && errno == EINTR);
+}
+
+static void *exec_main(void *arg)
+{
+    ccf_dataplane *dp = arg;
+    pthread_mutex_lock(&dp->exec_lock);
+    dp->exec_alive = true; /* its start-up system calls are behind it */
+    pthread_cond_broadcast(&dp->exec_cond);
+    for (;;) {
+        while (dp->exec_state != EXEC_QUEUED && dp->exec_state != EXEC_QUIT)
+            pthread_cond_wait(&dp->exec_cond, &dp->exec_lock);
+        if (dp->exec_state == EXEC_QUIT)
+            break;
+        pthread_mutex_unlock(&dp->exec_lock);
+        /* the loop touches neither the job's fields nor the instance's files meanwhile */
+        dp->exec_msg[0] = '\0';
+        dp->exec_st = ccf_instance_execute(dp->inst, dp->exec_who, dp->exec_program, &dp->exec_res,
+                                           dp->exec_msg, sizeof dp->exec_msg);
+        pthread_mutex_lock(&dp->exec_lock);
+        dp->exec_state = EXEC_DONE;
+        wake_loop(dp);
+    }
+    pthread_mutex_unlock(&dp->exec_lock);
+    return NULL;
+}
+
+/* Hands POST /execute/PROGRAM to the execution thread: the connection waits
+ * (no deadline: the policy's execution limits apply) for its result. */
+static void start_execution(conn *c, const char *program)
+{
+    ccf_dataplane *dp = c->dp;
+    snprintf(dp->exec_program, sizeof dp->exec_program, "%s", program);
+    dp->exec_who = c->who;
+    dp->exec_conn = c;
+    dp->running = true;
+    pthread_mutex_lock(&dp->exec_lock);
+    dp->exec_state = EXEC_QUEUED;
+    pthread_cond_signal(&dp->exec_cond);
+    pthread_mutex_unlock(&dp->exec_lock);
+    c->state = CONN_EXEC;
+}
+
+/* Whether a request may be served while a program runs: what touches no
+ * file of the instance (the policy), and uploads of stream files, which the
+ * program may be waiting for. */
+static bool serves_while_running(const conn *c)
+{
+    const ccf_http1_request *r = &c->req;
+    if (strcmp(r->path, "/policy") == 0 || strcmp(r->path, "/policy/hash") == 0)
+        return true;
+    return strncmp(r->path, "/files/", 7) == 0 && r->method != CCF_HTTP1_GET &&
+           ccf_instance_stream_index(c->dp->inst, r->path + 7) >= 0;
+}
+
+/* PUT /files/NAME of a stream file: the body goes to the program reading it
+ * as it arrives, held back only by the FIFO's capacity (no size limit: it is
+ * never stored). Written once; POST (append) has nothing to append to. */
+static bool start_stream_upload(conn *c, const char *name)
+{
+    char msg[512];
+    ccf_err st;
+    if (c->req.method != CCF_HTTP1_PUT) {
+        snprintf(msg, sizeof msg, "%s is a stream: it is uploaded once, with PUT", name);
+        refuse_early(c, 409, "conflict", msg);
+        return false;
+    }
+    if ((st = ccf_instance_stream_begin(c->dp->inst, c->who, name, &c->fifo, msg, sizeof msg)) !=
+        CCF_OK) {
+        refuse_early(c, ccf_http_status_of(st), ccf_http_code_of(st), msg);
+        return false;
+    }
+    ccf_fifo_set_notify(c->fifo, wake_loop, c->dp);
+    if ((c->stage = malloc(sizeof c->in)) == NULL) {
+        refuse_early(c, 500, "internal", "out of memory");
+        return false;
+    }
+    c->sink = BODY_STREAM;
+    return true;
+}
+
+/* Moves staged stream bytes into the FIFO: true when none are left. */
+static bool stream_flush(conn *c)
+{
+    size_t n = c->stage_len > 0 ? ccf_fifo_write(c->fifo, c->stage, c->stage_len) : 0;
+    if (n > 0) {
+        OPENSSL_cleanse(c->stage, n);
+        memmove(c->stage, c->stage + n, c->stage_len - n);
+        c->stage_len -= n;
+    }
+    return c->stage_len == 0;
+}
+
 /* The request once its body (if any) is in: the reply goes to c->out. */
 static void finish_request(conn *c)
 {
@@ -534,6 +678,13 @@ static void finish_request(conn *c)
     char msg[512];
     ccf_err st;
 
+    if (c->sink == BODY_STREAM) {
+        ccf_fifo_finish(c->fifo);
+        c->fifo = NULL;
+        body_free(c);
+        return reply_json(c, 200, json_pack("{s:s, s:I, s:b}", "file", path + 7, "bytes",
+                                            (json_int_t)c->body_got, "stream", 1));
+    }
     if (c->sink == BODY_FILE) {
         uint8_t *data = c->body;
         size_t len = (size_t)c->body_got;
@@ -566,16 +717,9 @@ static void finish_request(conn *c)
                                "files take GET, PUT (replace) or POST (append)");
         start_download(c, path + 7);
     } else if (strncmp(path, "/execute/", 9) == 0) {
-        ccf_exec_result res;
         if (c->req.method != CCF_HTTP1_POST)
             return reply_error(c, 405, "method_not_allowed", "execute takes POST");
-        if ((st = ccf_instance_execute(dp->inst, c->who, path + 9, &res, msg, sizeof msg)) != CCF_OK)
-            return reply_status(c, st, msg);
-        reply_json(c, 200,
-                   json_pack("{s:s, s:o, s:o, s:f}", "program", path + 9, "exit_code",
-                             res.trapped ? json_null() : json_integer(res.exit_code), "trap",
-                             res.trapped ? json_string(res.trap) : json_null(), "duration_ms",
-                             (double)res.duration_us / 1000.0));
+        start_execution(c, path + 9);
     } else if (strcmp(path, "/workorder") == 0 || strcmp(path, "/workorder/worker") == 0) {
         finish_workorder(c);
     } else if (strcmp(path, "/shutdown") == 0) {
@@ -605,6 +749,13 @@ static void start_request(conn *c)
     } else if (r->method == CCF_HTTP1_OTHER) {
         c->close_after = true; /* e.g. HEAD: its client would not expect the error's body */
         refuse_early(c, 405, "method_not_allowed", "the data plane serves GET, PUT and POST");
+    } else if (c->dp->running && !serves_while_running(c)) {
+        c->state = CONN_PARKED; /* resumed from the start when the program ends */
+        return;
+    } else if (strncmp(r->path, "/files/", 7) == 0 && r->method != CCF_HTTP1_GET &&
+               ccf_instance_stream_index(c->dp->inst, r->path + 7) >= 0) {
+        if (!start_stream_upload(c, r->path + 7))
+            goto send;
     } else if (strncmp(r->path, "/files/", 7) == 0 && r->method != CCF_HTTP1_GET) {
         if (!start_upload(c, r->path + 7))
             goto send;
@@ -635,6 +786,12 @@ static bool take_body(conn *c, const uint8_t *in, size_t n)
             refuse_early(c, 413, "too_large", "a work order is limited to 1 MiB");
             return false;
         }
+        c->body_got += n;
+        return true;
+    }
+    if (c->sink == BODY_STREAM) { /* stage is empty here and holds a c->in's worth */
+        memcpy(c->stage + c->stage_len, in, n);
+        c->stage_len += n;
         c->body_got += n;
         return true;
     }
@@ -737,6 +894,15 @@ static void reset_request(conn *c)
     arm_timer(c, c->dp->request_timeout_s); /* the next head's deadline */
 }
 
+/* The connection waits for the loop to resume it (its program's result, the
+ * end of the running program, room in a FIFO): no I/O, no deadline. */
+static void conn_hold(conn *c)
+{
+    event_del(c->rd);
+    event_del(c->wr);
+    evtimer_del(c->timer);
+}
+
 /* Advances the connection as far as it can without blocking. */
 static void conn_drive(conn *c)
 {
@@ -784,8 +950,10 @@ static void conn_drive(conn *c)
             }
             memmove(c->in, c->in + c->req.size, c->in_len - c->req.size);
             c->in_len -= c->req.size;
-            start_request(c);
             c->in_lf = memchr(c->in, '\n', c->in_len) != NULL;
+            start_request(c);
+            if (c->state == CONN_PARKED)
+                return conn_hold(c);
             arm_timer(c, IDLE_SECONDS);
             break;
         }
@@ -803,8 +971,25 @@ static void conn_drive(conn *c)
                 }
                 break;
             }
+            if (c->sink == BODY_STREAM) {
+                if (!stream_flush(c)) { /* the FIFO is full: on until its reader makes room */
+                    c->paused = true;
+                    return conn_hold(c);
+                }
+                if (c->body_done) {
+                    finish_request(c);
+                    c->state = CONN_SEND;
+                    break;
+                }
+            }
             if (body_from_buffer(c, &refused)) {
+                if (c->sink == BODY_STREAM) { /* the last bytes may still be staged */
+                    c->body_done = true;
+                    break;
+                }
                 finish_request(c);
+                if (c->state == CONN_EXEC)
+                    return conn_hold(c);
                 c->state = CONN_SEND;
                 break;
             }
@@ -888,6 +1073,9 @@ static void conn_drive(conn *c)
             }
             return conn_close(c);
         }
+        case CONN_EXEC:
+        case CONN_PARKED:
+            return conn_hold(c);
         }
     }
     /* moved its share: let other connections run, then continue */
@@ -897,6 +1085,59 @@ wait:
      * a reply only needs to keep moving */
     if (moved > 0 && (c->state == CONN_BODY || c->state == CONN_SEND))
         arm_timer(c, IDLE_SECONDS);
+}
+
+/* The execution thread finished a program, or a FIFO's reader made room. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    ccf_dataplane *dp = arg;
+    char sink[64];
+    bool done;
+    (void)what;
+    while (read(fd, sink, sizeof sink) > 0)
+        ;
+    pthread_mutex_lock(&dp->exec_lock);
+    done = dp->exec_state == EXEC_DONE;
+    if (done)
+        dp->exec_state = EXEC_IDLE;
+    pthread_mutex_unlock(&dp->exec_lock);
+    if (done) {
+        conn *c = dp->exec_conn;
+        dp->running = false;
+        dp->exec_conn = NULL;
+        if (c != NULL) {
+            const ccf_exec_result *res = &dp->exec_res;
+            if (dp->exec_st != CCF_OK)
+                reply_status(c, dp->exec_st, dp->exec_msg);
+            else
+                reply_json(c, 200,
+                           json_pack("{s:s, s:o, s:o, s:f}", "program", dp->exec_program,
+                                     "exit_code",
+                                     res->trapped ? json_null() : json_integer(res->exit_code),
+                                     "trap", res->trapped ? json_string(res->trap) : json_null(),
+                                     "duration_ms", (double)res->duration_us / 1000.0));
+            c->state = CONN_SEND;
+            arm_timer(c, IDLE_SECONDS);
+            conn_drive(c);
+        }
+    }
+    /* parked requests start over (one may start the next program, parking the
+     * rest again); paused stream uploads try the FIFO again */
+    conn *next;
+    for (conn *c = dp->conns; c != NULL; c = next) {
+        next = c->next; /* driving may close c (never another connection) */
+        if (c->state == CONN_PARKED && !dp->running) {
+            start_request(c);
+            if (c->state == CONN_PARKED)
+                continue;
+            arm_timer(c, IDLE_SECONDS);
+            conn_drive(c);
+        } else if (c->paused) {
+            c->paused = false;
+            arm_timer(c, IDLE_SECONDS);
+            conn_drive(c);
+        }
+    }
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr, int len,
@@ -1003,6 +1244,9 @@ ccf_err ccf_dataplane_new(ccf_instance *inst, const ccf_dataplane_config *cfg, c
     if (dp == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     dp->inst = inst;
+    dp->wake[0] = dp->wake[1] = -1;
+    pthread_mutex_init(&dp->exec_lock, NULL);
+    pthread_cond_init(&dp->exec_cond, NULL);
     dp->max_body = cfg->max_body_bytes ? cfg->max_body_bytes : UINT64_C(1) << 30;
     dp->request_timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s : 30;
     dp->handshake_timeout_s = cfg->handshake_timeout_s ? cfg->handshake_timeout_s : 5;
@@ -1022,6 +1266,36 @@ ccf_err ccf_dataplane_new(ccf_instance *inst, const ccf_dataplane_config *cfg, c
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
     }
+    if (pipe(dp->wake) != 0 || fcntl(dp->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
+        fcntl(dp->wake[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(dp->wake[0], F_SETFD, FD_CLOEXEC) != 0 ||
+        fcntl(dp->wake[1], F_SETFD, FD_CLOEXEC) != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    if ((dp->wake_ev = event_new(dp->base, dp->wake[0], EV_READ | EV_PERSIST, on_wake, dp)) == NULL ||
+        event_add(dp->wake_ev, NULL) != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    /* the execution thread exists before the sandbox is entered (no clone
+     * under the filter); its stack has room for the compiled code's budget */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, EXEC_STACK_BYTES);
+    int prc = pthread_create(&dp->exec_thread, &attr, exec_main, dp);
+    pthread_attr_destroy(&attr);
+    if (prc != 0) {
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot start the execution thread: %s",
+                      strerror(prc));
+        goto fail;
+    }
+    dp->exec_started = true;
+    /* a thread still starting when the filter is loaded would be killed by it
+     * (set_robust_list, rseq): wait until it runs */
+    pthread_mutex_lock(&dp->exec_lock);
+    while (!dp->exec_alive)
+        pthread_cond_wait(&dp->exec_cond, &dp->exec_lock);
+    pthread_mutex_unlock(&dp->exec_lock);
     if (getsockname(fd, (struct sockaddr *)&ss, &slen) == 0)
         dp->port = ccf_addr_port(&ss);
     *out = dp;
@@ -1045,7 +1319,26 @@ void ccf_dataplane_free(ccf_dataplane *dp)
     if (dp == NULL)
         return;
     while (dp->conns != NULL)
-        conn_close(dp->conns);
+        conn_close(dp->conns); /* stream uploads still open are aborted: no reader waits forever */
+    if (dp->exec_started) {
+        pthread_mutex_lock(&dp->exec_lock);
+        bool busy = dp->exec_state == EXEC_QUEUED;
+        dp->exec_state = EXEC_QUIT;
+        pthread_cond_signal(&dp->exec_cond);
+        pthread_mutex_unlock(&dp->exec_lock);
+        if (busy) /* only on a fatal error mid-program: the process is ending */
+            pthread_detach(dp->exec_thread);
+        else
+            pthread_join(dp->exec_thread, NULL);
+    }
+    if (dp->wake_ev != NULL)
+        event_free(dp->wake_ev);
+    for (int i = 0; i < 2; i++) {
+        if (dp->wake[i] >= 0)
+            close(dp->wake[i]);
+    }
+    pthread_cond_destroy(&dp->exec_cond);
+    pthread_mutex_destroy(&dp->exec_lock);
     if (dp->listener != NULL)
         evconnlistener_free(dp->listener);
     if (dp->base != NULL)

@@ -13,6 +13,7 @@
 
 #include "envelope/envelope.h"
 #include "policy/rights.h"
+#include "wasi/fifo.h"
 #include "wasi/wasi.h"
 #include "wasm/jit.h"
 #include "wasm/wasm.h"
@@ -35,6 +36,7 @@ struct ccf_instance {
     struct instance_key *keys;    /* of the policy's encrypted files (issue 17) */
     size_t nkeys;
     ccf_wasm_module **modules;    /* "JIT" policies: per program, compiled when it arrived */
+    ccf_fifo **fifos;             /* per policy stream_files entry: its bytes in flight */
 };
 
 /* A key broker key of encrypted files: in OpenSSL's secure heap, wiped when
@@ -100,6 +102,9 @@ void ccf_instance_free(ccf_instance *inst)
         ccf_wasm_module_free(inst->modules[i]);
     free(inst->modules);
     ccf_vfs_free(inst->vfs);
+    for (size_t i = 0; inst->fifos != NULL && i < inst->policy->stream_file_count; i++)
+        ccf_fifo_free(inst->fifos[i]);
+    free(inst->fifos);
     ccf_policy_free(inst->policy);
     free(inst->text);
     free(inst);
@@ -194,6 +199,25 @@ ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits
     if ((inst->vfs = ccf_vfs_new(&vl)) == NULL) {
         rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
         goto fail;
+    }
+    /* stream files exist from the start: a program may open one before its upload begins */
+    size_t ns = inst->policy->stream_file_count;
+    if (ns > 0 && (inst->fifos = calloc(ns, sizeof *inst->fifos)) == NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < ns; i++) {
+        ccf_wasi_errno e;
+        if ((inst->fifos[i] = ccf_fifo_new((size_t)inst->limits.stream_buffer_bytes)) == NULL) {
+            rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        if ((e = ccf_vfs_put_fifo(inst->vfs, inst->policy->stream_files[i], inst->fifos[i])) !=
+            WASI_ESUCCESS) {
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "stream_files[%zu] \"%s\": %s", i,
+                          inst->policy->stream_files[i], ccf_wasi_errno_name(e));
+            goto fail;
+        }
     }
     *out = inst;
     return CCF_OK;
@@ -306,6 +330,40 @@ static bool hash_matches(const void *data, size_t len, const char *pi_hash)
 static const ccf_file_rights *rights_of(const ccf_instance *inst, int who)
 {
     return &inst->policy->identities[who].rights;
+}
+
+int ccf_instance_stream_index(const ccf_instance *inst, const char *name)
+{
+    for (size_t i = 0; i < inst->policy->stream_file_count; i++) {
+        if (strcmp(inst->policy->stream_files[i], name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+ccf_err ccf_instance_stream_begin(ccf_instance *inst, int who, const char *name, ccf_fifo **out,
+                                  char *msg, size_t msg_size)
+{
+    int i = ccf_instance_stream_index(inst, name);
+    *out = NULL;
+    if (who < 0 || (size_t)who >= inst->policy->identity_count)
+        return snprintf(msg, msg_size, "unknown identity"), CCF_ERR_DENIED;
+    if (i < 0)
+        return snprintf(msg, msg_size, "%.100s is not a stream file of the policy", name),
+               CCF_ERR_NOT_FOUND;
+    /* the policy alone decides (no file-system access: a program may be running) */
+    uint32_t r = ccf_vfs_rights(rights_of(inst, who), name, false);
+    if ((r & (CCF_PATH_OPEN | CCF_FD_WRITE)) != (CCF_PATH_OPEN | CCF_FD_WRITE)) {
+        snprintf(msg, msg_size, "%s may not write %s", inst->id_name[who], name);
+        return CCF_ERR_DENIED;
+    }
+    if (!ccf_fifo_attach_writer(inst->fifos[i])) {
+        snprintf(msg, msg_size, "%s is a stream and was uploaded already (a stream is written once)",
+                 name);
+        return CCF_ERR_CONFLICT;
+    }
+    *out = inst->fifos[i];
+    return CCF_OK;
 }
 
 /* A name that cannot be resolved: file names are no secret from identities
@@ -780,6 +838,13 @@ ccf_err ccf_instance_open_read(ccf_instance *inst, int who, const char *name,
     if ((e = file_name(inst, name, path, msg, msg_size)) != WASI_ESUCCESS)
         return missing_or_forbidden(inst, who, name, e, msg, msg_size);
     e = ccf_vfs_open_read(inst->vfs, rights_of(inst, who), path, node);
+    if (e == WASI_ESUCCESS && ccf_vfs_node_fifo(*node) != NULL) {
+        ccf_vfs_release(inst->vfs, *node);
+        *node = NULL;
+        snprintf(msg, msg_size, "%s is a stream (the policy's stream_files): programs read it "
+                                "while it is uploaded; it is never stored to be downloaded", path);
+        return CCF_ERR_CONFLICT;
+    }
     /* File names are no secret from identities (they can read the policy):
      * lacking the right is 403, a file not there (yet) 404. */
     if (e == WASI_ENOTCAPABLE ||

@@ -24,6 +24,7 @@ typedef struct {
     uint64_t max_instance_bytes; /* all files; 0 = the policy's max_memory_mib, else 1 GiB */
     uint64_t fuel;               /* instruction budget per execution; 0 = unlimited */
     uint32_t deadline_ms;        /* wall-clock limit per execution; 0 = none */
+    uint64_t stream_buffer_bytes; /* bytes in flight per stream file; 0 = 1 MiB */
 } ccf_instance_limits;
 
 /* Operations return a ccf_err; the data plane answers it through the one
@@ -152,6 +153,25 @@ typedef struct {
  * or a non-zero exit is a result, not an error. */
 ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
                                      ccf_exec_result *res, char *msg, size_t msg_size)
+    __attribute__((warn_unused_result));
+
+/* ---- stream files (the policy's stream_files, docs/policy.md "Streams") ----
+ * A stream file is read by programs while it is uploaded: its bytes pass
+ * through a bounded FIFO (wasi/fifo.h) and are never stored whole, so a
+ * program can consume more than the instance's memory. It exists, empty,
+ * from the start; downloading it is refused (CCF_ERR_CONFLICT).
+ * These two calls read only the policy and the FIFO: they are safe on the
+ * data plane's thread while a program runs on another. */
+
+/* The index of `name` in the policy's stream_files, or -1. */
+int ccf_instance_stream_index(const ccf_instance *inst, const char *name);
+/* The FIFO of stream `name` for an upload by `who`: needs the write right
+ * (PATH_OPEN|FD_WRITE) on it; CCF_ERR_NOT_FOUND when it is no stream,
+ * CCF_ERR_CONFLICT when it was uploaded (or is being uploaded) already. The
+ * caller is its writer: finish or abort it (the FIFO stays the instance's). */
+struct ccf_fifo;
+ccf_err ccf_instance_stream_begin(ccf_instance *inst, int who, const char *name,
+                                  struct ccf_fifo **out, char *msg, size_t msg_size)
     __attribute__((warn_unused_result));
 
 /* The file system (for metrics and tests). */

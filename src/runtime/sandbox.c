@@ -9,7 +9,9 @@
 
 /* What serving needs: memory, the event loop on already-open sockets,
  * accepting connections, time, randomness, signals, exit. Notably absent:
- * open/openat, socket, connect, bind, listen, execve, fork/clone, ptrace. */
+ * open/openat, socket, connect, bind, listen, execve, fork/clone, ptrace: the
+ * one other thread (programs run on it) is started before the filter, which
+ * then covers both threads (TSYNC). */
 static const int allowed[] = {
     SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(close),
     SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(munmap),
@@ -23,6 +25,8 @@ static const int allowed[] = {
     SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(futex), SCMP_SYS(getrandom),
     SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(exit), SCMP_SYS(exit_group),
     SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield), SCMP_SYS(prlimit64), SCMP_SYS(setitimer),
+    /* the execution thread's end: glibc unregisters its restartable sequences */
+    SCMP_SYS(rseq),
 };
 
 ccf_err ccf_sandbox_enter(bool allow_exec, char *err, size_t err_size)
@@ -53,6 +57,11 @@ ccf_err ccf_sandbox_enter(bool allow_exec, char *err, size_t err_size)
             seccomp_release(ctx);
             return ccf_errf(err, err_size, CCF_ERR_INTERNAL, "seccomp rule for mmap/mprotect: %s", strerror(-rc));
         }
+    }
+    /* the filter covers every thread: the execution thread exists already (dataplane.c) */
+    if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
+        seccomp_release(ctx);
+        return ccf_errf(err, err_size, CCF_ERR_INTERNAL, "seccomp thread sync: %s", strerror(-rc));
     }
     rc = seccomp_load(ctx);
     seccomp_release(ctx);

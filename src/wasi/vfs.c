@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "policy/rights.h"
+#include "wasi/fifo.h"
 
 #define NAME_MAX_LEN 255
 #define MAX_SYMLINK_HOPS 40
@@ -31,6 +32,7 @@ struct ccf_vfs_node {
     size_t count, entries_cap;
     uint64_t next_seq; /* directory: seq of the next entry inserted */
     char *target; /* symbolic link */
+    ccf_fifo *fifo; /* a stream file (not owned): its bytes are in flight, never in data */
 };
 
 struct ccf_vfs {
@@ -423,6 +425,8 @@ ccf_wasi_errno ccf_vfs_node_write(ccf_vfs *vfs, ccf_vfs_node *n, uint64_t off, c
         return WASI_EISDIR;
     if (n->type != WASI_FILETYPE_REGULAR_FILE)
         return WASI_EINVAL;
+    if (n->fifo != NULL)
+        return WASI_ENOTSUP; /* a stream is written by its upload only */
     if (len == 0)
         return WASI_ESUCCESS;
     if (off > UINT64_MAX - len)
@@ -439,7 +443,7 @@ ccf_wasi_errno ccf_vfs_node_truncate(ccf_vfs *vfs, ccf_vfs_node *n, uint64_t siz
 {
     if (n->type == WASI_FILETYPE_DIRECTORY)
         return WASI_EISDIR;
-    if (n->type != WASI_FILETYPE_REGULAR_FILE)
+    if (n->type != WASI_FILETYPE_REGULAR_FILE || n->fifo != NULL)
         return WASI_EINVAL;
     return resize(vfs, n, size);
 }
@@ -844,6 +848,27 @@ ccf_wasi_errno ccf_vfs_readlink(ccf_vfs *vfs, const ccf_file_rights *p, const ch
     return WASI_ESUCCESS;
 }
 
+ccf_wasi_errno ccf_vfs_put_fifo(ccf_vfs *vfs, const char *path, ccf_fifo *fifo)
+{
+    ccf_vfs_node *n, *parent;
+    const char *name;
+    ccf_wasi_errno e;
+    if ((e = ccf_vfs_make_parents(vfs, path)) != WASI_ESUCCESS)
+        return e;
+    if (lookup(vfs, path) != NULL)
+        return WASI_EEXIST;
+    if ((e = new_entry_parent(vfs, path, &parent, &name)) != WASI_ESUCCESS)
+        return e;
+    if ((n = node_new(vfs, WASI_FILETYPE_REGULAR_FILE)) == NULL)
+        return WASI_ENOSPC;
+    n->fifo = fifo;
+    if ((e = dir_add(parent, name, n)) != WASI_ESUCCESS)
+        node_destroy(vfs, n);
+    return e;
+}
+
+ccf_fifo *ccf_vfs_node_fifo(const ccf_vfs_node *node) { return node->fifo; }
+
 ccf_wasi_errno ccf_vfs_make_parents(ccf_vfs *vfs, const char *path)
 {
     char dir[CCF_VFS_PATH_MAX];
@@ -911,7 +936,7 @@ static ccf_wasi_errno put(ccf_vfs *vfs, const ccf_file_rights *p, const char *pa
     }
     if (n->type == WASI_FILETYPE_DIRECTORY)
         return WASI_EISDIR;
-    if (n->type != WASI_FILETYPE_REGULAR_FILE)
+    if (n->type != WASI_FILETYPE_REGULAR_FILE || n->fifo != NULL)
         return WASI_EINVAL;
     if (append) {
         if (!has(r, CCF_PATH_OPEN | CCF_FD_WRITE))
@@ -1008,6 +1033,7 @@ const char *ccf_wasi_errno_name(ccf_wasi_errno e)
     case WASI_EEXIST: return "EEXIST";
     case WASI_EFAULT: return "EFAULT";
     case WASI_EFBIG: return "EFBIG";
+    case WASI_EINTR: return "EINTR";
     case WASI_EINVAL: return "EINVAL";
     case WASI_EISDIR: return "EISDIR";
     case WASI_ELOOP: return "ELOOP";

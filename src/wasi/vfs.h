@@ -161,6 +161,14 @@ ccf_wasi_errno ccf_vfs_open_read(ccf_vfs *vfs, const ccf_file_rights *principal,
 /* mkdir -p of the parent directories of a normalised path, with the host's
  * privileges (callers decide whether the principal may cause it). */
 ccf_wasi_errno ccf_vfs_make_parents(ccf_vfs *vfs, const char *path);
+/* A stream file at path (parents made; EEXIST if the path is taken): an empty
+ * regular file whose reads come from fifo (wasi/fifo.h; not owned, it must
+ * outlive the vfs). Writes, truncation and puts to it are refused; it cannot
+ * be sought. */
+struct ccf_fifo;
+ccf_wasi_errno ccf_vfs_put_fifo(ccf_vfs *vfs, const char *path, struct ccf_fifo *fifo);
+/* The node's FIFO when it is a stream file, else NULL. */
+struct ccf_fifo *ccf_vfs_node_fifo(const ccf_vfs_node *node);
 
 /* Total bytes stored and node count, for quotas and metrics. */
 uint64_t ccf_vfs_bytes_used(const ccf_vfs *vfs);

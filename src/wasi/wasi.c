@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "policy/rights.h"
+#include "wasi/fifo.h"
 
 #define MAX_FDS 1024
 #define WASI_RIGHTS_MASK ((UINT64_C(1) << 29) - 1) /* bit 29 is ccfaas's FD_EXECUTE */
@@ -63,6 +64,13 @@ static void on_deadline(int sig)
     deadline_hit = 1;
     if (deadline_store != NULL)
         ccf_wasm_store_interrupt(deadline_store);
+}
+
+/* A program waiting for a stream's bytes gives up at its deadline. */
+static bool stop_waiting(void *user)
+{
+    (void)user;
+    return deadline_hit != 0;
 }
 
 static void deadline_arm(ccf_wasm_store *store, uint32_t ms, struct sigaction *old)
@@ -601,6 +609,16 @@ static ccf_wasi_errno read_chunk(ccf_wasi *w, wasi_fd *f, uint8_t *buf, uint32_t
         *done = (size_t)n;
         return WASI_ESUCCESS;
     }
+    ccf_fifo *fifo = ccf_vfs_node_fifo(f->node);
+    if (fifo != NULL) { /* a stream file: wait for its upload (docs/policy.md "Streams") */
+        switch (ccf_fifo_read(fifo, buf, len, done, stop_waiting, NULL)) {
+        case CCF_FIFO_OK:
+        case CCF_FIFO_EOF: *offset += *done; return WASI_ESUCCESS;
+        case CCF_FIFO_ABORTED: return WASI_EIO; /* never a silently short file */
+        case CCF_FIFO_STOPPED: return WASI_EINTR;
+        }
+        return WASI_EIO;
+    }
     ccf_wasi_errno e = ccf_vfs_node_read(f->node, *offset, buf, len, done);
     *offset += *done;
     return e;
@@ -655,7 +673,7 @@ CALL(fd_pread)
         return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_READ))
         return WASI_ENOTCAPABLE;
-    if (f->kind != FD_NODE)
+    if (f->kind != FD_NODE || ccf_vfs_node_fifo(f->node) != NULL)
         return WASI_ESPIPE;
     return for_iovs(w, inst, f, I(1), I(2), &off, read_chunk, I(4));
 }
@@ -684,7 +702,7 @@ CALL(fd_pwrite)
         return WASI_EISDIR;
     if (!fd_has(f, CCF_FD_WRITE))
         return WASI_ENOTCAPABLE;
-    if (f->kind != FD_NODE)
+    if (f->kind != FD_NODE || ccf_vfs_node_fifo(f->node) != NULL)
         return WASI_ESPIPE;
     return for_iovs(w, inst, f, I(1), I(2), &off, write_chunk, I(4));
 }
@@ -704,6 +722,8 @@ CALL(fd_seek)
         return WASI_ENOTCAPABLE;
     if (f->kind != FD_NODE)
         return WASI_ESPIPE;
+    if (ccf_vfs_node_fifo(f->node) != NULL && !(whence == WASI_WHENCE_CUR && delta == 0))
+        return WASI_ESPIPE; /* a stream only tells how far it was read */
     switch (whence) {
     case WASI_WHENCE_SET: base = 0; break;
     case WASI_WHENCE_CUR: base = (int64_t)f->offset; break;
