@@ -321,6 +321,9 @@ void ccf_cli_policy_show(const char *file, const ccf_policy *p, const char *hash
                p->debug ? "on" : "off");
     if (p->has_max_memory_mib)
         printf("  memory limit        %lld MiB\n", (long long)p->max_memory_mib);
+    for (size_t i = 0; i < p->stream_file_count; i++) /* docs/policy.md "Streams" */
+        printf("  stream file         %s (read by programs while it is uploaded)\n",
+               p->stream_files[i]);
     if (p->kind == CCF_POLICY_FULL) {
         const ccf_cert_expiry *e = &p->enclave_cert_expiry;
         printf("  instance address    %s\n  attested by         %s\n"
