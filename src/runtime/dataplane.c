@@ -27,7 +27,7 @@
 #include "net/http1.h"
 #include "net/status.h"
 #include "runtime/workorder.h"
-#include "wasi/fifo.h"
+#include "common/fifo.h"
 #include "workorder/proto.h"
 
 /* ---- TLS ------------------------------------------------------------------ */

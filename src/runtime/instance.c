@@ -13,7 +13,7 @@
 
 #include "envelope/envelope.h"
 #include "policy/rights.h"
-#include "wasi/fifo.h"
+#include "common/fifo.h"
 #include "wasi/wasi.h"
 #include "wasm/jit.h"
 #include "wasm/wasm.h"

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "policy/rights.h"
-#include "wasi/fifo.h"
+#include "common/fifo.h"
 
 #define NAME_MAX_LEN 255
 #define MAX_SYMLINK_HOPS 40

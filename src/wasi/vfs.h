@@ -162,7 +162,7 @@ ccf_wasi_errno ccf_vfs_open_read(ccf_vfs *vfs, const ccf_file_rights *principal,
  * privileges (callers decide whether the principal may cause it). */
 ccf_wasi_errno ccf_vfs_make_parents(ccf_vfs *vfs, const char *path);
 /* A stream file at path (parents made; EEXIST if the path is taken): an empty
- * regular file whose reads come from fifo (wasi/fifo.h; not owned, it must
+ * regular file whose reads come from fifo (common/fifo.h; not owned, it must
  * outlive the vfs). Writes, truncation and puts to it are refused; it cannot
  * be sought. */
 struct ccf_fifo;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "policy/rights.h"
-#include "wasi/fifo.h"
+#include "common/fifo.h"
 
 #define MAX_FDS 1024
 #define WASI_RIGHTS_MASK ((UINT64_C(1) << 29) - 1) /* bit 29 is ccfaas's FD_EXECUTE */

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "wasi/fifo.h"
+#include "common/fifo.h"
 #include "wasi/vfs.h"
 #include "wasi/wasi_abi.h"
 

@@ -1,7 +1,8 @@
-/* A stream file's bytes in flight (docs/policy.md "Streams", issue 18): a
- * bounded FIFO between one writer (the data plane's upload, on the event
- * loop's thread) and one reader (a program's fd_read, on the execution
- * thread). The reader blocks until bytes arrive or the upload ends, so a
+/* A stream's bytes in flight (issue 18): a bounded FIFO between one writer
+ * and one reader on different threads. In the runtime (docs/policy.md
+ * "Streams") the writer is the data plane's upload, on the event loop's
+ * thread, the reader a program's fd_read on the execution thread; in the S3
+ * stream service, an S3 download feeds an instance upload. The reader blocks until bytes arrive or the upload ends, so a
  * program consumes a file far larger than the instance's memory while it is
  * uploaded; the writer never blocks: it writes what fits and is told (its
  * notify callback) when it may write again.
@@ -14,8 +15,8 @@
  * Ownership: the creator frees with ccf_fifo_free once neither side uses it;
  * bytes in the buffer are user data and are wiped. Thread-safe as described:
  * any number of calls from the two threads. */
-#ifndef CCF_WASI_FIFO_H
-#define CCF_WASI_FIFO_H
+#ifndef CCF_COMMON_FIFO_H
+#define CCF_COMMON_FIFO_H
 
 #include <stdbool.h>
 #include <stddef.h>

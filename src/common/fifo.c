@@ -1,5 +1,5 @@
 /* Bounded FIFO of a stream file (fifo.h): a ring buffer under one mutex. */
-#include "wasi/fifo.h"
+#include "common/fifo.h"
 
 #include <openssl/crypto.h>
 #include <pthread.h>
