@@ -227,6 +227,7 @@ static const struct service services[] = {
     {"ccfaas", ccf_serve_ccfaas, "CCFaaS: function registry and instances (default 127.0.0.1:5010)"},
     {"kbs", ccf_serve_kbs, "key broker, Trustee KBS protocol 0.4.0 (default 127.0.0.1:8080)"},
     {"workorder", ccf_serve_workorder, "work orders, EEA Trusted Compute / Avalon JSON-RPC (default 127.0.0.1:1947)"},
+    {"s3stream", ccf_serve_s3stream, "streams S3 objects into attested instances (default 127.0.0.1:5020)"},
 };
 
 int ccf_cmd_serve(int argc, char **argv)

@@ -45,6 +45,7 @@ void ccf_cli_up_defaults(struct up_opts *o)
                           .last = CCF_VAAS_FIRST_INSTANCE_PORT + 99,
                           .kbs_port = 8080,
                           .workorder_port = -1, /* 1947, and a taken port only skips it */
+                          .s3stream_port = -1,  /* 5020, likewise */
                           .max_instances_per_user = CCF_CCFAAS_DEFAULT_INSTANCES_PER_USER,
                           .max_mib_per_operator = CCF_CCFAAS_DEFAULT_MIB_PER_OPERATOR};
 }
@@ -101,6 +102,8 @@ static ccf_err start_server(const struct up_opts *o, struct up *u, int i, bool l
  * services; VaaS stops every instance it still runs. */
 void ccf_cli_up_stop(struct up *u)
 {
+    ccf_http_server_free(u->s3_srv); /* stops it */
+    ccf_s3stream_free(u->s3);        /* cancels its jobs */
     ccf_http_server_free(u->wo_srv); /* stops it */
     ccf_wo_service_free(u->wo);
     ccf_trust_free(u->wo_trust);
@@ -283,6 +286,69 @@ static ccf_err start_kbs(const struct up_opts *o, struct up *u, char *err, size_
     return CCF_OK;
 }
 
+/* With --tls, a listener of `up` beside the three services (work orders, S3
+ * streams): its certificate from the data directory's service CA (made once),
+ * and client certificates of that CA accepted. */
+static ccf_err listener_tls(const struct up_opts *o, struct up *u, const char *name, char *cert,
+                            char *key, size_t size, ccf_http_config *hc, char *err, size_t err_size)
+{
+    ccf_serviceca *ca = NULL;
+    uint8_t fp[32];
+    char sans[400], why[600];
+    ccf_err rc;
+    if (!o->tls)
+        return CCF_OK;
+    snprintf(sans, sizeof sans, "IP:127.0.0.1,IP:::1,DNS:localhost%s%s",
+             strcmp(o->host, "127.0.0.1") && strcmp(o->host, "::1") ? ",IP:" : "",
+             strcmp(o->host, "127.0.0.1") && strcmp(o->host, "::1") ? o->host : "");
+    rc = ccf_serviceca_open(o->data_dir, true, &ca, why, sizeof why);
+    if (rc == CCF_OK)
+        rc = ccf_serviceca_ensure(ca, o->data_dir, name, sans, cert, key, size, fp, why, sizeof why);
+    ccf_serviceca_free(ca);
+    if (rc != CCF_OK)
+        return ccf_errf(err, err_size, rc, "%s: service CA: %s", name, why);
+    hc->tls_cert_file = cert;
+    hc->tls_key_file = key;
+    hc->tls_client_ca_file = u->ca_path;
+    return CCF_OK;
+}
+
+/* The S3 stream service (docs/s3stream.md): like the work-order listener, a
+ * taken default port (5020) only skips it. */
+static ccf_err start_s3stream(const struct up_opts *o, struct up *u, char *err, size_t err_size)
+{
+    char listen[300], why[600];
+    ccf_err rc;
+    long port = o->s3stream_port < 0 ? CCF_S3STREAM_DEFAULT_PORT : o->s3stream_port;
+    host_port(listen, sizeof listen, o->host, (unsigned)port);
+    ccf_http_config hc = {.listen = listen, .service = "s3stream", .quiet = o->quiet,
+                          .per_ip_connections = (unsigned)o->per_address,
+                          .request_deadline_s = (unsigned)o->deadline_s};
+    if ((rc = listener_tls(o, u, "s3stream", u->s3_tls_cert, u->s3_tls_key, sizeof u->s3_tls_cert,
+                           &hc, err, err_size)) != CCF_OK)
+        return rc;
+    ccf_s3stream_config sc = {.data_dir = o->data_dir}; /* up's callers */
+    if ((rc = ccf_s3stream_new(&sc, &u->s3, why, sizeof why)) != CCF_OK ||
+        (rc = ccf_http_server_new(&hc, &u->s3_srv, why, sizeof why)) != CCF_OK)
+        return ccf_errf(err, err_size, rc, "s3stream: %s", why);
+    if ((rc = ccf_s3stream_mount(u->s3, u->s3_srv)) != CCF_OK)
+        return ccf_errf(err, err_size, rc, "s3stream: cannot add routes");
+    if ((rc = ccf_http_server_start(u->s3_srv, why, sizeof why)) != CCF_OK) {
+        if (o->s3stream_port < 0) {
+            snprintf(u->s3_skipped, sizeof u->s3_skipped, "port %ld: %.300s", port, why);
+            ccf_http_server_free(u->s3_srv);
+            ccf_s3stream_free(u->s3);
+            u->s3_srv = NULL;
+            u->s3 = NULL;
+            return CCF_OK;
+        }
+        return ccf_errf(err, err_size, rc, "s3stream on %s port %ld: %s", o->host, port, why);
+    }
+    host_port(listen, sizeof listen, o->host, ccf_http_server_port(u->s3_srv));
+    snprintf(u->s3_url, sizeof u->s3_url, "%s://%s", o->tls ? "https" : "http", listen);
+    return CCF_OK;
+}
+
 /* The work-order listener (docs/workorders.md) on the same data directory:
  * its identity, database and the operators' tokens beside the others', the
  * instances checked against DATA_DIR/trust.json. A default port (1947) that
@@ -297,24 +363,9 @@ static ccf_err start_workorder(const struct up_opts *o, struct up *u, char *err,
     ccf_http_config hc = {.listen = listen, .service = "workorder", .quiet = o->quiet,
                           .per_ip_connections = (unsigned)o->per_address,
                           .request_deadline_s = (unsigned)o->deadline_s};
-    if (o->tls) {
-        ccf_serviceca *ca = NULL;
-        uint8_t fp[32];
-        char sans[400];
-        snprintf(sans, sizeof sans, "IP:127.0.0.1,IP:::1,DNS:localhost%s%s",
-                 strcmp(o->host, "127.0.0.1") && strcmp(o->host, "::1") ? ",IP:" : "",
-                 strcmp(o->host, "127.0.0.1") && strcmp(o->host, "::1") ? o->host : "");
-        rc = ccf_serviceca_open(o->data_dir, true, &ca, why, sizeof why);
-        if (rc == CCF_OK)
-            rc = ccf_serviceca_ensure(ca, o->data_dir, "workorder", sans, u->wo_tls_cert,
-                                      u->wo_tls_key, sizeof u->wo_tls_cert, fp, why, sizeof why);
-        ccf_serviceca_free(ca);
-        if (rc != CCF_OK)
-            return ccf_errf(err, err_size, rc, "workorder: service CA: %s", why);
-        hc.tls_cert_file = u->wo_tls_cert;
-        hc.tls_key_file = u->wo_tls_key;
-        hc.tls_client_ca_file = u->ca_path;
-    }
+    if ((rc = listener_tls(o, u, "workorder", u->wo_tls_cert, u->wo_tls_key, sizeof u->wo_tls_cert,
+                           &hc, err, err_size)) != CCF_OK)
+        return rc;
     ccf_wo_config wc = {.data_dir = o->data_dir};
     if ((rc = ccf_trust_file_load(u->trust_path, &u->wo_trust, why, sizeof why)) != CCF_OK ||
         (wc.trust = u->wo_trust, rc = ccf_wo_service_new(&wc, &u->wo, why, sizeof why)) != CCF_OK ||
@@ -424,6 +475,8 @@ ccf_err ccf_cli_up_start(const struct up_opts *o, struct up *u, bool listen, cha
     if ((rc = start_server(o, u, SVC_CCFAAS, listen, err, err_size)) != CCF_OK)
         goto fail;
     if (listen && (rc = start_workorder(o, u, err, err_size)) != CCF_OK)
+        goto fail;
+    if (listen && (rc = start_s3stream(o, u, err, err_size)) != CCF_OK)
         goto fail;
     return CCF_OK;
 fail:;
@@ -537,6 +590,10 @@ static int parse_up(int argc, char **argv, struct up_opts *o, bool *routes)
          .help = "work-order listener, Avalon JSON-RPC; default 1947\n(0: any free port, printed; "
                  "a taken default port\nonly skips it)",
          .min = 0, .max = 65535},
+        {.name = "s3stream-port", .kind = CCF_OPT_NUM, .dest = &o->s3stream_port, .value = "N",
+         .help = "S3 stream service; default 5020 (0: any free port,\nprinted; a taken default "
+                 "port only skips it)",
+         .min = 0, .max = 65535},
         {.name = "instance-ports", .kind = CCF_OPT_STRING, .dest = &range, .value = "FIRST-LAST",
          .help = "ports of instances; default 3014-3113", .nonempty = true},
         {.name = "max-instances-per-user", .kind = CCF_OPT_NUM,
@@ -593,6 +650,10 @@ void ccf_cli_up_print_urls(const struct up_opts *o, const struct up *u, const ch
                "%s/workorder.crt: docs/workorders.md)\n", indent, u->wo_url, o->data_dir);
     else if (u->wo_skipped[0] != '\0')
         printf("%sworkorder: not started (%s; --workorder-port N)\n", indent, u->wo_skipped);
+    if (u->s3 != NULL)
+        printf("%ss3stream: %s   (S3 -> instance streaming: docs/s3stream.md)\n", indent, u->s3_url);
+    else if (u->s3_skipped[0] != '\0')
+        printf("%ss3stream: not started (%s; --s3stream-port N)\n", indent, u->s3_skipped);
     char real[PATH_MAX];
     printf("%sruntime: %s\n", indent, realpath(u->runtime, real) ? real : u->runtime);
     printf("%splatform: linux - DEVELOPMENT ONLY: no TEE, no hardware protection\n", indent);

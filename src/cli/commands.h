@@ -34,6 +34,7 @@ int ccf_serve_vaas(int argc, char **argv);   /* `ccfaas serve vaas` */
 int ccf_serve_ccfaas(int argc, char **argv); /* `ccfaas serve ccfaas` */
 int ccf_cmd_kbs(int argc, char **argv); int ccf_serve_kbs(int argc, char **argv); /* issue 17 */
 int ccf_serve_workorder(int argc, char **argv); int ccf_cmd_workorder(int argc, char **argv); /* issue 19 */
+int ccf_serve_s3stream(int argc, char **argv); /* issue 18: the S3 stream service */
 int ccf_cmd_encrypt(int argc, char **argv);  /* `ccfaas encrypt` (envelopes, docs/kbs.md) */
 int ccf_cmd_decrypt(int argc, char **argv);  /* `ccfaas decrypt` */
 

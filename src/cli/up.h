@@ -13,6 +13,7 @@
 #include "net/http_server.h"
 #include "proxy/proxy.h"
 #include "vaas/vaas.h"
+#include "s3stream/s3stream.h"
 #include "workorder/workorder.h"
 
 enum { SVC_PROXY, SVC_VAAS, SVC_CCFAAS, SVC_COUNT };
@@ -26,6 +27,7 @@ struct up_opts {
     /* the work-order listener's (JSON-RPC, its own server; issue 19); -1: the
      * default 1947, and a taken port only skips the listener */
     long workorder_port;
+    long s3stream_port; /* the S3 stream service's (issue 18); -1: 5020, a taken one skips it */
     long first, last; /* instance ports */
     long max_instances_per_user, max_mib_per_operator; /* CCFaaS quotas, 0 = none */
     long instance_memory_mib, instance_cpu_seconds;     /* VaaS's runtime limits, 0 = default */
@@ -49,6 +51,10 @@ struct up {
     char wo_url[320];
     char wo_tls_cert[PATH_MAX + 64], wo_tls_key[PATH_MAX + 64];
     char wo_skipped[400]; /* why the listener was not started (default port taken), or "" */
+    ccf_s3stream *s3;         /* the S3 stream service (issue 18); NULL without it */
+    ccf_http_server *s3_srv;
+    char s3_url[320], s3_skipped[400];
+    char s3_tls_cert[PATH_MAX + 64], s3_tls_key[PATH_MAX + 64];
     char url[SVC_COUNT][320]; /* http://HOST:PORT */
     char hostport[SVC_COUNT][300];
     char runtime[PATH_MAX + 64];

@@ -92,7 +92,12 @@ static ccf_err check_identity(const ccf_client_config *cfg, const ccf_policy *p,
     ccf_err rc;
     bool member = false;
 
-    if (ccf_pki_cert_read(cfg->cert_path, &mine, e, sizeof e) != CCF_OK) {
+    if (cfg->cert_path == NULL) { /* in memory (client.h) */
+        if (ccf_pki_cert_from_pem(cfg->cert_pem, strlen(cfg->cert_pem), &mine, e, sizeof e) != CCF_OK) {
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "the identity is not a PEM certificate: %s", e);
+            goto out;
+        }
+    } else if (ccf_pki_cert_read(cfg->cert_path, &mine, e, sizeof e) != CCF_OK) {
         rc = pem_holds(cfg->cert_path, "PRIVATE KEY")
                  ? ccf_errf(err, err_size, CCF_ERR_INVALID,
                             "%s is a private key, not a certificate (--identity takes the "
@@ -112,9 +117,17 @@ static ccf_err check_identity(const ccf_client_config *cfg, const ccf_policy *p,
     if (!member) {
         rc = ccf_errf(err, err_size, CCF_ERR_DENIED,
                       "%s is not one of the policy's identities (see them with `ccfaas policy "
-                      "show %s`)", cfg->cert_path, cfg->policy_path);
+                      "show %s`)", cfg->cert_path ? cfg->cert_path : "the certificate",
+                      cfg->policy_path ? cfg->policy_path : "POLICY");
         goto out;
     }
+    if (cfg->key_path == NULL) {
+        if (ccf_pki_key_from_pem(cfg->key_pem, strlen(cfg->key_pem), &key, e, sizeof e) != CCF_OK) {
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "the identity's key is not a PEM private "
+                          "key: %s", e);
+            goto out;
+        }
+    } else {
     if (pem_holds(cfg->key_path, "CERTIFICATE") && !pem_holds(cfg->key_path, "PRIVATE KEY")) {
         rc = ccf_errf(err, err_size, CCF_ERR_INVALID,
                       "%s is a certificate, not a private key (--key takes the key made with "
@@ -126,11 +139,13 @@ static ccf_err check_identity(const ccf_client_config *cfg, const ccf_policy *p,
                       cfg->key_path, e);
         goto out;
     }
+    }
     if (X509_check_private_key(mine, key) != 1) {
         ERR_clear_error();
         rc = ccf_errf(err, err_size, CCF_ERR_INVALID,
                       "%s does not match %s (give the key made with that certificate)",
-                      cfg->key_path, cfg->cert_path);
+                      cfg->key_path ? cfg->key_path : "the key",
+                      cfg->cert_path ? cfg->cert_path : "the certificate");
         goto out;
     }
     rc = CCF_OK;
@@ -150,15 +165,25 @@ ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *er
     if (c == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     c->cfg = *cfg;
-    if ((rc = ccf_file_read(cfg->policy_path, CCF_POLICY_MAX_BYTES, &c->text, &c->len, err,
-                            err_size)) != CCF_OK) {
+    if (cfg->policy_path == NULL) { /* in memory (client.h) */
+        if (cfg->policy_len > CCF_POLICY_MAX_BYTES || (c->text = malloc(cfg->policy_len + 1)) == NULL) {
+            rc = ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "the policy is over %u bytes",
+                          (unsigned)CCF_POLICY_MAX_BYTES);
+            goto fail;
+        }
+        memcpy(c->text, cfg->policy_text, cfg->policy_len);
+        c->text[cfg->policy_len] = '\0';
+        c->len = cfg->policy_len;
+    } else if ((rc = ccf_file_read(cfg->policy_path, CCF_POLICY_MAX_BYTES, &c->text, &c->len, err,
+                                   err_size)) != CCF_OK) {
         char why[400];
         snprintf(why, sizeof why, "%s", err);
         ccf_errf(err, err_size, rc, "policy %s: %s", cfg->policy_path, why);
         goto fail;
     }
     if ((rc = ccf_policy_parse(c->text, c->len, CCF_POLICY_FULL, &c->policy, &errors)) != CCF_OK) {
-        ccf_errf(err, err_size, rc, "%s is not a valid full policy: %s%s%s", cfg->policy_path,
+        ccf_errf(err, err_size, rc, "%s is not a valid full policy: %s%s%s",
+                 cfg->policy_path ? cfg->policy_path : "the policy",
                  errors.count ? errors.items[0].path : "", errors.count ? ": " : "",
                  errors.count ? errors.items[0].message : ccf_strerror(rc));
         goto fail;
@@ -170,7 +195,12 @@ ccf_err ccf_client_open(const ccf_client_config *cfg, ccf_client **out, char *er
     if (cfg->trust != NULL && (rc = ccf_trust_check_policy(cfg->trust, c->policy, err,
                                                            err_size)) != CCF_OK)
         goto fail;
-    if (access(cfg->cert_path, R_OK) != 0 || access(cfg->key_path, R_OK) != 0) {
+    if ((cfg->cert_path == NULL) != (cfg->key_path == NULL) ||
+        (cfg->cert_path == NULL && (cfg->cert_pem == NULL || cfg->key_pem == NULL))) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "an identity needs a certificate and its key");
+        goto fail;
+    }
+    if (cfg->cert_path != NULL && (access(cfg->cert_path, R_OK) != 0 || access(cfg->key_path, R_OK) != 0)) {
         rc = ccf_errf(err, err_size, CCF_ERR_IO, "cannot read the identity %s / %s: %s",
                       cfg->cert_path, cfg->key_path, strerror(errno));
         goto fail;
@@ -240,9 +270,23 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 
 /* Performs method on path; body from `upload` (size `up_size`, -1 = unknown),
  * 2xx body to `download` or into s->mem. Returns the HTTP status in *status. */
-static ccf_err request(ccf_client *c, const char *method, const char *path, FILE *upload,
-                       curl_off_t up_size, FILE *download, struct sink *s, long *status,
-                       char *err, size_t err_size)
+/* An upload's source: a FILE, or a callback (ccf_client_put_cb). */
+struct source {
+    FILE *file;
+    ccf_client_read_fn fn;
+    void *user;
+};
+
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+    const struct source *src = arg;
+    size_t got = src->fn(src->user, buf, size * n);
+    return got == CCF_CLIENT_READ_ABORT ? CURL_READFUNC_ABORT : got;
+}
+
+static ccf_err request(ccf_client *c, const char *method, const char *path,
+                       const struct source *upload, curl_off_t up_size, FILE *download,
+                       struct sink *s, long *status, char *err, size_t err_size)
 {
     char url[1200], *escaped = NULL, errbuf[CURL_ERROR_SIZE] = "", noproxy[1024];
     CURL *h = c->curl;
@@ -266,8 +310,17 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
     s->curl = h;
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_SSLCERT, c->cfg.cert_path);
-    curl_easy_setopt(h, CURLOPT_SSLKEY, c->cfg.key_path);
+    if (c->cfg.cert_path != NULL) {
+        curl_easy_setopt(h, CURLOPT_SSLCERT, c->cfg.cert_path);
+        curl_easy_setopt(h, CURLOPT_SSLKEY, c->cfg.key_path);
+    } else { /* in memory: the key never touches a file */
+        struct curl_blob cert = {(void *)c->cfg.cert_pem, strlen(c->cfg.cert_pem), CURL_BLOB_NOCOPY};
+        struct curl_blob key = {(void *)c->cfg.key_pem, strlen(c->cfg.key_pem), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
@@ -305,7 +358,16 @@ static ccf_err request(ccf_client *c, const char *method, const char *path, FILE
     }
     if (upload != NULL) {
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_READDATA, upload);
+        if (upload->fn != NULL) {
+            curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+            curl_easy_setopt(h, CURLOPT_READDATA, upload);
+            /* an instance reading a stream sets the pace: no overall timeout (timeout_s
+             * 0), only a transfer that does not move for 5 minutes fails */
+            curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+            curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 300L);
+        } else {
+            curl_easy_setopt(h, CURLOPT_READDATA, upload->file);
+        }
         if (up_size >= 0)
             curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, up_size);
     } else if (strcmp(method, "POST") == 0) {
@@ -378,13 +440,30 @@ ccf_err ccf_client_put(ccf_client *c, const char *name, const char *path, bool a
                         "was sent", path);
     }
     snprintf(route, sizeof route, "/files/%s", name);
-    rc = request(c, append ? "POST" : "PUT", route, f,
+    struct source src = {.file = f};
+    rc = request(c, append ? "POST" : "PUT", route, &src,
                  fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (curl_off_t)st.st_size : -1,
                  NULL, &s, &status, err, err_size);
     if (rc == CCF_OK && status != 200)
         rc = http_error(status, &s, err, err_size);
     if (f != stdin)
         fclose(f);
+    ccf_dynbuf_free(&s.mem);
+    return rc;
+}
+
+ccf_err ccf_client_put_cb(ccf_client *c, const char *name, ccf_client_read_fn fn, void *user,
+                          long long size, bool append, char *err, size_t err_size)
+{
+    char route[1100];
+    struct sink s;
+    long status = 0;
+    struct source src = {.fn = fn, .user = user};
+    snprintf(route, sizeof route, "/files/%s", name);
+    ccf_err rc = request(c, append ? "POST" : "PUT", route, &src, size >= 0 ? (curl_off_t)size : -1,
+                         NULL, &s, &status, err, err_size);
+    if (rc == CCF_OK && status != 200)
+        rc = http_error(status, &s, err, err_size);
     ccf_dynbuf_free(&s.mem);
     return rc;
 }
@@ -471,7 +550,8 @@ ccf_err ccf_client_call(ccf_client *c, const char *method, const char *path, con
     *reply = NULL;
     if (len > 0 && up == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
-    rc = request(c, method, path, up, (curl_off_t)len, NULL, &s, status, err, err_size);
+    struct source src = {.file = up};
+    rc = request(c, method, path, up ? &src : NULL, (curl_off_t)len, NULL, &s, status, err, err_size);
     if (up != NULL)
         fclose(up);
     if (rc == CCF_OK && ccf_dynbuf_add(&s.mem, "", 1) == CCF_OK) {

@@ -29,6 +29,14 @@ typedef struct {
      * before connecting and again in the handshake. NULL only for the
      * platform's own loader, which verifies a policy its platform wrote. */
     const ccf_trust *trust;
+    /* In memory instead of files, for a service acting for a user (the S3
+     * stream service, issue 18): the policy text (exact bytes) when
+     * policy_path is NULL; the identity's PEM certificate and key when
+     * cert_path and key_path are NULL. Not copied: they must outlive the
+     * client. The key never touches a file. */
+    const char *policy_text;
+    size_t policy_len;
+    const char *cert_pem, *key_pem;
 } ccf_client_config;
 
 /* Loads and validates the policy and the identity files; with a trust
@@ -50,6 +58,16 @@ ccf_err ccf_client_verify(ccf_client *c, ccf_verify_result *res, char *err, size
 /* Uploads the host file `path` ("-" = stdin) as `name`: replace, or append. Streams. */
 ccf_err ccf_client_put(ccf_client *c, const char *name, const char *path, bool append, char *err,
                        size_t err_size) __attribute__((warn_unused_result));
+/* Uploads what fn produces as `name`: size bytes (-1: unknown, sent chunked).
+ * fn fills buf with up to len bytes and returns how many (0 = the end); it
+ * returns CCF_CLIENT_READ_ABORT to abort the upload (the instance then sees
+ * a broken upload, never a short file). No overall timeout; a transfer with
+ * no progress for 300 s fails. */
+#define CCF_CLIENT_READ_ABORT ((size_t)-1)
+typedef size_t (*ccf_client_read_fn)(void *user, char *buf, size_t len);
+ccf_err ccf_client_put_cb(ccf_client *c, const char *name, ccf_client_read_fn fn, void *user,
+                          long long size, bool append, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 /* Downloads `name` into the host file `path` ("-" = stdout); the file appears
  * only when complete. */
 ccf_err ccf_client_get(ccf_client *c, const char *name, const char *path, char *err,

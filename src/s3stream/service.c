@@ -1,0 +1,730 @@
+/* The S3 stream service (s3stream.h): jobs on their own threads, each an S3
+ * download and an instance upload joined by a bounded FIFO. */
+#include "s3stream/s3stream.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attest/trust.h"
+#include "client/client.h"
+#include "common/crypto.h"
+#include "common/fifo.h"
+#include "net/auth.h"
+#include "s3stream/s3.h"
+
+typedef enum { JOB_PENDING, JOB_VERIFYING, JOB_SENDING, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED } job_state;
+
+static const char *state_name(job_state s)
+{
+    static const char *const names[] = {"pending", "verifying", "sending",
+                                        "completed", "failed", "cancelled"};
+    return names[s];
+}
+
+#define MAX_EXTRA_FILES 16
+#define FILE_NAME_MAX 255
+
+typedef struct job job;
+struct job {
+    job *next;
+    ccf_s3stream *svc;
+    char id[33];
+    char owner[CCF_AUTH_NAME_MAX + 1];
+    char file[FILE_NAME_MAX + 1];
+    time_t created, finished;
+    /* under svc->lock */
+    job_state state;
+    bool cancel;
+    uint64_t total;
+    bool total_known;
+    char error[600];
+    /* the request (its secrets wiped when the job ends) */
+    json_t *req;
+    ccf_fifo *fifo;
+    /* the S3 side, on its own thread */
+    pthread_t s3_thread;
+    pthread_mutex_t m;
+    pthread_cond_t cv;  /* the head arrived (size or error), room in the FIFO, the upload ended */
+    bool head_done, s3_done, put_done;
+    ccf_err s3_rc;
+    char s3_err[512];
+};
+
+struct ccf_s3stream {
+    ccf_s3stream_config cfg;
+    ccf_auth *auth;
+    pthread_mutex_t lock;
+    pthread_cond_t idle; /* a job ended (free waits for the running ones) */
+    job *jobs;           /* newest first */
+    unsigned running, finished_count;
+};
+
+/* ---- the request ------------------------------------------------------------ */
+
+struct field {
+    const char *name;
+    json_type type;
+    bool required;
+};
+
+/* Every member known, with its type; required ones present. err names the
+ * path ("s3.bucket: ..."). */
+static bool check_object(json_t *o, const char *path, const struct field *f, size_t n, char *err,
+                         size_t err_size)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(o)) {
+        snprintf(err, err_size, "%s: expected an object", path);
+        return false;
+    }
+    json_object_foreach(o, key, v) {
+        size_t i;
+        for (i = 0; i < n && strcmp(f[i].name, key) != 0; i++)
+            ;
+        if (i == n) {
+            snprintf(err, err_size, "%s%s%.64s: unknown field", path, *path ? "." : "", key);
+            return false;
+        }
+        if (json_typeof(v) != f[i].type) {
+            snprintf(err, err_size, "%s%s%s: expected %s", path, *path ? "." : "", key,
+                     f[i].type == JSON_STRING ? "a string" : f[i].type == JSON_ARRAY ? "an array"
+                                                                                     : "an object");
+            return false;
+        }
+        if (f[i].type == JSON_STRING && json_string_length(v) == 0) {
+            snprintf(err, err_size, "%s%s%s: must not be empty", path, *path ? "." : "", key);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].required && json_object_get(o, f[i].name) == NULL) {
+            snprintf(err, err_size, "%s%s%s: required field is missing", path, *path ? "." : "",
+                     f[i].name);
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
+
+/* A plain file name of the instance: relative, no "." or ".." parts, no NUL. */
+static bool file_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > FILE_NAME_MAX || s[0] == '/' || s[n - 1] == '/')
+        return false;
+    for (const char *c = s;;) {
+        const char *e = strchr(c, '/');
+        size_t l = e ? (size_t)(e - c) : strlen(c);
+        if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
+            return false;
+        if (e == NULL)
+            return true;
+        c = e + 1;
+    }
+}
+
+/* Decodes standard base64 (padding required when the length needs it). */
+static bool b64_decode(const char *in, uint8_t **out, size_t *len)
+{
+    size_t n = strlen(in), pad = 0;
+    *out = NULL;
+    if (n % 4 != 0)
+        return false;
+    if (n > 0 && in[n - 1] == '=')
+        pad++;
+    if (n > 1 && in[n - 2] == '=')
+        pad++;
+    if ((*out = malloc(n / 4 * 3 + 1)) == NULL)
+        return false;
+    int got = n > 0 ? EVP_DecodeBlock(*out, (const unsigned char *)in, (int)n) : 0;
+    if (got < 0 || (size_t)got < pad) {
+        free(*out);
+        *out = NULL;
+        return false;
+    }
+    *len = (size_t)got - pad;
+    return true;
+}
+
+/* The whole request's shape, before a job exists (400 with the path). */
+static bool check_request(json_t *r, char *err, size_t err_size)
+{
+    static const struct field top[] = {{"s3", JSON_OBJECT, true}, {"instance", JSON_OBJECT, true},
+                                       {"file", JSON_STRING, true},
+                                       {"extra_files", JSON_ARRAY, false}};
+    static const struct field s3[] = {
+        {"endpoint", JSON_STRING, false},      {"region", JSON_STRING, false},
+        {"bucket", JSON_STRING, false},        {"key", JSON_STRING, false},
+        {"access_key_id", JSON_STRING, false}, {"secret_access_key", JSON_STRING, false},
+        {"session_token", JSON_STRING, false}, {"presigned_url", JSON_STRING, false}};
+    static const struct field inst[] = {{"policy", JSON_STRING, true},
+                                        {"certificate", JSON_STRING, true},
+                                        {"private_key", JSON_STRING, true},
+                                        {"trust", JSON_OBJECT, true},
+                                        {"url", JSON_STRING, false}};
+    static const struct field extra[] = {{"name", JSON_STRING, true},
+                                         {"content_base64", JSON_STRING, true}};
+    json_t *o, *item;
+    size_t i;
+    if (!check_object(r, "", top, sizeof top / sizeof top[0], err, err_size) ||
+        !check_object(json_object_get(r, "s3"), "s3", s3, sizeof s3 / sizeof s3[0], err, err_size) ||
+        !check_object(json_object_get(r, "instance"), "instance", inst, sizeof inst / sizeof inst[0],
+                      err, err_size))
+        return false;
+    o = json_object_get(r, "s3");
+    if (str(o, "presigned_url") != NULL) {
+        static const char *const excl[] = {"endpoint", "bucket", "key", "access_key_id",
+                                           "secret_access_key", "session_token"};
+        for (i = 0; i < sizeof excl / sizeof excl[0]; i++) {
+            if (json_object_get(o, excl[i]) != NULL) {
+                snprintf(err, err_size, "s3.%s: not with s3.presigned_url (the URL carries its "
+                                        "own authorisation)", excl[i]);
+                return false;
+            }
+        }
+        if (strncmp(str(o, "presigned_url"), "http://", 7) != 0 &&
+            strncmp(str(o, "presigned_url"), "https://", 8) != 0) {
+            snprintf(err, err_size, "s3.presigned_url: expected an http(s) URL");
+            return false;
+        }
+    } else {
+        static const char *const need[] = {"endpoint", "bucket", "key", "access_key_id",
+                                           "secret_access_key"};
+        for (i = 0; i < sizeof need / sizeof need[0]; i++) {
+            if (json_object_get(o, need[i]) == NULL) {
+                snprintf(err, err_size, "s3.%s: required field is missing (or give "
+                                        "s3.presigned_url)", need[i]);
+                return false;
+            }
+        }
+        if (strncmp(str(o, "endpoint"), "http://", 7) != 0 &&
+            strncmp(str(o, "endpoint"), "https://", 8) != 0) {
+            snprintf(err, err_size, "s3.endpoint: expected http(s)://HOST[:PORT]");
+            return false;
+        }
+    }
+    if (!file_name_ok(str(r, "file"))) {
+        snprintf(err, err_size, "file: not a plain file name of the instance");
+        return false;
+    }
+    o = json_object_get(r, "extra_files");
+    if (json_array_size(o) > MAX_EXTRA_FILES) {
+        snprintf(err, err_size, "extra_files: at most %d", MAX_EXTRA_FILES);
+        return false;
+    }
+    json_array_foreach(o, i, item) {
+        char path[48];
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        snprintf(path, sizeof path, "extra_files[%zu]", i);
+        if (!check_object(item, path, extra, 2, err, err_size))
+            return false;
+        if (!file_name_ok(str(item, "name"))) {
+            snprintf(err, err_size, "%s.name: not a plain file name of the instance", path);
+            return false;
+        }
+        if (!b64_decode(str(item, "content_base64"), &bytes, &len)) {
+            snprintf(err, err_size, "%s.content_base64: not base64", path);
+            return false;
+        }
+        OPENSSL_cleanse(bytes, len);
+        free(bytes);
+    }
+    return true;
+}
+
+/* Wipes every string of the request (credentials, the identity's key, the
+ * policy) in place before it is freed. */
+static void wipe_json(json_t *v)
+{
+    const char *key;
+    json_t *x;
+    size_t i;
+    if (json_is_string(v))
+        OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+    else if (json_is_object(v))
+        json_object_foreach(v, key, x) wipe_json(x);
+    else if (json_is_array(v))
+        json_array_foreach(v, i, x) wipe_json(x);
+}
+
+/* ---- a job ------------------------------------------------------------------ */
+
+static void job_set(job *j, job_state st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void job_set(job *j, job_state st, const char *fmt, ...)
+{
+    pthread_mutex_lock(&j->svc->lock);
+    if (j->state != JOB_CANCELLED || st == JOB_CANCELLED) {
+        j->state = st;
+        if (fmt != NULL) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(j->error, sizeof j->error, fmt, ap);
+            va_end(ap);
+        }
+    }
+    pthread_mutex_unlock(&j->svc->lock);
+}
+
+static bool job_cancelled(job *j)
+{
+    pthread_mutex_lock(&j->svc->lock);
+    bool c = j->cancel;
+    pthread_mutex_unlock(&j->svc->lock);
+    return c;
+}
+
+static void on_room(void *user)
+{
+    job *j = user;
+    pthread_mutex_lock(&j->m);
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->m);
+}
+
+static void on_size(void *user, uint64_t size)
+{
+    job *j = user;
+    pthread_mutex_lock(&j->svc->lock);
+    j->total = size;
+    j->total_known = true;
+    pthread_mutex_unlock(&j->svc->lock);
+    pthread_mutex_lock(&j->m);
+    j->head_done = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->m);
+}
+
+/* S3 bytes into the FIFO, waiting for room; false stops the download (the
+ * upload ended or the job was cancelled). */
+static bool s3_sink(void *user, const void *data, size_t len)
+{
+    job *j = user;
+    size_t off = 0;
+    if (!j->head_done) /* no Content-Length: the upload goes chunked */
+        on_size(j, UINT64_MAX);
+    while (off < len) {
+        off += ccf_fifo_write(j->fifo, (const uint8_t *)data + off, len - off);
+        if (off == len)
+            break;
+        if (job_cancelled(j))
+            return false;
+        pthread_mutex_lock(&j->m);
+        if (j->put_done) {
+            pthread_mutex_unlock(&j->m);
+            return false;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&j->cv, &j->m, &ts);
+        pthread_mutex_unlock(&j->m);
+    }
+    return true;
+}
+
+static void *s3_main(void *arg)
+{
+    job *j = arg;
+    json_t *o = json_object_get(j->req, "s3");
+    ccf_s3_source src = {.endpoint = str(o, "endpoint"),
+                         .region = str(o, "region") ? str(o, "region") : "us-east-1",
+                         .bucket = str(o, "bucket"),
+                         .key = str(o, "key"),
+                         .access_key_id = str(o, "access_key_id"),
+                         .secret_access_key = str(o, "secret_access_key"),
+                         .session_token = str(o, "session_token"),
+                         .presigned_url = str(o, "presigned_url")};
+    j->s3_rc = ccf_s3_get(&src, on_size, s3_sink, j, j->s3_err, sizeof j->s3_err);
+    if (j->s3_rc == CCF_OK)
+        ccf_fifo_finish(j->fifo);
+    else
+        ccf_fifo_abort(j->fifo, j->s3_err);
+    pthread_mutex_lock(&j->m);
+    j->s3_done = j->head_done = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->m);
+    return NULL;
+}
+
+static bool stop_reading(void *user) { return job_cancelled(user); }
+
+/* The instance's upload reads the FIFO; an S3 failure or a cancel aborts it. */
+static size_t fifo_source(void *user, char *buf, size_t len)
+{
+    job *j = user;
+    size_t got = 0;
+    if (job_cancelled(j))
+        return CCF_CLIENT_READ_ABORT;
+    switch (ccf_fifo_read(j->fifo, buf, len, &got, stop_reading, j)) {
+    case CCF_FIFO_OK: return got;
+    case CCF_FIFO_EOF: return 0;
+    default: return CCF_CLIENT_READ_ABORT;
+    }
+}
+
+struct mem_source {
+    const uint8_t *p;
+    size_t len, off;
+};
+
+static size_t mem_source(void *user, char *buf, size_t len)
+{
+    struct mem_source *m = user;
+    size_t n = m->len - m->off < len ? m->len - m->off : len;
+    memcpy(buf, m->p + m->off, n);
+    m->off += n;
+    return n;
+}
+
+/* Verifies the instance as `ccfaas client` does, sends the extra files,
+ * then the object. */
+static void *job_main(void *arg)
+{
+    job *j = arg;
+    ccf_s3stream *svc = j->svc;
+    json_t *inst = json_object_get(j->req, "instance"), *extras = json_object_get(j->req, "extra_files");
+    ccf_client *c = NULL;
+    ccf_trust *trust = NULL;
+    char *trust_text = NULL, err[600];
+    ccf_verify_result vr;
+    bool s3_started = false;
+    size_t i;
+    json_t *item;
+
+    job_set(j, JOB_VERIFYING, NULL);
+    if ((trust_text = json_dumps(json_object_get(inst, "trust"), JSON_COMPACT)) == NULL ||
+        ccf_trust_parse(trust_text, strlen(trust_text), &trust, err, sizeof err) != CCF_OK) {
+        job_set(j, JOB_FAILED, "instance.trust: %s", trust_text ? err : "out of memory");
+        goto out;
+    }
+    ccf_client_config cc = {.policy_text = str(inst, "policy"),
+                            .policy_len = json_string_length(json_object_get(inst, "policy")),
+                            .cert_pem = str(inst, "certificate"),
+                            .key_pem = str(inst, "private_key"),
+                            .url = str(inst, "url"),
+                            .trust = trust};
+    if (ccf_client_open(&cc, &c, err, sizeof err) != CCF_OK ||
+        ccf_client_verify(c, &vr, err, sizeof err) != CCF_OK) {
+        job_set(j, JOB_FAILED, "the instance failed verification; nothing was sent: %s", err);
+        goto out;
+    }
+    job_set(j, JOB_SENDING, NULL);
+    json_array_foreach(extras, i, item) {
+        uint8_t *bytes = NULL;
+        struct mem_source m = {0};
+        if (!b64_decode(str(item, "content_base64"), &bytes, &m.len)) {
+            job_set(j, JOB_FAILED, "extra_files[%zu]: not base64", i);
+            goto out;
+        }
+        m.p = bytes;
+        ccf_err rc = ccf_client_put_cb(c, str(item, "name"), mem_source, &m, (long long)m.len, false,
+                                       err, sizeof err);
+        OPENSSL_cleanse(bytes, m.len);
+        free(bytes);
+        if (rc != CCF_OK) {
+            job_set(j, JOB_FAILED, "extra_files[%zu] (%s): %s", i, str(item, "name"), err);
+            goto out;
+        }
+    }
+    if (pthread_create(&j->s3_thread, NULL, s3_main, j) != 0) {
+        job_set(j, JOB_FAILED, "cannot start the S3 download");
+        goto out;
+    }
+    s3_started = true;
+    pthread_mutex_lock(&j->m); /* the size first: the upload's Content-Length */
+    while (!j->head_done)
+        pthread_cond_wait(&j->cv, &j->m);
+    pthread_mutex_unlock(&j->m);
+    pthread_mutex_lock(&svc->lock);
+    long long size = j->total_known && j->total != UINT64_MAX ? (long long)j->total : -1;
+    pthread_mutex_unlock(&svc->lock);
+    ccf_err put_rc = CCF_OK;
+    if (!j->s3_done || j->s3_rc == CCF_OK)
+        put_rc = ccf_client_put_cb(c, j->file, fifo_source, j, size, false, err, sizeof err);
+    pthread_mutex_lock(&j->m);
+    j->put_done = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->m);
+    ccf_fifo_abort(j->fifo, "the upload ended"); /* unblocks nothing new: the S3 side stops */
+    pthread_join(j->s3_thread, NULL);
+    s3_started = false;
+    if (job_cancelled(j))
+        job_set(j, JOB_CANCELLED, "cancelled: the instance saw a broken upload of %s", j->file);
+    else if (j->s3_rc != CCF_OK)
+        job_set(j, JOB_FAILED, "%s", j->s3_err);
+    else if (put_rc != CCF_OK)
+        job_set(j, JOB_FAILED, "the instance: %s", err);
+    else
+        job_set(j, JOB_COMPLETED, NULL);
+out:
+    if (s3_started)
+        pthread_join(j->s3_thread, NULL);
+    ccf_client_free(c);
+    ccf_trust_free(trust);
+    free(trust_text);
+    pthread_mutex_lock(&svc->lock);
+    wipe_json(j->req); /* the job's secrets end with it */
+    json_decref(j->req);
+    j->req = NULL;
+    j->finished = time(NULL);
+    svc->running--;
+    svc->finished_count++;
+    pthread_cond_broadcast(&svc->idle);
+    pthread_mutex_unlock(&svc->lock);
+    return NULL;
+}
+
+static void job_free(job *j)
+{
+    ccf_fifo_free(j->fifo);
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->m);
+    free(j);
+}
+
+/* Drops the oldest finished jobs beyond keep_finished (under svc->lock). */
+static void prune(ccf_s3stream *svc)
+{
+    while (svc->finished_count > svc->cfg.keep_finished) {
+        job **pp = &svc->jobs, **oldest = NULL;
+        for (; *pp != NULL; pp = &(*pp)->next)
+            if ((*pp)->finished != 0)
+                oldest = pp;
+        if (oldest == NULL)
+            return;
+        job *j = *oldest;
+        *oldest = j->next;
+        job_free(j);
+        svc->finished_count--;
+    }
+}
+
+/* ---- routes ------------------------------------------------------------------ */
+
+static json_t *job_json(const job *j)
+{
+    return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:I, s:o}", "job", j->id, "state",
+                     state_name(j->state), "file", j->file, "bytes_sent",
+                     (json_int_t)(j->fifo ? ccf_fifo_bytes_read(j->fifo) : 0), "bytes_total",
+                     j->total_known && j->total != UINT64_MAX ? json_integer((json_int_t)j->total)
+                                                              : json_null(),
+                     "error", j->error[0] ? json_string(j->error) : json_null(), "created",
+                     (json_int_t)j->created, "finished",
+                     j->finished ? json_integer((json_int_t)j->finished) : json_null());
+}
+
+/* The caller's job named in the path, or NULL (404 set). Under svc->lock. */
+static job *find_job(ccf_s3stream *svc, const ccf_http_request *req, ccf_http_response *resp)
+{
+    const char *id = ccf_http_request_param(req, "job");
+    const ccf_principal *who = ccf_http_request_principal(req);
+    for (job *j = svc->jobs; j != NULL; j = j->next) {
+        /* another caller's job is not there for this one (admins see all) */
+        if (strcmp(j->id, id) == 0 && (who->role == CCF_ROLE_ADMIN || strcmp(j->owner, who->name) == 0))
+            return j;
+    }
+    ccf_http_respond_error(resp, 404, "not_found", "no job %.64s", id);
+    return NULL;
+}
+
+static void route_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_s3stream *svc = ctx;
+    const ccf_principal *who = ccf_http_request_principal(req);
+    char err[512];
+    json_t *r = ccf_http_request_json(req, err, sizeof err);
+    job *j = NULL;
+    unsigned mine = 0;
+    pthread_attr_t attr;
+    pthread_t t;
+
+    if (r == NULL)
+        return ccf_http_respond_error(resp, 400, "bad_request", "%s", err);
+    if (!check_request(r, err, sizeof err)) {
+        wipe_json(r);
+        json_decref(r);
+        return ccf_http_respond_error(resp, 400, "bad_request", "%s", err);
+    }
+    if ((j = calloc(1, sizeof *j)) == NULL || (j->fifo = ccf_fifo_new(svc->cfg.buffer_bytes)) == NULL) {
+        free(j);
+        wipe_json(r);
+        json_decref(r);
+        return ccf_http_respond_error(resp, 503, "busy", "out of memory");
+    }
+    uint8_t rnd[16];
+    if (RAND_bytes(rnd, sizeof rnd) != 1) {
+        ccf_fifo_free(j->fifo);
+        free(j);
+        wipe_json(r);
+        json_decref(r);
+        return ccf_http_respond_error(resp, 500, "internal", "no random bytes");
+    }
+    ccf_hex_encode(rnd, sizeof rnd, j->id);
+    j->svc = svc;
+    j->req = r;
+    j->created = time(NULL);
+    snprintf(j->owner, sizeof j->owner, "%s", who->name);
+    snprintf(j->file, sizeof j->file, "%s", str(r, "file"));
+    pthread_mutex_init(&j->m, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    ccf_fifo_set_notify(j->fifo, on_room, j);
+    if (!ccf_fifo_attach_writer(j->fifo))
+        abort(); /* a fresh FIFO */
+
+    pthread_mutex_lock(&svc->lock);
+    for (job *x = svc->jobs; x != NULL; x = x->next)
+        mine += x->finished == 0 && strcmp(x->owner, who->name) == 0;
+    if (svc->running >= svc->cfg.max_running || mine >= svc->cfg.max_per_caller) {
+        pthread_mutex_unlock(&svc->lock);
+        wipe_json(r);
+        json_decref(r);
+        job_free(j);
+        resp->retry_after_s = 5;
+        return ccf_http_respond_error(resp, 429, "too_many_jobs",
+                                      "%s jobs running (at most %u, %u per caller): retry later",
+                                      mine >= svc->cfg.max_per_caller ? "your" : "all",
+                                      svc->cfg.max_running, svc->cfg.max_per_caller);
+    }
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, job_main, j) != 0) {
+        pthread_attr_destroy(&attr);
+        pthread_mutex_unlock(&svc->lock);
+        wipe_json(r);
+        json_decref(r);
+        job_free(j);
+        return ccf_http_respond_error(resp, 503, "busy", "cannot start a job thread");
+    }
+    pthread_attr_destroy(&attr);
+    svc->running++;
+    j->next = svc->jobs;
+    svc->jobs = j;
+    prune(svc);
+    ccf_http_respond_json(resp, 202, json_pack("{s:s, s:s}", "job", j->id, "state", "pending"));
+    pthread_mutex_unlock(&svc->lock);
+}
+
+static void route_get(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_s3stream *svc = ctx;
+    pthread_mutex_lock(&svc->lock);
+    job *j = find_job(svc, req, resp);
+    if (j != NULL)
+        ccf_http_respond_json(resp, 200, job_json(j));
+    pthread_mutex_unlock(&svc->lock);
+}
+
+static void route_list(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_s3stream *svc = ctx;
+    const ccf_principal *who = ccf_http_request_principal(req);
+    json_t *list = json_array();
+    pthread_mutex_lock(&svc->lock);
+    for (job *j = svc->jobs; j != NULL && list != NULL; j = j->next) {
+        if (who->role == CCF_ROLE_ADMIN || strcmp(j->owner, who->name) == 0)
+            json_array_append_new(list, job_json(j));
+    }
+    pthread_mutex_unlock(&svc->lock);
+    ccf_http_respond_json(resp, 200, json_pack("{s:o}", "jobs", list ? list : json_array()));
+}
+
+static void route_delete(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
+{
+    ccf_s3stream *svc = ctx;
+    pthread_mutex_lock(&svc->lock);
+    job *j = find_job(svc, req, resp);
+    if (j != NULL) {
+        if (j->finished == 0) {
+            j->cancel = true;
+            if (j->state == JOB_PENDING || j->state == JOB_VERIFYING)
+                j->state = JOB_CANCELLED;
+        }
+        ccf_http_respond_json(resp, 202, job_json(j));
+        on_room(j); /* a download waiting for room looks at the flag now */
+    }
+    pthread_mutex_unlock(&svc->lock);
+}
+
+ccf_err ccf_s3stream_new(const ccf_s3stream_config *cfg, ccf_s3stream **out, char *err,
+                         size_t err_size)
+{
+    ccf_s3stream *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (s == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    if (cfg != NULL)
+        s->cfg = *cfg;
+    if (s->cfg.max_running == 0)
+        s->cfg.max_running = 8;
+    if (s->cfg.max_per_caller == 0)
+        s->cfg.max_per_caller = 4;
+    if (s->cfg.keep_finished == 0)
+        s->cfg.keep_finished = 256;
+    if (s->cfg.buffer_bytes == 0)
+        s->cfg.buffer_bytes = (size_t)4 << 20;
+    ccf_err rc = s->cfg.data_dir == NULL
+                     ? ccf_errf(err, err_size, CCF_ERR_INVALID, "no data directory")
+                     : ccf_auth_open_dir(s->cfg.data_dir, &s->auth, err, err_size);
+    if (rc != CCF_OK) {
+        free(s);
+        return rc;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->idle, NULL);
+    *out = s;
+    return CCF_OK;
+}
+
+ccf_err ccf_s3stream_mount(ccf_s3stream *s, ccf_http_server *srv)
+{
+    const unsigned roles = CCF_ROLE_USER | CCF_ROLE_ADMIN;
+    ccf_err rc;
+    ccf_http_server_set_auth(srv, s->auth);
+    if ((rc = ccf_http_server_route_auth(srv, "POST", "/s3_stream_veracruz", roles, route_post, s,
+                                         CCF_S3STREAM_MAX_REQUEST)) != CCF_OK ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/s3_stream_veracruz", roles, route_list, s,
+                                         0)) != CCF_OK ||
+        (rc = ccf_http_server_route_auth(srv, "GET", "/s3_stream_veracruz/<job>", roles, route_get,
+                                         s, 0)) != CCF_OK ||
+        (rc = ccf_http_server_route_auth(srv, "DELETE", "/s3_stream_veracruz/<job>", roles,
+                                         route_delete, s, 0)) != CCF_OK)
+        return rc;
+    return CCF_OK;
+}
+
+void ccf_s3stream_free(ccf_s3stream *s)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->lock);
+    for (job *j = s->jobs; j != NULL; j = j->next)
+        j->cancel = j->finished == 0 ? true : j->cancel;
+    while (s->running > 0) /* each ends promptly once cancelled */
+        pthread_cond_wait(&s->idle, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+    while (s->jobs != NULL) {
+        job *j = s->jobs;
+        s->jobs = j->next;
+        job_free(j);
+    }
+    pthread_cond_destroy(&s->idle);
+    pthread_mutex_destroy(&s->lock);
+    ccf_auth_free(s->auth);
+    free(s);
+}
