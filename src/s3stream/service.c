@@ -466,10 +466,10 @@ static void *job_main(void *arg)
     s3_started = false;
     if (job_cancelled(j))
         job_set(j, JOB_CANCELLED, "cancelled: the instance saw a broken upload of %s", j->file);
+    else if (put_rc != CCF_OK && (j->s3_rc == CCF_OK || j->s3_rc == CCF_ERR_BUSY))
+        job_set(j, JOB_FAILED, "the instance: %s", err); /* the download stopped for it */
     else if (j->s3_rc != CCF_OK)
         job_set(j, JOB_FAILED, "%s", j->s3_err);
-    else if (put_rc != CCF_OK)
-        job_set(j, JOB_FAILED, "the instance: %s", err);
     else
         job_set(j, JOB_COMPLETED, NULL);
 out:
