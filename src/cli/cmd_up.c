@@ -313,80 +313,86 @@ static ccf_err listener_tls(const struct up_opts *o, struct up *u, const char *n
     return CCF_OK;
 }
 
-/* The S3 stream service (docs/s3stream.md): like the work-order listener, a
- * taken default port (5020) only skips it. */
-static ccf_err start_s3stream(const struct up_opts *o, struct up *u, char *err, size_t err_size)
+/* Starts a listener of `up` beside the three services (work orders, S3
+ * streams) for the service svc, mounted by mount: HTTPS with --tls, `up`'s
+ * limits. A default port that is taken (port_opt < 0) only skips it: *srv is
+ * then NULL and `skipped` says why; `up` is also run by tests and by people
+ * with such a service of their own. */
+static ccf_err start_listener(const struct up_opts *o, struct up *u, const char *name,
+                              long port_opt, long default_port, char *cert, char *key,
+                              size_t cert_size, ccf_err (*mount)(void *svc, ccf_http_server *srv),
+                              void *svc, ccf_http_server **srv, char *url, size_t url_size,
+                              char *skipped, size_t skipped_size, char *err, size_t err_size)
 {
     char listen[300], why[600];
     ccf_err rc;
-    long port = o->s3stream_port < 0 ? CCF_S3STREAM_DEFAULT_PORT : o->s3stream_port;
+    long port = port_opt < 0 ? default_port : port_opt;
     host_port(listen, sizeof listen, o->host, (unsigned)port);
-    ccf_http_config hc = {.listen = listen, .service = "s3stream", .quiet = o->quiet,
+    ccf_http_config hc = {.listen = listen, .service = name, .quiet = o->quiet,
                           .per_ip_connections = (unsigned)o->per_address,
                           .request_deadline_s = (unsigned)o->deadline_s};
-    if ((rc = listener_tls(o, u, "s3stream", u->s3_tls_cert, u->s3_tls_key, sizeof u->s3_tls_cert,
-                           &hc, err, err_size)) != CCF_OK)
+    if ((rc = listener_tls(o, u, name, cert, key, cert_size, &hc, err, err_size)) != CCF_OK)
         return rc;
-    ccf_s3stream_config sc = {.data_dir = o->data_dir}; /* up's callers */
-    if ((rc = ccf_s3stream_new(&sc, &u->s3, why, sizeof why)) != CCF_OK ||
-        (rc = ccf_http_server_new(&hc, &u->s3_srv, why, sizeof why)) != CCF_OK)
-        return ccf_errf(err, err_size, rc, "s3stream: %s", why);
-    if ((rc = ccf_s3stream_mount(u->s3, u->s3_srv)) != CCF_OK)
-        return ccf_errf(err, err_size, rc, "s3stream: cannot add routes");
-    if ((rc = ccf_http_server_start(u->s3_srv, why, sizeof why)) != CCF_OK) {
-        if (o->s3stream_port < 0) {
-            snprintf(u->s3_skipped, sizeof u->s3_skipped, "port %ld: %.300s", port, why);
-            ccf_http_server_free(u->s3_srv);
-            ccf_s3stream_free(u->s3);
-            u->s3_srv = NULL;
-            u->s3 = NULL;
+    if ((rc = ccf_http_server_new(&hc, srv, why, sizeof why)) != CCF_OK)
+        return ccf_errf(err, err_size, rc, "%s: %s", name, why);
+    if ((rc = mount(svc, *srv)) != CCF_OK)
+        return ccf_errf(err, err_size, rc, "%s: cannot add routes", name);
+    if ((rc = ccf_http_server_start(*srv, why, sizeof why)) != CCF_OK) {
+        if (port_opt < 0) {
+            snprintf(skipped, skipped_size, "port %ld: %.300s", port, why);
+            ccf_http_server_free(*srv);
+            *srv = NULL;
             return CCF_OK;
         }
-        return ccf_errf(err, err_size, rc, "s3stream on %s port %ld: %s", o->host, port, why);
+        return ccf_errf(err, err_size, rc, "%s on %s port %ld: %s", name, o->host, port, why);
     }
-    host_port(listen, sizeof listen, o->host, ccf_http_server_port(u->s3_srv));
-    snprintf(u->s3_url, sizeof u->s3_url, "%s://%s", o->tls ? "https" : "http", listen);
+    host_port(listen, sizeof listen, o->host, ccf_http_server_port(*srv));
+    snprintf(url, url_size, "%s://%s", o->tls ? "https" : "http", listen);
     return CCF_OK;
+}
+
+static ccf_err mount_s3stream(void *svc, ccf_http_server *srv) { return ccf_s3stream_mount(svc, srv); }
+static ccf_err mount_workorder(void *svc, ccf_http_server *srv) { return ccf_wo_service_mount(svc, srv); }
+
+/* The S3 stream service (docs/s3stream.md) for up's callers; default port 5020. */
+static ccf_err start_s3stream(const struct up_opts *o, struct up *u, char *err, size_t err_size)
+{
+    char why[600];
+    ccf_err rc;
+    ccf_s3stream_config sc = {.data_dir = o->data_dir}; /* up's callers */
+    if ((rc = ccf_s3stream_new(&sc, &u->s3, why, sizeof why)) != CCF_OK)
+        return ccf_errf(err, err_size, rc, "s3stream: %s", why);
+    rc = start_listener(o, u, "s3stream", o->s3stream_port, CCF_S3STREAM_DEFAULT_PORT, u->s3_tls_cert,
+                        u->s3_tls_key, sizeof u->s3_tls_cert, mount_s3stream, u->s3, &u->s3_srv,
+                        u->s3_url, sizeof u->s3_url, u->s3_skipped, sizeof u->s3_skipped, err,
+                        err_size);
+    if (rc == CCF_OK && u->s3_srv == NULL) { /* skipped */
+        ccf_s3stream_free(u->s3);
+        u->s3 = NULL;
+    }
+    return rc;
 }
 
 /* The work-order listener (docs/workorders.md) on the same data directory:
  * its identity, database and the operators' tokens beside the others', the
- * instances checked against DATA_DIR/trust.json. A default port (1947) that
- * is taken only skips it (u->wo_skipped says why): `up` is also run by tests
- * and by people with an Avalon listener of their own. */
+ * instances checked against DATA_DIR/trust.json; default port 1947. */
 static ccf_err start_workorder(const struct up_opts *o, struct up *u, char *err, size_t err_size)
 {
-    char listen[300], why[600];
+    char why[600];
     ccf_err rc;
-    long port = o->workorder_port < 0 ? CCF_WO_DEFAULT_PORT : o->workorder_port;
-    host_port(listen, sizeof listen, o->host, (unsigned)port);
-    ccf_http_config hc = {.listen = listen, .service = "workorder", .quiet = o->quiet,
-                          .per_ip_connections = (unsigned)o->per_address,
-                          .request_deadline_s = (unsigned)o->deadline_s};
-    if ((rc = listener_tls(o, u, "workorder", u->wo_tls_cert, u->wo_tls_key, sizeof u->wo_tls_cert,
-                           &hc, err, err_size)) != CCF_OK)
-        return rc;
     ccf_wo_config wc = {.data_dir = o->data_dir};
     if ((rc = ccf_trust_file_load(u->trust_path, &u->wo_trust, why, sizeof why)) != CCF_OK ||
-        (wc.trust = u->wo_trust, rc = ccf_wo_service_new(&wc, &u->wo, why, sizeof why)) != CCF_OK ||
-        (rc = ccf_http_server_new(&hc, &u->wo_srv, why, sizeof why)) != CCF_OK)
+        (wc.trust = u->wo_trust, rc = ccf_wo_service_new(&wc, &u->wo, why, sizeof why)) != CCF_OK)
         return ccf_errf(err, err_size, rc, "workorder: %s", why);
-    if ((rc = ccf_wo_service_mount(u->wo, u->wo_srv)) != CCF_OK)
-        return ccf_errf(err, err_size, rc, "workorder: cannot add routes");
-    if ((rc = ccf_http_server_start(u->wo_srv, why, sizeof why)) != CCF_OK) {
-        if (o->workorder_port < 0) {
-            snprintf(u->wo_skipped, sizeof u->wo_skipped, "port %ld: %.300s", port, why);
-            ccf_http_server_free(u->wo_srv);
-            ccf_wo_service_free(u->wo);
-            u->wo_srv = NULL;
-            u->wo = NULL;
-            return CCF_OK;
-        }
-        return ccf_errf(err, err_size, rc, "workorder on %s port %ld: %s", o->host, port, why);
+    rc = start_listener(o, u, "workorder", o->workorder_port, CCF_WO_DEFAULT_PORT, u->wo_tls_cert,
+                        u->wo_tls_key, sizeof u->wo_tls_cert, mount_workorder, u->wo, &u->wo_srv,
+                        u->wo_url, sizeof u->wo_url, u->wo_skipped, sizeof u->wo_skipped, err,
+                        err_size);
+    if (rc == CCF_OK && u->wo_srv == NULL) { /* skipped */
+        ccf_wo_service_free(u->wo);
+        u->wo = NULL;
     }
-    host_port(listen, sizeof listen, o->host, ccf_http_server_port(u->wo_srv));
-    snprintf(u->wo_url, sizeof u->wo_url, "%s://%s", o->tls ? "https" : "http", listen);
-    return CCF_OK;
+    return rc;
 }
 
 /* Creates, mounts and (when `listen`) starts the services in order: VaaS

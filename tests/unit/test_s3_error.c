@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -46,9 +47,10 @@ static void test_bad_documents(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(parse(bad[i], &e), CCF_ERR_INVALID);
     /* fields are cut to their size, never overflow */
-    char doc[2000] = "<Error><Code>";
-    memset(doc + strlen(doc), 'C', 500);
-    strcat(doc, "</Code></Error>");
+    char code[501], doc[600];
+    memset(code, 'C', 500);
+    code[500] = '\0';
+    snprintf(doc, sizeof doc, "<Error><Code>%s</Code></Error>", code);
     assert_int_equal(parse(doc, &e), CCF_OK);
     assert_int_equal(strlen(e.code), sizeof e.code - 1);
 }
