@@ -37,7 +37,7 @@ int ccf_serve_s3stream(int argc, char **argv)
         {.name = "data-dir", .kind = CCF_OPT_STRING, .dest = &data_dir, .value = "DIR",
          .nonempty = true,
          .help = "its callers: DIR/auth/tokens.json (`ccfaas user add\n--data-dir DIR`); default "
-                 "./s3stream-data. Jobs are\nkept in memory only (they hold credentials)"},
+                 "./s3stream-data. Jobs' public\nrecords (state, bytes, error; never credentials)\nin DIR/s3stream-jobs"},
         {.name = "max-jobs", .kind = CCF_OPT_NUM, .dest = &max_running, .value = "N",
          .help = "jobs running at once (default 8; more: 429)", .min = 1, .max = 1024},
         {.name = "max-jobs-per-caller", .kind = CCF_OPT_NUM, .dest = &per_caller, .value = "N",

@@ -35,8 +35,11 @@ struct ccf_client {
     ccf_verify_tls vt;
     bool verified; /* the kept-alive connection passed verification */
     struct progress {
-        const char *name; /* the request's path */
-        int shown;        /* percentage last printed, -1 = none yet */
+        const char *name;        /* the request's path; NULL = print nothing */
+        int shown;               /* percentage last printed, -1 = none yet */
+        ccf_client_stop_fn stop; /* an upload's stop (ccf_client_put_cb), or NULL */
+        void *stop_user;
+        bool stopped;
     } progress;
 };
 
@@ -250,11 +253,18 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 }
 
 /* One line on stderr, rewritten in place, whenever the percentage of a
- * transfer over 1 MiB changes (libcurl calls this many times a second). */
+ * transfer over 1 MiB changes (libcurl calls this many times a second, and
+ * at least once a second while nothing moves); and an upload's stop. */
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
     struct progress *p = arg;
+    if (p->stop != NULL && p->stop(p->stop_user)) {
+        p->stopped = true;
+        return 1; /* aborts the transfer: the instance sees a broken upload */
+    }
+    if (p->name == NULL)
+        return 0;
     bool down = dltotal > ultotal;
     curl_off_t total = down ? dltotal : ultotal, now = down ? dlnow : ulnow;
     if (total <= (1 << 20))
@@ -268,12 +278,11 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     return 0;
 }
 
-/* Performs method on path; body from `upload` (size `up_size`, -1 = unknown),
- * 2xx body to `download` or into s->mem. Returns the HTTP status in *status. */
 /* An upload's source: a FILE, or a callback (ccf_client_put_cb). */
 struct source {
     FILE *file;
     ccf_client_read_fn fn;
+    ccf_client_stop_fn stop;
     void *user;
 };
 
@@ -284,6 +293,8 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
     return got == CCF_CLIENT_READ_ABORT ? CURL_READFUNC_ABORT : got;
 }
 
+/* Performs method on path; body from `upload` (size `up_size`, -1 = unknown),
+ * 2xx body to `download` or into s->mem. Returns the HTTP status in *status. */
 static ccf_err request(ccf_client *c, const char *method, const char *path,
                        const struct source *upload, curl_off_t up_size, FILE *download,
                        struct sink *s, long *status, char *err, size_t err_size)
@@ -344,16 +355,23 @@ static ccf_err request(ccf_client *c, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
     curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+    c->progress = (struct progress){.shown = -1};
+    if (upload != NULL && upload->stop != NULL) {
+        c->progress.stop = upload->stop;
+        c->progress.stop_user = upload->user;
+    }
     if (c->cfg.progress) {
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
         /* the user's file name, not the route it travels on */
         const char *shown = path;
         if (strncmp(shown, "/files/", 7) == 0)
             shown += 7;
         else if (strncmp(shown, "/execute/", 9) == 0)
             shown += 9;
-        c->progress = (struct progress){.name = shown, .shown = -1};
+        c->progress.name = shown;
+    }
+    if (c->progress.name != NULL || c->progress.stop != NULL) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(h, CURLOPT_XFERINFODATA, &c->progress);
     }
     if (upload != NULL) {
@@ -378,6 +396,8 @@ static ccf_err request(ccf_client *c, const char *method, const char *path,
     cc = curl_easy_perform(h);
     if (c->cfg.progress && c->progress.shown >= 0)
         fprintf(stderr, "\r\033[K"); /* clear the progress line */
+    if (c->progress.stopped)
+        return ccf_errf(err, err_size, CCF_ERR_BUSY, "cancelled");
     if (c->vt.ran && c->vt.result.failed != CCF_VERIFY_OK)
         return ccf_errf(err, err_size, CCF_ERR_DENIED, "instance refused: %s check failed: %s",
                         ccf_verify_check_name(c->vt.result.failed), c->vt.result.detail);
@@ -452,13 +472,14 @@ ccf_err ccf_client_put(ccf_client *c, const char *name, const char *path, bool a
     return rc;
 }
 
-ccf_err ccf_client_put_cb(ccf_client *c, const char *name, ccf_client_read_fn fn, void *user,
-                          long long size, bool append, char *err, size_t err_size)
+ccf_err ccf_client_put_cb(ccf_client *c, const char *name, ccf_client_read_fn fn,
+                          ccf_client_stop_fn stop, void *user, long long size, bool append,
+                          char *err, size_t err_size)
 {
     char route[1100];
     struct sink s;
     long status = 0;
-    struct source src = {.fn = fn, .user = user};
+    struct source src = {.fn = fn, .stop = stop, .user = user};
     snprintf(route, sizeof route, "/files/%s", name);
     ccf_err rc = request(c, append ? "POST" : "PUT", route, &src, size >= 0 ? (curl_off_t)size : -1,
                          NULL, &s, &status, err, err_size);

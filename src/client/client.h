@@ -61,12 +61,17 @@ ccf_err ccf_client_put(ccf_client *c, const char *name, const char *path, bool a
 /* Uploads what fn produces as `name`: size bytes (-1: unknown, sent chunked).
  * fn fills buf with up to len bytes and returns how many (0 = the end); it
  * returns CCF_CLIENT_READ_ABORT to abort the upload (the instance then sees
- * a broken upload, never a short file). No overall timeout; a transfer with
- * no progress for 300 s fails. */
+ * a broken upload, never a short file). stop (optional) is asked about once
+ * a second even while the instance holds the upload back (a program reading
+ * a stream sets the pace): true aborts it the same way (CCF_ERR_BUSY,
+ * "cancelled"). No overall timeout; a transfer with no progress for 300 s
+ * fails. */
 #define CCF_CLIENT_READ_ABORT ((size_t)-1)
 typedef size_t (*ccf_client_read_fn)(void *user, char *buf, size_t len);
-ccf_err ccf_client_put_cb(ccf_client *c, const char *name, ccf_client_read_fn fn, void *user,
-                          long long size, bool append, char *err, size_t err_size)
+typedef bool (*ccf_client_stop_fn)(void *user);
+ccf_err ccf_client_put_cb(ccf_client *c, const char *name, ccf_client_read_fn fn,
+                          ccf_client_stop_fn stop, void *user, long long size, bool append,
+                          char *err, size_t err_size)
     __attribute__((warn_unused_result));
 /* Downloads `name` into the host file `path` ("-" = stdout); the file appears
  * only when complete. */

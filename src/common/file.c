@@ -103,3 +103,20 @@ out:
     unlink(tmp); /* after link() or a failure; after rename() it is gone already */
     return rc;
 }
+
+bool ccf_file_name_plain(const char *name)
+{
+    const char *c = name;
+    if (*name == '\0' || *name == '/')
+        return false;
+    for (const char *p = name;; p++) {
+        if (*p == '/' || *p == '\0') {
+            size_t n = (size_t)(p - c);
+            if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                return false;
+            if (*p == '\0')
+                return true;
+            c = p + 1;
+        }
+    }
+}

@@ -22,4 +22,8 @@ ccf_err ccf_file_write_atomic(const char *path, const void *data, size_t len, mo
                               bool no_replace, char *err, size_t err_size)
     __attribute__((warn_unused_result));
 
+/* A plain relative path of an instance's file system: not empty, no leading
+ * or trailing '/', no empty, "." or ".." component. */
+bool ccf_file_name_plain(const char *name);
+
 #endif

@@ -14,6 +14,7 @@
 #include "envelope/envelope.h"
 #include "policy/rights.h"
 #include "common/fifo.h"
+#include "common/file.h"
 #include "wasi/wasi.h"
 #include "wasm/jit.h"
 #include "wasm/wasm.h"
@@ -261,24 +262,6 @@ static ccf_wasi_errno file_name(ccf_instance *inst, const char *name, char out[C
     return e;
 }
 
-/* Whether a name is plain: relative, no empty, "." or ".." components. */
-static bool plain_name(const char *name)
-{
-    const char *c = name;
-    if (*name == '\0' || *name == '/')
-        return false;
-    for (const char *p = name;; p++) {
-        if (*p == '/' || *p == '\0') {
-            size_t n = (size_t)(p - c);
-            if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-                return false;
-            if (*p == '\0')
-                return true;
-            c = p + 1;
-        }
-    }
-}
-
 /* The pi_hash a file is pinned to (a program's or a listed data file's), or
  * NULL; *enc (may be NULL) is its encrypted declaration (kbs_resource NULL
  * when it arrives in plaintext). */
@@ -397,7 +380,7 @@ static ccf_err put_target(ccf_instance *inst, int who, const char *name, bool ma
     ccf_wasi_errno e;
     if (who < 0 || (size_t)who >= inst->policy->identity_count)
         return snprintf(msg, msg_size, "unknown identity"), CCF_ERR_DENIED;
-    if ((e = file_name(inst, name, path, msg, msg_size)) == WASI_ENOENT && plain_name(name) &&
+    if ((e = file_name(inst, name, path, msg, msg_size)) == WASI_ENOENT && ccf_file_name_plain(name) &&
         strlen(name) < CCF_VFS_PATH_MAX &&
         (ccf_vfs_rights(rights_of(inst, who), name, false) & CCF_PATH_CREATE_FILE)) {
         if (!make_dirs) {

@@ -194,6 +194,18 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
+static int on_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    struct xfer *x = arg;
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    if (x->src->stop(x->user)) {
+        x->stopped = true;
+        return 1;
+    }
+    return 0;
+}
+
 /* The object's URL: ENDPOINT/BUCKET/KEY, the key's bytes escaped except '/'
  * (SigV4's canonical URI escapes each segment; libcurl signs the path as sent). */
 static bool object_url(CURL *h, const ccf_s3_source *src, char *out, size_t size)
@@ -262,6 +274,11 @@ ccf_err ccf_s3_get(const ccf_s3_source *src, ccf_s3_size_fn on_size, ccf_s3_sink
         /* the instance sets the pace; only a connection that stops moving fails */
         curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME, 300L);
+        if (src->stop != NULL) {
+            curl_easy_setopt(x.curl, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(x.curl, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+            curl_easy_setopt(x.curl, CURLOPT_XFERINFODATA, &x);
+        }
         if (src->presigned_url == NULL) {
             snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3", src->region);
             snprintf(userpwd, sizeof userpwd, "%s:%s", src->access_key_id, src->secret_access_key);

@@ -43,6 +43,9 @@ typedef struct {
     const char *session_token; /* optional (temporary credentials) */
     const char *presigned_url; /* instead of all of the above */
     unsigned max_retries;      /* ranged resumptions after a broken connection; 0 = 5 */
+    /* Optional: asked at least once a second, even while S3 sends nothing;
+     * true ends the transfer as cancelled (ccf_s3_get's user is passed). */
+    bool (*stop)(void *user);
 } ccf_s3_source;
 
 /* The object's bytes as they arrive: return false to stop (a cancelled job). */

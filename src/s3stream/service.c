@@ -9,14 +9,20 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "attest/trust.h"
 #include "client/client.h"
 #include "common/crypto.h"
 #include "common/fifo.h"
+#include "common/file.h"
+#include "common/log.h"
 #include "net/auth.h"
 #include "s3stream/s3.h"
 
@@ -45,6 +51,7 @@ struct job {
     bool cancel;
     uint64_t total;
     bool total_known;
+    uint64_t sent_saved; /* bytes_sent of a job read back from its record (no FIFO) */
     char error[600];
     /* the request (its secrets wiped when the job ends) */
     json_t *req;
@@ -61,6 +68,7 @@ struct job {
 struct ccf_s3stream {
     ccf_s3stream_config cfg;
     ccf_auth *auth;
+    char *jobs_dir; /* DATA_DIR/s3stream-jobs: one record per job, no secrets */
     pthread_mutex_t lock;
     pthread_cond_t idle; /* a job ended (free waits for the running ones) */
     job *jobs;           /* newest first */
@@ -117,22 +125,7 @@ static bool check_object(json_t *o, const char *path, const struct field *f, siz
 
 static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
-/* A plain file name of the instance: relative, no "." or ".." parts, no NUL. */
-static bool file_name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > FILE_NAME_MAX || s[0] == '/' || s[n - 1] == '/')
-        return false;
-    for (const char *c = s;;) {
-        const char *e = strchr(c, '/');
-        size_t l = e ? (size_t)(e - c) : strlen(c);
-        if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
-            return false;
-        if (e == NULL)
-            return true;
-        c = e + 1;
-    }
-}
+static bool file_name_ok(const char *s) { return strlen(s) <= FILE_NAME_MAX && ccf_file_name_plain(s); }
 
 /* Decodes standard base64 (padding required when the length needs it). */
 static bool b64_decode(const char *in, uint8_t **out, size_t *len)
@@ -261,6 +254,26 @@ static void wipe_json(json_t *v)
 
 /* ---- a job ------------------------------------------------------------------ */
 
+static json_t *job_json(const job *j);
+
+/* The job's record in jobs_dir (under svc->lock): its public state and owner,
+ * so that GET still answers after a restart and a job the service was
+ * running when it stopped is reported failed, not lost. Never a secret. */
+static void job_save(job *j)
+{
+    char path[4200], err[300];
+    json_t *o = job_json(j);
+    json_object_set_new(o, "owner", json_string(j->owner));
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    snprintf(path, sizeof path, "%s/%s.json", j->svc->jobs_dir, j->id);
+    if (text == NULL || ccf_file_write_atomic(path, text, strlen(text), 0600, false, err,
+                                              sizeof err) != CCF_OK)
+        ccf_log_event("s3stream", "job %s: its record was not saved: %s", j->id,
+                      text ? err : "out of memory");
+    free(text);
+}
+
 static void job_set(job *j, job_state st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void job_set(job *j, job_state st, const char *fmt, ...)
 {
@@ -273,6 +286,7 @@ static void job_set(job *j, job_state st, const char *fmt, ...)
             vsnprintf(j->error, sizeof j->error, fmt, ap);
             va_end(ap);
         }
+        job_save(j);
     }
     pthread_mutex_unlock(&j->svc->lock);
 }
@@ -338,6 +352,18 @@ static bool s3_sink(void *user, const void *data, size_t len)
     return true;
 }
 
+static bool put_ended(job *j)
+{
+    pthread_mutex_lock(&j->m);
+    bool done = j->put_done;
+    pthread_mutex_unlock(&j->m);
+    return done;
+}
+
+/* The S3 side stops when the job is cancelled or the upload ended, even
+ * while S3 sends nothing. */
+static bool s3_stop(void *user) { return job_cancelled(user) || put_ended(user); }
+
 static void *s3_main(void *arg)
 {
     job *j = arg;
@@ -349,7 +375,8 @@ static void *s3_main(void *arg)
                          .access_key_id = str(o, "access_key_id"),
                          .secret_access_key = str(o, "secret_access_key"),
                          .session_token = str(o, "session_token"),
-                         .presigned_url = str(o, "presigned_url")};
+                         .presigned_url = str(o, "presigned_url"),
+                         .stop = s3_stop};
     j->s3_rc = ccf_s3_get(&src, on_size, s3_sink, j, j->s3_err, sizeof j->s3_err);
     if (j->s3_rc == CCF_OK)
         ccf_fifo_finish(j->fifo);
@@ -392,20 +419,56 @@ static size_t mem_source(void *user, char *buf, size_t len)
     return n;
 }
 
-/* Verifies the instance as `ccfaas client` does, sends the extra files,
- * then the object. */
+/* Sends the extra files (the wrapped video key of the reference's flow). */
+static bool send_extra_files(job *j, ccf_client *c)
+{
+    json_t *extras = json_object_get(j->req, "extra_files"), *item;
+    char err[600];
+    size_t i;
+    json_array_foreach(extras, i, item) {
+        uint8_t *bytes = NULL;
+        struct mem_source m = {0};
+        if (!b64_decode(str(item, "content_base64"), &bytes, &m.len)) {
+            job_set(j, JOB_FAILED, "extra_files[%zu]: not base64", i);
+            return false;
+        }
+        m.p = bytes;
+        ccf_err rc = ccf_client_put_cb(c, str(item, "name"), mem_source, stop_reading, &m,
+                                       (long long)m.len, false, err, sizeof err);
+        OPENSSL_cleanse(bytes, m.len);
+        free(bytes);
+        if (rc != CCF_OK) {
+            job_set(j, JOB_FAILED, "extra_files[%zu] (%s): %s", i, str(item, "name"), err);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Ends the S3 side (the upload is over, whichever way) and waits for it. */
+static void stop_download(job *j)
+{
+    pthread_mutex_lock(&j->m);
+    j->put_done = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->m);
+    ccf_fifo_abort(j->fifo, "the upload ended"); /* unblocks nothing new: the S3 side stops */
+    pthread_join(j->s3_thread, NULL);
+}
+
+/* Verifies the instance as `ccfaas client` does; then S3's answer (an S3
+ * error fails the job before the instance receives anything); then the extra
+ * files; then the object. */
 static void *job_main(void *arg)
 {
     job *j = arg;
     ccf_s3stream *svc = j->svc;
-    json_t *inst = json_object_get(j->req, "instance"), *extras = json_object_get(j->req, "extra_files");
+    json_t *inst = json_object_get(j->req, "instance");
     ccf_client *c = NULL;
     ccf_trust *trust = NULL;
     char *trust_text = NULL, err[600];
     ccf_verify_result vr;
     bool s3_started = false;
-    size_t i;
-    json_t *item;
 
     job_set(j, JOB_VERIFYING, NULL);
     if ((trust_text = json_dumps(json_object_get(inst, "trust"), JSON_COMPACT)) == NULL ||
@@ -424,45 +487,31 @@ static void *job_main(void *arg)
         job_set(j, JOB_FAILED, "the instance failed verification; nothing was sent: %s", err);
         goto out;
     }
-    job_set(j, JOB_SENDING, NULL);
-    json_array_foreach(extras, i, item) {
-        uint8_t *bytes = NULL;
-        struct mem_source m = {0};
-        if (!b64_decode(str(item, "content_base64"), &bytes, &m.len)) {
-            job_set(j, JOB_FAILED, "extra_files[%zu]: not base64", i);
-            goto out;
-        }
-        m.p = bytes;
-        ccf_err rc = ccf_client_put_cb(c, str(item, "name"), mem_source, &m, (long long)m.len, false,
-                                       err, sizeof err);
-        OPENSSL_cleanse(bytes, m.len);
-        free(bytes);
-        if (rc != CCF_OK) {
-            job_set(j, JOB_FAILED, "extra_files[%zu] (%s): %s", i, str(item, "name"), err);
-            goto out;
-        }
-    }
     if (pthread_create(&j->s3_thread, NULL, s3_main, j) != 0) {
         job_set(j, JOB_FAILED, "cannot start the S3 download");
         goto out;
     }
     s3_started = true;
-    pthread_mutex_lock(&j->m); /* the size first: the upload's Content-Length */
+    pthread_mutex_lock(&j->m); /* S3's answer first: its size is the upload's Content-Length */
     while (!j->head_done)
         pthread_cond_wait(&j->cv, &j->m);
     pthread_mutex_unlock(&j->m);
+    if (j->s3_done && j->s3_rc != CCF_OK) {
+        if (job_cancelled(j))
+            job_set(j, JOB_CANCELLED, "cancelled before anything was sent");
+        else
+            job_set(j, JOB_FAILED, "%s; nothing was sent to the instance", j->s3_err);
+        goto out;
+    }
+    job_set(j, JOB_SENDING, NULL);
+    if (!send_extra_files(j, c))
+        goto out;
     pthread_mutex_lock(&svc->lock);
     long long size = j->total_known && j->total != UINT64_MAX ? (long long)j->total : -1;
     pthread_mutex_unlock(&svc->lock);
-    ccf_err put_rc = CCF_OK;
-    if (!j->s3_done || j->s3_rc == CCF_OK)
-        put_rc = ccf_client_put_cb(c, j->file, fifo_source, j, size, false, err, sizeof err);
-    pthread_mutex_lock(&j->m);
-    j->put_done = true;
-    pthread_cond_broadcast(&j->cv);
-    pthread_mutex_unlock(&j->m);
-    ccf_fifo_abort(j->fifo, "the upload ended"); /* unblocks nothing new: the S3 side stops */
-    pthread_join(j->s3_thread, NULL);
+    ccf_err put_rc = ccf_client_put_cb(c, j->file, fifo_source, stop_reading, j, size, false, err,
+                                       sizeof err);
+    stop_download(j);
     s3_started = false;
     if (job_cancelled(j))
         job_set(j, JOB_CANCELLED, "cancelled: the instance saw a broken upload of %s", j->file);
@@ -474,7 +523,12 @@ static void *job_main(void *arg)
         job_set(j, JOB_COMPLETED, NULL);
 out:
     if (s3_started)
-        pthread_join(j->s3_thread, NULL);
+        stop_download(j);
+    pthread_mutex_lock(&svc->lock);
+    bool late_cancel = j->cancel && j->state != JOB_COMPLETED && j->state != JOB_CANCELLED;
+    pthread_mutex_unlock(&svc->lock);
+    if (late_cancel) /* an upload the cancel broke: whatever error it gave */
+        job_set(j, JOB_CANCELLED, "cancelled: the instance saw a broken upload of %s", j->file);
     ccf_client_free(c);
     ccf_trust_free(trust);
     free(trust_text);
@@ -482,7 +536,9 @@ out:
     wipe_json(j->req); /* the job's secrets end with it */
     json_decref(j->req);
     j->req = NULL;
+    j->sent_saved = ccf_fifo_bytes_read(j->fifo);
     j->finished = time(NULL);
+    job_save(j);
     svc->running--;
     svc->finished_count++;
     pthread_cond_broadcast(&svc->idle);
@@ -509,7 +565,10 @@ static void prune(ccf_s3stream *svc)
         if (oldest == NULL)
             return;
         job *j = *oldest;
+        char path[4200];
         *oldest = j->next;
+        snprintf(path, sizeof path, "%s/%s.json", svc->jobs_dir, j->id);
+        unlink(path);
         job_free(j);
         svc->finished_count--;
     }
@@ -521,7 +580,9 @@ static json_t *job_json(const job *j)
 {
     return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:I, s:o}", "job", j->id, "state",
                      state_name(j->state), "file", j->file, "bytes_sent",
-                     (json_int_t)(j->fifo ? ccf_fifo_bytes_read(j->fifo) : 0), "bytes_total",
+                     (json_int_t)(j->finished || j->fifo == NULL ? j->sent_saved
+                                                                 : ccf_fifo_bytes_read(j->fifo)),
+                     "bytes_total",
                      j->total_known && j->total != UINT64_MAX ? json_integer((json_int_t)j->total)
                                                               : json_null(),
                      "error", j->error[0] ? json_string(j->error) : json_null(), "created",
@@ -615,6 +676,7 @@ static void route_post(const ccf_http_request *req, ccf_http_response *resp, voi
     svc->running++;
     j->next = svc->jobs;
     svc->jobs = j;
+    job_save(j);
     prune(svc);
     ccf_http_respond_json(resp, 202, json_pack("{s:s, s:s}", "job", j->id, "state", "pending"));
     pthread_mutex_unlock(&svc->lock);
@@ -661,6 +723,72 @@ static void route_delete(const ccf_http_request *req, ccf_http_response *resp, v
     pthread_mutex_unlock(&svc->lock);
 }
 
+static job_state state_of(const char *name)
+{
+    for (job_state s = JOB_PENDING; s <= JOB_CANCELLED; s++)
+        if (name != NULL && strcmp(state_name(s), name) == 0)
+            return s;
+    return JOB_FAILED;
+}
+
+/* Reads the job records back (svc->jobs_dir): a job that was not finished
+ * when the service stopped is failed now, saying so; its instance saw the
+ * upload break, never a short file. Records that do not parse are skipped
+ * with a log line. */
+static void load_jobs(ccf_s3stream *svc)
+{
+    DIR *d = opendir(svc->jobs_dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char path[4200], err[300], *text = NULL;
+        size_t len = strlen(e->d_name), tl = 0;
+        if (len != 32 + 5 || strcmp(e->d_name + 32, ".json") != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", svc->jobs_dir, e->d_name);
+        json_t *o = ccf_file_read(path, 64 << 10, &text, &tl, err, sizeof err) == CCF_OK
+                        ? json_loadb(text, tl, 0, NULL)
+                        : NULL;
+        free(text);
+        job *j = calloc(1, sizeof *j);
+        const char *id = str(o, "job"), *owner = str(o, "owner"), *file = str(o, "file");
+        if (j == NULL || id == NULL || strlen(id) != 32 || memcmp(id, e->d_name, 32) != 0 ||
+            owner == NULL || file == NULL) {
+            ccf_log_event("s3stream", "job record %s skipped: not a job record", e->d_name);
+            free(j);
+            json_decref(o);
+            continue;
+        }
+        j->svc = svc;
+        snprintf(j->id, sizeof j->id, "%s", id);
+        snprintf(j->owner, sizeof j->owner, "%s", owner);
+        snprintf(j->file, sizeof j->file, "%s", file);
+        snprintf(j->error, sizeof j->error, "%s", str(o, "error") ? str(o, "error") : "");
+        j->state = state_of(str(o, "state"));
+        j->sent_saved = (uint64_t)json_integer_value(json_object_get(o, "bytes_sent"));
+        j->total_known = json_is_integer(json_object_get(o, "bytes_total"));
+        j->total = (uint64_t)json_integer_value(json_object_get(o, "bytes_total"));
+        j->created = (time_t)json_integer_value(json_object_get(o, "created"));
+        j->finished = (time_t)json_integer_value(json_object_get(o, "finished"));
+        pthread_mutex_init(&j->m, NULL);
+        pthread_cond_init(&j->cv, NULL);
+        if (j->finished == 0 || (j->state != JOB_COMPLETED && j->state != JOB_FAILED &&
+                                 j->state != JOB_CANCELLED)) {
+            j->state = JOB_FAILED;
+            snprintf(j->error, sizeof j->error, "interrupted: the S3 stream service stopped during "
+                     "the job; the instance saw a broken upload of %s, never a short file", j->file);
+            j->finished = time(NULL);
+            job_save(j);
+        }
+        j->next = svc->jobs;
+        svc->jobs = j;
+        svc->finished_count++;
+        json_decref(o);
+    }
+    if (d != NULL)
+        closedir(d);
+    prune(svc);
+}
+
 ccf_err ccf_s3stream_new(const ccf_s3stream_config *cfg, ccf_s3stream **out, char *err,
                          size_t err_size)
 {
@@ -685,8 +813,23 @@ ccf_err ccf_s3stream_new(const ccf_s3stream_config *cfg, ccf_s3stream **out, cha
         free(s);
         return rc;
     }
+    size_t dl = strlen(s->cfg.data_dir) + sizeof "/s3stream-jobs";
+    if ((s->jobs_dir = malloc(dl)) == NULL) {
+        ccf_auth_free(s->auth);
+        free(s);
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    }
+    snprintf(s->jobs_dir, dl, "%s/s3stream-jobs", s->cfg.data_dir);
+    if (mkdir(s->jobs_dir, 0700) != 0 && errno != EEXIST) {
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", s->jobs_dir, strerror(errno));
+        ccf_auth_free(s->auth);
+        free(s->jobs_dir);
+        free(s);
+        return rc;
+    }
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->idle, NULL);
+    load_jobs(s);
     *out = s;
     return CCF_OK;
 }
@@ -726,5 +869,6 @@ void ccf_s3stream_free(ccf_s3stream *s)
     pthread_cond_destroy(&s->idle);
     pthread_mutex_destroy(&s->lock);
     ccf_auth_free(s->auth);
+    free(s->jobs_dir);
     free(s);
 }
