@@ -61,10 +61,29 @@ wo_setup() { # LINREG_WASM
         same "the loader uploads ${w#*:}.wasm" "$code" 200 "$(cat "$tmp/body")"
     done
 
-    rpc() { # JSON [CURL-ARGS...]: posts a JSON-RPC request to the listener (no token unless given)
-        local body=$1
+    # rpc JSON [CURL-ARGS...]: posts a JSON-RPC request to the listener (no token unless
+    # given) and prints the answer. Every answer is validated against
+    # docs/api/workorder.schema.json (tests/api/validate-jsonrpc; issue 24); as rpc runs in
+    # command substitutions, problems go to $tmp/rpc.problems, checked by rpc_conforms.
+    rpc() {
+        local body=$1 method n
         shift
-        curl -q -sS -H 'Content-Type: application/json' --data-binary "$body" "$@" "$WO/"
+        n=$(($(cat "$tmp/rpc.count" 2>/dev/null || echo 0) + 1))
+        echo "$n" >"$tmp/rpc.count"
+        curl -q -sS -H 'Content-Type: application/json' --data-binary "$body" "$@" "$WO/" >"$tmp/rpc.$n"
+        method=$(jq -r 'if (.method | type) == "string" then .method else "-" end' <<<"$body" 2>/dev/null || echo -)
+        local proof=
+        jq -e '.params.proofDataType == "ccfaas-attested-instance"' <<<"$body" >/dev/null 2>&1 && proof=--proof
+        /usr/bin/python3 "$repo/tests/api/validate-jsonrpc" $proof "${method:--}" "$tmp/rpc.$n" >>"$tmp/rpc.problems" 2>&1
+        cat "$tmp/rpc.$n"
+    }
+    rpc_conforms() { # one check: every answer rpc saw is what the schema says
+        local n rc
+        n=$(cat "$tmp/rpc.count" 2>/dev/null || echo 0)
+        : >>"$tmp/rpc.problems"
+        [ "$n" -gt 0 ] && [ ! -s "$tmp/rpc.problems" ]
+        rc=$?
+        check "all $n JSON-RPC answers conform to docs/api/workorder.schema.json" $rc "$(head -20 "$tmp/rpc.problems")"
     }
     worker_id=$(printf %s scone-worker-1 | sha256sum | cut -c1-64)
     register=$(jq -nc --arg id "$worker_id" --rawfile p "$tmp/worker.json" \
