@@ -18,11 +18,14 @@ api_later() {
         printf 'openapi: %s %s %s: %s\n' "$1" "$2" "$3" "$out" >>"$tmp/api.problems"
     return 0
 }
-api_conforms() {
+# conforms NAME DOCUMENT: one check that the $tmp/NAME.count answers validated later were all
+# what DOCUMENT says (problems in $tmp/NAME.problems)
+conforms() {
     local n rc
-    n=$(cat "$tmp/api.count" 2>/dev/null || echo 0)
-    : >>"$tmp/api.problems"
-    [ "$n" -gt 0 ] && [ ! -s "$tmp/api.problems" ]
-    rc=$?
-    check "all $n answers validated against docs/api/openapi.yaml" $rc "$(head -20 "$tmp/api.problems")"
+    n=$(cat "$tmp/$1.count" 2>/dev/null || echo 0)
+    : >>"$tmp/$1.problems"
+    [ "$n" -gt 0 ] && [ ! -s "$tmp/$1.problems" ]
+    rc=$? # before the name's command substitution resets $?
+    check "all $n answers validated against $2" $rc "$(head -20 "$tmp/$1.problems")"
 }
+api_conforms() { conforms api docs/api/openapi.yaml; }

@@ -65,6 +65,7 @@ wo_setup() { # LINREG_WASM
     # given) and prints the answer. Every answer is validated against
     # docs/api/workorder.schema.json (tests/api/validate-jsonrpc; issue 24); as rpc runs in
     # command substitutions, problems go to $tmp/rpc.problems, checked by rpc_conforms.
+    . "$repo/tests/api/e2e.sh"
     rpc() {
         local body=$1 method n
         shift
@@ -77,14 +78,7 @@ wo_setup() { # LINREG_WASM
         /usr/bin/python3 "$repo/tests/api/validate-jsonrpc" $proof "${method:--}" "$tmp/rpc.$n" >>"$tmp/rpc.problems" 2>&1
         cat "$tmp/rpc.$n"
     }
-    rpc_conforms() { # one check: every answer rpc saw is what the schema says
-        local n rc
-        n=$(cat "$tmp/rpc.count" 2>/dev/null || echo 0)
-        : >>"$tmp/rpc.problems"
-        [ "$n" -gt 0 ] && [ ! -s "$tmp/rpc.problems" ]
-        rc=$?
-        check "all $n JSON-RPC answers conform to docs/api/workorder.schema.json" $rc "$(head -20 "$tmp/rpc.problems")"
-    }
+    rpc_conforms() { conforms rpc docs/api/workorder.schema.json; } # tests/api/e2e.sh
     worker_id=$(printf %s scone-worker-1 | sha256sum | cut -c1-64)
     register=$(jq -nc --arg id "$worker_id" --rawfile p "$tmp/worker.json" \
         '{jsonrpc: "2.0", method: "WorkerRegister", id: 7, params: {workerId: $id, organizationId: "org", applicationTypeId: "app", ccfaasPolicy: $p}}')
