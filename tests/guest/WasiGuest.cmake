@@ -2,7 +2,7 @@
 # libclang-rt-14-dev-wasm32). Used by tests/guest and examples/.
 #
 #   ccf_wasi_detect()  sets CCF_WASI_OK (TRUE/FALSE) and CCF_WASI_WHY (why not), once
-#   ccf_wasi_executable(NAME SOURCES... [DEPENDS files...])
+#   ccf_wasi_executable(NAME SOURCES... [DEPENDS files...] [DEFINES MACRO[=VALUE]...])
 #       builds ${CMAKE_CURRENT_BINARY_DIR}/NAME.wasm at build time (target wasi-guest-NAME, in ALL)
 #
 # CCF_WASI_CLANG (default: clang found on PATH) and CCF_WASI_SYSROOT (default /usr, where
@@ -48,16 +48,17 @@ function(ccf_wasi_detect)
 endfunction()
 
 function(ccf_wasi_executable name)
-  cmake_parse_arguments(PARSE_ARGV 1 A "" "" "DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 1 A "" "" "DEPENDS;DEFINES")
   set(srcs)
   foreach(s ${A_UNPARSED_ARGUMENTS})
     get_filename_component(abs ${s} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
     list(APPEND srcs ${abs})
   endforeach()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.wasm)
+  list(TRANSFORM A_DEFINES PREPEND -D)
   add_custom_command(OUTPUT ${out}
     COMMAND ${CCF_WASI_CLANG} --target=wasm32-wasi --sysroot=${CCF_WASI_SYSROOT}
-            -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -o ${out} ${srcs}
+            -O2 -std=c11 -D_DEFAULT_SOURCE ${A_DEFINES} -Wall -Wextra -Werror -o ${out} ${srcs}
     DEPENDS ${srcs} ${A_DEPENDS}
     COMMENT "Building wasm32-wasi guest ${name}.wasm"
     VERBATIM)
@@ -126,6 +127,7 @@ endfunction()
 function(ccf_rust_guest name src nativedir)
   get_filename_component(abs ${src} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.wasm)
+  list(TRANSFORM A_DEFINES PREPEND -D)
   add_custom_command(OUTPUT ${out} ${nativedir}/${name}
     COMMAND ${CCF_RUSTC} --edition 2021 -O --target ${CCF_RUST_TARGET} -C strip=debuginfo
             -o ${out} ${abs}
