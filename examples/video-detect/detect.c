@@ -47,7 +47,7 @@ enum { EX_OK = 0, EX_IO = 1, EX_INPUT = 2, EX_CRYPTO = 3 };
 static void usage(FILE *f)
 {
 	fputs("usage: detect [VIDEO [DETECTIONS]]\n"
-	      "Detects moving objects in a YUV4MPEG2 video (8-bit 4:2:0, as `ffmpeg -f yuv4mpeg2`\n"
+	      "Detects moving objects in a YUV4MPEG2 video (8-bit 4:2:0, as `ffmpeg -f yuv4mpegpipe`\n"
 	      "writes) and writes one JSON line per frame with their bounding boxes, then a summary:\n"
 	      "  {\"frame\":N,\"objects\":[{\"x\":..,\"y\":..,\"w\":..,\"h\":..,\"area\":..}]}\n"
 	      "  {\"summary\":{\"frames\":N,\"width\":W,\"height\":H,\"detections\":K,...}}\n"
