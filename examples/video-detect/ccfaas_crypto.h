@@ -1,7 +1,7 @@
 /* ccfaas_crypto.h: the guest side of the host-function module "ccfaas_crypto" that
  * ccfaas-runtime offers wasm32-wasi programs (docs/guest-crypto.md): key pairs and key
  * unwrapping whose private and symmetric keys stay in the runtime, and decryption of CCFSTR01
- * streams (AES-256-GCM in chunks). Only for wasm32 builds: there is no native implementation.
+ * streams (AES-256-GCM in chunks). For wasm32 builds; natively only mock_crypto.c (tests).
  *
  * Every function returns a WASI errno (0 on success; in wasi-libc, strerror() names it):
  * 28 EINVAL malformed arguments/name/header, 44 ENOENT no such key pair/key/handle, 21 EFAULT
@@ -12,14 +12,17 @@
 #ifndef VIDEO_DETECT_CCFAAS_CRYPTO_H
 #define VIDEO_DETECT_CCFAAS_CRYPTO_H
 
-#ifndef __wasm__
-#error "ccfaas_crypto.h: the ccfaas_crypto host functions exist only for wasm32-wasi guests"
-#endif
-
 #include <stddef.h>
 #include <stdint.h>
 
+#if defined(__wasm__)
 #define CCFAAS_CRYPTO_IMPORT(fn) __attribute__((import_module("ccfaas_crypto"), import_name(fn)))
+#elif defined(CCFAAS_CRYPTO_MOCK)
+/* native test builds: mock_crypto.c implements these with OpenSSL (test-video-detect) */
+#define CCFAAS_CRYPTO_IMPORT(fn)
+#else
+#error "ccfaas_crypto.h: the ccfaas_crypto host functions exist only for wasm32-wasi guests"
+#endif
 
 /* the header of a CCFSTR01 stream: "CCFSTR01", chunk size (u32 BE), base nonce (12 bytes) */
 #define CCFSTR_MAGIC "CCFSTR01"

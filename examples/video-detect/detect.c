@@ -19,7 +19,7 @@
 
 #include "y4m.h"
 
-#if defined(__wasm__) && !defined(DETECT_PLAINTEXT_ONLY)
+#if (defined(__wasm__) && !defined(DETECT_PLAINTEXT_ONLY)) || defined(CCFAAS_CRYPTO_MOCK)
 #define DETECT_CRYPTO 1
 #include "ccfaas_crypto.h"
 #else
@@ -119,7 +119,7 @@ static int fill_encrypted(struct reader *r)
 	uint32_t final = 0;
 	int32_t rc = stream_record(r->handle, r->rec, 4 + rest, r->buf, r->cap, &out_len, &final);
 	if (rc != 0) {
-		fprintf(stderr, "detect: %s: record %llu cannot be decrypted: %s (WASI errno %d)%s\n",
+		fprintf(stderr, "detect: %s: record %llu cannot be decrypted: %s (errno %d)%s\n",
 			r->name, (unsigned long long)r->records, strerror(rc), (int)rc,
 			rc == EILSEQ ? ": tampered, reordered or truncated stream, or the wrong key" : "");
 		return EX_CRYPTO;
@@ -174,7 +174,7 @@ static int open_encrypted(struct reader *r)
 	int32_t e = key_unwrap(KEY_PAIR, strlen(KEY_PAIR), wrapped, n, AEAD_KEY, strlen(AEAD_KEY));
 	if (e != 0) {
 		fprintf(stderr, "detect: %s: cannot unwrap the video key with key pair \"%s\": %s "
-			"(WASI errno %d)%s\n", KEY_FILE, KEY_PAIR, strerror(e), (int)e,
+			"(errno %d)%s\n", KEY_FILE, KEY_PAIR, strerror(e), (int)e,
 			e == ENOENT ? ": run keygen first, in this instance" : "");
 		return EX_CRYPTO;
 	}
@@ -201,7 +201,7 @@ static int open_encrypted(struct reader *r)
 	}
 	e = stream_open(AEAD_KEY, strlen(AEAD_KEY), header, sizeof header, &r->handle);
 	if (e != 0) {
-		fprintf(stderr, "detect: %s: cannot open the encrypted stream: %s (WASI errno %d)\n",
+		fprintf(stderr, "detect: %s: cannot open the encrypted stream: %s (errno %d)\n",
 			r->name, strerror(e), (int)e);
 		return EX_CRYPTO;
 	}
@@ -225,8 +225,8 @@ static int close_encrypted(struct reader *r)
 	r->have_handle = 0;
 	int32_t e = stream_close(r->handle);
 	if (e != 0) {
-		fprintf(stderr, "detect: %s: the encrypted stream did not end properly: %s (WASI "
-			"errno %d)\n", r->name, strerror(e), (int)e);
+		fprintf(stderr, "detect: %s: the encrypted stream did not end properly: %s "
+			"(errno %d)\n", r->name, strerror(e), (int)e);
 		return EX_CRYPTO;
 	}
 	return EX_OK;

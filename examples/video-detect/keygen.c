@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	const char *outname = argc > 1 ? argv[1] : DEFAULT_OUT;
 	int32_t e = keypair_create(KEY_PAIR, strlen(KEY_PAIR));
 	if (e != 0) {
-		fprintf(stderr, "keygen: cannot create key pair \"%s\": %s (WASI errno %d)\n", KEY_PAIR,
+		fprintf(stderr, "keygen: cannot create key pair \"%s\": %s (errno %d)\n", KEY_PAIR,
 			strerror(e), (int)e);
 		return 3;
 	}
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		e = public_key_pem(KEY_PAIR, strlen(KEY_PAIR), pem, cap, &len);
 	}
 	if (e != 0 || len > cap) {
-		fprintf(stderr, "keygen: cannot read the public key of \"%s\": %s (WASI errno %d)\n",
+		fprintf(stderr, "keygen: cannot read the public key of \"%s\": %s (errno %d)\n",
 			KEY_PAIR, strerror(e), (int)e);
 		free(pem);
 		return 3;
