@@ -127,7 +127,6 @@ endfunction()
 function(ccf_rust_guest name src nativedir)
   get_filename_component(abs ${src} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.wasm)
-  list(TRANSFORM A_DEFINES PREPEND -D)
   add_custom_command(OUTPUT ${out} ${nativedir}/${name}
     COMMAND ${CCF_RUSTC} --edition 2021 -O --target ${CCF_RUST_TARGET} -C strip=debuginfo
             -o ${out} ${abs}
