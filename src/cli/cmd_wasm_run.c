@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/file.h"
+#include "guestcrypto/guestcrypto.h"
 #include "policy/rights.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
@@ -28,7 +29,9 @@
 #define RUN_ABOUT                                                                          \
     "Runs a WASI (wasi_snapshot_preview1) command in an in-memory file system that\n"        \
     "holds only the files given, with exactly the rights given (docs/rights.md). ARGS\n"     \
-    "after MODULE.wasm (or after --) are the program's.\n"
+    "after MODULE.wasm (or after --) are the program's. The program may also import\n"      \
+    "the guest crypto module ccfaas_crypto (docs/guest-crypto.md); its keys live for\n"     \
+    "this one run.\n"
 #define RUN_EPILOG                                                                         \
     "\nRIGHTS: a number (8198) or names (FD_READ,FD_SEEK,PATH_OPEN); `ccfaas policy rights\n" \
     "--list` shows them. HOSTPATH - is stdin (--file) or stdout (--out).\n"                 \
@@ -266,6 +269,9 @@ int ccf_cmd_wasm_run(int argc, char **argv)
     const char **dirs = NULL;
     ccf_wasi_config cfg;
     ccf_wasi_result result;
+    ccf_guestcrypto_store *keys = NULL;
+    ccf_guestcrypto_run *crypto = NULL;
+    ccf_wasi_host_module crypto_module;
     char err[512], *bytes = NULL;
     size_t len, ndirs = 0;
     int stdin_fd = -1;
@@ -371,6 +377,14 @@ int ccf_cmd_wasm_run(int argc, char **argv)
     cfg.limits.fuel = a.fuel;
     cfg.deadline_ms = (uint32_t)(a.timeout_s * 1000);
     cfg.limits.max_memory_pages = a.max_pages;
+    if (ccf_guestcrypto_store_new(&keys, err, sizeof err) != CCF_OK ||
+        ccf_guestcrypto_run_new(keys, a.module, &crypto, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas wasm run: %s\n", err);
+        goto out;
+    }
+    crypto_module = ccf_guestcrypto_module(crypto);
+    cfg.host_modules = &crypto_module;
+    cfg.n_host_modules = 1;
 
     if (ccf_wasi_run(module, &cfg, &result, err, sizeof err) != CCF_OK) {
         fprintf(stderr, "ccfaas wasm run: %s: %s\n", a.module, err);
@@ -399,6 +413,8 @@ int ccf_cmd_wasm_run(int argc, char **argv)
         free(data);
     }
 out:
+    ccf_guestcrypto_run_free(crypto);
+    ccf_guestcrypto_store_free(keys);
     if (stdin_fd >= 0)
         close(stdin_fd);
     for (size_t i = 0; i < rights_list.count; i++)

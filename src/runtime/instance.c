@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "envelope/envelope.h"
+#include "guestcrypto/guestcrypto.h"
 #include "policy/rights.h"
 #include "common/fifo.h"
 #include "common/file.h"
@@ -38,6 +39,7 @@ struct ccf_instance {
     size_t nkeys;
     ccf_wasm_module **modules;    /* "JIT" policies: per program, compiled when it arrived */
     ccf_fifo **fifos;             /* per policy stream_files entry: its bytes in flight */
+    ccf_guestcrypto_store *guest_keys; /* the programs' ccfaas_crypto keys (issue 18) */
 };
 
 /* A key broker key of encrypted files: in OpenSSL's secure heap, wiped when
@@ -106,6 +108,7 @@ void ccf_instance_free(ccf_instance *inst)
     for (size_t i = 0; inst->fifos != NULL && i < inst->policy->stream_file_count; i++)
         ccf_fifo_free(inst->fifos[i]);
     free(inst->fifos);
+    ccf_guestcrypto_store_free(inst->guest_keys);
     ccf_policy_free(inst->policy);
     free(inst->text);
     free(inst);
@@ -157,6 +160,8 @@ ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits
     inst->len = len;
     if (limits != NULL)
         inst->limits = *limits;
+    if ((rc = ccf_guestcrypto_store_new(&inst->guest_keys, err, err_size)) != CCF_OK)
+        goto fail;
     if ((rc = ccf_policy_parse(text, len, CCF_POLICY_FULL, &inst->policy, &errors)) != CCF_OK) {
         const ccf_policy_error *e = &errors.items[0];
         if (errors.count == 0)
@@ -862,6 +867,8 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
     ccf_wasm_module *module = NULL;
     ccf_wasi_config cfg;
     ccf_wasi_result wr;
+    ccf_guestcrypto_run *crypto = NULL;
+    ccf_wasi_host_module crypto_module;
     ccf_err st = CCF_OK;
     const char *argv[1];
     char err[256];
@@ -926,6 +933,15 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
     cfg.deadline_ms = inst->limits.deadline_ms;
     if (p->has_max_memory_mib)
         cfg.limits.max_memory_pages = (uint32_t)(p->max_memory_mib * 16);
+    /* the guest crypto module, its keys scoped to this program (docs/guest-crypto.md) */
+    if ((st = ccf_guestcrypto_run_new(inst->guest_keys, program, &crypto, err, sizeof err)) !=
+        CCF_OK) {
+        snprintf(msg, msg_size, "%s cannot run: %s", program, err);
+        goto out;
+    }
+    crypto_module = ccf_guestcrypto_module(crypto);
+    cfg.host_modules = &crypto_module;
+    cfg.n_host_modules = 1;
     if (ccf_wasi_run(run, &cfg, &wr, err, sizeof err) != CCF_OK) {
         snprintf(msg, msg_size, "%s cannot run: %s", program, err);
         st = CCF_ERR_INVALID;
@@ -936,6 +952,7 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
     snprintf(res->trap, sizeof res->trap, "%s", wr.exited ? "" : wr.message);
 out:
     res->duration_us = now_us() - start;
+    ccf_guestcrypto_run_free(crypto);
     ccf_wasm_module_free(module);
     free(bytes);
     return st;

@@ -1253,6 +1253,34 @@ static void wasi_teardown(ccf_wasi *w)
     }
 }
 
+/* An import of another module than WASI: one of cfg->host_modules binds it. */
+static ccf_err bind_host_import(const ccf_wasi_config *cfg, ccf_wasm_store *store,
+                                const ccf_wasm_import_desc *d, ccf_wasm_import *imp, char *err,
+                                size_t err_size)
+{
+    char names[256] = "";
+    size_t used = 0;
+    for (size_t m = 0; m < cfg->n_host_modules; m++) {
+        const ccf_wasi_host_module *hm = &cfg->host_modules[m];
+        if (strlen(hm->name) == d->module_len && memcmp(hm->name, d->module, d->module_len) == 0) {
+            if (d->kind != CCF_WASM_EXTERN_FUNC)
+                return ccf_errf(err, err_size, CCF_ERR_NOT_FOUND,
+                                "import \"%s\".\"%.*s\" is not a function (%s offers only "
+                                "functions)", hm->name, (int)d->name_len, d->name, hm->name);
+            imp->module = hm->name;
+            return hm->bind(hm->user, store, d->name, d->name_len, &imp->name, &imp->ext, err,
+                            err_size);
+        }
+        int n = snprintf(names + used, sizeof names - used, ", %s", hm->name);
+        if (n > 0 && (size_t)n < sizeof names - used)
+            used += (size_t)n;
+    }
+    return ccf_errf(err, err_size, CCF_ERR_NOT_FOUND,
+                    "import \"%.*s\".\"%.*s\" cannot be satisfied: programs may import only "
+                    "wasi_snapshot_preview1%s", (int)d->module_len, d->module, (int)d->name_len,
+                    d->name, names);
+}
+
 ccf_err ccf_wasi_run(const ccf_wasm_module *module, const ccf_wasi_config *cfg,
                      ccf_wasi_result *result, char *err, size_t err_size)
 {
@@ -1304,11 +1332,9 @@ ccf_err ccf_wasi_run(const ccf_wasm_module *module, const ccf_wasi_config *cfg,
         }
         if (d.module_len != strlen("wasi_snapshot_preview1") ||
             memcmp(d.module, "wasi_snapshot_preview1", d.module_len) != 0) {
-            rc = ccf_errf(err, err_size, CCF_ERR_NOT_FOUND,
-                          "import \"%.*s\".\"%.*s\" cannot be satisfied: programs may import "
-                          "only wasi_snapshot_preview1",
-                          (int)d.module_len, d.module, (int)d.name_len, d.name);
-            goto out;
+            if ((rc = bind_host_import(cfg, store, &d, &imports[i], err, err_size)) != CCF_OK)
+                goto out;
+            continue;
         }
         for (size_t j = 0; j < N_WASI_FNS; j++) {
             if (strlen(wasi_fns[j].name) == d.name_len &&

@@ -29,6 +29,20 @@ typedef struct {
     uint32_t rights;       /* FILE: the program's rights on it (the table's "rights") */
 } ccf_wasi_stream;
 
+/* An extra import module offered to programs beside wasi_snapshot_preview1
+ * (e.g. "ccfaas_crypto", src/guestcrypto). bind makes, in store, the host
+ * function for the import `fn` (fn_len bytes, not NUL-terminated; may
+ * contain anything) and sets *fn_name to a NUL-terminated copy of that name
+ * that lives as long as the module (usually a static string). An unknown
+ * function: CCF_ERR_NOT_FOUND with err naming it. The module's object (user)
+ * belongs to the caller and outlives the run. */
+typedef struct {
+    const char *name;
+    void *user;
+    ccf_err (*bind)(void *user, ccf_wasm_store *store, const char *fn, size_t fn_len,
+                    const char **fn_name, ccf_wasm_extern *out, char *err, size_t err_size);
+} ccf_wasi_host_module;
+
 typedef struct {
     ccf_vfs *vfs;
     const ccf_file_rights *rights; /* the program's file_rights (NULL = everything) */
@@ -44,6 +58,8 @@ typedef struct {
     ccf_wasm_limits limits;   /* engine limits (memory pages, depth, fuel) */
     uint32_t deadline_ms;     /* wall-clock limit of the run; 0 = none. Uses SIGALRM and
                                  ITIMER_REAL: one run at a time per process */
+    const ccf_wasi_host_module *host_modules; /* extra import modules (NULL: none) */
+    size_t n_host_modules;
 } ccf_wasi_config;
 
 typedef struct {
@@ -56,7 +72,8 @@ typedef struct {
 /* Links the module against WASI, instantiates it and runs `_start`. Returns
  * CCF_OK when the program ran — whatever its exit code, or a trap (see
  * *result). Fails (reason in err) when it cannot run: an import other than
- * wasi_snapshot_preview1, no `_start` export, a bad configuration. */
+ * wasi_snapshot_preview1 or a function of config->host_modules, no `_start`
+ * export, a bad configuration. */
 ccf_err ccf_wasi_run(const ccf_wasm_module *module, const ccf_wasi_config *config,
                      ccf_wasi_result *result, char *err, size_t err_size)
     __attribute__((warn_unused_result));
