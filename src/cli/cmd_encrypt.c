@@ -1,19 +1,23 @@
 /* `ccfaas encrypt` and `ccfaas decrypt`: the envelope of encrypted programs
  * and data files (src/envelope, docs/kbs.md). The key is a file of 32 raw
  * bytes, the one `ccfaas kbs put` stores; only instances the key broker's
- * rules allow get it. */
+ * rules allow get it. With --stream: the chunked format CCFSTR01
+ * (src/envelope/stream.h, docs/guest-crypto.md) in constant memory, for
+ * streams a guest decrypts with the ccfaas_crypto module. */
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/file.h"
 #include "envelope/envelope.h"
+#include "envelope/stream.h"
 
 /* Reads a key file: exactly 32 bytes. */
 static bool read_key(const char *cmd, const char *path, uint8_t key[CCF_GCM_KEY_LEN])
@@ -54,10 +58,313 @@ static bool write_out(const char *cmd, const char *path, const void *data, size_
     return true;
 }
 
+/* ---- --stream: CCFSTR01 in constant memory ------------------------------------ */
+
+/* Where a stream's output goes: stdout, or a temporary file beside OUT that
+ * becomes OUT only when everything was written (nothing partial is left). */
+struct sink {
+    const char *path;
+    FILE *f;
+    char tmp[4096];
+};
+
+static bool sink_open(const char *cmd, const char *path, mode_t mode, bool force, struct sink *s)
+{
+    int fd;
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    if (strcmp(path, "-") == 0) {
+        s->f = stdout;
+        return true;
+    }
+    if (!force && access(path, F_OK) == 0) {
+        fprintf(stderr, "ccfaas %s: %s exists (--force replaces it)\n", cmd, path);
+        return false;
+    }
+    if (snprintf(s->tmp, sizeof s->tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof s->tmp ||
+        (fd = mkstemp(s->tmp)) < 0) {
+        fprintf(stderr, "ccfaas %s: %s: cannot create: %s\n", cmd, path, strerror(errno));
+        s->tmp[0] = '\0';
+        return false;
+    }
+    if (fchmod(fd, mode) != 0 || (s->f = fdopen(fd, "wb")) == NULL) {
+        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, path, strerror(errno));
+        close(fd);
+        unlink(s->tmp);
+        s->tmp[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
+static bool sink_write(const char *cmd, struct sink *s, const void *data, size_t len)
+{
+    if (len == 0 || fwrite(data, 1, len, s->f) == len)
+        return true;
+    fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, s->f == stdout ? "standard output" : s->path,
+            strerror(errno));
+    return false;
+}
+
+/* ok: make the file OUT (replacing it only with force); else remove the temporary file. */
+static bool sink_close(const char *cmd, struct sink *s, bool ok, bool force)
+{
+    if (s->f == NULL)
+        return false;
+    if (s->f == stdout) {
+        if (fflush(stdout) == 0)
+            return ok;
+        fprintf(stderr, "ccfaas %s: standard output: %s\n", cmd, strerror(errno));
+        return false;
+    }
+    if (ok && (fflush(s->f) != 0 || fsync(fileno(s->f)) != 0)) {
+        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, s->path, strerror(errno));
+        ok = false;
+    }
+    fclose(s->f);
+    s->f = NULL;
+    if (ok && (force ? rename(s->tmp, s->path) : link(s->tmp, s->path)) != 0) {
+        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, s->path,
+                errno == EEXIST ? "exists already (not overwritten)" : strerror(errno));
+        ok = false;
+    }
+    unlink(s->tmp); /* after link() or a failure; after rename() it is gone already */
+    return ok;
+}
+
+/* Reads up to n bytes (fewer only at end of file); SIZE_MAX on a read error. */
+static size_t read_full(FILE *f, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        size_t r = fread(buf + got, 1, n - got, f);
+        if (r == 0)
+            return ferror(f) ? SIZE_MAX : got;
+        got += r;
+    }
+    return got;
+}
+
+static FILE *open_in(const char *cmd, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, path, strerror(errno));
+    return f;
+}
+
+/* Seals in into the sink record by record: a full chunk is final only when
+ * nothing follows it (one byte of lookahead). */
+static bool stream_seal_file(const uint8_t key[CCF_GCM_KEY_LEN], const char *in, FILE *f,
+                             uint32_t chunk, struct sink *out, uint64_t *total, uint64_t *records)
+{
+    uint8_t header[CCF_STREAM_HEADER_LEN], *buf = malloc(chunk);
+    uint8_t *rec = malloc((size_t)chunk + CCF_STREAM_RECORD_OVERHEAD);
+    ccf_stream *s = NULL;
+    char err[512];
+    bool ok = false;
+    size_t have;
+    *total = *records = 0;
+    if (buf == NULL || rec == NULL) {
+        fprintf(stderr, "ccfaas encrypt: out of memory\n");
+        goto out;
+    }
+    if (ccf_stream_sealer_new(key, chunk, header, &s, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas encrypt: %s\n", err);
+        goto out;
+    }
+    if (!sink_write("encrypt", out, header, sizeof header))
+        goto out;
+    have = read_full(f, buf, chunk);
+    for (;;) {
+        int next = EOF;
+        size_t rl = 0;
+        if (have == SIZE_MAX)
+            break;
+        if (have == chunk)
+            next = fgetc(f);
+        if (ferror(f))
+            break;
+        bool final = next == EOF;
+        if (ccf_stream_seal(s, buf, have, final, rec, &rl, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas encrypt: %s\n", err);
+            goto out;
+        }
+        if (!sink_write("encrypt", out, rec, rl))
+            goto out;
+        *total += have;
+        (*records)++;
+        if (final) {
+            ok = true;
+            goto out;
+        }
+        buf[0] = (uint8_t)next;
+        have = read_full(f, buf + 1, chunk - 1);
+        if (have != SIZE_MAX)
+            have++;
+    }
+    fprintf(stderr, "ccfaas encrypt: %s: %s\n", in, strerror(errno));
+out:
+    if (buf != NULL)
+        OPENSSL_cleanse(buf, chunk);
+    free(buf);
+    free(rec);
+    ccf_stream_free(s);
+    return ok;
+}
+
+/* Opens a CCFSTR01 stream record by record into the sink; any refusal (a
+ * truncated, tampered or extended stream) fails. */
+static bool stream_open_file(const uint8_t key[CCF_GCM_KEY_LEN], const char *in, FILE *f,
+                             struct sink *out, uint64_t *total)
+{
+    uint8_t header[CCF_STREAM_HEADER_LEN], *rec = NULL, *plain = NULL;
+    ccf_stream *s = NULL;
+    char err[512];
+    bool ok = false;
+    size_t n = read_full(f, header, sizeof header);
+    *total = 0;
+    if (n == SIZE_MAX)
+        goto read_error;
+    if (ccf_stream_opener_new(key, header, n, &s, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas decrypt: %s: %s\n", in, err);
+        goto out;
+    }
+    uint32_t chunk = ccf_stream_chunk_size(s);
+    if ((rec = malloc((size_t)chunk + CCF_STREAM_RECORD_OVERHEAD)) == NULL ||
+        (plain = malloc(chunk)) == NULL) {
+        fprintf(stderr, "ccfaas decrypt: out of memory\n");
+        goto out;
+    }
+    for (;;) {
+        size_t l = 0, got = 0;
+        bool final = false;
+        if ((n = read_full(f, rec, CCF_STREAM_LEN_FIELD)) == SIZE_MAX)
+            goto read_error;
+        if (n == 0)
+            break; /* ccf_stream_finish says whether that was the end */
+        if (n < CCF_STREAM_LEN_FIELD) {
+            fprintf(stderr, "ccfaas decrypt: %s: truncated in the length field of record %llu\n",
+                    in, (unsigned long long)ccf_stream_index(s));
+            goto out;
+        }
+        if (ccf_stream_len_parse(chunk, rec, &l, &final, err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas decrypt: %s: record %llu: %s\n", in,
+                    (unsigned long long)ccf_stream_index(s), err);
+            goto out;
+        }
+        if ((n = read_full(f, rec + CCF_STREAM_LEN_FIELD, l + CCF_GCM_TAG_LEN)) == SIZE_MAX)
+            goto read_error;
+        if (n < l + CCF_GCM_TAG_LEN) {
+            fprintf(stderr, "ccfaas decrypt: %s: truncated in record %llu\n", in,
+                    (unsigned long long)ccf_stream_index(s));
+            goto out;
+        }
+        if (ccf_stream_open(s, rec, l + CCF_STREAM_RECORD_OVERHEAD, plain, chunk, &got, &final,
+                            err, sizeof err) != CCF_OK) {
+            fprintf(stderr, "ccfaas decrypt: %s: %s\n", in, err);
+            goto out;
+        }
+        if (!sink_write("decrypt", out, plain, got))
+            goto out;
+        *total += got;
+        if (final) {
+            int c = fgetc(f);
+            if (ferror(f))
+                goto read_error;
+            if (c != EOF) {
+                fprintf(stderr, "ccfaas decrypt: %s: bytes after the final record\n", in);
+                goto out;
+            }
+            break;
+        }
+    }
+    if (ccf_stream_finish(s, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas decrypt: %s: %s\n", in, err);
+        goto out;
+    }
+    ok = true;
+    goto out;
+read_error:
+    fprintf(stderr, "ccfaas decrypt: %s: %s\n", in, strerror(errno));
+out:
+    if (plain != NULL)
+        OPENSSL_cleanse(plain, ccf_stream_chunk_size(s));
+    free(plain);
+    free(rec);
+    ccf_stream_free(s);
+    return ok;
+}
+
+/* `ccfaas encrypt --stream`: the key (read, or made and written once OUT is). */
+static int encrypt_stream(const char *in, const char *out, const char *key_path,
+                          const char *new_key, long chunk, bool force)
+{
+    uint8_t key[CCF_GCM_KEY_LEN];
+    uint64_t total = 0, records = 0;
+    struct sink sink;
+    FILE *f = NULL;
+    int rc = CCF_EXIT_FAIL;
+    if (new_key != NULL && access(new_key, F_OK) == 0) {
+        fprintf(stderr, "ccfaas encrypt: --new-key %s exists (never overwritten)\n", new_key);
+        return rc;
+    }
+    if (key_path != NULL ? !read_key("encrypt", key_path, key) : RAND_bytes(key, sizeof key) != 1)
+        goto out;
+    if ((f = open_in("encrypt", in)) == NULL)
+        goto out;
+    if (!sink_open("encrypt", out, 0644, force, &sink))
+        goto out;
+    bool ok = stream_seal_file(key, in, f, (uint32_t)chunk, &sink, &total, &records);
+    /* the new key before OUT becomes visible; OUT not made takes its new key with it */
+    if (ok && new_key != NULL && !write_out("encrypt", new_key, key, sizeof key, 0600, false))
+        ok = false;
+    if (!sink_close("encrypt", &sink, ok, force)) {
+        if (ok && new_key != NULL)
+            unlink(new_key);
+        goto out;
+    }
+    fprintf(strcmp(out, "-") == 0 ? stderr : stdout,
+            "encrypted %s (%llu bytes, %llu records of at most %ld) into %s as a CCFSTR01 "
+            "stream%s%s\n", in, (unsigned long long)total, (unsigned long long)records, chunk,
+            out, new_key ? "; new key in " : "", new_key ? new_key : "");
+    rc = CCF_EXIT_OK;
+out:
+    OPENSSL_cleanse(key, sizeof key);
+    if (f != NULL && f != stdin)
+        fclose(f);
+    return rc;
+}
+
+static int decrypt_stream(const char *in, const char *out, const char *key_path, bool force)
+{
+    uint8_t key[CCF_GCM_KEY_LEN];
+    uint64_t total = 0;
+    struct sink sink;
+    FILE *f = NULL;
+    int rc = CCF_EXIT_FAIL;
+    if (!read_key("decrypt", key_path, key) || (f = open_in("decrypt", in)) == NULL)
+        goto out;
+    if (!sink_open("decrypt", out, 0600, force, &sink))
+        goto out;
+    bool ok = stream_open_file(key, in, f, &sink, &total);
+    if (!sink_close("decrypt", &sink, ok, force))
+        goto out;
+    if (strcmp(out, "-") != 0)
+        printf("decrypted %s (%llu bytes) into %s\n", in, (unsigned long long)total, out);
+    rc = CCF_EXIT_OK;
+out:
+    OPENSSL_cleanse(key, sizeof key);
+    if (f != NULL && f != stdin)
+        fclose(f);
+    return rc;
+}
+
 int ccf_cmd_encrypt(int argc, char **argv)
 {
     const char *resource = NULL, *key_path = NULL, *new_key = NULL, *out = NULL;
-    bool force = false;
+    bool force = false, stream = false;
+    long chunk = CCF_STREAM_DEFAULT_CHUNK;
     ccf_opt_args args = {0};
     const ccf_opt_cmd cmd = {
         .cmd = "encrypt", .args = "FILE", .min_args = 1, .max_args = 1,
@@ -66,7 +373,11 @@ int ccf_cmd_encrypt(int argc, char **argv)
                  "names the key's resource path and the plaintext's SHA-256: docs/kbs.md). Give\n"
                  "--key FILE (32 raw bytes) or --new-key FILE (made, mode 0600), then store the\n"
                  "key with `ccfaas kbs put RESOURCE KEYFILE`. The policy's pi_hash stays the\n"
-                 "plaintext's SHA-256.\n"};
+                 "plaintext's SHA-256.\n"
+                 "With --stream: the chunked format CCFSTR01 instead (docs/guest-crypto.md), in\n"
+                 "constant memory, for programs that decrypt as they read with the guest crypto\n"
+                 "module; no --kbs-resource (the key goes to the program, wrapped to its public\n"
+                 "key).\n"};
     const ccf_opt opts[] = {
         {.name = "kbs-resource", .kind = CCF_OPT_STRING, .dest = &resource, .value = "R/T/G",
          .nonempty = true, .help = "the key broker path of the key (required)"},
@@ -78,6 +389,11 @@ int ccf_cmd_encrypt(int argc, char **argv)
         {.name = "output", .short_name = 'o', .kind = CCF_OPT_STRING, .dest = &out,
          .value = "OUT", .nonempty = true, .help = "the envelope (default FILE.enc; - = stdout)"},
         {.name = "force", .kind = CCF_OPT_FLAG, .dest = &force, .help = "replace OUT if it exists"},
+        {.name = "stream", .kind = CCF_OPT_FLAG, .dest = &stream,
+         .help = "write a CCFSTR01 stream (AES-256-GCM in chunks), not an envelope"},
+        {.name = "chunk-size", .kind = CCF_OPT_NUM, .dest = &chunk, .value = "BYTES",
+         .min = CCF_STREAM_MIN_CHUNK, .max = CCF_STREAM_MAX_CHUNK,
+         .help = "--stream: plaintext bytes per record (default 65536)"},
         {0}};
     int rc = ccf_opt_run(&cmd, opts, argc, argv, &args);
     if (rc >= 0)
@@ -87,12 +403,21 @@ int ccf_cmd_encrypt(int argc, char **argv)
     char *plain = NULL, *dflt = NULL, err[512];
     size_t plen = 0, elen = 0;
     rc = CCF_EXIT_USAGE;
-    if (resource == NULL) {
+    if (stream && resource != NULL) {
+        fprintf(stderr, "ccfaas encrypt: --stream takes no --kbs-resource (the key goes to the "
+                        "program, wrapped to its public key: docs/guest-crypto.md)\n");
+        goto out;
+    }
+    if (!stream && chunk != CCF_STREAM_DEFAULT_CHUNK) {
+        fprintf(stderr, "ccfaas encrypt: --chunk-size is for --stream\n");
+        goto out;
+    }
+    if (resource == NULL && !stream) {
         fprintf(stderr, "ccfaas encrypt: --kbs-resource R/T/G is required (the key broker path "
                         "the instance will fetch the key from)\n");
         goto out;
     }
-    if (!ccf_kbs_path_ok(resource)) {
+    if (!stream && !ccf_kbs_path_ok(resource)) {
         fprintf(stderr, "ccfaas encrypt: --kbs-resource '%s': expected REPOSITORY/TYPE/TAG, each "
                         "1-128 of A-Z a-z 0-9 . _ -\n", resource);
         goto out;
@@ -111,6 +436,10 @@ int ccf_cmd_encrypt(int argc, char **argv)
             goto out;
         snprintf(dflt, n, "%s.enc", in);
         out = dflt;
+    }
+    if (stream) {
+        rc = encrypt_stream(in, out, key_path, new_key, chunk, force);
+        goto out;
     }
     rc = CCF_EXIT_FAIL;
     /* check the output before anything is made, so that a failure leaves no key behind */
@@ -157,13 +486,15 @@ out:
 int ccf_cmd_decrypt(int argc, char **argv)
 {
     const char *key_path = NULL, *out = NULL;
-    bool force = false, info_only = false;
+    bool force = false, info_only = false, stream = false;
     ccf_opt_args args = {0};
     const ccf_opt_cmd cmd = {
         .cmd = "decrypt", .args = "ENVELOPE", .min_args = 1, .max_args = 1,
         .about = "Opens an envelope made by `ccfaas encrypt` (to check one; instances open theirs\n"
                  "with the key the key broker releases to them). --info prints its header only,\n"
-                 "no key needed.\n"};
+                 "no key needed. With --stream: opens a CCFSTR01 stream (ENVELOPE - = stdin) in\n"
+                 "constant memory; a truncated, reordered or changed stream fails and leaves no\n"
+                 "OUT file (to stdout, what authenticated before the failure was written).\n"};
     const ccf_opt opts[] = {
         {.name = "key", .kind = CCF_OPT_STRING, .dest = &key_path, .value = "FILE",
          .nonempty = true, .help = "the key: a file of 32 raw bytes"},
@@ -172,6 +503,8 @@ int ccf_cmd_decrypt(int argc, char **argv)
         {.name = "force", .kind = CCF_OPT_FLAG, .dest = &force, .help = "replace OUT if it exists"},
         {.name = "info", .kind = CCF_OPT_FLAG, .dest = &info_only,
          .help = "print the header (resource, plaintext size and SHA-256)"},
+        {.name = "stream", .kind = CCF_OPT_FLAG, .dest = &stream,
+         .help = "ENVELOPE is a CCFSTR01 stream (`ccfaas encrypt --stream`)"},
         {0}};
     int rc = ccf_opt_run(&cmd, opts, argc, argv, &args);
     if (rc >= 0)
@@ -184,6 +517,14 @@ int ccf_cmd_decrypt(int argc, char **argv)
     rc = CCF_EXIT_USAGE;
     if (!info_only && (key_path == NULL || out == NULL)) {
         fprintf(stderr, "ccfaas decrypt: give --key FILE and -o OUT (or --info)\n");
+        goto out;
+    }
+    if (stream && info_only) {
+        fprintf(stderr, "ccfaas decrypt: --info is for envelopes, not --stream\n");
+        goto out;
+    }
+    if (stream) {
+        rc = decrypt_stream(in, out, key_path, force);
         goto out;
     }
     rc = CCF_EXIT_FAIL;
