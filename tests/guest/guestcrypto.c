@@ -11,6 +11,11 @@
  *     one line per check: "NAME: ERRNO" (ERRNO a WASI errno name).
  *   guestcrypto limits
  *     names, bad pointers and unknown keys without any key exchange.
+ *   guestcrypto            (no arguments: as an instance runs it, tests/e2e/test-guest-crypto)
+ *     without a file wrapped-key: creates key pair "kp" and writes public-key.pem;
+ *     with it: unwraps it as key "video" and decrypts video.ccfstr into output,
+ *     reading the stream record by record (one record in memory). On a refusal,
+ *     output ends with "refused: ERRNO" and the exit status is 1.
  * Exit 0 when every call returned what the contract says, 1 otherwise. */
 #include <stdint.h>
 #include <stdio.h>
@@ -115,8 +120,53 @@ static void limits(void)
     check("close of no handle", stream_close(3), 44);
 }
 
+/* The two executions of an instance: key pair first, then the stream. */
+static int instance_run(void)
+{
+    static uint8_t pem[4096], wrapped[1024], rec[(1 << 16) + 20], plain[1 << 16];
+    size_t n = 0;
+    uint32_t h = 0, fin = 0;
+    int32_t e;
+    FILE *w = fopen("wrapped-key", "rb");
+    if (w == NULL) {
+        FILE *p = fopen("public-key.pem", "wb");
+        if (p == NULL || keypair_create(S("kp")) != 0 ||
+            public_key_pem(S("kp"), pem, sizeof pem, &n) != 0 || fwrite(pem, 1, n, p) != n)
+            return 1;
+        return fclose(p) == 0 ? 0 : 1;
+    }
+    size_t wn = fread(wrapped, 1, sizeof wrapped, w);
+    fclose(w);
+    FILE *v = fopen("video.ccfstr", "rb"), *out = fopen("output", "wb");
+    if (v == NULL || out == NULL)
+        return 2;
+    if ((e = key_unwrap(S("kp"), wrapped, wn, S("video"))) != 0 ||
+        fread(rec, 1, 24, v) != 24 || (e = stream_open(S("video"), rec, 24, &h)) != 0)
+        goto refused;
+    while (!fin) {
+        /* a record: its length field says how much follows (at most one chunk of 64 KiB here) */
+        if (fread(rec, 1, 4, v) != 4)
+            break;
+        size_t l = be32(rec) & 0x7fffffffu;
+        if (l > sizeof plain || fread(rec + 4, 1, l + 16, v) != l + 16)
+            break;
+        if ((e = stream_record(h, rec, l + 20, plain, sizeof plain, &n, &fin)) != 0)
+            goto refused;
+        fwrite(plain, 1, n, out);
+    }
+    if ((e = stream_close(h)) != 0)
+        goto refused;
+    return fclose(out) == 0 ? 0 : 1;
+refused:
+    fprintf(out, "refused: %s\n", ename(e));
+    fclose(out);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 1)
+        return instance_run();
     if (argc == 2 && strcmp(argv[1], "limits") == 0) {
         limits();
         return failures ? 1 : 0;
