@@ -5,10 +5,13 @@
  * file `detections` one JSON line per frame with the bounding boxes of the moving objects,
  * then a summary line. Formats, algorithm and exit codes: README.md here.
  *
- * Encrypted mode (wasm32-wasi under ccfaas-runtime only): when the file `video_key` exists it
- * holds the video key wrapped to the program's key pair "video" (made by keygen.wasm); the
- * program unwraps it in the runtime (ccfaas_crypto, docs/guest-crypto.md) and reads `video` as a
- * CCFSTR01 stream, decrypting record by record into the same y4m reader.
+ * Encrypted mode (wasm32-wasi under ccfaas-runtime only; the native and detect-plain.wasm
+ * builds read plaintext): a run without the file `video_key` makes the program's key pair
+ * "video" in the runtime (ccfaas_crypto, docs/guest-crypto.md) and writes its public key to
+ * `video_pubkey.pem`, nothing else; the user wraps the video key to it and uploads it as
+ * `video_key`. A run with `video_key` unwraps it in the runtime and reads `video` as a CCFSTR01
+ * stream, decrypting record by record into the same y4m reader. One program does both because
+ * the runtime keeps key pairs per program: another program of the instance cannot use them.
  *
  * usage: detect [VIDEO [DETECTIONS]]   (defaults: video, detections) */
 #include <errno.h>
@@ -29,7 +32,8 @@
 #define DEFAULT_VIDEO "video"
 #define DEFAULT_OUT "detections"
 #define KEY_FILE "video_key"     /* the wrapped video key: its presence selects encrypted mode */
-#define KEY_PAIR "video"         /* the key pair keygen.wasm creates */
+#define KEY_PAIR "video"         /* this program's key pair in the runtime */
+#define PUBKEY_FILE "video_pubkey.pem" /* its public key, written by a run without KEY_FILE */
 #define AEAD_KEY "video"         /* the name the unwrapped key gets in the runtime */
 
 /* exit codes */
@@ -52,8 +56,11 @@ static void usage(FILE *f)
 	      "  {\"frame\":N,\"objects\":[{\"x\":..,\"y\":..,\"w\":..,\"h\":..,\"area\":..}]}\n"
 	      "  {\"summary\":{\"frames\":N,\"width\":W,\"height\":H,\"detections\":K,...}}\n"
 	      "VIDEO defaults to `video`, DETECTIONS to `detections` (the names under ccfaas).\n"
-	      "When the file `video_key` exists (wasm32-wasi build under ccfaas-runtime only), VIDEO\n"
-	      "is a CCFSTR01 stream encrypted with that wrapped key (docs/guest-crypto.md).\n"
+	      "Encrypted mode (the wasm32-wasi build detect.wasm under ccfaas-runtime): without the\n"
+	      "file `video_key`, it makes its key pair \"video\" in the runtime and writes the public\n"
+	      "key to `video_pubkey.pem`, nothing else; with `video_key` (the 32-byte video key\n"
+	      "wrapped to that key, RSA-OAEP/SHA-256), VIDEO is a CCFSTR01 stream encrypted with it\n"
+	      "(docs/guest-crypto.md).\n"
 	      "Exit status: 0 done; 1 I/O error or usage; 2 invalid or unsupported video (bad\n"
 	      "header, colour space, size, truncated frame); 3 key unwrap or stream decryption\n"
 	      "failed (tampered, truncated). On failure no summary line is written.\n",
@@ -175,7 +182,7 @@ static int open_encrypted(struct reader *r)
 	if (e != 0) {
 		fprintf(stderr, "detect: %s: cannot unwrap the video key with key pair \"%s\": %s "
 			"(errno %d)%s\n", KEY_FILE, KEY_PAIR, strerror(e), (int)e,
-			e == ENOENT ? ": run keygen first, in this instance" : "");
+			e == ENOENT ? ": run detect without video_key first, in this instance" : "");
 		return EX_CRYPTO;
 	}
 	size_t got = fread(header, 1, sizeof header, r->f);
@@ -708,6 +715,39 @@ static int process(struct reader *r, FILE *out, struct detector *d)
 	return EX_OK;
 }
 
+#if DETECT_CRYPTO
+/* The first step of the encrypted mode: this program's key pair (RSA-3072, made once, held by
+ * the runtime) and its public key (PEM) in PUBKEY_FILE. */
+static int write_public_key(void)
+{
+	int32_t e = keypair_create(KEY_PAIR, strlen(KEY_PAIR));
+	if (e != 0) {
+		fprintf(stderr, "detect: cannot create key pair \"%s\": %s (errno %d)\n", KEY_PAIR,
+			strerror(e), (int)e);
+		return EX_CRYPTO;
+	}
+	uint8_t pem[4096]; /* an RSA-3072 SubjectPublicKeyInfo PEM is about 630 bytes */
+	size_t len = 0;
+	if ((e = public_key_pem(KEY_PAIR, strlen(KEY_PAIR), pem, sizeof pem, &len)) != 0 ||
+	    len > sizeof pem) {
+		fprintf(stderr, "detect: cannot read the public key of \"%s\": %s (errno %d)\n",
+			KEY_PAIR, strerror(e), (int)e);
+		return EX_CRYPTO;
+	}
+	FILE *f = fopen(PUBKEY_FILE, "w");
+	if (!f) {
+		fprintf(stderr, "detect: cannot create %s: %s\n", PUBKEY_FILE, strerror(errno));
+		return EX_IO;
+	}
+	size_t n = fwrite(pem, 1, len, f);
+	if (fclose(f) != 0 || n != len) {
+		fprintf(stderr, "detect: cannot write %s\n", PUBKEY_FILE);
+		return EX_IO;
+	}
+	return EX_OK;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -719,6 +759,13 @@ int main(int argc, char **argv)
 		return EX_IO;
 	}
 	const char *in = argc > 1 ? argv[1] : DEFAULT_VIDEO, *outname = argc > 2 ? argv[2] : DEFAULT_OUT;
+#if DETECT_CRYPTO
+	FILE *k = fopen(KEY_FILE, "rb");
+	if (k == NULL && errno == ENOENT)
+		return write_public_key(); /* before VIDEO is opened: a stream blocks until it arrives */
+	if (k != NULL)
+		fclose(k);
+#endif
 	struct reader r = {0};
 	struct detector d = {0};
 	FILE *out = NULL;

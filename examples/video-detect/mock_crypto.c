@@ -1,5 +1,5 @@
 /* mock_crypto.c: a native stand-in for ccfaas-runtime's "ccfaas_crypto" host functions
- * (ccfaas_crypto.h, docs/guest-crypto.md), for testing detect's and keygen's encrypted mode
+ * (ccfaas_crypto.h, docs/guest-crypto.md), for testing detect's encrypted mode
  * natively (test-video-detect) while the runtime's implementation is elsewhere. NOT the
  * runtime's code and not a security boundary: the one key pair "video" is an RSA private key
  * read from the PEM file named by $CCFAAS_CRYPTO_MOCK_KEY (a process cannot keep keys across

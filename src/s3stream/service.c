@@ -408,6 +408,7 @@ static size_t fifo_source(void *user, char *buf, size_t len)
 struct mem_source {
     const uint8_t *p;
     size_t len, off;
+    job *j;
 };
 
 static size_t mem_source(void *user, char *buf, size_t len)
@@ -419,6 +420,8 @@ static size_t mem_source(void *user, char *buf, size_t len)
     return n;
 }
 
+static bool mem_stop(void *user) { return job_cancelled(((struct mem_source *)user)->j); }
+
 /* Sends the extra files (the wrapped video key of the reference's flow). */
 static bool send_extra_files(job *j, ccf_client *c)
 {
@@ -427,13 +430,13 @@ static bool send_extra_files(job *j, ccf_client *c)
     size_t i;
     json_array_foreach(extras, i, item) {
         uint8_t *bytes = NULL;
-        struct mem_source m = {0};
+        struct mem_source m = {.j = j};
         if (!b64_decode(str(item, "content_base64"), &bytes, &m.len)) {
             job_set(j, JOB_FAILED, "extra_files[%zu]: not base64", i);
             return false;
         }
         m.p = bytes;
-        ccf_err rc = ccf_client_put_cb(c, str(item, "name"), mem_source, stop_reading, &m,
+        ccf_err rc = ccf_client_put_cb(c, str(item, "name"), mem_source, mem_stop, &m,
                                        (long long)m.len, false, err, sizeof err);
         OPENSSL_cleanse(bytes, m.len);
         free(bytes);
