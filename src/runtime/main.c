@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <malloc.h>
@@ -325,6 +326,9 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* 1 MiB (a power of two, as OpenSSL requires): room for 16 RSA-3072 key pairs and every key. */
+#define CCF_RUNTIME_SECURE_HEAP (1u << 20)
+
 int main(int argc, char **argv)
 {
     struct args a;
@@ -356,6 +360,14 @@ int main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
     mallopt(M_TOP_PAD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    /* OpenSSL's secure heap for the keys the instance holds (key broker keys, the programs'
+     * ccfaas_crypto keys and RSA private keys): locked pages kept out of core dumps. Made
+     * now, before the sandbox, which allows no new mappings of this kind. Without it (a
+     * mlock limit too low, say) OPENSSL_secure_malloc falls back to the plain heap; keys are
+     * still wiped on free. */
+    if (CRYPTO_secure_malloc_init(CCF_RUNTIME_SECURE_HEAP, 16) != 1)
+        fprintf(stderr, "ccfaas-runtime: note: no locked secure heap for keys (mlock limit?); "
+                        "keys stay in ordinary memory, wiped on free\n");
     if (ccf_file_read(a.policy, CCF_POLICY_MAX_BYTES, &text, &len, err, sizeof err) != CCF_OK) {
         fail(a.policy, err);
         goto out;
