@@ -58,7 +58,8 @@ function(ccf_wasi_executable name)
   list(TRANSFORM A_DEFINES PREPEND -D)
   add_custom_command(OUTPUT ${out}
     COMMAND ${CCF_WASI_CLANG} --target=wasm32-wasi --sysroot=${CCF_WASI_SYSROOT}
-            -O2 -std=c11 -D_DEFAULT_SOURCE ${A_DEFINES} -Wall -Wextra -Werror -o ${out} ${srcs}
+            -O2 -std=c11 -D_DEFAULT_SOURCE ${A_DEFINES} -I${CMAKE_SOURCE_DIR}/src/guestcrypto
+            -Wall -Wextra -Werror -o ${out} ${srcs}
     DEPENDS ${srcs} ${A_DEPENDS}
     COMMENT "Building wasm32-wasi guest ${name}.wasm"
     VERBATIM)

@@ -22,21 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IMPORT(n) __attribute__((import_module("ccfaas_crypto"), import_name(n)))
-IMPORT("keypair_create") int32_t keypair_create(const char *name, size_t name_len);
-IMPORT("public_key_pem")
-int32_t public_key_pem(const char *name, size_t name_len, uint8_t *buf, size_t buf_len,
-                       size_t *out_len);
-IMPORT("key_unwrap")
-int32_t key_unwrap(const char *kp, size_t kp_len, const uint8_t *wrapped, size_t wrapped_len,
-                   const char *key_name, size_t key_name_len);
-IMPORT("stream_open")
-int32_t stream_open(const char *key_name, size_t key_name_len, const uint8_t *header,
-                    size_t header_len, uint32_t *handle);
-IMPORT("stream_record")
-int32_t stream_record(uint32_t handle, const uint8_t *record, size_t record_len, uint8_t *out,
-                      size_t out_cap, size_t *out_len, uint32_t *final);
-IMPORT("stream_close") int32_t stream_close(uint32_t handle);
+#include "ccfaas_crypto.h" /* src/guestcrypto: the guest API */
 
 #define S(s) s, sizeof s - 1
 /* an address far outside any memory this program has (4 GiB - 16) */

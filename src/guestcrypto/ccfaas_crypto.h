@@ -1,16 +1,19 @@
 /* ccfaas_crypto.h: the guest side of the host-function module "ccfaas_crypto" that
  * ccfaas-runtime offers wasm32-wasi programs (docs/guest-crypto.md): key pairs and key
  * unwrapping whose private and symmetric keys stay in the runtime, and decryption of CCFSTR01
- * streams (AES-256-GCM in chunks). For wasm32 builds; natively only mock_crypto.c (tests).
+ * streams (AES-256-GCM in chunks). The guest API, beside its host side (guestcrypto.c):
+ * wasm32-wasi guests get this directory on their include path (tests/guest/WasiGuest.cmake).
+ * For wasm32 builds; natively only with a stand-in such as examples/video-detect/mock_crypto.c.
  *
  * Every function returns a WASI errno (0 on success; in wasi-libc, strerror() names it):
  * 28 EINVAL malformed arguments/name/header, 44 ENOENT no such key pair/key/handle, 21 EFAULT
  * a pointer range outside memory, 51 ENOSPC output buffer too small (*out_len = size needed),
  * 29 EIO internal failure, 25 EILSEQ authentication failed / malformed record / truncated.
+ * 33 EMFILE a cap reached (16 key pairs, 64 keys per instance; 16 open streams per run).
  * Names are 1..64 bytes of [A-Za-z0-9._-]; keys are scoped to the instance and the program.
  * The caller owns every buffer; the host keeps no pointer into guest memory. */
-#ifndef VIDEO_DETECT_CCFAAS_CRYPTO_H
-#define VIDEO_DETECT_CCFAAS_CRYPTO_H
+#ifndef CCFAAS_CRYPTO_H
+#define CCFAAS_CRYPTO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +21,7 @@
 #if defined(__wasm__)
 #define CCFAAS_CRYPTO_IMPORT(fn) __attribute__((import_module("ccfaas_crypto"), import_name(fn)))
 #elif defined(CCFAAS_CRYPTO_MOCK)
-/* native test builds: mock_crypto.c implements these with OpenSSL (test-video-detect) */
+/* native test builds: a stand-in implements these (examples/video-detect/mock_crypto.c) */
 #define CCFAAS_CRYPTO_IMPORT(fn)
 #else
 #error "ccfaas_crypto.h: the ccfaas_crypto host functions exist only for wasm32-wasi guests"
