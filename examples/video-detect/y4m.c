@@ -136,7 +136,7 @@ int y4m_parse_header(const char *line, size_t len, struct y4m_info *info, char *
 				return fail(Y4M_UNSUPPORTED, why, why_size, "colour space \"C%.*s\" is "
 					    "not supported (only 8-bit 4:2:0: C420jpeg, C420mpeg2, C420paldv, "
 					    "C420)", vlen > 32 ? 32 : (int)vlen, v);
-			strcpy(info->colorspace, supported_cs[i]);
+			snprintf(info->colorspace, sizeof info->colorspace, "%s", supported_cs[i]);
 			break;
 		}
 		}
@@ -145,7 +145,7 @@ int y4m_parse_header(const char *line, size_t len, struct y4m_info *info, char *
 		return fail(Y4M_BAD, why, why_size, "header lacks the %s", !(seen & 1u) ? "width (W)"
 			    : "height (H)");
 	if (!(seen & 32u))
-		strcpy(info->colorspace, "420jpeg"); /* the format's default */
+		snprintf(info->colorspace, sizeof info->colorspace, "420jpeg"); /* the default */
 	info->luma_size = info->width * info->height;
 	info->chroma_size = 2 * ((info->width + 1) / 2) * ((info->height + 1) / 2);
 	return Y4M_OK;
