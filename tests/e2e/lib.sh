@@ -53,6 +53,9 @@ token() {
     done
     cat "$tmp/$1.token"
 }
+# sanitizer_build: true in the ASan+UBSan build, from its CMakeCache.txt (not from the binaries'
+# strings: the runtime links LLVM, whose code names __asan_init in every build)
+sanitizer_build() { grep -qx "CCF_SANITIZE:BOOL=ON" "$(dirname "$ccfaas")/../../CMakeCache.txt" 2>/dev/null; }
 e2e_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 check() { # NAME CONDITION-EXIT-STATUS DETAIL
     checks=$((checks + 1))
