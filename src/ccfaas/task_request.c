@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/crypto.h"
 #include "ccfaas/task_request.h"
 #include "jose/jose.h"
 
@@ -44,37 +45,6 @@ bool ccf_task_name_ok(const char *s, size_t max)
             return false;
     }
     return true;
-}
-
-/* Standard base64 with padding into a fresh buffer (an empty string is 0 bytes). */
-static ccf_err b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen,
-                          const char *path, char *err, size_t err_size)
-{
-    size_t pad = 0;
-    *out = NULL;
-    *outlen = 0;
-    if (n % 4 != 0)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: expected standard base64 (length a multiple of 4), got "
-                    "%zu characters", path, n);
-    while (n > 0 && pad < 2 && s[n - 1 - pad] == '=')
-        pad++;
-    for (size_t i = 0; i < n - pad; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '/'))
-            return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: character %zu is not standard base64", path, i);
-    }
-    unsigned char *buf = malloc(n / 4 * 3 + 1);
-    if (buf == NULL)
-        return CCF_ERR_NOMEM;
-    int got = n ? EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n) : 0;
-    if (got < 0 || (size_t)got < pad) {
-        free(buf);
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: bad base64", path);
-    }
-    *out = buf;
-    *outlen = (size_t)got - pad; /* EVP_DecodeBlock counts padding as zero bytes */
-    return CCF_OK;
 }
 
 static void item_clear(ccf_task_item *it, bool secret)
@@ -192,9 +162,10 @@ static ccf_err parse_items(const json_t *arr, const char *what, bool secret, ccf
             snprintf(path, sizeof path, "%s[%zu].data", what, i);
             if (!json_is_string(data))
                 return ccf_errf(err, es, CCF_ERR_INVALID, "%s: expected a base64 string", path);
-            if ((rc = b64_decode(json_string_value(data), json_string_length(data), &it->data,
-                                 &it->len, path, err, es)) != CCF_OK)
-                return rc;
+            char why[128];
+            if ((rc = ccf_base64_decode(json_string_value(data), json_string_length(data),
+                                        &it->data, &it->len, why, sizeof why)) != CCF_OK)
+                return ccf_errf(err, es, rc, "%s: %s", path, why);
         } else {
             snprintf(path, sizeof path, "%s[%zu].uri", what, i);
             const char *u = json_string_value(uri);

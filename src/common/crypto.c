@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool ccf_sha256(const void *data, size_t len, uint8_t out[CCF_SHA256_LEN])
@@ -70,4 +71,38 @@ bool ccf_aes256gcm(bool encrypt, const uint8_t key[CCF_GCM_KEY_LEN],
         ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, CCF_GCM_TAG_LEN, tag) == 1;
     EVP_CIPHER_CTX_free(c);
     return ok;
+}
+
+ccf_err ccf_base64_decode(const char *s, size_t n, uint8_t **out, size_t *len, char *why,
+                          size_t why_size)
+{
+    size_t pad = 0;
+    *out = NULL;
+    *len = 0;
+    if (n % 4 != 0)
+        return ccf_errf(why, why_size, CCF_ERR_INVALID,
+                        "expected standard base64 (length a multiple of 4), got %zu characters", n);
+    if (n > (size_t)INT_MAX)
+        return ccf_errf(why, why_size, CCF_ERR_INVALID, "%zu characters of base64: too long", n);
+    while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
+        pad++;
+    for (size_t i = 0; i < n - pad; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/'))
+            return ccf_errf(why, why_size, CCF_ERR_INVALID,
+                            "character %zu is not standard base64", i);
+    }
+    uint8_t *buf = malloc(n / 4 * 3 + 1);
+    if (buf == NULL)
+        return ccf_errf(why, why_size, CCF_ERR_NOMEM, "out of memory");
+    int got = n > 0 ? EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n) : 0;
+    if (got < 0 || (size_t)got < pad) {
+        free(buf);
+        return ccf_errf(why, why_size, CCF_ERR_INVALID, "bad base64");
+    }
+    *len = (size_t)got - pad; /* EVP_DecodeBlock counts padding as zero bytes */
+    buf[*len] = '\0';
+    *out = buf;
+    return CCF_OK;
 }

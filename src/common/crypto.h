@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/error.h"
+
 #define CCF_SHA256_LEN 32
 #define CCF_SHA256_HEX_LEN 64
 #define CCF_GCM_KEY_LEN 32
@@ -22,6 +24,15 @@ bool ccf_sha256_hex(const void *data, size_t len, char out[CCF_SHA256_HEX_LEN + 
 
 /* Lowercase hex of len bytes into out (2*len+1 bytes). */
 void ccf_hex_encode(const uint8_t *in, size_t len, char *out);
+
+/* Strict standard base64 with padding (RFC 4648 section 4) of s[0..n): length a
+ * multiple of 4, the alphabet only, '=' only as the last one or two
+ * characters; "" is 0 bytes. *out (malloc'ed, NUL-terminated, the caller
+ * frees it, wiping it first if it holds a secret) and *len on CCF_OK;
+ * CCF_ERR_INVALID with why ("character 5 is not standard base64") otherwise,
+ * *out NULL. */
+ccf_err ccf_base64_decode(const char *s, size_t n, uint8_t **out, size_t *len, char *why,
+                          size_t why_size) __attribute__((warn_unused_result));
 
 /* true when s is exactly n hex digits (either case) and nothing else. */
 bool ccf_is_hex(const char *s, size_t n);

@@ -193,14 +193,12 @@ ccf_err ccf_kbs_parse_linux_evidence(const json_t *primary, ccf_evidence *ev,
     return CCF_OK;
 }
 
-/* Strict standard base64 with padding (RFC 4648 section 4): length a
- * multiple of 4, alphabet only, '=' only as the last one or two characters.
- * *out malloc'ed. */
+/* Strict standard base64 (ccf_base64_decode) of 1..max bytes. *out malloc'ed. */
 static ccf_err b64_decode(const json_t *v, const char *what, size_t max, uint8_t **out,
                           size_t *outlen, char *err, size_t errsz)
 {
     const char *s = json_string_value(v);
-    size_t n = json_string_length(v), pad = 0;
+    size_t n = json_string_length(v);
     *out = NULL;
     *outlen = 0;
     if (s == NULL)
@@ -209,26 +207,17 @@ static ccf_err b64_decode(const json_t *v, const char *what, size_t max, uint8_t
         return ccf_errf(err, errsz, n / 4 * 3 > max + 2 ? CCF_ERR_TOO_LARGE : CCF_ERR_INVALID,
                         "%s: expected base64 of 1-%zu bytes (length a multiple of 4), got %zu "
                         "characters", what, max, n);
-    while (pad < 2 && s[n - 1 - pad] == '=')
-        pad++;
-    for (size_t i = 0; i < n - pad; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '/'))
-            return ccf_errf(err, errsz, CCF_ERR_INVALID,
-                            "%s: character %zu is not standard base64", what, i);
-    }
-    uint8_t *buf = malloc(n / 4 * 3 + 1);
-    if (buf == NULL)
-        return CCF_ERR_NOMEM;
-    int got = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
-    if (got < 0 || (size_t)got < pad || (size_t)got - pad == 0 || (size_t)got - pad > max) {
-        free(buf);
+    char why[128];
+    ccf_err rc = ccf_base64_decode(s, n, out, outlen, why, sizeof why);
+    if (rc != CCF_OK)
+        return ccf_errf(err, errsz, rc, "%s: %s", what, why);
+    if (*outlen == 0 || *outlen > max) {
+        free(*out);
+        *out = NULL;
+        *outlen = 0;
         return ccf_errf(err, errsz, CCF_ERR_INVALID, "%s: bad base64 or not 1-%zu bytes", what,
                         max);
     }
-    *out = buf;
-    *outlen = (size_t)got - pad; /* EVP_DecodeBlock counts padding as zero bytes */
     return CCF_OK;
 }
 

@@ -24,31 +24,18 @@ void ccf_ocicrypt_keys_clear(ccf_ocicrypt_keys *keys)
 static bool b64_exact(const char *s, size_t n, uint8_t *out, size_t want, size_t cap,
                       size_t *got_len)
 {
-    size_t pad = 0;
-    if (n == 0 || n % 4 != 0 || n > MAX_ANNOTATION)
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    char why[96];
+    if (n == 0 || n > MAX_ANNOTATION || ccf_base64_decode(s, n, &buf, &len, why, sizeof why) != CCF_OK)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '+' || c == '/' || (c == '=' && i >= n - 2);
-        if (!ok)
-            return false;
-    }
-    while (pad < 2 && s[n - 1 - pad] == '=')
-        pad++;
-    uint8_t *buf = malloc(n / 4 * 3 + 1);
-    if (buf == NULL)
-        return false;
-    int got = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n);
-    bool ok = got >= (int)pad;
-    size_t len = ok ? (size_t)got - pad : 0;
-    ok = ok && (want ? len == want : len <= cap);
+    bool ok = want ? len == want : len <= cap;
     if (ok) {
         memcpy(out, buf, len);
         if (got_len != NULL)
             *got_len = len;
     }
-    OPENSSL_cleanse(buf, n / 4 * 3 + 1);
+    OPENSSL_cleanse(buf, len);
     free(buf);
     return ok;
 }

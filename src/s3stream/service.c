@@ -4,7 +4,6 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -38,6 +37,23 @@ static const char *state_name(job_state s)
 #define MAX_EXTRA_FILES 16
 #define FILE_NAME_MAX 255
 
+/* An extra file of the request, decoded once when the request is checked; its
+ * bytes (the wrapped key of the reference's flow) are wiped when the job ends. */
+struct extra_file {
+    char name[FILE_NAME_MAX + 1];
+    uint8_t *data;
+    size_t len;
+};
+
+static void extras_free(struct extra_file *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        OPENSSL_cleanse(x[i].data, x[i].len);
+        free(x[i].data);
+        x[i].data = NULL;
+    }
+}
+
 typedef struct job job;
 struct job {
     job *next;
@@ -55,6 +71,8 @@ struct job {
     char error[600];
     /* the request (its secrets wiped when the job ends) */
     json_t *req;
+    struct extra_file extras[MAX_EXTRA_FILES];
+    size_t n_extras;
     ccf_fifo *fifo;
     /* the S3 side, on its own thread */
     pthread_t s3_thread;
@@ -127,31 +145,11 @@ static const char *str(json_t *o, const char *key) { return json_string_value(js
 
 static bool file_name_ok(const char *s) { return strlen(s) <= FILE_NAME_MAX && ccf_file_name_plain(s); }
 
-/* Decodes standard base64 (padding required when the length needs it). */
-static bool b64_decode(const char *in, uint8_t **out, size_t *len)
-{
-    size_t n = strlen(in), pad = 0;
-    *out = NULL;
-    if (n % 4 != 0)
-        return false;
-    if (n > 0 && in[n - 1] == '=')
-        pad++;
-    if (n > 1 && in[n - 2] == '=')
-        pad++;
-    if ((*out = malloc(n / 4 * 3 + 1)) == NULL)
-        return false;
-    int got = n > 0 ? EVP_DecodeBlock(*out, (const unsigned char *)in, (int)n) : 0;
-    if (got < 0 || (size_t)got < pad) {
-        free(*out);
-        *out = NULL;
-        return false;
-    }
-    *len = (size_t)got - pad;
-    return true;
-}
-
-/* The whole request's shape, before a job exists (400 with the path). */
-static bool check_request(json_t *r, char *err, size_t err_size)
+/* The whole request's shape, before a job exists (400 with the path); the
+ * extra files decoded into extras[*n_extras] (the caller frees them with
+ * extras_free, on failure too). */
+static bool check_request(json_t *r, struct extra_file *extras, size_t *n_extras, char *err,
+                          size_t err_size)
 {
     static const struct field top[] = {{"s3", JSON_OBJECT, true}, {"instance", JSON_OBJECT, true},
                                        {"file", JSON_STRING, true},
@@ -217,9 +215,7 @@ static bool check_request(json_t *r, char *err, size_t err_size)
         return false;
     }
     json_array_foreach(o, i, item) {
-        char path[48];
-        uint8_t *bytes = NULL;
-        size_t len = 0;
+        char path[48], why[128];
         snprintf(path, sizeof path, "extra_files[%zu]", i);
         if (!check_object(item, path, extra, 2, err, err_size))
             return false;
@@ -227,12 +223,14 @@ static bool check_request(json_t *r, char *err, size_t err_size)
             snprintf(err, err_size, "%s.name: not a plain file name of the instance", path);
             return false;
         }
-        if (!b64_decode(str(item, "content_base64"), &bytes, &len)) {
-            snprintf(err, err_size, "%s.content_base64: not base64", path);
+        struct extra_file *x = &extras[(*n_extras)++];
+        snprintf(x->name, sizeof x->name, "%s", str(item, "name"));
+        json_t *b64 = json_object_get(item, "content_base64");
+        if (ccf_base64_decode(json_string_value(b64), json_string_length(b64), &x->data, &x->len,
+                              why, sizeof why) != CCF_OK) {
+            snprintf(err, err_size, "%s.content_base64: %s", path, why);
             return false;
         }
-        OPENSSL_cleanse(bytes, len);
-        free(bytes);
     }
     return true;
 }
@@ -425,23 +423,12 @@ static bool mem_stop(void *user) { return job_cancelled(((struct mem_source *)us
 /* Sends the extra files (the wrapped video key of the reference's flow). */
 static bool send_extra_files(job *j, ccf_client *c)
 {
-    json_t *extras = json_object_get(j->req, "extra_files"), *item;
     char err[600];
-    size_t i;
-    json_array_foreach(extras, i, item) {
-        uint8_t *bytes = NULL;
-        struct mem_source m = {.j = j};
-        if (!b64_decode(str(item, "content_base64"), &bytes, &m.len)) {
-            job_set(j, JOB_FAILED, "extra_files[%zu]: not base64", i);
-            return false;
-        }
-        m.p = bytes;
-        ccf_err rc = ccf_client_put_cb(c, str(item, "name"), mem_source, mem_stop, &m,
-                                       (long long)m.len, false, err, sizeof err);
-        OPENSSL_cleanse(bytes, m.len);
-        free(bytes);
-        if (rc != CCF_OK) {
-            job_set(j, JOB_FAILED, "extra_files[%zu] (%s): %s", i, str(item, "name"), err);
+    for (size_t i = 0; i < j->n_extras; i++) {
+        struct mem_source m = {.p = j->extras[i].data, .len = j->extras[i].len, .j = j};
+        if (ccf_client_put_cb(c, j->extras[i].name, mem_source, mem_stop, &m, (long long)m.len,
+                              false, err, sizeof err) != CCF_OK) {
+            job_set(j, JOB_FAILED, "extra_files[%zu] (%s): %s", i, j->extras[i].name, err);
             return false;
         }
     }
@@ -539,6 +526,7 @@ out:
     wipe_json(j->req); /* the job's secrets end with it */
     json_decref(j->req);
     j->req = NULL;
+    extras_free(j->extras, j->n_extras);
     j->sent_saved = ccf_fifo_bytes_read(j->fifo);
     j->finished = time(NULL);
     job_save(j);
@@ -607,6 +595,17 @@ static job *find_job(ccf_s3stream *svc, const ccf_http_request *req, ccf_http_re
     return NULL;
 }
 
+/* A request that does not become a running job: its secrets wiped, all freed. */
+static void drop_request(json_t *r, job *j)
+{
+    wipe_json(r);
+    json_decref(r);
+    if (j != NULL) {
+        extras_free(j->extras, j->n_extras);
+        job_free(j);
+    }
+}
+
 static void route_post(const ccf_http_request *req, ccf_http_response *resp, void *ctx)
 {
     ccf_s3stream *svc = ctx;
@@ -620,23 +619,23 @@ static void route_post(const ccf_http_request *req, ccf_http_response *resp, voi
 
     if (r == NULL)
         return ccf_http_respond_error(resp, 400, "bad_request", "%s", err);
-    if (!check_request(r, err, sizeof err)) {
-        wipe_json(r);
-        json_decref(r);
+    if ((j = calloc(1, sizeof *j)) == NULL) {
+        drop_request(r, NULL);
+        return ccf_http_respond_error(resp, 503, "busy", "out of memory");
+    }
+    pthread_mutex_init(&j->m, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    if (!check_request(r, j->extras, &j->n_extras, err, sizeof err)) {
+        drop_request(r, j);
         return ccf_http_respond_error(resp, 400, "bad_request", "%s", err);
     }
-    if ((j = calloc(1, sizeof *j)) == NULL || (j->fifo = ccf_fifo_new(svc->cfg.buffer_bytes)) == NULL) {
-        free(j);
-        wipe_json(r);
-        json_decref(r);
+    if ((j->fifo = ccf_fifo_new(svc->cfg.buffer_bytes)) == NULL) {
+        drop_request(r, j);
         return ccf_http_respond_error(resp, 503, "busy", "out of memory");
     }
     uint8_t rnd[16];
     if (RAND_bytes(rnd, sizeof rnd) != 1) {
-        ccf_fifo_free(j->fifo);
-        free(j);
-        wipe_json(r);
-        json_decref(r);
+        drop_request(r, j);
         return ccf_http_respond_error(resp, 500, "internal", "no random bytes");
     }
     ccf_hex_encode(rnd, sizeof rnd, j->id);
@@ -645,8 +644,6 @@ static void route_post(const ccf_http_request *req, ccf_http_response *resp, voi
     j->created = time(NULL);
     snprintf(j->owner, sizeof j->owner, "%s", who->name);
     snprintf(j->file, sizeof j->file, "%s", str(r, "file"));
-    pthread_mutex_init(&j->m, NULL);
-    pthread_cond_init(&j->cv, NULL);
     ccf_fifo_set_notify(j->fifo, on_room, j);
     if (!ccf_fifo_attach_writer(j->fifo))
         abort(); /* a fresh FIFO */
@@ -656,9 +653,7 @@ static void route_post(const ccf_http_request *req, ccf_http_response *resp, voi
         mine += x->finished == 0 && strcmp(x->owner, who->name) == 0;
     if (svc->running >= svc->cfg.max_running || mine >= svc->cfg.max_per_caller) {
         pthread_mutex_unlock(&svc->lock);
-        wipe_json(r);
-        json_decref(r);
-        job_free(j);
+        drop_request(r, j);
         resp->retry_after_s = 5;
         return ccf_http_respond_error(resp, 429, "too_many_jobs",
                                       "%s jobs running (at most %u, %u per caller): retry later",
@@ -670,9 +665,7 @@ static void route_post(const ccf_http_request *req, ccf_http_response *resp, voi
     if (pthread_create(&t, &attr, job_main, j) != 0) {
         pthread_attr_destroy(&attr);
         pthread_mutex_unlock(&svc->lock);
-        wipe_json(r);
-        json_decref(r);
-        job_free(j);
+        drop_request(r, j);
         return ccf_http_respond_error(resp, 503, "busy", "cannot start a job thread");
     }
     pthread_attr_destroy(&attr);

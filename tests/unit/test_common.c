@@ -91,6 +91,34 @@ static void test_hex_checks(void **state)
     assert_false(ccf_ct_equal("abcd", "abce", 4));
 }
 
+/* The one strict standard-base64 decoder (task inputs, KBS evidence, ocicrypt options, the S3
+ * stream service's extra files). */
+static void test_base64_decode(void **state)
+{
+    (void)state;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    char why[128];
+    assert_int_equal(ccf_base64_decode("aGk=", 4, &out, &len, why, sizeof why), CCF_OK);
+    assert_int_equal(len, 2);
+    assert_memory_equal(out, "hi", 2);
+    free(out);
+    assert_int_equal(ccf_base64_decode("", 0, &out, &len, why, sizeof why), CCF_OK);
+    assert_int_equal(len, 0);
+    free(out);
+    static const struct {
+        const char *in, *why;
+    } bad[] = {{"aGk", "length a multiple of 4"},          {"aG-_", "character 2 is not"},
+               {"A===", "character 1 is not"},             {"aG=k", "character 2 is not"},
+               {"====", "character 0 is not"},             {"aGk=\n", "length a multiple of 4"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(ccf_base64_decode(bad[i].in, strlen(bad[i].in), &out, &len, why, sizeof why),
+                         CCF_ERR_INVALID);
+        assert_null(out);
+        assert_non_null(strstr(why, bad[i].why));
+    }
+}
+
 static void test_strerror_and_errf(void **state)
 {
     (void)state;
@@ -163,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_file_read_missing),     cmocka_unit_test(test_sha256_known_vector),
         cmocka_unit_test(test_hex_checks),            cmocka_unit_test(test_strerror_and_errf),
         cmocka_unit_test(test_dynbuf),                cmocka_unit_test(test_dynbuf_addf),
+        cmocka_unit_test(test_base64_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
