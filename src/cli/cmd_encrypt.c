@@ -60,38 +60,30 @@ static bool write_out(const char *cmd, const char *path, const void *data, size_
 
 /* ---- --stream: CCFSTR01 in constant memory ------------------------------------ */
 
-/* Where a stream's output goes: stdout, or a temporary file beside OUT that
- * becomes OUT only when everything was written (nothing partial is left). */
+/* Where a stream's output goes: stdout, or OUT written atomically (common/file.h:
+ * a temporary file beside it until everything was written; nothing partial is left). */
 struct sink {
     const char *path;
-    FILE *f;
-    char tmp[4096];
+    bool to_stdout;
+    ccf_atomic_file file;
 };
 
 static bool sink_open(const char *cmd, const char *path, mode_t mode, bool force, struct sink *s)
 {
-    int fd;
+    char err[512];
     memset(s, 0, sizeof *s);
     s->path = path;
+    s->file.fd = -1;
     if (strcmp(path, "-") == 0) {
-        s->f = stdout;
+        s->to_stdout = true;
         return true;
     }
     if (!force && access(path, F_OK) == 0) {
         fprintf(stderr, "ccfaas %s: %s exists (--force replaces it)\n", cmd, path);
         return false;
     }
-    if (snprintf(s->tmp, sizeof s->tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof s->tmp ||
-        (fd = mkstemp(s->tmp)) < 0) {
-        fprintf(stderr, "ccfaas %s: %s: cannot create: %s\n", cmd, path, strerror(errno));
-        s->tmp[0] = '\0';
-        return false;
-    }
-    if (fchmod(fd, mode) != 0 || (s->f = fdopen(fd, "wb")) == NULL) {
-        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, path, strerror(errno));
-        close(fd);
-        unlink(s->tmp);
-        s->tmp[0] = '\0';
+    if (ccf_atomic_file_open(&s->file, path, mode, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd, err);
         return false;
     }
     return true;
@@ -99,37 +91,38 @@ static bool sink_open(const char *cmd, const char *path, mode_t mode, bool force
 
 static bool sink_write(const char *cmd, struct sink *s, const void *data, size_t len)
 {
-    if (len == 0 || fwrite(data, 1, len, s->f) == len)
+    char err[512];
+    if (s->to_stdout) {
+        if (len == 0 || fwrite(data, 1, len, stdout) == len)
+            return true;
+        fprintf(stderr, "ccfaas %s: standard output: %s\n", cmd, strerror(errno));
+        return false;
+    }
+    if (ccf_atomic_file_write(&s->file, data, len, err, sizeof err) == CCF_OK)
         return true;
-    fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, s->f == stdout ? "standard output" : s->path,
-            strerror(errno));
+    fprintf(stderr, "ccfaas %s: %s\n", cmd, err);
     return false;
 }
 
 /* ok: make the file OUT (replacing it only with force); else remove the temporary file. */
 static bool sink_close(const char *cmd, struct sink *s, bool ok, bool force)
 {
-    if (s->f == NULL)
-        return false;
-    if (s->f == stdout) {
+    char err[512];
+    if (s->to_stdout) {
         if (fflush(stdout) == 0)
             return ok;
         fprintf(stderr, "ccfaas %s: standard output: %s\n", cmd, strerror(errno));
         return false;
     }
-    if (ok && (fflush(s->f) != 0 || fsync(fileno(s->f)) != 0)) {
-        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, s->path, strerror(errno));
-        ok = false;
+    if (!ok) {
+        ccf_atomic_file_abandon(&s->file);
+        return false;
     }
-    fclose(s->f);
-    s->f = NULL;
-    if (ok && (force ? rename(s->tmp, s->path) : link(s->tmp, s->path)) != 0) {
-        fprintf(stderr, "ccfaas %s: %s: %s\n", cmd, s->path,
-                errno == EEXIST ? "exists already (not overwritten)" : strerror(errno));
-        ok = false;
+    if (ccf_atomic_file_commit(&s->file, !force, err, sizeof err) != CCF_OK) {
+        fprintf(stderr, "ccfaas %s: %s\n", cmd, err);
+        return false;
     }
-    unlink(s->tmp); /* after link() or a failure; after rename() it is gone already */
-    return ok;
+    return true;
 }
 
 /* Reads up to n bytes (fewer only at end of file); SIZE_MAX on a read error. */

@@ -63,44 +63,74 @@ out:
     return rc;
 }
 
+ccf_err ccf_atomic_file_open(ccf_atomic_file *a, const char *path, mode_t mode, char *err,
+                             size_t err_size)
+{
+    a->path = path;
+    a->fd = -1;
+    a->tmp[0] = '\0';
+    if (snprintf(a->tmp, sizeof a->tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof a->tmp) {
+        a->tmp[0] = '\0';
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: path too long", path);
+    }
+    if ((a->fd = mkstemp(a->tmp)) < 0) {
+        a->tmp[0] = '\0';
+        return ccf_errf(err, err_size, CCF_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    }
+    if (fchmod(a->fd, mode) != 0) {
+        ccf_err rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: chmod: %s", path, strerror(errno));
+        ccf_atomic_file_abandon(a);
+        return rc;
+    }
+    return CCF_OK;
+}
+
+ccf_err ccf_atomic_file_write(ccf_atomic_file *a, const void *data, size_t len, char *err,
+                              size_t err_size)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(a->fd, (const char *)data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return ccf_errf(err, err_size, CCF_ERR_IO, "%s: write: %s", a->path, strerror(errno));
+        done += (size_t)n;
+    }
+    return CCF_OK;
+}
+
+ccf_err ccf_atomic_file_commit(ccf_atomic_file *a, bool no_replace, char *err, size_t err_size)
+{
+    ccf_err rc = CCF_OK;
+    if (fsync(a->fd) != 0)
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: fsync: %s", a->path, strerror(errno));
+    else if (no_replace && link(a->tmp, a->path) != 0)
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", a->path,
+                      errno == EEXIST ? "exists already (not overwritten)" : strerror(errno));
+    else if (!no_replace && rename(a->tmp, a->path) != 0)
+        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: rename: %s", a->path, strerror(errno));
+    ccf_atomic_file_abandon(a); /* after link() or a failure; after rename() it is gone already */
+    return rc;
+}
+
+void ccf_atomic_file_abandon(ccf_atomic_file *a)
+{
+    if (a->fd >= 0)
+        close(a->fd);
+    a->fd = -1;
+    if (a->tmp[0] != '\0')
+        unlink(a->tmp);
+    a->tmp[0] = '\0';
+}
+
 ccf_err ccf_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                               bool no_replace, char *err, size_t err_size)
 {
-    char tmp[4096];
-    int fd = -1;
-    ccf_err rc = CCF_OK;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: path too long", path);
-    if ((fd = mkstemp(tmp)) < 0)
-        return ccf_errf(err, err_size, CCF_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-    if (fchmod(fd, mode) != 0) {
-        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: chmod: %s", path, strerror(errno));
-        goto out;
-    }
-    for (size_t done = 0; done < len;) {
-        ssize_t n = write(fd, (const char *)data + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: write: %s", path, strerror(errno));
-            goto out;
-        }
-        done += (size_t)n;
-    }
-    if (fsync(fd) != 0) {
-        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: fsync: %s", path, strerror(errno));
-        goto out;
-    }
-    if (no_replace) {
-        if (link(tmp, path) != 0)
-            rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: %s", path,
-                          errno == EEXIST ? "exists already (not overwritten)" : strerror(errno));
-    } else if (rename(tmp, path) != 0) {
-        rc = ccf_errf(err, err_size, CCF_ERR_IO, "%s: rename: %s", path, strerror(errno));
-    }
-out:
-    close(fd);
-    unlink(tmp); /* after link() or a failure; after rename() it is gone already */
+    ccf_atomic_file a;
+    ccf_err rc = ccf_atomic_file_open(&a, path, mode, err, err_size);
+    if (rc == CCF_OK && (rc = ccf_atomic_file_write(&a, data, len, err, err_size)) == CCF_OK)
+        return ccf_atomic_file_commit(&a, no_replace, err, err_size);
+    ccf_atomic_file_abandon(&a);
     return rc;
 }
 
