@@ -5,7 +5,14 @@
  * registries, every byte checked against its digest, registers a function
  * of its own for the algorithm (read rights on the dataset files, write on
  * `output`), and runs it as a task whose inputs are the dataset files; the
- * function goes when the task ends. */
+ * function goes when the task ends.
+ *
+ * Encrypted images (ocicrypt, as skopeo makes them): CCFaaS pulls only the
+ * ciphertext and never holds a key. Each encrypted layer becomes a program
+ * or data file of the function declared `encrypted` with the layer's
+ * descriptor (docs/policy.md "Encrypted OCI layers"), pinned by its digest
+ * and its diff_id from the image config; the instance fetches the private
+ * key from the key broker after its attestation and opens the layers. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -47,28 +54,24 @@ static ccf_oci_pull_opts pull_opts(const ccf_oci_ref *ref, const struct creds *c
 static bool registry_creds(const ccf_http_request *req, struct creds *c)
 {
     const char *h = ccf_http_request_header(req, "CCFaaS-Registry-Auth");
-    unsigned char buf[600];
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    char why[80];
     memset(c, 0, sizeof *c);
     if (h == NULL)
         return true;
-    size_t n = strlen(h), pad = 0;
-    if (n == 0 || n % 4 != 0 || n / 4 * 3 >= sizeof buf)
+    if (strlen(h) > 1000 || ccf_base64_decode(h, strlen(h), &buf, &n, why, sizeof why) != CCF_OK)
         return false;
-    while (pad < 2 && h[n - 1 - pad] == '=')
-        pad++;
-    int got = EVP_DecodeBlock(buf, (const unsigned char *)h, (int)n);
-    if (got < (int)pad)
-        return false;
-    buf[got - (int)pad] = '\0';
     char *colon = strchr((char *)buf, ':');
-    bool ok = colon != NULL && colon != (char *)buf && strlen((char *)buf) == (size_t)got - pad &&
+    bool ok = colon != NULL && colon != (char *)buf && strlen((char *)buf) == n &&
               (size_t)(colon - (char *)buf) < sizeof c->user && strlen(colon + 1) < sizeof c->password;
     if (ok) {
         memcpy(c->user, buf, (size_t)(colon - (char *)buf));
         snprintf(c->password, sizeof c->password, "%s", colon + 1);
         c->set = true;
     }
-    OPENSSL_cleanse(buf, sizeof buf);
+    OPENSSL_cleanse(buf, n);
+    free(buf);
     return ok;
 }
 
@@ -80,6 +83,13 @@ static bool wasm_media_type(const char *mt)
 static bool tar_media_type(const char *mt)
 {
     return strstr(mt, "tar") != NULL || strstr(mt, "rootfs") != NULL;
+}
+
+/* ocicrypt's media types: the plain layer's + "+encrypted" */
+static bool encrypted_media_type(const char *mt)
+{
+    size_t n = strlen(mt), k = strlen("+encrypted");
+    return n > k && strcmp(mt + n - k, "+encrypted") == 0;
 }
 
 /* The files of a pulled image: name, bytes. */
@@ -183,6 +193,13 @@ static bool pull_files(const ccf_computation_source *src, const struct creds *c,
     for (size_t i = 0; i < m.layer_count; i++) {
         const ccf_oci_descriptor *d = &m.layers[i];
         bool wasm = wasm_media_type(d->media_type);
+        if (encrypted_media_type(d->media_type)) {
+            ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
+                                     "%s: layer %zu of %s is encrypted (%s): declare the source "
+                                     "\"encrypted\": true with the kbs_resource_path of its key",
+                                     what, i, src->uri, d->media_type);
+            goto fail;
+        }
         if (!wasm && !tar_media_type(d->media_type) && d->title == NULL)
             continue; /* nothing to take from it */
         if ((rc = ccf_oci_pull_blob(&src->ref, &o, d->digest, d->size, &blob, &len, err,
@@ -216,17 +233,172 @@ fail:
     return false;
 }
 
-/* The program policy of the computation's function. */
-static char *function_policy(const char *name, const char *pi_hash, const struct files *data)
+/* An encrypted layer (ciphertext only) as a file of the function. */
+struct enc_file {
+    char name[64];        /* the program's or data file's name */
+    const char *resource; /* the key broker resource of its key (the manifest's) */
+    char sha256[CCF_SHA256_HEX_LEN + 1];  /* the blob's: its digest */
+    char diff_id[CCF_SHA256_HEX_LEN + 1]; /* its uncompressed tar's: the pi_hash */
+    char *media_type, *keys_jwe, *pubopts;
+    uint8_t *blob;
+    size_t len;
+};
+
+struct enc_files {
+    struct enc_file *items;
+    size_t count;
+};
+
+static void enc_files_free(struct enc_files *f)
 {
-    json_t *rights = json_array();
-    for (size_t i = 0; rights != NULL && i < data->count; i++)
+    for (size_t i = 0; i < f->count; i++) {
+        free(f->items[i].media_type);
+        free(f->items[i].keys_jwe);
+        free(f->items[i].pubopts);
+        free(f->items[i].blob);
+    }
+    free(f->items);
+    memset(f, 0, sizeof *f);
+}
+
+/* Pulls an encrypted image's layers (ciphertext, digest-checked) and their
+ * diff_ids (from its config) into f, each named PREFIX-<n>. An algorithm's
+ * image (one_layer) has exactly one layer. false with the error in resp. */
+static bool pull_encrypted(const ccf_computation_source *src, const struct creds *c,
+                           const char *what, const char *prefix, bool one_layer,
+                           struct enc_files *f, char digest[CCF_OCI_DIGEST_LEN + 1],
+                           ccf_http_response *resp)
+{
+    ccf_oci_manifest m = {0};
+    ccf_oci_pull_opts o = pull_opts(&src->ref, c);
+    char err[600] = "", (*ids)[CCF_OCI_DIGEST_LEN + 1] = NULL;
+    uint8_t *config = NULL;
+    size_t clen = 0, nids = 0;
+    bool ok = false;
+    ccf_err rc = ccf_oci_pull_manifest(&src->ref, &o, &m, digest, err, sizeof err);
+    if (rc != CCF_OK) {
+        respond_pull(resp, rc, what, err);
+        return false;
+    }
+    if (one_layer && m.layer_count != 1) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
+                                 "%s: %s has %zu layers; an encrypted algorithm image has one "
+                                 "(the layer holding its .wasm)", what, src->uri, m.layer_count);
+        goto out;
+    }
+    /* the diff_ids pin what the layers hold, which only the instance sees */
+    if ((ids = calloc(CCF_OCI_MAX_LAYERS, sizeof *ids)) == NULL)
+        goto nomem;
+    if ((rc = ccf_oci_pull_blob(&src->ref, &o, m.config.digest, m.config.size, &config, &clen,
+                                err, sizeof err)) != CCF_OK ||
+        (rc = ccf_oci_config_diff_ids((const char *)config, clen, ids, CCF_OCI_MAX_LAYERS, &nids,
+                                      err, sizeof err)) != CCF_OK) {
+        respond_pull(resp, rc, what, err);
+        goto out;
+    }
+    if (nids != m.layer_count) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
+                                 "%s: the image config of %s names %zu diff_ids for %zu layers",
+                                 what, src->uri, nids, m.layer_count);
+        goto out;
+    }
+    if ((f->items = calloc(m.layer_count, sizeof *f->items)) == NULL)
+        goto nomem;
+    for (size_t i = 0; i < m.layer_count; i++) {
+        const ccf_oci_descriptor *d = &m.layers[i];
+        struct enc_file *e = &f->items[i];
+        if (!encrypted_media_type(d->media_type)) {
+            ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
+                                     "%s: layer %zu of %s is not encrypted (%s), but the manifest "
+                                     "says \"encrypted\": true", what, i, src->uri, d->media_type);
+            goto out;
+        }
+        if (d->enc_keys_jwe == NULL || d->enc_pubopts == NULL) {
+            ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
+                                     "%s: layer %zu of %s has no %s annotation: only JWE key "
+                                     "wrapping is supported (skopeo copy --encryption-key "
+                                     "jwe:PUBLIC-KEY.pem)", what, i, src->uri,
+                                     d->enc_keys_jwe == NULL ? "org.opencontainers.image.enc.keys.jwe"
+                                                            : "org.opencontainers.image.enc.pubopts");
+            goto out;
+        }
+        snprintf(e->name, sizeof e->name, "%s-%zu", prefix, i);
+        e->resource = src->kbs_resource_path;
+        memcpy(e->sha256, d->digest + 7, CCF_SHA256_HEX_LEN + 1);
+        memcpy(e->diff_id, ids[i] + 7, CCF_SHA256_HEX_LEN + 1);
+        f->count++;
+        if ((e->media_type = strdup(d->media_type)) == NULL ||
+            (e->keys_jwe = strdup(d->enc_keys_jwe)) == NULL ||
+            (e->pubopts = strdup(d->enc_pubopts)) == NULL)
+            goto nomem;
+        if ((rc = ccf_oci_pull_blob(&src->ref, &o, d->digest, d->size, &e->blob, &e->len, err,
+                                    sizeof err)) != CCF_OK) {
+            respond_pull(resp, rc, what, err);
+            goto out;
+        }
+    }
+    ok = true;
+    goto out;
+nomem:
+    ccf_ccfaas_respond_error(resp, CCF_ERR_NOMEM, NULL, NULL, NULL, "out of memory");
+out:
+    free(config);
+    free(ids);
+    ccf_oci_manifest_clear(&m);
+    return ok;
+}
+
+/* Moves the layers of from to the end of to. */
+static bool enc_files_append(struct enc_files *to, struct enc_files *from)
+{
+    struct enc_file *n = realloc(to->items, (to->count + from->count + 1) * sizeof *n);
+    if (n == NULL)
+        return false;
+    memcpy(n + to->count, from->items, from->count * sizeof *n);
+    to->items = n;
+    to->count += from->count;
+    free(from->items);
+    memset(from, 0, sizeof *from);
+    return true;
+}
+
+/* "encrypted" of an encrypted layer (docs/policy.md "Encrypted OCI layers"). */
+static json_t *encrypted_json(const struct enc_file *e)
+{
+    return json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "kbs_resource", e->resource, "sha256",
+                     e->sha256, "ocicrypt", "media_type", e->media_type, "keys_jwe", e->keys_jwe,
+                     "pubopts", e->pubopts);
+}
+
+/* The program policy of the computation's function: the algorithm (its
+ * plaintext's hash, or its encrypted layer), the encrypted dataset layers as
+ * data files; the algorithm reads the dataset files (all of "/" when one is
+ * encrypted: their names are inside it) and writes output. */
+static char *function_policy(const char *name, const char *pi_hash, const struct enc_file *algo,
+                             const struct files *data, const struct enc_files *enc_data)
+{
+    json_t *rights = json_array(), *dfs = json_array();
+    for (size_t i = 0; rights != NULL && i < data->count && enc_data->count == 0; i++)
         json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name", data->items[i].name,
                                                 "rights", 8198));
+    if (enc_data->count > 0)
+        json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name", "/", "rights", 8198));
     json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name", OUTPUT, "rights", 533572));
-    json_t *p = json_pack("{s:s, s:s, s:[{s:i, s:s, s:s, s:o}]}", "function", name,
-                          "execution_strategy", "Interpretation", "programs", "id", 0, "pi_hash",
-                          pi_hash, "program_file_name", ALGORITHM, "file_rights", rights);
+    for (size_t i = 0; dfs != NULL && i < enc_data->count; i++)
+        json_array_append_new(dfs, json_pack("{s:s, s:s, s:o}", "data_file",
+                                             enc_data->items[i].name, "pi_hash",
+                                             enc_data->items[i].diff_id, "encrypted",
+                                             encrypted_json(&enc_data->items[i])));
+    json_t *prog = json_pack("{s:i, s:s, s:s, s:o}", "id", 0, "pi_hash",
+                             algo ? algo->diff_id : pi_hash, "program_file_name", ALGORITHM,
+                             "file_rights", rights);
+    if (prog != NULL && algo != NULL)
+        json_object_set_new(prog, "encrypted", encrypted_json(algo));
+    json_t *p = json_pack("{s:s, s:s, s:[o]}", "function", name, "execution_strategy",
+                          "Interpretation", "programs", prog);
+    if (p != NULL && enc_data->count > 0)
+        json_object_set(p, "data_files", dfs);
+    json_decref(dfs);
     char *text = p ? json_dumps(p, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
     json_decref(p);
     return text;
@@ -239,6 +411,7 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
     ccf_trust *trust = NULL;
     ccf_task_request *task = NULL;
     struct files algo = {.only_suffix = ".wasm"}, data = {0};
+    struct enc_files enc_algo = {0}, enc_data = {0};
     char err[1024] = "", fname[128], phash[CCF_SHA256_HEX_LEN + 1], whash[CCF_SHA256_HEX_LEN + 1];
     char adigest[CCF_OCI_DIGEST_LEN + 1] = "", ddigest[CCF_OCI_DIGEST_LEN + 1];
     char *policy = NULL, *trust_text = NULL;
@@ -257,26 +430,18 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
     }
     /* the owner's trust configuration: beside the manifest, which has no place for it */
     const char *th = ccf_http_request_header(req, "CCFaaS-Trust");
-    size_t tl = th ? strlen(th) : 0;
-    if (th == NULL || tl == 0 || tl % 4 != 0 || (trust_text = malloc(tl / 4 * 3 + 1)) == NULL) {
+    size_t trust_len = 0;
+    if (th == NULL || th[0] == '\0') {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
                                  "header CCFaaS-Trust: required: the base64 of the trust "
                                  "configuration the instance is verified with (docs/trust.md)");
         goto out;
     }
-    int n = EVP_DecodeBlock((unsigned char *)trust_text, (const unsigned char *)th, (int)tl);
-    while (n > 0 && tl > 0 && th[tl - 1] == '=')
-        n--, tl--;
-    if (n < 0 || ccf_trust_parse(trust_text, (size_t)n, &trust, err, sizeof err) != CCF_OK) {
+    if (ccf_base64_decode(th, strlen(th), (uint8_t **)&trust_text, &trust_len, err, sizeof err) !=
+            CCF_OK ||
+        ccf_trust_parse(trust_text, trust_len, &trust, err, sizeof err) != CCF_OK) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
-                                 "header CCFaaS-Trust: %s", n < 0 ? "not base64" : err);
-        goto out;
-    }
-    if (ccf_computation_encrypted(comp)) {
-        ccf_ccfaas_respond_error(resp, CCF_ERR_UNSUPPORTED, "not_implemented", NULL, NULL,
-                                 "encrypted OCI images (ocicrypt) are not supported yet: their "
-                                 "layers must be decrypted inside the instance with the key the "
-                                 "key broker releases to it (docs/tasks.md)");
+                                 "header CCFaaS-Trust: %s", err);
         goto out;
     }
     if (!registry_creds(req, &creds)) {
@@ -285,9 +450,15 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
                                  "USER:PASSWORD");
         goto out;
     }
-    if (!pull_files(&comp->algorithm, &creds, "algorithm", &algo, adigest, resp))
+    /* the algorithm: the last .wasm of its image, or its encrypted layer */
+    if (comp->algorithm.encrypted
+            ? !pull_encrypted(&comp->algorithm, &creds, "algorithm", ALGORITHM, true, &enc_algo,
+                              adigest, resp)
+            : !pull_files(&comp->algorithm, &creds, "algorithm", &algo, adigest, resp))
         goto out;
-    if (algo.count == 0) {
+    if (enc_algo.count == 1)
+        snprintf(enc_algo.items[0].name, sizeof enc_algo.items[0].name, "%s", ALGORITHM);
+    else if (algo.count == 0) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
                                  "algorithm: %s holds no WebAssembly module (an application/wasm "
                                  "layer or a .wasm file in a layer)", comp->algorithm.uri);
@@ -296,12 +467,23 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
     if ((digests = json_pack("{s:s, s:[]}", "algorithm", adigest, "datasets")) == NULL)
         goto nomem;
     for (size_t i = 0; i < comp->dataset_count; i++) {
-        char what[32];
+        char what[32], prefix[48];
         size_t before = data.count;
+        struct enc_files layers = {0};
         snprintf(what, sizeof what, "datasets[%zu]", i);
-        if (!pull_files(&comp->datasets[i], &creds, what, &data, ddigest, resp))
+        snprintf(prefix, sizeof prefix, "ocicrypt-dataset-%zu", i);
+        if (comp->datasets[i].encrypted) {
+            bool pulled = pull_encrypted(&comp->datasets[i], &creds, what, prefix, false, &layers,
+                                         ddigest, resp);
+            if (pulled && !enc_files_append(&enc_data, &layers)) {
+                enc_files_free(&layers);
+                goto nomem;
+            }
+            if (!pulled)
+                goto out;
+        } else if (!pull_files(&comp->datasets[i], &creds, what, &data, ddigest, resp)) {
             goto out;
-        if (data.count == before) {
+        } else if (data.count == before) {
             ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
                                      "%s: %s holds no file", what, comp->datasets[i].uri);
             goto out;
@@ -309,21 +491,24 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
         json_array_append_new(json_object_get(digests, "datasets"), json_string(ddigest));
     }
     for (size_t i = 0; i < data.count; i++) {
-        if (strcmp(data.items[i].name, OUTPUT) == 0 || strcmp(data.items[i].name, ALGORITHM) == 0) {
+        if (strcmp(data.items[i].name, OUTPUT) == 0 || strcmp(data.items[i].name, ALGORITHM) == 0 ||
+            strncmp(data.items[i].name, "ocicrypt-dataset-", 17) == 0) {
             ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
                                      "a dataset holds a file named %s, which the algorithm "
-                                     "writes or is", data.items[i].name);
+                                     "writes or is, or an encrypted layer's name",
+                                     data.items[i].name);
             goto out;
         }
     }
-    /* the algorithm: the last .wasm of its image */
-    const ccf_task_item *w = &algo.items[algo.count - 1];
+    const struct enc_file *ea = enc_algo.count == 1 ? &enc_algo.items[0] : NULL;
+    const uint8_t *prog_bytes = ea ? ea->blob : algo.items[algo.count - 1].data;
+    size_t prog_len = ea ? ea->len : algo.items[algo.count - 1].len;
     if (RAND_bytes(rnd, sizeof rnd) != 1)
         goto nomem;
     snprintf(fname, sizeof fname, "cocos-%.64s-%02x%02x%02x%02x", comp->id, rnd[0], rnd[1],
              rnd[2], rnd[3]);
-    if (!ccf_sha256_hex(w->data, w->len, whash) ||
-        (policy = function_policy(fname, whash, &data)) == NULL ||
+    if (!ccf_sha256_hex(prog_bytes, prog_len, whash) ||
+        (policy = function_policy(fname, whash, ea, &data, &enc_data)) == NULL ||
         !ccf_sha256_hex(policy, strlen(policy), phash))
         goto nomem;
     ccf_store_rc src = ccf_ccfaas_store_function_add(svc->store, fname, policy, strlen(policy),
@@ -331,8 +516,13 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
     if (src == CCF_STORE_OK) {
         registered = true;
         src = ccf_ccfaas_store_file_add(svc->store, CCF_STORE_PROGRAM, fname, phash, ALGORITHM,
-                                        whash, w->data, w->len, err, sizeof err);
+                                        whash, prog_bytes, prog_len, err, sizeof err);
     }
+    for (size_t i = 0; i < enc_data.count && src == CCF_STORE_OK; i++)
+        src = ccf_ccfaas_store_file_add(svc->store, CCF_STORE_DATA_FILE, fname, phash,
+                                        enc_data.items[i].name, enc_data.items[i].sha256,
+                                        enc_data.items[i].blob, enc_data.items[i].len, err,
+                                        sizeof err);
     if (src != CCF_STORE_OK) {
         ccf_ccfaas_respond_store(resp, src, err);
         goto out;
@@ -370,6 +560,8 @@ out:
     ccf_computation_free(comp);
     files_free(&algo);
     files_free(&data);
+    enc_files_free(&enc_algo);
+    enc_files_free(&enc_data);
     free(policy);
     free(trust_text);
 }

@@ -6,6 +6,65 @@
 
 #include "oci/oci.h"
 
+ccf_err ccf_oci_layer_tar(const uint8_t *layer, size_t len, size_t max, uint8_t **tar,
+                          size_t *tar_len, char *err, size_t err_size)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    uint8_t *buf = NULL;
+    size_t have = 0, cap = 0;
+    ccf_err rc = CCF_OK;
+    *tar = NULL;
+    *tar_len = 0;
+    if (a == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    /* the raw format: the bytes after the filters, whatever they are */
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_none(a);
+    archive_read_support_format_raw(a);
+    if (archive_read_open_memory(a, layer, len) != ARCHIVE_OK ||
+        archive_read_next_header(a, &e) != ARCHIVE_OK) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "layer: %s", archive_error_string(a));
+        goto out;
+    }
+    for (;;) {
+        if (have == cap) {
+            size_t nc = cap ? cap * 2 : 64 * 1024;
+            if (nc > max + 1)
+                nc = max + 1; /* one byte more than allowed tells it is too much */
+            uint8_t *nb = nc > cap ? realloc(buf, nc) : NULL;
+            if (nb == NULL) {
+                rc = nc > cap ? ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory")
+                              : ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "layer: its tar is "
+                                         "over the %zu bytes allowed", max);
+                goto out;
+            }
+            buf = nb;
+            cap = nc;
+        }
+        la_ssize_t got = archive_read_data(a, buf + have, cap - have);
+        if (got < 0) {
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "layer: %s", archive_error_string(a));
+            goto out;
+        }
+        if (got == 0)
+            break;
+        have += (size_t)got;
+        if (have > max) {
+            rc = ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "layer: its tar is over the %zu "
+                          "bytes allowed", max);
+            goto out;
+        }
+    }
+    *tar = buf;
+    *tar_len = have;
+    buf = NULL;
+out:
+    free(buf);
+    archive_read_free(a);
+    return rc;
+}
+
 ccf_err ccf_oci_layer_files(const uint8_t *layer, size_t len, size_t max_file, ccf_oci_file_fn fn,
                             void *ctx, char *err, size_t err_size)
 {

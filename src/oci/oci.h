@@ -52,6 +52,8 @@ typedef struct {
     char digest[CCF_OCI_DIGEST_LEN + 1];
     int64_t size;
     char *title;        /* annotation org.opencontainers.image.title, or NULL */
+    char *enc_keys_jwe; /* annotation org.opencontainers.image.enc.keys.jwe (ocicrypt), or NULL */
+    char *enc_pubopts;  /* annotation org.opencontainers.image.enc.pubopts (ocicrypt), or NULL */
     char *platform_os;  /* index entries: platform.os, or NULL */
     char *platform_arch;
 } ccf_oci_descriptor;
@@ -82,6 +84,14 @@ void ccf_oci_index_clear(ccf_oci_index *ix);
 /* The index entry to use: platform wasip1/wasm or wasi/wasm first, then
  * linux/amd64, then the first; NULL when empty. */
 const ccf_oci_descriptor *ccf_oci_index_pick(const ccf_oci_index *ix);
+
+/* The diff_ids of an image configuration (application/vnd.oci.image.config.v1+json,
+ * Docker's container image config): rootfs.diff_ids, each "sha256:" + 64
+ * lower-case hex, the SHA-256 of a layer's uncompressed tar (ocicrypt leaves
+ * them as they were). *count gets how many (<= max; more is an error). */
+ccf_err ccf_oci_config_diff_ids(const char *json, size_t len, char (*ids)[CCF_OCI_DIGEST_LEN + 1],
+                                size_t max, size_t *count, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 
 /* A WWW-Authenticate challenge: scheme Basic or Bearer (case-insensitive),
  * auth-params name=value or name="quoted" (backslash escapes), comma
@@ -120,7 +130,14 @@ ccf_err ccf_oci_pull_blob(const ccf_oci_ref *ref, const ccf_oci_pull_opts *opts,
                           const char *digest, int64_t size, uint8_t **out, size_t *len,
                           char *err, size_t err_size) __attribute__((warn_unused_result));
 
-/* ---- layers (libarchive) ------------------------------------------------------ */
+/* ---- layers (libarchive; library ccf_oci_layer, without libcurl, which the trusted
+ * runtime links) -------------------------------------------------------------------------- */
+
+/* The uncompressed tar of a layer (gzip or plain, recognised by its bytes) into
+ * *tar (malloc'd), refused as soon as it passes max bytes. */
+ccf_err ccf_oci_layer_tar(const uint8_t *layer, size_t len, size_t max, uint8_t **tar,
+                          size_t *tar_len, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 
 /* Calls fn for every regular file of a tar layer (plain or gzip), with its
  * path (leading "./" and "/" removed) and bytes; fn returns false to stop.

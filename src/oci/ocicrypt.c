@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/crypto.h"
 #include "jose/jose.h"
+#include "oci/oci.h"
 #include "oci/ocicrypt.h"
 
 #define MAX_ANNOTATION (64u * 1024u)
@@ -205,4 +207,38 @@ out:
     free(out);
     EVP_CIPHER_CTX_free(ctx);
     return rc;
+}
+
+ccf_err ccf_ocicrypt_layer_tar(const uint8_t *blob, size_t len, const char *keys_jwe,
+                               const char *pubopts, EVP_PKEY *priv, const char *diff_id_hex,
+                               size_t max, uint8_t **tar, size_t *tar_len, char *err,
+                               size_t err_size)
+{
+    ccf_ocicrypt_keys keys;
+    uint8_t *plain = NULL;
+    char hex[CCF_SHA256_HEX_LEN + 1];
+    *tar = NULL;
+    *tar_len = 0;
+    ccf_err rc = ccf_ocicrypt_unwrap(keys_jwe, pubopts, priv, &keys, err, err_size);
+    if (rc != CCF_OK)
+        return rc;
+    rc = ccf_ocicrypt_open(blob, len, &keys, &plain, err, err_size);
+    ccf_ocicrypt_keys_clear(&keys);
+    if (rc != CCF_OK)
+        return rc;
+    rc = ccf_oci_layer_tar(plain, len, max, tar, tar_len, err, err_size);
+    OPENSSL_cleanse(plain, len);
+    free(plain);
+    if (rc != CCF_OK)
+        return rc;
+    /* the diff_id: what the image's config names, so the platform can pin it */
+    if (!ccf_sha256_hex(*tar, *tar_len, hex) || strcasecmp(hex, diff_id_hex) != 0) {
+        OPENSSL_cleanse(*tar, *tar_len);
+        free(*tar);
+        *tar = NULL;
+        *tar_len = 0;
+        return ccf_errf(err, err_size, CCF_ERR_DENIED, "the layer's tar hashes to sha256:%s, "
+                        "not the diff_id sha256:%s", hex, diff_id_hex);
+    }
+    return CCF_OK;
 }

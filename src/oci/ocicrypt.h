@@ -61,4 +61,13 @@ ccf_err ccf_ocicrypt_open(const uint8_t *ct, size_t len, const ccf_ocicrypt_keys
     __attribute__((warn_unused_result));
 void ccf_ocicrypt_keys_clear(ccf_ocicrypt_keys *keys);
 
+/* An encrypted layer to its uncompressed tar (the instance's side, issue 20):
+ * unwrap with priv, open (HMAC, plain layer digest), gunzip when it is gzip
+ * (at most max bytes), then the tar's SHA-256 must be diff_id_hex (64 hex:
+ * the image config's diff_id, which the policy pins as pi_hash). */
+ccf_err ccf_ocicrypt_layer_tar(const uint8_t *blob, size_t len, const char *keys_jwe,
+                               const char *pubopts, EVP_PKEY *priv, const char *diff_id_hex,
+                               size_t max, uint8_t **tar, size_t *tar_len, char *err,
+                               size_t err_size) __attribute__((warn_unused_result));
+
 #endif

@@ -140,6 +140,8 @@ static void desc_clear(ccf_oci_descriptor *d)
 {
     free(d->media_type);
     free(d->title);
+    free(d->enc_keys_jwe);
+    free(d->enc_pubopts);
     free(d->platform_os);
     free(d->platform_arch);
     memset(d, 0, sizeof *d);
@@ -172,6 +174,17 @@ static ccf_err parse_desc(const json_t *o, const char *path, bool index, ccf_oci
         return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s.annotations.org.opencontainers.image.title: expected a "
                    "string", path);
     d->title = dup_str(title);
+    static const char *const enc[] = {"org.opencontainers.image.enc.keys.jwe",
+                                      "org.opencontainers.image.enc.pubopts"};
+    char **into[] = {&d->enc_keys_jwe, &d->enc_pubopts};
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *a = json_object_get(ann, enc[i]);
+        if (a != NULL && !json_is_string(a))
+            return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s.annotations.%s: expected a string",
+                            path, enc[i]);
+        if (a != NULL && (*into[i] = dup_str(a)) == NULL)
+            return CCF_ERR_NOMEM;
+    }
     if (index) {
         const json_t *pf = json_object_get(o, "platform");
         if (pf != NULL && !json_is_object(pf))
@@ -201,6 +214,45 @@ static json_t *load_object(const char *json, size_t len, char *err, size_t err_s
         return NULL;
     }
     return root;
+}
+
+ccf_err ccf_oci_config_diff_ids(const char *json, size_t len, char (*ids)[CCF_OCI_DIGEST_LEN + 1],
+                                size_t max, size_t *count, char *err, size_t err_size)
+{
+    json_error_t je;
+    ccf_err rc = CCF_OK;
+    *count = 0;
+    if (len > CCF_OCI_MAX_MANIFEST)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "image config: larger than %u bytes",
+                        CCF_OCI_MAX_MANIFEST);
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "image config: not JSON: line %d, column "
+                        "%d: %s", je.line, je.column, je.text);
+    const json_t *rootfs = json_object_get(root, "rootfs"), *d = json_object_get(rootfs, "diff_ids");
+    if (!json_is_object(root) || !json_is_object(rootfs) || !json_is_array(d)) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "image config: rootfs.diff_ids: expected "
+                      "an array");
+        goto out;
+    }
+    if (json_array_size(d) > max) {
+        rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "image config: rootfs.diff_ids: more than "
+                      "%zu", max);
+        goto out;
+    }
+    for (size_t i = 0; i < json_array_size(d); i++) {
+        const json_t *v = json_array_get(d, i);
+        if (!json_is_string(v) || !digest_ok(json_string_value(v))) {
+            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "image config: rootfs.diff_ids[%zu]: "
+                          "expected sha256: and 64 lower-case hex digits", i);
+            goto out;
+        }
+        memcpy(ids[i], json_string_value(v), CCF_OCI_DIGEST_LEN + 1);
+    }
+    *count = json_array_size(d);
+out:
+    json_decref(root);
+    return rc;
 }
 
 void ccf_oci_manifest_clear(ccf_oci_manifest *m)

@@ -186,7 +186,14 @@ static const struct field secret_fields[] = {
 
 static const struct field encrypted_fields[] = {
     {"kbs_resource", ALL_KINDS, ALL_KINDS},
+    {"ocicrypt", ALL_KINDS, 0}, /* issue 20: an encrypted OCI layer */
     {"sha256", ALL_KINDS, ALL_KINDS},
+};
+
+static const struct field ocicrypt_fields[] = {
+    {"keys_jwe", ALL_KINDS, ALL_KINDS},
+    {"media_type", ALL_KINDS, ALL_KINDS},
+    {"pubopts", ALL_KINDS, ALL_KINDS},
 };
 
 /* The spec's file_rights schema lists no "required"; an entry without a name
@@ -364,6 +371,18 @@ static bool want_rights(pctx *c, json_t *v, uint32_t *out)
 
 /* ---- structure ---------------------------------------------------------- */
 
+static void free_encrypted(ccf_encrypted *e)
+{
+    free(e->kbs_resource);
+    free(e->sha256);
+    if (e->ocicrypt != NULL) {
+        free(e->ocicrypt->media_type);
+        free(e->ocicrypt->keys_jwe);
+        free(e->ocicrypt->pubopts);
+        free(e->ocicrypt);
+    }
+}
+
 static void free_rights(ccf_file_rights *r)
 {
     for (size_t i = 0; i < r->count; i++)
@@ -394,16 +413,14 @@ void ccf_policy_free(ccf_policy *p)
             free(p->programs[i].secrets[j].name);
         }
         free(p->programs[i].secrets);
-        free(p->programs[i].encrypted.kbs_resource);
-        free(p->programs[i].encrypted.sha256);
+        free_encrypted(&p->programs[i].encrypted);
         free(p->programs[i].pi_hash);
         free(p->programs[i].program_file_name);
         free_rights(&p->programs[i].rights);
     }
     free(p->programs);
     for (size_t i = 0; i < p->data_file_count; i++) {
-        free(p->data_files[i].encrypted.kbs_resource);
-        free(p->data_files[i].encrypted.sha256);
+        free_encrypted(&p->data_files[i].encrypted);
         free(p->data_files[i].data_file);
         free(p->data_files[i].pi_hash);
     }
@@ -539,8 +556,55 @@ static void want_unique_id(pctx *c, json_t *item, const void *base, size_t strid
     });
 }
 
-/* {"kbs_resource": "R/T/G", "sha256": 64 hex}: where the key is, which
- * envelope may be uploaded. */
+/* An annotation's text: 1..max bytes of the standard base64 alphabet, and
+ * commas between the items of a list (keys_jwe). */
+static void check_annotation(pctx *c, const char *s, size_t max, bool list)
+{
+    size_t n = strlen(s), bad = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                          "0123456789+/=,");
+    if (n == 0 || n > max)
+        pctx_error(c, "must be 1-%zu bytes, not %zu", max, n);
+    else if (bad != n || (!list && strchr(s, ',') != NULL))
+        pctx_error(c, "byte %zu is not standard base64%s (the layer descriptor's annotation, as "
+                      "skopeo wrote it)", bad < n ? bad : (size_t)(strchr(s, ',') - s),
+                   list ? " or a comma" : "");
+}
+
+/* {"media_type", "keys_jwe", "pubopts"}: the encrypted layer's descriptor
+ * (docs/policy.md "Encrypted OCI layers"); only tar layers, plain or gzip. */
+static void parse_ocicrypt(pctx *c, json_t *obj, ccf_encrypted *e)
+{
+    static const char *const types[] = {"application/vnd.oci.image.layer.v1.tar+encrypted",
+                                        "application/vnd.oci.image.layer.v1.tar+gzip+encrypted",
+                                        "application/vnd.docker.image.rootfs.diff.tar.gzip+encrypted"};
+    if (!want_object(c, obj))
+        return;
+    if ((e->ocicrypt = calloc(1, sizeof *e->ocicrypt)) == NULL) {
+        c->nomem = true;
+        return;
+    }
+    ccf_ocicrypt_layer *l = e->ocicrypt;
+    check_fields(c, obj, ocicrypt_fields, NFIELDS(ocicrypt_fields));
+    WITH_KEY(c, obj, "media_type", v, {
+        bool known = false;
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            known |= json_is_string(v) && strcmp(json_string_value(v), types[i]) == 0;
+        if (want_string(c, v, &l->media_type) && !known)
+            pctx_error(c, "\"%.100s\" is not an encrypted tar layer (%s, %s or %s)", l->media_type,
+                       types[0], types[1], types[2]);
+    });
+    WITH_KEY(c, obj, "keys_jwe", v, {
+        if (want_string(c, v, &l->keys_jwe))
+            check_annotation(c, l->keys_jwe, CCF_POLICY_MAX_KEYS_JWE, true);
+    });
+    WITH_KEY(c, obj, "pubopts", v, {
+        if (want_string(c, v, &l->pubopts))
+            check_annotation(c, l->pubopts, 4096, false);
+    });
+}
+
+/* {"kbs_resource": "R/T/G", "sha256": 64 hex[, "ocicrypt": {...}]}: where the
+ * key is, which envelope (or encrypted layer) may be uploaded. */
 static void parse_encrypted(pctx *c, json_t *obj, ccf_encrypted *e)
 {
     if (!want_object(c, obj))
@@ -555,6 +619,7 @@ static void parse_encrypted(pctx *c, json_t *obj, ccf_encrypted *e)
         if (want_string(c, v, &e->sha256))
             check_sha256_hex(c, e->sha256, false);
     });
+    WITH_KEY(c, obj, "ocicrypt", v, parse_ocicrypt(c, v, e));
 }
 
 static void secret_item(pctx *c, json_t *item, void *base, size_t i, void *ctx)

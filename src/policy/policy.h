@@ -32,6 +32,8 @@ bool ccf_policy_kind_parse(const char *name, ccf_policy_kind *out)
 
 /* Largest policy text accepted (certificates make policies a few KiB each). */
 #define CCF_POLICY_MAX_BYTES (4u * 1024u * 1024u)
+/* the longest keys.jwe annotation of an encrypted OCI layer (issue 20): a JWE per recipient */
+#define CCF_POLICY_MAX_KEYS_JWE (64u * 1024u)
 
 typedef struct {
     char *file_name; /* a file, a directory when it ends in '/', "/" = everything */
@@ -50,12 +52,27 @@ typedef struct {
     ccf_file_rights rights;
 } ccf_identity;
 
+/* Extension (issue 20, docs/policy.md "Encrypted OCI layers"): the file is an
+ * OCI image layer encrypted by containers/ocicrypt (skopeo), with the layer
+ * descriptor's media type and annotations; the key broker resource holds the
+ * private key that opens keys_jwe. */
+typedef struct {
+    char *media_type; /* a tar layer type + "+encrypted" */
+    char *keys_jwe;   /* annotation org.opencontainers.image.enc.keys.jwe */
+    char *pubopts;    /* annotation org.opencontainers.image.enc.pubopts */
+} ccf_ocicrypt_layer;
+
 /* Extension (issue 17, docs/policy.md): a program or data file registered as
  * an envelope (docs/kbs.md) whose key is the key broker resource
- * kbs_resource; sha256 is the envelope's, pi_hash stays the plaintext's. */
+ * kbs_resource; sha256 is the envelope's, pi_hash stays the plaintext's.
+ * With ocicrypt (issue 20) the file is an encrypted OCI layer instead:
+ * sha256 is the encrypted blob's (its OCI digest) and pi_hash the layer's
+ * diff_id (the SHA-256 of its uncompressed tar), from which the instance
+ * takes the file. */
 typedef struct {
     char *kbs_resource; /* NULL: not encrypted */
     char *sha256;
+    ccf_ocicrypt_layer *ocicrypt; /* NULL: a CCFaaS envelope */
 } ccf_encrypted;
 
 /* Extension (issue 17, docs/policy.md): an application secret, a key broker

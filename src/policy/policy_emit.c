@@ -45,12 +45,20 @@ static json_t *identities_json(const ccf_policy *p)
     return arr;
 }
 
-/* {"kbs_resource","sha256"} when encrypted; true when absent or added. */
+/* {"kbs_resource","sha256"[,"ocicrypt"]} when encrypted; true when absent or added. */
 static bool put_encrypted(json_t *o, const ccf_encrypted *e)
 {
-    return e->kbs_resource == NULL ||
-           put(o, "encrypted", json_pack("{s:s, s:s}", "kbs_resource", e->kbs_resource, "sha256",
-                                         e->sha256));
+    if (e->kbs_resource == NULL)
+        return true;
+    json_t *enc = json_pack("{s:s, s:s}", "kbs_resource", e->kbs_resource, "sha256", e->sha256);
+    const ccf_ocicrypt_layer *l = e->ocicrypt;
+    if (enc != NULL && l != NULL &&
+        !put(enc, "ocicrypt", json_pack("{s:s, s:s, s:s}", "media_type", l->media_type,
+                                        "keys_jwe", l->keys_jwe, "pubopts", l->pubopts))) {
+        json_decref(enc);
+        return false;
+    }
+    return put(o, "encrypted", enc);
 }
 
 /* [{"kbs_resource","name"}...] when the program has secrets. */

@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "envelope/envelope.h"
+#include "oci/oci.h"
+#include "oci/ocicrypt.h"
 #include "guestcrypto/guestcrypto.h"
 #include "policy/rights.h"
 #include "common/fifo.h"
@@ -37,6 +39,9 @@ struct ccf_instance {
     uint64_t reserved;            /* the sum of their charges */
     struct instance_key *keys;    /* of the policy's encrypted files (issue 17) */
     size_t nkeys;
+    /* per program whose policy entry is an encrypted OCI layer (issue 20): the SHA-256
+     * (hex) of the module taken from it, what executions check; "" until it arrived */
+    char (*unpacked)[CCF_SHA256_HEX_LEN + 1];
     ccf_wasm_module **modules;    /* "JIT" policies: per program, compiled when it arrived */
     ccf_fifo **fifos;             /* per policy stream_files entry: its bytes in flight */
     ccf_guestcrypto_store *guest_keys; /* the programs' ccfaas_crypto keys (issue 18) */
@@ -46,7 +51,9 @@ struct ccf_instance {
  * freed; never written anywhere. */
 struct instance_key {
     const char *resource; /* into the policy */
-    uint8_t *key;         /* CCF_GCM_KEY_LEN bytes, secure heap */
+    uint8_t *key;         /* secure heap: an envelope key (CCF_GCM_KEY_LEN bytes) or the PEM
+                             private key of encrypted OCI layers */
+    size_t len;
 };
 
 /* One upload's reservation (instance.h). */
@@ -99,8 +106,9 @@ void ccf_instance_free(ccf_instance *inst)
     while (inst->uploads != NULL)
         ccf_instance_upload_end(inst, inst->uploads);
     for (size_t i = 0; i < inst->nkeys; i++)
-        OPENSSL_secure_clear_free(inst->keys[i].key, CCF_GCM_KEY_LEN);
+        OPENSSL_secure_clear_free(inst->keys[i].key, inst->keys[i].len);
     free(inst->keys);
+    free(inst->unpacked);
     for (size_t i = 0; inst->modules != NULL && i < inst->policy->program_count; i++)
         ccf_wasm_module_free(inst->modules[i]);
     free(inst->modules);
@@ -180,6 +188,11 @@ ccf_err ccf_instance_new(const char *text, size_t len, const ccf_instance_limits
     }
     if ((rc = grant_secrets(inst->policy, err, err_size)) != CCF_OK)
         goto fail;
+    if ((inst->unpacked = calloc(inst->policy->program_count + 1, sizeof *inst->unpacked)) ==
+        NULL) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     size_t n = inst->policy->identity_count;
     if ((inst->id_der = calloc(n + 1, sizeof *inst->id_der)) == NULL ||
         (inst->id_der_len = calloc(n + 1, sizeof *inst->id_der_len)) == NULL ||
@@ -485,6 +498,214 @@ static ccf_err open_envelope(ccf_instance *inst, const char *path, const ccf_enc
     return CCF_OK;
 }
 
+/* How the files of the policy use key resource r: 1 only encrypted OCI layers,
+ * 0 only envelopes (or none), -1 both. */
+static int resource_layers(const ccf_policy *p, const char *r)
+{
+    bool layer = false, envelope = false;
+    for (size_t i = 0; i < p->program_count + p->data_file_count; i++) {
+        const ccf_encrypted *e = i < p->program_count ? &p->programs[i].encrypted
+                                                      : &p->data_files[i - p->program_count].encrypted;
+        if (e->kbs_resource != NULL && strcmp(e->kbs_resource, r) == 0)
+            *(e->ocicrypt != NULL ? &layer : &envelope) = true;
+    }
+    return layer && envelope ? -1 : layer ? 1 : 0;
+}
+
+/* The private key of a key resource's PEM (NULL when it is none). */
+static EVP_PKEY *layer_key(const uint8_t *pem, size_t len)
+{
+    if (len > INT32_MAX)
+        return NULL;
+    BIO *b = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    return k;
+}
+
+/* ---- encrypted OCI layers (issue 20, docs/oci.md "In the instance") ------------------- */
+
+/* The files taken from a layer: the program's module, or a data set's files. */
+struct layer_take {
+    ccf_instance *inst;
+    bool program; /* keep only the last .wasm */
+    struct {
+        char *name;
+        uint8_t *data;
+        size_t len;
+    } *files;
+    size_t count;
+    char why[300];
+};
+
+static void layer_take_free(struct layer_take *t)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        free(t->files[i].name);
+        free(t->files[i].data);
+    }
+    free(t->files);
+    t->files = NULL;
+    t->count = 0;
+}
+
+/* ccf_oci_file_fn: a module replaces the one before it; a data set's file
+ * must be new to the instance (not pinned, no stream, no secret, nothing
+ * there yet) and appear once. */
+static bool layer_file(const char *name, const uint8_t *data, size_t len, void *ctx)
+{
+    struct layer_take *t = ctx;
+    size_t nl = strlen(name);
+    if (t->program && (nl < 5 || strcmp(name + nl - 5, ".wasm") != 0))
+        return true;
+    if (!t->program) {
+        const char *clash = NULL;
+        if (!ccf_file_name_plain(name) || nl >= CCF_VFS_PATH_MAX)
+            clash = "is no file name an instance can hold";
+        else if (pinned(t->inst, name) != NULL || ccf_instance_stream_index(t->inst, name) >= 0)
+            clash = "is a file of the policy";
+        else if (strncmp(name, CCF_POLICY_SECRETS_DIR, strlen(CCF_POLICY_SECRETS_DIR)) == 0)
+            clash = "is where application secrets are";
+        else if (ccf_vfs_lookup(t->inst->vfs, name) != NULL)
+            clash = "exists already";
+        for (size_t i = 0; i < t->count && clash == NULL; i++)
+            if (strcmp(t->files[i].name, name) == 0)
+                clash = "appears twice in the layer";
+        if (clash != NULL) {
+            snprintf(t->why, sizeof t->why, "the layer's file \"%.100s\" %s", name, clash);
+            return false;
+        }
+    }
+    if (t->program)
+        layer_take_free(t);
+    void *nf = realloc(t->files, (t->count + 1) * sizeof *t->files);
+    uint8_t *copy = malloc(len ? len : 1);
+    char *n = strdup(name);
+    if (nf != NULL)
+        t->files = nf;
+    if (nf == NULL || copy == NULL || n == NULL) {
+        free(copy);
+        free(n);
+        snprintf(t->why, sizeof t->why, "out of memory");
+        return false;
+    }
+    memcpy(copy, data, len);
+    t->files[t->count].name = n;
+    t->files[t->count].data = copy;
+    t->files[t->count++].len = len;
+    return true;
+}
+
+/* The program index of path, or -1. */
+static long program_at(const ccf_instance *inst, const char *path)
+{
+    for (size_t i = 0; i < inst->policy->program_count; i++)
+        if (strcmp(inst->policy->programs[i].program_file_name, path) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* The data set's files into the file system, owned by the host (as secrets
+ * are): all or none. */
+static ccf_err layer_store(ccf_instance *inst, const char *path, struct layer_take *t, char *msg,
+                           size_t msg_size)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        ccf_wasi_errno e = ccf_vfs_make_parents(inst->vfs, t->files[i].name);
+        if (e == WASI_ESUCCESS) {
+            e = ccf_vfs_put_owned(inst->vfs, NULL, t->files[i].name, t->files[i].data,
+                                  t->files[i].len, false);
+            t->files[i].data = NULL; /* the file system took it, whatever the outcome */
+        }
+        if (e != WASI_ESUCCESS) {
+            snprintf(msg, msg_size, "%s: the layer's file %.100s: %s; not stored", path,
+                     t->files[i].name, e == WASI_EFBIG    ? "over the per-file limit"
+                                       : e == WASI_ENOSPC ? "over the instance's storage limit"
+                                                          : ccf_wasi_errno_name(e));
+            for (size_t j = 0; j < i; j++)
+                (void)ccf_vfs_unlink(inst->vfs, NULL, t->files[j].name);
+            return from_errno(e) == CCF_ERR_INVALID ? CCF_ERR_CONFLICT : from_errno(e);
+        }
+    }
+    return CCF_OK;
+}
+
+/* An encrypted OCI layer uploaded as path (its blob already matched to
+ * encrypted.sha256): opened with the key broker's private key to its tar,
+ * which must hash to pi_hash (the image's diff_id). A program takes the
+ * layer's last .wasm file (*data, *len replaced; its hash is what executions
+ * check); a data set's files are stored at their paths in the layer and
+ * *stored says path itself gets nothing. */
+static ccf_err open_layer(ccf_instance *inst, const char *path, const ccf_encrypted *enc,
+                          uint8_t **data, size_t *len, bool *stored, char *msg, size_t msg_size)
+{
+    const struct instance_key *key = NULL;
+    char why[400];
+    uint8_t *tar = NULL;
+    size_t tar_len = 0;
+    long prog = program_at(inst, path);
+    struct layer_take take = {.inst = inst, .program = prog >= 0};
+    ccf_err st;
+    *stored = false;
+    for (size_t i = 0; i < inst->nkeys && key == NULL; i++)
+        if (strcmp(inst->keys[i].resource, enc->kbs_resource) == 0)
+            key = &inst->keys[i];
+    if (key == NULL) {
+        snprintf(msg, msg_size, "%s is encrypted and this instance has no key for %s", path,
+                 enc->kbs_resource);
+        return CCF_ERR_INTERNAL;
+    }
+    EVP_PKEY *pk = layer_key(key->key, key->len);
+    if (pk == NULL) {
+        snprintf(msg, msg_size, "%s: the key of %s is no private key", path, enc->kbs_resource);
+        return CCF_ERR_INTERNAL;
+    }
+    st = ccf_ocicrypt_layer_tar(*data, *len, enc->ocicrypt->keys_jwe, enc->ocicrypt->pubopts, pk,
+                                pinned(inst, path), inst->max_total, &tar, &tar_len, why,
+                                sizeof why);
+    EVP_PKEY_free(pk);
+    if (st != CCF_OK) {
+        snprintf(msg, msg_size, "%s: encrypted OCI layer (key %s): %s; not stored", path,
+                 enc->kbs_resource, why);
+        return st == CCF_ERR_NOMEM || st == CCF_ERR_TOO_LARGE ? st : CCF_ERR_CONFLICT;
+    }
+    st = ccf_oci_layer_files(tar, tar_len, (size_t)inst->max_file, layer_file, &take, why,
+                             sizeof why);
+    OPENSSL_cleanse(tar, tar_len);
+    free(tar);
+    if (st != CCF_OK || take.why[0] != '\0') {
+        snprintf(msg, msg_size, "%s: encrypted OCI layer: %s; not stored", path,
+                 take.why[0] ? take.why : why);
+        layer_take_free(&take);
+        return st == CCF_ERR_TOO_LARGE || st == CCF_ERR_NOMEM ? st : CCF_ERR_CONFLICT;
+    }
+    if (prog < 0) {
+        st = layer_store(inst, path, &take, msg, msg_size);
+        *stored = st == CCF_OK;
+    } else if (take.count == 0) {
+        snprintf(msg, msg_size, "%s: the encrypted OCI layer holds no .wasm file; not stored", path);
+        st = CCF_ERR_CONFLICT;
+    } else if (!ccf_sha256_hex(take.files[0].data, take.files[0].len, inst->unpacked[prog])) {
+        snprintf(msg, msg_size, "cannot hash the program");
+        st = CCF_ERR_INTERNAL;
+    } else {
+        free(*data);
+        *data = take.files[0].data;
+        *len = take.files[0].len;
+        take.files[0].data = NULL;
+    }
+    layer_take_free(&take);
+    return st;
+}
+
+/* What program i's bytes must hash to when executed: its pi_hash, or for an
+ * encrypted OCI layer the module taken from it ("" before it arrived). */
+static const char *program_pin(const ccf_instance *inst, size_t i)
+{
+    return inst->policy->programs[i].encrypted.ocicrypt != NULL ? inst->unpacked[i]
+                                                                 : inst->policy->programs[i].pi_hash;
+}
+
 /* The key broker resource of encrypted file or secret number i (files
  * first, then each program's secrets), or NULL past the end; *is_key says which. */
 static const char *resource_at(const ccf_policy *p, size_t i, bool *is_key)
@@ -575,19 +796,30 @@ ccf_err ccf_instance_add_resource(ccf_instance *inst, const char *resource, cons
     ccf_err st = put_secrets(inst, r, bytes, len, msg, msg_size);
     if (st != CCF_OK || !key)
         return st;
-    if (len != CCF_GCM_KEY_LEN)
+    int layers = resource_layers(inst->policy, r);
+    if (layers < 0)
+        return snprintf(msg, msg_size, "key broker resource %s is named by envelopes and by "
+                                       "encrypted OCI layers: one key cannot be both", resource),
+               CCF_ERR_INVALID;
+    if (layers == 0 && len != CCF_GCM_KEY_LEN)
         return snprintf(msg, msg_size, "key broker resource %s holds %zu bytes; an envelope key "
                                        "is %d", resource, len, CCF_GCM_KEY_LEN),
                CCF_ERR_INVALID;
+    EVP_PKEY *pk = layers > 0 ? layer_key(bytes, len) : NULL;
+    if (layers > 0 && pk == NULL) /* never the bytes: they are a secret */
+        return snprintf(msg, msg_size, "key broker resource %s is not a PEM private key (what "
+                                       "opens encrypted OCI layers, docs/oci.md)", resource),
+               CCF_ERR_INVALID;
+    EVP_PKEY_free(pk);
     struct instance_key *k = realloc(inst->keys, (inst->nkeys + 1) * sizeof *k);
     if (k == NULL)
         return snprintf(msg, msg_size, "out of memory"), CCF_ERR_NOMEM;
     inst->keys = k;
-    uint8_t *copy = OPENSSL_secure_malloc(CCF_GCM_KEY_LEN);
+    uint8_t *copy = OPENSSL_secure_malloc(len);
     if (copy == NULL)
         return snprintf(msg, msg_size, "out of memory"), CCF_ERR_NOMEM;
-    memcpy(copy, bytes, CCF_GCM_KEY_LEN);
-    inst->keys[inst->nkeys++] = (struct instance_key){.resource = r, .key = copy};
+    memcpy(copy, bytes, len);
+    inst->keys[inst->nkeys++] = (struct instance_key){.resource = r, .key = copy, .len = len};
     return CCF_OK;
 }
 
@@ -637,7 +869,7 @@ static void compile_arrived(ccf_instance *inst, const char *path)
             inst->modules[i] = NULL;
         }
         if (ccf_vfs_get(inst->vfs, NULL, path, &bytes, &len) == WASI_ESUCCESS &&
-            hash_matches(bytes, len, p->programs[i].pi_hash))
+            hash_matches(bytes, len, program_pin(inst, i)))
             (void)jit_module(inst, i, bytes, len, err, sizeof err); /* a failure shows at execution */
         free(bytes);
         return;
@@ -650,9 +882,12 @@ ccf_err ccf_instance_put(ccf_instance *inst, int who, const char *name, uint8_t 
     char path[CCF_VFS_PATH_MAX];
     const ccf_encrypted *enc = NULL;
     ccf_err st = put_allowed(inst, who, name, data, len, append, path, msg, msg_size);
+    bool stored = false;
     if (st == CCF_OK && pinned_enc(inst, path, &enc) != NULL && enc->kbs_resource != NULL)
-        st = open_envelope(inst, path, enc, &data, &len, msg, msg_size);
-    if (st != CCF_OK) {
+        st = enc->ocicrypt != NULL
+                 ? open_layer(inst, path, enc, &data, &len, &stored, msg, msg_size)
+                 : open_envelope(inst, path, enc, &data, &len, msg, msg_size);
+    if (st != CCF_OK || stored) { /* stored: a data set's layer, unpacked */
         free(data);
         return st;
     }
@@ -894,7 +1129,7 @@ ccf_err ccf_instance_execute(ccf_instance *inst, int who, const char *program,
         return CCF_ERR_NOT_FOUND;
     }
     /* Checked at upload; checked again, as a program may have rewritten it. */
-    if (!hash_matches(bytes, len, prog->pi_hash)) {
+    if (!hash_matches(bytes, len, program_pin(inst, index))) {
         snprintf(msg, msg_size, "%s no longer matches its pi_hash", program);
         st = CCF_ERR_CONFLICT;
         goto out;

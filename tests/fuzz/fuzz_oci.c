@@ -1,6 +1,7 @@
-/* libFuzzer target for the OCI parsers (src/oci/oci.h) and the Cocos
- * computation manifest (src/ccfaas/computation.h) and ocicrypt's layer options
- * (src/oci/ocicrypt.h): the first byte picks the
+/* libFuzzer target for the OCI parsers (src/oci/oci.h: references, manifests,
+ * indexes, challenges, image configs' diff_ids, layers and their tar) and the
+ * Cocos computation manifest (src/ccfaas/computation.h) and ocicrypt's layer
+ * options (src/oci/ocicrypt.h): the first byte picks the
  * parser, the rest is its input. A refusal always says why; what is accepted
  * keeps the promised limits. */
 #include <stdint.h>
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, in, n);
     text[n] = '\0';
     ccf_err rc = CCF_OK;
-    switch (data[0] % 8) {
+    switch (data[0] % 10) {
     case 0: {
         ccf_oci_ref r;
         rc = ccf_oci_ref_parse(text, &r, err, sizeof err);
@@ -88,6 +89,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == CCF_OK && strncmp(k.digest, "sha256:", 7) != 0)
             abort();
         ccf_ocicrypt_keys_clear(&k);
+        break;
+    }
+    case 8: {
+        char ids[4][CCF_OCI_DIGEST_LEN + 1];
+        size_t count = 99;
+        rc = ccf_oci_config_diff_ids(in, n, ids, 4, &count, err, sizeof err);
+        if ((rc == CCF_OK && count > 4) || (rc != CCF_OK && count != 0))
+            abort();
+        for (size_t i = 0; rc == CCF_OK && i < count; i++)
+            if (strncmp(ids[i], "sha256:", 7) != 0 || strlen(ids[i]) != CCF_OCI_DIGEST_LEN)
+                abort();
+        break;
+    }
+    case 9: {
+        uint8_t *tar = NULL;
+        size_t tar_len = 0;
+        rc = ccf_oci_layer_tar(data + 1, n, 64 * 1024, &tar, &tar_len, err, sizeof err);
+        if ((rc == CCF_OK && tar_len > 64 * 1024) || (rc != CCF_OK && tar != NULL))
+            abort();
+        free(tar);
         break;
     }
     default: {

@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "common/file.h"
+#include "common/crypto.h"
+#include "oci/oci.h"
 #include "oci/ocicrypt.h"
 
 struct fixture {
@@ -71,6 +73,15 @@ static int teardown(void **state)
 static const char *ann(const struct fixture *f, const char *name)
 {
     return json_string_value(json_object_get(f->annotations, name));
+}
+
+static bool count_files(const char *path, const uint8_t *data, size_t len, void *ctx)
+{
+    (void)path;
+    (void)data;
+    (void)len;
+    ++*(size_t *)ctx;
+    return true;
 }
 
 static ccf_err unwrap(const struct fixture *f, EVP_PKEY *key, ccf_ocicrypt_keys *k, char *err,
@@ -202,12 +213,134 @@ static void test_options(void **state)
     ccf_ocicrypt_keys_clear(&k);
 }
 
+/* The layer's tar, and its diff_id (the SHA-256 of that tar, as an image config names it). */
+static uint8_t *plain_tar(const struct fixture *f, size_t *len, char diff[65])
+{
+    uint8_t *tar = NULL;
+    char err[256];
+    assert_int_equal(ccf_oci_layer_tar((const uint8_t *)f->plain, f->plain_len, 1 << 20, &tar, len,
+                                       err, sizeof err),
+                     CCF_OK);
+    assert_true(ccf_sha256_hex(tar, *len, diff));
+    return tar;
+}
+
+static void test_layer_tar(void **state)
+{
+    struct fixture *f = *state;
+    size_t len = 0, again_len = 0, n = 0;
+    char diff[65], err[256];
+    uint8_t *tar = plain_tar(f, &len, diff), *again = NULL;
+    /* a tar: gzip's output is ustar, "ustar" at byte 257 */
+    assert_true(len > 512 && len % 512 == 0);
+    assert_memory_equal(tar + 257, "ustar", 5);
+    /* an uncompressed tar passes through unchanged */
+    assert_int_equal(ccf_oci_layer_tar(tar, len, 1 << 20, &again, &again_len, err, sizeof err), CCF_OK);
+    assert_int_equal(again_len, len);
+    assert_memory_equal(again, tar, len);
+    free(again);
+    /* the bound holds before the bytes are kept: one byte less than the tar is refused */
+    assert_int_equal(ccf_oci_layer_tar((const uint8_t *)f->plain, f->plain_len, len - 1, &again,
+                                       &again_len, err, sizeof err),
+                     CCF_ERR_TOO_LARGE);
+    assert_null(again);
+    assert_non_null(strstr(err, "over the"));
+    /* a truncated gzip stream: libarchive's error, nothing returned */
+    assert_int_not_equal(ccf_oci_layer_tar((const uint8_t *)f->plain, f->plain_len / 2, 1 << 20,
+                                           &again, &again_len, err, sizeof err),
+                         CCF_OK);
+    assert_null(again);
+    assert_non_null(strstr(err, "layer: "));
+    /* and its files: the fixture's one file */
+    assert_int_equal(ccf_oci_layer_files(tar, len, 1 << 20, count_files, &n, err, sizeof err), CCF_OK);
+    assert_true(n >= 1);
+    free(tar);
+}
+
+static void test_encrypted_layer_tar(void **state)
+{
+    struct fixture *f = *state;
+    size_t len = 0, got_len = 0;
+    char diff[65], other[65], err[512];
+    uint8_t *tar = plain_tar(f, &len, diff), *got = NULL;
+    const char *jwe = ann(f, CCF_OCICRYPT_ANNOTATION_JWE), *pub = ann(f, CCF_OCICRYPT_ANNOTATION_PUBOPTS);
+    /* skopeo's layer opens to exactly the tar its diff_id names */
+    assert_int_equal(ccf_ocicrypt_layer_tar((const uint8_t *)f->enc, f->enc_len, jwe, pub, f->key,
+                                            diff, 1 << 20, &got, &got_len, err, sizeof err),
+                     CCF_OK);
+    assert_int_equal(got_len, len);
+    assert_memory_equal(got, tar, len);
+    free(got);
+    got = NULL;
+    /* another diff_id (the policy pins another layer): refused, nothing returned */
+    memcpy(other, diff, sizeof other);
+    other[0] = other[0] == '0' ? '1' : '0';
+    assert_int_equal(ccf_ocicrypt_layer_tar((const uint8_t *)f->enc, f->enc_len, jwe, pub, f->key,
+                                            other, 1 << 20, &got, &got_len, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_null(got);
+    assert_non_null(strstr(err, "not the diff_id"));
+    /* another private key */
+    EVP_PKEY *wrong = EVP_EC_gen("P-256");
+    assert_non_null(wrong);
+    assert_int_equal(ccf_ocicrypt_layer_tar((const uint8_t *)f->enc, f->enc_len, jwe, pub, wrong,
+                                            diff, 1 << 20, &got, &got_len, err, sizeof err),
+                     CCF_ERR_DENIED);
+    assert_null(got);
+    assert_non_null(strstr(err, "does not open with this private key"));
+    EVP_PKEY_free(wrong);
+    /* a changed byte of the blob */
+    f->enc[f->enc_len / 2] ^= 1;
+    assert_int_equal(ccf_ocicrypt_layer_tar((const uint8_t *)f->enc, f->enc_len, jwe, pub, f->key,
+                                            diff, 1 << 20, &got, &got_len, err, sizeof err),
+                     CCF_ERR_DENIED);
+    f->enc[f->enc_len / 2] ^= 1;
+    assert_null(got);
+    assert_non_null(strstr(err, "HMAC"));
+    free(tar);
+}
+
+static void test_config_diff_ids(void **state)
+{
+    char ids[3][CCF_OCI_DIGEST_LEN + 1], err[256];
+    size_t n = 9;
+    const char *good = "{\"architecture\": \"amd64\", \"rootfs\": {\"type\": \"layers\", "
+                       "\"diff_ids\": [\"sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"]}}";
+    (void)state;
+    assert_int_equal(ccf_oci_config_diff_ids(good, strlen(good), ids, 3, &n, err, sizeof err), CCF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0] + 7, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    static const struct {
+        const char *json, *says;
+    } bad[] = {
+        {"{}", "rootfs.diff_ids: expected an array"},
+        {"{\"rootfs\": {\"diff_ids\": {}}}", "rootfs.diff_ids: expected an array"},
+        {"{\"rootfs\": {\"diff_ids\": [\"sha256:ABC\"]}}", "rootfs.diff_ids[0]: expected sha256:"},
+        {"{\"rootfs\": {\"diff_ids\": [1]}}", "rootfs.diff_ids[0]"},
+        {"{\"rootfs\": {\"diff_ids\": [\"\", \"\", \"\", \"\"]}}", "more than 3"},
+        {"{\"rootfs\": 1, \"rootfs\": 2}", "not JSON"},
+        {"[", "not JSON"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(ccf_oci_config_diff_ids(bad[i].json, strlen(bad[i].json), ids, 3, &n, err,
+                                                 sizeof err),
+                         CCF_ERR_INVALID);
+        if (strstr(err, bad[i].says) == NULL)
+            fail_msg("%s: %s", bad[i].json, err);
+        assert_int_equal(n, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opens_skopeo_layer),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_options),
+        cmocka_unit_test(test_layer_tar),
+        cmocka_unit_test(test_encrypted_layer_tar),
+        cmocka_unit_test(test_config_diff_ids),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -191,6 +191,42 @@ static void test_emission_round_trip(void **state)
     }
 }
 
+/* An encrypted OCI layer's declaration (issue 20) survives emit and parse,
+ * on programs and data files, in every kind that has them. */
+static void test_ocicrypt_round_trip(void **state)
+{
+    (void)state;
+    static const char enc[] =
+        "\"encrypted\":{\"kbs_resource\":\"default/key/k\",\"sha256\":\"%s\",\"ocicrypt\":{"
+        "\"media_type\":\"application/vnd.oci.image.layer.v1.tar+gzip+encrypted\","
+        "\"keys_jwe\":\"eyJhIjoxfQ==,eyJiIjoyfQ==\",\"pubopts\":\"eyJjIjozfQ==\"}}";
+    char e1[512], e2[512], in[2048], *out = NULL;
+    snprintf(e1, sizeof e1, enc, "0101010101010101010101010101010101010101010101010101010101010101");
+    snprintf(e2, sizeof e2, enc, "0202020202020202020202020202020202020202020202020202020202020202");
+    snprintf(in, sizeof in,
+             "{\"function\":\"f\",\"execution_strategy\":\"Interpretation\",\"programs\":[{"
+             "\"id\":0,\"pi_hash\":\"%064d\",\"program_file_name\":\"a.wasm\",\"file_rights\":[]"
+             ",%s}],\"data_files\":[{\"data_file\":\"d\",\"pi_hash\":\"%064d\",%s}]}",
+             3, e1, 4, e2);
+    ccf_policy *p = parse_ok(in, CCF_POLICY_PROGRAM);
+    const ccf_ocicrypt_layer *l = p->programs[0].encrypted.ocicrypt;
+    assert_non_null(l);
+    assert_string_equal(l->keys_jwe, "eyJhIjoxfQ==,eyJiIjoyfQ==");
+    assert_string_equal(l->pubopts, "eyJjIjozfQ==");
+    assert_non_null(p->data_files[0].encrypted.ocicrypt);
+    assert_true(ccf_policy_has_encrypted(p));
+    assert_int_equal(ccf_policy_emit(p, &out), CCF_OK);
+    ccf_policy *q = parse_ok(out, CCF_POLICY_PROGRAM);
+    assert_string_equal(q->programs[0].encrypted.ocicrypt->media_type, l->media_type);
+    assert_string_equal(q->programs[0].encrypted.ocicrypt->keys_jwe, l->keys_jwe);
+    assert_string_equal(q->data_files[0].encrypted.ocicrypt->pubopts, "eyJjIjozfQ==");
+    assert_string_equal(q->data_files[0].encrypted.sha256,
+                        "0202020202020202020202020202020202020202020202020202020202020202");
+    ccf_policy_free(p);
+    ccf_policy_free(q);
+    free(out);
+}
+
 /* data_files (an extension beyond program policies) survive into vaas and
  * full policies: the runtime pins them by their pi_hash. */
 static void test_data_files_in_full_policies(void **state)
@@ -378,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_wrong_kind_is_rejected),
         cmocka_unit_test(test_canonical_emission),
         cmocka_unit_test(test_emission_round_trip),
+        cmocka_unit_test(test_ocicrypt_round_trip),
         cmocka_unit_test(test_data_files_in_full_policies),
         cmocka_unit_test(test_hash_is_of_exact_bytes),
         cmocka_unit_test(test_json_syntax_error_has_line_and_column),
