@@ -2,6 +2,7 @@
 #include "runtime/instance.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <unistd.h>
@@ -512,14 +513,23 @@ static int resource_layers(const ccf_policy *p, const char *r)
     return layer && envelope ? -1 : layer ? 1 : 0;
 }
 
+/* A passphrase-protected key is refused, never asked for (OpenSSL's default
+ * would read one from a terminal). */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf, (void)size, (void)rwflag, (void)u;
+    return -1;
+}
+
 /* The private key of a key resource's PEM (NULL when it is none). */
 static EVP_PKEY *layer_key(const uint8_t *pem, size_t len)
 {
     if (len > INT32_MAX)
         return NULL;
     BIO *b = BIO_new_mem_buf(pem, (int)len);
-    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) : NULL;
     BIO_free(b);
+    ERR_clear_error();
     return k;
 }
 

@@ -2,7 +2,8 @@
  * instance"): a data file declared `encrypted` with an ocicrypt descriptor, uploaded as
  * the layer skopeo encrypted (tests/data/ocicrypt/), is opened with the key broker's
  * private key and unpacked: its files at their paths, nothing under its own name.
- * Refused, with nothing stored: a key resource that is no private key, another private
+ * Refused, with nothing stored: a key resource that is no private key (or one locked
+ * by a passphrase, which is never asked for), another private
  * key, a policy pinning another diff_id, a layer file that clashes with a file of the
  * policy, and a layer whose files do not all fit (all or none). */
 #include <setjmp.h>
@@ -169,6 +170,23 @@ static void test_refusals(void **state)
     assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, key32, sizeof key32, msg, sizeof msg),
                      CCF_ERR_INVALID);
     assert_non_null(strstr(msg, "is not a PEM private key"));
+    /* a passphrase-protected key: refused, never asked for */
+    {
+        EVP_PKEY *k = EVP_EC_gen("P-256");
+        BIO *pb = BIO_new(BIO_s_mem());
+        char *ppem = NULL;
+        assert_int_equal(PEM_write_bio_PrivateKey(pb, k, EVP_aes_256_cbc(), NULL, 0, NULL,
+                                                  (void *)"secret"),
+                         1);
+        long ppl = BIO_get_mem_data(pb, &ppem);
+        assert_non_null(strstr(ppem, "ENCRYPTED"));
+        assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)ppem,
+                                                   (size_t)ppl, msg, sizeof msg),
+                         CCF_ERR_INVALID);
+        assert_non_null(strstr(msg, "is not a PEM private key"));
+        BIO_free(pb);
+        EVP_PKEY_free(k);
+    }
     /* without a key: the layer cannot be opened */
     assert_int_not_equal(put_layer(f, inst, msg, sizeof msg), CCF_OK);
     assert_non_null(strstr(msg, "no key for " RESOURCE));
