@@ -475,12 +475,12 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
         if (comp->datasets[i].encrypted) {
             bool pulled = pull_encrypted(&comp->datasets[i], &creds, what, prefix, false, &layers,
                                          ddigest, resp);
-            if (pulled && !enc_files_append(&enc_data, &layers)) {
-                enc_files_free(&layers);
-                goto nomem;
-            }
+            bool kept = pulled && enc_files_append(&enc_data, &layers);
+            enc_files_free(&layers); /* what was not moved: a failure's partial pull */
             if (!pulled)
                 goto out;
+            if (!kept)
+                goto nomem;
         } else if (!pull_files(&comp->datasets[i], &creds, what, &data, ddigest, resp)) {
             goto out;
         } else if (data.count == before) {
