@@ -579,7 +579,10 @@ int ccf_cmd_compute(int argc, char **argv)
         .cmd = "compute", .args = "MANIFEST.json", .min_args = 1, .max_args = 1,
         .about = "Runs a Cocos computation manifest (computation_id, algorithm, datasets,\n"
                  "kbs_url; docs/tasks.md) as a task: CCFaaS pulls the algorithm and the\n"
-                 "datasets from their OCI registries. Prints the task id."};
+                 "datasets from their OCI registries; images encrypted with skopeo's\n"
+                 "jwe: keys are pulled as ciphertext and opened inside the attested\n"
+                 "instance with the private key the key broker releases to it\n"
+                 "(kbs_resource_path). Prints the task id."};
     char err[1024], trust_path[4096], *manifest = NULL, *trust_text = NULL, *hdr = NULL;
     char *pw = NULL, *auth = NULL;
     size_t mlen = 0, tlen = 0, pwlen = 0;
