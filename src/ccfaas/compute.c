@@ -100,12 +100,15 @@ struct files {
     char err[300];
 };
 
-static bool add_file(const char *path, const uint8_t *data, size_t len, void *ctx)
+/* ccf_oci_file_fn: *data is taken. */
+static bool add_file(const char *path, uint8_t **data, size_t len, void *ctx)
 {
     struct files *f = ctx;
     size_t pl = strlen(path), sl = f->only_suffix ? strlen(f->only_suffix) : 0;
     if (sl > 0 && (pl < sl || strcmp(path + pl - sl, f->only_suffix) != 0))
         return true;
+    if (*data == NULL && (*data = malloc(1)) == NULL) /* an empty blob: still a buffer */
+        goto nomem;
     if (!ccf_task_file_name_ok(path)) {
         snprintf(f->err, sizeof f->err, "file \"%.100s\" has a name an instance cannot hold",
                  path);
@@ -114,11 +117,9 @@ static bool add_file(const char *path, const uint8_t *data, size_t len, void *ct
     for (size_t i = 0; i < f->count; i++) { /* a later layer replaces the file */
         if (strcmp(f->items[i].name, path) == 0) {
             free(f->items[i].data);
-            f->items[i].data = malloc(len ? len : 1);
-            if (f->items[i].data == NULL)
-                goto nomem;
-            memcpy(f->items[i].data, data, len);
+            f->items[i].data = *data;
             f->items[i].len = len;
+            *data = NULL;
             return true;
         }
     }
@@ -136,12 +137,11 @@ static bool add_file(const char *path, const uint8_t *data, size_t len, void *ct
     }
     ccf_task_item *it = &f->items[f->count];
     memset(it, 0, sizeof *it);
-    if ((it->name = strdup(path)) == NULL || (it->data = malloc(len ? len : 1)) == NULL) {
-        free(it->name);
+    if ((it->name = strdup(path)) == NULL)
         goto nomem;
-    }
-    memcpy(it->data, data, len);
+    it->data = *data;
     it->len = len;
+    *data = NULL;
     f->count++;
     return true;
 nomem:
@@ -213,7 +213,7 @@ static bool pull_files(const ccf_computation_source *src, const struct creds *c,
             const char *name = d->title ? d->title : ALGORITHM;
             if (wasm && (tl < 5 || strcmp(d->title + tl - 5, ".wasm") != 0))
                 name = ALGORITHM;
-            if (!add_file(name, blob, len, f)) {
+            if (!add_file(name, &blob, len, f)) {
                 respond_pull(resp, CCF_ERR_INVALID, what, f->err);
                 goto fail;
             }

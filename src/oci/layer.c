@@ -1,24 +1,29 @@
 /* The regular files of an image layer (tar, plain or gzip) through libarchive (oci.h). */
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/crypto.h"
 #include "oci/oci.h"
 
-ccf_err ccf_oci_layer_tar(const uint8_t *layer, size_t len, size_t max, uint8_t **tar,
-                          size_t *tar_len, char *err, size_t err_size)
+ccf_err ccf_oci_layer_diff_id(const uint8_t *layer, size_t len, size_t max,
+                              char hex[CCF_SHA256_HEX_LEN + 1], char *err, size_t err_size)
 {
     struct archive *a = archive_read_new();
     struct archive_entry *e;
-    uint8_t *buf = NULL;
-    size_t have = 0, cap = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    uint8_t buf[64 * 1024], digest[CCF_SHA256_LEN];
+    size_t total = 0;
     ccf_err rc = CCF_OK;
-    *tar = NULL;
-    *tar_len = 0;
-    if (a == NULL)
-        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
-    /* the raw format: the bytes after the filters, whatever they are */
+    hex[0] = '\0';
+    if (a == NULL || md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    /* the raw format: the bytes after the filters, whatever they are, hashed as they come */
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_none(a);
     archive_read_support_format_raw(a);
@@ -28,39 +33,31 @@ ccf_err ccf_oci_layer_tar(const uint8_t *layer, size_t len, size_t max, uint8_t 
         goto out;
     }
     for (;;) {
-        if (have == cap) {
-            size_t nc = cap ? cap * 2 : 64 * 1024;
-            if (nc > max + 1)
-                nc = max + 1; /* one byte more than allowed tells it is too much */
-            uint8_t *nb = nc > cap ? realloc(buf, nc) : NULL;
-            if (nb == NULL) {
-                rc = nc > cap ? ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory")
-                              : ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "layer: its tar is "
-                                         "over the %zu bytes allowed", max);
-                goto out;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        la_ssize_t got = archive_read_data(a, buf + have, cap - have);
+        la_ssize_t got = archive_read_data(a, buf, sizeof buf);
         if (got < 0) {
             rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "layer: %s", archive_error_string(a));
             goto out;
         }
         if (got == 0)
             break;
-        have += (size_t)got;
-        if (have > max) {
+        if ((total += (size_t)got) > max) {
             rc = ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "layer: its tar is over the %zu "
                           "bytes allowed", max);
             goto out;
         }
+        if (EVP_DigestUpdate(md, buf, (size_t)got) != 1) {
+            rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "SHA-256 failed");
+            goto out;
+        }
     }
-    *tar = buf;
-    *tar_len = have;
-    buf = NULL;
+    if (EVP_DigestFinal_ex(md, digest, NULL) != 1) {
+        rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "SHA-256 failed");
+        goto out;
+    }
+    ccf_hex_encode(digest, sizeof digest, hex);
 out:
-    free(buf);
+    OPENSSL_cleanse(buf, sizeof buf);
+    EVP_MD_CTX_free(md);
     archive_read_free(a);
     return rc;
 }
@@ -114,7 +111,7 @@ ccf_err ccf_oci_layer_files(const uint8_t *layer, size_t len, size_t max_file, c
             }
             have += (size_t)got;
         }
-        if (!fn(path, buf, (size_t)size, ctx))
+        if (!fn(path, &buf, (size_t)size, ctx)) /* buf may be taken: NULL then */
             goto out;
     }
     if (r != ARCHIVE_EOF)

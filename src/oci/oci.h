@@ -133,17 +133,18 @@ ccf_err ccf_oci_pull_blob(const ccf_oci_ref *ref, const ccf_oci_pull_opts *opts,
 /* ---- layers (libarchive; library ccf_oci_layer, without libcurl, which the trusted
  * runtime links) -------------------------------------------------------------------------- */
 
-/* The uncompressed tar of a layer (gzip or plain, recognised by its bytes) into
- * *tar (malloc'd), refused as soon as it passes max bytes. */
-ccf_err ccf_oci_layer_tar(const uint8_t *layer, size_t len, size_t max, uint8_t **tar,
-                          size_t *tar_len, char *err, size_t err_size)
-    __attribute__((warn_unused_result));
+/* The diff_id of a layer (gzip or plain, recognised by its bytes): the SHA-256
+ * (hex) of its uncompressed tar, hashed as it is decompressed (nothing kept),
+ * refused as soon as it passes max bytes. */
+ccf_err ccf_oci_layer_diff_id(const uint8_t *layer, size_t len, size_t max, char hex[65],
+                              char *err, size_t err_size) __attribute__((warn_unused_result));
 
 /* Calls fn for every regular file of a tar layer (plain or gzip), with its
- * path (leading "./" and "/" removed) and bytes; fn returns false to stop.
- * Whiteouts (.wh.*) and non-regular entries are skipped; a file over
+ * path (leading "./" and "/" removed) and bytes (*data, malloc'd: fn may take
+ * it, setting *data to NULL, instead of copying it); fn returns false to
+ * stop. Whiteouts (.wh.*) and non-regular entries are skipped; a file over
  * max_file bytes is an error. */
-typedef bool (*ccf_oci_file_fn)(const char *path, const uint8_t *data, size_t len, void *ctx);
+typedef bool (*ccf_oci_file_fn)(const char *path, uint8_t **data, size_t len, void *ctx);
 ccf_err ccf_oci_layer_files(const uint8_t *layer, size_t len, size_t max_file, ccf_oci_file_fn fn,
                             void *ctx, char *err, size_t err_size)
     __attribute__((warn_unused_result));

@@ -165,80 +165,77 @@ ccf_err ccf_ocicrypt_unwrap(const char *jwe_annotation, const char *pubopts, EVP
     return rc;
 }
 
-ccf_err ccf_ocicrypt_open(const uint8_t *ct, size_t len, const ccf_ocicrypt_keys *keys,
-                          uint8_t **plain, char *err, size_t err_size)
+ccf_err ccf_ocicrypt_open_in_place(uint8_t *buf, size_t len, const ccf_ocicrypt_keys *keys,
+                                   char *err, size_t err_size)
 {
     uint8_t mac[32];
     unsigned int mac_len = 0;
     char hex[CCF_SHA256_HEX_LEN + 1];
     EVP_CIPHER_CTX *ctx = NULL;
-    uint8_t *out = NULL;
     int outl = 0;
     ccf_err rc = CCF_OK;
-    *plain = NULL;
     if (len > (size_t)INT32_MAX)
         return ccf_errf(err, err_size, CCF_ERR_TOO_LARGE, "layer too large");
     /* encrypt-then-MAC: the HMAC first, so that nothing of a changed blob is decrypted */
-    if (HMAC(EVP_sha256(), keys->symkey, sizeof keys->symkey, ct, len, mac, &mac_len) == NULL ||
+    if (HMAC(EVP_sha256(), keys->symkey, sizeof keys->symkey, buf, len, mac, &mac_len) == NULL ||
         mac_len != sizeof mac)
         return ccf_errf(err, err_size, CCF_ERR_CRYPTO, "HMAC-SHA256 failed");
     if (CRYPTO_memcmp(mac, keys->hmac, sizeof mac) != 0)
         return ccf_errf(err, err_size, CCF_ERR_DENIED, "the layer's HMAC does not verify (a "
                         "changed byte, or another layer's key)");
-    if ((out = malloc(len ? len : 1)) == NULL || (ctx = EVP_CIPHER_CTX_new()) == NULL) {
-        rc = ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
-        goto out;
-    }
+    /* CTR: decrypting in place needs no second buffer of the layer's size */
+    if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
     if (EVP_DecryptInit_ex(ctx, EVP_aes_256_ctr(), NULL, keys->symkey, keys->nonce) != 1 ||
-        EVP_DecryptUpdate(ctx, out, &outl, ct, (int)len) != 1 || (size_t)outl != len) {
+        EVP_DecryptUpdate(ctx, buf, &outl, buf, (int)len) != 1 || (size_t)outl != len) {
         rc = ccf_errf(err, err_size, CCF_ERR_CRYPTO, "AES-256-CTR failed");
         goto out;
     }
-    if (!ccf_sha256_hex(out, len, hex) || strcmp(hex, keys->digest + 7) != 0) {
+    if (!ccf_sha256_hex(buf, len, hex) || strcmp(hex, keys->digest + 7) != 0)
         rc = ccf_errf(err, err_size, CCF_ERR_DENIED, "the decrypted layer hashes to sha256:%s, "
                       "not the %s its key names", hex, keys->digest);
-        goto out;
-    }
-    *plain = out;
-    out = NULL;
 out:
-    if (out != NULL)
-        OPENSSL_cleanse(out, len);
-    free(out);
+    if (rc != CCF_OK)
+        OPENSSL_cleanse(buf, len);
     EVP_CIPHER_CTX_free(ctx);
     return rc;
 }
 
-ccf_err ccf_ocicrypt_layer_tar(const uint8_t *blob, size_t len, const char *keys_jwe,
-                               const char *pubopts, EVP_PKEY *priv, const char *diff_id_hex,
-                               size_t max, uint8_t **tar, size_t *tar_len, char *err,
-                               size_t err_size)
+ccf_err ccf_ocicrypt_open(const uint8_t *ct, size_t len, const ccf_ocicrypt_keys *keys,
+                          uint8_t **plain, char *err, size_t err_size)
+{
+    uint8_t *out = malloc(len ? len : 1);
+    *plain = NULL;
+    if (out == NULL)
+        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
+    memcpy(out, ct, len);
+    ccf_err rc = ccf_ocicrypt_open_in_place(out, len, keys, err, err_size);
+    if (rc != CCF_OK)
+        free(out);
+    else
+        *plain = out;
+    return rc;
+}
+
+ccf_err ccf_ocicrypt_layer_open(uint8_t *blob, size_t len, const char *keys_jwe,
+                                const char *pubopts, EVP_PKEY *priv, const char *diff_id_hex,
+                                size_t max, char *err, size_t err_size)
 {
     ccf_ocicrypt_keys keys;
-    uint8_t *plain = NULL;
     char hex[CCF_SHA256_HEX_LEN + 1];
-    *tar = NULL;
-    *tar_len = 0;
     ccf_err rc = ccf_ocicrypt_unwrap(keys_jwe, pubopts, priv, &keys, err, err_size);
     if (rc != CCF_OK)
         return rc;
-    rc = ccf_ocicrypt_open(blob, len, &keys, &plain, err, err_size);
+    rc = ccf_ocicrypt_open_in_place(blob, len, &keys, err, err_size);
     ccf_ocicrypt_keys_clear(&keys);
     if (rc != CCF_OK)
         return rc;
-    rc = ccf_oci_layer_tar(plain, len, max, tar, tar_len, err, err_size);
-    OPENSSL_cleanse(plain, len);
-    free(plain);
-    if (rc != CCF_OK)
-        return rc;
     /* the diff_id: what the image's config names, so the platform can pin it */
-    if (!ccf_sha256_hex(*tar, *tar_len, hex) || strcasecmp(hex, diff_id_hex) != 0) {
-        OPENSSL_cleanse(*tar, *tar_len);
-        free(*tar);
-        *tar = NULL;
-        *tar_len = 0;
-        return ccf_errf(err, err_size, CCF_ERR_DENIED, "the layer's tar hashes to sha256:%s, "
-                        "not the diff_id sha256:%s", hex, diff_id_hex);
-    }
-    return CCF_OK;
+    if ((rc = ccf_oci_layer_diff_id(blob, len, max, hex, err, err_size)) == CCF_OK &&
+        strcasecmp(hex, diff_id_hex) != 0)
+        rc = ccf_errf(err, err_size, CCF_ERR_DENIED, "the layer's tar hashes to sha256:%s, not "
+                      "the diff_id sha256:%s", hex, diff_id_hex);
+    if (rc != CCF_OK)
+        OPENSSL_cleanse(blob, len);
+    return rc;
 }

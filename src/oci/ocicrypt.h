@@ -55,19 +55,25 @@ ccf_err ccf_ocicrypt_privopts_parse(const uint8_t *json, size_t len, ccf_ocicryp
 ccf_err ccf_ocicrypt_unwrap(const char *jwe_annotation, const char *pubopts, EVP_PKEY *priv,
                             ccf_ocicrypt_keys *keys, char *err, size_t err_size)
     __attribute__((warn_unused_result));
-/* The plain layer of the encrypted blob ct. */
+/* The plain layer of the encrypted blob ct (a copy). */
 ccf_err ccf_ocicrypt_open(const uint8_t *ct, size_t len, const ccf_ocicrypt_keys *keys,
                           uint8_t **plain, char *err, size_t err_size)
     __attribute__((warn_unused_result));
+/* The same in buf itself (AES-CTR needs no second buffer); buf is wiped when
+ * it is refused. */
+ccf_err ccf_ocicrypt_open_in_place(uint8_t *buf, size_t len, const ccf_ocicrypt_keys *keys,
+                                   char *err, size_t err_size) __attribute__((warn_unused_result));
 void ccf_ocicrypt_keys_clear(ccf_ocicrypt_keys *keys);
 
-/* An encrypted layer to its uncompressed tar (the instance's side, issue 20):
- * unwrap with priv, open (HMAC, plain layer digest), gunzip when it is gzip
- * (at most max bytes), then the tar's SHA-256 must be diff_id_hex (64 hex:
- * the image config's diff_id, which the policy pins as pi_hash). */
-ccf_err ccf_ocicrypt_layer_tar(const uint8_t *blob, size_t len, const char *keys_jwe,
-                               const char *pubopts, EVP_PKEY *priv, const char *diff_id_hex,
-                               size_t max, uint8_t **tar, size_t *tar_len, char *err,
-                               size_t err_size) __attribute__((warn_unused_result));
+/* An encrypted layer opened in place (the instance's side, issue 20): blob
+ * becomes the plain layer (as its media type says: gzip or plain tar) once
+ * the layer key is unwrapped with priv, the HMAC and the plain layer's digest
+ * verified and the diff_id of its tar (at most max bytes) found to be
+ * diff_id_hex (64 hex: the image config's, which the policy pins as pi_hash).
+ * Refused once decrypted: blob wiped. Memory: the blob, and 64 KiB. */
+ccf_err ccf_ocicrypt_layer_open(uint8_t *blob, size_t len, const char *keys_jwe,
+                                const char *pubopts, EVP_PKEY *priv, const char *diff_id_hex,
+                                size_t max, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
 
 #endif

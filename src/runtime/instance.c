@@ -562,7 +562,7 @@ static void layer_take_free(struct layer_take *t)
 /* ccf_oci_file_fn: a module replaces the one before it; a data set's file
  * must be new to the instance (not pinned, no stream, no secret, nothing
  * there yet) and appear once. */
-static bool layer_file(const char *name, const uint8_t *data, size_t len, void *ctx)
+static bool layer_file(const char *name, uint8_t **data, size_t len, void *ctx)
 {
     struct layer_take *t = ctx;
     size_t nl = strlen(name);
@@ -589,20 +589,18 @@ static bool layer_file(const char *name, const uint8_t *data, size_t len, void *
     if (t->program)
         layer_take_free(t);
     void *nf = realloc(t->files, (t->count + 1) * sizeof *t->files);
-    uint8_t *copy = malloc(len ? len : 1);
     char *n = strdup(name);
     if (nf != NULL)
         t->files = nf;
-    if (nf == NULL || copy == NULL || n == NULL) {
-        free(copy);
+    if (nf == NULL || n == NULL) {
         free(n);
         snprintf(t->why, sizeof t->why, "out of memory");
         return false;
     }
-    memcpy(copy, data, len);
     t->files[t->count].name = n;
-    t->files[t->count].data = copy;
+    t->files[t->count].data = *data; /* taken, not copied */
     t->files[t->count++].len = len;
+    *data = NULL;
     return true;
 }
 
@@ -641,18 +639,16 @@ static ccf_err layer_store(ccf_instance *inst, const char *path, struct layer_ta
 }
 
 /* An encrypted OCI layer uploaded as path (its blob already matched to
- * encrypted.sha256): opened with the key broker's private key to its tar,
- * which must hash to pi_hash (the image's diff_id). A program takes the
- * layer's last .wasm file (*data, *len replaced; its hash is what executions
- * check); a data set's files are stored at their paths in the layer and
- * *stored says path itself gets nothing. */
+ * encrypted.sha256): opened in place with the key broker's private key, its
+ * tar must hash to pi_hash (the image's diff_id). A program takes the layer's
+ * last .wasm file (*data, *len replaced; its hash is what executions check);
+ * a data set's files are stored at their paths in the layer and *stored says
+ * path itself gets nothing. *data may be NULL afterwards (freed). */
 static ccf_err open_layer(ccf_instance *inst, const char *path, const ccf_encrypted *enc,
                           uint8_t **data, size_t *len, bool *stored, char *msg, size_t msg_size)
 {
     const struct instance_key *key = NULL;
     char why[400];
-    uint8_t *tar = NULL;
-    size_t tar_len = 0;
     long prog = program_at(inst, path);
     struct layer_take take = {.inst = inst, .program = prog >= 0};
     ccf_err st;
@@ -670,19 +666,21 @@ static ccf_err open_layer(ccf_instance *inst, const char *path, const ccf_encryp
         snprintf(msg, msg_size, "%s: the key of %s is no private key", path, enc->kbs_resource);
         return CCF_ERR_INTERNAL;
     }
-    st = ccf_ocicrypt_layer_tar(*data, *len, enc->ocicrypt->keys_jwe, enc->ocicrypt->pubopts, pk,
-                                pinned(inst, path), inst->max_total, &tar, &tar_len, why,
-                                sizeof why);
+    /* in place: the ciphertext becomes the plain layer, no second copy of it */
+    st = ccf_ocicrypt_layer_open(*data, *len, enc->ocicrypt->keys_jwe, enc->ocicrypt->pubopts, pk,
+                                 pinned(inst, path), inst->max_total, why, sizeof why);
     EVP_PKEY_free(pk);
     if (st != CCF_OK) {
         snprintf(msg, msg_size, "%s: encrypted OCI layer (key %s): %s; not stored", path,
                  enc->kbs_resource, why);
         return st == CCF_ERR_NOMEM || st == CCF_ERR_TOO_LARGE ? st : CCF_ERR_CONFLICT;
     }
-    st = ccf_oci_layer_files(tar, tar_len, (size_t)inst->max_file, layer_file, &take, why,
+    st = ccf_oci_layer_files(*data, *len, (size_t)inst->max_file, layer_file, &take, why,
                              sizeof why);
-    OPENSSL_cleanse(tar, tar_len);
-    free(tar);
+    OPENSSL_cleanse(*data, *len); /* the plain layer: its files are taken, it goes */
+    free(*data);
+    *data = NULL;
+    *len = 0;
     if (st != CCF_OK || take.why[0] != '\0') {
         snprintf(msg, msg_size, "%s: encrypted OCI layer: %s; not stored", path,
                  take.why[0] ? take.why : why);
@@ -699,7 +697,6 @@ static ccf_err open_layer(ccf_instance *inst, const char *path, const ccf_encryp
         snprintf(msg, msg_size, "cannot hash the program");
         st = CCF_ERR_INTERNAL;
     } else {
-        free(*data);
         *data = take.files[0].data;
         *len = take.files[0].len;
         take.files[0].data = NULL;
