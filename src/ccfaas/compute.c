@@ -534,6 +534,9 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
         goto nomem;
     task->output_count = 1;
     task->timeout_s = CCF_TASK_DEFAULT_TIMEOUT_S;
+    /* keys from the key broker the manifest names, or no computation */
+    if (ccf_computation_encrypted(comp) && (task->key_broker = strdup(comp->kbs_url)) == NULL)
+        goto nomem;
     task->inputs = data.items;
     task->input_count = data.count;
     data.items = NULL;

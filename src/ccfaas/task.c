@@ -140,6 +140,28 @@ static int mem_file(const void *data, size_t len, char path[64], char *err, size
     return fd;
 }
 
+/* A computation's key broker (its manifest's kbs_url) is the one the verified
+ * instance fetched its keys from (the policy's kbs_url, set by VaaS); a
+ * trailing '/' aside, the same text. */
+static bool same_key_broker(const ccf_task_request *r, const ccf_policy *p, char *err,
+                            size_t err_size)
+{
+    if (r->key_broker == NULL)
+        return true;
+    size_t a = strlen(r->key_broker), b = p->kbs_url ? strlen(p->kbs_url) : 0;
+    while (a > 0 && r->key_broker[a - 1] == '/')
+        a--;
+    while (b > 0 && p->kbs_url[b - 1] == '/')
+        b--;
+    if (p->kbs_url != NULL && a == b && strncmp(r->key_broker, p->kbs_url, a) == 0)
+        return true;
+    ccf_errf(err, err_size, CCF_ERR_DENIED, "the manifest's kbs_url is %s, but the instance "
+             "fetched its keys from %s (the platform's key broker: `ccfaas up` prints it; `serve "
+             "vaas --kbs`); nothing was sent to it", r->key_broker,
+             p->kbs_url ? p->kbs_url : "no key broker");
+    return false;
+}
+
 static ccf_err put_bytes(ccf_client *c, const char *name, const void *data, size_t len, char *err,
                          size_t err_size)
 {
@@ -382,7 +404,8 @@ static void run(struct job *j)
     if (ccf_client_open(&cc, &client, err, sizeof err) != CCF_OK ||
         ccf_policy_parse(user, strlen(user), CCF_POLICY_USER, &userp, NULL) != CCF_OK ||
         ccf_expect_user_policy(ccf_client_policy(client), userp, err, sizeof err) != CCF_OK ||
-        ccf_client_verify(client, &vr, err, sizeof err) != CCF_OK)
+        ccf_client_verify(client, &vr, err, sizeof err) != CCF_OK ||
+        !same_key_broker(r, ccf_client_policy(client), err, sizeof err))
         goto fail;
     if (r->args != NULL) {
         snprintf(step, sizeof step, "write args");

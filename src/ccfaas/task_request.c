@@ -75,6 +75,7 @@ void ccf_task_request_free(ccf_task_request *r)
     free(r->deterministic_output);
     free(r->trust);
     json_decref(r->result_key);
+    free(r->key_broker);
     free(r);
 }
 

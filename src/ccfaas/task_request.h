@@ -56,6 +56,10 @@ typedef struct {
     char *trust;        /* the trust object as compact JSON text */
     json_t *result_key; /* the JWK, or NULL */
     long timeout_s;
+    /* computations only (not in POST /task): the key broker the manifest names
+     * (kbs_url); the instance's policy must name the same one, or the task
+     * fails before anything is sent to it. NULL: not checked. */
+    char *key_broker;
 } ccf_task_request;
 
 ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **out, char *err,

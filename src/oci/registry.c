@@ -308,10 +308,11 @@ ccf_err ccf_oci_pull_blob(const ccf_oci_ref *ref, const ccf_oci_pull_opts *opts,
     }
     ccf_oci_digest(r.body.p ? r.body.p : "", r.body.len, got);
     if (strcmp(got, digest) != 0 || (size >= 0 && (int64_t)r.body.len != size)) {
+        size_t n = r.body.len; /* before the buffer (and its length) goes */
         ccf_dynbuf_free(&r.body);
         return ccf_errf(err, err_size, CCF_ERR_DENIED, "digest mismatch: blob %s of %s/%s "
-                        "hashes to %s (%zu bytes)", digest, ref->host, ref->repo, got,
-                        r.body.len);
+                        "hashes to %s (%zu bytes, the manifest says %lld)", digest, ref->host,
+                        ref->repo, got, n, (long long)size);
     }
     if (r.body.p == NULL && (r.body.p = malloc(1)) == NULL)
         return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
