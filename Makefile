@@ -37,6 +37,7 @@ test-fast: build
 demo: build
 	@$(CCFAAS) demo
 	@examples/video-detect/demo $(BUILD)
+	@examples/cocos/demo $(BUILD)
 
 # Every fuzz target for FUZZ_SECONDS each; new inputs are added to tests/fuzz/corpus/.
 fuzz: deps
