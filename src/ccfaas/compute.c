@@ -420,7 +420,7 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
     bool registered = false;
     const char *body = ccf_http_request_body(req, &len);
     const char *owner = ccf_ccfaas_caller(req)->name;
-    json_t *digests = NULL;
+    json_t *digests = NULL, *result_key = NULL;
     struct creds creds = {.set = false};
 
     if (ccf_computation_parse(body, len, &comp, err, sizeof err) != CCF_OK) {
@@ -443,6 +443,31 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
                                  "header CCFaaS-Trust: %s", err);
         goto out;
+    }
+    /* the key the result is encrypted to (task run's result_key), beside the manifest */
+    const char *rk = ccf_http_request_header(req, "CCFaaS-Result-Key");
+    if (rk != NULL) {
+        uint8_t *text = NULL;
+        size_t tl = 0;
+        char why[300] = "over 64 KiB", what[340];
+        bool ok = strlen(rk) <= 64 * 1024 &&
+                  ccf_base64_decode(rk, strlen(rk), &text, &tl, why, sizeof why) == CCF_OK;
+        if (ok && (result_key = json_loadb((const char *)text, tl, JSON_REJECT_DUPLICATES, NULL)) ==
+                      NULL) {
+            snprintf(why, sizeof why, "not JSON");
+            ok = false;
+        }
+        if (!ok) /* the header's form; else the key's own fault */
+            snprintf(what, sizeof what, "%s: expected the base64 of a public JWK (EC P-256 or RSA)",
+                     why);
+        else if (ccf_task_result_key_check(result_key, "the key", what, sizeof what) != CCF_OK)
+            ok = false;
+        free(text);
+        if (!ok) {
+            ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
+                                     "header CCFaaS-Result-Key: %s", what);
+            goto out;
+        }
     }
     if (!registry_creds(req, &creds)) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
@@ -534,6 +559,8 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
         goto nomem;
     task->output_count = 1;
     task->timeout_s = CCF_TASK_DEFAULT_TIMEOUT_S;
+    task->result_key = result_key; /* the result stored as a JWE to it, or NULL */
+    result_key = NULL;
     /* keys from the key broker the manifest names, or no computation */
     if (ccf_computation_encrypted(comp) && (task->key_broker = strdup(comp->kbs_url)) == NULL)
         goto nomem;
@@ -558,6 +585,7 @@ out:
         ccf_ccfaas_store_function_delete(svc->store, fname, NULL, err, sizeof err) != CCF_STORE_OK)
         fprintf(stderr, "ccfaas: computation function %s: %s\n", fname, err);
     json_decref(digests);
+    json_decref(result_key);
     ccf_task_request_free(task);
     ccf_trust_free(trust);
     ccf_computation_free(comp);

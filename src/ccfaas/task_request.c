@@ -79,6 +79,21 @@ void ccf_task_request_free(ccf_task_request *r)
     free(r);
 }
 
+ccf_err ccf_task_result_key_check(const json_t *v, const char *what, char *err, size_t err_size)
+{
+    EVP_PKEY *k = NULL;
+    const char *alg = NULL;
+    char why[256] = "";
+    if (!json_is_object(v) || ccf_jwk_parse(v, &k, &alg, why, sizeof why) != CCF_OK)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: expected a public JWK (EC P-256 or "
+                        "RSA): %s", what, why[0] ? why : "not a JSON object");
+    EVP_PKEY_free(k);
+    if (json_object_get(v, "d") != NULL)
+        return ccf_errf(err, err_size, CCF_ERR_INVALID, "%s: a private key (member d); send its "
+                        "public half only", what);
+    return CCF_OK;
+}
+
 /* A file name member: a valid name, copied. */
 static ccf_err want_file(const json_t *v, const char *path, char **out, char *err, size_t es)
 {
@@ -313,21 +328,8 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
         goto out;
     }
     if ((v = json_object_get(root, "result_key")) != NULL) {
-        EVP_PKEY *k = NULL;
-        const char *alg = NULL;
-        char jerr2[256] = "";
-        if (!json_is_object(v) || ccf_jwk_parse(v, &k, &alg, jerr2, sizeof jerr2) != CCF_OK) {
-            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "result_key: expected a public JWK (EC P-256 or RSA): %s",
-                      jerr2);
+        if ((rc = ccf_task_result_key_check(v, "result_key", err, err_size)) != CCF_OK)
             goto out;
-        }
-        bool has_private = json_object_get(v, "d") != NULL;
-        EVP_PKEY_free(k);
-        if (has_private) {
-            rc = ccf_errf(err, err_size, CCF_ERR_INVALID, "result_key: a private key (member d); send its public "
-                      "half only");
-            goto out;
-        }
         r->result_key = json_incref(v);
     }
     if ((v = json_object_get(root, "timeout_s")) != NULL) {

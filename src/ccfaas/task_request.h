@@ -66,6 +66,11 @@ ccf_err ccf_task_request_parse(const char *text, size_t len, ccf_task_request **
                                size_t err_size) __attribute__((warn_unused_result));
 void ccf_task_request_free(ccf_task_request *r);
 
+/* CCF_OK when v is a public JWK (EC P-256 or RSA) a result may be encrypted
+ * to; else why, prefixed with what (the JSON path or header). */
+ccf_err ccf_task_result_key_check(const json_t *v, const char *what, char *err, size_t err_size)
+    __attribute__((warn_unused_result));
+
 /* Whether s is 1-max of A-Z a-z 0-9 - _ . (function names, computation ids). */
 bool ccf_task_name_ok(const char *s, size_t max);
 /* Whether name is acceptable as a task file name (the rule above). */

@@ -557,7 +557,8 @@ int ccf_cmd_task(int argc, char **argv)
 /* `ccfaas compute MANIFEST.json`: a Cocos computation manifest run as a task. */
 int ccf_cmd_compute(int argc, char **argv)
 {
-    const char *url = NULL, *trust_opt = NULL, *file = NULL, *ruser = NULL, *rpass = NULL;
+    const char *url = NULL, *trust_opt = NULL, *file = NULL, *ruser = NULL, *rpass = NULL,
+               *enc = NULL;
     bool watch = false, json_out = false, curl_up = false;
     ccf_opt_args pos = {0};
     const ccf_opt opts[] = {
@@ -565,10 +566,14 @@ int ccf_cmd_compute(int argc, char **argv)
         {.name = "trust", .kind = CCF_OPT_STRING, .dest = &trust_opt, .value = "FILE",
          .help = "your trust configuration (default $CCFAAS_TRUST, then\n"
                  "~/.config/ccfaas/trust.json): the instance is verified with it"},
+        {.name = "encrypt-to", .kind = CCF_OPT_STRING, .dest = &enc, .value = "PUBKEY.pem",
+         .help = "encrypt the result to this public key (CCFaaS keeps only ciphertext;\n"
+                 "`ccfaas task show ID --download FILE --key KEY.pem` decrypts it)"},
         {.name = "watch", .kind = CCF_OPT_FLAG, .dest = &watch,
          .help = "wait until the task ends (exit 1 unless completed)"},
         {.name = "download", .kind = CCF_OPT_STRING, .dest = &file, .value = "FILE",
-         .help = "with --watch: write the result archive (zip) to FILE", .nonempty = true},
+         .help = "with --watch: write the result archive (zip) to FILE (its JWE\n"
+                 "with --encrypt-to)", .nonempty = true},
         {.name = "registry-user", .kind = CCF_OPT_STRING, .dest = &ruser, .value = "USER",
          .help = "basic credentials for the registries (with --registry-password-file)"},
         {.name = "registry-password-file", .kind = CCF_OPT_STRING, .dest = &rpass,
@@ -584,7 +589,7 @@ int ccf_cmd_compute(int argc, char **argv)
                  "instance with the private key the key broker releases to it\n"
                  "(kbs_resource_path). Prints the task id."};
     char err[1024], trust_path[4096], *manifest = NULL, *trust_text = NULL, *hdr = NULL;
-    char *pw = NULL, *auth = NULL;
+    char *pw = NULL, *auth = NULL, *rkey = NULL;
     size_t mlen = 0, tlen = 0, pwlen = 0;
     ccf_ccfaas_api *api = NULL;
     int rc = ccf_opt_run(&cmd, opts, argc, argv, &pos);
@@ -639,9 +644,29 @@ int ccf_cmd_compute(int argc, char **argv)
         OPENSSL_cleanse(b2, strlen(b2));
         free(b2);
     }
-    const char *headers[] = {hdr, auth, NULL};
+    if (enc != NULL) { /* CCFaaS-Result-Key: base64 of the public JWK */
+        json_t *jwk = jwk_of(enc, err, sizeof err);
+        char *text = jwk ? json_dumps(jwk, JSON_COMPACT) : NULL;
+        char *b3 = text ? b64(text, strlen(text)) : NULL;
+        json_decref(jwk);
+        free(text);
+        if (b3 == NULL || (rkey = malloc(strlen(b3) + 32)) == NULL) {
+            fprintf(stderr, "ccfaas compute: --encrypt-to: %s\n", b3 ? "out of memory" : err);
+            free(b3);
+            goto out;
+        }
+        snprintf(rkey, strlen(b3) + 32, "CCFaaS-Result-Key: %s", b3);
+        free(b3);
+    }
+    const char *headers[4] = {hdr};
+    size_t nh = 1;
+    if (auth != NULL)
+        headers[nh++] = auth;
+    if (rkey != NULL)
+        headers[nh++] = rkey;
     rc = submit(api, cmd.cmd, "computation", manifest, mlen, headers, watch, json_out, file);
 out:
+    free(rkey);
     free(manifest);
     free(trust_text);
     free(hdr);
