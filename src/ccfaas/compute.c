@@ -414,7 +414,8 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
     struct enc_files enc_algo = {0}, enc_data = {0};
     char err[1024] = "", fname[128], phash[CCF_SHA256_HEX_LEN + 1], whash[CCF_SHA256_HEX_LEN + 1];
     char adigest[CCF_OCI_DIGEST_LEN + 1] = "", ddigest[CCF_OCI_DIGEST_LEN + 1];
-    char *policy = NULL, *trust_text = NULL;
+    char *policy = NULL;
+    uint8_t *trust_text = NULL;
     unsigned char rnd[4];
     size_t len = 0;
     bool registered = false;
@@ -437,9 +438,8 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
                                  "configuration the instance is verified with (docs/trust.md)");
         goto out;
     }
-    if (ccf_base64_decode(th, strlen(th), (uint8_t **)&trust_text, &trust_len, err, sizeof err) !=
-            CCF_OK ||
-        ccf_trust_parse(trust_text, trust_len, &trust, err, sizeof err) != CCF_OK) {
+    if (ccf_base64_decode(th, strlen(th), &trust_text, &trust_len, err, sizeof err) != CCF_OK ||
+        ccf_trust_parse((const char *)trust_text, trust_len, &trust, err, sizeof err) != CCF_OK) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
                                  "header CCFaaS-Trust: %s", err);
         goto out;
