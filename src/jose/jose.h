@@ -101,7 +101,8 @@ ccf_err ccf_jwk_from_key(const EVP_PKEY *key, const char *alg, json_t **out, cha
 
 typedef enum {
     CCF_JWE_ECDH_ES_A256KW = 1, /* "ECDH-ES+A256KW", recipient EC P-256 */
-    CCF_JWE_RSA_OAEP_256 = 2    /* "RSA-OAEP-256", recipient RSA */
+    CCF_JWE_RSA_OAEP_256 = 2,   /* "RSA-OAEP-256", recipient RSA */
+    CCF_JWE_RSA_OAEP = 3        /* "RSA-OAEP" (SHA-1): decryption only, where asked for */
 } ccf_jwe_alg;
 
 /* Concat KDF (RFC 7518 §4.6.2, NIST SP 800-56A, SHA-256): derives outlen bytes
@@ -151,6 +152,13 @@ ccf_err ccf_jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, uint8_t **plaintext, 
 ccf_err ccf_jwe_decrypt_text(const char *json, size_t jsonlen, EVP_PKEY *priv,
                              uint8_t **plaintext, size_t *len, char *err,
                              size_t errsz) CCF_JOSE_WUR;
+/* Same, also accepting alg "RSA-OAEP" (OAEP with SHA-1 and MGF1-SHA-1, RFC 7518
+ * §4.3), for formats whose writers choose it: ocicrypt's JWE key wrapping
+ * with an RSA key (skopeo --encryption-key jwe:RSA.pub). Never used for what
+ * this project encrypts itself. */
+ccf_err ccf_jwe_decrypt_text_oaep_sha1(const char *json, size_t jsonlen, EVP_PKEY *priv,
+                                       uint8_t **plaintext, size_t *len, char *err,
+                                       size_t errsz) CCF_JOSE_WUR;
 
 /* Wipes and frees a plaintext returned by ccf_jwe_decrypt*; NULL is a no-op. */
 void ccf_jose_secret_free(void *p, size_t len);

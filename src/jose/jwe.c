@@ -20,6 +20,7 @@
 #define WRAPPED_LEN (CEK_LEN + 8)
 #define ALG_ECDH "ECDH-ES+A256KW"
 #define ALG_RSA "RSA-OAEP-256"
+#define ALG_RSA_SHA1 "RSA-OAEP" /* decryption only, where the caller accepts it */
 #define ENC_GCM "A256GCM"
 
 void ccf_jose_secret_free(void *p, size_t len)
@@ -140,15 +141,17 @@ static ccf_err aes_gcm(int enc, const uint8_t key[32], const uint8_t iv[IV_LEN],
                           "or tag tampered, or the wrong key)");
 }
 
-static ccf_err rsa_oaep(int enc, EVP_PKEY *key, const uint8_t *in, size_t inlen, uint8_t *out,
-                        size_t *outlen, char *err, size_t errsz)
+/* RSA-OAEP with SHA-256 and MGF1-SHA-256 (RSA-OAEP-256), or with SHA-1 for
+ * both (RSA-OAEP, RFC 7518 §4.3) when sha1. */
+static ccf_err rsa_oaep(int enc, EVP_PKEY *key, bool sha1, const uint8_t *in, size_t inlen,
+                        uint8_t *out, size_t *outlen, char *err, size_t errsz)
 {
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    const EVP_MD *md = sha1 ? EVP_sha1() : EVP_sha256();
     ccf_err e = CCF_OK;
     if (ctx == NULL || (enc ? EVP_PKEY_encrypt_init(ctx) : EVP_PKEY_decrypt_init(ctx)) != 1 ||
         EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) != 1) {
+        EVP_PKEY_CTX_set_rsa_oaep_md(ctx, md) != 1 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) != 1) {
         e = ccf_errf(err, errsz, CCF_ERR_CRYPTO, "RSA-OAEP-256: OpenSSL cannot set up OAEP");
     } else if (enc ? EVP_PKEY_encrypt(ctx, out, outlen, in, inlen) != 1
                    : EVP_PKEY_decrypt(ctx, out, outlen, in, inlen) != 1) {
@@ -217,7 +220,7 @@ ccf_err ccf_jwe_encrypt(EVP_PKEY *to, ccf_jwe_alg alg, const void *plaintext, si
             e = ccf_errf(err, errsz, CCF_ERR_INTERNAL, "A256KW: wrapped key of %zu bytes", eklen);
             goto out;
         }
-    } else if ((e = rsa_oaep(1, to, cek, CEK_LEN, ek, &eklen, err, errsz)) != CCF_OK) {
+    } else if ((e = rsa_oaep(1, to, false, cek, CEK_LEN, ek, &eklen, err, errsz)) != CCF_OK) {
         goto out;
     }
     /* Trustee's ProtectedHeader: alg, enc, then the other fields, keys sorted */
@@ -289,8 +292,8 @@ ccf_err ccf_jwe_encrypt_to_jwk(const json_t *jwk, const void *plaintext, size_t 
 /* The protected header's members this implementation understands. Unknown
  * ones are ignored (RFC 7516 §4), but never when listed in crit, which is
  * refused as a whole: no extension is supported. */
-static ccf_err check_header(const json_t *hdr, EVP_PKEY *priv, ccf_jwe_alg *alg, char *err,
-                            size_t errsz)
+static ccf_err check_header(const json_t *hdr, EVP_PKEY *priv, bool rsa_oaep_sha1,
+                            ccf_jwe_alg *alg, char *err, size_t errsz)
 {
     const json_t *a = json_object_get(hdr, "alg"), *enc = json_object_get(hdr, "enc");
     if (!json_is_string(a))
@@ -315,13 +318,13 @@ static ccf_err check_header(const json_t *hdr, EVP_PKEY *priv, ccf_jwe_alg *alg,
             return ccf_errf(err, errsz, CCF_ERR_DENIED,
                             "JWE: alg ECDH-ES+A256KW but the private key is not EC P-256");
         *alg = CCF_JWE_ECDH_ES_A256KW;
-    } else if (strcmp(as, ALG_RSA) == 0) {
+    } else if (strcmp(as, ALG_RSA) == 0 || (rsa_oaep_sha1 && strcmp(as, ALG_RSA_SHA1) == 0)) {
         if (!jose_is_rsa(priv))
             return ccf_errf(err, errsz, CCF_ERR_DENIED,
-                            "JWE: alg RSA-OAEP-256 but the private key is not RSA");
+                            "JWE: alg %s but the private key is not RSA", as);
         if (json_object_get(hdr, "epk") != NULL)
-            return ccf_errf(err, errsz, CCF_ERR_INVALID, "JWE: RSA-OAEP-256 with an \"epk\"");
-        *alg = CCF_JWE_RSA_OAEP_256;
+            return ccf_errf(err, errsz, CCF_ERR_INVALID, "JWE: %s with an \"epk\"", as);
+        *alg = strcmp(as, ALG_RSA) == 0 ? CCF_JWE_RSA_OAEP_256 : CCF_JWE_RSA_OAEP;
     } else {
         return ccf_errf(err, errsz, CCF_ERR_UNSUPPORTED,
                         "JWE: alg \"%.40s\" not supported (ECDH-ES+A256KW, RSA-OAEP-256)", as);
@@ -373,8 +376,8 @@ static ccf_err party_info(const json_t *hdr, const char *name, uint8_t **out, si
                            err, errsz);
 }
 
-ccf_err ccf_jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, uint8_t **plaintext, size_t *len,
-                        char *err, size_t errsz)
+static ccf_err jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, bool rsa_oaep_sha1,
+                           uint8_t **plaintext, size_t *len, char *err, size_t errsz)
 {
     static const char *const members[] = {"protected", "encrypted_key", "iv", "ciphertext",
                                           "tag", "header"};
@@ -415,7 +418,7 @@ ccf_err ccf_jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, uint8_t **plaintext, 
         (e = jose_parse_object((const char *)hdr_raw, hdr_len, "JWE protected header", &hdr, err,
                                errsz)) != CCF_OK ||
         (e = merge_unprotected(hdr, json_object_get(jwe, "header"), err, errsz)) != CCF_OK ||
-        (e = check_header(hdr, priv, &alg, err, errsz)) != CCF_OK)
+        (e = check_header(hdr, priv, rsa_oaep_sha1, &alg, err, errsz)) != CCF_OK)
         goto out;
     if ((e = jose_b64_member(jwe, "iv", "JWE", IV_LEN, &iv, &ivlen, err, errsz)) != CCF_OK ||
         (e = jose_b64_member(jwe, "tag", "JWE", TAG_LEN, &tag, &taglen, err, errsz)) != CCF_OK ||
@@ -469,7 +472,8 @@ ccf_err ccf_jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, uint8_t **plaintext, 
             goto out;
         }
         ceklen = CCF_JOSE_RSA_MAX_BITS / 8;
-        if ((e = rsa_oaep(0, priv, ek, eklen, cek, &ceklen, err, errsz)) != CCF_OK)
+        if ((e = rsa_oaep(0, priv, alg == CCF_JWE_RSA_OAEP, ek, eklen, cek, &ceklen, err,
+                          errsz)) != CCF_OK)
             goto out;
     }
     if (ceklen != CEK_LEN) {
@@ -507,8 +511,14 @@ out:
     return e;
 }
 
-ccf_err ccf_jwe_decrypt_text(const char *json, size_t jsonlen, EVP_PKEY *priv,
-                             uint8_t **plaintext, size_t *len, char *err, size_t errsz)
+ccf_err ccf_jwe_decrypt(const json_t *jwe, EVP_PKEY *priv, uint8_t **plaintext, size_t *len,
+                        char *err, size_t errsz)
+{
+    return jwe_decrypt(jwe, priv, false, plaintext, len, err, errsz);
+}
+
+static ccf_err decrypt_text(const char *json, size_t jsonlen, EVP_PKEY *priv, bool rsa_oaep_sha1,
+                            uint8_t **plaintext, size_t *len, char *err, size_t errsz)
 {
     json_t *jwe = NULL;
     *plaintext = NULL;
@@ -516,7 +526,19 @@ ccf_err ccf_jwe_decrypt_text(const char *json, size_t jsonlen, EVP_PKEY *priv,
     ccf_err e = jose_parse_object(json, jsonlen, "JWE", &jwe, err, errsz);
     if (e != CCF_OK)
         return e;
-    e = ccf_jwe_decrypt(jwe, priv, plaintext, len, err, errsz);
+    e = jwe_decrypt(jwe, priv, rsa_oaep_sha1, plaintext, len, err, errsz);
     json_decref(jwe);
     return e;
+}
+
+ccf_err ccf_jwe_decrypt_text(const char *json, size_t jsonlen, EVP_PKEY *priv,
+                             uint8_t **plaintext, size_t *len, char *err, size_t errsz)
+{
+    return decrypt_text(json, jsonlen, priv, false, plaintext, len, err, errsz);
+}
+
+ccf_err ccf_jwe_decrypt_text_oaep_sha1(const char *json, size_t jsonlen, EVP_PKEY *priv,
+                                       uint8_t **plaintext, size_t *len, char *err, size_t errsz)
+{
+    return decrypt_text(json, jsonlen, priv, true, plaintext, len, err, errsz);
 }

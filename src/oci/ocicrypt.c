@@ -146,8 +146,8 @@ ccf_err ccf_ocicrypt_unwrap(const char *jwe_annotation, const char *pubopts, EVP
         if (!b64_exact(p, k, jwe, 0, k / 4 * 3 + 3, &jl))
             snprintf(last, sizeof last, "%s: an entry is not standard base64",
                      CCF_OCICRYPT_ANNOTATION_JWE);
-        else if (ccf_jwe_decrypt_text((const char *)jwe, jl, priv, &plain, &pl, last,
-                                      sizeof last) == CCF_OK)
+        else if (ccf_jwe_decrypt_text_oaep_sha1((const char *)jwe, jl, priv, &plain, &pl, last,
+                                                sizeof last) == CCF_OK)
             rc = ccf_ocicrypt_privopts_parse(plain, pl, keys, last, sizeof last);
         ccf_jose_secret_free(plain, pl);
         free(jwe);

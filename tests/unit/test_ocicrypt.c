@@ -18,6 +18,7 @@
 
 #include "common/file.h"
 #include "common/crypto.h"
+#include "jose/jose.h"
 #include "oci/oci.h"
 #include "oci/ocicrypt.h"
 
@@ -298,6 +299,62 @@ static void test_encrypted_layer_open(void **state)
     free(buf);
 }
 
+/* skopeo wraps the layer key with RSA-OAEP (SHA-1) for an RSA key: opened here (the
+ * writer's choice), while the project's own JWE decryption keeps refusing that alg. */
+static void test_rsa_oaep_layer(void **state)
+{
+    struct fixture *f = *state;
+    size_t el = 0, dl = 0, kl = 0, jl = 0, pl = 0;
+    char *enc = data_file("layer-rsa.enc", &el), *desc = data_file("descriptor-rsa.json", &dl);
+    char *pem = data_file("rsa.key", &kl), err[512], diff[65];
+    uint8_t *jwe = NULL, *plain = NULL;
+    BIO *b = BIO_new_mem_buf(pem, (int)kl);
+    EVP_PKEY *rsa = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+    json_t *d = json_loadb(desc, dl, 0, NULL);
+    const json_t *ann = json_object_get(d, "annotations");
+    const char *keys = json_string_value(json_object_get(ann, CCF_OCICRYPT_ANNOTATION_JWE));
+    const char *pub = json_string_value(json_object_get(ann, CCF_OCICRYPT_ANNOTATION_PUBOPTS));
+    BIO_free(b);
+    assert_non_null(rsa);
+    assert_non_null(keys);
+    /* the JWE says RSA-OAEP: the plain decryption refuses it, the ocicrypt one takes it */
+    assert_int_equal(ccf_base64_decode(keys, strcspn(keys, ","), &jwe, &jl, err, sizeof err), CCF_OK);
+    assert_non_null(strstr((const char *)jwe, "\"protected\""));
+    assert_int_equal(ccf_jwe_decrypt_text((const char *)jwe, jl, rsa, &plain, &pl, err, sizeof err),
+                     CCF_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err, "alg \"RSA-OAEP\" not supported"));
+    assert_int_equal(ccf_jwe_decrypt_text_oaep_sha1((const char *)jwe, jl, rsa, &plain, &pl, err,
+                                                    sizeof err),
+                     CCF_OK);
+    json_t *opts = json_loadb((const char *)plain, pl, 0, NULL); /* the private options */
+    assert_non_null(json_object_get(opts, "symkey"));
+    json_decref(opts);
+    ccf_jose_secret_free(plain, pl);
+    /* and the layer opens to the plain layer */
+    assert_int_equal(ccf_oci_layer_diff_id((const uint8_t *)f->plain, f->plain_len, 1 << 20, diff,
+                                           err, sizeof err),
+                     CCF_OK);
+    assert_int_equal(ccf_ocicrypt_layer_open((uint8_t *)enc, el, keys, pub, rsa, diff, 1 << 20, err,
+                                             sizeof err),
+                     CCF_OK);
+    assert_memory_equal(enc, f->plain, f->plain_len);
+    /* an EC key does not open it, an RSA key does not open the EC layer's */
+    free(enc);
+    enc = data_file("layer-rsa.enc", &el);
+    assert_int_equal(ccf_ocicrypt_layer_open((uint8_t *)enc, el, keys, pub, f->key, diff, 1 << 20,
+                                             err, sizeof err),
+                     CCF_ERR_DENIED);
+    ccf_ocicrypt_keys k;
+    assert_int_not_equal(unwrap(f, rsa, &k, err, sizeof err), CCF_OK);
+    EVP_PKEY_free(rsa);
+    json_decref(d);
+    free(jwe);
+    free(enc);
+    free(desc);
+    OPENSSL_cleanse(pem, kl);
+    free(pem);
+}
+
 static void test_config_diff_ids(void **state)
 {
     char ids[3][CCF_OCI_DIGEST_LEN + 1], err[256];
@@ -338,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_layer_diff_id),
         cmocka_unit_test(test_encrypted_layer_open),
+        cmocka_unit_test(test_rsa_oaep_layer),
         cmocka_unit_test(test_config_diff_ids),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
