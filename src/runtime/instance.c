@@ -569,22 +569,26 @@ static bool layer_file(const char *name, uint8_t **data, size_t len, void *ctx)
     if (t->program && (nl < 5 || strcmp(name + nl - 5, ".wasm") != 0))
         return true;
     if (!t->program) {
-        const char *clash = NULL;
+        /* the refusal goes to the platform: it names a file only when the platform knows
+         * that name anyway (the policy's, or one it wrote) */
+        const char *clash = NULL, *unnamed = NULL;
         if (!ccf_file_name_plain(name) || nl >= CCF_VFS_PATH_MAX)
-            clash = "is no file name an instance can hold";
+            unnamed = "a file of the layer has a name an instance cannot hold";
         else if (pinned(t->inst, name) != NULL || ccf_instance_stream_index(t->inst, name) >= 0)
             clash = "is a file of the policy";
         else if (strncmp(name, CCF_POLICY_SECRETS_DIR, strlen(CCF_POLICY_SECRETS_DIR)) == 0)
-            clash = "is where application secrets are";
+            unnamed = "a file of the layer is where application secrets are";
         else if (ccf_vfs_lookup(t->inst->vfs, name) != NULL)
             clash = "exists already";
-        for (size_t i = 0; i < t->count && clash == NULL; i++)
+        for (size_t i = 0; i < t->count && clash == NULL && unnamed == NULL; i++)
             if (strcmp(t->files[i].name, name) == 0)
-                clash = "appears twice in the layer";
-        if (clash != NULL) {
+                unnamed = "a file appears twice in the layer";
+        if (unnamed != NULL)
+            snprintf(t->why, sizeof t->why, "%s", unnamed);
+        else if (clash != NULL)
             snprintf(t->why, sizeof t->why, "the layer's file \"%.100s\" %s", name, clash);
+        if (unnamed != NULL || clash != NULL)
             return false;
-        }
     }
     if (t->program)
         layer_take_free(t);
@@ -682,6 +686,9 @@ static ccf_err open_layer(ccf_instance *inst, const char *path, const ccf_encryp
     *data = NULL;
     *len = 0;
     if (st != CCF_OK || take.why[0] != '\0') {
+        if (st == CCF_ERR_TOO_LARGE) /* its message names the file: not for the platform */
+            snprintf(why, sizeof why, "a file of the layer is over the per-file limit of %llu "
+                     "bytes", (unsigned long long)inst->max_file);
         snprintf(msg, msg_size, "%s: encrypted OCI layer: %s; not stored", path,
                  take.why[0] ? take.why : why);
         layer_take_free(&take);

@@ -5,7 +5,8 @@
  * Refused, with nothing stored: a key resource that is no private key (or one locked
  * by a passphrase, which is never asked for), another private
  * key, a policy pinning another diff_id, a layer file that clashes with a file of the
- * policy, and a layer whose files do not all fit (all or none). */
+ * policy, a file over the per-file limit (not named: the names are the owner's), and a
+ * layer whose files do not all fit (all or none). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,7 +80,7 @@ static int teardown(void **state)
 /* spec-full.json with the slot as an encrypted data file pinned to diff (and
  * extra data files "README" when clash), identity 0 allowed to write it. */
 static ccf_instance *instance(const struct fixture *f, const char *diff, bool clash,
-                              uint64_t total)
+                              uint64_t total, uint64_t file)
 {
     size_t len = 0;
     char *text = data_file("policies/spec-full.json", &len), err[512];
@@ -104,7 +105,7 @@ static ccf_instance *instance(const struct fixture *f, const char *diff, bool cl
     text = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     ccf_instance *inst = NULL;
-    ccf_instance_limits limits = {.max_instance_bytes = total};
+    ccf_instance_limits limits = {.max_instance_bytes = total, .max_file_bytes = file};
     if (ccf_instance_new(text, strlen(text), &limits, &inst, err, sizeof err) != CCF_OK)
         fail_msg("policy: %s", err);
     free(text);
@@ -131,7 +132,7 @@ static void test_unpacks_layer(void **state)
     char msg[512] = "";
     uint8_t *bytes = NULL;
     size_t len = 0;
-    ccf_instance *inst = instance(f, f->diff, false, 0);
+    ccf_instance *inst = instance(f, f->diff, false, 0, 0);
     assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
                                                f->key_len, msg, sizeof msg),
                      CCF_OK);
@@ -163,7 +164,7 @@ static void test_refusals(void **state)
     char msg[512] = "", other_diff[65];
     uint8_t key32[32] = {1};
     /* a key resource that is no private key: refused when it arrives, its bytes not shown */
-    ccf_instance *inst = instance(f, f->diff, false, 0);
+    ccf_instance *inst = instance(f, f->diff, false, 0, 0);
     assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, key32, sizeof key32, msg, sizeof msg),
                      CCF_ERR_INVALID);
     assert_non_null(strstr(msg, "is not a PEM private key"));
@@ -195,7 +196,7 @@ static void test_refusals(void **state)
     char *pem = NULL;
     assert_int_equal(PEM_write_bio_PrivateKey(b, wrong, NULL, NULL, 0, NULL, NULL), 1);
     long pl = BIO_get_mem_data(b, &pem);
-    inst = instance(f, f->diff, false, 0);
+    inst = instance(f, f->diff, false, 0, 0);
     assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)pem, (size_t)pl,
                                                msg, sizeof msg),
                      CCF_OK);
@@ -210,7 +211,7 @@ static void test_refusals(void **state)
     /* the policy pins another diff_id: the right key, another layer */
     memcpy(other_diff, f->diff, sizeof other_diff);
     other_diff[63] = other_diff[63] == 'a' ? 'b' : 'a';
-    inst = instance(f, other_diff, false, 0);
+    inst = instance(f, other_diff, false, 0, 0);
     assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
                                                f->key_len, msg, sizeof msg),
                      CCF_OK);
@@ -220,13 +221,30 @@ static void test_refusals(void **state)
     ccf_instance_free(inst);
 
     /* a layer file named like a file of the policy: refused, nothing stored */
-    inst = instance(f, f->diff, true, 0);
+    inst = instance(f, f->diff, true, 0, 0);
     assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
                                                f->key_len, msg, sizeof msg),
                      CCF_OK);
     assert_int_equal(put_layer(f, inst, msg, sizeof msg), CCF_ERR_CONFLICT);
     assert_non_null(strstr(msg, "\"README\" is a file of the policy"));
     assert_false(exists(inst, "data/input-0"));
+    ccf_instance_free(inst);
+}
+
+/* A layer file over the per-file limit: refused, its name not in the message (the platform
+ * reads it; the layer's file names are the owner's). */
+static void test_file_limit(void **state)
+{
+    struct fixture *f = *state;
+    char msg[512] = "";
+    ccf_instance *inst = instance(f, f->diff, false, 0, 18); /* README is 17 bytes, input-0 20 */
+    assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
+                                               f->key_len, msg, sizeof msg),
+                     CCF_OK);
+    assert_int_equal(put_layer(f, inst, msg, sizeof msg), CCF_ERR_TOO_LARGE);
+    assert_non_null(strstr(msg, "a file of the layer is over the per-file limit of 18 bytes"));
+    assert_null(strstr(msg, "input-0"));
+    assert_false(exists(inst, "README") || exists(inst, "data/input-0"));
     ccf_instance_free(inst);
 }
 
@@ -237,7 +255,7 @@ static void test_all_or_none(void **state)
     char msg[512] = "";
     /* the tar (10 KiB) must fit the instance's total; fill it up to 25 bytes before */
     const uint64_t total = 16384;
-    ccf_instance *inst = instance(f, f->diff, false, total);
+    ccf_instance *inst = instance(f, f->diff, false, total, 0);
     assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
                                                f->key_len, msg, sizeof msg),
                      CCF_OK);
@@ -260,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unpacks_layer),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_file_limit),
         cmocka_unit_test(test_all_or_none),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
