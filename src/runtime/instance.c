@@ -2,7 +2,6 @@
 #include "runtime/instance.h"
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "attest/pki.h"
 #include "envelope/envelope.h"
 #include "oci/oci.h"
 #include "oci/ocicrypt.h"
@@ -463,25 +463,31 @@ static ccf_err put_status(const ccf_instance *inst, ccf_wasi_errno e, int who, c
     }
 }
 
+/* The key the instance fetched for resource, or NULL. */
+static const struct instance_key *key_for(const ccf_instance *inst, const char *resource)
+{
+    for (size_t i = 0; i < inst->nkeys; i++)
+        if (strcmp(inst->keys[i].resource, resource) == 0)
+            return &inst->keys[i];
+    return NULL;
+}
+
 /* An encrypted file's envelope (already matched to its pinned hash) into
  * its plaintext, with the key the instance fetched: *data and *len are
  * replaced (the envelope freed). The plaintext must hash to pi_hash. */
 static ccf_err open_envelope(ccf_instance *inst, const char *path, const ccf_encrypted *enc,
                              uint8_t **data, size_t *len, char *msg, size_t msg_size)
 {
-    const uint8_t *key = NULL;
+    const struct instance_key *key = key_for(inst, enc->kbs_resource);
     char why[320];
     uint8_t *plain = NULL;
     ccf_envelope_info info;
-    for (size_t i = 0; i < inst->nkeys && key == NULL; i++)
-        if (strcmp(inst->keys[i].resource, enc->kbs_resource) == 0)
-            key = inst->keys[i].key;
     if (key == NULL) {
         snprintf(msg, msg_size, "%s is encrypted and this instance has no key for %s", path,
                  enc->kbs_resource);
         return CCF_ERR_INTERNAL;
     }
-    if (ccf_envelope_open(key, *data, *len, &plain, &info, why, sizeof why) != CCF_OK) {
+    if (ccf_envelope_open(key->key, *data, *len, &plain, &info, why, sizeof why) != CCF_OK) {
         snprintf(msg, msg_size, "%s: %s; not stored", path, why);
         return CCF_ERR_CONFLICT;
     }
@@ -499,38 +505,34 @@ static ccf_err open_envelope(ccf_instance *inst, const char *path, const ccf_enc
     return CCF_OK;
 }
 
+/* The encrypted declaration of file i of the policy: its programs, then its
+ * data files (i < program_count + data_file_count). */
+static const ccf_encrypted *file_encrypted(const ccf_policy *p, size_t i)
+{
+    return i < p->program_count ? &p->programs[i].encrypted
+                                : &p->data_files[i - p->program_count].encrypted;
+}
+
 /* How the files of the policy use key resource r: 1 only encrypted OCI layers,
  * 0 only envelopes (or none), -1 both. */
 static int resource_layers(const ccf_policy *p, const char *r)
 {
     bool layer = false, envelope = false;
     for (size_t i = 0; i < p->program_count + p->data_file_count; i++) {
-        const ccf_encrypted *e = i < p->program_count ? &p->programs[i].encrypted
-                                                      : &p->data_files[i - p->program_count].encrypted;
+        const ccf_encrypted *e = file_encrypted(p, i);
         if (e->kbs_resource != NULL && strcmp(e->kbs_resource, r) == 0)
             *(e->ocicrypt != NULL ? &layer : &envelope) = true;
     }
     return layer && envelope ? -1 : layer ? 1 : 0;
 }
 
-/* A passphrase-protected key is refused, never asked for (OpenSSL's default
- * would read one from a terminal). */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf, (void)size, (void)rwflag, (void)u;
-    return -1;
-}
-
-/* The private key of a key resource's PEM (NULL when it is none). */
+/* The private key of a key resource's PEM (NULL when it is none; one locked
+ * by a passphrase is refused, never asked for: ccf_pki_key_from_pem). */
 static EVP_PKEY *layer_key(const uint8_t *pem, size_t len)
 {
-    if (len > INT32_MAX)
-        return NULL;
-    BIO *b = BIO_new_mem_buf(pem, (int)len);
-    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) : NULL;
-    BIO_free(b);
-    ERR_clear_error();
-    return k;
+    EVP_PKEY *k = NULL;
+    char why[160];
+    return ccf_pki_key_from_pem((const char *)pem, len, &k, why, sizeof why) == CCF_OK ? k : NULL;
 }
 
 /* ---- encrypted OCI layers (issue 20, docs/oci.md "In the instance") ------------------- */
@@ -651,15 +653,12 @@ static ccf_err layer_store(ccf_instance *inst, const char *path, struct layer_ta
 static ccf_err open_layer(ccf_instance *inst, const char *path, const ccf_encrypted *enc,
                           uint8_t **data, size_t *len, bool *stored, char *msg, size_t msg_size)
 {
-    const struct instance_key *key = NULL;
+    const struct instance_key *key = key_for(inst, enc->kbs_resource);
     char why[400];
     long prog = program_at(inst, path);
     struct layer_take take = {.inst = inst, .program = prog >= 0};
     ccf_err st;
     *stored = false;
-    for (size_t i = 0; i < inst->nkeys && key == NULL; i++)
-        if (strcmp(inst->keys[i].resource, enc->kbs_resource) == 0)
-            key = &inst->keys[i];
     if (key == NULL) {
         snprintf(msg, msg_size, "%s is encrypted and this instance has no key for %s", path,
                  enc->kbs_resource);
@@ -726,10 +725,8 @@ static const char *resource_at(const ccf_policy *p, size_t i, bool *is_key)
 {
     size_t nfiles = p->program_count + p->data_file_count;
     *is_key = i < nfiles;
-    if (i < p->program_count)
-        return p->programs[i].encrypted.kbs_resource ? p->programs[i].encrypted.kbs_resource : "";
     if (i < nfiles) {
-        const char *r = p->data_files[i - p->program_count].encrypted.kbs_resource;
+        const char *r = file_encrypted(p, i)->kbs_resource;
         return r ? r : "";
     }
     i -= nfiles;
