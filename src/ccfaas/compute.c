@@ -14,7 +14,6 @@
  * and its diff_id from the image config; the instance fetches the private
  * key from the key broker after its attestation and opens the layers. */
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,18 +49,36 @@ static ccf_oci_pull_opts pull_opts(const ccf_oci_ref *ref, const struct creds *c
                                .password = c->set ? c->password : NULL};
 }
 
+/* Header name, the standard base64 of something (the manifest has no place
+ * for what travels beside it), decoded into *out (malloc'd, NUL-terminated;
+ * NULL when the header is absent); false with why when its text is over
+ * max_kib KiB or not base64. */
+static bool header_b64(const ccf_http_request *req, const char *name, size_t max_kib,
+                       uint8_t **out, size_t *len, char *why, size_t why_size)
+{
+    const char *h = ccf_http_request_header(req, name);
+    *out = NULL;
+    *len = 0;
+    if (h == NULL)
+        return true;
+    if (strlen(h) > max_kib * 1024) {
+        snprintf(why, why_size, "over %zu KiB", max_kib);
+        return false;
+    }
+    return ccf_base64_decode(h, strlen(h), out, len, why, why_size) == CCF_OK;
+}
+
 /* Header CCFaaS-Registry-Auth: base64 of USER:PASSWORD (as HTTP basic auth). */
 static bool registry_creds(const ccf_http_request *req, struct creds *c)
 {
-    const char *h = ccf_http_request_header(req, "CCFaaS-Registry-Auth");
     uint8_t *buf = NULL;
     size_t n = 0;
     char why[80];
     memset(c, 0, sizeof *c);
-    if (h == NULL)
-        return true;
-    if (strlen(h) > 1000 || ccf_base64_decode(h, strlen(h), &buf, &n, why, sizeof why) != CCF_OK)
+    if (!header_b64(req, "CCFaaS-Registry-Auth", 1, &buf, &n, why, sizeof why))
         return false;
+    if (buf == NULL)
+        return true;
     char *colon = strchr((char *)buf, ':');
     bool ok = colon != NULL && colon != (char *)buf && strlen((char *)buf) == n &&
               (size_t)(colon - (char *)buf) < sizeof c->user && strlen(colon + 1) < sizeof c->password;
@@ -72,6 +89,30 @@ static bool registry_creds(const ccf_http_request *req, struct creds *c)
     }
     OPENSSL_cleanse(buf, n);
     free(buf);
+    return ok;
+}
+
+/* Header CCFaaS-Result-Key: the base64 of the public JWK the result is
+ * encrypted to (a task's result_key), into *jwk (NULL when absent); false
+ * with why. */
+static bool result_key_header(const ccf_http_request *req, json_t **jwk, char *why,
+                              size_t why_size)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    char sub[300];
+    *jwk = NULL;
+    bool ok = header_b64(req, "CCFaaS-Result-Key", 64, &text, &len, sub, sizeof sub);
+    if (ok && text != NULL &&
+        (*jwk = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL)) == NULL) {
+        snprintf(sub, sizeof sub, "not JSON");
+        ok = false;
+    }
+    free(text);
+    if (!ok) /* the header's form; else the key's own fault */
+        snprintf(why, why_size, "%s: expected the base64 of a public JWK (EC P-256 or RSA)", sub);
+    else if (*jwk != NULL && ccf_task_result_key_check(*jwk, "the key", why, why_size) != CCF_OK)
+        ok = false;
     return ok;
 }
 
@@ -262,8 +303,9 @@ static void enc_files_free(struct enc_files *f)
 }
 
 /* Pulls an encrypted image's layers (ciphertext, digest-checked) and their
- * diff_ids (from its config) into f, each named PREFIX-<n>. An algorithm's
- * image (one_layer) has exactly one layer. false with the error in resp. */
+ * diff_ids (from its config) into f, each named PREFIX-<n>; an algorithm's
+ * image (one_layer) has exactly one layer, named PREFIX. false with the
+ * error in resp. */
 static bool pull_encrypted(const ccf_computation_source *src, const struct creds *c,
                            const char *what, const char *prefix, bool one_layer,
                            struct enc_files *f, char digest[CCF_OCI_DIGEST_LEN + 1],
@@ -322,7 +364,10 @@ static bool pull_encrypted(const ccf_computation_source *src, const struct creds
                                                             : "org.opencontainers.image.enc.pubopts");
             goto out;
         }
-        snprintf(e->name, sizeof e->name, "%s-%zu", prefix, i);
+        if (one_layer)
+            snprintf(e->name, sizeof e->name, "%s", prefix);
+        else
+            snprintf(e->name, sizeof e->name, "%s-%zu", prefix, i);
         e->resource = src->kbs_resource_path;
         memcpy(e->sha256, d->digest + 7, CCF_SHA256_HEX_LEN + 1);
         memcpy(e->diff_id, ids[i] + 7, CCF_SHA256_HEX_LEN + 1);
@@ -378,11 +423,12 @@ static char *function_policy(const char *name, const char *pi_hash, const struct
                              const struct files *data, const struct enc_files *enc_data)
 {
     json_t *rights = json_array(), *dfs = json_array();
-    for (size_t i = 0; rights != NULL && i < data->count && enc_data->count == 0; i++)
-        json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name", data->items[i].name,
-                                                "rights", 8198));
     if (enc_data->count > 0)
         json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name", "/", "rights", 8198));
+    else
+        for (size_t i = 0; rights != NULL && i < data->count; i++)
+            json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name",
+                                                    data->items[i].name, "rights", 8198));
     json_array_append_new(rights, json_pack("{s:s, s:i}", "file_name", OUTPUT, "rights", 533572));
     for (size_t i = 0; dfs != NULL && i < enc_data->count; i++)
         json_array_append_new(dfs, json_pack("{s:s, s:s, s:o}", "data_file",
@@ -430,44 +476,24 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
         goto out;
     }
     /* the owner's trust configuration: beside the manifest, which has no place for it */
-    const char *th = ccf_http_request_header(req, "CCFaaS-Trust");
     size_t trust_len = 0;
-    if (th == NULL || th[0] == '\0') {
+    bool trust_b64 = header_b64(req, "CCFaaS-Trust", 1024, &trust_text, &trust_len, err, sizeof err);
+    if (trust_b64 && trust_len == 0) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
                                  "header CCFaaS-Trust: required: the base64 of the trust "
                                  "configuration the instance is verified with (docs/trust.md)");
         goto out;
     }
-    if (ccf_base64_decode(th, strlen(th), &trust_text, &trust_len, err, sizeof err) != CCF_OK ||
+    if (!trust_b64 ||
         ccf_trust_parse((const char *)trust_text, trust_len, &trust, err, sizeof err) != CCF_OK) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
                                  "header CCFaaS-Trust: %s", err);
         goto out;
     }
-    /* the key the result is encrypted to (task run's result_key), beside the manifest */
-    const char *rk = ccf_http_request_header(req, "CCFaaS-Result-Key");
-    if (rk != NULL) {
-        uint8_t *text = NULL;
-        size_t tl = 0;
-        char why[300] = "over 64 KiB", what[340];
-        bool ok = strlen(rk) <= 64 * 1024 &&
-                  ccf_base64_decode(rk, strlen(rk), &text, &tl, why, sizeof why) == CCF_OK;
-        if (ok && (result_key = json_loadb((const char *)text, tl, JSON_REJECT_DUPLICATES, NULL)) ==
-                      NULL) {
-            snprintf(why, sizeof why, "not JSON");
-            ok = false;
-        }
-        if (!ok) /* the header's form; else the key's own fault */
-            snprintf(what, sizeof what, "%s: expected the base64 of a public JWK (EC P-256 or RSA)",
-                     why);
-        else if (ccf_task_result_key_check(result_key, "the key", what, sizeof what) != CCF_OK)
-            ok = false;
-        free(text);
-        if (!ok) {
-            ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
-                                     "header CCFaaS-Result-Key: %s", what);
-            goto out;
-        }
+    if (!result_key_header(req, &result_key, err, sizeof err)) {
+        ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
+                                 "header CCFaaS-Result-Key: %s", err);
+        goto out;
     }
     if (!registry_creds(req, &creds)) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_computation", NULL, NULL,
@@ -481,9 +507,7 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
                               adigest, resp)
             : !pull_files(&comp->algorithm, &creds, "algorithm", &algo, adigest, resp))
         goto out;
-    if (enc_algo.count == 1)
-        snprintf(enc_algo.items[0].name, sizeof enc_algo.items[0].name, "%s", ALGORITHM);
-    else if (algo.count == 0) {
+    if (enc_algo.count == 0 && algo.count == 0) {
         ccf_ccfaas_respond_error(resp, CCF_ERR_INVALID, "invalid_image", "pull", NULL,
                                  "algorithm: %s holds no WebAssembly module (an application/wasm "
                                  "layer or a .wasm file in a layer)", comp->algorithm.uri);
@@ -532,8 +556,11 @@ static void h_computation_post(const ccf_http_request *req, ccf_http_response *r
         goto nomem;
     snprintf(fname, sizeof fname, "cocos-%.64s-%02x%02x%02x%02x", comp->id, rnd[0], rnd[1],
              rnd[2], rnd[3]);
-    if (!ccf_sha256_hex(prog_bytes, prog_len, whash) ||
-        (policy = function_policy(fname, whash, ea, &data, &enc_data)) == NULL ||
+    if (ea != NULL) /* its digest, checked when it was pulled */
+        memcpy(whash, ea->sha256, sizeof whash);
+    else if (!ccf_sha256_hex(prog_bytes, prog_len, whash))
+        goto nomem;
+    if ((policy = function_policy(fname, whash, ea, &data, &enc_data)) == NULL ||
         !ccf_sha256_hex(policy, strlen(policy), phash))
         goto nomem;
     ccf_store_rc src = ccf_ccfaas_store_function_add(svc->store, fname, policy, strlen(policy),
