@@ -70,6 +70,21 @@ static char *b64(const void *data, size_t len)
     return out;
 }
 
+/* "NAME: " + the base64 of data, malloc'd (NULL: out of memory); what is
+ * beside a computation's manifest travels so (the middle copy is wiped: it
+ * may be a password). */
+static char *b64_header(const char *name, const void *data, size_t len)
+{
+    char *b = b64(data, len), *h = NULL;
+    size_t n = b ? strlen(name) + strlen(b) + 3 : 0;
+    if (b != NULL && (h = malloc(n)) != NULL)
+        snprintf(h, n, "%s: %s", name, b);
+    if (b != NULL)
+        OPENSSL_cleanse(b, strlen(b));
+    free(b);
+    return h;
+}
+
 /* One line for a task status. */
 static void print_status(const json_t *t)
 {
@@ -610,13 +625,8 @@ int ccf_cmd_compute(int argc, char **argv)
     }
     if (!read_trust(cmd.cmd, trust_opt, trust_path, &trust_text, &tlen))
         goto out;
-    char *b = b64(trust_text, tlen);
-    if (b == NULL || (hdr = malloc(strlen(b) + 32)) == NULL) {
-        free(b);
+    if ((hdr = b64_header("CCFaaS-Trust", trust_text, tlen)) == NULL)
         goto out;
-    }
-    snprintf(hdr, strlen(b) + 32, "CCFaaS-Trust: %s", b);
-    free(b);
     if ((ruser == NULL) != (rpass == NULL)) {
         rc = ccf_opt_error(&cmd, "--registry-user and --registry-password-file go together");
         goto out;
@@ -628,35 +638,26 @@ int ccf_cmd_compute(int argc, char **argv)
         }
         pw[strcspn(pw, "\r\n")] = '\0';
         size_t ul = strlen(ruser) + strlen(pw) + 2;
-        char *up = malloc(ul), *b2 = NULL;
+        char *up = malloc(ul);
         if (up != NULL) {
             snprintf(up, ul, "%s:%s", ruser, pw);
-            b2 = b64(up, ul - 1);
+            auth = b64_header("CCFaaS-Registry-Auth", up, ul - 1);
             OPENSSL_cleanse(up, ul);
             free(up);
         }
-        size_t hl = (b2 ? strlen(b2) : 0) + 40;
-        if (b2 == NULL || (auth = malloc(hl)) == NULL) {
-            free(b2);
+        if (auth == NULL)
             goto out;
-        }
-        snprintf(auth, hl, "CCFaaS-Registry-Auth: %s", b2);
-        OPENSSL_cleanse(b2, strlen(b2));
-        free(b2);
     }
     if (enc != NULL) { /* CCFaaS-Result-Key: base64 of the public JWK */
         json_t *jwk = jwk_of(enc, err, sizeof err);
         char *text = jwk ? json_dumps(jwk, JSON_COMPACT) : NULL;
-        char *b3 = text ? b64(text, strlen(text)) : NULL;
+        rkey = text ? b64_header("CCFaaS-Result-Key", text, strlen(text)) : NULL;
+        if (rkey == NULL)
+            fprintf(stderr, "ccfaas compute: --encrypt-to: %s\n", jwk ? "out of memory" : err);
         json_decref(jwk);
         free(text);
-        if (b3 == NULL || (rkey = malloc(strlen(b3) + 32)) == NULL) {
-            fprintf(stderr, "ccfaas compute: --encrypt-to: %s\n", b3 ? "out of memory" : err);
-            free(b3);
+        if (rkey == NULL)
             goto out;
-        }
-        snprintf(rkey, strlen(b3) + 32, "CCFaaS-Result-Key: %s", b3);
-        free(b3);
     }
     const char *headers[4] = {hdr};
     size_t nh = 1;
