@@ -201,22 +201,6 @@ out:
     return rc;
 }
 
-ccf_err ccf_ocicrypt_open(const uint8_t *ct, size_t len, const ccf_ocicrypt_keys *keys,
-                          uint8_t **plain, char *err, size_t err_size)
-{
-    uint8_t *out = malloc(len ? len : 1);
-    *plain = NULL;
-    if (out == NULL)
-        return ccf_errf(err, err_size, CCF_ERR_NOMEM, "out of memory");
-    memcpy(out, ct, len);
-    ccf_err rc = ccf_ocicrypt_open_in_place(out, len, keys, err, err_size);
-    if (rc != CCF_OK)
-        free(out);
-    else
-        *plain = out;
-    return rc;
-}
-
 ccf_err ccf_ocicrypt_layer_open(uint8_t *blob, size_t len, const char *keys_jwe,
                                 const char *pubopts, EVP_PKEY *priv, const char *diff_id_hex,
                                 size_t max, char *err, size_t err_size)

@@ -55,12 +55,8 @@ ccf_err ccf_ocicrypt_privopts_parse(const uint8_t *json, size_t len, ccf_ocicryp
 ccf_err ccf_ocicrypt_unwrap(const char *jwe_annotation, const char *pubopts, EVP_PKEY *priv,
                             ccf_ocicrypt_keys *keys, char *err, size_t err_size)
     __attribute__((warn_unused_result));
-/* The plain layer of the encrypted blob ct (a copy). */
-ccf_err ccf_ocicrypt_open(const uint8_t *ct, size_t len, const ccf_ocicrypt_keys *keys,
-                          uint8_t **plain, char *err, size_t err_size)
-    __attribute__((warn_unused_result));
-/* The same in buf itself (AES-CTR needs no second buffer); buf is wiped when
- * it is refused. */
+/* The encrypted blob in buf opened into the plain layer, in place (AES-CTR
+ * needs no second buffer); buf is wiped when it is refused after decryption. */
 ccf_err ccf_ocicrypt_open_in_place(uint8_t *buf, size_t len, const ccf_ocicrypt_keys *keys,
                                    char *err, size_t err_size) __attribute__((warn_unused_result));
 void ccf_ocicrypt_keys_clear(ccf_ocicrypt_keys *keys);
