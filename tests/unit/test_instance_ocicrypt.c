@@ -112,6 +112,18 @@ static ccf_instance *instance(const struct fixture *f, const char *diff, bool cl
     return inst;
 }
 
+/* The same with the fixture's private key fetched, as the runtime does after its attestation. */
+static ccf_instance *keyed_instance(const struct fixture *f, const char *diff, bool clash,
+                                    uint64_t total, uint64_t file)
+{
+    char msg[512];
+    ccf_instance *inst = instance(f, diff, clash, total, file);
+    assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
+                                               f->key_len, msg, sizeof msg),
+                     CCF_OK);
+    return inst;
+}
+
 /* Uploads the encrypted layer as the loader. */
 static ccf_err put_layer(const struct fixture *f, ccf_instance *inst, char *msg, size_t msg_size)
 {
@@ -132,10 +144,7 @@ static void test_unpacks_layer(void **state)
     char msg[512] = "";
     uint8_t *bytes = NULL;
     size_t len = 0;
-    ccf_instance *inst = instance(f, f->diff, false, 0, 0);
-    assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
-                                               f->key_len, msg, sizeof msg),
-                     CCF_OK);
+    ccf_instance *inst = keyed_instance(f, f->diff, false, 0, 0);
     if (put_layer(f, inst, msg, sizeof msg) != CCF_OK)
         fail_msg("put: %s", msg);
     /* the layer's files, as tar made them (make-fixture) */
@@ -211,20 +220,14 @@ static void test_refusals(void **state)
     /* the policy pins another diff_id: the right key, another layer */
     memcpy(other_diff, f->diff, sizeof other_diff);
     other_diff[63] = other_diff[63] == 'a' ? 'b' : 'a';
-    inst = instance(f, other_diff, false, 0, 0);
-    assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
-                                               f->key_len, msg, sizeof msg),
-                     CCF_OK);
+    inst = keyed_instance(f, other_diff, false, 0, 0);
     assert_int_equal(put_layer(f, inst, msg, sizeof msg), CCF_ERR_CONFLICT);
     assert_non_null(strstr(msg, "not the diff_id"));
     assert_false(exists(inst, "data/input-0") || exists(inst, "README"));
     ccf_instance_free(inst);
 
     /* a layer file named like a file of the policy: refused, nothing stored */
-    inst = instance(f, f->diff, true, 0, 0);
-    assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
-                                               f->key_len, msg, sizeof msg),
-                     CCF_OK);
+    inst = keyed_instance(f, f->diff, true, 0, 0);
     assert_int_equal(put_layer(f, inst, msg, sizeof msg), CCF_ERR_CONFLICT);
     assert_non_null(strstr(msg, "\"README\" is a file of the policy"));
     assert_false(exists(inst, "data/input-0"));
@@ -237,10 +240,7 @@ static void test_file_limit(void **state)
 {
     struct fixture *f = *state;
     char msg[512] = "";
-    ccf_instance *inst = instance(f, f->diff, false, 0, 18); /* README is 17 bytes, input-0 20 */
-    assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
-                                               f->key_len, msg, sizeof msg),
-                     CCF_OK);
+    ccf_instance *inst = keyed_instance(f, f->diff, false, 0, 18); /* README: 17 bytes, input-0: 20 */
     assert_int_equal(put_layer(f, inst, msg, sizeof msg), CCF_ERR_TOO_LARGE);
     assert_non_null(strstr(msg, "a file of the layer is over the per-file limit of 18 bytes"));
     assert_null(strstr(msg, "input-0"));
@@ -255,10 +255,7 @@ static void test_all_or_none(void **state)
     char msg[512] = "";
     /* the tar (10 KiB) must fit the instance's total; fill it up to 25 bytes before */
     const uint64_t total = 16384;
-    ccf_instance *inst = instance(f, f->diff, false, total, 0);
-    assert_int_equal(ccf_instance_add_resource(inst, RESOURCE, (const uint8_t *)f->key_pem,
-                                               f->key_len, msg, sizeof msg),
-                     CCF_OK);
+    ccf_instance *inst = keyed_instance(f, f->diff, false, total, 0);
     ccf_storage_figures fig;
     ccf_instance_storage(inst, &fig);
     size_t fill = (size_t)(total - fig.used - 25);
