@@ -141,15 +141,14 @@ struct files {
     char err[300];
 };
 
-/* ccf_oci_file_fn: *data is taken. */
+/* ccf_oci_file_fn: *data is taken (never NULL: the layer reader and
+ * ccf_oci_pull_blob give a buffer even for 0 bytes). */
 static bool add_file(const char *path, uint8_t **data, size_t len, void *ctx)
 {
     struct files *f = ctx;
     size_t pl = strlen(path), sl = f->only_suffix ? strlen(f->only_suffix) : 0;
     if (sl > 0 && (pl < sl || strcmp(path + pl - sl, f->only_suffix) != 0))
         return true;
-    if (*data == NULL && (*data = malloc(1)) == NULL) /* an empty blob: still a buffer */
-        goto nomem;
     if (!ccf_task_file_name_ok(path)) {
         snprintf(f->err, sizeof f->err, "file \"%.100s\" has a name an instance cannot hold",
                  path);
